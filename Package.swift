@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// Rocky: a content-addressed, versioned data store for tables.
+// The targets follow the layers of DESIGN.md; arrows only point down:
+// rocky -> RockyCLI -> Rocky -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
+import PackageDescription
+
+let package = Package(
+    name: "Rocky",
+    products: [
+        .executable(name: "rocky", targets: ["rocky"]),
+        .library(name: "Rocky", targets: ["RockyStore"]),
+    ],
+    targets: [
+        // System libraries: a module map and a shim header, nothing else.
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+
+        // Vocabulary shared by the table store and the SQL compiler.
+        .target(name: "RockyBase", exclude: ["README.md"]),
+        .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"]),
+        .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"]),
+        .target(name: "RockyCLI", dependencies: ["RockyStore", "RockySQL"], exclude: ["README.md"]),
+        .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
+
+        .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
+        .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),
+        .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"]),
+        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

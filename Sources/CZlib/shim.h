@@ -1,0 +1,4 @@
+#ifndef ROCKY_CZLIB_SHIM_H
+#define ROCKY_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

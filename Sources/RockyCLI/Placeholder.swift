@@ -1,0 +1,2 @@
+import RockyStore
+public enum RockyCLIPlaceholder {}
