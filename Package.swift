@@ -8,7 +8,7 @@ let package = Package(
     name: "Rocky",
     products: [
         .executable(name: "rocky", targets: ["rocky"]),
-        .library(name: "Rocky", targets: ["RockyStore"]),
+        .library(name: "Rocky", targets: ["Rocky"]),
     ],
     targets: [
         // System libraries: a module map and a shim header, nothing else.
@@ -20,12 +20,15 @@ let package = Package(
         .target(name: "RockyBase", exclude: ["README.md"]),
         .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"]),
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"]),
-        .target(name: "RockyCLI", dependencies: ["RockyStore", "RockySQL"], exclude: ["README.md"]),
+        .target(name: "Rocky", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"]),
+        .target(name: "RockyCLI", dependencies: ["Rocky", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
+        .executableTarget(name: "rocky-bench", dependencies: ["RockyStore", "RockySQL"]),
 
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"]),
+        .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"]),
     ],
     swiftLanguageModes: [.v6]
