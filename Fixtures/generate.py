@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""Rocky fixture data: the small committed fixtures and large benchmark tables.
+
+    python3 Fixtures/generate.py small [--dir DIR]
+        Rewrites the six small CSVs, deliveries/ and deliveries.tsv (default:
+        the folder this script is in). The output is byte-identical on every run.
+
+    python3 Fixtures/generate.py prices --rows N [-o FILE] [--days D] [--seed S]
+    python3 Fixtures/generate.py trades --rows N [-o FILE] [--accounts A] [--symbols K] [--seed S]
+        Writes a large table with the same header and column formats as
+        prices.csv / trades.csv (to stdout without -o).
+
+Standard library only. All randomness comes from splitmix64 below and all
+arithmetic on values is integer arithmetic, so the bytes written depend on the
+arguments only, never on the Python version or platform.
+"""
+
+import argparse
+import datetime
+import os
+import sys
+
+MASK64 = (1 << 64) - 1
+
+
+class SplitMix64:
+    """Steele, Lea and Flood's splitmix64: tiny, fast, fully specified."""
+
+    def __init__(self, seed):
+        self.state = seed & MASK64
+
+    def next(self):
+        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        return z ^ (z >> 31)
+
+    def below(self, n):
+        """An integer in [0, n). The modulo bias is irrelevant at these sizes."""
+        return self.next() % n
+
+    def between(self, lo, hi):
+        """An integer in [lo, hi], both ends included."""
+        return lo + self.next() % (hi - lo + 1)
+
+    def chance(self, percent):
+        return self.next() % 100 < percent
+
+    def choice(self, seq):
+        return seq[self.next() % len(seq)]
+
+    def bell(self, spread):
+        """A roughly normal integer in about [-spread, spread] (sum of three uniforms)."""
+        return (self.between(-spread, spread) + self.between(-spread, spread) + self.between(-spread, spread)) // 2
+
+
+# ---------------------------------------------------------------------------
+# Formatting helpers (integers in, text out).
+
+
+def dec(units, scale):
+    """An exact decimal `units * 10^-scale` written with exactly `scale` digits."""
+    sign = "-" if units < 0 else ""
+    units = abs(units)
+    whole, frac = divmod(units, 10 ** scale)
+    return f"{sign}{whole}.{frac:0{scale}d}"
+
+
+def cents4(cents):
+    """A price held in cents, written as DECIMAL(12,4): 18725 -> 187.2500."""
+    return dec(cents * 100, 4)
+
+
+def dbl(units, scale):
+    """A DOUBLE from `units * 10^-scale`, trailing zeros dropped (one decimal kept):
+    730/1000 -> 0.73, 1200/1000 -> 1.2, 1000/1000 -> 1.0. Columns written this way
+    have varying numbers of decimals, so they read as DOUBLE, not DECIMAL."""
+    text = dec(units, scale).rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def csv_field(value):
+    """RFC 4180: quote a field holding a comma, a quote or a line break; None is NULL (empty)."""
+    if value is None:
+        return ""
+    value = str(value)
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def write_csv(path, header, rows):
+    lines = [",".join(header)]
+    lines += [",".join(csv_field(v) for v in row) for row in rows]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------
+# The small fixtures.
+
+PRICES_HEADER = ["symbol", "ts", "open", "high", "low", "close", "volume"]
+POSITIONS_HEADER = ["account_id", "symbol", "quantity", "avg_cost", "risk_score"]
+RISK_HEADER = ["symbol", "sector", "beta", "volatility", "var_95", "rating"]
+CUSTOMERS_HEADER = ["customer_id", "name", "email", "ssn", "birth_date", "country", "segment"]
+ACCOUNTS_HEADER = ["account_id", "customer_id", "opened", "strategy", "base_currency"]
+TRADES_HEADER = ["trade_id", "account_id", "symbol", "side", "quantity", "price", "fee", "executed_at", "is_algo"]
+
+# symbol: (start close in cents, daily volatility in basis points, mean volume)
+SYMBOLS = {
+    "AAPL": (21240, 150, 52_000_000),
+    "AMZN": (20560, 180, 38_000_000),
+    "GOOGL": (17830, 170, 28_000_000),
+    "JNJ": (15820, 90, 7_000_000),
+    "JPM": (26530, 120, 9_000_000),
+    "META": (61080, 200, 14_000_000),
+    "MSFT": (45510, 130, 21_000_000),
+    "NVDA": (13520, 290, 240_000_000),
+    "TSLA": (33060, 350, 95_000_000),
+    "XOM": (11040, 130, 15_000_000),
+}
+
+# symbol, sector, beta, volatility, var_95, rating (hand-picked, fictional).
+RISK_SCORES = [
+    ("AAPL", "Technology", "1.21", "0.27", "0.0342", "AA+"),
+    ("AMZN", "Consumer Discretionary", "1.34", "0.315", "0.0398", "AA"),
+    ("GOOGL", "Communication Services", "1.08", "0.29", "0.0361", "AA+"),
+    ("JNJ", "Health Care", "0.52", "0.16", "0.0207", "AAA"),
+    ("JPM", "Financials", "1.1", "0.235", "0.0296", "A-"),
+    ("META", "Communication Services", "1.27", "0.38", "0.0472", "A+"),
+    ("MSFT", "Technology", "0.93", "0.245", "0.0311", "AAA"),
+    ("NVDA", "Technology", "1.742", "0.52", "0.0655", "A+"),
+    ("TSLA", "Consumer Discretionary", "2.05", "0.605", "0.0781", None),
+    ("XOM", "Energy", "0.88", "0.262", "0.0334", "AA-"),
+]
+
+# name, e-mail local part, country (None = NULL). Fake people.
+CUSTOMERS = [
+    ("Emma Johnson", "emma.johnson", "US"),
+    ("Liam Smith", "liam.smith", "US"),
+    ("Olivia Brown", "olivia.brown", "GB"),
+    ("Noah Williams", "noah.williams", "US"),
+    ("José Álvarez", "jose.alvarez", "ES"),
+    ("Zoë Müller", "zoe.muller", "DE"),
+    ("Robert Miller, Jr.", "robert.miller", "US"),
+    ('Anna "Annie" Kowalski', "anna.kowalski", "PL"),
+    ("王芳", "wang.fang", "CN"),
+    ("François Lefèvre", "francois.lefevre", "FR"),
+    ("Søren Nielsen", "soren.nielsen", "DK"),
+    ("Björn Åkesson", "bjorn.akesson", "SE"),
+    ("Chloé Dubois", "chloe.dubois", "FR"),
+    ("Mia Davis", "mia.davis", "US"),
+    ("Lucas Garcia", "lucas.garcia", "US"),
+    ("Sophia Martinez", "sophia.martinez", "US"),
+    ("Ethan Wilson", "ethan.wilson", "CA"),
+    ("Isabella Anderson", "isabella.anderson", "US"),
+    ("Mason Taylor", "mason.taylor", "GB"),
+    ("Amelia Thomas", "amelia.thomas", "GB"),
+    ("Hiroshi Tanaka", "hiroshi.tanaka", "JP"),
+    ("Priya Patel", "priya.patel", "GB"),
+    ("Matteo Rossi", "matteo.rossi", "IT"),
+    ("Ava Jackson", "ava.jackson", "US"),
+    ("James White", "james.white", "US"),
+    ("Charlotte Harris", "charlotte.harris", "CA"),
+    ("Benjamin Martin", "benjamin.martin", None),
+    ("Harper Thompson", "harper.thompson", "US"),
+    ("Elijah Moore", "elijah.moore", "US"),
+    ("Evelyn Clark", "evelyn.clark", "GB"),
+    ("Henry Lewis", "henry.lewis", "US"),
+    ("Abigail Walker", "abigail.walker", "US"),
+    ("Alexander Hall", "alexander.hall", "DE"),
+    ("Emily Young", "emily.young", "US"),
+    ("Daniel King", "daniel.king", "US"),
+    ("Ella Wright", "ella.wright", "GB"),
+    ("Michael Green", "michael.green", "US"),
+    ("Grace Lopez", "grace.lopez", "US"),
+    ("Samuel Hill", "samuel.hill", "CA"),
+    ("Lena Fischer", "lena.fischer", "DE"),
+]
+NULL_BIRTH_DATE = {14, 38}  # customer_ids with a NULL birth_date
+NULL_SEGMENT = {33}  # customer_ids with a NULL segment
+CURRENCY = {"US": "USD", "CA": "CAD", "GB": "GBP", "DE": "EUR", "ES": "EUR", "FR": "EUR", "IT": "EUR",
+            "PL": "PLN", "DK": "DKK", "SE": "SEK", "JP": "JPY", "CN": "CNY", None: "USD"}
+STRATEGIES = ["growth", "income", "balanced", "index", "momentum", "value, dividend"]
+
+FIRST_DAY = datetime.date(2026, 5, 4)
+LAST_DAY = datetime.date(2026, 5, 29)
+CLOSE_TIME = "T20:00:00Z"  # prices.ts: the US close, 16:00 New York
+LATE_DAY = datetime.date(2026, 5, 19)  # prices missing on their day, delivered on 05-21
+CORRECTED = ("JPM", datetime.date(2026, 5, 14))  # close corrected by the 05-22 delivery
+CORRECTION_DAY = datetime.date(2026, 5, 22)
+DELIVERY_TIME = "T22:00:00Z"
+
+
+def weekdays(first, last):
+    days, d = [], first
+    while d <= last:
+        if d.weekday() < 5:
+            days.append(d)
+        d += datetime.timedelta(days=1)
+    return days
+
+
+def make_prices(rng):
+    """One row per symbol and weekday, as dicts of integer cents; sorted by (symbol, ts)."""
+    days = weekdays(FIRST_DAY, LAST_DAY)
+    rows = []
+    for symbol, (close, vol_bp, mean_volume) in SYMBOLS.items():
+        for day in days:
+            open_ = close + close * rng.bell(vol_bp // 3) // 10000
+            close = open_ + open_ * rng.bell(vol_bp) // 10000
+            high = max(open_, close)
+            low = min(open_, close)
+            high += high * rng.between(5, vol_bp // 2) // 10000
+            low -= low * rng.between(5, vol_bp // 2) // 10000
+            volume = mean_volume * rng.between(60, 150) // 100 // 100 * 100
+            rows.append({"symbol": symbol, "day": day, "open": open_, "high": high,
+                         "low": low, "close": close, "volume": volume})
+    rows.sort(key=lambda r: (r["symbol"], r["day"]))
+    return rows
+
+
+def price_row(r):
+    return [r["symbol"], r["day"].isoformat() + CLOSE_TIME, cents4(r["open"]), cents4(r["high"]),
+            cents4(r["low"]), cents4(r["close"]), r["volume"]]
+
+
+def make_customers(rng):
+    rows = []
+    for i, (name, local, country) in enumerate(CUSTOMERS, start=1):
+        ssn = f"9{rng.between(0, 99):02d}-{rng.between(10, 99)}-{rng.between(1000, 9999)}"
+        birth = datetime.date(1950, 1, 1) + datetime.timedelta(days=rng.between(0, 19000))
+        segment = rng.choice(["retail", "retail", "retail", "premier", "private"])
+        rows.append([i, name, f"{local}@example.com", ssn,
+                     None if i in NULL_BIRTH_DATE else birth.isoformat(), country,
+                     None if i in NULL_SEGMENT else segment])
+    return rows
+
+
+def make_accounts(rng, customers):
+    rows, number = [], 1001
+    for c in customers:
+        customer_id, country = c[0], c[5]
+        for _ in range(2 if rng.chance(50) else 1):
+            opened = datetime.date(2012, 1, 2) + datetime.timedelta(days=rng.between(0, 5200))
+            strategy = rng.choice(STRATEGIES)
+            rows.append([f"ACC-{number}", customer_id, opened.isoformat(), strategy, CURRENCY[country]])
+            number += 1
+    rows[17][3] = None  # one account without a recorded strategy
+    return rows
+
+
+def make_positions(rng, accounts, prices):
+    first_close = {r["symbol"]: r["close"] for r in reversed(prices)}  # close on 2026-05-04
+    symbols = sorted(SYMBOLS)
+    rows = []
+    for a in accounts:
+        held = sorted(set(rng.choice(symbols) for _ in range(rng.between(2, 4))))
+        for symbol in held:
+            price = first_close[symbol]
+            quantity = rng.between(1, 60) * (10 if price < 30000 else 5)
+            if rng.chance(6):
+                quantity = -quantity  # a short position
+            avg_cost = price * 100 * rng.between(7000, 11500) // 10000  # 4-decimal units
+            if rng.chance(42):
+                risk = rng.between(801, 995)
+            else:
+                risk = rng.between(12, 799)
+            rows.append([a[0], symbol, quantity, dec(avg_cost, 4), dbl(risk, 3)])
+    rows[5][4] = None  # two positions not scored yet
+    rows[77][4] = None
+    return rows
+
+
+def make_trades(rng, accounts, prices, count=200):
+    bar = {(r["symbol"], r["day"]): r for r in prices}
+    days = weekdays(FIRST_DAY, LAST_DAY)
+    symbols = sorted(SYMBOLS)
+    drafts = []
+    for _ in range(count):
+        day = rng.choice(days)
+        micros = (13 * 3600 + 30 * 60 + rng.below(6 * 3600 + 30 * 60)) * 1_000_000
+        is_algo = rng.chance(35)
+        if is_algo:
+            micros += rng.between(1, 999) * 1000  # algos stamp milliseconds
+        drafts.append((day, micros, is_algo))
+    drafts.sort()
+    rows = []
+    for trade_id, (day, micros, is_algo) in enumerate(drafts, start=1):
+        account = rng.choice(accounts)[0]
+        symbol = rng.choice(symbols)
+        b = bar[(symbol, day)]
+        price = rng.between(b["low"], b["high"])
+        quantity = rng.between(1, 60) * rng.choice([1, 5, 10])
+        fee = max(100, quantity * price * 5 // 10000)
+        seconds, fraction = divmod(micros, 1_000_000)
+        stamp = f"{day.isoformat()}T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        stamp += f".{fraction:06d}Z" if fraction else "Z"
+        rows.append([trade_id, account, symbol, rng.choice(["buy", "sell"]), quantity, cents4(price),
+                     dec(fee, 2), stamp, "true" if is_algo else "false"])
+    for i in (41, 118, 187):
+        rows[i][6] = None  # fee not booked yet
+    return rows
+
+
+def corrupt_close(r):
+    """The wrong close first delivered for the corrected row: inside [low, high], != close."""
+    close, low, high = r["close"], r["low"], r["high"]
+    return close - (close - low) // 2 if close - low >= high - close else close + (high - close) // 2
+
+
+def write_small(out):
+    rng = SplitMix64(20260504)
+    prices = make_prices(rng)
+    customers = make_customers(rng)
+    accounts = make_accounts(rng, customers)
+    positions = make_positions(rng, accounts, prices)
+    trades = make_trades(rng, accounts, prices)
+    write_csv(os.path.join(out, "prices.csv"), PRICES_HEADER, [price_row(r) for r in prices])
+    write_csv(os.path.join(out, "positions.csv"), POSITIONS_HEADER, positions)
+    write_csv(os.path.join(out, "risk_scores.csv"), RISK_HEADER, RISK_SCORES)
+    write_csv(os.path.join(out, "customers.csv"), CUSTOMERS_HEADER, customers)
+    write_csv(os.path.join(out, "accounts.csv"), ACCOUNTS_HEADER, accounts)
+    write_csv(os.path.join(out, "trades.csv"), TRADES_HEADER, trades)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    small = sub.add_parser("small", help="rewrite the small committed fixtures")
+    small.add_argument("--dir", default=os.path.dirname(os.path.abspath(__file__)))
+    args = parser.parse_args(argv)
+    if args.command == "small":
+        write_small(args.dir)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
