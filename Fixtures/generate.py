@@ -310,6 +310,46 @@ def corrupt_close(r):
     return close - (close - low) // 2 if close - low >= high - close else close + (high - close) // 2
 
 
+def make_deliveries(prices):
+    """The price timeline: [(commit_time, file, mode, message, rows)] in apply order.
+
+    A backfill of 05-04..05-15 committed on 05-15; then one delivery per weekday
+    at 22:00Z, except that 05-19 arrives late inside the 05-21 delivery, and the
+    05-22 delivery (an upsert) also corrects JPM's 05-14 close, which the
+    backfill carried wrong."""
+    by_day = {}
+    for r in prices:
+        by_day.setdefault(r["day"], []).append(r)
+    days = weekdays(FIRST_DAY, LAST_DAY)
+    backfill_end = datetime.date(2026, 5, 15)
+    wrong = None
+    backfill = []
+    for d in days:
+        if d <= backfill_end:
+            for r in by_day[d]:
+                if (r["symbol"], r["day"]) == CORRECTED:
+                    wrong = dict(r, close=corrupt_close(r))
+                    r = wrong
+                backfill.append(r)
+    plan = [(backfill_end, "prices-2026-05-15-backfill.csv", "append",
+             "backfill prices 2026-05-04..2026-05-15", backfill)]
+    for d in days:
+        if d <= backfill_end or d == LATE_DAY:
+            continue
+        rows, mode, message = list(by_day[d]), "append", f"prices {d.isoformat()}"
+        if d == LATE_DAY + datetime.timedelta(days=2):
+            rows += by_day[LATE_DAY]
+            message += f", with the late prices of {LATE_DAY.isoformat()}"
+        if d == CORRECTION_DAY:
+            rows += [r for r in prices if (r["symbol"], r["day"]) == CORRECTED]
+            mode = "upsert"
+            message += f", correcting the {CORRECTED[0]} close of {CORRECTED[1].isoformat()}"
+        rows.sort(key=lambda r: (r["symbol"], r["day"]))
+        plan.append((d, f"prices-{d.isoformat()}.csv", mode, message, rows))
+    return [(d.isoformat() + DELIVERY_TIME, "deliveries/" + name, mode, message, rows)
+            for d, name, mode, message, rows in plan], wrong
+
+
 def write_small(out):
     rng = SplitMix64(20260504)
     prices = make_prices(rng)
@@ -323,6 +363,14 @@ def write_small(out):
     write_csv(os.path.join(out, "customers.csv"), CUSTOMERS_HEADER, customers)
     write_csv(os.path.join(out, "accounts.csv"), ACCOUNTS_HEADER, accounts)
     write_csv(os.path.join(out, "trades.csv"), TRADES_HEADER, trades)
+    deliveries, _ = make_deliveries(prices)
+    os.makedirs(os.path.join(out, "deliveries"), exist_ok=True)
+    manifest = ["commit_time\tfile\tmode\tmessage"]
+    for commit_time, name, mode, message, rows in deliveries:
+        write_csv(os.path.join(out, name), PRICES_HEADER, [price_row(r) for r in rows])
+        manifest.append(f"{commit_time}\t{name}\t{mode}\t{message}")
+    with open(os.path.join(out, "deliveries.tsv"), "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(manifest) + "\n")
 
 
 def main(argv):
