@@ -322,14 +322,12 @@ def make_deliveries(prices):
         by_day.setdefault(r["day"], []).append(r)
     days = weekdays(FIRST_DAY, LAST_DAY)
     backfill_end = datetime.date(2026, 5, 15)
-    wrong = None
     backfill = []
     for d in days:
         if d <= backfill_end:
             for r in by_day[d]:
                 if (r["symbol"], r["day"]) == CORRECTED:
-                    wrong = dict(r, close=corrupt_close(r))
-                    r = wrong
+                    r = dict(r, close=corrupt_close(r))
                 backfill.append(r)
     plan = [(backfill_end, "prices-2026-05-15-backfill.csv", "append",
              "backfill prices 2026-05-04..2026-05-15", backfill)]
@@ -347,7 +345,7 @@ def make_deliveries(prices):
         rows.sort(key=lambda r: (r["symbol"], r["day"]))
         plan.append((d, f"prices-{d.isoformat()}.csv", mode, message, rows))
     return [(d.isoformat() + DELIVERY_TIME, "deliveries/" + name, mode, message, rows)
-            for d, name, mode, message, rows in plan], wrong
+            for d, name, mode, message, rows in plan]
 
 
 def write_small(out):
@@ -364,7 +362,7 @@ def write_small(out):
     write_csv(os.path.join(out, "customers.csv"), CUSTOMERS_HEADER, customers)
     write_csv(os.path.join(out, "accounts.csv"), ACCOUNTS_HEADER, accounts)
     write_csv(os.path.join(out, "trades.csv"), TRADES_HEADER, trades)
-    deliveries, _ = make_deliveries(prices)
+    deliveries = make_deliveries(prices)
     os.makedirs(os.path.join(out, "deliveries"), exist_ok=True)
     manifest = ["commit_time\tfile\tmode\tmessage"]
     for commit_time, name, mode, message, rows in deliveries:
