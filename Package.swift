@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"]),
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"]),
         .target(name: "Rocky", dependencies: ["RockyTable", "RockyStore", "RockyBase"], exclude: ["README.md"]),
-        .target(name: "RockyCLI", dependencies: ["Rocky", "RockySQL"], exclude: ["README.md"]),
+        .target(name: "RockyCLI", dependencies: ["Rocky", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
         .executableTarget(name: "rocky-bench", dependencies: ["RockyStore", "RockySQL"]),
 

@@ -10,6 +10,14 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case cannotDeleteCurrentBranch(String)
     /// A malformed argument or value, with what is expected.
     case invalidArgument(String)
+    /// The working set was started from a commit the branch no longer holds.
+    case workingSetDiverged(branch: String, base: ObjectID, head: ObjectID)
+    /// Another process changed what this command was changing.
+    case concurrentChange(String)
+    case noSuchTable(String, available: [String])
+    case nothingToCommit
+    /// Checkout would lose uncommitted work.
+    case uncommittedChanges([String])
 
     public var description: String {
         switch self {
@@ -18,6 +26,15 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .noSuchBranch(name): "no branch named '\(name)'"
         case let .cannotDeleteCurrentBranch(name): "cannot delete the branch '\(name)': it is checked out (check out another branch first)"
         case let .invalidArgument(message): message
+        case let .workingSetDiverged(branch, base, head):
+            "the working set of \(branch) was started from \(base.short()) but the branch is now at \(head.short()); "
+                + "commit or discard it (rocky checkout --force \(branch)) first"
+        case let .concurrentChange(message): message
+        case let .noSuchTable(name, available):
+            "no table named '\(name)'" + (available.isEmpty ? " (there are no tables)" : " (tables: \(available.joined(separator: ", ")))")
+        case .nothingToCommit: "nothing to commit: the working set and the project files are as in HEAD"
+        case let .uncommittedChanges(paths):
+            "uncommitted changes would be lost: \(paths.joined(separator: ", ")). Commit them, or use --force to discard them"
         }
     }
 }

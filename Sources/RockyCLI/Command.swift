@@ -21,7 +21,14 @@ protocol Command: Sendable {
 /// Every command, in the order `rocky help` lists them.
 let commandTable: [any Command.Type] = [
     InitCommand.self,
+    StatusCommand.self,
+    CommitCommand.self,
+    LogCommand.self,
+    ShowCommand.self,
+    CheckoutCommand.self,
     BranchCommand.self,
+    TablesCommand.self,
+    SchemaCommand.self,
     FsckCommand.self,
     RevParseCommand.self,
     UpdateRefCommand.self,

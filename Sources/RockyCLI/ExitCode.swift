@@ -19,6 +19,7 @@ enum ExitCode: Int32 {
         case let error as RepositoryError:
             switch error {
             case .invalidArgument: return .usage
+            case .workingSetDiverged, .concurrentChange: return .conflict
             default: return .failure
             }
         case let error as StoreError:
@@ -59,6 +60,11 @@ enum ExitCode: Int32 {
             case .noSuchBranch: return "no_such_branch"
             case .cannotDeleteCurrentBranch: return "current_branch"
             case .invalidArgument: return "invalid_argument"
+            case .workingSetDiverged: return "working_set_diverged"
+            case .concurrentChange: return "concurrent_change"
+            case .noSuchTable: return "no_such_table"
+            case .nothingToCommit: return "nothing_to_commit"
+            case .uncommittedChanges: return "uncommitted_changes"
             }
         default:
             return "error"

@@ -130,3 +130,53 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct TreeDiffTests {
+    func differences(_ store: any ObjectStore, _ a: TreeRoot?, _ b: TreeRoot?) throws -> (rows: [(Int, Int?, Int?)], nodesRead: Int) {
+        var diff = TreeDiff(store: store, old: a, new: b)
+        var out: [(Int, Int?, Int?)] = []
+        while let d = try diff.nextDifference() {
+            var p = 0
+            let k = try d.key.withUnsafeBytes { try KeyCodec.decode($0, &p, type: .integer) }
+            guard case let .integer(n) = k else { continue }
+            func version(_ v: ArraySlice<UInt8>?) -> Int? { v.map { Int(String(decoding: $0, as: UTF8.self).split(separator: "v").last!)! } }
+            out.append((Int(n), version(d.old), version(d.new)))
+        }
+        return (out, diff.nodesRead)
+    }
+
+    @Test func diffMatchesANaiveComparison() throws {
+        var generator = SplitMix(seed: 11)
+        for round in 0..<20 {
+            let store = MemoryObjectStore()
+            var left: [Int: Int] = [:]
+            for _ in 0..<[0, 50, 3_000, 20_000][round % 4] { left[Int(generator.next() % 50_000)] = 0 }
+            var right = left
+            for _ in 0..<[0, 1, 10, 500, 5_000][round % 5] {
+                let k = Int(generator.next() % 55_000)
+                if generator.next() % 3 == 0 { right[k] = nil } else { right[k] = Int(generator.next() % 9) + 1 }
+            }
+            let a = try build(store, left.map { ($0.key, $0.value) }), b = try build(store, right.map { ($0.key, $0.value) })
+            let (found, _) = try differences(store, a, b)
+            let expected = Set(left.keys).union(right.keys).sorted().compactMap { k -> (Int, Int?, Int?)? in
+                left[k] == right[k] ? nil : (k, left[k], right[k])
+            }
+            #expect(found.map(\.0) == expected.map(\.0), "round \(round)")
+            #expect(found.map(\.1) == expected.map(\.1))
+            #expect(found.map(\.2) == expected.map(\.2))
+        }
+    }
+
+    @Test func diffCostFollowsTheDifference() throws {
+        let store = MemoryObjectStore()
+        let rows = (0..<200_000).map { ($0, 0) }
+        let a = try build(store, rows)
+        var changed = rows
+        for k in stride(from: 7, to: 200_000, by: 20_000) { changed[k].1 = 1 }
+        let b = try build(store, changed)
+        let (found, nodesRead) = try differences(store, a, b)
+        #expect(found.count == 10)
+        #expect(nodesRead < 120, "read \(nodesRead) nodes for 10 changed rows of 200,000")
+        #expect(try differences(store, a, a).nodesRead == 0, "identical trees are not read at all")
+    }
+}

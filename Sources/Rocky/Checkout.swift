@@ -1,0 +1,64 @@
+import RockyBase
+import RockyStore
+
+extension Repository {
+    /// Switches to a branch, or detaches HEAD at a revision, and writes the
+    /// project files of the target into the working directory.
+    ///
+    /// Uncommitted changes (tables of the working set, pending
+    /// transformations, edited project files) make it refuse, naming them,
+    /// unless `force`, which discards them. With `newBranch`, the branch is
+    /// created at `revision` first, and uncommitted changes move to it when
+    /// it starts at the current commit (as in git).
+    public func checkout(_ revision: String, newBranch: String? = nil, force: Bool = false) throws -> WorkTarget {
+        let current = try currentTarget()
+        let status = try self.status()
+        let dirty = status.tables.map { "table " + $0.name } + status.files.map { "file " + $0.path }
+            + (status.pendingTransforms > 0 ? ["\(status.pendingTransforms) transformation(s)"] : [])
+        let destination: Head
+        let carry: Bool
+        if let newBranch {
+            let start = try resolve(revision)
+            carry = !dirty.isEmpty && start == current.head
+            if !dirty.isEmpty && !carry && !force { throw RepositoryError.uncommittedChanges(dirty) }
+            try createBranch(newBranch, from: start.hex)
+            destination = .branch(try RefName.branch(newBranch))
+        } else {
+            carry = false
+            if !dirty.isEmpty && !force { throw RepositoryError.uncommittedChanges(dirty) }
+            if let ref = try? RefName.branch(revision), try refs.read(ref) != nil {
+                destination = .branch(ref)
+            } else {
+                destination = .detached(try resolve(revision))
+            }
+        }
+        let targetHead: ObjectID
+        switch destination {
+        case let .branch(ref): targetHead = try refs.read(ref)!
+        case let .detached(id): targetHead = id
+        }
+        let currentFiles = try objects.readTree(try objects.readCommit(current.head).tree).files
+        let targetFiles = try objects.readTree(try objects.readCommit(targetHead).tree).files
+        let worksetID = try refs.read(current.worksetRef)
+        if carry, let worksetID, case let .branch(ref) = destination {
+            let moved = WorkTarget(branch: ref.branchName, head: targetHead)
+            try refs.update(moved.worksetRef, from: nil, to: worksetID, note: settings.note("checkout -b: carried working set"))
+            try refs.update(current.worksetRef, from: worksetID, to: nil, note: settings.note("checkout -b: moved working set"))
+        } else if force, let worksetID {
+            try refs.update(current.worksetRef, from: worksetID, to: nil, note: settings.note("checkout --force: discarded"))
+        }
+        try refs.setHead(destination, note: settings.note("checkout: moving to \(newBranch ?? revision)"))
+        if !carry {
+            // The disk holds the current commit's files (or edits being discarded with --force).
+            let onDisk = force ? try projectFileIDs(write: false) : currentFiles
+            try writeProjectFiles(from: onDisk.merging(currentFiles) { a, _ in a }, to: targetFiles)
+        }
+        return try currentTarget()
+    }
+
+    /// Detaches HEAD at the current branch's state at `time` (for auditors).
+    public func checkout(at time: Timestamp, force: Bool = false) throws -> WorkTarget {
+        let branch = try currentBranch() ?? "HEAD"
+        return try checkout("\(branch)@{\(time)}", force: force)
+    }
+}

@@ -1,0 +1,38 @@
+import RockyBase
+import RockyStore
+
+extension Repository {
+    /// Records the working set and the project files of the checked-out
+    /// branch (or detached HEAD) as a new commit, and returns its id.
+    ///
+    /// The branch moves from the working set's base to the new commit by
+    /// compare-and-swap; if another process moved it first, nothing changes
+    /// and the error names both ids.
+    @discardableResult
+    public func commit(message: String, allowEmpty: Bool = false, meta: JSON? = nil) throws -> ObjectID {
+        let target = try currentTarget()
+        let (set, worksetID) = try workingSet(target)
+        let head = try objects.readCommit(set.base)
+        let headTree = try objects.readTree(head.tree)
+        let files = try projectFileIDs(write: true)
+        let tree = Tree(tables: set.tables, files: files)
+        if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
+        let treeID = try objects.write(tree)
+        let commitID = try objects.write(commit: Commit(
+            tree: treeID, parents: [set.base], actor: settings.actor, time: settings.now, message: message,
+            transforms: set.transforms, runID: settings.runID, meta: meta))
+        let note = settings.note("commit: " + (message.split(separator: "\n").first.map(String.init) ?? ""))
+        if let ref = target.ref {
+            try refs.update(ref, from: set.base, to: commitID, note: note)
+        } else {
+            guard try refs.head() == .detached(set.base) else {
+                throw RepositoryError.concurrentChange("HEAD moved while committing; nothing was committed")
+            }
+            try refs.setHead(.detached(commitID), note: note)
+        }
+        if let worksetID {
+            try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
+        }
+        return commitID
+    }
+}

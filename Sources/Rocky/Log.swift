@@ -1,0 +1,46 @@
+import RockyBase
+import RockyStore
+
+/// One commit as `log` and `show` present it.
+public struct CommitInfo: Sendable {
+    public var id: ObjectID
+    public var commit: Commit
+}
+
+/// What `rocky show` presents: the commit, and what it changed against its
+/// first parent.
+public struct CommitDetail: Sendable {
+    public var info: CommitInfo
+    public var tables: [TableChange]
+    public var files: [FileChange]
+}
+
+extension Repository {
+    /// Commits reachable from `revision`, newest first, read lazily: the
+    /// first `n` cost `n` reads. With `table`, only commits whose first-parent
+    /// diff changed that table (its history); `firstParent` follows first parents only.
+    public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> AnySequence<CommitInfo> {
+        var walk = try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent)
+        let objects = self.objects
+        return AnySequence(AnyIterator {
+            while let (id, commit) = walk.next() {
+                guard let table else { return CommitInfo(id: id, commit: commit) }
+                let mine = try? objects.readTree(commit.tree).tables[table]
+                let parents = commit.parents.isEmpty ? [nil] : commit.parents.map { p in
+                    (try? objects.readCommit(p)).flatMap { try? objects.readTree($0.tree).tables[table] }
+                }
+                if parents.contains(where: { $0 != mine }) { return CommitInfo(id: id, commit: commit) }
+            }
+            return nil
+        })
+    }
+
+    public func show(_ revision: String) throws -> CommitDetail {
+        let (id, commit) = try self.commit(revision)
+        let tree = try objects.readTree(commit.tree)
+        let parentTree = try commit.firstParent.map { try objects.readTree(try objects.readCommit($0).tree) } ?? Tree.empty
+        return CommitDetail(info: CommitInfo(id: id, commit: commit),
+                            tables: try tableChanges(from: parentTree.tables, to: tree.tables),
+                            files: fileChanges(from: parentTree.files, to: tree.files))
+    }
+}

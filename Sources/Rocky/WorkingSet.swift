@@ -1,0 +1,120 @@
+import RockyBase
+import RockyStore
+
+extension ObjectKind {
+    /// A branch's uncommitted state: canonical JSON
+    /// `{"base":"<commit>","transforms":[...],"tree":"<tree>","version":1}`.
+    public static let workset = ObjectKind("workset")
+}
+
+/// A branch's working set: the tables that `import`, `sql` and `run` change
+/// and `commit` records, the commit it started from, and the transformation
+/// records made since. A branch without one is clean (its tables are those
+/// of its head). Project files are not here: they live on disk.
+public struct WorkingSet: Equatable, Sendable {
+    public var base: ObjectID
+    public var tables: [String: ObjectID]
+    public var transforms: [ObjectID]
+
+    public init(base: ObjectID, tables: [String: ObjectID], transforms: [ObjectID] = []) {
+        self.base = base
+        self.tables = tables
+        self.transforms = transforms
+    }
+}
+
+/// Where a command works: a branch, or a detached HEAD.
+public struct WorkTarget: Equatable, Sendable {
+    /// nil when HEAD is detached.
+    public var branch: String?
+    /// The commit the target is at.
+    public var head: ObjectID
+
+    var ref: RefName? { branch.map { try! RefName.branch($0) } }
+
+    /// `refs/worksets/<branch>`, or `refs/worksets/HEAD` when detached
+    /// (no branch can be named HEAD).
+    var worksetRef: RefName { try! RefName(validating: "refs/worksets/" + (branch ?? "HEAD")) }
+}
+
+extension Repository {
+    /// The checked-out branch (or detached HEAD) and its commit.
+    public func currentTarget() throws -> WorkTarget {
+        switch try refs.head() {
+        case let .detached(id): return WorkTarget(branch: nil, head: id)
+        case let .branch(ref):
+            guard let id = try refs.read(ref) else { throw StoreError.refNotFound(ref.path) }
+            return WorkTarget(branch: ref.branchName, head: id)
+        }
+    }
+
+    /// A branch as a target.
+    public func target(branch: String) throws -> WorkTarget {
+        guard let id = try refs.read(try RefName.branch(branch)) else { throw RepositoryError.noSuchBranch(branch) }
+        return WorkTarget(branch: branch, head: id)
+    }
+
+    /// The working set of a target, and the value of its ref (for the
+    /// compare-and-swap that saves it). A clean target gets one made from its head.
+    public func workingSet(_ target: WorkTarget) throws -> (set: WorkingSet, ref: ObjectID?) {
+        let headTables = try objects.readTree(try objects.readCommit(target.head).tree).tables
+        guard let id = try refs.read(target.worksetRef) else {
+            return (WorkingSet(base: target.head, tables: headTables), nil)
+        }
+        let set = try readWorkingSet(id)
+        if set.base == target.head { return (set, id) }
+        // A commit that moved the branch but was interrupted before it removed
+        // the working set leaves one whose content is the new head's.
+        let head = try objects.readCommit(target.head)
+        if head.firstParent == set.base && headTables == set.tables && head.transforms == set.transforms {
+            return (WorkingSet(base: target.head, tables: headTables), id)
+        }
+        throw RepositoryError.workingSetDiverged(branch: target.branch ?? "HEAD", base: set.base, head: target.head)
+    }
+
+    func readWorkingSet(_ id: ObjectID) throws -> WorkingSet {
+        let payload = try objects.read(id, as: .workset)
+        guard let json = try? JSON(parsing: String(decoding: payload, as: UTF8.self)),
+              let base = json["base"]?.stringValue.flatMap({ ObjectID(hex: $0) }),
+              let treeID = json["tree"]?.stringValue.flatMap({ ObjectID(hex: $0) }),
+              let transforms = json["transforms"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { ObjectID(hex: $0) } })
+        else { throw StoreError.corruptObject(id, reason: "working set does not decode") }
+        return WorkingSet(base: base, tables: try objects.readTree(treeID).tables, transforms: transforms)
+    }
+
+    /// Saves a working set by compare-and-swap; a clean one (same tables as
+    /// its base, no transformations) removes the ref instead.
+    func saveWorkingSet(_ set: WorkingSet, for target: WorkTarget, expected: ObjectID?, message: String) throws {
+        let headTables = try objects.readTree(try objects.readCommit(set.base).tree).tables
+        var newID: ObjectID?
+        if set.tables != headTables || !set.transforms.isEmpty {
+            let tree = try objects.write(Tree(tables: set.tables))
+            let json: JSON = .object([
+                "base": .string(set.base.hex),
+                "transforms": .array(set.transforms.map { .string($0.hex) }),
+                "tree": .string(tree.hex),
+                "version": .int(1),
+            ])
+            newID = try objects.write(.workset, Array(json.canonicalText.utf8))
+        }
+        if newID == expected { return }
+        do {
+            try refs.update(target.worksetRef, from: expected, to: newID, note: settings.note(message))
+        } catch StoreError.refMoved {
+            throw RepositoryError.concurrentChange("the working set of \(target.branch ?? "HEAD") was changed by another command; run it again")
+        }
+    }
+
+    /// Loads the current working set, lets `body` change it, and saves it by
+    /// compare-and-swap. Objects `body` writes are made durable in one batch
+    /// before the working set points at them.
+    @discardableResult
+    func updateWorkingSet<R>(_ target: WorkTarget? = nil, message: String, _ body: (inout WorkingSet) throws -> R) throws -> R {
+        let target = try target ?? currentTarget()
+        let (loaded, ref) = try workingSet(target)
+        var set = loaded
+        let result = try objects.batch { try body(&set) }
+        try saveWorkingSet(set, for: target, expected: ref, message: message)
+        return result
+    }
+}

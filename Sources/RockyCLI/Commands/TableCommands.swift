@@ -1,0 +1,73 @@
+import Rocky
+import RockyBase
+import RockyTable
+
+/// `rocky tables [<rev>]`.
+struct TablesCommand: Command {
+    static let name = "tables"
+    static let abstract = "List the tables of a revision or the working set"
+    static let usage = ["tables [<rev>]"]
+    static let help = "Lists each table with its row count, column count and key. Without <rev>: the working set."
+
+    let revision: String?
+
+    init(parsing arguments: inout Arguments) throws {
+        revision = try arguments.positionals(max: 1, names: "[<rev>]").first
+    }
+
+    func run(_ context: CommandContext) throws {
+        let tables = try context.repository().tables(at: revision)
+        if context.json {
+            context.emit(.object(["tables": .array(tables.map { t in
+                .object(["name": .string(t.name), "id": .string(t.id.hex), "rows": .int(t.rows),
+                         "columns": .int(t.columns), "key": .array(t.key.map(JSON.string))])
+            })]))
+            return
+        }
+        if tables.isEmpty { context.note("no tables"); return }
+        context.out.write(Render.table(["table", "rows", "columns", "key"], tables.map { t in
+            [t.name, String(t.rows), String(t.columns), t.key.isEmpty ? "(keyless)" : t.key.joined(separator: ", ")]
+        }))
+    }
+}
+
+/// `rocky schema <table> [<rev>]`.
+struct SchemaCommand: Command {
+    static let name = "schema"
+    static let abstract = "Show a table's columns, key, time column and governance"
+    static let usage = ["schema <table> [<rev>]"]
+    static let help = "Columns in order with their stable id, type, nullability and governance fields. Without <rev>: the working set."
+
+    let table: String
+    let revision: String?
+
+    init(parsing arguments: inout Arguments) throws {
+        let names = try arguments.positionals(max: 2, names: "<table> [<rev>]")
+        guard let table = names.first else { throw arguments.usage("schema needs a table name") }
+        self.table = table
+        revision = names.count > 1 ? names[1] : nil
+    }
+
+    func run(_ context: CommandContext) throws {
+        let (id, table) = try context.repository().table(self.table, at: revision)
+        let schema = table.schema
+        if context.json {
+            var json = schema.json
+            if case var .object(members) = json {
+                members.insert(JSON.Member("table", .string(self.table)), at: 0)
+                members.insert(JSON.Member("id", .string(id.hex)), at: 1)
+                members.insert(JSON.Member("rows", .int(table.rowCount)), at: 2)
+                json = .object(members)
+            }
+            context.emit(json)
+            return
+        }
+        context.out.line("table \(self.table): \(table.rowCount) rows, key (\(schema.keyColumnNames.joined(separator: ", ")))"
+            + (schema.timeColumnName.map { ", time column \($0)" } ?? ""))
+        context.out.write(Render.table(["id", "column", "type", "null", "role", "classification"], schema.columns.map { c in
+            let role = schema.key.contains(c.id) ? "key" : (schema.timeColumn == c.id ? "time" : "")
+            return [String(c.id), c.name, c.type.name, c.nullable ? "yes" : "no", role,
+                    c.governance.classification?.label ?? ""]
+        }))
+    }
+}
