@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Rocky", dependencies: ["RockyTable", "RockyStore", "RockyBase"], exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        .executableTarget(name: "rocky-bench", dependencies: ["RockyStore", "RockySQL"]),
+        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL"]),
 
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),

@@ -25,6 +25,7 @@ let commandTable: [any Command.Type] = [
     CommitCommand.self,
     LogCommand.self,
     ShowCommand.self,
+    DiffCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
     TablesCommand.self,

@@ -15,14 +15,19 @@ enum Bench {
 
     /// Runs a shell command and returns its best wall-clock seconds; fails loudly if it fails.
     static func shell(_ command: String, repeats: Int = 3, in directory: String? = nil) throws -> Double {
-        try seconds(repeats: repeats) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["-c", command]
-            if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw BenchError("command failed (\(p.terminationStatus)): \(command)") }
+        let full = directory.map { "cd '\($0)' && " + command } ?? command
+        return try seconds(repeats: repeats) {
+            // posix_spawn and waitpid: Foundation's Process adds tens of
+            // milliseconds of polling, which would swamp short commands.
+            var pid: pid_t = 0
+            let args = ["/bin/sh", "-c", full]
+            var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+            defer { for a in argv { free(a) } }
+            let status = posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ)
+            guard status == 0 else { throw BenchError("cannot run: \(command)") }
+            var result: Int32 = 0
+            waitpid(pid, &result, 0)
+            guard result == 0 else { throw BenchError("command failed (\(result)): \(command)") }
         }
     }
 

@@ -1,0 +1,75 @@
+import RockyBase
+
+/// Row differences decoded into `RowDelta`s, streamed. A difference whose
+/// shared columns are all equal (only an added or dropped column differs,
+/// or a DECIMAL whose scale changed) is not a delta and is skipped.
+public struct RowDeltas: Sequence, IteratorProtocol {
+    private var differences: AnyIterator<RowDifference>
+    private let oldCodec: RowCodec?
+    private let newCodec: RowCodec?
+    /// Shared columns: (position in old row, position in new row, id, new name).
+    private let shared: [(Int, Int, Int, String)]
+    public private(set) var error: Error?
+
+    init(differences: AnyIterator<RowDifference>, oldCodec: RowCodec?, newCodec: RowCodec?) {
+        self.differences = differences
+        self.oldCodec = oldCodec
+        self.newCodec = newCodec
+        if let oldCodec, let newCodec {
+            shared = newCodec.schema.columns.enumerated().compactMap { j, column in
+                oldCodec.schema.index(ofColumn: column.id).map { ($0, j, column.id, column.name) }
+            }
+        } else {
+            shared = []
+        }
+    }
+
+    public mutating func next() -> RowDelta? {
+        do { return try nextDelta() } catch {
+            self.error = error
+            return nil
+        }
+    }
+
+    public mutating func nextDelta() throws -> RowDelta? {
+        if let error { throw error }
+        while let d = differences.next() {
+            let old = try d.old.map { v in try decode(oldCodec!, d.key, v) }
+            let new = try d.new.map { v in try decode(newCodec!, d.key, v) }
+            switch (old, new) {
+            case let (nil, n?):
+                return newCodec!.isKeyless ? .countChanged(row: n.row, old: 0, new: n.count) : .added(n.row)
+            case let (o?, nil):
+                if oldCodec!.isKeyless { return .countChanged(row: o.row, old: o.count, new: 0) }
+                return .removed(o.row)
+            case let (o?, n?):
+                if newCodec!.isKeyless {
+                    if o.count != n.count { return .countChanged(row: n.row, old: o.count, new: n.count) }
+                    continue
+                }
+                let cells = shared.compactMap { i, j, id, name -> CellChange? in
+                    Self.same(o.row[i], n.row[j]) ? nil : CellChange(columnID: id, column: name, old: o.row[i], new: n.row[j])
+                }
+                if !cells.isEmpty { return .modified(old: o.row, new: n.row, cells: cells) }
+            case (nil, nil):
+                continue
+            }
+        }
+        return nil
+    }
+
+    private func decode(_ codec: RowCodec, _ key: [UInt8], _ value: ArraySlice<UInt8>) throws -> (row: [Value], count: Int) {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v) } }
+    }
+
+    /// Equal values, across a retyped column: decimals compare by value,
+    /// an INTEGER equals the same DECIMAL.
+    static func same(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case let (.decimal(x), .decimal(y)): x == y
+        case let (.integer(x), .decimal(y)), let (.decimal(y), .integer(x)): ExactDecimal(units: Int128(x), scale: 0) == y
+        case let (.double(x), .double(y)): x == y || (x.isNaN && y.isNaN)
+        default: a == b
+        }
+    }
+}

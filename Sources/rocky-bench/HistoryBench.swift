@@ -1,0 +1,45 @@
+import Foundation
+import Rocky
+import RockyBase
+import RockyStore
+
+/// `rocky log -n 10` and `rocky checkout --at` on branches of 1,000 and
+/// 10,000 commits: both must stay under 100 ms and not grow with history.
+enum HistoryBench {
+    static func run(_ arguments: [String]) throws {
+        let rocky = ProcessInfo.processInfo.environment["ROCKY"] ?? ".build/release/rocky"
+        Bench.header("History: log and checkout --at (each a whole `rocky` process)")
+        var results: [Int: (Double, Double)] = [:]
+        for count in [1_000, 10_000] {
+            let dir = Bench.temporaryDirectory("history-\(count)")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let settings = Settings(actor: "bench", fixedTime: Timestamp("2026-01-01T00:00:00Z"))
+            let repo = try Repository.initialize(at: dir, settings: settings)
+            let main = try RefName.branch("main")
+            var head = try repo.resolve("main")
+            let tree = try repo.objects.readCommit(head).tree
+            let start = try repo.objects.readCommit(head).time.microseconds
+            try repo.objects.batch {
+                for i in 1...count {
+                    head = try repo.objects.write(commit: Commit(
+                        tree: tree, parents: [head], actor: "bench",
+                        time: Timestamp(microseconds: start + Int64(i) * 60_000_000), message: "commit \(i)"))
+                }
+            }
+            try repo.refs.update(main, from: try repo.resolve("main"), to: head, note: RefNote(actor: "bench", time: "", message: "bench"))
+            let middle = Timestamp(microseconds: start + Int64(count / 2) * 60_000_000 + 1)
+            let log = try Bench.shell("\(rocky) log -n 10 > /dev/null", repeats: 5, in: dir)
+            let at = try Bench.shell("\(rocky) checkout --at \(middle) > /dev/null 2>&1 && \(rocky) checkout main > /dev/null 2>&1",
+                                     repeats: 5, in: dir)
+            // The second command (back to main) is timed too; half is one checkout.
+            results[count] = (log, at / 2)
+            Bench.row("log -n 10, \(count) commits", rocky: Bench.format(log * 1000, 1) + " ms", other: "", ratio: "", goal: "< 100 ms")
+            Bench.row("checkout --at (middle), \(count) commits", rocky: Bench.format(at / 2 * 1000, 1) + " ms", other: "", ratio: "",
+                      goal: "< 100 ms")
+        }
+        if let a = results[1_000], let b = results[10_000] {
+            Bench.row("10,000 vs 1,000 commits", rocky: "log " + Bench.format(b.0 / a.0) + "x, checkout --at " + Bench.format(b.1 / a.1) + "x",
+                      other: "", ratio: "", goal: "no slower")
+        }
+    }
+}
