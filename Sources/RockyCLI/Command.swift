@@ -21,6 +21,8 @@ protocol Command: Sendable {
 /// Every command, in the order `rocky help` lists them.
 let commandTable: [any Command.Type] = [
     InitCommand.self,
+    ImportCommand.self,
+    ExportCommand.self,
     StatusCommand.self,
     CommitCommand.self,
     LogCommand.self,

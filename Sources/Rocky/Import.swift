@@ -1,0 +1,195 @@
+import Foundation
+import RockyBase
+import RockyStore
+import RockyTable
+
+/// The file formats `import` reads and `export` writes.
+public enum TableFormat: String, Sendable, CaseIterable {
+    case csv, jsonl
+
+    /// The format a file's extension suggests (`.jsonl`, `.ndjson`, `.json`: JSON Lines; else CSV).
+    public static func guess(from path: String) -> TableFormat {
+        let lower = path.lowercased()
+        return [".jsonl", ".ndjson", ".json"].contains { lower.hasSuffix($0) } ? .jsonl : .csv
+    }
+}
+
+/// What `rocky import` asks for.
+public struct ImportRequest: Sendable {
+    public var table: String
+    /// A file path, or `-` for standard input.
+    public var path: String
+    public var format: TableFormat?
+    /// Key column names; nil keeps the table's key (a new table without one is keyless).
+    public var key: [String]?
+    /// A schema file (JSON, Docs/import.md) whose declared types are enforced.
+    public var schemaFile: String?
+    public var timeColumn: String?
+    public var mode: ImportMode
+
+    public init(table: String, path: String, format: TableFormat? = nil, key: [String]? = nil, schemaFile: String? = nil,
+                timeColumn: String? = nil, mode: ImportMode = .replace) {
+        self.table = table
+        self.path = path
+        self.format = format
+        self.key = key
+        self.schemaFile = schemaFile
+        self.timeColumn = timeColumn
+        self.mode = mode
+    }
+}
+
+/// What an import did.
+public struct ImportSummary: Sendable {
+    public var table: String
+    public var id: ObjectID
+    public var created: Bool
+    public var rowsRead: Int
+    public var rowsInTable: Int
+    /// The inferred types, when no schema was given or kept.
+    public var inferred: [InferredColumn]?
+    public var schema: Schema
+    public var schemaChanges: [SchemaChange]
+}
+
+extension Repository {
+    /// Imports a CSV or JSON Lines file into a table of the working set.
+    ///
+    /// Without a schema file, types are inferred in a first pass over the
+    /// file (and reported); an existing table keeps its column ids for columns
+    /// of the same name. A bad row stops the import with file:line:column, and
+    /// nothing is written: no object, no ref.
+    @discardableResult
+    public func importTable(_ request: ImportRequest, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        try Repository.validateTableName(request.table)
+        let format = request.format ?? TableFormat.guess(from: request.path)
+        let (path, display, cleanup) = try spoolIfStandardInput(request.path)
+        defer { cleanup() }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
+        return try updateWorkingSet(message: "import \(request.table)") { set in
+            let existing = try set.tables[request.table].map { try objects.readTable($0) }
+            var inferred: [InferredColumn]?
+            var schema: Schema
+            if let file = request.schemaFile {
+                schema = try Repository.readSchemaFile(file)
+                schema = Repository.carryColumnIDs(into: schema, from: existing?.schema)
+            } else if request.mode != .replace, let existing {
+                schema = existing.schema
+            } else {
+                let columns = try TableImporter.infer(try openSource(path, display, format, columns: nil), progress: progress)
+                inferred = columns
+                schema = Repository.carryColumnIDs(
+                    into: Schema(columns: columns.enumerated().map { Column(id: $0.offset + 1, name: $0.element.name, type: $0.element.type) }),
+                    from: existing?.schema)
+            }
+            if let existing, request.mode != .replace, schema.key != existing.schema.key && request.schemaFile != nil {
+                throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); the schema file declares another")
+            }
+            do {
+                if let key = request.key {
+                    if let existing, request.mode != .replace, key != existing.schema.keyColumnNames {
+                        throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); --key \(key.joined(separator: ",")) differs")
+                    }
+                    try schema.setKey(key)
+                } else if request.schemaFile == nil, inferred != nil, let existing {
+                    try schema.setKey(existing.schema.keyColumnNames.filter { schema.column(named: $0) != nil })
+                }
+                if let time = request.timeColumn {
+                    try schema.setTimeColumn(time)
+                } else if request.schemaFile == nil, inferred != nil, let name = existing?.schema.timeColumnName,
+                          schema.column(named: name) != nil {
+                    try schema.setTimeColumn(name)
+                }
+                try schema.validate()
+            } catch let error as SchemaError {
+                throw RepositoryError.invalidArgument("\(request.table): \(error)")
+            }
+            var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
+            importer.progress = progress
+            let source = try openSource(path, display, format, columns: format == .jsonl ? schema.columns.map(\.name) : nil)
+            let (table, rowsRead) = try importer.load(source, schema: schema, into: existing, mode: request.mode, totalBytes: size)
+            let id = try objects.write(table: table)
+            set.tables[request.table] = id
+            return ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
+                                 rowsInTable: table.rowCount, inferred: inferred, schema: schema,
+                                 schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
+        }
+    }
+
+    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {
+        switch format {
+        case .csv: try CSVReader(path: path, file: display)
+        case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns)
+        }
+    }
+
+    /// Standard input is copied to a temporary file: type inference reads the input twice.
+    private func spoolIfStandardInput(_ path: String) throws -> (String, String, () -> Void) {
+        guard path == "-" else { return (path, path, {}) }
+        let spool = temporaryDirectory() + "/stdin-\(getpid())"
+        FileManager.default.createFile(atPath: spool, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+        while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty { out.write(data) }
+        try out.close()
+        return (spool, "<stdin>", { try? FileManager.default.removeItem(atPath: spool) })
+    }
+
+    /// Table names are SQL identifiers: a letter or `_`, then letters, digits or `_`.
+    static func validateTableName(_ name: String) throws {
+        let ok = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } ?? false
+            && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } && name.count <= 128
+        if !ok {
+            throw RepositoryError.invalidArgument("invalid table name '\(name)': use letters, digits and _, starting with a letter or _")
+        }
+    }
+
+    /// Gives columns that exist in `old` (by name) their old ids, and new
+    /// columns fresh ids above every id `old` ever used.
+    static func carryColumnIDs(into schema: Schema, from old: Schema?) -> Schema {
+        guard let old else { return Schema(columns: schema.columns, key: schema.key, timeColumn: schema.timeColumn) }
+        var next = old.nextColumnID
+        var mapping: [Int: Int] = [:]
+        let columns = schema.columns.map { column -> Column in
+            var c = column
+            if let match = old.column(named: column.name) { c.id = match.id; c.governance = match.governance } else { c.id = next; next += 1 }
+            mapping[column.id] = c.id
+            return c
+        }
+        return Schema(columns: columns, key: schema.key.compactMap { mapping[$0] },
+                      timeColumn: schema.timeColumn.flatMap { mapping[$0] }, nextColumnID: next)
+    }
+
+    /// A schema file: `{"columns":[{"name":"symbol","type":"TEXT","nullable":false},...],
+    /// "key":["symbol","ts"],"time_column":"ts"}` (Docs/import.md).
+    static func readSchemaFile(_ path: String) throws -> Schema {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RepositoryError.invalidArgument("cannot read the schema file \(path)")
+        }
+        let json: JSON
+        do { json = try JSON(parsing: String(decoding: data, as: UTF8.self)) } catch {
+            throw RepositoryError.invalidArgument("\(path):\(error)")
+        }
+        guard let items = json["columns"]?.arrayValue, !items.isEmpty else {
+            throw RepositoryError.invalidArgument("\(path): expected {\"columns\": [{\"name\": ..., \"type\": ...}, ...]}")
+        }
+        var columns: [Column] = []
+        for (i, item) in items.enumerated() {
+            guard let name = item["name"]?.stringValue, let typeName = item["type"]?.stringValue else {
+                throw RepositoryError.invalidArgument("\(path): column \(i + 1) needs a \"name\" and a \"type\"")
+            }
+            guard let type = ColumnType(parsing: typeName) else {
+                throw RepositoryError.invalidArgument("\(path): column \(name): unknown type '\(typeName)'")
+            }
+            columns.append(Column(id: i + 1, name: name, type: type, nullable: item["nullable"]?.boolValue ?? true))
+        }
+        var schema = Schema(columns: columns)
+        do {
+            try schema.setKey(json["key"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            try schema.setTimeColumn(json["time_column"]?.stringValue)
+            try schema.validate()
+        } catch {
+            throw RepositoryError.invalidArgument("\(path): \(error)")
+        }
+        return schema
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Glibc
+import Rocky
+import RockyBase
+import RockyTable
+
+/// `rocky import`.
+struct ImportCommand: Command {
+    static let name = "import"
+    static let abstract = "Load a CSV or JSON Lines file into a table of the working set"
+    static let usage = ["import <table> <file> [--format csv|jsonl] [--key c1,c2] [--schema <file>] [--time-column c] [--mode replace|append|upsert]"]
+    static let help = """
+    <file> may be - for standard input. Without --schema the column types are
+    inferred from the data and reported; numbers written with a fixed number
+    of decimal places become DECIMAL, never DOUBLE. A bad row (wrong field
+    count, a value that does not parse, a duplicate key, NULL in a key column)
+    stops the import with file:line:column, and nothing is written. The file
+    is streamed and sorted with bounded memory (Docs/import.md).
+
+    options:
+      --format csv|jsonl    default: from the extension (.jsonl, .ndjson: JSON Lines)
+      --key c1,c2           the primary key (default: the table's; a new table without one is keyless)
+      --schema <file>       declared types, enforced (JSON, see Docs/import.md)
+      --time-column <c>     the event-time column (TIMESTAMP or DATE), used by replay
+      --mode <m>            replace (default): the file becomes the table;
+                            append: add rows, an existing key is an error;
+                            upsert: add rows or replace those with the same key
+    """
+
+    let request: ImportRequest
+
+    init(parsing arguments: inout Arguments) throws {
+        var format: TableFormat?
+        if let f = try arguments.option("--format") {
+            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv or jsonl, not '\(f)'") }
+            format = parsed
+        }
+        let key = try arguments.option("--key").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let schema = try arguments.option("--schema")
+        let time = try arguments.option("--time-column")
+        var mode = ImportMode.replace
+        if let m = try arguments.option("--mode") {
+            guard let parsed = ImportMode(rawValue: m) else { throw arguments.usage("--mode is replace, append or upsert, not '\(m)'") }
+            mode = parsed
+        }
+        let names = try arguments.positionals(max: 2, names: "<table> <file>")
+        guard names.count == 2 else { throw arguments.usage("import needs a table name and a file") }
+        request = ImportRequest(table: names[0], path: names[1], format: format, key: key, schemaFile: schema,
+                                timeColumn: time, mode: mode)
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        var request = self.request
+        if request.path != "-" { request.path = context.path(request.path) }
+        if let schema = request.schemaFile { request.schemaFile = context.path(schema) }
+        let bar = ProgressBar(err: context.err, label: "importing \(request.table)")
+        let summary: ImportSummary
+        do {
+            summary = try repo.importTable(request) { bar.update($0) }
+            bar.finish()
+        } catch {
+            bar.finish()
+            throw error
+        }
+        if context.json {
+            context.emit(.object([
+                "table": .string(summary.table),
+                "id": .string(summary.id.hex),
+                "created": .bool(summary.created),
+                "rows_read": .int(summary.rowsRead),
+                "rows": .int(summary.rowsInTable),
+                "key": .array(summary.schema.keyColumnNames.map(JSON.string)),
+                "time_column": summary.schema.timeColumnName.map(JSON.string),
+                "columns": .array(summary.schema.columns.map { c in
+                    let reason = summary.inferred?.first { $0.name == c.name }?.reason
+                    return .object(["name": .string(c.name), "type": .string(c.type.name), "nullable": .bool(c.nullable),
+                                    "inferred_because": reason.map(JSON.string)])
+                }),
+            ]))
+            return
+        }
+        if let inferred = summary.inferred {
+            context.out.line("inferred types:")
+            context.out.write(Render.table(nil, inferred.map { ["  " + $0.name, $0.type.name, $0.reason] }))
+        }
+        let key = summary.schema.isKeyless ? "keyless" : "key (\(summary.schema.keyColumnNames.joined(separator: ", ")))"
+        context.out.line("\(summary.created ? "created" : "updated") table \(summary.table): \(summary.rowsRead) rows read, "
+            + "\(summary.rowsInTable) rows, \(key)" + (summary.schema.timeColumnName.map { ", time column \($0)" } ?? ""))
+        for change in summary.schemaChanges { context.out.line("  schema " + describe(change)) }
+    }
+}
+
+/// `rocky export`.
+struct ExportCommand: Command {
+    static let name = "export"
+    static let abstract = "Write a table as CSV or JSON Lines"
+    static let usage = ["export <table> [<rev>] [--format csv|jsonl] [-o <file>]"]
+    static let help = """
+    Writes the table of <rev> (default: the working set) in key order,
+    streaming. A CSV that Rocky wrote imports back to the same table and
+    exports again byte for byte: NULL is an empty field, the empty string is "".
+
+    options:
+      --format csv|jsonl   default: from -o's extension, else csv
+      -o <file>            write to a file instead of standard output
+    """
+
+    let table: String
+    let revision: String?
+    let format: TableFormat?
+    let output: String?
+
+    init(parsing arguments: inout Arguments) throws {
+        if let f = try arguments.option("--format") {
+            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv or jsonl, not '\(f)'") }
+            format = parsed
+        } else {
+            format = nil
+        }
+        output = try arguments.option("-o", "--output")
+        let names = try arguments.positionals(max: 2, names: "<table> [<rev>]")
+        guard let table = names.first else { throw arguments.usage("export needs a table name") }
+        self.table = table
+        revision = names.count > 1 ? names[1] : nil
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        let format = self.format ?? output.map(TableFormat.guess(from:)) ?? .csv
+        if let output {
+            let path = context.path(output)
+            let temp = path + ".rocky-tmp-\(getpid())"
+            let sink = try OutputSink(path: temp)
+            let count: Int
+            do {
+                count = try repo.exportTable(table, at: revision, format: format, to: sink)
+                try sink.flush()
+                guard rename(temp, path) == 0 else {
+                    throw RepositoryError.invalidArgument("cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+            } catch {
+                try? FileManager.default.removeItem(atPath: temp)
+                throw error
+            }
+            if context.json {
+                context.emit(.object(["table": .string(table), "rows": .int(count), "path": .string(path), "format": .string(format.rawValue)]))
+            } else {
+                context.note("wrote \(count) rows to \(output)")
+            }
+        } else {
+            context.out.flush()
+            let sink = OutputSink(fileDescriptor: 1, name: "standard output")
+            try repo.exportTable(table, at: revision, format: format, to: sink)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import RockyBase
+import RockyStore
+
+/// How an import combines the file with the table's current rows.
+public enum ImportMode: String, Sendable, CaseIterable {
+    /// The file becomes the table.
+    case replace
+    /// The file's rows are added; a key that exists already is an error.
+    case append
+    /// The file's rows are added or replace the rows with their key.
+    case upsert
+}
+
+/// Progress of a running import, for a progress bar.
+public struct ImportProgress: Sendable {
+    public var rows: Int
+    public var bytes: Int64
+    public var totalBytes: Int64?
+    /// Reading the file to infer types (true), or loading it.
+    public var inferring: Bool
+}
+
+/// Loads the records of a file into a table version.
+///
+/// Rows are decoded and checked as they are read (type, NULL in a key
+/// column), encoded, and sorted by key with bounded memory (`RowSorter`:
+/// about 64 MiB plus 24 bytes a row in memory, sorted runs spilled to
+/// `temporaryDirectory`); then duplicate keys are caught and the tree is built
+/// (replace) or edited (append, upsert). Every error is an `ImportError`
+/// naming file:line:column, and, when the caller runs this inside
+/// `ObjectStore.batch`, no object it wrote survives the error.
+public struct TableImporter {
+    public let store: any ObjectStore
+    public let temporaryDirectory: String
+    public var memoryBudget = 64 << 20
+    public var progress: ((ImportProgress) -> Void)?
+
+    public init(store: any ObjectStore, temporaryDirectory: String) {
+        self.store = store
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// Infers column types from a full pass over `source`.
+    public static func infer(_ source: some RecordSource, progress: ((ImportProgress) -> Void)? = nil) throws -> [InferredColumn] {
+        var columns: [ColumnInference] = []
+        var rows = 0
+        while let record = try source.next() {
+            while columns.count < source.header.count {
+                columns.append(ColumnInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings, precedingNulls: rows))
+            }
+            for i in 0..<columns.count {
+                guard i < record.count, !record[i].isNull else { columns[i].addNull(); continue }
+                let field = record[i]
+                field.withBytes { columns[i].add($0, isQuoted: field.isQuoted, line: field.line) }
+            }
+            rows += 1
+            if rows & 0xFFFF == 0 { progress?(ImportProgress(rows: rows, bytes: source.bytesConsumed, totalBytes: nil, inferring: true)) }
+        }
+        while columns.count < source.header.count {
+            columns.append(ColumnInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings, precedingNulls: rows))
+        }
+        return zip(source.header, columns).map { name, inference in inference.result(name: name) }
+    }
+
+    /// Reads every record of `source` as a row of `schema` and combines them
+    /// with `existing` (nil: a new table) by `mode`.
+    public func load(_ source: some RecordSource, schema: Schema, into existing: Table?, mode: ImportMode,
+                     totalBytes: Int64? = nil) throws -> (table: Table, rowsRead: Int) {
+        let decoder = try RowDecoder(schema: schema, source: source)
+        let codec = RowCodec(schema: schema)
+        let sorter = RowSorter(memoryBudget: memoryBudget, temporaryDirectory: temporaryDirectory)
+        let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
+        var row: [Value] = []
+        row.reserveCapacity(schema.columns.count)
+        var count = 0
+        let one = RowCodec.multiplicity(1)
+        while let record = try source.next() {
+            row.removeAll(keepingCapacity: true)
+            try decoder.decode(record, into: &row)
+            let key = codec.key(of: row)
+            let position = keyColumn < record.count ? record[keyColumn] : nil
+            let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
+            try sorter.add(key: key, value: codec.isKeyless ? one : codec.value(of: row), origin: origin)
+            count += 1
+            if count & 0x3FFF == 0 {
+                progress?(ImportProgress(rows: count, bytes: source.bytesConsumed, totalBytes: totalBytes, inferring: false))
+            }
+        }
+        progress?(ImportProgress(rows: count, bytes: source.bytesConsumed, totalBytes: totalBytes, inferring: false))
+        let sorted = try sorter.finish()
+        let base = mode == .replace ? nil : existing?.root
+        let root: TreeRoot?
+        do {
+            if codec.isKeyless {
+                var folded = CollapsedRecords(base: sorted, keyless: true)
+                root = try TreeEditor(store: store).apply(AnyIterator {
+                    folded.next().map { KeyedChange(key: $0.key, change: .addCount(CollapsedRecords.count($0.value)), origin: $0.origin) }
+                }, to: base)
+            } else {
+                var previous: RowSorter.Record?
+                var duplicate: (RowSorter.Record, RowSorter.Record)?
+                let changes = AnyIterator<KeyedChange> {
+                    guard duplicate == nil, let record = sorted.next() else { return nil }
+                    if let p = previous, p.key == record.key { duplicate = (p, record); return nil }
+                    previous = record
+                    let change: RowChange = mode == .upsert ? .upsert(record.value) : .insert(record.value)
+                    return KeyedChange(key: record.key, change: change, origin: record.origin)
+                }
+                root = try TreeEditor(store: store).apply(changes, to: base)
+                if let (first, second) = duplicate {
+                    throw duplicateError(schema: schema, key: second.key, file: source.file, origin: second.origin,
+                                         firstOrigin: first.origin)
+                }
+            }
+        } catch let TreeError.duplicateKey(key, origin) {
+            throw duplicateError(schema: schema, key: key, file: source.file, origin: origin, firstOrigin: nil)
+        }
+        return (Table(schema: schema, root: root), count)
+    }
+
+    private func duplicateError(schema: Schema, key: [UInt8], file: String, origin: Int, firstOrigin: Int?) -> ImportError {
+        var values = [Value](repeating: .null, count: schema.columns.count)
+        try? key.withUnsafeBytes { try RowCodec(schema: schema).decodeKey($0, into: &values) }
+        let shown = schema.keyIndices.map { "\(schema.columns[$0].name)=\(values[$0])" }.joined(separator: ", ")
+        let (line, column) = Origin.unpack(origin)
+        let message = firstOrigin.map { "duplicate key (\(shown)): the same key is on line \(Origin.unpack($0).line)" }
+            ?? "duplicate key (\(shown)): the table already has a row with this key (use --mode upsert to replace it)"
+        return ImportError(.duplicateKey, file: file, line: line, column: column, message: message)
+    }
+}
+
+/// A row's origin (line and column of its first key field) packed in one Int.
+enum Origin {
+    static func pack(line: Int, column: Int) -> Int { line << 20 | min(column, (1 << 20) - 1) }
+    static func unpack(_ origin: Int) -> (line: Int, column: Int) { (origin >> 20, origin & ((1 << 20) - 1)) }
+}
