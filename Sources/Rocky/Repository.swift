@@ -53,7 +53,7 @@ public final class Repository: Sendable {
             throw StoreError.malformed(path: rocky + "/format",
                                        reason: "expected '\(formatLine)'; this repository was written by another version of rocky")
         }
-        return Repository(workDirectory: workDirectory, objects: LooseObjectStore(directory: rocky + "/objects"),
+        return Repository(workDirectory: workDirectory, objects: DiskObjectStore(directory: rocky + "/objects"),
                           refs: FileRefStore(root: rocky), settings: settings)
     }
 
@@ -75,7 +75,7 @@ public final class Repository: Sendable {
             }
             try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/format"))
             try Data("ref: refs/heads/\(defaultBranch)\n".utf8).write(to: URL(fileURLWithPath: staging + "/HEAD"))
-            let repo = Repository(workDirectory: work, objects: LooseObjectStore(directory: staging + "/objects"),
+            let repo = Repository(workDirectory: work, objects: DiskObjectStore(directory: staging + "/objects"),
                                   refs: FileRefStore(root: staging), settings: settings)
             let tree = try repo.objects.write(Tree.empty)
             let root = try repo.objects.write(commit: Commit(

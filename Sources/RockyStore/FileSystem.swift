@@ -142,18 +142,6 @@ enum FileSystem {
     }
 }
 
-@_silgen_name("syncfs") private func c_syncfs(_ fd: Int32) -> Int32
-
-extension FileSystem {
-    /// Flushes every dirty file of the file system holding `path` (Linux syncfs(2)):
-    /// one call makes a whole batch of freshly written objects durable.
-    static func syncFileSystem(containing path: String) throws {
-        let fd = try open(path, O_RDONLY | O_DIRECTORY)
-        defer { close(fd) }
-        guard c_syncfs(fd) == 0 else { throw StoreError.io(path: path, operation: "syncfs", errno: errno) }
-    }
-}
-
 func systemErrorMessage(_ code: Int32) -> String {
     String(cString: strerror(code))
 }

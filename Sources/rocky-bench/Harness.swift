@@ -31,6 +31,53 @@ enum Bench {
         }
     }
 
+    /// Runs a shell command once; returns wall seconds and the peak resident
+    /// memory (bytes) of the largest process it ran (from wait4's rusage).
+    static func measure(_ command: String, in directory: String? = nil) throws -> (seconds: Double, peakBytes: Int) {
+        let full = directory.map { "cd '\($0)' && " + command } ?? command
+        var pid: pid_t = 0
+        let args = ["/bin/sh", "-c", full]
+        var argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        let start = DispatchTime.now().uptimeNanoseconds
+        guard posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 else { throw BenchError("cannot run: \(command)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard status == 0 else { throw BenchError("command failed (\(status)): \(command)") }
+        var children = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        return (seconds, Int(max(usage.ru_maxrss, children.ru_maxrss)) * 1024)
+    }
+
+    /// Total size of the files below a folder.
+    static func diskBytes(_ path: String) -> Int {
+        var total = 0
+        for case let name as String in FileManager.default.enumerator(atPath: path)?.allObjects ?? [] {
+            total += (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
+        }
+        return total
+    }
+
+    /// Paths of the files below a folder.
+    static func files(_ path: String) -> Set<String> {
+        Set((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? [])
+    }
+
+    static func megabytes(_ bytes: Int) -> String { format(Double(bytes) / 1_048_576, 1) + " MiB" }
+
+    /// A large prices CSV from the fixture generator (cached in build/bench-data).
+    static func pricesCSV(rows: Int) throws -> String {
+        let folder = FileManager.default.currentDirectoryPath + "/build/bench-data"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/prices-\(rows).csv"
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = try measure("python3 Fixtures/generate.py prices --rows \(rows) -o '\(path)'")
+        }
+        return path
+    }
+
     static func temporaryDirectory(_ name: String) -> String {
         let path = NSTemporaryDirectory() + "rocky-bench-\(name)-\(getpid())"
         try? FileManager.default.removeItem(atPath: path)

@@ -14,11 +14,11 @@ enum ObjectBench {
         let objects = (0..<megabytes).map { Array(data[($0 << 20)..<(($0 + 1) << 20)]) }
 
         var round = 0
-        func freshStore() throws -> LooseObjectStore {
+        func freshStore() throws -> DiskObjectStore {
             round += 1
             let path = dir + "/objects\(round)"
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            return LooseObjectStore(directory: path)
+            return DiskObjectStore(directory: path)
         }
         let durable = try Bench.seconds {
             let store = try freshStore()

@@ -5,10 +5,11 @@ import Foundation
 let suites: [String: ([String]) throws -> Void] = [
     "objects": ObjectBench.run,
     "history": HistoryBench.run,
+    "tables": TableBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history"]
+let order = ["objects", "history", "tables"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -35,7 +35,7 @@ import Testing
 
     @Test func largeObjectsStreamAndAreValidZlib() throws {
         let dir = TemporaryDirectory()
-        let store = LooseObjectStore(directory: dir.path + "/objects")
+        let store = DiskObjectStore(directory: dir.path + "/objects")
         try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
         // 5 MiB: half random, half repetitive, so the parallel blocks and the dictionary both matter.
@@ -105,7 +105,7 @@ import Testing
 
     @Test func aFlippedByteIsReportedNamingTheObject() throws {
         let dir = TemporaryDirectory()
-        let store = LooseObjectStore(directory: dir.path + "/objects")
+        let store = DiskObjectStore(directory: dir.path + "/objects")
         try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
         for (index, payload) in [bytes("important ledger row"), (0..<50_000).map { UInt8($0 % 13) }].enumerated() {
             let id = try store.write(.blob, payload)

@@ -26,7 +26,7 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 func stores(_ dir: TemporaryDirectory) -> [any ObjectStore] {
     let objects = dir.path + "/objects"
     try! FileManager.default.createDirectory(atPath: objects, withIntermediateDirectories: true)
-    return [LooseObjectStore(directory: objects), MemoryObjectStore()]
+    return [DiskObjectStore(directory: objects), MemoryObjectStore()]
 }
 
 func refStores(_ dir: TemporaryDirectory) -> [any RefStore] {

@@ -1,28 +1,56 @@
 import Glibc
 import Synchronization
 
-/// Objects as zlib-compressed files at `objects/<2 hex>/<62 hex>`.
+/// Objects on disk: loose zlib-compressed files at `objects/<2 hex>/<62 hex>`,
+/// and packs in `objects/pack/` (see `PackIndex`).
 ///
-/// A write compresses into a temporary file in `objects/`, fsyncs it, renames
-/// it into place and fsyncs the folder, so a reader sees either no object or a
-/// complete one, and a crash leaves at worst a `tmp-*` file that is not an
-/// object. Inside `batch`, the per-object fsyncs are replaced by two `syncfs`
-/// calls at the end (data, then renames); the objects become visible only after
-/// the first, so the guarantee is the same. A batch that throws removes its
-/// temporary files: nothing it wrote becomes an object.
-public final class LooseObjectStore: ObjectStore, Sendable {
+/// A single write compresses into a temporary file in `objects/`, fsyncs it,
+/// renames it into place and fsyncs the folder, so a reader sees either no
+/// object or a complete one, and a crash leaves at worst a `tmp-*` file that
+/// is not an object. Inside `batch`, objects are appended to one temporary
+/// pack instead; when the batch ends the pack and then its index are fsynced
+/// and renamed into place, so the batch's objects appear together, complete.
+/// A batch that throws removes its temporary pack: nothing it wrote becomes
+/// an object.
+public final class DiskObjectStore: ObjectStore, Sendable {
     /// The `objects` folder.
     public let directory: String
     private let batchState = Mutex(BatchState())
+    private let packs = Mutex<[String: PackIndex]>([:])
 
     private struct BatchState {
         var depth = 0
-        /// Objects written in the current batch: id -> temporary path.
-        var pending: [ObjectID: String] = [:]
+        /// The pack the current batch writes.
+        var writer: PackWriter?
     }
 
     public init(directory: String) {
         self.directory = directory
+    }
+
+    var packFolder: String { directory + "/pack" }
+
+    /// The packs' indexes, reloaded from the folder when `refresh` (another
+    /// process may have added a pack since).
+    private func packIndexes(refresh: Bool = false) -> [PackIndex] {
+        packs.withLock { loaded in
+            if refresh || loaded.isEmpty {
+                for name in (try? FileSystem.listDirectory(packFolder)) ?? [] where name.hasSuffix(".idx") && loaded[name] == nil {
+                    if let index = try? PackIndex(indexPath: packFolder + "/" + name) { loaded[name] = index }
+                }
+            }
+            return Array(loaded.values)
+        }
+    }
+
+    /// Where a packed object is: its pack and span, looking again on a miss.
+    private func packed(_ id: ObjectID) -> (String, (offset: Int, length: Int))? {
+        for refresh in [false, true] {
+            for index in packIndexes(refresh: refresh) {
+                if let span = index.find(id) { return (index.packPath, span) }
+            }
+        }
+        return nil
     }
 
     /// The path at which the object is (or would be) stored.
@@ -31,12 +59,12 @@ public final class LooseObjectStore: ObjectStore, Sendable {
         return directory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
-    private func pendingPath(_ id: ObjectID) -> String? {
-        batchState.withLock { $0.pending[id] }
+    private func pendingSpan(_ id: ObjectID) -> (PackWriter, (offset: Int, length: Int))? {
+        batchState.withLock { state in state.writer.flatMap { w in w.entries[id].map { (w, $0) } } }
     }
 
     public func contains(_ id: ObjectID) -> Bool {
-        pendingPath(id) != nil || FileSystem.exists(path(of: id))
+        pendingSpan(id) != nil || FileSystem.exists(path(of: id)) || packed(id) != nil
     }
 
     // MARK: Writing
@@ -49,6 +77,15 @@ public final class LooseObjectStore: ObjectStore, Sendable {
         hasher.update(payload)
         let id = ObjectID(bytes: hasher.finish())
         if contains(id) { return id }
+        if let writer = batchState.withLock({ $0.writer }) {
+            var compressed: [UInt8] = []
+            let deflater = Deflater { compressed.append(contentsOf: $0) }
+            try header.withUnsafeBytes { try deflater.feed($0) }
+            try payload.withUnsafeBytes { try deflater.feed($0) }
+            try deflater.finish()
+            try writer.add(id, compressed: compressed)
+            return id
+        }
         let temp = try writeTemporary { deflater in
             try header.withUnsafeBytes { try deflater.feed($0) }
             try payload.withUnsafeBytes { try deflater.feed($0) }
@@ -106,7 +143,7 @@ public final class LooseObjectStore: ObjectStore, Sendable {
             try fill(deflater)
             try deflater.finish()
             try FileSystem.writeAll(fd, buffered, path: temp)
-            if !inBatch { try FileSystem.fsync(fd, path: temp) }
+            try FileSystem.fsync(fd, path: temp)
         } catch {
             try? FileSystem.unlink(temp)
             throw error
@@ -114,17 +151,8 @@ public final class LooseObjectStore: ObjectStore, Sendable {
         return temp
     }
 
-    private var inBatch: Bool { batchState.withLock { $0.depth > 0 } }
-
-    /// Moves a complete temporary file to the object's path, or, in a batch,
-    /// records it to be moved when the batch ends.
+    /// Moves a complete temporary file to the object's path.
     private func publish(_ temp: String, as id: ObjectID) throws {
-        let deferred = batchState.withLock { state -> Bool in
-            guard state.depth > 0 else { return false }
-            if state.pending[id] == nil { state.pending[id] = temp } else { try? FileSystem.unlink(temp) }
-            return true
-        }
-        if deferred { return }
         let final = path(of: id)
         let folder = FileSystem.parentDirectory(final)
         try FileSystem.makeDirectories(folder)
@@ -133,50 +161,94 @@ public final class LooseObjectStore: ObjectStore, Sendable {
     }
 
     public func batch<R>(_ body: () throws -> R) throws -> R {
-        batchState.withLock { $0.depth += 1 }
+        let outermost = batchState.withLock { state -> Bool in
+            state.depth += 1
+            return state.depth == 1
+        }
+        if outermost {
+            do {
+                try FileSystem.makeDirectories(packFolder)
+                let writer = try PackWriter(folder: packFolder)
+                batchState.withLock { $0.writer = writer }
+            } catch {
+                batchState.withLock { $0.depth -= 1 }
+                throw error
+            }
+        }
         let result: R
         do {
             result = try body()
         } catch {
-            let abandoned = batchState.withLock { state -> [String] in
-                state.depth -= 1
-                guard state.depth == 0 else { return [] }
-                defer { state.pending = [:] }
-                return Array(state.pending.values)
-            }
-            for temp in abandoned { try? FileSystem.unlink(temp) }
+            if let writer = endBatch() { try? FileSystem.unlink(writer.temporaryPath) }
             throw error
         }
-        let finished = batchState.withLock { state -> [ObjectID: String]? in
-            state.depth -= 1
-            return state.depth == 0 ? state.pending : nil
-        }
-        guard let pending = finished, !pending.isEmpty else { return result }
+        guard let writer = endBatch() else { return result }
         do {
-            try FileSystem.syncFileSystem(containing: directory)
-            for (id, temp) in pending.sorted(by: { $0.key < $1.key }) {
-                let final = path(of: id)
-                try FileSystem.makeDirectories(FileSystem.parentDirectory(final))
-                try FileSystem.rename(temp, final)
-            }
-            try FileSystem.syncFileSystem(containing: directory)
+            try publish(writer)
         } catch {
-            for temp in pending.values { try? FileSystem.unlink(temp) }
-            batchState.withLock { $0.pending = [:] }
+            try? FileSystem.unlink(writer.temporaryPath)
             throw error
         }
-        batchState.withLock { $0.pending = [:] }
         return result
+    }
+
+    /// Leaves a batch level; returns the writer when the outermost ends.
+    private func endBatch() -> PackWriter? {
+        batchState.withLock { state in
+            state.depth -= 1
+            guard state.depth == 0 else { return nil }
+            defer { state.writer = nil }
+            return state.writer
+        }
+    }
+
+    /// Makes a batch's pack durable and visible: pack fsynced and renamed,
+    /// then its index written, fsynced and renamed, then the folder fsynced.
+    private func publish(_ writer: PackWriter) throws {
+        guard !writer.entries.isEmpty else {
+            try FileSystem.unlink(writer.temporaryPath)
+            return
+        }
+        try writer.finishData()
+        let entries = writer.entries.map { (id: $0.key, offset: $0.value.offset, length: $0.value.length) }.sorted { $0.id < $1.id }
+        let index = PackIndex.encode(entries)
+        let name = "pack-" + ObjectID(bytes: SHA256.digest(index)).hex
+        try FileSystem.withOpenFile(writer.temporaryPath, O_RDONLY) { try FileSystem.fsync($0, path: writer.temporaryPath) }
+        try FileSystem.rename(writer.temporaryPath, packFolder + "/" + name + ".pack")
+        let temp = packFolder + "/" + FileSystem.temporaryName("tmp-idx-")
+        try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444) { fd in
+            try FileSystem.writeAll(fd, index, path: temp)
+            try FileSystem.fsync(fd, path: temp)
+        }
+        try FileSystem.rename(temp, packFolder + "/" + name + ".idx")
+        try FileSystem.fsyncDirectory(packFolder)
+        _ = packIndexes(refresh: true)
     }
 
     // MARK: Reading
 
-    private func openObject(_ id: ObjectID) throws -> (Int32, String) {
-        let file = pendingPath(id) ?? path(of: id)
+    /// The object's zlib stream: a loose file's whole content, or a span of a pack.
+    private func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
+        if let (writer, span) = pendingSpan(id) { return try writer.read(span) }
+        do {
+            return try FileSystem.readAll(path(of: id))
+        } catch let StoreError.io(_, _, code) where code == ENOENT {
+            guard let (pack, span) = packed(id) else { throw StoreError.objectNotFound(id.hex) }
+            let fd = try FileSystem.open(pack, O_RDONLY)
+            defer { close(fd) }
+            var out = [UInt8](repeating: 0, count: span.length)
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
+            guard n == span.length else { throw StoreError.corruptObject(id, reason: "its pack \(pack) is truncated") }
+            return out
+        }
+    }
+
+    private func openObject(_ id: ObjectID) throws -> (Int32, String)? {
+        let file = path(of: id)
         do {
             return (try FileSystem.open(file, O_RDONLY), file)
         } catch let StoreError.io(_, _, code) where code == ENOENT {
-            throw StoreError.objectNotFound(id.hex)
+            return nil
         }
     }
 
@@ -194,9 +266,13 @@ public final class LooseObjectStore: ObjectStore, Sendable {
     private func stream(
         _ id: ObjectID, expectedSize: (Int) -> Void, _ consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> ObjectKind {
-        let (fd, file) = try openObject(id)
-        defer { close(fd) }
         let reader = ObjectReader(id: id)
+        guard pendingSpan(id) == nil, let (fd, file) = try openObject(id) else {
+            let bytes = try compressedBytes(id)
+            try bytes.withUnsafeBytes { try reader.feed($0, expectedSize: expectedSize, consume) }
+            return try reader.finish()
+        }
+        defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 256 * 1024)
         while true {
             let n = try buffer.withUnsafeMutableBytes { try FileSystem.read(fd, into: $0, path: file) }
@@ -209,9 +285,18 @@ public final class LooseObjectStore: ObjectStore, Sendable {
     }
 
     public func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) {
-        let (fd, file) = try openObject(id)
-        defer { close(fd) }
         let reader = ObjectReader(id: id)
+        guard pendingSpan(id) == nil, let (fd, file) = try openObject(id) else {
+            let bytes = try compressedBytes(id)
+            do {
+                try bytes.withUnsafeBytes { raw in
+                    try reader.feed(raw, expectedSize: { _ in }) { _ in throw ObjectReader.HeaderComplete() }
+                }
+            } catch is ObjectReader.HeaderComplete {}
+            guard let header = reader.parsedHeader else { _ = try reader.finish(); throw StoreError.corruptObject(id, reason: "no header") }
+            return header
+        }
+        defer { close(fd) }
         var buffer = [UInt8](repeating: 0, count: 512)
         while reader.parsedHeader == nil {
             let n = try buffer.withUnsafeMutableBytes { try FileSystem.read(fd, into: $0, path: file) }
@@ -240,8 +325,11 @@ public final class LooseObjectStore: ObjectStore, Sendable {
                 if hex.hasPrefix(prefix), let id = ObjectID(hex: hex) { result.append(id) }
             }
         }
-        let pending = batchState.withLock { Array($0.pending.keys) }
+        let pending = batchState.withLock { $0.writer.map { Array($0.entries.keys) } ?? [] }
         result += pending.filter { $0.hex.hasPrefix(prefix) }
+        for index in packIndexes(refresh: true) {
+            result += prefix.isEmpty ? index.allIDs : index.allIDs.filter { $0.hex.hasPrefix(prefix) }
+        }
         return Array(Set(result)).sorted()
     }
 }
