@@ -8,7 +8,7 @@ let package = Package(
     name: "Rocky",
     products: [
         .executable(name: "rocky", targets: ["rocky"]),
-        .library(name: "Rocky", targets: ["RockyStore"]),
+        .library(name: "Rocky", targets: ["Rocky"]),
     ],
     targets: [
         // System libraries: a module map and a shim header, nothing else.
@@ -19,13 +19,18 @@ let package = Package(
         // Vocabulary shared by the table store and the SQL compiler.
         .target(name: "RockyBase", exclude: ["README.md"]),
         .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"]),
+        .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"]),
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"]),
-        .target(name: "RockyCLI", dependencies: ["RockyStore", "RockySQL"], exclude: ["README.md"]),
+        .target(name: "Rocky", dependencies: ["RockyTable", "RockyStore", "RockyBase"], exclude: ["README.md"]),
+        .target(name: "RockyCLI", dependencies: ["Rocky", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
+        .executableTarget(name: "rocky-bench", dependencies: ["RockyStore", "RockySQL"]),
 
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),
+        .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"]),
+        .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"]),
     ],
     swiftLanguageModes: [.v6]

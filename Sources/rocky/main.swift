@@ -1,1 +1,3 @@
 import RockyCLI
+
+RockyCLI.main()

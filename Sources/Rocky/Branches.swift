@@ -1,0 +1,46 @@
+import RockyStore
+
+/// One branch as `rocky branch` lists it.
+public struct BranchInfo: Equatable, Sendable {
+    public var name: String
+    public var head: ObjectID
+    public var isCurrent: Bool
+}
+
+extension Repository {
+    /// The checked-out branch, or nil when HEAD is detached.
+    public func currentBranch() throws -> String? {
+        if case let .branch(ref) = try refs.head() { return ref.branchName }
+        return nil
+    }
+
+    public func branches() throws -> [BranchInfo] {
+        let current = try currentBranch()
+        return try refs.list(prefix: RefName.headsPrefix).compactMap { entry in
+            entry.name.branchName.map { BranchInfo(name: $0, head: entry.id, isCurrent: $0 == current) }
+        }
+    }
+
+    /// Creates a branch at a revision (default: HEAD). Fails when it exists.
+    @discardableResult
+    public func createBranch(_ name: String, from start: some RevisionRepresentable = "HEAD") throws -> Branch {
+        let ref = try RefName.branch(name)
+        let target = try resolve(start)
+        _ = try objects.readCommit(target)
+        do {
+            try refs.update(ref, from: nil, to: target, note: settings.note("branch: created from \(start.revisionText)"))
+        } catch StoreError.refMoved {
+            throw RepositoryError.branchExists(name)
+        }
+        return Branch(name: name)
+    }
+
+    /// Deletes a branch; its reflog stays, so its commits remain reachable
+    /// (and recoverable) until the reflog is expired.
+    public func deleteBranch(_ name: String) throws {
+        let ref = try RefName.branch(name)
+        guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
+        if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
+        try refs.update(ref, from: head, to: nil, note: settings.note("branch: deleted"))
+    }
+}

@@ -1,0 +1,110 @@
+import RockyBase
+import RockyStore
+
+/// Something `fsck` found wrong, naming the object or ref.
+public struct FsckProblem: Equatable, Sendable, CustomStringConvertible {
+    public var object: ObjectID?
+    public var ref: String?
+    public var message: String
+
+    public var description: String {
+        if let object { return "object \(object.hex): \(message)" }
+        if let ref { return "ref \(ref): \(message)" }
+        return message
+    }
+}
+
+public struct FsckReport: Sendable {
+    public var objectsChecked = 0
+    public var refsChecked = 0
+    public var problems: [FsckProblem] = []
+    /// Not damage, but worth knowing: stale lock files, leftover temporary files.
+    public var warnings: [String] = []
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Repository {
+    /// Verifies every object against its id, that every ref and HEAD point at
+    /// an existing commit, and that every object reachable from them exists.
+    public func fsck() throws -> FsckReport {
+        var report = FsckReport()
+        var corrupt = Set<ObjectID>()
+        for id in try objects.allIDs() {
+            report.objectsChecked += 1
+            do {
+                try objects.stream(id) { _ in }
+            } catch let error as StoreError {
+                corrupt.insert(id)
+                if case let .corruptObject(_, reason) = error {
+                    report.problems.append(FsckProblem(object: id, message: "corrupt: \(reason)"))
+                } else {
+                    report.problems.append(FsckProblem(object: id, message: error.description))
+                }
+            }
+        }
+        var roots: [(String, ObjectID)] = []
+        for (name, id) in try refs.list(prefix: "refs/") {
+            report.refsChecked += 1
+            roots.append((name.path, id))
+        }
+        do {
+            if case let .detached(id) = try refs.head() { roots.append(("HEAD", id)) }
+        } catch {
+            report.problems.append(FsckProblem(ref: "HEAD", message: "\(error)"))
+        }
+        var seen = Set<ObjectID>()
+        for (name, id) in roots {
+            guard objects.contains(id) else {
+                report.problems.append(FsckProblem(ref: name, message: "points at \(id.hex), which does not exist"))
+                continue
+            }
+            if let kind = try? objects.header(id).kind, kind != .commit, !name.hasPrefix("refs/worksets/") {
+                report.problems.append(FsckProblem(ref: name, message: "points at \(id.hex), a \(kind), not a commit"))
+            }
+            var stack = [id]
+            while let next = stack.popLast() {
+                guard seen.insert(next).inserted, !corrupt.contains(next) else { continue }
+                let object: StoredObject
+                do { object = try objects.read(next) } catch { continue }
+                for child in (try? objectLinks(object, id: next)) ?? [] {
+                    if objects.contains(child) {
+                        stack.append(child)
+                    } else {
+                        report.problems.append(FsckProblem(object: next, message: "references \(child.hex), which does not exist"))
+                    }
+                }
+            }
+        }
+        report.warnings += staleFiles()
+        return report
+    }
+
+    /// The ids an object refers to, by kind.
+    func objectLinks(_ object: StoredObject, id: ObjectID) throws -> [ObjectID] {
+        switch object.kind {
+        case .commit:
+            let commit = try Commit(payload: object.payload, id: id)
+            return [commit.tree] + commit.parents + commit.transforms
+        case .tree:
+            let tree = try Tree(payload: object.payload, id: id)
+            return Array(tree.tables.values) + Array(tree.files.values)
+        default:
+            return []
+        }
+    }
+
+    /// Lock files and temporary object files left behind by interrupted processes.
+    private func staleFiles() -> [String] {
+        var found: [String] = []
+        let fm = FileManagerShim()
+        for path in fm.files(under: rockyDirectory + "/refs") + [rockyDirectory + "/HEAD.lock"]
+        where path.hasSuffix(".lock") && fm.exists(path) {
+            found.append("lock file \(path) exists: if no rocky process is running, a crashed one left it; remove it")
+        }
+        let temps = fm.files(under: rockyDirectory + "/objects", depth: 1).filter { $0.contains("/tmp-") }
+        if !temps.isEmpty {
+            found.append("\(temps.count) temporary object file(s) from interrupted writes in \(rockyDirectory)/objects (safe to remove)")
+        }
+        return found
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Glibc
+import Rocky
+import RockyBase
+
+/// The entry point of the `rocky` command.
+public enum RockyCLI {
+    public static let version = "0.1.0"
+
+    /// Runs the real process: arguments, environment and standard streams.
+    public static func main() -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        let out = OutputStream(.descriptor(1))
+        let err = OutputStream(.descriptor(2))
+        let code = run(Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+                       directory: FileManager.default.currentDirectoryPath, out: out, err: err)
+        out.flush()
+        err.flush()
+        exit(code)
+    }
+
+    /// Runs one command line and returns its exit code; everything printed
+    /// goes to `out` and `err`.
+    static func run(_ arguments: [String], environment: [String: String], directory: String,
+                    out: OutputStream, err: OutputStream) -> Int32 {
+        var json = arguments.contains("--json")
+        do {
+            // Global options may come anywhere before `--`.
+            var global = Arguments(arguments)
+            json = global.flag("--json")
+            let actor = try global.option("--as")
+            let env = try global.option("--env")
+            let runID = try global.option("--run-id")
+            var tokens = global.remainingTokens
+            // `-C`, `--version` and `--help` before the verb, as in git.
+            var directory = directory
+            var showVersion = false, showHelp = false
+            while let first = tokens.first, ["-C", "--version", "--help", "-h"].contains(first) {
+                tokens.removeFirst()
+                switch first {
+                case "-C":
+                    guard let dir = tokens.first else { throw UsageError("-C needs a directory") }
+                    tokens.removeFirst()
+                    directory = dir.hasPrefix("/") ? dir : directory + "/" + dir
+                case "--version": showVersion = true
+                default: showHelp = true
+                }
+            }
+            if let first = tokens.first, first.hasPrefix("-") {
+                throw UsageError("unknown option \(first) (see 'rocky help')")
+            }
+
+            if showVersion && tokens.isEmpty { out.line("rocky \(version)"); return 0 }
+            guard let verb = tokens.first else {
+                out.write(HelpCommand.overview())
+                return showHelp ? 0 : ExitCode.usage.rawValue
+            }
+            guard let command = lookupCommand(verb) else {
+                throw UsageError("'\(verb)' is not a rocky command" + suggestion(for: verb) + " (see 'rocky help')")
+            }
+            let rest = Array(tokens.dropFirst())
+            if showHelp || rest.contains("--help") || rest.contains("-h") {
+                out.write(HelpCommand.page(for: command))
+                return 0
+            }
+            var settings = try Settings.fromEnvironment(environment)
+            if let actor { settings.actor = actor }
+            if let env { settings.environment = env }
+            if let runID { settings.runID = runID }
+            var parsed = Arguments(rest, command: command)
+            let instance = try command.init(parsing: &parsed)
+            try parsed.finish()
+            let context = CommandContext(out: out, err: err, directory: directory, json: json,
+                                         settings: settings, environment: environment)
+            try instance.run(context)
+            return 0
+        } catch {
+            return report(error, json: json, out: out, err: err)
+        }
+    }
+
+    /// Prints an error (and, with `--json`, an error document on stdout) and
+    /// returns its exit code.
+    static func report(_ error: Error, json: Bool, out: OutputStream, err: OutputStream) -> Int32 {
+        if let status = error as? ExitStatus {
+            if !status.message.isEmpty { err.line("rocky: " + status.message) }
+            return status.code.rawValue
+        }
+        let code = ExitCode.of(error)
+        let message = String(describing: error)
+        err.line("rocky: error: " + message)
+        if let usage = error as? UsageError, let command = usage.command {
+            err.line("usage: " + command.usage.map { "rocky " + $0 }.joined(separator: "\n       "))
+        }
+        if json {
+            let document: JSON = .object([
+                "error": .object([
+                    "code": .string(ExitCode.code(of: error)),
+                    "exit_code": .int(code.rawValue),
+                    "message": .string(message),
+                ]),
+            ])
+            out.write(document.prettyText + "\n")
+        }
+        return code.rawValue
+    }
+
+    private static func suggestion(for verb: String) -> String {
+        let best = commandTable.map { ($0.name, editDistance($0.name, verb)) }.min { $0.1 < $1.1 }
+        guard let (name, distance) = best, distance <= 2 else { return "" }
+        return "; did you mean '\(name)'?"
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    var previous = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return a.isEmpty ? b.count : previous[b.count]
+}

@@ -1,0 +1,58 @@
+import Rocky
+
+/// A verb of the command line.
+///
+/// A command is a type with a name, a one-line abstract, a usage line and a
+/// longer help text; `init(parsing:)` takes its arguments (throwing
+/// `UsageError` for bad ones) and `run` does the work, writing only through
+/// the context.
+protocol Command: Sendable {
+    static var name: String { get }
+    static var abstract: String { get }
+    /// Usage lines without the leading `rocky `, e.g. `branch [-d] <name>`.
+    static var usage: [String] { get }
+    /// Options and details, printed by `rocky help <verb>`.
+    static var help: String { get }
+
+    init(parsing arguments: inout Arguments) throws
+    func run(_ context: CommandContext) throws
+}
+
+/// Every command, in the order `rocky help` lists them.
+let commandTable: [any Command.Type] = [
+    InitCommand.self,
+    BranchCommand.self,
+    FsckCommand.self,
+    RevParseCommand.self,
+    UpdateRefCommand.self,
+    CommitTreeCommand.self,
+    HashObjectCommand.self,
+    CatObjectCommand.self,
+    HelpCommand.self,
+]
+
+func lookupCommand(_ name: String) -> (any Command.Type)? {
+    commandTable.first { $0.name == name }
+}
+
+/// A malformed command line: exit code 2, with the verb's usage.
+struct UsageError: Error, CustomStringConvertible {
+    var message: String
+    var command: (any Command.Type)?
+
+    init(_ message: String, command: (any Command.Type)? = nil) {
+        self.message = message
+        self.command = command
+    }
+
+    var description: String { message }
+}
+
+/// Ends a command with a non-zero exit code after it has printed its own
+/// result (for example `fsck --json` listing problems): the code is used and
+/// no second JSON document is printed.
+struct ExitStatus: Error, CustomStringConvertible {
+    var code: ExitCode
+    var message: String
+    var description: String { message }
+}

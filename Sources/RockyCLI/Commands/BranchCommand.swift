@@ -1,0 +1,66 @@
+import Rocky
+import RockyBase
+
+/// `rocky branch`: list, create or delete branches.
+struct BranchCommand: Command {
+    static let name = "branch"
+    static let abstract = "List, create or delete branches"
+    static let usage = ["branch", "branch <name> [<start>]", "branch -d <name>"]
+    static let help = """
+    Without arguments, lists the branches and marks the current one with '*'.
+    With <name>, creates a branch at <start> (default: HEAD).
+
+    options:
+      -d, --delete <name>   delete a branch (not the current one); its reflog is kept
+    """
+
+    enum Action { case list, create(String, String), delete(String) }
+    let action: Action
+
+    init(parsing arguments: inout Arguments) throws {
+        if let name = try arguments.option("-d", "--delete") {
+            _ = try arguments.positionals(max: 0, names: "nothing else")
+            action = .delete(name)
+            return
+        }
+        let names = try arguments.positionals(max: 2, names: "<name> [<start>]")
+        switch names.count {
+        case 0: action = .list
+        case 1: action = .create(names[0], "HEAD")
+        default: action = .create(names[0], names[1])
+        }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        switch action {
+        case .list:
+            let branches = try repo.branches()
+            if context.json {
+                context.emit(.object(["branches": .array(branches.map { b in
+                    .object(["name": .string(b.name), "commit": .string(b.head.hex), "current": .bool(b.isCurrent)])
+                })]))
+                return
+            }
+            for b in branches {
+                context.out.line((b.isCurrent ? "* " + context.paint(b.name, "32") : "  " + b.name))
+            }
+        case let .create(name, start):
+            try repo.createBranch(name, from: start)
+            let head = try repo.resolve(name)
+            if context.json {
+                context.emit(.object(["created": .string(name), "commit": .string(head.hex)]))
+            } else {
+                context.out.line("Created branch \(name) at \(head.short())")
+            }
+        case let .delete(name):
+            let head = try repo.resolve(name)
+            try repo.deleteBranch(name)
+            if context.json {
+                context.emit(.object(["deleted": .string(name), "commit": .string(head.hex)]))
+            } else {
+                context.out.line("Deleted branch \(name) (was \(head.short()))")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Rocky
+import RockyBase
+
+/// `rocky fsck`.
+struct FsckCommand: Command {
+    static let name = "fsck"
+    static let abstract = "Verify every object and ref"
+    static let usage = ["fsck"]
+    static let help = """
+    Reads every object and checks it against its id, checks that every ref
+    points at an existing commit and that everything reachable exists.
+    Exits 1 with the list of problems, each naming an object id or a ref.
+    """
+
+    init(parsing arguments: inout Arguments) throws {
+        _ = try arguments.positionals(max: 0, names: "no arguments")
+    }
+
+    func run(_ context: CommandContext) throws {
+        let report = try context.repository().fsck()
+        if context.json {
+            context.emit(.object([
+                "clean": .bool(report.isClean),
+                "objects_checked": .int(report.objectsChecked),
+                "refs_checked": .int(report.refsChecked),
+                "problems": .array(report.problems.map { p in
+                    .object(["object": p.object.map { .string($0.hex) }, "ref": p.ref.map(JSON.string),
+                             "message": .string(p.message)])
+                }),
+                "warnings": .array(report.warnings.map(JSON.string)),
+            ]))
+        } else {
+            for problem in report.problems { context.out.line(problem.description) }
+            for warning in report.warnings { context.note("warning: " + warning) }
+            if report.isClean {
+                context.out.line("ok: \(report.objectsChecked) objects and \(report.refsChecked) refs verified")
+            }
+        }
+        if !report.isClean { throw ExitStatus(code: .failure, message: "fsck found \(report.problems.count) problem(s)") }
+    }
+}

@@ -1,0 +1,67 @@
+import Rocky
+import RockyStore
+
+/// The exit codes of DESIGN.md, and the one place errors map to them.
+enum ExitCode: Int32 {
+    case success = 0
+    case failure = 1
+    case usage = 2
+    /// A merge conflict, or a ref that moved under a compare-and-swap.
+    case conflict = 3
+    /// Replay found gaps or corrections.
+    case replayGaps = 4
+    /// Refused by governance or access policy.
+    case refused = 5
+
+    static func of(_ error: Error) -> ExitCode {
+        switch error {
+        case is UsageError: return .usage
+        case let error as RepositoryError:
+            switch error {
+            case .invalidArgument: return .usage
+            default: return .failure
+            }
+        case let error as StoreError:
+            switch error {
+            case .refMoved: return .conflict
+            case .invalidRefName: return .usage
+            default: return .failure
+            }
+        default:
+            return .failure
+        }
+    }
+
+    /// A stable, machine-readable name for the error, for `--json` output.
+    static func code(of error: Error) -> String {
+        switch error {
+        case is UsageError: return "usage"
+        case let error as StoreError:
+            switch error {
+            case .objectNotFound: return "object_not_found"
+            case .ambiguousPrefix: return "ambiguous_prefix"
+            case .corruptObject: return "corrupt_object"
+            case .wrongKind: return "wrong_kind"
+            case .invalidRefName: return "invalid_ref_name"
+            case .refNotFound: return "ref_not_found"
+            case .refMoved: return "ref_moved"
+            case .refLocked: return "ref_locked"
+            case .refExists: return "ref_exists"
+            case .io: return "io"
+            case .notARepository: return "not_a_repository"
+            case .alreadyARepository: return "already_a_repository"
+            case .malformed: return "malformed"
+            }
+        case let error as RepositoryError:
+            switch error {
+            case .unknownRevision: return "unknown_revision"
+            case .branchExists: return "branch_exists"
+            case .noSuchBranch: return "no_such_branch"
+            case .cannotDeleteCurrentBranch: return "current_branch"
+            case .invalidArgument: return "invalid_argument"
+            }
+        default:
+            return "error"
+        }
+    }
+}

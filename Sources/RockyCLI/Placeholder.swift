@@ -1,2 +1,0 @@
-import RockyStore
-public enum RockyCLIPlaceholder {}

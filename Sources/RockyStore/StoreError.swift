@@ -1,0 +1,60 @@
+/// What can go wrong in the object store and the ref store. Each case says
+/// what the caller can do about it in its description.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No object has this id, or no object's id starts with this prefix.
+    case objectNotFound(String)
+    /// The prefix names more than one object; use more digits.
+    case ambiguousPrefix(String, candidates: [ObjectID])
+    /// The stored object does not hash to its id, does not inflate, or has a
+    /// malformed header. The repository is damaged: restore the object from a clone.
+    case corruptObject(ObjectID, reason: String)
+    /// An object of another kind was found where `expected` was needed.
+    case wrongKind(ObjectID, expected: ObjectKind, actual: ObjectKind)
+    case invalidRefName(String, reason: String)
+    case refNotFound(String)
+    /// A compare-and-swap lost: the ref no longer holds what the caller read.
+    case refMoved(ref: String, expected: ObjectID?, actual: ObjectID?)
+    /// Another process holds the ref's lock file, or a crashed one left it.
+    case refLocked(ref: String, lockPath: String, ageSeconds: Int)
+    case refExists(String)
+    /// A system call failed.
+    case io(path: String, operation: String, errno: Int32)
+    case notARepository(String)
+    case alreadyARepository(String)
+    /// A stored file that is not an object (a ref, HEAD, a log line) is malformed.
+    case malformed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .objectNotFound(name):
+            return "no object named \(name)"
+        case let .ambiguousPrefix(prefix, candidates):
+            return "object prefix \(prefix) is ambiguous; it matches:\n"
+                + candidates.map { "  \($0.hex)" }.joined(separator: "\n")
+                + "\nuse more digits"
+        case let .corruptObject(id, reason):
+            return "object \(id.hex) is corrupt: \(reason)"
+        case let .wrongKind(id, expected, actual):
+            return "object \(id.hex) is a \(actual.rawValue), not a \(expected.rawValue)"
+        case let .invalidRefName(name, reason):
+            return "invalid ref name '\(name)': \(reason)"
+        case let .refNotFound(name):
+            return "no such ref: \(name)"
+        case let .refMoved(ref, expected, actual):
+            return "\(ref) moved: expected \(expected?.hex ?? "(none)"), found \(actual?.hex ?? "(none)")"
+        case let .refLocked(ref, lockPath, age):
+            return "cannot update \(ref): its lock \(lockPath) exists (for \(age) s). "
+                + "Another rocky process may be updating it; if none is running, a crashed one left the lock: remove the file and retry"
+        case let .refExists(name):
+            return "\(name) already exists"
+        case let .io(path, operation, code):
+            return "\(operation) \(path): \(systemErrorMessage(code))"
+        case let .notARepository(path):
+            return "not a rocky repository (or any parent up to /): \(path)\nrun 'rocky init' to create one"
+        case let .alreadyARepository(path):
+            return "\(path) is already a rocky repository"
+        case let .malformed(path, reason):
+            return "\(path) is malformed: \(reason)"
+        }
+    }
+}

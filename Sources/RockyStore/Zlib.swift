@@ -1,0 +1,186 @@
+import CZlib
+import Dispatch
+
+/// zlib compression for object files.
+///
+/// Objects are one zlib stream (RFC 1950). Payloads above `parallelThreshold`
+/// are cut into blocks that are deflated on all cores, each primed with the
+/// last 32 KiB of the block before it and ended with a sync flush, and the
+/// pieces are joined into one valid stream, as pigz does. Any zlib reader
+/// inflates the result; only the compressed bytes, never the object id, depend
+/// on the block size.
+public enum Zlib {
+    /// zlib level 1: compression is the bottleneck of writing objects, and level
+    /// 1 keeps most of the gain of the slower levels on table chunks.
+    public static let level: Int32 = 1
+    static let blockSize = 256 * 1024
+    static let parallelThreshold = 512 * 1024
+    static let windowSize = 32 * 1024
+}
+
+/// Deflates a stream given as a sequence of pieces; the output goes to `sink`
+/// as it is produced. Large pieces are deflated in parallel blocks.
+public final class Deflater {
+    private var adler: UInt = adler32(0, nil, 0)
+    private var dictionary: [UInt8] = []
+    private var wroteHeader = false
+    private let sink: (UnsafeRawBufferPointer) throws -> Void
+    private var pending: [UInt8] = []
+
+    public init(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.sink = sink
+    }
+
+    /// Adds bytes to the stream. Small pieces are gathered until a block is full.
+    public func feed(_ bytes: UnsafeRawBufferPointer) throws {
+        pending.append(contentsOf: bytes)
+        if pending.count >= Zlib.parallelThreshold {
+            let whole = pending.count / Zlib.blockSize * Zlib.blockSize
+            let head = Array(pending[..<whole])
+            pending.removeFirst(whole)
+            try emit(head, last: false)
+        }
+    }
+
+    /// Ends the stream: flushes what is pending and writes the Adler-32 trailer.
+    public func finish() throws {
+        try emit(pending, last: true)
+        pending = []
+        var trailer = [UInt8](repeating: 0, count: 4)
+        let a = UInt32(truncatingIfNeeded: adler)
+        for i in 0..<4 { trailer[i] = UInt8(truncatingIfNeeded: a >> (24 - 8 * i)) }
+        try trailer.withUnsafeBytes { try sink($0) }
+    }
+
+    private func emit(_ input: [UInt8], last: Bool) throws {
+        if !wroteHeader {
+            wroteHeader = true
+            let header: [UInt8] = [0x78, 0x01]
+            try header.withUnsafeBytes { try sink($0) }
+        }
+        input.withUnsafeBufferPointer { buffer in
+            adler = adler32(adler, buffer.baseAddress, UInt32(buffer.count))
+        }
+        let blockCount = max(1, (input.count + Zlib.blockSize - 1) / Zlib.blockSize)
+        let results = BlockResults(count: blockCount)
+        let dictionary = SharedBytes(bytes: self.dictionary)
+        input.withUnsafeBufferPointer { buffer in
+            let shared = SharedInput(buffer: buffer)
+            let work: @Sendable (Int) -> Void = { (i: Int) in
+                let start = i * Zlib.blockSize
+                let end = min(start + Zlib.blockSize, shared.buffer.count)
+                let dictStart = max(0, start - Zlib.windowSize)
+                let block = UnsafeBufferPointer(rebasing: shared.buffer[start..<end])
+                let finalBlock = last && i == blockCount - 1
+                if i == 0 {
+                    dictionary.bytes.withUnsafeBufferPointer { d in
+                        results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock))
+                    }
+                } else {
+                    let d = UnsafeBufferPointer(rebasing: shared.buffer[dictStart..<start])
+                    results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock))
+                }
+            }
+            if blockCount == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: blockCount, execute: work) }
+        }
+        for piece in results.pieces { try piece.withUnsafeBytes { try sink($0) } }
+        if input.count >= Zlib.windowSize {
+            self.dictionary = Array(input[(input.count - Zlib.windowSize)...])
+        } else {
+            self.dictionary = Array((self.dictionary + input).suffix(Zlib.windowSize))
+        }
+    }
+}
+
+private final class BlockResults: @unchecked Sendable {
+    var pieces: [[UInt8]]
+    init(count: Int) { pieces = Array(repeating: [], count: count) }
+    func set(_ i: Int, _ value: [UInt8]) { pieces[i] = value }
+}
+
+private struct SharedBytes: Sendable {
+    let bytes: [UInt8]
+}
+
+private struct SharedInput: @unchecked Sendable {
+    let buffer: UnsafeBufferPointer<UInt8>
+}
+
+/// Raw-deflates one block, primed with `dictionary`, ending with a sync flush
+/// (byte-aligned, not final) or, for the last block, a finish.
+private func deflateRaw(_ input: UnsafeBufferPointer<UInt8>, dictionary: UnsafeBufferPointer<UInt8>, finish: Bool) -> [UInt8] {
+    var stream = z_stream()
+    guard deflateInit2_(&stream, Zlib.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        fatalError("zlib deflateInit2 failed")
+    }
+    defer { deflateEnd(&stream) }
+    if dictionary.count > 0 {
+        deflateSetDictionary(&stream, dictionary.baseAddress, UInt32(dictionary.count))
+    }
+    var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 16)
+    stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+    stream.avail_in = UInt32(input.count)
+    let produced = output.withUnsafeMutableBufferPointer { out -> Int in
+        stream.next_out = out.baseAddress
+        stream.avail_out = UInt32(out.count)
+        let status = deflate(&stream, finish ? Z_FINISH : Z_SYNC_FLUSH)
+        precondition(status == (finish ? Z_STREAM_END : Z_OK) && stream.avail_in == 0, "zlib deflate failed: \(status)")
+        return out.count - Int(stream.avail_out)
+    }
+    output.removeLast(output.count - produced)
+    return output
+}
+
+/// Inflates one zlib stream fed in pieces. Errors name what went wrong; the
+/// caller adds which object it was.
+public final class Inflater {
+    private var stream = z_stream()
+    private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    public private(set) var isFinished = false
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init() {
+        guard inflateInit_(&stream, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            fatalError("zlib inflateInit failed")
+        }
+    }
+
+    deinit { inflateEnd(&stream) }
+
+    /// Inflates `input`, passing every produced piece to `sink`.
+    public func feed(_ input: UnsafeRawBufferPointer, sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard !isFinished else {
+            if input.count > 0 { throw Failure(description: "data after the end of the zlib stream") }
+            return
+        }
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: UInt8.self))
+        stream.avail_in = UInt32(input.count)
+        while true {
+            let (status, produced) = buffer.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
+                stream.next_out = out.baseAddress
+                stream.avail_out = UInt32(out.count)
+                let status = inflate(&stream, Z_NO_FLUSH)
+                return (status, out.count - Int(stream.avail_out))
+            }
+            if produced > 0 { try buffer.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[..<produced])) } }
+            switch status {
+            case Z_STREAM_END:
+                isFinished = true
+                if stream.avail_in > 0 { throw Failure(description: "data after the end of the zlib stream") }
+                return
+            case Z_OK:
+                if stream.avail_in == 0 && stream.avail_out > 0 { return }
+            case Z_BUF_ERROR:
+                if stream.avail_in == 0 { return }
+                throw Failure(description: "zlib stream is corrupt")
+            default:
+                let message = stream.msg.map { String(cString: $0) } ?? String(cString: zError(status))
+                throw Failure(description: "zlib stream is corrupt (\(message))")
+            }
+        }
+    }
+}

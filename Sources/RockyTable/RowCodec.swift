@@ -1,0 +1,124 @@
+import RockyBase
+
+/// Turns a row (values in schema column order) into the bytes stored in a
+/// chunk, and back.
+///
+/// A keyed row is `key` = the key columns in key order through `KeyCodec`,
+/// and `value` = for each non-key column that is not NULL, in ascending
+/// column id: varint(column id), then the value through `ValueCodec`. A NULL
+/// cell is an absent entry, so adding a nullable column rewrites nothing.
+///
+/// A keyless row is identified by its content: `key` = every column in
+/// ascending column id through `KeyCodec`, `value` = varint(multiplicity).
+public struct RowCodec: Sendable {
+    public let schema: Schema
+    private let keyIndices: [Int]
+    private let keyTypes: [ColumnType]
+    /// Non-key columns by ascending id: (column id, position in the row, type).
+    private let valueColumns: [(id: Int, index: Int, type: ColumnType)]
+    private let positionByID: [Int: Int]
+
+    public init(schema: Schema) {
+        self.schema = schema
+        if schema.isKeyless {
+            let byID = schema.columns.enumerated().sorted { $0.element.id < $1.element.id }
+            keyIndices = byID.map(\.offset)
+            valueColumns = []
+        } else {
+            keyIndices = schema.keyIndices
+            let keySet = Set(schema.key)
+            valueColumns = schema.columns.enumerated()
+                .filter { !keySet.contains($0.element.id) }
+                .sorted { $0.element.id < $1.element.id }
+                .map { (id: $0.element.id, index: $0.offset, type: $0.element.type) }
+        }
+        keyTypes = keyIndices.map { schema.columns[$0].type }
+        positionByID = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($0.element.id, $0.offset) })
+    }
+
+    public var isKeyless: Bool { schema.isKeyless }
+
+    /// The key bytes of a row.
+    public func key(of row: [Value]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for (i, index) in keyIndices.enumerated() { KeyCodec.append(row[index], type: keyTypes[i], to: &out) }
+        return out
+    }
+
+    /// The value bytes of a keyed row.
+    public func value(of row: [Value]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(48)
+        for column in valueColumns {
+            let v = row[column.index]
+            guard !v.isNull else { continue }
+            Varint.append(column.id, to: &out)
+            if case let .decimal(d) = v, case let .decimal(_, s) = column.type, d.scale != s {
+                ValueCodec.append(.decimal(d.rescaled(to: s) ?? d.rounded(toScale: s)), to: &out)
+            } else {
+                ValueCodec.append(v, to: &out)
+            }
+        }
+        return out
+    }
+
+    /// The value bytes of a keyless row with its multiplicity.
+    public static func multiplicity(_ count: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        Varint.append(count, to: &out)
+        return out
+    }
+
+    /// Decodes the key columns into `row` (which has one slot per column).
+    public func decodeKey(_ key: UnsafeRawBufferPointer, into row: inout [Value]) throws {
+        var p = 0
+        for (i, index) in keyIndices.enumerated() { row[index] = try KeyCodec.decode(key, &p, type: keyTypes[i]) }
+        guard p == key.count else { throw DecodeError("key has \(key.count - p) trailing bytes") }
+    }
+
+    /// Decodes a stored row: its values in schema order, and its multiplicity
+    /// (1 for keyed tables).
+    public func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws -> (row: [Value], count: Int) {
+        var row = [Value](repeating: .null, count: schema.columns.count)
+        try decodeKey(key, into: &row)
+        var p = 0
+        if isKeyless {
+            let n = try Varint.readInt(value, &p)
+            guard p == value.count, n > 0 else { throw DecodeError("bad multiplicity") }
+            return (row, n)
+        }
+        while p < value.count {
+            let id = try Varint.readInt(value, &p)
+            guard let index = positionByID[id] else { throw DecodeError("value for unknown column id \(id)") }
+            row[index] = try ValueCodec.decode(value, &p)
+        }
+        return (row, 1)
+    }
+
+    /// Decodes the value part alone into (column id, value) pairs.
+    public static func decodeValueColumns(_ value: UnsafeRawBufferPointer) throws -> [(Int, Value)] {
+        var p = 0
+        var out: [(Int, Value)] = []
+        while p < value.count {
+            let id = try Varint.readInt(value, &p)
+            out.append((id, try ValueCodec.decode(value, &p)))
+        }
+        return out
+    }
+}
+
+/// memcmp order of byte sequences: the order of encoded keys.
+@inline(__always)
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    if n > 0 {
+        let c = memcmpRaw(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return c < 0 ? -1 : 1 }
+    }
+    return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+}
+
+func compareBytes(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { x in b.withUnsafeBytes { y in compareBytes(x, y) } }
+}

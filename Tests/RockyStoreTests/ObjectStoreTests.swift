@@ -1,0 +1,157 @@
+import Foundation
+import RockyStore
+import Testing
+
+@Suite struct ObjectStoreTests {
+    @Test func idIsSHA256OfHeaderAndPayload() {
+        #expect(objectID(.blob, bytes("hello\n")).hex == "2cf8d83d9ee29543b34a87727421fdecb7e3f3a183d337639025de576db9ebb4")
+        #expect(objectID(.blob, []).hex == "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813")
+    }
+
+    @Test func hexRoundTripsAndRejectsGarbage() {
+        let id = objectID(.blob, bytes("x"))
+        #expect(ObjectID(hex: id.hex) == id)
+        #expect(ObjectID(hex: id.hex.uppercased()) == id)
+        #expect(ObjectID(bytes: id.bytes) == id)
+        #expect(ObjectID(hex: String(id.hex.dropLast())) == nil)
+        #expect(ObjectID(hex: String(id.hex.dropLast()) + "g") == nil)
+    }
+
+    @Test func writeAndReadRoundTripInEveryStore() throws {
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            let payloads: [[UInt8]] = [[], bytes("hello"), (0..<100_000).map { UInt8($0 % 251) }]
+            for payload in payloads {
+                let id = try store.write(.blob, payload)
+                #expect(id == objectID(.blob, payload))
+                let object = try store.read(id)
+                #expect(object.kind == .blob)
+                #expect(object.payload == payload)
+                #expect(try store.header(id).size == payload.count)
+                #expect(try store.write(.blob, payload) == id, "writing an existing object succeeds")
+            }
+        }
+    }
+
+    @Test func largeObjectsStreamAndAreValidZlib() throws {
+        let dir = TemporaryDirectory()
+        let store = LooseObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        // 5 MiB: half random, half repetitive, so the parallel blocks and the dictionary both matter.
+        let payload: [UInt8] = (0..<(5 << 20)).map { $0 < (5 << 19) ? UInt8.random(in: 0...255, using: &generator) : UInt8($0 % 7) }
+        var offset = 0
+        let id = try store.write(.blob, size: payload.count) {
+            guard offset < payload.count else { return [] }
+            defer { offset += 300_000 }
+            return Array(payload[offset..<min(offset + 300_000, payload.count)])
+        }
+        #expect(id == objectID(.blob, payload))
+        var streamed: [UInt8] = []
+        try store.stream(id) { streamed.append(contentsOf: $0) }
+        #expect(streamed == payload)
+        // A second implementation must be able to read it: inflate with Python's zlib.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import sys, zlib, hashlib
+            data = zlib.decompress(open(sys.argv[1], 'rb').read())
+            print(hashlib.sha256(data).hexdigest())
+            """, store.path(of: id)]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        try python.run()
+        python.waitUntilExit()
+        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == id.hex)
+    }
+
+    @Test func streamedSizeMustMatchTheAnnouncedSize() throws {
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            var sent = false
+            #expect(throws: StoreError.self) {
+                try store.write(.blob, size: 10) { defer { sent = true }; return sent ? [] : bytes("short") }
+            }
+        }
+    }
+
+    @Test func prefixesResolveAndAmbiguityListsCandidates() throws {
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            var byPrefix: [String: ObjectID] = [:]
+            var pair: (ObjectID, ObjectID)?
+            var n = 0
+            while pair == nil {
+                let id = try store.write(.blob, bytes("object \(n)"))
+                let prefix = String(id.hex.prefix(4))
+                if let other = byPrefix[prefix] { pair = (other, id) } else { byPrefix[prefix] = id }
+                n += 1
+            }
+            let (a, b) = pair!
+            #expect(try store.resolve(prefix: String(a.hex.prefix(12))) == a)
+            #expect(try store.resolve(prefix: a.hex.uppercased()) == a)
+            do {
+                _ = try store.resolve(prefix: String(a.hex.prefix(4)))
+                Issue.record("an ambiguous prefix resolved")
+            } catch let StoreError.ambiguousPrefix(_, candidates) {
+                #expect(Set(candidates).isSuperset(of: [a, b]))
+                #expect(StoreError.ambiguousPrefix("x", candidates: candidates).description.contains(a.hex))
+            }
+            #expect(throws: StoreError.objectNotFound("abc")) { try store.resolve(prefix: "abc") }
+            #expect(throws: StoreError.self) { try store.resolve(prefix: "zzzz") }
+        }
+    }
+
+    @Test func aFlippedByteIsReportedNamingTheObject() throws {
+        let dir = TemporaryDirectory()
+        let store = LooseObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        for (index, payload) in [bytes("important ledger row"), (0..<50_000).map { UInt8($0 % 13) }].enumerated() {
+            let id = try store.write(.blob, payload)
+            let path = store.path(of: id)
+            var file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            file[index == 0 ? file.count / 2 : 5] ^= 0x40
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            try Data(file).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try store.read(id)
+                Issue.record("a corrupt object was read")
+            } catch let StoreError.corruptObject(bad, reason) {
+                #expect(bad == id)
+                #expect(!reason.isEmpty)
+            }
+        }
+        let memory = MemoryObjectStore()
+        let id = try memory.write(.blob, bytes("abc"))
+        memory.corrupt(id, payload: bytes("abd"))
+        #expect(throws: StoreError.self) { try memory.read(id) }
+    }
+
+    @Test func aBatchThatThrowsLeavesNoObject() throws {
+        struct Boom: Error {}
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            let before = try store.allIDs()
+            var written: ObjectID?
+            #expect(throws: Boom.self) {
+                try store.batch {
+                    written = try store.write(.blob, bytes("half an import"))
+                    #expect(store.contains(written!), "visible inside its own batch")
+                    throw Boom()
+                }
+            }
+            #expect(try store.allIDs() == before)
+            #expect(!store.contains(written!))
+        }
+        #expect(!dir.snapshot().contains { $0.contains("tmp-") }, "no temporary file is left")
+    }
+
+    @Test func aBatchPublishesEverythingItWrote() throws {
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            let ids = try store.batch { try (0..<50).map { try store.write(.blob, bytes("row \($0)")) } }
+            for (n, id) in ids.enumerated() { #expect(try store.read(id).payload == bytes("row \(n)")) }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import RockyStore
+import Testing
+
+@Suite struct RefStoreTests {
+    @Test(arguments: [
+        "agent/rebalance-2026-05-21", "main", "feature/a-b_c.d", "risk/2026/q2",
+    ])
+    func validBranchNames(name: String) throws {
+        #expect(try RefName.branch(name).path == "refs/heads/" + name)
+    }
+
+    @Test(arguments: [
+        "", "..", "../evil", "a/../../b", "-rf", "/abs", "a//b", "a/", "x.lock", "a/b.lock/c", "with space",
+        "tab\there", "new\nline", "a~1", "a^", "a:b", "a?", "a*", "a[b", "back\\slash", "a@{1}", ".hidden",
+        "a/.b", "ends.", "HEAD", "@",
+    ])
+    func invalidBranchNamesAreRefusedBeforeTouchingTheDisk(name: String) throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path)
+        #expect(throws: StoreError.self) {
+            try refs.update(try RefName.branch(name), from: nil, to: objectID(.blob, []), note: note)
+        }
+        #expect(dir.snapshot().isEmpty, "nothing created for \(name.debugDescription)")
+    }
+
+    @Test func refsMustLiveUnderRefs() {
+        #expect(throws: StoreError.self) { try RefName(validating: "HEAD") }
+        #expect(throws: StoreError.self) { try RefName(validating: "objects/ab") }
+        #expect(throws: StoreError.self) { try RefName(validating: "refs/../HEAD") }
+    }
+
+    @Test func compareAndSwapRefusesAStaleExpectationNamingBothIDs() throws {
+        let dir = TemporaryDirectory()
+        let a = objectID(.blob, bytes("a")), b = objectID(.blob, bytes("b")), c = objectID(.blob, bytes("c"))
+        for refs in refStores(dir) {
+            let main = try RefName.branch("main")
+            try refs.update(main, from: nil, to: a, note: note)
+            #expect(throws: StoreError.refMoved(ref: "refs/heads/main", expected: nil, actual: a)) {
+                try refs.update(main, from: nil, to: b, note: note)
+            }
+            try refs.update(main, from: a, to: b, note: note)
+            #expect(throws: StoreError.refMoved(ref: "refs/heads/main", expected: a, actual: b)) {
+                try refs.update(main, from: a, to: c, note: note)
+            }
+            #expect(try refs.read(main) == b)
+            #expect(StoreError.refMoved(ref: "refs/heads/main", expected: a, actual: b).description.contains(a.hex))
+            try refs.update(main, from: b, to: nil, note: note)
+            #expect(try refs.read(main) == nil)
+            let log = try refs.reflog("refs/heads/main")
+            #expect(log.map(\.new) == [a, b, nil])
+            #expect(log.map(\.old) == [nil, a, b])
+        }
+    }
+
+    @Test func listingAndHead() throws {
+        let dir = TemporaryDirectory()
+        let a = objectID(.blob, bytes("a"))
+        for refs in refStores(dir) {
+            for name in ["main", "agent/x", "agent/y"] {
+                try refs.update(try RefName.branch(name), from: nil, to: a, note: note)
+            }
+            #expect(try refs.list(prefix: "refs/heads/agent/").map(\.name.path) == ["refs/heads/agent/x", "refs/heads/agent/y"])
+            try refs.setHead(.branch(try RefName.branch("agent/x")), note: note)
+            #expect(try refs.head() == .branch(try RefName.branch("agent/x")))
+            try refs.setHead(.detached(a), note: note)
+            #expect(try refs.head() == .detached(a))
+        }
+    }
+
+    @Test func aBranchCannotShadowAFolderOfBranches() throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path)
+        let a = objectID(.blob, bytes("a"))
+        try refs.update(try RefName.branch("agent"), from: nil, to: a, note: note)
+        #expect(throws: StoreError.self) { try refs.update(try RefName.branch("agent/x"), from: nil, to: a, note: note) }
+        try refs.update(try RefName.branch("risk/x"), from: nil, to: a, note: note)
+        #expect(throws: StoreError.self) { try refs.update(try RefName.branch("risk"), from: nil, to: a, note: note) }
+    }
+
+    @Test func aStaleLockIsAClearError() throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path, staleLockSeconds: 5, lockWaitSeconds: 0.1)
+        let main = try RefName.branch("main")
+        let a = objectID(.blob, bytes("a"))
+        try refs.update(main, from: nil, to: a, note: note)
+        let lock = dir.path + "/refs/heads/main.lock"
+        FileManager.default.createFile(atPath: lock, contents: Data())
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -3600)], ofItemAtPath: lock)
+        do {
+            try refs.update(main, from: a, to: objectID(.blob, bytes("b")), note: note)
+            Issue.record("updated through a lock")
+        } catch let StoreError.refLocked(ref, path, age) {
+            #expect(ref == "refs/heads/main")
+            #expect(path == lock)
+            #expect(age >= 3600)
+        }
+        #expect(try refs.read(main) == a)
+        #expect(FileManager.default.fileExists(atPath: lock), "someone else's lock is never removed")
+    }
+}
