@@ -61,9 +61,10 @@ extension Binder {
             var left = try bindBody(leftBody, parent: parent)
             var right = try bindBody(rightBody, parent: parent)
             guard left.columns.count == right.columns.count else {
+                let extra = left.columns.count > right.columns.count ? left.columns[right.columns.count] : right.columns[left.columns.count]
                 throw failure(.setOperationMismatch,
                               "each side of \(op.rawValue) must have the same number of columns: \(left.columns.count) and \(right.columns.count)",
-                              at: range)
+                              at: extra.range)
             }
             var types: [ColumnType] = []
             var columns = left.columns

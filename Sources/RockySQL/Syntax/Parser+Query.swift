@@ -45,8 +45,13 @@ extension Parser {
     private mutating func parseSetExpression() throws(ParseFailure) -> QueryBody {
         let start = current.range.start
         var left = try parseSetTerm()
+        var operands = 1
         while at(.union) || at(.except) {
             let before = index
+            operands += 1
+            if operands > Parser.maxSetOperands {
+                throw failure("more than \(Parser.maxSetOperands) set operation operands in one chain", code: .nestingTooDeep)
+            }
             let op: SetOperator = bump().keyword == .union ? .union : .except
             let all = eat(.all)
             if !all { _ = eat(.distinct) }
@@ -60,8 +65,13 @@ extension Parser {
     private mutating func parseSetTerm() throws(ParseFailure) -> QueryBody {
         let start = current.range.start
         var left = try parseSetPrimary()
+        var operands = 1
         while at(.intersect) {
             let before = index
+            operands += 1
+            if operands > Parser.maxSetOperands {
+                throw failure("more than \(Parser.maxSetOperands) set operation operands in one chain", code: .nestingTooDeep)
+            }
             _ = bump()
             let all = eat(.all)
             if !all { _ = eat(.distinct) }

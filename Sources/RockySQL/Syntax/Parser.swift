@@ -22,8 +22,9 @@ struct ParseFailure: Error {
 /// and recursion is bounded by `maxDepth` nested constructs, so even
 /// adversarial input cannot hang the parser or overflow its stack.
 struct Parser {
-    static let maxDepth = 64
-    static let maxHeight = 256
+    static let maxDepth = 40
+    static let maxHeight = 128
+    static let maxSetOperands = 128
 
     var tokens: [Token]
     var index = 0
