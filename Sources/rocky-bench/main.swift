@@ -4,10 +4,11 @@ import Foundation
 
 let suites: [String: ([String]) throws -> Void] = [
     "objects": ObjectBench.run,
+    "sql": SQLBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects"]
+let order = ["objects", "sql"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {
