@@ -158,3 +158,40 @@ import RockyBase
         }
     }
 }
+
+/// Exactness of DECIMAL aggregation at scale, executed on both engines.
+@Suite struct DecimalExecutionTests {
+    @Test func sumOfAMillionCentsIsExact() throws {
+        let catalog = InMemoryCatalog([CatalogTable(name: "cents", columns: [
+            CatalogColumn(name: "v", type: .decimal(precision: 10, scale: 2), nullable: false, id: 1),
+        ])])
+        let script = SQLCompiler.compile("SELECT SUM(v) AS total, AVG(v) AS mean, SUM(v) / COUNT(*) AS ratio, SUM(v * 3) / 7 AS sevenths FROM cents",
+                                         catalog: catalog)
+        let statement = try #require(script.statements.first)
+        #expect(statement.outputColumns.map(\.type) == [.decimal(precision: 38, scale: 2), .decimal(precision: 14, scale: 6),
+                                                        .decimal(precision: 38, scale: 6), .decimal(precision: 38, scale: 6)])
+        let spec = JSON.object([
+            JSON.Member("fixtures", .string(DialectExecutionTests.fixtureDirectory.path)),
+            JSON.Member("tables", .array([])),
+            JSON.Member("setup", .object([
+                JSON.Member("sqlite", .array([
+                    .string("CREATE TABLE cents (v INTEGER)"),
+                    .string("INSERT INTO cents WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000) SELECT 1 FROM n"),
+                ])),
+                JSON.Member("duckdb", .array([.string("CREATE TABLE cents AS SELECT CAST(0.01 AS DECIMAL(10,2)) AS v FROM range(1000000)")])),
+            ])),
+            JSON.Member("statements", .array([.object([
+                JSON.Member("name", .string("million_cents")),
+                JSON.Member("sqlite", .string(statement.querySQL(for: .sqlite)!)),
+                JSON.Member("duckdb", .string(statement.querySQL(for: .duckdb)!)),
+                JSON.Member("columns", .array(statement.outputColumns.map { .object(["name": .string($0.name), "type": .string($0.type.name)]) })),
+                JSON.Member("expected", .array([.array([.string("10000.00"), .string("0.010000"), .string("0.010000"), .string("4285.714286")])])),
+            ])])),
+        ])
+        let results = try DialectExecutionTests().runHarness(spec)
+        #expect(results.count == 1)
+        for result in results {
+            #expect(result["ok"]?.boolValue == true, "\(result["message"]?.stringValue ?? "")")
+        }
+    }
+}

@@ -184,6 +184,10 @@ extension Binder {
     }
 
     private func extract(_ part: DatePart, _ value: BoundExpr, range: SourceRange) throws(BindFailure) -> BoundExpr {
+        if part == .week {
+            throw failure(.constantRequired, "EXTRACT(WEEK ...) is not supported: week numbering differs between dialects",
+                          at: range, help: "use DATE_TRUNC('week', ...) for ISO weeks")
+        }
         if value.type == .date && part.isTimeOfDay {
             throw failure(.argumentTypeMismatch, "EXTRACT(\(part.rawValue.uppercased()) ...) needs a TIMESTAMP, not DATE",
                           at: value.range)

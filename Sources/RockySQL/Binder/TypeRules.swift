@@ -46,12 +46,13 @@ enum TypeRules {
         return decimal(maxPrecision, min(scale, s))
     }
 
-    /// `/`: scale max(6, s1+s2); integer digits (p1-s1) + s2.
+    /// `/`: scale max(6, s1+s2); integer digits (p1-s1) + s2. Past 38 digits
+    /// the scale shrinks, but never below 6.
     static func division(_ a: (Int, Int), _ b: (Int, Int)) -> ColumnType {
         let digits = a.0 - a.1 + b.1
-        var s = min(max(6, a.1 + b.1), maxPrecision)
-        if digits + s > maxPrecision { s = max(0, maxPrecision - digits) }
-        return decimal(digits + s, s)
+        let s = min(max(6, a.1 + b.1), maxPrecision)
+        if digits + s <= maxPrecision { return decimal(digits + s, s) }
+        return decimal(maxPrecision, max(6, maxPrecision - digits))
     }
 
     /// The type both sides of a comparison, CASE, COALESCE, IN or set

@@ -54,7 +54,7 @@ FROM positions JOIN latest USING (symbol)
 GROUP BY account_id;
 
 -- @name sector_weights
--- @columns sector TEXT, exposure DECIMAL(38,4), weight_pct DECIMAL(38,0)
+-- @columns sector TEXT, exposure DECIMAL(38,4), weight_pct DECIMAL(35,2)
 -- @lineage sector = risk_scores.sector identity via values_by_sector.sector
 -- @lineage exposure = positions.quantity aggregation via values_by_sector.exposure, prices.close aggregation via values_by_sector.exposure latest.close
 -- @lineage weight_pct = positions.quantity aggregation via values_by_sector.exposure, prices.close aggregation via values_by_sector.exposure latest.close

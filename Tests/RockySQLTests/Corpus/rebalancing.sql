@@ -60,7 +60,7 @@ o AS (SELECT account_id, symbol, CAST(ROUND(target_value / close, 0) AS INTEGER)
 SELECT account_id, symbol, CASE WHEN order_qty > 0 THEN 'buy' WHEN order_qty < 0 THEN 'sell' ELSE 'hold' END AS side, ABS(order_qty) AS qty FROM o;
 
 -- @name sector_target_gap
--- @columns sector TEXT, actual DECIMAL(38,0), target DECIMAL(2,2)
+-- @columns sector TEXT, actual DECIMAL(38,6), target DECIMAL(2,2)
 -- @lineage sector = risk_scores.sector identity via s.sector
 -- @lineage actual = positions.quantity aggregation via s.exposure, prices.close aggregation via s.exposure latest.close
 -- @lineage target = (none)
@@ -158,7 +158,7 @@ w AS (SELECT account_id, symbol, value / SUM(value) OVER (PARTITION BY account_i
 SELECT account_id, COUNT(*) AS drifted FROM w WHERE ABS(weight - 1.0 / n) > 0.05 GROUP BY account_id;
 
 -- @name average_cost_update
--- @columns account_id TEXT NOT NULL, symbol TEXT NOT NULL, new_avg_cost DECIMAL(38,4)
+-- @columns account_id TEXT NOT NULL, symbol TEXT NOT NULL, new_avg_cost DECIMAL(38,6)
 -- @lineage account_id = positions.account_id identity
 -- @lineage symbol = positions.symbol identity
 -- @lineage new_avg_cost = positions.quantity transformation, positions.avg_cost transformation, trades.quantity aggregation, trades.price aggregation
@@ -169,7 +169,7 @@ FROM positions p LEFT JOIN trades t ON t.account_id = p.account_id AND t.symbol 
 GROUP BY p.account_id, p.symbol, p.quantity, p.avg_cost;
 
 -- @name weights_sum_check
--- @columns account_id TEXT NOT NULL, one DECIMAL(38,0)
+-- @columns account_id TEXT NOT NULL, one DECIMAL(38,6)
 -- @lineage account_id = positions.account_id identity via v.account_id
 -- @lineage one = positions.quantity aggregation via v.value, prices.close aggregation via v.value latest.close
 -- @dataset prices.ts filter, prices.symbol join via latest.symbol, positions.symbol join, positions.account_id groupBy via v.account_id, positions.quantity filter via v.value, prices.close filter via v.value latest.close

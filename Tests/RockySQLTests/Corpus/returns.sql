@@ -181,7 +181,7 @@ WITH bounds AS (
 SELECT symbol, total_return, RANK() OVER (ORDER BY total_return DESC) AS rank FROM perf;
 
 -- @name volume_weighted_price
--- @columns symbol TEXT NOT NULL, vwap DECIMAL(38,4)
+-- @columns symbol TEXT NOT NULL, vwap DECIMAL(38,6)
 -- @lineage symbol = prices.symbol identity
 -- @lineage vwap = prices.close aggregation, prices.volume aggregation
 -- @dataset prices.symbol groupBy

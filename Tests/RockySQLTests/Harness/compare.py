@@ -276,6 +276,11 @@ def compare(statement, lite, duck):
                 return f"row {i + 1}, column {names[j]}: SQLite {a[j]!r}, DuckDB {b[j]!r}"
     if not lite_rows and statement.get("nonEmpty", True):
         return "no rows: the comparison proves nothing"
+    expected = statement.get("expected")
+    if expected is not None:
+        got = [[None if v is None else str(v) for v in row] for row in lite_rows]
+        if got != expected:
+            return f"expected {expected}, got {got}"
     return None
 
 
@@ -284,6 +289,10 @@ def main():
         spec = json.load(f)
     try:
         lite, duck = load(spec["tables"], spec["fixtures"])
+        for sql in spec.get("setup", {}).get("sqlite", []):
+            lite.execute(sql)
+        for sql in spec.get("setup", {}).get("duckdb", []):
+            duck.execute(sql)
     except Exception as e:
         print(json.dumps({"error": f"loading the fixtures failed: {e}"}))
         sys.exit(2)
