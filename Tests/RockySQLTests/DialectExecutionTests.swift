@@ -24,15 +24,8 @@ import RockyBase
             let script = Fixtures.compile(entry.sql)
             guard let statement = script.statements.first, let lite = statement.querySQL(for: .sqlite),
                   let duck = statement.querySQL(for: .duckdb) else { continue }
-            let columns: [JSON]
-            if case let .insert(insert) = statement.ir {
-                columns = zip(insert.columns, insert.source.columns).map { .object(["name": .string($1.name), "type": .string($1.type.name)]) }
-                _ = columns
-            }
-            let output = statement.kind == .insert ? { () -> [OutputColumn] in
-                if case let .insert(insert) = statement.ir { return insert.source.columns }
-                return []
-            }() : statement.outputColumns
+            var output = statement.outputColumns
+            if case let .insert(insert) = statement.ir { output = insert.source.columns }
             statements.append(.object([
                 JSON.Member("name", .string(entry.name)),
                 JSON.Member("sqlite", .string(lite)),

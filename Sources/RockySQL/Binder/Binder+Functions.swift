@@ -301,10 +301,8 @@ extension Binder {
             argumentContext.clause = "a window function's argument"
             var plain = call
             plain.over = nil
-            let before = aggregateCount
             let aggregate = try bindAggregate(function, plain, range: range, argumentContext)
             guard case let .aggregate(a) = aggregate.kind else { preconditionFailure() }
-            _ = before
             return window(.aggregate(a.function), a.argument.map { [$0] } ?? [], aggregate.type!, nullable: aggregate.nullable)
         }
     }

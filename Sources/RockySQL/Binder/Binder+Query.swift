@@ -57,7 +57,7 @@ extension Binder {
             return try bindQuery(query, parent: parent)
         case let .values(rows, range):
             return try bindValues(rows, range: range, parent: parent)
-        case let .setOperation(op, all, leftBody, rightBody, range):
+        case let .setOperation(op, all, leftBody, rightBody, _):
             var left = try bindBody(leftBody, parent: parent)
             var right = try bindBody(rightBody, parent: parent)
             guard left.columns.count == right.columns.count else {
