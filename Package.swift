@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),
         .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
-        .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"]),
+        .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"]),
     ],

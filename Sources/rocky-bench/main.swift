@@ -6,10 +6,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "objects": ObjectBench.run,
     "history": HistoryBench.run,
     "tables": TableBench.run,
+    "sql": SQLBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables"]
+let order = ["objects", "history", "tables", "sql"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -1,0 +1,332 @@
+import RockyBase
+
+/// Function names the binder knows, for "did you mean" suggestions.
+private let knownFunctions = [
+    "lower", "upper", "length", "substr", "substring", "trim", "concat", "abs", "round", "floor", "ceil", "ceiling",
+    "sqrt", "ln", "exp", "power", "pow", "coalesce", "nullif", "date_trunc", "date_part", "extract",
+    "count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
+    "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
+]
+
+private let aggregateNames: [String: AggregateFunction] = [
+    "count": .count, "sum": .sum, "avg": .avg, "min": .min, "max": .max,
+    "stddev": .stddevSamp, "stddev_samp": .stddevSamp, "stddev_pop": .stddevPop,
+]
+
+extension Binder {
+    mutating func bindFunction(_ call: FunctionCall, range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {
+        let name = call.name.key
+        if call.over != nil { return try bindWindow(call, range: range, context) }
+        if let function = aggregateNames[name] {
+            guard context.allowAggregates else {
+                throw failure(.aggregateNotAllowed, "aggregate function \(name.uppercased()) is not allowed in \(context.clause)",
+                              at: range)
+            }
+            aggregateCount += 1
+            let inner = ExprContext.clause("an aggregate's argument", context.scope)
+            return try bindAggregate(function, call, range: range, inner)
+        }
+        if ["row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value"].contains(name) {
+            throw failure(.windowNotAllowed, "\(name.uppercased()) is a window function and needs OVER (...)", at: range)
+        }
+        if call.star || call.distinct {
+            throw failure(.unexpectedToken, "\(call.star ? "'*'" : "DISTINCT") is only allowed in aggregate functions", at: range)
+        }
+        var args: [BoundExpr] = []
+        for argument in call.arguments { args.append(try bindExpr(argument, context)) }
+        return try bindScalar(name, call, args, range: range)
+    }
+
+    private func arity(_ call: FunctionCall, _ args: [BoundExpr], _ allowed: ClosedRange<Int>, range: SourceRange) throws(BindFailure) {
+        guard allowed.contains(args.count) else {
+            let expected = allowed.lowerBound == allowed.upperBound ? "\(allowed.lowerBound)"
+                : allowed.upperBound == Int.max ? "at least \(allowed.lowerBound)" : "\(allowed.lowerBound) to \(allowed.upperBound)"
+            throw failure(.wrongArgumentCount,
+                          "\(call.name.text.uppercased()) takes \(expected) argument\(allowed == 1...1 ? "" : "s"), not \(args.count)",
+                          at: range)
+        }
+    }
+
+    private func numeric(_ arg: BoundExpr, _ function: String) throws(BindFailure) -> BoundExpr {
+        guard let type = arg.type else { return try coerce(arg, to: .integer) }
+        guard type.isNumeric else {
+            throw failure(.argumentTypeMismatch, "\(function) needs a number, not \(type)", at: arg.range)
+        }
+        return arg
+    }
+
+    private func text(_ arg: BoundExpr, _ function: String) throws(BindFailure) -> BoundExpr {
+        guard let type = arg.type else { return try coerce(arg, to: .text) }
+        guard type == .text else {
+            throw failure(.argumentTypeMismatch, "\(function) needs TEXT, not \(type)", at: arg.range,
+                          help: "CAST(... AS TEXT) first")
+        }
+        return arg
+    }
+
+    private func integer(_ arg: BoundExpr, _ function: String) throws(BindFailure) -> BoundExpr {
+        guard let type = arg.type else { return try coerce(arg, to: .integer) }
+        guard type == .integer else {
+            throw failure(.argumentTypeMismatch, "\(function) needs an INTEGER here, not \(type)", at: arg.range)
+        }
+        return arg
+    }
+
+    private func temporal(_ arg: BoundExpr, _ function: String) throws(BindFailure) -> BoundExpr {
+        if TypeRules.isTextLiteral(arg) { return try coerce(arg, to: .timestamp) }
+        guard let type = arg.type, type == .date || type == .timestamp else {
+            throw failure(.argumentTypeMismatch, "\(function) needs a DATE or TIMESTAMP, not \(arg.type.map(\.name) ?? "NULL")",
+                          at: arg.range)
+        }
+        return arg
+    }
+
+    private func anyNullable(_ args: [BoundExpr]) -> Bool { args.contains { $0.nullable } }
+
+    private func bindScalar(_ name: String, _ call: FunctionCall, _ rawArgs: [BoundExpr], range: SourceRange) throws(BindFailure) -> BoundExpr {
+        var args = rawArgs
+        let label = name.uppercased()
+        func make(_ function: ScalarFunction, _ type: ColumnType, nullable: Bool? = nil) -> BoundExpr {
+            BoundExpr(.function(function, args), type: type, nullable: nullable ?? anyNullable(args), range: range)
+        }
+        switch name {
+        case "lower", "upper", "trim":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try text(args[0], label)
+            return make(name == "lower" ? .lower : name == "upper" ? .upper : .trim, .text)
+        case "length":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try text(args[0], label)
+            return make(.length, .integer)
+        case "substr", "substring":
+            try arity(call, args, 2...3, range: range)
+            args[0] = try text(args[0], label)
+            for i in 1..<args.count { args[i] = try integer(args[i], label) }
+            return make(.substr, .text)
+        case "concat":
+            try arity(call, args, 1...Int.max, range: range)
+            for i in args.indices { args[i] = try toText(args[i]) }
+            return make(.concat, .text, nullable: false)
+        case "abs":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try numeric(args[0], label)
+            return make(.abs, args[0].type!)
+        case "round":
+            try arity(call, args, 1...2, range: range)
+            args[0] = try numeric(args[0], label)
+            var places = 0
+            if args.count == 2 {
+                guard case let .literal(.integer(n)) = args[1].kind, (0...38).contains(n) else {
+                    throw failure(.constantRequired, "ROUND's number of decimal places must be a whole number from 0 to 38",
+                                  at: args[1].range)
+                }
+                places = Int(n)
+            }
+            let value = args[0]
+            args = [value]
+            return make(.round(scale: places), TypeRules.round(value.type!, places: places))
+        case "floor", "ceil", "ceiling":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try numeric(args[0], label)
+            return make(name == "floor" ? .floor : .ceil, TypeRules.integral(args[0].type!))
+        case "sqrt", "ln", "exp":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try coerce(try numeric(args[0], label), to: .double)
+            return make(name == "sqrt" ? .sqrt : name == "ln" ? .ln : .exp, .double, nullable: true)
+        case "power", "pow":
+            try arity(call, args, 2...2, range: range)
+            for i in args.indices { args[i] = try coerce(try numeric(args[i], label), to: .double) }
+            return make(.power, .double, nullable: true)
+        case "coalesce":
+            try arity(call, args, 1...Int.max, range: range)
+            let type = try commonType(args, what: "COALESCE", range: range, allowNull: true)
+            for i in args.indices { args[i] = try coerce(args[i], to: type) }
+            return make(.coalesce, type, nullable: args.allSatisfy(\.nullable))
+        case "nullif":
+            try arity(call, args, 2...2, range: range)
+            let type = try commonType(args, what: "NULLIF", range: range, allowNull: true)
+            for i in args.indices { args[i] = try coerce(args[i], to: type) }
+            return make(.nullif, type, nullable: true)
+        case "date_trunc":
+            try arity(call, args, 2...2, range: range)
+            let part = try datePart(args[0], allowed: [.year, .quarter, .month, .week, .day, .hour, .minute, .second], label)
+            let value = try temporal(args[1], label)
+            if value.type == .date && part.isTimeOfDay {
+                throw failure(.argumentTypeMismatch, "DATE_TRUNC('\(part.rawValue)', ...) needs a TIMESTAMP, not DATE",
+                              at: value.range)
+            }
+            return BoundExpr(.dateTrunc(part, value), type: value.type, nullable: value.nullable, range: range)
+        case "date_part":
+            try arity(call, args, 2...2, range: range)
+            let part = try datePart(args[0], allowed: DatePart.allCases, label)
+            return try extract(part, try temporal(args[1], label), range: range)
+        default:
+            throw failure(.unknownFunction, "unknown function '\(call.name.text)'", at: call.name.range,
+                          help: Suggestion.nearest(to: name, among: knownFunctions).map { "did you mean '\($0.uppercased())'?" })
+        }
+    }
+
+    private func datePart(_ arg: BoundExpr, allowed: [DatePart], _ function: String) throws(BindFailure) -> DatePart {
+        guard case let .literal(.text(text)) = arg.kind, let part = DatePart(text), allowed.contains(part) else {
+            throw failure(.constantRequired,
+                          "\(function)'s first argument must be one of \(allowed.map { "'\($0.rawValue)'" }.joined(separator: ", "))",
+                          at: arg.range)
+        }
+        return part
+    }
+
+    mutating func bindExtract(_ field: Identifier, _ operand: Expr, range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {
+        guard let part = DatePart(field.text) else {
+            throw failure(.constantRequired, "unknown date part '\(field.text)' in EXTRACT", at: field.range,
+                          help: Suggestion.nearest(to: field.text, among: DatePart.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" })
+        }
+        return try extract(part, try temporal(try bindExpr(operand, context), "EXTRACT"), range: range)
+    }
+
+    private func extract(_ part: DatePart, _ value: BoundExpr, range: SourceRange) throws(BindFailure) -> BoundExpr {
+        if part == .week {
+            throw failure(.constantRequired, "EXTRACT(WEEK ...) is not supported: week numbering differs between dialects",
+                          at: range, help: "use DATE_TRUNC('week', ...) for ISO weeks")
+        }
+        if value.type == .date && part.isTimeOfDay {
+            throw failure(.argumentTypeMismatch, "EXTRACT(\(part.rawValue.uppercased()) ...) needs a TIMESTAMP, not DATE",
+                          at: value.range)
+        }
+        return BoundExpr(.extract(part, value), type: .integer, nullable: value.nullable, range: range)
+    }
+
+    // MARK: Aggregates and windows
+
+    private mutating func bindAggregate(_ function: AggregateFunction, _ call: FunctionCall, range: SourceRange,
+                                        _ context: ExprContext) throws(BindFailure) -> BoundExpr {
+        let label = call.name.text.uppercased()
+        if call.star {
+            guard function == .count else {
+                throw failure(.unexpectedToken, "'*' is only allowed in COUNT(*)", at: range)
+            }
+            return BoundExpr(.aggregate(AggregateCall(function: .countStar, argument: nil, distinct: false)),
+                             type: .integer, nullable: false, range: range)
+        }
+        guard call.arguments.count == 1 else {
+            throw failure(.wrongArgumentCount, "\(label) takes 1 argument, not \(call.arguments.count)", at: range)
+        }
+        var arg = try bindExpr(call.arguments[0], context)
+        let type: ColumnType
+        var nullable = true
+        switch function {
+        case .count, .countStar:
+            type = .integer
+            nullable = false
+        case .sum:
+            arg = try numeric(arg, label)
+            type = TypeRules.sum(arg.type!)
+        case .avg:
+            arg = try numeric(arg, label)
+            type = TypeRules.average(arg.type!)
+        case .min, .max:
+            if arg.type == nil { arg = try coerce(arg, to: .integer) }
+            type = arg.type!
+        case .stddevSamp, .stddevPop:
+            arg = try numeric(arg, label)
+            type = .double
+        }
+        let call = AggregateCall(function: function, argument: arg, distinct: call.distinct)
+        return BoundExpr(.aggregate(call), type: type, nullable: nullable, range: range)
+    }
+
+    private mutating func bindWindow(_ call: FunctionCall, range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {
+        guard context.allowWindows else {
+            throw failure(.windowNotAllowed, "window functions are not allowed in \(context.clause)", at: range)
+        }
+        let name = call.name.key
+        let spec = call.over!
+        var inner = context
+        inner.allowWindows = false
+        inner.clause = "a window function"
+        var partition: [BoundExpr] = []
+        for expr in spec.partitionBy { partition.append(try bindExpr(expr, inner)) }
+        var order: [BoundOrderItem] = []
+        for item in spec.orderBy {
+            order.append(BoundOrderItem(expr: try bindExpr(item.expr, inner), descending: item.descending, nullsFirst: item.nullsFirst))
+        }
+        let frame = spec.frame.map { WindowFrame(start: Self.bound($0.start), end: Self.bound($0.end)) }
+        if let frame = spec.frame, !Self.isValidFrame(frame) {
+            throw failure(.unexpectedToken, "the frame's start must not come after its end", at: frame.range)
+        }
+        if call.distinct {
+            throw failure(.unsupportedSyntax, "DISTINCT is not supported in window functions", at: range)
+        }
+        func window(_ function: WindowFunction, _ args: [BoundExpr], _ type: ColumnType, nullable: Bool) -> BoundExpr {
+            BoundExpr(.window(WindowCall(function: function, arguments: args, partitionBy: partition, orderBy: order, frame: frame)),
+                      type: type, nullable: nullable, range: range)
+        }
+        var args: [BoundExpr] = []
+        if !call.star {
+            for argument in call.arguments { args.append(try bindExpr(argument, inner)) }
+        }
+        let label = call.name.text.uppercased()
+        switch name {
+        case "row_number", "rank", "dense_rank":
+            try arity(call, args, 0...0, range: range)
+            return window(name == "row_number" ? .rowNumber : name == "rank" ? .rank : .denseRank, [], .integer, nullable: false)
+        case "lag", "lead":
+            try arity(call, args, 1...3, range: range)
+            var offset = 1
+            if args.count >= 2 {
+                guard case let .literal(.integer(n)) = args[1].kind, (0...1_000_000).contains(n) else {
+                    throw failure(.constantRequired, "\(label)'s offset must be a whole number", at: args[1].range)
+                }
+                offset = Int(n)
+            }
+            var value = args[0]
+            if value.type == nil { value = try coerce(value, to: .integer) }
+            var kept = [value]
+            if args.count == 3 {
+                let type = try commonType([value, args[2]], what: label, range: range)
+                kept = [try coerce(value, to: type), try coerce(args[2], to: type)]
+            }
+            return window(name == "lag" ? .lag(offset: offset) : .lead(offset: offset), kept, kept[0].type!, nullable: true)
+        case "first_value", "last_value":
+            try arity(call, args, 1...1, range: range)
+            var value = args[0]
+            if value.type == nil { value = try coerce(value, to: .integer) }
+            return window(name == "first_value" ? .firstValue : .lastValue, [value], value.type!, nullable: true)
+        default:
+            guard let function = aggregateNames[name] else {
+                throw failure(.unknownFunction, "unknown window function '\(call.name.text)'", at: call.name.range,
+                              help: Suggestion.nearest(to: name, among: knownFunctions).map { "did you mean '\($0.uppercased())'?" })
+            }
+            var argumentContext = context
+            argumentContext.allowWindows = false
+            argumentContext.clause = "a window function's argument"
+            var plain = call
+            plain.over = nil
+            let aggregate = try bindAggregate(function, plain, range: range, argumentContext)
+            guard case let .aggregate(a) = aggregate.kind else { preconditionFailure() }
+            return window(.aggregate(a.function), a.argument.map { [$0] } ?? [], aggregate.type!, nullable: aggregate.nullable)
+        }
+    }
+
+    private static func bound(_ bound: FrameSpec.Bound) -> WindowFrame.Bound {
+        switch bound {
+        case .unboundedPreceding: .unboundedPreceding
+        case let .preceding(n): .preceding(n)
+        case .currentRow: .currentRow
+        case let .following(n): .following(n)
+        case .unboundedFollowing: .unboundedFollowing
+        }
+    }
+
+    private static func isValidFrame(_ frame: FrameSpec) -> Bool {
+        func rank(_ b: FrameSpec.Bound) -> Int {
+            switch b {
+            case .unboundedPreceding: Int.min
+            case let .preceding(n): -n
+            case .currentRow: 0
+            case let .following(n): n
+            case .unboundedFollowing: Int.max
+            }
+        }
+        return frame.start != .unboundedFollowing && frame.end != .unboundedPreceding && rank(frame.start) <= rank(frame.end)
+    }
+}

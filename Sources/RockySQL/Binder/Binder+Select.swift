@@ -1,0 +1,172 @@
+import RockyBase
+
+extension Binder {
+    /// Binds one SELECT with the ORDER BY of its query (which may use both
+    /// result names and the SELECT's own columns).
+    mutating func bindSelect(_ core: SelectCore, orderBy: [OrderItem], parent: Scope?) throws(BindFailure) -> BoundQuery {
+        let scope = Scope(parent: parent)
+        var from: BoundFrom?
+        for item in core.from {
+            let bound = try bindFrom(item, scope: scope)
+            if let left = from {
+                from = .join(BoundJoin(kind: .cross, left: left, right: bound, condition: nil))
+            } else {
+                from = bound
+            }
+        }
+        let whereClause = try core.whereClause.map { (e) throws(BindFailure) in
+            try condition(e, .clause("WHERE", scope), what: "the WHERE condition")
+        }
+        let savedAggregates = aggregateCount
+        aggregateCount = 0
+        defer { aggregateCount = savedAggregates }
+
+        var groupBy: [BoundExpr] = []
+        for expr in core.groupBy {
+            groupBy.append(try bindGroupKey(expr, core: core, scope: scope))
+        }
+        var items: [BoundSelectItem] = []
+        var columns: [OutputColumn] = []
+        let selectContext = ExprContext.clause("SELECT", scope, aggregates: true, windows: true)
+        for (position, item) in core.items.enumerated() {
+            switch item {
+            case let .star(range):
+                guard !scope.entries.isEmpty else {
+                    throw failure(.starWithoutFrom, "SELECT * needs a FROM clause", at: range)
+                }
+                for entry in scope.entries {
+                    for index in entry.columns.indices where !entry.hiddenFromStar.contains(index) {
+                        var expr = try starColumn(entry, index, scope: scope, range: range)
+                        expr.range = range
+                        items.append(BoundSelectItem(expr: expr, name: entry.columns[index].name))
+                        columns.append(OutputColumn(name: entry.columns[index].name, type: expr.type!, nullable: expr.nullable, range: range))
+                    }
+                }
+            case let .qualifiedStar(qualifier, range):
+                guard let entry = scope.entry(qualifier.key) else {
+                    throw failure(.unknownQualifier, "unknown table or alias '\(qualifier.text)'", at: qualifier.range,
+                                  help: Suggestion.nearest(to: qualifier.text, among: scope.entries.map(\.qualifier)).map { "did you mean '\($0)'?" })
+                }
+                for index in entry.columns.indices {
+                    var expr = try columnExpr(entry, index, range: range)
+                    expr.range = range
+                    items.append(BoundSelectItem(expr: expr, name: entry.columns[index].name))
+                    columns.append(OutputColumn(name: entry.columns[index].name, type: expr.type!, nullable: expr.nullable, range: range))
+                }
+            case let .expr(expr, alias):
+                var bound = try bindExpr(expr, selectContext)
+                if bound.type == nil { bound = try coerce(bound, to: .text) }
+                let name = alias?.text ?? defaultName(expr, position: position)
+                items.append(BoundSelectItem(expr: bound, name: name))
+                columns.append(OutputColumn(name: name, type: bound.type!, nullable: bound.nullable, range: expr.range))
+            }
+        }
+        let having = try core.having.map { (e) throws(BindFailure) in
+            try condition(e, .clause("HAVING", scope, aggregates: true), what: "the HAVING condition")
+        }
+        var order: [BoundOrderItem] = []
+        for item in orderBy {
+            if let position = outputPosition(item.expr, columns: columns) {
+                order.append(BoundOrderItem(expr: items[position - 1].expr, descending: item.descending, nullsFirst: item.nullsFirst,
+                                            outputPosition: position))
+                continue
+            }
+            if case let .literal(.integer(text)) = item.expr.kind {
+                throw failure(.positionOutOfRange, "ORDER BY position \(text) is not in the select list (1 to \(columns.count))",
+                              at: item.expr.range)
+            }
+            let bound = try bindExpr(item.expr, .clause("ORDER BY", scope, aggregates: true, windows: true))
+            order.append(BoundOrderItem(expr: bound, descending: item.descending, nullsFirst: item.nullsFirst))
+        }
+        let isAggregate = !groupBy.isEmpty || having != nil || aggregateCount > 0
+        if isAggregate {
+            let local = Set(scope.entries.map(\.relation))
+            for item in items { try checkGrouped(item.expr, keys: groupBy, local: local, clause: "the select list") }
+            if let having { try checkGrouped(having, keys: groupBy, local: local, clause: "HAVING") }
+            for item in order { try checkGrouped(item.expr, keys: groupBy, local: local, clause: "ORDER BY") }
+        }
+        let select = BoundSelect(distinct: core.distinct, from: from, whereClause: whereClause, groupBy: groupBy, having: having,
+                                 items: items, isAggregate: isAggregate)
+        return BoundQuery(ctes: [], body: .select(select), orderBy: order, limit: nil, offset: nil, columns: columns)
+    }
+
+    /// A GROUP BY item: an expression over the FROM columns, or a select
+    /// item named by its position or (when no FROM column has the name) its alias.
+    private mutating func bindGroupKey(_ expr: Expr, core: SelectCore, scope: Scope) throws(BindFailure) -> BoundExpr {
+        let context = ExprContext.clause("GROUP BY", scope)
+        func selectItem(_ index: Int) -> Expr? {
+            guard core.items.indices.contains(index), case let .expr(e, _) = core.items[index] else { return nil }
+            return e
+        }
+        if case let .literal(.integer(text)) = expr.kind {
+            guard let n = Int(text), let item = selectItem(n - 1) else {
+                throw failure(.positionOutOfRange, "GROUP BY position \(text) is not an expression of the select list", at: expr.range)
+            }
+            return try bindExpr(item, context)
+        }
+        if case let .column(parts) = expr.kind, parts.count == 1 {
+            do throws(BindFailure) {
+                return try bindExpr(expr, context)
+            } catch {
+                for (i, item) in core.items.enumerated() {
+                    if case let .expr(e, alias?) = item, alias.key == parts[0].key, let _ = selectItem(i) {
+                        return try bindExpr(e, context)
+                    }
+                }
+                throw error
+            }
+        }
+        return try bindExpr(expr, context)
+    }
+
+    /// A column for `*`: USING columns appear once, merged, in the left side's place.
+    private func starColumn(_ entry: ScopeEntry, _ index: Int, scope: Scope, range: SourceRange) throws(BindFailure) -> BoundExpr {
+        let key = entry.columns[index].key
+        if let merged = scope.merged[key], case let .column(ref)? = mergedLeftRef(merged), ref.relation == entry.relation,
+           ref.index == index {
+            return merged
+        }
+        return try columnExpr(entry, index, range: range)
+    }
+
+    private func mergedLeftRef(_ merged: BoundExpr) -> BoundExpr.Kind? {
+        var expr = merged
+        while true {
+            switch expr.kind {
+            case .column: return expr.kind
+            case let .function(.coalesce, args): expr = args[0]
+            case let .cast(inner, _, _), let .mask(_, inner): expr = inner
+            default: return nil
+            }
+        }
+    }
+
+    /// The name of an unaliased select item: a column's name, a function's
+    /// name, else `column<N>` (1-based).
+    func defaultName(_ expr: Expr, position: Int) -> String {
+        switch expr.kind {
+        case let .column(parts): return parts.last!.text
+        case let .function(call): return call.name.key
+        case let .cast(inner, _): return defaultName(inner, position: position)
+        case .extract: return "extract"
+        default: return "column\(position + 1)"
+        }
+    }
+
+    /// Fails when `expr` reads a column of this SELECT that is neither grouped
+    /// nor inside an aggregate.
+    private func checkGrouped(_ expr: BoundExpr, keys: [BoundExpr], local: Set<RelationID>, clause: String) throws(BindFailure) {
+        if keys.contains(expr) { return }
+        switch expr.kind {
+        case let .column(ref):
+            if local.contains(ref.relation) {
+                throw failure(.notGrouped, "column '\(ref.qualifier).\(ref.name)' in \(clause) must appear in GROUP BY or be used in an aggregate function",
+                              at: expr.range)
+            }
+        case .aggregate, .exists, .scalarSubquery, .literal:
+            return
+        default:
+            for child in expr.children { try checkGrouped(child, keys: keys, local: local, clause: clause) }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import RockyBase
+
+extension Binder {
+    mutating func bindStatement(_ statement: Statement) throws(BindFailure) -> BoundStatement {
+        switch statement {
+        case let .query(query):
+            return .query(try bindQuery(query, parent: nil))
+        case let .createTable(name, columns, primaryKey, ifNotExists, _):
+            return try bindCreateTable(name, columns, primaryKey, ifNotExists)
+        case let .createTableAs(name, orReplace, query, _):
+            if !orReplace, catalog.table(named: name.text) != nil {
+                throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
+                              help: "use CREATE OR REPLACE TABLE to replace it")
+            }
+            let bound = try bindQuery(query, parent: nil)
+            try checkUniqueNames(bound, what: "table '\(name.text)'")
+            return .createTableAs(table: name.text, orReplace: orReplace, query: bound)
+        case let .insert(table, columns, source, _):
+            return .insert(try bindInsert(table, columns, source))
+        case let .update(table, alias, assignments, whereClause, _):
+            return .update(try bindUpdate(table, alias, assignments, whereClause))
+        case let .delete(table, alias, whereClause, _):
+            let (scan, scope) = try targetScan(table, alias)
+            let condition = try whereClause.map { (e) throws(BindFailure) in
+                try self.condition(e, .clause("WHERE", scope), what: "the WHERE condition")
+            }
+            return .delete(BoundDelete(target: scan, whereClause: condition))
+        case let .dropTable(name, ifExists, _):
+            let existing = catalog.table(named: name.text)
+            if existing == nil && !ifExists { _ = try catalogTable(name) }
+            return .dropTable(table: existing?.name ?? name.text, ifExists: ifExists, existed: existing != nil)
+        case let .alterTable(name, action, _):
+            return try bindAlter(name, action)
+        }
+    }
+
+    private func bindCreateTable(_ name: Identifier, _ columns: [ColumnDefinitionSyntax], _ primaryKey: [Identifier],
+                                 _ ifNotExists: Bool) throws(BindFailure) -> BoundStatement {
+        if catalog.table(named: name.text) != nil, !ifNotExists {
+            throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
+                          help: "use CREATE TABLE IF NOT EXISTS, or DROP TABLE first")
+        }
+        var seen = Set<String>()
+        var definitions: [ColumnDefinition] = []
+        for column in columns {
+            guard seen.insert(column.name.key).inserted else {
+                throw failure(.duplicateName, "column '\(column.name.text)' is declared twice", at: column.name.range)
+            }
+            definitions.append(ColumnDefinition(name: column.name.text, type: column.type.type, notNull: column.notNull))
+        }
+        var keyNames: [String] = []
+        var keySeen = Set<String>()
+        for key in primaryKey {
+            guard let index = definitions.firstIndex(where: { $0.name.lowercased() == key.key }) else {
+                throw failure(.invalidPrimaryKey, "primary key column '\(key.text)' is not a column of the table", at: key.range,
+                              help: Suggestion.nearest(to: key.text, among: definitions.map(\.name)).map { "did you mean '\($0)'?" })
+            }
+            guard keySeen.insert(key.key).inserted else {
+                throw failure(.invalidPrimaryKey, "column '\(key.text)' appears twice in the primary key", at: key.range)
+            }
+            definitions[index].notNull = true
+            keyNames.append(definitions[index].name)
+        }
+        return .createTable(table: name.text, columns: definitions, primaryKey: keyNames, ifNotExists: ifNotExists)
+    }
+
+    /// The target of UPDATE or DELETE as a scan, with a scope holding it.
+    private mutating func targetScan(_ name: Identifier, _ alias: Identifier?) throws(BindFailure) -> (TableScan, Scope) {
+        let scope = Scope(parent: nil)
+        guard case let .table(scan) = try bindFrom(.table(name: name, alias: alias, range: name.range), scope: scope) else {
+            throw failure(.unknownTable, "'\(name.text)' is a CTE, not a table", at: name.range)
+        }
+        return (scan, scope)
+    }
+
+    private mutating func bindInsert(_ name: Identifier, _ columnNames: [Identifier], _ source: QueryExpr) throws(BindFailure) -> BoundInsert {
+        let table = try catalogTable(name)
+        noteInput(table.name)
+        var targets: [CatalogColumn] = []
+        if columnNames.isEmpty {
+            targets = table.columns
+        } else {
+            var seen = Set<String>()
+            for column in columnNames {
+                guard let (_, definition) = table.column(named: column.text) else {
+                    throw failure(.unknownColumn, "table '\(table.name)' has no column '\(column.text)'", at: column.range,
+                                  help: Suggestion.nearest(to: column.text, among: table.columns.map(\.name)).map { "did you mean '\($0)'?" })
+                }
+                guard seen.insert(column.key).inserted else {
+                    throw failure(.duplicateName, "column '\(column.text)' is listed twice", at: column.range)
+                }
+                targets.append(definition)
+            }
+            let listed = Set(targets.map(\.id))
+            if let missing = table.columns.first(where: { !$0.nullable && !listed.contains($0.id) }) {
+                throw failure(.notNullViolation, "column '\(missing.name)' is NOT NULL and has no default, so INSERT must give it a value",
+                              at: columnNames[0].range.union(columnNames[columnNames.count - 1].range))
+            }
+        }
+        var query: BoundQuery
+        if case let .values(rows, _) = source.body, source.ctes.isEmpty, source.orderBy.isEmpty, source.limit == nil {
+            query = try bindInsertValues(rows, targets: targets, table: table.name, range: source.range)
+        } else {
+            query = try bindQuery(source, parent: nil)
+            guard query.columns.count == targets.count else {
+                throw failure(.notAssignable, "INSERT into \(targets.count) column\(targets.count == 1 ? "" : "s") but the query returns \(query.columns.count)",
+                              at: source.range)
+            }
+            for (i, target) in targets.enumerated() {
+                let column = query.columns[i]
+                guard TypeRules.isAssignable(column.type, to: target.type) || isNullColumn(query, i) else {
+                    throw failure(.notAssignable, "cannot store \(column.type) in column '\(target.name)' of type \(target.type)",
+                                  at: column.range, help: "CAST it to \(target.type)")
+                }
+            }
+            query = try coerceQuery(query, to: targets.map(\.type))
+        }
+        return BoundInsert(table: table.name, columns: targets.map(\.name), source: query)
+    }
+
+    private func isNullColumn(_ query: BoundQuery, _ index: Int) -> Bool {
+        switch query.body {
+        case let .select(select): select.items[index].expr.isNullPlaceholder
+        case let .values(rows): rows.allSatisfy { $0[index].isNullPlaceholder }
+        case .setOperation: false
+        }
+    }
+
+    private mutating func bindInsertValues(_ rows: [[Expr]], targets: [CatalogColumn], table: String, range: SourceRange) throws(BindFailure) -> BoundQuery {
+        var bound: [[BoundExpr]] = []
+        let context = ExprContext.clause("VALUES", nil)
+        for row in rows {
+            guard row.count == targets.count else {
+                throw failure(.notAssignable, "INSERT into \(targets.count) column\(targets.count == 1 ? "" : "s") but a row has \(row.count) value\(row.count == 1 ? "" : "s")",
+                              at: row.first.map { $0.range.union(row.last!.range) } ?? range)
+            }
+            var values: [BoundExpr] = []
+            for (expr, target) in zip(row, targets) {
+                let value = try bindExpr(expr, context)
+                if value.isNullPlaceholder {
+                    if !target.nullable {
+                        throw failure(.notNullViolation, "column '\(target.name)' of '\(table)' is NOT NULL", at: value.range)
+                    }
+                } else if !TypeRules.isAssignable(value.type!, to: target.type) && !(TypeRules.isTextLiteral(value) && (target.type == .date || target.type == .timestamp)) {
+                    throw failure(.notAssignable, "cannot store \(value.type!) in column '\(target.name)' of type \(target.type)",
+                                  at: value.range, help: "CAST it to \(target.type)")
+                }
+                values.append(try coerce(value, to: target.type))
+            }
+            bound.append(values)
+        }
+        let columns = targets.enumerated().map { i, target in
+            OutputColumn(name: target.name, type: target.type, nullable: bound.contains { $0[i].nullable }, range: bound[0][i].range)
+        }
+        return BoundQuery(ctes: [], body: .values(bound), orderBy: [], limit: nil, offset: nil, columns: columns)
+    }
+
+    private mutating func bindUpdate(_ name: Identifier, _ alias: Identifier?, _ assignments: [Assignment],
+                                     _ whereClause: Expr?) throws(BindFailure) -> BoundUpdate {
+        let (scan, scope) = try targetScan(name, alias)
+        var seen = Set<String>()
+        var bound: [BoundUpdate.Assignment] = []
+        for assignment in assignments {
+            guard let index = scan.columns.firstIndex(where: { $0.name.lowercased() == assignment.column.key }) else {
+                throw failure(.unknownColumn, "table '\(scan.table)' has no column '\(assignment.column.text)'", at: assignment.column.range,
+                              help: Suggestion.nearest(to: assignment.column.text, among: scan.columns.map(\.name)).map { "did you mean '\($0)'?" })
+            }
+            guard seen.insert(assignment.column.key).inserted else {
+                throw failure(.duplicateName, "column '\(assignment.column.text)' is assigned twice", at: assignment.column.range)
+            }
+            let target = scan.columns[index]
+            let value = try bindExpr(assignment.value, .clause("SET", scope))
+            if value.isNullPlaceholder {
+                if !target.nullable {
+                    throw failure(.notNullViolation, "column '\(target.name)' is NOT NULL", at: value.range)
+                }
+            } else if !TypeRules.isAssignable(value.type!, to: target.type) && !(TypeRules.isTextLiteral(value) && (target.type == .date || target.type == .timestamp)) {
+                throw failure(.notAssignable, "cannot store \(value.type!) in column '\(target.name)' of type \(target.type)",
+                              at: value.range, help: "CAST it to \(target.type)")
+            }
+            bound.append(BoundUpdate.Assignment(column: target.name, value: try coerce(value, to: target.type)))
+        }
+        let condition = try whereClause.map { (e) throws(BindFailure) in
+            try self.condition(e, .clause("WHERE", scope), what: "the WHERE condition")
+        }
+        return BoundUpdate(target: scan, assignments: bound, whereClause: condition)
+    }
+
+    private mutating func bindAlter(_ name: Identifier, _ action: AlterAction) throws(BindFailure) -> BoundStatement {
+        let table = try catalogTable(name)
+        noteInput(table.name)
+        switch action {
+        case let .addColumn(definition):
+            if table.column(named: definition.name.text) != nil {
+                throw failure(.columnExists, "table '\(table.name)' already has a column '\(definition.name.text)'", at: definition.name.range)
+            }
+            if definition.primaryKey {
+                throw failure(.invalidSchemaChange, "ALTER TABLE cannot add a primary key column", at: definition.range)
+            }
+            if definition.notNull {
+                throw failure(.invalidSchemaChange, "a column added to an existing table cannot be NOT NULL: existing rows have no value for it",
+                              at: definition.range)
+            }
+            return .alterTable(table: table.name, action: .addColumn(ColumnDefinition(name: definition.name.text, type: definition.type.type, notNull: false)))
+        case let .dropColumn(column, ifExists):
+            guard let (_, existing) = table.column(named: column.text) else {
+                if ifExists { return .alterTable(table: table.name, action: .dropColumn(column.text)) }
+                throw failure(.unknownColumn, "table '\(table.name)' has no column '\(column.text)'", at: column.range,
+                              help: Suggestion.nearest(to: column.text, among: table.columns.map(\.name)).map { "did you mean '\($0)'?" })
+            }
+            if table.primaryKey.contains(where: { $0.lowercased() == column.key }) {
+                throw failure(.invalidSchemaChange, "cannot drop '\(existing.name)': it is part of the primary key", at: column.range)
+            }
+            if table.columns.count == 1 {
+                throw failure(.invalidSchemaChange, "cannot drop '\(existing.name)': it is the table's only column", at: column.range)
+            }
+            return .alterTable(table: table.name, action: .dropColumn(existing.name))
+        case let .renameColumn(old, new):
+            guard let (_, existing) = table.column(named: old.text) else {
+                throw failure(.unknownColumn, "table '\(table.name)' has no column '\(old.text)'", at: old.range,
+                              help: Suggestion.nearest(to: old.text, among: table.columns.map(\.name)).map { "did you mean '\($0)'?" })
+            }
+            if old.key != new.key, table.column(named: new.text) != nil {
+                throw failure(.columnExists, "table '\(table.name)' already has a column '\(new.text)'", at: new.range)
+            }
+            return .alterTable(table: table.name, action: .renameColumn(from: existing.name, to: new.text))
+        }
+    }
+}

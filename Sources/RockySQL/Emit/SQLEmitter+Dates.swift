@@ -1,0 +1,187 @@
+import RockyBase
+
+/// DATE and TIMESTAMP functions. In SQLite a DATE is an INTEGER of days
+/// since 1970-01-01 and a TIMESTAMP an INTEGER of microseconds; calendar
+/// work goes through `strftime(..., 'unixepoch', ...)` and back to integers.
+/// Floor division and positive remainders use a fixed offset (`offset`, a
+/// multiple of every unit, larger than any timestamp's magnitude before
+/// year -11000) so that each operand appears once: `(t + O) / U - O / U`.
+extension SQLEmitter {
+    /// 700,000 weeks in microseconds: a multiple of seconds, minutes, hours, days and weeks.
+    static let offset: Int64 = 423_360_000_000_000_000
+    static let dayMicros: Int64 = 86_400_000_000
+
+    private static func micros(_ unit: DatePart) -> Int64 {
+        switch unit {
+        case .second: 1_000_000
+        case .minute: 60_000_000
+        case .hour: 3_600_000_000
+        default: dayMicros
+        }
+    }
+
+    /// Whole seconds since the epoch of a SQLite DATE or TIMESTAMP expression.
+    private func seconds(_ x: String, _ type: ColumnType?) -> String {
+        type == .date ? "(\(x) * 86400)" : "((\(x) + \(Self.offset)) / 1000000 - \(Self.offset / 1_000_000))"
+    }
+
+    private func days(ofTimestamp x: String) -> String {
+        "((\(x) + \(Self.offset)) / \(Self.dayMicros) - \(Self.offset / Self.dayMicros))"
+    }
+
+    /// SQLite: the unix seconds of `seconds` after calendar `modifiers`, as INTEGER.
+    private func strftimeSeconds(_ seconds: String, _ modifiers: [String]) -> String {
+        "CAST(strftime('%s', \(seconds), 'unixepoch'\(modifiers.map { ", " + $0 }.joined())) AS INTEGER)"
+    }
+
+    private func field(_ format: String, _ seconds: String) -> String {
+        "CAST(strftime('\(format)', \(seconds), 'unixepoch') AS INTEGER)"
+    }
+
+    /// The calendar modifiers truncating to `part` (year, quarter or month).
+    private func calendarTrunc(_ part: DatePart, _ seconds: String) -> [String] {
+        switch part {
+        case .year: ["'start of year'"]
+        case .quarter: ["'start of month'", "'-' || ((\(field("%m", seconds)) - 1) % 3) || ' months'"]
+        default: ["'start of month'"]
+        }
+    }
+
+    func dateTrunc(_ part: DatePart, _ value: BoundExpr) -> String {
+        let x = expr(value)
+        let isDate = value.type == .date
+        guard isSQLite else { return nativeDateTrunc(part, x, isDate: isDate) }
+        switch part {
+        case .year, .quarter, .month:
+            let s = seconds(x, value.type)
+            let truncated = strftimeSeconds(s, calendarTrunc(part, s))
+            return isDate ? "(\(truncated) / 86400)" : "(\(truncated) * 1000000)"
+        case .week:
+            if isDate { return "((((\(x)) + 7000003) / 7) * 7 - 7000003)" }
+            let shift = 3 * Self.dayMicros
+            return "((((\(x)) + \(Self.offset + shift)) / \(7 * Self.dayMicros)) * \(7 * Self.dayMicros) - \(Self.offset + shift))"
+        case .day where isDate:
+            return x
+        default:
+            let u = Self.micros(part)
+            return "((((\(x)) + \(Self.offset)) / \(u)) * \(u) - \(Self.offset))"
+        }
+    }
+
+    private func nativeDateTrunc(_ part: DatePart, _ x: String, isDate: Bool) -> String {
+        let unit = part.rawValue
+        switch dialect {
+        case .bigquery:
+            let bqUnit = part == .week ? "WEEK(MONDAY)" : unit.uppercased()
+            return isDate ? "DATE_TRUNC(\(x), \(bqUnit))" : "TIMESTAMP_TRUNC(\(x), \(bqUnit), 'UTC')"
+        case .snowflake:
+            return "DATE_TRUNC('\(unit.uppercased())', \(x))"
+        default:
+            let sql = "date_trunc('\(unit)', \(x))"
+            return isDate ? "CAST(\(sql) AS DATE)" : sql
+        }
+    }
+
+    func extract(_ part: DatePart, _ value: BoundExpr) -> String {
+        let x = expr(value)
+        guard isSQLite else { return nativeExtract(part, x, isDate: value.type == .date) }
+        let s = seconds(x, value.type)
+        switch part {
+        case .year: return field("%Y", s)
+        case .month: return field("%m", s)
+        case .day: return field("%d", s)
+        case .dayOfYear: return field("%j", s)
+        case .quarter: return "((\(field("%m", s)) + 2) / 3)"
+        case .dayOfWeek:
+            let d = value.type == .date ? x : days(ofTimestamp: x)
+            return "(((\(d)) + 7000004) % 7)"
+        case .epoch, .week: return s
+        case .hour, .minute, .second:
+            let u = Self.micros(part)
+            let modulus = part == .hour ? Self.dayMicros : part == .minute ? 3_600_000_000 : 60_000_000
+            return "((((\(x)) + \(Self.offset)) % \(modulus)) / \(u))"
+        }
+    }
+
+    private func nativeExtract(_ part: DatePart, _ x: String, isDate: Bool) -> String {
+        let integer = dialect.typeName(.integer)
+        switch (dialect, part) {
+        case (.duckdb, .epoch): return "CAST(floor(epoch(\(x))) AS BIGINT)"
+        case (.duckdb, _): return "extract(\(part.rawValue) FROM \(x))"
+        case (.bigquery, .dayOfWeek): return "(EXTRACT(DAYOFWEEK FROM \(x)) - 1)"
+        case (.bigquery, .dayOfYear): return "EXTRACT(DAYOFYEAR FROM \(x))"
+        case (.bigquery, .epoch): return isDate ? "(UNIX_DATE(\(x)) * 86400)" : "UNIX_SECONDS(\(x))"
+        case (.snowflake, .dayOfWeek): return "EXTRACT(DAYOFWEEK FROM \(x))"
+        case (.snowflake, .dayOfYear): return "EXTRACT(DAYOFYEAR FROM \(x))"
+        case (.snowflake, .epoch): return "EXTRACT(EPOCH_SECOND FROM \(x))"
+        case (.databricks, .dayOfWeek): return "(EXTRACT(DOW FROM \(x)) - 1)"
+        case (.databricks, .epoch): return "CAST(unix_timestamp(\(x)) AS BIGINT)"
+        case (.databricks, .second): return "CAST(floor(EXTRACT(SECOND FROM \(x))) AS BIGINT)"
+        case (.postgres, _): return "CAST(floor(EXTRACT(\(part.rawValue.uppercased()) FROM \(x))) AS \(integer))"
+        default: return "EXTRACT(\(part.rawValue.uppercased()) FROM \(x))"
+        }
+    }
+
+    // MARK: Arithmetic
+
+    /// SQLite: DATE `days` plus `months` calendar months, with the day of
+    /// month clamped to the target month's last day (Jan 31 + 1 month = Feb 28/29).
+    private func addMonthsSQLite(days d: String, months: Int64) -> String {
+        let s = "(\(d) * 86400)"
+        func modifier(_ n: Int64) -> String { "'\(n >= 0 ? "+" : "")\(n) months'" }
+        let sameDay = strftimeSeconds(s, ["'start of month'", modifier(months),
+                                          "'+' || (\(field("%d", s)) - 1) || ' days'"])
+        let lastDay = strftimeSeconds(s, ["'start of month'", modifier(months + 1), "'-1 days'"])
+        return "(min(\(sameDay), \(lastDay)) / 86400)"
+    }
+
+    func addInterval(_ value: BoundExpr, _ interval: Interval) -> String {
+        let x = expr(value)
+        let isDate = value.type == .date
+        if isSQLite {
+            if let days = interval.days {
+                return isDate ? "(\(x) + \(days))" : "(\(x) + \(days * Self.dayMicros))"
+            }
+            if let micros = interval.microseconds { return "(\(x) + \(micros))" }
+            let months = interval.months!
+            if isDate { return addMonthsSQLite(days: x, months: months) }
+            let timeOfDay = "((\(x) + \(Self.offset)) % \(Self.dayMicros))"
+            return "(\(addMonthsSQLite(days: days(ofTimestamp: x), months: months)) * \(Self.dayMicros) + \(timeOfDay))"
+        }
+        let (quantity, unit): (Int64, String) = interval.months.map { ($0, "month") }
+            ?? interval.days.map { ($0, "day") } ?? (interval.quantity, interval.unit.rawValue)
+        switch dialect {
+        case .snowflake:
+            return "DATEADD(\(unit), \(quantity), \(x))"
+        case .bigquery:
+            if isDate { return "DATE_ADD(\(x), INTERVAL \(quantity) \(unit.uppercased()))" }
+            if unit == "month" { return "TIMESTAMP(DATETIME_ADD(DATETIME(\(x)), INTERVAL \(quantity) MONTH))" }
+            return "TIMESTAMP_ADD(\(x), INTERVAL \(quantity) \(unit.uppercased()))"
+        case .databricks:
+            if isDate { return unit == "month" ? "add_months(\(x), \(quantity))" : "date_add(\(x), \(quantity))" }
+            return "(\(x) + INTERVAL \(quantity) \(unit.uppercased()))"
+        default:
+            if isDate && unit == "day" { return "(\(x) + \(quantity))" }
+            let sql = "(\(x) + INTERVAL '\(quantity) \(unit)s')"
+            return isDate ? "CAST(\(sql) AS DATE)" : sql
+        }
+    }
+
+    func addDays(_ date: String, _ days: String) -> String {
+        switch dialect {
+        case .snowflake: "DATEADD(day, \(days), \(date))"
+        case .bigquery: "DATE_ADD(\(date), INTERVAL \(days) DAY)"
+        case .databricks: "date_add(\(date), \(days))"
+        default: "(\(date) + \(days))"
+        }
+    }
+
+    func daysBetween(_ a: String, _ b: String) -> String {
+        switch dialect {
+        case .snowflake: "DATEDIFF(day, \(b), \(a))"
+        case .bigquery: "DATE_DIFF(\(a), \(b), DAY)"
+        case .databricks: "datediff(\(a), \(b))"
+        default: "(\(a) - \(b))"
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import RockyBase
+
+extension SQLEmitter {
+    func expr(_ e: BoundExpr) -> String {
+        switch e.kind {
+        case let .literal(value):
+            return literal(value, type: e.type)
+        case let .column(ref):
+            return ref.qualifier.isEmpty ? q(ref.name) : "\(q(ref.qualifier)).\(q(ref.name))"
+        case let .negate(inner):
+            return "(- \(expr(inner)))"
+        case let .not(inner):
+            return "(NOT \(expr(inner)))"
+        case let .arithmetic(op, a, b):
+            return arithmetic(op, a, b, type: e.type!)
+        case let .concat(a, b):
+            return "(\(expr(a)) || \(expr(b)))"
+        case let .comparison(op, a, b):
+            return "(\(expr(a)) \(op.rawValue) \(expr(b)))"
+        case let .logical(op, terms):
+            return "(" + terms.map { expr($0) }.joined(separator: " \(op.rawValue) ") + ")"
+        case let .isNull(inner, negated):
+            return "(\(expr(inner)) IS \(negated ? "NOT " : "")NULL)"
+        case let .inList(value, list, negated):
+            return "(\(expr(value)) \(negated ? "NOT " : "")IN (\(list.map { expr($0) }.joined(separator: ", "))))"
+        case let .inSubquery(value, subquery, negated):
+            var emitter = self
+            return "(\(expr(value)) \(negated ? "NOT " : "")IN (\(emitter.query(subquery))))"
+        case let .exists(subquery):
+            var emitter = self
+            return "EXISTS (\(emitter.query(subquery)))"
+        case let .scalarSubquery(subquery):
+            var emitter = self
+            return "(\(emitter.query(subquery)))"
+        case let .between(value, low, high, negated):
+            return "(\(expr(value)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
+        case let .like(value, pattern, negated):
+            return like(value, pattern, negated: negated)
+        case let .caseWhen(operand, branches, otherwise):
+            var sql = "CASE"
+            if let operand { sql += " " + expr(operand) }
+            for branch in branches { sql += " WHEN \(expr(branch.condition)) THEN \(expr(branch.result))" }
+            if let otherwise { sql += " ELSE " + expr(otherwise) }
+            return sql + " END"
+        case let .cast(inner, type, _):
+            return cast(inner, to: type)
+        case let .function(function, args):
+            return self.function(function, args, type: e.type!)
+        case let .dateTrunc(part, value):
+            return dateTrunc(part, value)
+        case let .extract(part, value):
+            return extract(part, value)
+        case let .addInterval(value, interval):
+            return addInterval(value, interval)
+        case let .addDays(date, days):
+            return addDays(expr(date), expr(days))
+        case let .daysBetween(a, b):
+            return daysBetween(expr(a), expr(b))
+        case let .aggregate(call):
+            return aggregate(call, over: nil, type: e.type!)
+        case let .window(call):
+            return window(call, type: e.type!)
+        case let .mask(strategy, inner):
+            return mask(strategy, inner, type: e.type!)
+        }
+    }
+
+    // MARK: Literals
+
+    func literal(_ value: Literal, type: ColumnType?) -> String {
+        switch value {
+        case .null:
+            return "NULL"
+        case let .boolean(b):
+            return isSQLite ? (b ? "1" : "0") : (b ? "TRUE" : "FALSE")
+        case let .integer(n):
+            return n < 0 ? "(\(n))" : String(n)
+        case let .decimal(d):
+            if isSQLite { return d.units < 0 ? "(\(d.units))" : String(d.units) }
+            let text = d.description
+            switch dialect {
+            case .bigquery:
+                return "\(d.scale <= 9 && d.integerDigitCount <= 29 ? "NUMERIC" : "BIGNUMERIC") '\(text)'"
+            default:
+                if case let .decimal(p, s)? = type {
+                    return "CAST(\(text) AS \(dialect.typeName(.decimal(precision: p, scale: s))))"
+                }
+                return d.units < 0 ? "(\(text))" : text
+            }
+        case let .double(d):
+            var text = "\(d)"
+            if !text.contains(".") && !text.contains("e") && !text.contains("n") { text += ".0" }
+            if isSQLite { return d < 0 ? "(\(text))" : text }
+            return "CAST(\(text) AS \(dialect.typeName(.double)))"
+        case let .text(s):
+            return dialect.string(s)
+        case let .date(d):
+            if isSQLite { return String(d.daysSinceEpoch) }
+            return "DATE '\(d)'"
+        case let .timestamp(t):
+            if isSQLite { return String(t.microseconds) }
+            return "TIMESTAMP '\(SQLEmitter.timestampText(t))'"
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.f]`: fraction digits only as needed (the text
+    /// form of TIMESTAMP in Docs/sql.md).
+    static func timestampText(_ t: Timestamp) -> String {
+        var text = t.description
+        text.removeLast()
+        if let dot = text.firstIndex(of: ".") {
+            while text.last == "0" { text.removeLast() }
+            if text.index(before: text.endIndex) == dot { text.removeLast() }
+        }
+        return text.replacingAll("T", with: " ")
+    }
+
+    // MARK: LIKE
+
+    private func like(_ value: BoundExpr, _ pattern: BoundExpr, negated: Bool) -> String {
+        if isSQLite, case let .literal(.text(text)) = pattern.kind {
+            // SQLite's LIKE ignores ASCII case; GLOB matches exactly.
+            var glob = ""
+            for ch in text {
+                switch ch {
+                case "%": glob += "*"
+                case "_": glob += "?"
+                case "*": glob += "[*]"
+                case "?": glob += "[?]"
+                case "[": glob += "[[]"
+                default: glob.append(ch)
+                }
+            }
+            return "(\(expr(value)) \(negated ? "NOT " : "")GLOB \(dialect.string(glob)))"
+        }
+        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(expr(pattern)))"
+    }
+
+    // MARK: Functions
+
+    private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
+        let a = args.map { expr($0) }
+        switch function {
+        case .lower: return "lower(\(a[0]))"
+        case .upper: return "upper(\(a[0]))"
+        case .trim: return "trim(\(a[0]))"
+        case .length: return isSQLite || dialect == .duckdb ? "length(\(a[0]))" : "CAST(length(\(a[0])) AS \(dialect.typeName(.integer)))"
+        case .substr: return "substr(\(a.joined(separator: ", ")))"
+        case .concat: return "(" + a.map { "COALESCE(\($0), '')" }.joined(separator: " || ") + ")"
+        case .abs: return "abs(\(a[0]))"
+        case .coalesce: return "COALESCE(\(a.joined(separator: ", ")))"
+        case .nullif: return "NULLIF(\(a.joined(separator: ", ")))"
+        case .sqrt: return "sqrt(\(a[0]))"
+        case .ln: return "ln(\(a[0]))"
+        case .exp: return "exp(\(a[0]))"
+        case .power: return "power(\(a[0]), \(a[1]))"
+        case let .round(places): return round(args[0], places: places, type: type)
+        case .floor: return integral(args[0], ceiling: false, type: type)
+        case .ceil: return integral(args[0], ceiling: true, type: type)
+        }
+    }
+
+    // MARK: Aggregates and windows
+
+    func aggregate(_ call: AggregateCall, over window: String?, type: ColumnType) -> String {
+        let suffix = window.map { " OVER (\($0))" } ?? ""
+        let distinct = call.distinct ? "DISTINCT " : ""
+        guard let argument = call.argument else { return "COUNT(*)\(suffix)" }
+        let arg = expr(argument)
+        switch call.function {
+        case .count, .countStar:
+            return "COUNT(\(distinct)\(arg))\(suffix)"
+        case .min, .max:
+            return "\(call.function.rawValue.uppercased())(\(distinct)\(arg))\(suffix)"
+        case .sum:
+            let sum = "SUM(\(distinct)\(arg))\(suffix)"
+            return isSQLite ? sum : conform(sum, type)
+        case .avg:
+            guard case let .decimal(_, s) = argument.type, case let .decimal(_, resultScale) = type else {
+                return isSQLite ? "AVG(\(distinct)\(arg))\(suffix)" : conform("AVG(\(distinct)\(arg))\(suffix)", type)
+            }
+            return exactQuotient(numerator: "SUM(\(distinct)\(arg))\(suffix)", numeratorScale: s,
+                                 denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
+                                 scale: resultScale, type: type)
+        case .stddevSamp, .stddevPop:
+            let name = call.function == .stddevSamp ? "stddev_samp" : "stddev_pop"
+            guard isSQLite else { return "\(name)(\(distinct)\(toDouble(argument)))\(suffix)" }
+            let v = toDouble(argument)
+            let n = "COUNT(\(distinct)\(v))\(suffix)"
+            let s = "SUM(\(distinct)\(v))\(suffix)"
+            let ss = "SUM(\(distinct)\(v) * \(v))\(suffix)"
+            let denominator = call.function == .stddevSamp ? "(\(n) - 1)" : n
+            return "sqrt(max((\(ss) - \(s) * \(s) / \(n)) / \(denominator), 0.0))"
+        }
+    }
+
+    private func window(_ call: WindowCall, type: ColumnType) -> String {
+        var spec: [String] = []
+        if !call.partitionBy.isEmpty { spec.append("PARTITION BY " + call.partitionBy.map { expr($0) }.joined(separator: ", ")) }
+        if !call.orderBy.isEmpty { spec.append("ORDER BY " + call.orderBy.map { orderItem($0) }.joined(separator: ", ")) }
+        if let frame = call.frame { spec.append("ROWS BETWEEN \(bound(frame.start)) AND \(bound(frame.end))") }
+        let over = spec.joined(separator: " ")
+        let a = call.arguments.map { expr($0) }
+        switch call.function {
+        case .rowNumber: return "ROW_NUMBER() OVER (\(over))"
+        case .rank: return "RANK() OVER (\(over))"
+        case .denseRank: return "DENSE_RANK() OVER (\(over))"
+        case let .lag(offset), let .lead(offset):
+            let name: String
+            if case .lag = call.function { name = "LAG" } else { name = "LEAD" }
+            let rest = a.count == 2 ? ", \(offset), \(a[1])" : offset == 1 ? "" : ", \(offset)"
+            return "\(name)(\(a[0])\(rest)) OVER (\(over))"
+        case .firstValue: return "FIRST_VALUE(\(a[0])) OVER (\(over))"
+        case .lastValue: return "LAST_VALUE(\(a[0])) OVER (\(over))"
+        case let .aggregate(function):
+            let aggregateCall = AggregateCall(function: function, argument: call.arguments.first, distinct: false)
+            return aggregate(aggregateCall, over: over, type: type)
+        }
+    }
+
+    private func bound(_ bound: WindowFrame.Bound) -> String {
+        switch bound {
+        case .unboundedPreceding: "UNBOUNDED PRECEDING"
+        case let .preceding(n): "\(n) PRECEDING"
+        case .currentRow: "CURRENT ROW"
+        case let .following(n): "\(n) FOLLOWING"
+        case .unboundedFollowing: "UNBOUNDED FOLLOWING"
+        }
+    }
+
+    /// Native dialects: a CAST that pins the result to the IR's exact type.
+    func conform(_ sql: String, _ type: ColumnType) -> String {
+        isSQLite ? sql : "CAST(\(sql) AS \(dialect.typeName(type)))"
+    }
+}

@@ -1,0 +1,200 @@
+import RockyBase
+
+/// Exact DECIMAL arithmetic. In SQLite a DECIMAL(p, s) is an INTEGER holding
+/// value × 10^s; results are rescaled with `rocky_muldiv` (round(a·b/c), half
+/// away from zero, computed exactly), never through REAL. DuckDB and
+/// PostgreSQL divide exactly with integer division at one extra digit and a
+/// final ROUND (round-half-away of the quotient truncated at s+1 digits
+/// equals round-half-away of the exact quotient).
+extension SQLEmitter {
+    static func pow10(_ n: Int) -> String { "1" + String(repeating: "0", count: n) }
+
+    func scale(_ type: ColumnType?) -> Int {
+        if case let .decimal(_, s)? = type { return s }
+        return 0
+    }
+
+    func isDecimal(_ type: ColumnType?) -> Bool {
+        if case .decimal? = type { return true }
+        return false
+    }
+
+    /// `round(a × b / c)` over scaled integers in SQLite.
+    func muldiv(_ a: String, _ b: String, _ c: String) -> String {
+        "rocky_muldiv(\(a), \(b), \(c))"
+    }
+
+    func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType) -> String {
+        let x = expr(a), y = expr(b)
+        switch op {
+        case .add, .subtract:
+            let sql = "(\(x) \(op.rawValue) \(y))"
+            return isDecimal(type) ? conform(sql, type) : sql
+        case .modulo:
+            return "(\(x) % NULLIF(\(y), 0))"
+        case .multiply:
+            guard isDecimal(type) else { return "(\(x) * \(y))" }
+            if !isSQLite { return conform("(\(x) * \(y))", type) }
+            let k = scale(a.type) + scale(b.type) - scale(type)
+            if k == 0 { return "(\(x) * \(y))" }
+            if k < 0 { return "(\(x) * \(y) * \(Self.pow10(-k)))" }
+            return muldiv(x, y, Self.pow10(min(k, 18))) + (k > 18 ? " / \(Self.pow10(k - 18))" : "")
+        case .divide:
+            guard isDecimal(type) else {
+                switch dialect {
+                case _ where type == .double: return "(\(x) / NULLIF(\(y), 0))"
+                case .sqlite, .postgres: return "(\(x) / NULLIF(\(y), 0))"
+                case .duckdb: return "(\(x) // NULLIF(\(y), 0))"
+                case .bigquery: return "DIV(\(x), NULLIF(\(y), 0))"
+                case .databricks: return "(\(x) DIV NULLIF(\(y), 0))"
+                case .snowflake: return "CAST(TRUNC(\(x) / NULLIF(\(y), 0)) AS BIGINT)"
+                }
+            }
+            return exactQuotient(numerator: x, numeratorScale: scale(a.type), denominator: y, denominatorScale: scale(b.type),
+                                 scale: scale(type), type: type)
+        }
+    }
+
+    /// The quotient of two exact numbers (given as SQL of their values and
+    /// scales), rounded half away from zero to `scale` digits.
+    func exactQuotient(numerator: String, numeratorScale: Int, denominator: String, denominatorScale: Int,
+                       scale s: Int, type: ColumnType) -> String {
+        switch dialect {
+        case .sqlite:
+            // Units: x·10^(s + sd - sn) / y.
+            let e = s + denominatorScale - numeratorScale
+            if e < 0 { return muldiv(numerator, "1", "(\(denominator) * \(Self.pow10(-e)))") }
+            if e > 18 { return "(\(muldiv(numerator, Self.pow10(18), denominator)) * \(Self.pow10(e - 18)))" }
+            return muldiv(numerator, Self.pow10(e), denominator)
+        case .duckdb:
+            // Integer division of the scaled values at one extra digit, then ROUND.
+            let n = "CAST(\(numerator) * \(hugeint(s + denominatorScale + 1)) AS HUGEINT)"
+            let d = denominatorScale == 0 ? "CAST(\(denominator) AS HUGEINT)" : "CAST(\(denominator) * \(hugeint(denominatorScale)) AS HUGEINT)"
+            let q = "CAST((\(n) // NULLIF(\(d), 0)) AS DECIMAL(38,0))"
+            return conform("round(\(q) * \(fraction(s + 1)), \(s))", type)
+        case .postgres:
+            let n = "(CAST(\(numerator) AS NUMERIC) * \(Self.pow10(s + denominatorScale + 1)))"
+            let d = "(CAST(\(denominator) AS NUMERIC) * \(Self.pow10(denominatorScale)))"
+            return conform("ROUND(div(\(n), NULLIF(\(d), 0)) * \(fraction(s + 1)), \(s))", type)
+        case .snowflake, .bigquery, .databricks:
+            return conform("ROUND(\(numerator) / NULLIF(\(denominator), 0), \(s))", type)
+        }
+    }
+
+    private func hugeint(_ power: Int) -> String {
+        power <= 18 ? Self.pow10(power) : "CAST('\(Self.pow10(power))' AS HUGEINT)"
+    }
+
+    /// 10^-n as an exact decimal literal.
+    private func fraction(_ n: Int) -> String {
+        n == 0 ? "1" : "0." + String(repeating: "0", count: n - 1) + "1"
+    }
+
+    func round(_ value: BoundExpr, places: Int, type: ColumnType) -> String {
+        let x = expr(value)
+        switch value.type {
+        case let .decimal(_, s)? where places < s:
+            return isSQLite ? muldiv(x, "1", Self.pow10(s - places)) : conform("round(\(x), \(places))", type)
+        case .double?:
+            return "round(\(x), \(places))"
+        default:
+            return x
+        }
+    }
+
+    func integral(_ value: BoundExpr, ceiling: Bool, type: ColumnType) -> String {
+        let x = expr(value)
+        switch value.type {
+        case let .decimal(_, s)? where s > 0:
+            guard isSQLite else { return conform("\(ceiling ? "ceil" : "floor")(\(x))", type) }
+            let d = Self.pow10(s)
+            return ceiling ? "((\(x) / \(d)) + ((\(x) % \(d)) > 0))" : "((\(x) / \(d)) - ((\(x) % \(d)) < 0))"
+        case .double?:
+            return "\(ceiling ? "ceil" : "floor")(\(x))"
+        default:
+            return x
+        }
+    }
+
+    /// A numeric value as DOUBLE (REAL in SQLite).
+    func toDouble(_ value: BoundExpr) -> String {
+        switch value.type {
+        case .double?: return expr(value)
+        default: return cast(value, to: .double)
+        }
+    }
+
+    // MARK: CAST
+
+    func cast(_ value: BoundExpr, to type: ColumnType) -> String {
+        guard let from = value.type else {
+            return isSQLite ? "NULL" : "CAST(NULL AS \(dialect.typeName(type)))"
+        }
+        if from == type { return expr(value) }
+        return isSQLite ? sqliteCast(value, from: from, to: type) : nativeCast(value, from: from, to: type)
+    }
+
+    private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType) -> String {
+        let x = expr(value)
+        switch (from, to) {
+        case let (.decimal(_, s1), .decimal(_, s2)):
+            if s1 == s2 { return x }
+            return s2 > s1 ? "(\(x) * \(Self.pow10(s2 - s1)))" : muldiv(x, "1", Self.pow10(s1 - s2))
+        case let (.integer, .decimal(_, s)), let (.boolean, .decimal(_, s)):
+            return s == 0 ? x : "(\(x) * \(Self.pow10(s)))"
+        case let (.decimal(_, s), .integer):
+            return s == 0 ? x : muldiv(x, "1", Self.pow10(s))
+        case let (.decimal(_, s), .double):
+            return s == 0 ? "CAST(\(x) AS REAL)" : "(\(x) / \(Self.pow10(s)).0)"
+        case let (.double, .decimal(_, s)):
+            return "CAST(round(\(x) * \(Self.pow10(s)).0) AS INTEGER)"
+        case (.double, .integer):
+            return "CAST(round(\(x)) AS INTEGER)"
+        case (.integer, .double), (.boolean, .double):
+            return "CAST(\(x) AS REAL)"
+        case (.integer, .boolean):
+            return "(\(x) <> 0)"
+        case (.double, .boolean):
+            return "(\(x) <> 0.0)"
+        case let (.decimal(_, s), .boolean):
+            return s == 0 ? "(\(x) <> 0)" : "(\(x) <> 0)"
+        case (.boolean, .integer):
+            return x
+        case (.date, .timestamp):
+            return "(\(x) * 86400000000)"
+        case (.timestamp, .date):
+            return "((\(x) + \(Self.offset)) / 86400000000 - \(Self.offset / 86_400_000_000))"
+        case (.text, .integer):
+            return "CAST(\(x) AS INTEGER)"
+        case (.text, .double):
+            return "CAST(\(x) AS REAL)"
+        case (.text, .boolean):
+            return "(CASE lower(trim(\(x))) WHEN 'true' THEN 1 WHEN 't' THEN 1 WHEN '1' THEN 1 WHEN 'false' THEN 0 WHEN 'f' THEN 0 WHEN '0' THEN 0 END)"
+        case (.text, .decimal), (.text, .date), (.text, .timestamp):
+            return "rocky_from_text(\(x), '\(to.name)')"
+        case (.integer, .text), (.double, .text):
+            return "CAST(\(x) AS TEXT)"
+        case (.boolean, .text):
+            return "(CASE \(x) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+        case (.decimal, .text), (.date, .text), (.timestamp, .text):
+            return "rocky_to_text(\(x), '\(from.name)')"
+        default:
+            return "CAST(\(x) AS \(dialect.typeName(to)))"
+        }
+    }
+
+    private func nativeCast(_ value: BoundExpr, from: ColumnType, to: ColumnType) -> String {
+        let x = expr(value)
+        let target = dialect.typeName(to)
+        switch (from, to) {
+        case (.double, .integer):
+            return "CAST(round(\(x)) AS \(target))"
+        case (.timestamp, .text) where dialect == .bigquery:
+            return "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', \(x))"
+        case (.boolean, .text) where dialect == .snowflake || dialect == .bigquery:
+            return "LOWER(CAST(\(x) AS \(target)))"
+        default:
+            return "CAST(\(x) AS \(target))"
+        }
+    }
+}

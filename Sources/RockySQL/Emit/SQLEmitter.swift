@@ -1,0 +1,182 @@
+import RockyBase
+
+/// Writes IR as SQL text for one dialect.
+///
+/// Expressions are fully parenthesized, identifiers always quoted, and every
+/// select item whose name the dialect would not derive by itself gets an
+/// explicit alias, so results have exactly the IR's column names.
+struct SQLEmitter {
+    let dialect: Dialect
+    private var wrapCounter = 0
+
+    init(dialect: Dialect) {
+        self.dialect = dialect
+    }
+
+    var isSQLite: Bool { dialect == .sqlite }
+
+    func q(_ name: String) -> String { dialect.quote(name) }
+
+    // MARK: Statements
+
+    /// The statement as one or more SQL statements, run in order.
+    mutating func statement(_ statement: BoundStatement) -> [String] {
+        switch statement {
+        case let .query(query):
+            return [self.query(query)]
+        case let .createTable(table, columns, primaryKey, ifNotExists):
+            var parts = columns.map { "\(q($0.name)) \(dialect.typeName($0.type))\($0.notNull ? " NOT NULL" : "")" }
+            if !primaryKey.isEmpty {
+                let key = "PRIMARY KEY (\(primaryKey.map(q).joined(separator: ", ")))"
+                parts.append(dialect == .bigquery ? key + " NOT ENFORCED" : key)
+            }
+            return ["CREATE TABLE \(ifNotExists ? "IF NOT EXISTS " : "")\(q(table)) (\(parts.joined(separator: ", ")))"]
+        case let .createTableAs(table, orReplace, query):
+            let select = self.query(query)
+            if !orReplace { return ["CREATE TABLE \(q(table)) AS \(select)"] }
+            switch dialect {
+            case .sqlite, .postgres:
+                // Build under a new name first, so the query may read the table it replaces.
+                let staging = table + "__rocky_new"
+                return ["DROP TABLE IF EXISTS \(q(staging))", "CREATE TABLE \(q(staging)) AS \(select)",
+                        "DROP TABLE IF EXISTS \(q(table))", "ALTER TABLE \(q(staging)) RENAME TO \(q(table))"]
+            default:
+                return ["CREATE OR REPLACE TABLE \(q(table)) AS \(select)"]
+            }
+        case let .insert(insert):
+            let columns = insert.columns.map(q).joined(separator: ", ")
+            let source: String
+            if case let .values(rows) = insert.source.body, insert.source.ctes.isEmpty {
+                source = "VALUES " + rows.map { "(" + $0.map { expr($0) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+            } else {
+                source = query(insert.source)
+            }
+            return ["INSERT INTO \(q(insert.table)) (\(columns)) \(source)"]
+        case let .update(update):
+            let target = update.target.hasAlias && dialect != .sqlite
+                ? "\(q(update.target.table)) AS \(q(update.target.alias))" : q(update.target.table)
+            let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
+            var sql = "UPDATE \(target) SET \(sets)"
+            if let condition = update.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }
+            return [sql]
+        case let .delete(delete):
+            let target = delete.target.hasAlias && dialect != .sqlite
+                ? "\(q(delete.target.table)) AS \(q(delete.target.alias))" : q(delete.target.table)
+            var sql = "DELETE FROM \(target)"
+            if let condition = delete.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }
+            return [sql]
+        case let .dropTable(table, ifExists, _):
+            return ["DROP TABLE \(ifExists ? "IF EXISTS " : "")\(q(table))"]
+        case let .alterTable(table, action):
+            switch action {
+            case let .addColumn(column):
+                return ["ALTER TABLE \(q(table)) ADD COLUMN \(q(column.name)) \(dialect.typeName(column.type))"]
+            case let .dropColumn(column):
+                return ["ALTER TABLE \(q(table)) DROP COLUMN \(q(column))"]
+            case let .renameColumn(from, to):
+                return ["ALTER TABLE \(q(table)) RENAME COLUMN \(q(from)) TO \(q(to))"]
+            }
+        }
+    }
+
+    // MARK: Queries
+
+    mutating func query(_ query: BoundQuery) -> String {
+        var sql = ""
+        if !query.ctes.isEmpty {
+            sql += "WITH " + query.ctes.map { "\(q($0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
+        }
+        sql += body(query.body, columns: query.columns)
+        if !query.orderBy.isEmpty {
+            sql += " ORDER BY " + query.orderBy.map { orderItem($0) }.joined(separator: ", ")
+        }
+        if let limit = query.limit {
+            sql += " LIMIT \(expr(limit))"
+        } else if query.offset != nil && dialect == .sqlite {
+            sql += " LIMIT -1"
+        }
+        if let offset = query.offset { sql += " OFFSET \(expr(offset))" }
+        return sql
+    }
+
+    func orderItem(_ item: BoundOrderItem) -> String {
+        var sql = item.outputPosition.map(String.init) ?? expr(item.expr)
+        if item.descending { sql += " DESC" }
+        // Rocky sorts NULL as the largest value unless told otherwise; say so
+        // explicitly, since dialects disagree on the default.
+        let nullsFirst = item.nullsFirst ?? item.descending
+        if item.expr.nullable || item.nullsFirst != nil {
+            sql += nullsFirst ? " NULLS FIRST" : " NULLS LAST"
+        }
+        return sql
+    }
+
+    private mutating func body(_ body: BoundQueryBody, columns: [OutputColumn]) -> String {
+        switch body {
+        case let .select(select):
+            return self.select(select)
+        case let .setOperation(op):
+            let left = setOperand(op.left, parent: op.op, isRight: false)
+            let right = setOperand(op.right, parent: op.op, isRight: true)
+            return "\(left) \(op.op.rawValue)\(op.all ? " ALL" : dialect == .bigquery ? " DISTINCT" : "") \(right)"
+        case let .values(rows):
+            if isSQLite {
+                return "VALUES " + rows.map { "(" + $0.map { expr($0) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+            }
+            return rows.enumerated().map { r, row in
+                "SELECT " + row.enumerated().map { i, cell in
+                    r == 0 ? "\(expr(cell)) AS \(q(columns[i].name))" : expr(cell)
+                }.joined(separator: ", ")
+            }.joined(separator: " UNION ALL ")
+        }
+    }
+
+    /// A set-operation operand; queries that cannot stand bare there are wrapped.
+    private mutating func setOperand(_ operand: BoundQuery, parent: BoundSetOperation.Operator, isRight: Bool) -> String {
+        var needsWrap = !operand.ctes.isEmpty || !operand.orderBy.isEmpty || operand.limit != nil || operand.offset != nil
+        if case let .setOperation(inner) = operand.body {
+            needsWrap = needsWrap || isRight || (parent == .intersect && inner.op != .intersect)
+        }
+        if case .values = operand.body, isSQLite { needsWrap = true }
+        let sql = query(operand)
+        guard needsWrap else { return sql }
+        wrapCounter += 1
+        return "SELECT * FROM (\(sql)) AS \(q("_set\(wrapCounter)"))"
+    }
+
+    private mutating func select(_ select: BoundSelect) -> String {
+        var sql = "SELECT "
+        if select.distinct { sql += "DISTINCT " }
+        sql += select.items.map { item in
+            let value = expr(item.expr)
+            if case let .column(ref) = item.expr.kind, ref.name == item.name { return value }
+            return "\(value) AS \(q(item.name))"
+        }.joined(separator: ", ")
+        if let from = select.from { sql += " FROM " + self.from(from, nested: false) }
+        if let condition = select.whereClause { sql += " WHERE " + expr(condition) }
+        if !select.groupBy.isEmpty { sql += " GROUP BY " + select.groupBy.map { expr($0) }.joined(separator: ", ") }
+        if let having = select.having { sql += " HAVING " + expr(having) }
+        return sql
+    }
+
+    private mutating func from(_ from: BoundFrom, nested: Bool) -> String {
+        switch from {
+        case let .table(scan):
+            return scan.hasAlias ? "\(q(scan.table)) AS \(q(scan.alias))" : q(scan.table)
+        case let .cte(scan):
+            return scan.hasAlias ? "\(q(scan.name)) AS \(q(scan.alias))" : q(scan.name)
+        case let .derived(derived):
+            return "(\(query(derived.query))) AS \(q(derived.alias))"
+        case let .join(join):
+            let left = self.from(join.left, nested: false)
+            let right = self.from(join.right, nested: true)
+            var sql = "\(left) \(join.kind.rawValue) JOIN \(right)"
+            if let condition = join.condition {
+                sql += " ON " + expr(condition)
+            } else if join.kind != .cross {
+                sql += " ON " + literal(.boolean(true), type: .boolean)
+            }
+            return nested ? "(\(sql))" : sql
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import RockyBase
+
+/// A resolved, typed expression: the IR that emitters and lineage consume.
+///
+/// Invariants the binder guarantees: every column reference points at a
+/// relation in scope; operands of `+`, `-`, comparisons, CASE branches,
+/// COALESCE and IN lists already have one common type (conversions are
+/// explicit `cast` nodes marked `implicit`); `*` and `/` keep their operands'
+/// own types and carry the result type. Equality ignores source ranges, so
+/// two spellings of the same expression compare equal (GROUP BY matching).
+public struct BoundExpr: Hashable, Sendable {
+    public indirect enum Kind: Hashable, Sendable {
+        case literal(Literal)
+        case column(ColumnRef)
+        case negate(BoundExpr)
+        case not(BoundExpr)
+        case arithmetic(ArithmeticOperator, BoundExpr, BoundExpr)
+        case concat(BoundExpr, BoundExpr)
+        case comparison(ComparisonOperator, BoundExpr, BoundExpr)
+        case logical(LogicalConnective, [BoundExpr])
+        case isNull(BoundExpr, negated: Bool)
+        case inList(BoundExpr, [BoundExpr], negated: Bool)
+        case inSubquery(BoundExpr, BoundQuery, negated: Bool)
+        case exists(BoundQuery)
+        case scalarSubquery(BoundQuery)
+        case between(BoundExpr, BoundExpr, BoundExpr, negated: Bool)
+        /// The pattern is TEXT; `%` and `_` are the wildcards, matching is case-sensitive.
+        case like(BoundExpr, BoundExpr, negated: Bool)
+        case caseWhen(operand: BoundExpr?, branches: [CaseBranch], otherwise: BoundExpr?)
+        /// A conversion. `implicit` marks conversions the binder inserted.
+        case cast(BoundExpr, ColumnType, implicit: Bool)
+        case function(ScalarFunction, [BoundExpr])
+        /// DATE_TRUNC: the same type as its operand (DATE or TIMESTAMP).
+        case dateTrunc(DatePart, BoundExpr)
+        /// EXTRACT: INTEGER.
+        case extract(DatePart, BoundExpr)
+        /// A DATE or TIMESTAMP plus a constant interval.
+        case addInterval(BoundExpr, Interval)
+        /// A DATE plus an INTEGER number of days.
+        case addDays(BoundExpr, BoundExpr)
+        /// DATE minus DATE: INTEGER days.
+        case daysBetween(BoundExpr, BoundExpr)
+        case aggregate(AggregateCall)
+        case window(WindowCall)
+        /// A classified column's value masked by the environment's strategy.
+        case mask(MaskingStrategy, BoundExpr)
+    }
+
+    public var kind: Kind
+    /// nil only for an untyped NULL literal.
+    public var type: ColumnType?
+    public var nullable: Bool
+    public var range: SourceRange
+
+    public init(_ kind: Kind, type: ColumnType?, nullable: Bool, range: SourceRange) {
+        self.kind = kind
+        self.type = type
+        self.nullable = nullable
+        self.range = range
+    }
+
+    public static func == (a: BoundExpr, b: BoundExpr) -> Bool {
+        a.type == b.type && a.kind == b.kind
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type)
+        hasher.combine(kind)
+    }
+
+    /// A NULL literal is the only expression without a type.
+    public var isNullLiteral: Bool { if case .literal(.null) = kind { true } else { false } }
+
+    public var literal: Literal? { if case let .literal(value) = kind { value } else { nil } }
+}
+
+/// A reference to column `index` of relation `relation`. `qualifier` and
+/// `name` are what emitted SQL writes (`"qualifier"."name"`).
+public struct ColumnRef: Hashable, Sendable {
+    public var relation: RelationID
+    public var index: Int
+    public var qualifier: String
+    public var name: String
+}
+
+/// Identifies one relation (FROM item or CTE) within a compiled statement.
+public struct RelationID: Hashable, Sendable, CustomStringConvertible {
+    public var value: Int
+    public var description: String { "r\(value)" }
+}
+
+public enum ArithmeticOperator: String, Hashable, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%"
+}
+
+public enum ComparisonOperator: String, Hashable, Sendable {
+    case equal = "=", notEqual = "<>", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+}
+
+public enum LogicalConnective: String, Hashable, Sendable {
+    case and = "AND", or = "OR"
+}
+
+public struct CaseBranch: Hashable, Sendable {
+    public var condition: BoundExpr
+    public var result: BoundExpr
+}
+
+/// Scalar functions. Argument and result types are in Docs/sql.md.
+public enum ScalarFunction: Hashable, Sendable {
+    case lower, upper, length, substr, trim, concat
+    case abs, floor, ceil, sqrt, ln, exp, power
+    /// ROUND to a constant number of decimal places.
+    case round(scale: Int)
+    case coalesce, nullif
+}
+
+public enum AggregateFunction: String, Hashable, Sendable {
+    case count, countStar = "count(*)", sum, avg, min, max, stddevSamp = "stddev_samp", stddevPop = "stddev_pop"
+}
+
+/// An aggregate call. `argument` is nil for COUNT(*).
+public struct AggregateCall: Hashable, Sendable {
+    public var function: AggregateFunction
+    public var argument: BoundExpr?
+    public var distinct: Bool
+}
+
+public enum WindowFunction: Hashable, Sendable {
+    case rowNumber, rank, denseRank
+    /// LAG/LEAD(value, offset, default): `arguments` holds value and, when given, default.
+    case lag(offset: Int), lead(offset: Int)
+    case firstValue, lastValue
+    case aggregate(AggregateFunction)
+}
+
+/// A window function call with its window.
+public struct WindowCall: Hashable, Sendable {
+    public var function: WindowFunction
+    public var arguments: [BoundExpr]
+    public var partitionBy: [BoundExpr]
+    public var orderBy: [BoundOrderItem]
+    public var frame: WindowFrame?
+}
+
+/// `ROWS BETWEEN start AND end`.
+public struct WindowFrame: Hashable, Sendable {
+    public enum Bound: Hashable, Sendable {
+        case unboundedPreceding
+        case preceding(Int)
+        case currentRow
+        case following(Int)
+        case unboundedFollowing
+    }
+    public var start: Bound
+    public var end: Bound
+}
+
+public struct BoundOrderItem: Hashable, Sendable {
+    public var expr: BoundExpr
+    public var descending: Bool
+    /// nil: NULLs sort as the target dialect does by default.
+    public var nullsFirst: Bool?
+    /// Set when the item names a result column (by name or position): emitted
+    /// as that 1-based position; `expr` is then the column's defining expression.
+    public var outputPosition: Int? = nil
+}

@@ -1,0 +1,79 @@
+import RockyBase
+
+/// What a statement does.
+public enum StatementKind: String, Hashable, Sendable {
+    case query, createTable, createTableAs, insert, update, delete, dropTable, alterTable
+}
+
+/// A column declared by CREATE TABLE or ALTER TABLE ADD COLUMN.
+public struct ColumnDefinition: Hashable, Sendable {
+    public var name: String
+    public var type: ColumnType
+    public var notNull: Bool
+
+    public init(name: String, type: ColumnType, notNull: Bool) {
+        self.name = name
+        self.type = type
+        self.notNull = notNull
+    }
+}
+
+/// An ALTER TABLE change.
+public enum AlterTableAction: Hashable, Sendable {
+    case addColumn(ColumnDefinition)
+    case dropColumn(String)
+    /// Keeps the column's id.
+    case renameColumn(from: String, to: String)
+}
+
+/// A resolved statement.
+public enum BoundStatement: Hashable, Sendable {
+    case query(BoundQuery)
+    case createTable(table: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool)
+    case createTableAs(table: String, orReplace: Bool, query: BoundQuery)
+    case insert(BoundInsert)
+    case update(BoundUpdate)
+    case delete(BoundDelete)
+    /// `existed` is false for `DROP TABLE IF EXISTS` of a missing table (a no-op).
+    case dropTable(table: String, ifExists: Bool, existed: Bool)
+    case alterTable(table: String, action: AlterTableAction)
+
+    public var kind: StatementKind {
+        switch self {
+        case .query: .query
+        case .createTable: .createTable
+        case .createTableAs: .createTableAs
+        case .insert: .insert
+        case .update: .update
+        case .delete: .delete
+        case .dropTable: .dropTable
+        case .alterTable: .alterTable
+        }
+    }
+}
+
+/// `INSERT INTO table (columns) source`: the source's columns already have
+/// the target columns' types, in the order of `columns`.
+public struct BoundInsert: Hashable, Sendable {
+    public var table: String
+    public var columns: [String]
+    public var source: BoundQuery
+}
+
+/// `UPDATE table SET ... WHERE ...`.
+public struct BoundUpdate: Hashable, Sendable {
+    public struct Assignment: Hashable, Sendable {
+        public var column: String
+        /// Already of the column's type.
+        public var value: BoundExpr
+    }
+    public var target: TableScan
+    public var assignments: [Assignment]
+    public var whereClause: BoundExpr?
+}
+
+/// `DELETE FROM table WHERE ...`.
+public struct BoundDelete: Hashable, Sendable {
+    public var target: TableScan
+    public var whereClause: BoundExpr?
+}

@@ -1,0 +1,243 @@
+import RockyBase
+
+/// The syntax tree the parser builds and the binder consumes. Every node keeps
+/// its source range; nothing here is typed or resolved yet.
+
+/// A name as written. `key` is the lowercased text used for matching: Rocky
+/// matches names case-insensitively, quoted or not; quoting only allows
+/// reserved words, spaces and other characters in a name.
+struct Identifier: Hashable, Sendable {
+    var text: String
+    var key: String
+    var quoted: Bool
+    var range: SourceRange
+
+    init(_ text: String, quoted: Bool, range: SourceRange) {
+        self.text = text
+        self.key = text.lowercased()
+        self.quoted = quoted
+        self.range = range
+    }
+}
+
+/// A type as written in CAST or CREATE TABLE.
+struct TypeName: Sendable {
+    var type: ColumnType
+    var range: SourceRange
+}
+
+enum UnaryOperator: Sendable { case negate, plus, not }
+
+enum BinaryOperator: String, Sendable {
+    case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", concat = "||"
+    case equal = "=", notEqual = "<>", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+
+    var isComparison: Bool {
+        switch self {
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: true
+        default: false
+        }
+    }
+}
+
+enum LogicalOperator: String, Sendable { case and = "AND", or = "OR" }
+
+/// A literal as written; the binder checks and types it.
+enum LiteralSyntax: Sendable {
+    case null
+    case boolean(Bool)
+    case integer(String)
+    case decimal(String)
+    case float(String)
+    case string(String)
+    case date(String)
+    case timestamp(String)
+    /// `INTERVAL '3' MONTH`, `INTERVAL 3 MONTH` or `INTERVAL '3 months'`.
+    case interval(quantity: String, unit: String?)
+}
+
+/// An expression node with its range. `height` is the depth of the subtree,
+/// which the parser bounds so that later recursive passes cannot overflow.
+struct Expr: Sendable {
+    indirect enum Kind: Sendable {
+        case literal(LiteralSyntax)
+        /// `column`, `table.column` or `schema.table.column`.
+        case column([Identifier])
+        case unary(UnaryOperator, Expr)
+        case binary(BinaryOperator, Expr, Expr)
+        /// AND/OR chains are flat, so long generated conditions stay shallow.
+        case logical(LogicalOperator, [Expr])
+        case isNull(Expr, negated: Bool)
+        case inList(Expr, [Expr], negated: Bool)
+        case inSubquery(Expr, QueryExpr, negated: Bool)
+        case between(Expr, Expr, Expr, negated: Bool)
+        case like(Expr, Expr, negated: Bool)
+        case caseWhen(operand: Expr?, branches: [(Expr, Expr)], otherwise: Expr?)
+        case cast(Expr, TypeName)
+        case function(FunctionCall)
+        case extract(field: Identifier, Expr)
+        case exists(QueryExpr)
+        case subquery(QueryExpr)
+    }
+
+    var kind: Kind
+    var range: SourceRange
+    var height: Int
+}
+
+/// A call `name(args)`, possibly an aggregate (`DISTINCT`, `*`) or a window
+/// function (`OVER (...)`).
+struct FunctionCall: Sendable {
+    var name: Identifier
+    var arguments: [Expr]
+    var distinct: Bool
+    /// `COUNT(*)`.
+    var star: Bool
+    var over: WindowSpec?
+}
+
+struct WindowSpec: Sendable {
+    var partitionBy: [Expr]
+    var orderBy: [OrderItem]
+    var frame: FrameSpec?
+    var range: SourceRange
+}
+
+/// `ROWS BETWEEN start AND end` (or `ROWS start`, meaning `AND CURRENT ROW`).
+struct FrameSpec: Sendable {
+    enum Bound: Sendable, Equatable {
+        case unboundedPreceding
+        case preceding(Int)
+        case currentRow
+        case following(Int)
+        case unboundedFollowing
+    }
+    var start: Bound
+    var end: Bound
+    var range: SourceRange
+}
+
+struct OrderItem: Sendable {
+    var expr: Expr
+    var descending: Bool
+    /// nil: the dialect's default.
+    var nullsFirst: Bool?
+    var range: SourceRange
+}
+
+/// A full query: `WITH ... body ORDER BY ... LIMIT ... OFFSET ...`.
+struct QueryExpr: Sendable {
+    var ctes: [CommonTableExpr]
+    var body: QueryBody
+    var orderBy: [OrderItem]
+    var limit: Expr?
+    var offset: Expr?
+    var range: SourceRange
+}
+
+struct CommonTableExpr: Sendable {
+    var name: Identifier
+    var columnNames: [Identifier]
+    var query: QueryExpr
+    var range: SourceRange
+}
+
+enum SetOperator: String, Sendable {
+    case union = "UNION", intersect = "INTERSECT", except = "EXCEPT"
+}
+
+indirect enum QueryBody: Sendable {
+    case select(SelectCore)
+    case setOperation(SetOperator, all: Bool, QueryBody, QueryBody, range: SourceRange)
+    /// A parenthesized query used as a set-operation operand.
+    case nested(QueryExpr)
+    case values([[Expr]], range: SourceRange)
+
+    var range: SourceRange {
+        switch self {
+        case let .select(core): core.range
+        case let .setOperation(_, _, _, _, range): range
+        case let .nested(query): query.range
+        case let .values(_, range): range
+        }
+    }
+}
+
+struct SelectCore: Sendable {
+    var distinct: Bool
+    var items: [SelectItem]
+    /// Comma-separated FROM items (an implicit cross join).
+    var from: [TableRef]
+    var whereClause: Expr?
+    var groupBy: [Expr]
+    var having: Expr?
+    var range: SourceRange
+}
+
+enum SelectItem: Sendable {
+    case star(SourceRange)
+    case qualifiedStar(Identifier, SourceRange)
+    case expr(Expr, alias: Identifier?)
+}
+
+enum JoinKind: String, Sendable {
+    case inner = "INNER", left = "LEFT", right = "RIGHT", full = "FULL", cross = "CROSS"
+}
+
+enum JoinCondition: Sendable {
+    case none
+    case on(Expr)
+    case using([Identifier])
+}
+
+indirect enum TableRef: Sendable {
+    case table(name: Identifier, alias: Identifier?, range: SourceRange)
+    case subquery(QueryExpr, alias: Identifier?, columnNames: [Identifier], range: SourceRange)
+    case join(TableRef, JoinKind, TableRef, JoinCondition, range: SourceRange)
+
+    var range: SourceRange {
+        switch self {
+        case let .table(_, _, range), let .subquery(_, _, _, range), let .join(_, _, _, _, range): range
+        }
+    }
+}
+
+struct ColumnDefinitionSyntax: Sendable {
+    var name: Identifier
+    var type: TypeName
+    var notNull: Bool
+    var primaryKey: Bool
+    var range: SourceRange
+}
+
+enum AlterAction: Sendable {
+    case addColumn(ColumnDefinitionSyntax)
+    case dropColumn(Identifier, ifExists: Bool)
+    case renameColumn(Identifier, to: Identifier)
+}
+
+struct Assignment: Sendable {
+    var column: Identifier
+    var value: Expr
+}
+
+/// One statement of a script.
+enum Statement: Sendable {
+    case query(QueryExpr)
+    case createTable(name: Identifier, columns: [ColumnDefinitionSyntax], primaryKey: [Identifier],
+                     ifNotExists: Bool, range: SourceRange)
+    case createTableAs(name: Identifier, orReplace: Bool, query: QueryExpr, range: SourceRange)
+    case insert(table: Identifier, columns: [Identifier], source: QueryExpr, range: SourceRange)
+    case update(table: Identifier, alias: Identifier?, assignments: [Assignment], whereClause: Expr?, range: SourceRange)
+    case delete(table: Identifier, alias: Identifier?, whereClause: Expr?, range: SourceRange)
+    case dropTable(name: Identifier, ifExists: Bool, range: SourceRange)
+    case alterTable(name: Identifier, action: AlterAction, range: SourceRange)
+
+    var range: SourceRange {
+        switch self {
+        case let .query(q): q.range
+        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, r), let .insert(_, _, _, r),
+             let .update(_, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
+        }
+    }
+}

@@ -1,0 +1,392 @@
+import RockyBase
+
+/// Binding strength of binary operators: OR 1, AND 2, NOT 3 (prefix),
+/// comparisons with IS, IN, BETWEEN and LIKE 4, `||` 5, `+ -` 6, `* / %` 7.
+private enum Precedence {
+    static let or = 1, and = 2, not = 3, comparison = 4, concat = 5, additive = 6, multiplicative = 7
+}
+
+extension Parser {
+    mutating func parseExpr() throws(ParseFailure) -> Expr {
+        try parseBinary(minimum: Precedence.or)
+    }
+
+    mutating func parseExprList() throws(ParseFailure) -> [Expr] {
+        var exprs: [Expr] = []
+        repeat {
+            let before = index
+            exprs.append(try parseExpr())
+            checkProgress(since: before)
+        } while eat(.comma)
+        return exprs
+    }
+
+    private func node(_ kind: Expr.Kind, _ range: SourceRange, _ children: Expr...) throws(ParseFailure) -> Expr {
+        var height = 0
+        for child in children where child.height > height { height = child.height }
+        return try node(kind, range, height: height + 1)
+    }
+
+    private func node(_ kind: Expr.Kind, _ range: SourceRange, height: Int) throws(ParseFailure) -> Expr {
+        guard height <= Parser.maxHeight else {
+            throw failure("expression nested deeper than \(Parser.maxHeight) levels", at: range, code: .nestingTooDeep)
+        }
+        return Expr(kind: kind, range: range, height: height)
+    }
+
+    private func binaryOperator() -> (BinaryOperator, Int)? {
+        switch current.kind {
+        case .plus: (.add, Precedence.additive)
+        case .minus: (.subtract, Precedence.additive)
+        case .star: (.multiply, Precedence.multiplicative)
+        case .slash: (.divide, Precedence.multiplicative)
+        case .percent: (.modulo, Precedence.multiplicative)
+        case .concat: (.concat, Precedence.concat)
+        case .equal: (.equal, Precedence.comparison)
+        case .notEqual: (.notEqual, Precedence.comparison)
+        case .less: (.less, Precedence.comparison)
+        case .lessEqual: (.lessEqual, Precedence.comparison)
+        case .greater: (.greater, Precedence.comparison)
+        case .greaterEqual: (.greaterEqual, Precedence.comparison)
+        default: nil
+        }
+    }
+
+    /// Precedence climbing: operands are unary expressions; each loop turn
+    /// consumes an operator, so the loop always makes progress.
+    private mutating func parseBinary(minimum: Int) throws(ParseFailure) -> Expr {
+        var left = try parseUnary()
+        while true {
+            let before = index
+            if let (op, precedence) = binaryOperator() {
+                guard precedence >= minimum else { return left }
+                _ = bump()
+                let right = try parseBinary(minimum: precedence + 1)
+                left = try node(.binary(op, left, right), left.range.union(right.range), left, right)
+            } else if at(.and) || at(.or) {
+                let op: LogicalOperator = at(.and) ? .and : .or
+                let precedence = op == .and ? Precedence.and : Precedence.or
+                guard precedence >= minimum else { return left }
+                _ = bump()
+                let right = try parseBinary(minimum: precedence + 1)
+                let range = left.range.union(right.range)
+                if case let .logical(existing, terms) = left.kind, existing == op {
+                    left = try node(.logical(op, terms + [right]), range, height: max(left.height, right.height + 1))
+                } else {
+                    left = try node(.logical(op, [left, right]), range, left, right)
+                }
+            } else if Precedence.comparison >= minimum, let predicate = try parsePredicateSuffix(left) {
+                left = predicate
+            } else {
+                return left
+            }
+            checkProgress(since: before)
+        }
+    }
+
+    /// `IS [NOT] NULL`, `[NOT] IN (...)`, `[NOT] BETWEEN a AND b`, `[NOT] LIKE p`
+    /// after `left`, or nil when none follows.
+    private mutating func parsePredicateSuffix(_ left: Expr) throws(ParseFailure) -> Expr? {
+        if at(.is) {
+            _ = bump()
+            let negated = eat(.not)
+            if at(.true) || at(.false) || atWord("distinct") || atWord("unknown") {
+                throw failure("IS \(lexer.text(current.range).uppercased()) is not supported; use = or IS NULL",
+                              code: .unsupportedSyntax)
+            }
+            try expect(.null)
+            return try node(.isNull(left, negated: negated), range(from: left.range.start), left)
+        }
+        var negated = false
+        if at(.not) {
+            let next = peek().keyword
+            guard next == .in || next == .between || next == .like else { return nil }
+            _ = bump()
+            negated = true
+        }
+        if eat(.in) {
+            try expect(.leftParen, "'('")
+            if at(.select) || at(.with) {
+                try enter()
+                defer { leave() }
+                let query = try parseQuery()
+                try expect(.rightParen, "')'")
+                return try node(.inSubquery(left, query, negated: negated), range(from: left.range.start), left)
+            }
+            let list = try parseExprList()
+            try expect(.rightParen, "')'")
+            let height = list.reduce(left.height) { max($0, $1.height) } + 1
+            return try node(.inList(left, list, negated: negated), range(from: left.range.start), height: height)
+        }
+        if eat(.between) {
+            let low = try parseBinary(minimum: Precedence.concat)
+            try expect(.and)
+            let high = try parseBinary(minimum: Precedence.concat)
+            return try node(.between(left, low, high, negated: negated), range(from: left.range.start), left, low, high)
+        }
+        if eat(.like) {
+            let pattern = try parseBinary(minimum: Precedence.concat)
+            if atWord("escape") { throw failure("LIKE ... ESCAPE is not supported", code: .unsupportedSyntax) }
+            return try node(.like(left, pattern, negated: negated), range(from: left.range.start), left, pattern)
+        }
+        if negated { throw failure("expected IN, BETWEEN or LIKE after NOT") }
+        return nil
+    }
+
+    private mutating func parseUnary() throws(ParseFailure) -> Expr {
+        let start = current.range.start
+        if at(.not) || at(.minus) || at(.plus) {
+            let token = bump()
+            try enter()
+            defer { leave() }
+            let op: UnaryOperator = token.kind == .minus ? .negate : token.kind == .plus ? .plus : .not
+            let operand = op == .not ? try parseBinary(minimum: Precedence.comparison) : try parseUnary()
+            return try node(.unary(op, operand), range(from: start), operand)
+        }
+        var expr = try parsePrimary()
+        while at(.doubleColon) {
+            let before = index
+            _ = bump()
+            let type = try parseTypeName()
+            expr = try node(.cast(expr, type), range(from: start), expr)
+            checkProgress(since: before)
+        }
+        return expr
+    }
+
+    private mutating func parsePrimary() throws(ParseFailure) -> Expr {
+        let token = current
+        let start = token.range.start
+        switch token.kind {
+        case .integer:
+            _ = bump()
+            return try node(.literal(.integer(lexer.text(token.range))), token.range, height: 1)
+        case .decimal:
+            _ = bump()
+            return try node(.literal(.decimal(lexer.text(token.range))), token.range, height: 1)
+        case .float:
+            _ = bump()
+            return try node(.literal(.float(lexer.text(token.range))), token.range, height: 1)
+        case .string:
+            _ = bump()
+            return try node(.literal(.string(lexer.unquoted(token))), token.range, height: 1)
+        case .leftParen:
+            _ = bump()
+            try enter()
+            defer { leave() }
+            if at(.select) || at(.with) || at(.values) {
+                let query = try parseQuery()
+                try expect(.rightParen, "')'")
+                return try node(.subquery(query), range(from: start), height: 1)
+            }
+            let inner = try parseExpr()
+            try expect(.rightParen, "')'")
+            var wrapped = inner
+            wrapped.range = range(from: start)
+            return wrapped
+        case .keyword:
+            return try parseKeywordPrimary(token)
+        case .identifier, .quotedIdentifier:
+            return try parseNamePrimary()
+        default:
+            throw failure("expected an expression, found \(describe(token))")
+        }
+    }
+
+    private mutating func parseKeywordPrimary(_ token: Token) throws(ParseFailure) -> Expr {
+        let start = token.range.start
+        switch token.keyword! {
+        case .null:
+            _ = bump()
+            return try node(.literal(.null), token.range, height: 1)
+        case .true, .false:
+            _ = bump()
+            return try node(.literal(.boolean(token.keyword == .true)), token.range, height: 1)
+        case .case:
+            return try parseCase()
+        case .cast:
+            _ = bump()
+            try enter()
+            defer { leave() }
+            try expect(.leftParen, "'('")
+            let operand = try parseExpr()
+            try expect(.as)
+            let type = try parseTypeName()
+            try expect(.rightParen, "')'")
+            return try node(.cast(operand, type), range(from: start), operand)
+        case .exists:
+            _ = bump()
+            try enter()
+            defer { leave() }
+            try expect(.leftParen, "'('")
+            let query = try parseQuery()
+            try expect(.rightParen, "')'")
+            return try node(.exists(query), range(from: start), height: 1)
+        case .interval:
+            _ = bump()
+            return try parseInterval(start)
+        case .left, .right:
+            throw failure("\(token.keyword!.spelling)(...) is not supported; use SUBSTR", code: .unsupportedSyntax)
+        default:
+            throw failure("expected an expression, found \(describe(token))")
+        }
+    }
+
+    private mutating func parseInterval(_ start: SourcePosition) throws(ParseFailure) -> Expr {
+        let quantity: String
+        if at(.string) {
+            quantity = lexer.unquoted(bump())
+        } else if at(.integer) {
+            quantity = lexer.text(bump().range)
+        } else if at(.minus), peek().kind == .integer {
+            _ = bump()
+            quantity = "-" + lexer.text(bump().range)
+        } else {
+            throw failure("expected the interval's quantity, such as INTERVAL '3' MONTH, found \(describe(current))")
+        }
+        var unit: String?
+        if at(.identifier) {
+            let word = lexer.text(current.range).lowercased()
+            if IntervalUnit(word) != nil {
+                _ = bump()
+                unit = word
+            }
+        }
+        return try node(.literal(.interval(quantity: quantity, unit: unit)), range(from: start), height: 1)
+    }
+
+    private mutating func parseCase() throws(ParseFailure) -> Expr {
+        let start = current.range.start
+        try expect(.case)
+        try enter()
+        defer { leave() }
+        let operand: Expr? = at(.when) ? nil : try parseExpr()
+        var branches: [(Expr, Expr)] = []
+        var height = operand?.height ?? 0
+        while eat(.when) {
+            let before = index
+            let condition = try parseExpr()
+            try expect(.then)
+            let result = try parseExpr()
+            branches.append((condition, result))
+            height = max(height, condition.height, result.height)
+            checkProgress(since: before)
+        }
+        if branches.isEmpty { throw failure("expected WHEN, found \(describe(current))") }
+        let otherwise: Expr? = eat(.else) ? try parseExpr() : nil
+        height = max(height, otherwise?.height ?? 0)
+        try expect(.end)
+        return try node(.caseWhen(operand: operand, branches: branches, otherwise: otherwise), range(from: start),
+                        height: height + 1)
+    }
+
+    private mutating func parseNamePrimary() throws(ParseFailure) -> Expr {
+        let start = current.range.start
+        let first = try parseName()
+        if !first.quoted, at(.string), first.key == "date" || first.key == "timestamp" {
+            let text = lexer.unquoted(bump())
+            let literal: LiteralSyntax = first.key == "date" ? .date(text) : .timestamp(text)
+            return try node(.literal(literal), range(from: start), height: 1)
+        }
+        if at(.leftParen) { return try parseCall(first) }
+        var parts = [first]
+        while at(.dot) {
+            let before = index
+            _ = bump()
+            if at(.star) { throw failure("'*' is only allowed as a select item") }
+            parts.append(try parseName("a column name"))
+            if parts.count > 3 { throw failure("a column name has at most three parts", at: range(from: start)) }
+            checkProgress(since: before)
+        }
+        return try node(.column(parts), range(from: start), height: 1)
+    }
+
+    private mutating func parseCall(_ name: Identifier) throws(ParseFailure) -> Expr {
+        let start = name.range.start
+        try expect(.leftParen, "'('")
+        try enter()
+        defer { leave() }
+        if name.key == "extract" && !name.quoted {
+            let field = try parseName("a date part such as YEAR")
+            try expect(.from)
+            let operand = try parseExpr()
+            try expect(.rightParen, "')'")
+            return try node(.extract(field: field, operand), range(from: start), operand)
+        }
+        var call = FunctionCall(name: name, arguments: [], distinct: false, star: false, over: nil)
+        if at(.star) {
+            _ = bump()
+            call.star = true
+        } else if !at(.rightParen) {
+            if eat(.distinct) { call.distinct = true } else { _ = eat(.all) }
+            call.arguments = try parseExprList()
+        }
+        try expect(.rightParen, "')'")
+        if atWord("filter") || atWord("within") {
+            throw failure("\(lexer.text(current.range).uppercased()) after a function call is not supported",
+                          code: .unsupportedSyntax)
+        }
+        if eat(.over) { call.over = try parseWindowSpec() }
+        var height = 0
+        for argument in call.arguments where argument.height > height { height = argument.height }
+        return try node(.function(call), range(from: start), height: height + 1)
+    }
+
+    private mutating func parseWindowSpec() throws(ParseFailure) -> WindowSpec {
+        let start = current.range.start
+        guard eat(.leftParen) else {
+            throw failure("expected '(' after OVER (named windows are not supported), found \(describe(current))")
+        }
+        var partitionBy: [Expr] = []
+        var orderBy: [OrderItem] = []
+        var frame: FrameSpec?
+        if eat(.partition) {
+            try expect(.by)
+            partitionBy = try parseExprList()
+        }
+        if eat(.order) {
+            try expect(.by)
+            orderBy = try parseOrderItems()
+        }
+        if atWord("rows") {
+            frame = try parseFrame()
+        } else if atWord("range") || atWord("groups") {
+            throw failure("\(lexer.text(current.range).uppercased()) frames are not supported; use ROWS",
+                          code: .unsupportedSyntax)
+        }
+        try expect(.rightParen, "')'")
+        return WindowSpec(partitionBy: partitionBy, orderBy: orderBy, frame: frame, range: range(from: start))
+    }
+
+    private mutating func parseFrame() throws(ParseFailure) -> FrameSpec {
+        let start = current.range.start
+        try expectWord("rows")
+        if eat(.between) {
+            let low = try parseFrameBound()
+            try expect(.and)
+            let high = try parseFrameBound()
+            return FrameSpec(start: low, end: high, range: range(from: start))
+        }
+        let low = try parseFrameBound()
+        return FrameSpec(start: low, end: .currentRow, range: range(from: start))
+    }
+
+    private mutating func parseFrameBound() throws(ParseFailure) -> FrameSpec.Bound {
+        if eatWord("unbounded") {
+            if eatWord("preceding") { return .unboundedPreceding }
+            try expectWord("following")
+            return .unboundedFollowing
+        }
+        if eatWord("current") {
+            try expectWord("row")
+            return .currentRow
+        }
+        let token = try expect(.integer, "UNBOUNDED, CURRENT ROW or a row count")
+        guard let count = Int(lexer.text(token.range)), count <= 1_000_000 else {
+            throw failure("frame offset too large", at: token.range, code: .invalidLiteral)
+        }
+        if eatWord("preceding") { return .preceding(count) }
+        try expectWord("following")
+        return .following(count)
+    }
+}

@@ -1,0 +1,264 @@
+import RockyBase
+
+extension Parser {
+    /// `[WITH ctes] body [ORDER BY ...] [LIMIT n] [OFFSET n]`.
+    mutating func parseQuery() throws(ParseFailure) -> QueryExpr {
+        try enter()
+        defer { leave() }
+        let start = current.range.start
+        var ctes: [CommonTableExpr] = []
+        if eat(.with) {
+            if atWord("recursive") {
+                throw failure("WITH RECURSIVE is not supported", code: .unsupportedSyntax)
+            }
+            repeat {
+                let before = index
+                let cteStart = current.range.start
+                let name = try parseName("a CTE name")
+                let columns = at(.leftParen) ? try parseNameList() : []
+                try expect(.as)
+                try expect(.leftParen, "'('")
+                let query = try parseQuery()
+                try expect(.rightParen, "')'")
+                ctes.append(CommonTableExpr(name: name, columnNames: columns, query: query, range: range(from: cteStart)))
+                checkProgress(since: before)
+            } while eat(.comma)
+        }
+        let body = try parseSetExpression()
+        var orderBy: [OrderItem] = []
+        if eat(.order) {
+            try expect(.by)
+            orderBy = try parseOrderItems()
+        }
+        var limit: Expr?
+        var offset: Expr?
+        if eat(.limit) { limit = try parseExpr() }
+        if eat(.offset) {
+            offset = try parseExpr()
+            _ = eatWord("rows") || eatWord("row")
+        }
+        if limit == nil && eat(.limit) { limit = try parseExpr() }
+        return QueryExpr(ctes: ctes, body: body, orderBy: orderBy, limit: limit, offset: offset, range: range(from: start))
+    }
+
+    /// UNION and EXCEPT chain INTERSECT terms, left to right; INTERSECT binds tighter.
+    private mutating func parseSetExpression() throws(ParseFailure) -> QueryBody {
+        let start = current.range.start
+        var left = try parseSetTerm()
+        var operands = 1
+        while at(.union) || at(.except) {
+            let before = index
+            operands += 1
+            if operands > Parser.maxSetOperands {
+                throw failure("more than \(Parser.maxSetOperands) set operation operands in one chain", code: .nestingTooDeep)
+            }
+            let op: SetOperator = bump().keyword == .union ? .union : .except
+            let all = eat(.all)
+            if !all { _ = eat(.distinct) }
+            let right = try parseSetTerm()
+            left = .setOperation(op, all: all, left, right, range: range(from: start))
+            checkProgress(since: before)
+        }
+        return left
+    }
+
+    private mutating func parseSetTerm() throws(ParseFailure) -> QueryBody {
+        let start = current.range.start
+        var left = try parseSetPrimary()
+        var operands = 1
+        while at(.intersect) {
+            let before = index
+            operands += 1
+            if operands > Parser.maxSetOperands {
+                throw failure("more than \(Parser.maxSetOperands) set operation operands in one chain", code: .nestingTooDeep)
+            }
+            _ = bump()
+            let all = eat(.all)
+            if !all { _ = eat(.distinct) }
+            let right = try parseSetPrimary()
+            left = .setOperation(.intersect, all: all, left, right, range: range(from: start))
+            checkProgress(since: before)
+        }
+        return left
+    }
+
+    private mutating func parseSetPrimary() throws(ParseFailure) -> QueryBody {
+        if at(.select) { return .select(try parseSelectCore()) }
+        if at(.values) { return try parseValues() }
+        if at(.leftParen) {
+            _ = bump()
+            let query = try parseQuery()
+            try expect(.rightParen, "')'")
+            return .nested(query)
+        }
+        throw failure("expected SELECT, VALUES or '(', found \(describe(current))")
+    }
+
+    private mutating func parseValues() throws(ParseFailure) -> QueryBody {
+        let start = current.range.start
+        try expect(.values)
+        var rows: [[Expr]] = []
+        repeat {
+            let before = index
+            try expect(.leftParen, "'('")
+            rows.append(try parseExprList())
+            try expect(.rightParen, "')'")
+            checkProgress(since: before)
+        } while eat(.comma)
+        return .values(rows, range: range(from: start))
+    }
+
+    private mutating func parseSelectCore() throws(ParseFailure) -> SelectCore {
+        let start = current.range.start
+        try expect(.select)
+        var distinct = false
+        if eat(.distinct) {
+            if atWord("on") || at(.on) { throw failure("DISTINCT ON is not supported", code: .unsupportedSyntax) }
+            distinct = true
+        } else {
+            _ = eat(.all)
+        }
+        var items: [SelectItem] = []
+        repeat {
+            let before = index
+            items.append(try parseSelectItem())
+            checkProgress(since: before)
+        } while eat(.comma)
+        var from: [TableRef] = []
+        if eat(.from) {
+            repeat {
+                let before = index
+                from.append(try parseTableRef())
+                checkProgress(since: before)
+            } while eat(.comma)
+        }
+        let condition: Expr? = eat(.where) ? try parseExpr() : nil
+        var groupBy: [Expr] = []
+        if eat(.group) {
+            try expect(.by)
+            groupBy = try parseExprList()
+        }
+        let having: Expr? = eat(.having) ? try parseExpr() : nil
+        if atWord("window") || atWord("qualify") {
+            throw failure("\(lexer.text(current.range).uppercased()) is not supported", code: .unsupportedSyntax)
+        }
+        return SelectCore(distinct: distinct, items: items, from: from, whereClause: condition, groupBy: groupBy,
+                          having: having, range: range(from: start))
+    }
+
+    private mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {
+        if at(.star) { return .star(bump().range) }
+        if atName && peek().kind == .dot && peek(2).kind == .star {
+            let start = current.range.start
+            let qualifier = try parseName()
+            _ = bump()
+            _ = bump()
+            return .qualifiedStar(qualifier, range(from: start))
+        }
+        let expr = try parseExpr()
+        let alias = try parseOptionalAlias()
+        return .expr(expr, alias: alias)
+    }
+
+    mutating func parseOrderItems() throws(ParseFailure) -> [OrderItem] {
+        var items: [OrderItem] = []
+        repeat {
+            let before = index
+            let start = current.range.start
+            let expr = try parseExpr()
+            var descending = false
+            if eat(.desc) { descending = true } else { _ = eat(.asc) }
+            var nullsFirst: Bool?
+            if eatWord("nulls") {
+                if eatWord("first") { nullsFirst = true } else {
+                    try expectWord("last")
+                    nullsFirst = false
+                }
+            }
+            items.append(OrderItem(expr: expr, descending: descending, nullsFirst: nullsFirst, range: range(from: start)))
+            checkProgress(since: before)
+        } while eat(.comma)
+        return items
+    }
+
+    // MARK: FROM
+
+    private mutating func parseTableRef() throws(ParseFailure) -> TableRef {
+        let start = current.range.start
+        var left = try parseTablePrimary()
+        while true {
+            let before = index
+            if atWord("natural") {
+                throw failure("NATURAL JOIN is not supported; use USING (...)", code: .unsupportedSyntax)
+            }
+            let kind: JoinKind
+            if eat(.join) {
+                kind = .inner
+            } else if eat(.inner) {
+                try expect(.join)
+                kind = .inner
+            } else if at(.left) || at(.right) || at(.full) {
+                let word = bump().keyword!
+                _ = eat(.outer)
+                try expect(.join)
+                kind = word == .left ? .left : word == .right ? .right : .full
+            } else if eat(.cross) {
+                try expect(.join)
+                kind = .cross
+            } else {
+                return left
+            }
+            let right = try parseTablePrimary()
+            var condition = JoinCondition.none
+            if kind != .cross {
+                if eat(.on) {
+                    condition = .on(try parseExpr())
+                } else if eat(.using) {
+                    condition = .using(try parseNameList())
+                } else {
+                    throw failure("expected ON or USING after the joined table, found \(describe(current))")
+                }
+            }
+            left = .join(left, kind, right, condition, range: range(from: start))
+            checkProgress(since: before)
+        }
+    }
+
+    private mutating func parseTablePrimary() throws(ParseFailure) -> TableRef {
+        let start = current.range.start
+        if at(.leftParen) {
+            try enter()
+            defer { leave() }
+            let next = peek()
+            if next.keyword == .select || next.keyword == .with || next.keyword == .values || next.kind == .leftParen && isQueryAhead() {
+                _ = bump()
+                let query = try parseQuery()
+                try expect(.rightParen, "')'")
+                let alias = try parseOptionalAlias()
+                let columns = alias != nil && at(.leftParen) ? try parseNameList() : []
+                return .subquery(query, alias: alias, columnNames: columns, range: range(from: start))
+            }
+            _ = bump()
+            let inner = try parseTableRef()
+            try expect(.rightParen, "')'")
+            return inner
+        }
+        let name = try parseName("a table name")
+        if at(.dot) {
+            throw failure("qualified table names are not supported: Rocky tables have one-part names", code: .unsupportedSyntax)
+        }
+        if at(.leftParen) {
+            throw failure("table functions are not supported", code: .unsupportedSyntax)
+        }
+        let alias = try parseOptionalAlias()
+        return .table(name: name, alias: alias, range: range(from: start))
+    }
+
+    /// After `(`, whether a run of `(` leads to a query rather than a join.
+    private func isQueryAhead() -> Bool {
+        var ahead = 1
+        while peek(ahead).kind == .leftParen { ahead += 1 }
+        let token = peek(ahead)
+        return token.keyword == .select || token.keyword == .with || token.keyword == .values
+    }
+}

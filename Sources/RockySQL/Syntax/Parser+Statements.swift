@@ -1,0 +1,189 @@
+import RockyBase
+
+extension Parser {
+    mutating func parseStatement() throws(ParseFailure) -> Statement {
+        let start = current.range.start
+        switch current.keyword {
+        case .select, .with, .values:
+            return .query(try parseQuery())
+        case .create:
+            return try parseCreate(start)
+        case .insert:
+            return try parseInsert(start)
+        case .update:
+            return try parseUpdate(start)
+        case .delete:
+            _ = bump()
+            try expect(.from)
+            let table = try parseName("a table name")
+            let alias = try parseOptionalAlias()
+            let condition: Expr? = eat(.where) ? try parseExpr() : nil
+            return .delete(table: table, alias: alias, whereClause: condition, range: range(from: start))
+        case .drop:
+            _ = bump()
+            try expect(.table)
+            var ifExists = false
+            if eatWord("if") {
+                try expect(.exists)
+                ifExists = true
+            }
+            let name = try parseName("a table name")
+            return .dropTable(name: name, ifExists: ifExists, range: range(from: start))
+        case .alter:
+            return try parseAlter(start)
+        default:
+            if at(.leftParen) { return .query(try parseQuery()) }
+            if atWord("explain") || atWord("pragma") || atWord("attach") || atWord("begin") || atWord("commit") {
+                throw failure("\(lexer.text(current.range).uppercased()) is not supported by Rocky", code: .unsupportedSyntax)
+            }
+            throw failure("expected a statement (SELECT, WITH, CREATE, INSERT, UPDATE, DELETE, DROP or ALTER), found \(describe(current))")
+        }
+    }
+
+    private mutating func parseCreate(_ start: SourcePosition) throws(ParseFailure) -> Statement {
+        _ = bump()
+        var orReplace = false
+        if eat(.or) {
+            try expectWord("replace")
+            orReplace = true
+        }
+        if atWord("temp") || atWord("temporary") || atWord("view") || atWord("index") {
+            throw failure("CREATE \(lexer.text(current.range).uppercased()) is not supported; Rocky creates tables only",
+                          code: .unsupportedSyntax)
+        }
+        try expect(.table)
+        var ifNotExists = false
+        if eatWord("if") {
+            try expect(.not)
+            try expect(.exists)
+            ifNotExists = true
+        }
+        let name = try parseName("a table name")
+        if eat(.as) {
+            if ifNotExists { throw failure("IF NOT EXISTS cannot be used with CREATE TABLE ... AS", code: .unsupportedSyntax) }
+            let query = try parseQuery()
+            return .createTableAs(name: name, orReplace: orReplace, query: query, range: range(from: start))
+        }
+        if orReplace { throw failure("expected AS after CREATE OR REPLACE TABLE \(name.text)") }
+        try expect(.leftParen, "'(' or AS")
+        var columns: [ColumnDefinitionSyntax] = []
+        var primaryKey: [Identifier] = []
+        repeat {
+            let before = index
+            if at(.primary) {
+                _ = bump()
+                try expect(.key)
+                primaryKey += try parseNameList()
+            } else {
+                columns.append(try parseColumnDefinition())
+            }
+            checkProgress(since: before)
+        } while eat(.comma)
+        try expect(.rightParen, "',' or ')'")
+        for column in columns where column.primaryKey { primaryKey.append(column.name) }
+        return .createTable(name: name, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists,
+                            range: range(from: start))
+    }
+
+    mutating func parseColumnDefinition() throws(ParseFailure) -> ColumnDefinitionSyntax {
+        let start = current.range.start
+        let name = try parseName("a column name")
+        let type = try parseTypeName()
+        var notNull = false
+        var primaryKey = false
+        while true {
+            let before = index
+            if eat(.not) {
+                try expect(.null)
+                notNull = true
+            } else if eat(.null) {
+                notNull = false
+            } else if eat(.primary) {
+                try expect(.key)
+                primaryKey = true
+                notNull = true
+            } else {
+                break
+            }
+            checkProgress(since: before)
+        }
+        return ColumnDefinitionSyntax(name: name, type: type, notNull: notNull, primaryKey: primaryKey,
+                                      range: range(from: start))
+    }
+
+    private mutating func parseInsert(_ start: SourcePosition) throws(ParseFailure) -> Statement {
+        _ = bump()
+        try expect(.into)
+        let table = try parseName("a table name")
+        var columns: [Identifier] = []
+        if at(.leftParen) && !(peek().keyword == .select || peek().keyword == .with) {
+            columns = try parseNameList()
+        }
+        guard at(.values) || at(.select) || at(.with) || at(.leftParen) else {
+            throw failure("expected VALUES or a query, found \(describe(current))")
+        }
+        let source = try parseQuery()
+        return .insert(table: table, columns: columns, source: source, range: range(from: start))
+    }
+
+    private mutating func parseUpdate(_ start: SourcePosition) throws(ParseFailure) -> Statement {
+        _ = bump()
+        let table = try parseName("a table name")
+        let alias = at(.set) ? nil : try parseOptionalAlias()
+        try expect(.set)
+        var assignments: [Assignment] = []
+        repeat {
+            let before = index
+            let column = try parseName("a column name")
+            try expect(.equal, "'='")
+            assignments.append(Assignment(column: column, value: try parseExpr()))
+            checkProgress(since: before)
+        } while eat(.comma)
+        if at(.from) {
+            throw failure("UPDATE ... FROM is not supported; use a subquery in SET or WHERE", code: .unsupportedSyntax)
+        }
+        let condition: Expr? = eat(.where) ? try parseExpr() : nil
+        return .update(table: table, alias: alias, assignments: assignments, whereClause: condition, range: range(from: start))
+    }
+
+    private mutating func parseAlter(_ start: SourcePosition) throws(ParseFailure) -> Statement {
+        _ = bump()
+        try expect(.table)
+        let name = try parseName("a table name")
+        let action: AlterAction
+        if eat(.add) {
+            _ = eatWord("column")
+            action = .addColumn(try parseColumnDefinition())
+        } else if eat(.drop) {
+            _ = eatWord("column")
+            var ifExists = false
+            if eatWord("if") {
+                try expect(.exists)
+                ifExists = true
+            }
+            action = .dropColumn(try parseName("a column name"), ifExists: ifExists)
+        } else if eatWord("rename") {
+            guard eatWord("column") || atName, !atWord("to") else {
+                throw failure("expected RENAME COLUMN old TO new (renaming tables is not supported)", code: .unsupportedSyntax)
+            }
+            let old = try parseName("a column name")
+            try expectWord("to")
+            action = .renameColumn(old, to: try parseName("a column name"))
+        } else {
+            throw failure("expected ADD, DROP or RENAME, found \(describe(current))")
+        }
+        return .alterTable(name: name, action: action, range: range(from: start))
+    }
+
+    /// `[AS] alias`, where a bare alias is any name that is not a reserved word.
+    mutating func parseOptionalAlias() throws(ParseFailure) -> Identifier? {
+        if eat(.as) { return try parseName("an alias") }
+        if atName && !isClauseWord { return try parseName() }
+        return nil
+    }
+
+    /// Unreserved words that still cannot start an alias because a clause follows.
+    var isClauseWord: Bool {
+        atWord("window") || atWord("qualify") || atWord("natural") || atWord("lateral") || atWord("returning")
+    }
+}

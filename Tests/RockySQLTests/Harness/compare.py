@@ -1,0 +1,307 @@
+"""Runs Rocky's emitted SQL on SQLite and on DuckDB and compares the results.
+
+Usage: python compare.py <input.json>
+
+The input holds the fixture directory, the tables (name and Rocky column
+types) and the statements (name, SQLite SQL, DuckDB SQL, result columns with
+Rocky types, whether row order matters). SQLite is loaded following Rocky's
+SQLite representation contract (Docs/sql.md): BOOLEAN 0/1, DECIMAL(p,s) as the
+INTEGER value*10^s, DATE as days since 1970-01-01, TIMESTAMP as microseconds
+since 1970-01-01T00:00:00Z, with reference implementations of the rocky_*
+helper functions registered. DuckDB uses native types. SQLite results are
+converted back by the Rocky types and must keep the representation (a DECIMAL
+that comes back as REAL is an error), then both sides are compared: exactly,
+except DOUBLE within a relative 1e-9.
+
+Prints one JSON document: {"results": [{"name", "ok", "message"}]}. Exits 0
+when it ran (whatever the comparisons say), 2 when it could not run.
+"""
+import csv
+import datetime as dt
+import decimal
+import hashlib
+import json
+import math
+import re
+import sqlite3
+import sys
+
+try:
+    import duckdb
+except ImportError:
+    print(json.dumps({"error": "the duckdb Python module is not installed for " + sys.executable +
+                      "; create the venv with `python3 -m venv build/venv && build/venv/bin/pip install duckdb` "
+                      "and set ROCKY_PYTHON=build/venv/bin/python (make test does this)"}))
+    sys.exit(2)
+
+decimal.getcontext().prec = 80
+EPOCH_DATE = dt.date(1970, 1, 1)
+EPOCH = dt.datetime(1970, 1, 1)
+INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def decimal_scale(rocky_type):
+    m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", rocky_type)
+    return int(m.group(2)) if m else None
+
+
+def duck_type(rocky_type):
+    return {"BOOLEAN": "BOOLEAN", "INTEGER": "BIGINT", "DOUBLE": "DOUBLE", "TEXT": "VARCHAR",
+            "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}.get(rocky_type, rocky_type)
+
+
+def sqlite_type(rocky_type):
+    return {"DOUBLE": "REAL", "TEXT": "TEXT"}.get(rocky_type, "INTEGER")
+
+
+def parse_timestamp(text):
+    """Rocky's TIMESTAMP text: ISO 8601 with T or space, optional fraction, Z or offset or none."""
+    t = text.strip().replace(" ", "T", 1)
+    if t.endswith("Z") or t.endswith("z"):
+        t = t[:-1] + "+00:00"
+    value = dt.datetime.fromisoformat(t)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def micros(value):
+    delta = value - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(n):
+    return EPOCH + dt.timedelta(microseconds=n)
+
+
+def parse_value(text, rocky_type):
+    """CSV text to a Python value (Decimal, date, naive UTC datetime, ...)."""
+    if text == "":
+        return None
+    if rocky_type == "INTEGER":
+        return int(text)
+    if rocky_type == "DOUBLE":
+        return float(text)
+    if rocky_type == "BOOLEAN":
+        return {"true": True, "false": False, "t": True, "f": False, "1": True, "0": False}[text.lower()]
+    if rocky_type == "DATE":
+        return dt.date.fromisoformat(text)
+    if rocky_type == "TIMESTAMP":
+        return parse_timestamp(text)
+    if decimal_scale(rocky_type) is not None:
+        return decimal.Decimal(text)
+    return text
+
+
+def to_sqlite(value, rocky_type):
+    """A Python value in Rocky's SQLite representation."""
+    if value is None:
+        return None
+    if rocky_type == "BOOLEAN":
+        return 1 if value else 0
+    if rocky_type == "DATE":
+        return (value - EPOCH_DATE).days
+    if rocky_type == "TIMESTAMP":
+        return micros(value)
+    scale = decimal_scale(rocky_type)
+    if scale is not None:
+        units = value.scaleb(scale)
+        if units != units.to_integral_value():
+            raise ValueError(f"{value} has more than {scale} decimals")
+        return int(units)
+    return value
+
+
+# Reference implementations of the rocky_* helpers (Docs/sql.md).
+
+def rocky_muldiv(a, b, c):
+    for x in (a, b, c):
+        if x is not None and not isinstance(x, int):
+            raise ValueError(f"rocky_muldiv got a non-integer {x!r}: a DECIMAL passed through REAL")
+    if a is None or b is None or c is None or c == 0:
+        return None
+    n = a * b
+    q, r = divmod(abs(n), abs(c))
+    if 2 * r >= abs(c):
+        q += 1
+    result = -q if (n < 0) != (c < 0) else q
+    if not INT64[0] <= result <= INT64[1]:
+        raise OverflowError("rocky_muldiv result does not fit 64 bits")
+    return result
+
+
+def rocky_mask_hash(value):
+    if value is None:
+        return None
+    return hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+
+
+def timestamp_text(value):
+    text = value.strftime("%Y-%m-%d %H:%M:%S")
+    if value.microsecond:
+        text += ("." + f"{value.microsecond:06d}").rstrip("0")
+    return text
+
+
+def rocky_to_text(value, rocky_type):
+    if value is None:
+        return None
+    if rocky_type == "DATE":
+        return (EPOCH_DATE + dt.timedelta(days=value)).isoformat()
+    if rocky_type == "TIMESTAMP":
+        return timestamp_text(from_micros(value))
+    scale = decimal_scale(rocky_type)
+    if scale is None:
+        raise ValueError("rocky_to_text: unsupported type " + rocky_type)
+    return str(decimal.Decimal(value).scaleb(-scale).quantize(decimal.Decimal(1).scaleb(-scale)))
+
+
+def rocky_from_text(text, rocky_type):
+    if text is None:
+        return None
+    if rocky_type == "DATE":
+        return (dt.date.fromisoformat(text.strip()) - EPOCH_DATE).days
+    if rocky_type == "TIMESTAMP":
+        return micros(parse_timestamp(text))
+    scale = decimal_scale(rocky_type)
+    value = decimal.Decimal(text.strip()).quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP)
+    return int(value.scaleb(scale))
+
+
+def from_sqlite(value, rocky_type):
+    """A SQLite result value read back by its Rocky type; checks the representation."""
+    if value is None:
+        return None
+    if rocky_type == "DOUBLE":
+        if not isinstance(value, (int, float)):
+            raise ValueError(f"DOUBLE came back as {value!r}")
+        return float(value)
+    if rocky_type == "TEXT":
+        if not isinstance(value, str):
+            raise ValueError(f"TEXT came back as {value!r}")
+        return value
+    if not isinstance(value, int):
+        raise ValueError(f"{rocky_type} came back as {type(value).__name__} {value!r}, not INTEGER")
+    if rocky_type == "BOOLEAN":
+        if value not in (0, 1):
+            raise ValueError(f"BOOLEAN came back as {value}")
+        return bool(value)
+    if rocky_type == "DATE":
+        return EPOCH_DATE + dt.timedelta(days=value)
+    if rocky_type == "TIMESTAMP":
+        return from_micros(value)
+    scale = decimal_scale(rocky_type)
+    if scale is not None:
+        return decimal.Decimal(value).scaleb(-scale)
+    return value
+
+
+def from_duckdb(value, rocky_type):
+    if value is None:
+        return None
+    if rocky_type == "DOUBLE":
+        return float(value)
+    if decimal_scale(rocky_type) is not None:
+        return decimal.Decimal(value)
+    if rocky_type == "TIMESTAMP" and getattr(value, "tzinfo", None) is not None:
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def same(a, b, rocky_type):
+    if a is None or b is None:
+        return a is None and b is None
+    if rocky_type == "DOUBLE":
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+    return a == b
+
+
+def sort_key(row):
+    return tuple((v is None, round(v, 6) if isinstance(v, float) else v if v is not None else 0) for v in row)
+
+
+def load(tables, fixtures):
+    lite = sqlite3.connect(":memory:")
+    lite.create_function("rocky_muldiv", 3, rocky_muldiv, deterministic=True)
+    lite.create_function("rocky_mask_hash", 1, rocky_mask_hash, deterministic=True)
+    lite.create_function("rocky_to_text", 2, rocky_to_text, deterministic=True)
+    lite.create_function("rocky_from_text", 2, rocky_from_text, deterministic=True)
+    duck = duckdb.connect(":memory:")
+    duck.execute("SET TimeZone = 'UTC'")
+    for table in tables:
+        name, columns = table["name"], table["columns"]
+        with open(f"{fixtures}/{name}.csv", newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            if header != [c["name"] for c in columns]:
+                raise ValueError(f"{name}.csv header {header} does not match the schema")
+            rows = [[parse_value(text, c["type"]) for text, c in zip(row, columns)] for row in reader]
+        lite.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{c["name"]}" {sqlite_type(c["type"])}' for c in columns) + ")")
+        lite.executemany(f'INSERT INTO "{name}" VALUES (' + ", ".join("?" for _ in columns) + ")",
+                         [[to_sqlite(v, c["type"]) for v, c in zip(row, columns)] for row in rows])
+        duck.execute(f'CREATE TABLE "{name}" (' + ", ".join(f'"{c["name"]}" {duck_type(c["type"])}' for c in columns) + ")")
+        if rows:
+            duck.executemany(f'INSERT INTO "{name}" VALUES (' + ", ".join("?" for _ in columns) + ")", rows)
+    return lite, duck
+
+
+def compare(statement, lite, duck):
+    columns = statement["columns"]
+    types = [c["type"] for c in columns]
+    names = [c["name"] for c in columns]
+    try:
+        cursor = lite.execute(statement["sqlite"])
+        lite_names = [d[0] for d in cursor.description]
+        lite_rows = [[from_sqlite(v, t) for v, t in zip(row, types)] for row in cursor.fetchall()]
+    except Exception as e:
+        return f"SQLite failed: {e}"
+    try:
+        result = duck.execute(statement["duckdb"])
+        duck_names = [d[0] for d in result.description]
+        duck_rows = [[from_duckdb(v, t) for v, t in zip(row, types)] for row in result.fetchall()]
+    except Exception as e:
+        return f"DuckDB failed: {e}"
+    if lite_names != names:
+        return f"SQLite column names {lite_names}, expected {names}"
+    if duck_names != names:
+        return f"DuckDB column names {duck_names}, expected {names}"
+    if len(lite_rows) != len(duck_rows):
+        return f"SQLite returned {len(lite_rows)} rows, DuckDB {len(duck_rows)}"
+    if not statement.get("ordered"):
+        lite_rows.sort(key=sort_key)
+        duck_rows.sort(key=sort_key)
+    for i, (a, b) in enumerate(zip(lite_rows, duck_rows)):
+        for j, t in enumerate(types):
+            if not same(a[j], b[j], t):
+                return f"row {i + 1}, column {names[j]}: SQLite {a[j]!r}, DuckDB {b[j]!r}"
+    if not lite_rows and statement.get("nonEmpty", True):
+        return "no rows: the comparison proves nothing"
+    expected = statement.get("expected")
+    if expected is not None:
+        got = [[None if v is None else str(v) for v in row] for row in lite_rows]
+        if got != expected:
+            return f"expected {expected}, got {got}"
+    return None
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as f:
+        spec = json.load(f)
+    try:
+        lite, duck = load(spec["tables"], spec["fixtures"])
+        for sql in spec.get("setup", {}).get("sqlite", []):
+            lite.execute(sql)
+        for sql in spec.get("setup", {}).get("duckdb", []):
+            duck.execute(sql)
+    except Exception as e:
+        print(json.dumps({"error": f"loading the fixtures failed: {e}"}))
+        sys.exit(2)
+    results = []
+    for statement in spec["statements"]:
+        message = compare(statement, lite, duck)
+        results.append({"name": statement["name"], "ok": message is None, "message": message or ""})
+    print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()
