@@ -70,44 +70,79 @@ extension Repository {
             let existing = try set.tables[request.table].map { try objects.readTable($0) }
             var inferred: [InferredColumn]?
             var schema: Schema
-            if let file = request.schemaFile {
-                schema = try Repository.readSchemaFile(file)
-                schema = Repository.carryColumnIDs(into: schema, from: existing?.schema)
-            } else if request.mode != .replace, let existing {
-                schema = existing.schema
-            } else {
-                let columns = try TableImporter.infer(try openSource(path, display, format, columns: nil), progress: progress)
-                inferred = columns
-                schema = Repository.carryColumnIDs(
+            func inferredSchema(_ columns: [InferredColumn]) throws -> Schema {
+                var schema = Repository.carryColumnIDs(
                     into: Schema(columns: columns.enumerated().map { Column(id: $0.offset + 1, name: $0.element.name, type: $0.element.type) }),
                     from: existing?.schema)
+                try complete(&schema, inferred: true)
+                return schema
             }
-            if let existing, request.mode != .replace, schema.key != existing.schema.key && request.schemaFile != nil {
-                throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); the schema file declares another")
-            }
-            do {
-                if let key = request.key {
-                    if let existing, request.mode != .replace, key != existing.schema.keyColumnNames {
-                        throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); --key \(key.joined(separator: ",")) differs")
+            func complete(_ schema: inout Schema, inferred: Bool) throws {
+                if let existing, request.mode != .replace, schema.key != existing.schema.key && request.schemaFile != nil {
+                    throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); the schema file declares another")
+                }
+                do {
+                    if let key = request.key {
+                        if let existing, request.mode != .replace, key != existing.schema.keyColumnNames {
+                            throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); --key \(key.joined(separator: ",")) differs")
+                        }
+                        try schema.setKey(key)
+                    } else if inferred, let existing {
+                        try schema.setKey(existing.schema.keyColumnNames.filter { schema.column(named: $0) != nil })
                     }
-                    try schema.setKey(key)
-                } else if request.schemaFile == nil, inferred != nil, let existing {
-                    try schema.setKey(existing.schema.keyColumnNames.filter { schema.column(named: $0) != nil })
+                    if let time = request.timeColumn {
+                        try schema.setTimeColumn(time)
+                    } else if inferred, let name = existing?.schema.timeColumnName, schema.column(named: name) != nil {
+                        try schema.setTimeColumn(name)
+                    }
+                    try schema.validate()
+                } catch let error as SchemaError {
+                    throw RepositoryError.invalidArgument("\(request.table): \(error)")
                 }
-                if let time = request.timeColumn {
-                    try schema.setTimeColumn(time)
-                } else if request.schemaFile == nil, inferred != nil, let name = existing?.schema.timeColumnName,
-                          schema.column(named: name) != nil {
-                    try schema.setTimeColumn(name)
-                }
-                try schema.validate()
-            } catch let error as SchemaError {
-                throw RepositoryError.invalidArgument("\(request.table): \(error)")
             }
             var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
             importer.progress = progress
-            let source = try openSource(path, display, format, columns: format == .jsonl ? schema.columns.map(\.name) : nil)
-            let (table, rowsRead) = try importer.load(source, schema: schema, into: existing, mode: request.mode, totalBytes: size)
+            func source(_ schema: Schema?) throws -> any RecordSource {
+                try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil)
+            }
+            var loaded: (table: Table, rowsRead: Int)?
+            if let file = request.schemaFile {
+                schema = Repository.carryColumnIDs(into: try Repository.readSchemaFile(file), from: existing?.schema)
+                try complete(&schema, inferred: false)
+            } else if request.mode != .replace, let existing {
+                schema = existing.schema
+                try complete(&schema, inferred: false)
+            } else {
+                // One pass when the file is consistent: infer from a sample, load
+                // with those types while inferring from every row, and keep the
+                // result when the full inference agrees (DECIMAL precision may
+                // grow: stored values depend on the scale only). Otherwise (or
+                // when a row does not fit the sample's types) infer fully and
+                // load again.
+                let sample = try TableImporter.infer(try source(nil), limit: 10_000)
+                schema = try inferredSchema(sample)
+                let first = try source(schema)
+                var full = TypeInference(quotedFieldsAreStrings: first.quotedFieldsAreStrings)
+                do {
+                    let attempt = try importer.load(first, schema: schema, into: existing, mode: request.mode, totalBytes: size) {
+                        full.add($0)
+                    }
+                    let final = full.result(header: first.header)
+                    if Repository.sameEncoding(final, sample) {
+                        inferred = final
+                        for (i, column) in final.enumerated() { schema.columns[i].type = column.type }
+                        loaded = (Table(schema: schema, root: attempt.table.root), attempt.rowsRead)
+                    } else {
+                        inferred = final
+                        schema = try inferredSchema(final)
+                    }
+                } catch let error as ImportError where error.kind == .invalidValue {
+                    inferred = try TableImporter.infer(try source(nil), progress: progress)
+                    schema = try inferredSchema(inferred!)
+                }
+            }
+            let (table, rowsRead) = try loaded
+                ?? importer.load(try source(schema), schema: schema, into: existing, mode: request.mode, totalBytes: size)
             let id = try objects.write(table: table)
             set.tables[request.table] = id
             return ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
@@ -132,6 +167,15 @@ extension Repository {
         while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty { out.write(data) }
         try out.close()
         return (spool, "<stdin>", { try? FileManager.default.removeItem(atPath: spool) })
+    }
+
+    /// Whether two inferences store values the same way: the same types,
+    /// except that DECIMAL precisions may differ (values are stored at the scale).
+    static func sameEncoding(_ a: [InferredColumn], _ b: [InferredColumn]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { x, y in
+            if case let .decimal(_, s1) = x.type, case let .decimal(_, s2) = y.type { return s1 == s2 && x.name == y.name }
+            return x.type == y.type && x.name == y.name
+        }
     }
 
     /// Table names are SQL identifiers: a letter or `_`, then letters, digits or `_`.

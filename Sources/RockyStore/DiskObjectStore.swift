@@ -59,12 +59,13 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         return directory + "/" + hex.prefix(2) + "/" + hex.dropFirst(2)
     }
 
-    private func pendingSpan(_ id: ObjectID) -> (PackWriter, (offset: Int, length: Int))? {
-        batchState.withLock { state in state.writer.flatMap { w in w.entries[id].map { (w, $0) } } }
+    /// The batch's pack writer when it holds the object.
+    private func pendingWriter(_ id: ObjectID) -> PackWriter? {
+        batchState.withLock { state in state.writer.flatMap { $0.contains(id) ? $0 : nil } }
     }
 
     public func contains(_ id: ObjectID) -> Bool {
-        pendingSpan(id) != nil || FileSystem.exists(path(of: id)) || packed(id) != nil
+        pendingWriter(id) != nil || FileSystem.exists(path(of: id)) || packed(id) != nil
     }
 
     // MARK: Writing
@@ -78,12 +79,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         let id = ObjectID(bytes: hasher.finish())
         if contains(id) { return id }
         if let writer = batchState.withLock({ $0.writer }) {
-            var compressed: [UInt8] = []
-            let deflater = Deflater { compressed.append(contentsOf: $0) }
-            try header.withUnsafeBytes { try deflater.feed($0) }
-            try payload.withUnsafeBytes { try deflater.feed($0) }
-            try deflater.finish()
-            try writer.add(id, compressed: compressed)
+            try writer.add(id, header: header, payload: payload)
             return id
         }
         let temp = try writeTemporary { deflater in
@@ -179,7 +175,10 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         do {
             result = try body()
         } catch {
-            if let writer = endBatch() { try? FileSystem.unlink(writer.temporaryPath) }
+            if let writer = endBatch() {
+                _ = try? writer.drain()
+                try? FileSystem.unlink(writer.temporaryPath)
+            }
             throw error
         }
         guard let writer = endBatch() else { return result }
@@ -205,12 +204,12 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// Makes a batch's pack durable and visible: pack fsynced and renamed,
     /// then its index written, fsynced and renamed, then the folder fsynced.
     private func publish(_ writer: PackWriter) throws {
-        guard !writer.entries.isEmpty else {
+        let written = try writer.drain()
+        guard !written.isEmpty else {
             try FileSystem.unlink(writer.temporaryPath)
             return
         }
-        try writer.finishData()
-        let entries = writer.entries.map { (id: $0.key, offset: $0.value.offset, length: $0.value.length) }.sorted { $0.id < $1.id }
+        let entries = written.map { (id: $0.key, offset: $0.value.offset, length: $0.value.length) }.sorted { $0.id < $1.id }
         let index = PackIndex.encode(entries)
         let name = "pack-" + ObjectID(bytes: SHA256.digest(index)).hex
         try FileSystem.withOpenFile(writer.temporaryPath, O_RDONLY) { try FileSystem.fsync($0, path: writer.temporaryPath) }
@@ -229,7 +228,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     /// The object's zlib stream: a loose file's whole content, or a span of a pack.
     private func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
-        if let (writer, span) = pendingSpan(id) { return try writer.read(span) }
+        if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
         do {
             return try FileSystem.readAll(path(of: id))
         } catch let StoreError.io(_, _, code) where code == ENOENT {
@@ -267,7 +266,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         _ id: ObjectID, expectedSize: (Int) -> Void, _ consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> ObjectKind {
         let reader = ObjectReader(id: id)
-        guard pendingSpan(id) == nil, let (fd, file) = try openObject(id) else {
+        guard pendingWriter(id) == nil, let (fd, file) = try openObject(id) else {
             let bytes = try compressedBytes(id)
             try bytes.withUnsafeBytes { try reader.feed($0, expectedSize: expectedSize, consume) }
             return try reader.finish()
@@ -286,7 +285,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     public func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) {
         let reader = ObjectReader(id: id)
-        guard pendingSpan(id) == nil, let (fd, file) = try openObject(id) else {
+        guard pendingWriter(id) == nil, let (fd, file) = try openObject(id) else {
             let bytes = try compressedBytes(id)
             do {
                 try bytes.withUnsafeBytes { raw in
@@ -325,7 +324,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
                 if hex.hasPrefix(prefix), let id = ObjectID(hex: hex) { result.append(id) }
             }
         }
-        let pending = batchState.withLock { $0.writer.map { Array($0.entries.keys) } ?? [] }
+        let pending = batchState.withLock { $0.writer?.ids ?? [] }
         result += pending.filter { $0.hex.hasPrefix(prefix) }
         for index in packIndexes(refresh: true) {
             result += prefix.isEmpty ? index.allIDs : index.allIDs.filter { $0.hex.hasPrefix(prefix) }

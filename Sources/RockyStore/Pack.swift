@@ -1,4 +1,6 @@
+import Dispatch
 import Glibc
+import Synchronization
 
 /// Packs: many objects in one file, for the batches that write thousands at
 /// once (an import writes one object per ~290 rows). On the machines Rocky
@@ -78,50 +80,105 @@ struct PackIndex: Sendable {
     }
 }
 
-/// Appends compressed objects to a temporary pack file.
+/// Appends objects to a temporary pack file, compressing them on a
+/// background queue so that the caller (building a table tree, say) and zlib
+/// use both cores. At most `inFlightLimit` bytes wait for compression; beyond
+/// that `add` blocks. `drain()` waits for everything queued and reports the
+/// first error.
 final class PackWriter: @unchecked Sendable {
     let temporaryPath: String
     private let fd: Int32
-    private(set) var offset = 0
-    private(set) var entries: [ObjectID: (offset: Int, length: Int)] = [:]
+    private let queue = DispatchQueue(label: "rocky.pack-writer")
+    private let budget: DispatchSemaphore
+    private let state = Mutex(State())
+    /// Touched only on `queue`.
     private var buffer: [UInt8] = []
+    private var offset = 0
+    static let inFlightLimit = 32 << 20
+    static let budgetUnit = 64 << 10
+
+    private struct State {
+        var entries: [ObjectID: (offset: Int, length: Int)] = [:]
+        var inFlight: Set<ObjectID> = []
+        var failure: Error?
+    }
 
     init(folder: String) throws {
         temporaryPath = folder + "/" + FileSystem.temporaryName("tmp-pack-")
         fd = try FileSystem.open(temporaryPath, O_RDWR | O_CREAT | O_EXCL, mode: 0o444)
+        budget = DispatchSemaphore(value: PackWriter.inFlightLimit / PackWriter.budgetUnit)
         buffer.reserveCapacity(1 << 20)
-        append(PackIndex.packMagic)
+        buffer += PackIndex.packMagic
+        offset = buffer.count
     }
 
     deinit { close(fd) }
 
-    private func append(_ bytes: [UInt8]) {
-        buffer += bytes
-        offset += bytes.count
+    /// Whether the object was added (compressed or still queued).
+    func contains(_ id: ObjectID) -> Bool {
+        state.withLock { $0.entries[id] != nil || $0.inFlight.contains(id) }
     }
 
-    /// Adds one object's zlib stream.
-    func add(_ id: ObjectID, compressed: [UInt8]) throws {
-        guard entries[id] == nil else { return }
-        entries[id] = (offset, compressed.count)
-        append(compressed)
-        if buffer.count >= 1 << 20 { try flushBuffer() }
+    var ids: [ObjectID] { state.withLock { Array($0.entries.keys) + Array($0.inFlight) } }
+
+    /// Queues an object (its header and payload) for compression and appending.
+    func add(_ id: ObjectID, header: [UInt8], payload: [UInt8]) throws {
+        let isNew = state.withLock { state -> Bool in
+            guard state.entries[id] == nil, !state.inFlight.contains(id) else { return false }
+            state.inFlight.insert(id)
+            return true
+        }
+        guard isNew else { return }
+        let units = max(1, (header.count + payload.count) / PackWriter.budgetUnit)
+        for _ in 0..<units { budget.wait() }
+        queue.async { [self] in
+            defer { for _ in 0..<units { budget.signal() } }
+            do {
+                var compressed: [UInt8] = []
+                let deflater = Deflater { compressed.append(contentsOf: $0) }
+                try header.withUnsafeBytes { try deflater.feed($0) }
+                try payload.withUnsafeBytes { try deflater.feed($0) }
+                try deflater.finish()
+                let start = offset
+                buffer += compressed
+                offset += compressed.count
+                if buffer.count >= 1 << 20 { try flushBuffer() }
+                state.withLock { state in
+                    state.inFlight.remove(id)
+                    state.entries[id] = (start, compressed.count)
+                }
+            } catch {
+                state.withLock { state in
+                    state.inFlight.remove(id)
+                    if state.failure == nil { state.failure = error }
+                }
+            }
+        }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
-    func flushBuffer() throws {
+    /// Runs on `queue`.
+    private func flushBuffer() throws {
         try FileSystem.writeAll(fd, buffer, path: temporaryPath)
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Reads back an object written earlier in this batch.
-    func read(_ span: (offset: Int, length: Int)) throws -> [UInt8] {
-        try flushBuffer()
+    /// Waits for every queued object, writes the buffer out, and returns the
+    /// entries (or the first error).
+    func drain() throws -> [ObjectID: (offset: Int, length: Int)] {
+        try queue.sync { try flushBuffer() }
+        return try state.withLock { state in
+            if let failure = state.failure { throw failure }
+            return state.entries
+        }
+    }
+
+    /// Reads back the zlib stream of an object written in this batch.
+    func compressed(_ id: ObjectID) throws -> [UInt8]? {
+        guard let span = try drain()[id] else { return nil }
         var out = [UInt8](repeating: 0, count: span.length)
         let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
         guard n == span.length else { throw StoreError.io(path: temporaryPath, operation: "read", errno: errno) }
         return out
     }
-
-    /// Writes everything out without syncing; the caller syncs the file system.
-    func finishData() throws { try flushBuffer() }
 }

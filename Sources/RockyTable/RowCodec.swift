@@ -42,14 +42,25 @@ public struct RowCodec: Sendable {
     public func key(of row: [Value]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(32)
-        for (i, index) in keyIndices.enumerated() { KeyCodec.append(row[index], type: keyTypes[i], to: &out) }
+        appendKey(of: row, to: &out)
         return out
+    }
+
+    /// Appends the key bytes of a row to `out`.
+    public func appendKey(of row: [Value], to out: inout [UInt8]) {
+        for (i, index) in keyIndices.enumerated() { KeyCodec.append(row[index], type: keyTypes[i], to: &out) }
     }
 
     /// The value bytes of a keyed row.
     public func value(of row: [Value]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(48)
+        appendValue(of: row, to: &out)
+        return out
+    }
+
+    /// Appends the value bytes of a keyed row to `out`.
+    public func appendValue(of row: [Value], to out: inout [UInt8]) {
         for column in valueColumns {
             let v = row[column.index]
             guard !v.isNull else { continue }
@@ -60,7 +71,6 @@ public struct RowCodec: Sendable {
                 ValueCodec.append(v, to: &out)
             }
         }
-        return out
     }
 
     /// The value bytes of a keyless row with its multiplicity.

@@ -11,8 +11,9 @@ import RockyStore
 /// 24 bytes per buffered row plus one read buffer per run.
 public final class RowSorter {
     public struct Record: Sendable {
-        public var key: [UInt8]
-        public var value: [UInt8]
+        /// Slices of the sorter's storage: no copy per row.
+        public var key: ArraySlice<UInt8>
+        public var value: ArraySlice<UInt8>
         /// Where the row came from (a line number), for error messages.
         public var origin: Int
     }
@@ -38,14 +39,31 @@ public final class RowSorter {
     public init(memoryBudget: Int = 64 << 20, temporaryDirectory: String) {
         self.memoryBudget = memoryBudget
         self.temporaryDirectory = temporaryDirectory
+        // Reserved, not touched: pages are only mapped as rows arrive, and the
+        // arena never has to be copied while it grows.
+        arena.reserveCapacity(memoryBudget + (1 << 20))
     }
 
     deinit { for run in runs { unlink(run) } }
 
     public func add(key: [UInt8], value: [UInt8], origin: Int) throws {
+        try add(origin: origin) { arena in
+            arena.append(contentsOf: key)
+            return key.count
+        } value: { arena in arena.append(contentsOf: value) }
+    }
+
+    /// Adds a row whose key and value are encoded straight into the
+    /// sorter's storage: `key` appends the key and returns its length,
+    /// `value` appends the value. No per-row allocation.
+    public func add(origin: Int, key encodeKey: (inout [UInt8]) -> Int, value encodeValue: (inout [UInt8]) -> Void) throws {
         let offset = arena.count
-        arena.append(contentsOf: key)
-        arena.append(contentsOf: value)
+        _ = encodeKey(&arena)
+        let keyCount = arena.count - offset
+        encodeValue(&arena)
+        let valueCount = arena.count - offset - keyCount
+        let key = (count: keyCount, offset: offset)
+        let value = (count: valueCount, offset: offset + keyCount)
         if arrivedSorted, let last = lastKeyRange {
             arena.withUnsafeBytes { raw in
                 let a = UnsafeRawBufferPointer(rebasing: raw[last])
@@ -53,6 +71,7 @@ public final class RowSorter {
                 if compareBytes(a, b) > 0 { arrivedSorted = false }
             }
         }
+        _ = value
         lastKeyRange = offset..<(offset + key.count)
         entries.append(Entry(offset: offset, keyLength: Int32(key.count), valueLength: Int32(value.count), origin: origin))
         count += 1
@@ -119,8 +138,7 @@ public final class RowSorter {
                 let e = entries[i]
                 i += 1
                 let keyEnd = e.offset + Int(e.keyLength)
-                return Record(key: Array(arena[e.offset..<keyEnd]),
-                              value: Array(arena[keyEnd..<(keyEnd + Int(e.valueLength))]), origin: e.origin)
+                return Record(key: arena[e.offset..<keyEnd], value: arena[keyEnd..<(keyEnd + Int(e.valueLength))], origin: e.origin)
             }
         }
         if !entries.isEmpty { try spill() }
@@ -128,7 +146,7 @@ public final class RowSorter {
         var heap: [(Record, Int)] = []
         for (i, reader) in readers.enumerated() { if let r = try reader.next() { heap.append((r, i)) } }
         func before(_ a: (Record, Int), _ b: (Record, Int)) -> Bool {
-            let c = compareBytes(a.0.key, b.0.key)
+            let c = a.0.key.withUnsafeBytes { x in b.0.key.withUnsafeBytes { y in compareBytes(x, y) } }
             return c != 0 ? c < 0 : a.0.origin < b.0.origin
         }
         heap.sort { before($0, $1) }
@@ -195,8 +213,8 @@ private final class RunReader {
         guard let valueLength = try varint(), let origin = try varint(), try ensure(keyLength + valueLength) else {
             throw StoreError.malformed(path: path, reason: "truncated sort run")
         }
-        let key = Array(buffer[position..<(position + keyLength)])
-        let value = Array(buffer[(position + keyLength)..<(position + keyLength + valueLength)])
+        let key = buffer[position..<(position + keyLength)]
+        let value = buffer[(position + keyLength)..<(position + keyLength + valueLength)]
         position += keyLength + valueLength
         return RowSorter.Record(key: key, value: value, origin: origin)
     }

@@ -94,15 +94,15 @@ public struct TableComparison {
                         return nil
                     case let (x?, nil):
                         a = oldRecords.next()
-                        return RowDifference(key: x.key, old: x.value[...], new: nil)
+                        return RowDifference(key: Array(x.key), old: x.value, new: nil)
                     case let (nil, y?):
                         b = try newCursor.nextRow()
                         return RowDifference(key: Array(y.key), old: nil, new: y.value)
                     case let (x?, y?):
-                        let order = compareSlices(x.key[...], y.key)
+                        let order = compareSlices(x.key, y.key)
                         if order < 0 {
                             a = oldRecords.next()
-                            return RowDifference(key: x.key, old: x.value[...], new: nil)
+                            return RowDifference(key: Array(x.key), old: x.value, new: nil)
                         }
                         if order > 0 {
                             b = try newCursor.nextRow()
@@ -110,7 +110,7 @@ public struct TableComparison {
                         }
                         a = oldRecords.next()
                         b = try newCursor.nextRow()
-                        if x.value[...] != y.value { return RowDifference(key: x.key, old: x.value[...], new: y.value) }
+                        if x.value != y.value { return RowDifference(key: Array(x.key), old: x.value, new: y.value) }
                     }
                 }
             } catch {
@@ -144,11 +144,11 @@ struct CollapsedRecords: IteratorProtocol {
             if keyless { total += Self.count(following.value) }
             lookahead = base.next()
         }
-        if keyless { current.value = RowCodec.multiplicity(total) }
+        if keyless { current.value = RowCodec.multiplicity(total)[...] }
         return current
     }
 
-    static func count(_ value: [UInt8]) -> Int {
+    static func count(_ value: ArraySlice<UInt8>) -> Int {
         value.withUnsafeBytes { raw in
             var p = 0
             return (try? Varint.readInt(raw, &p)) ?? 0

@@ -21,10 +21,11 @@ public final class TreeBuilder {
     private let store: any ObjectStore
     private var leafBody: [UInt8] = []
     private var leafRows = 0
-    private var leafLastKey: [UInt8] = []
     /// pending[L] (L >= 1): entries of the unfinished node at level L.
     private var pending: [[IndexEntry]] = [[], []]
-    private var lastKey: [UInt8]?
+    /// The last key appended (reused buffer), empty before the first row.
+    private var lastKey: [UInt8] = []
+    private var hasLastKey = false
     public private(set) var rowCount = 0
     public private(set) var objectsWritten = 0
     public private(set) var bytesWritten = 0
@@ -35,21 +36,30 @@ public final class TreeBuilder {
     }
 
     /// Appends a row; keys must strictly increase.
-    public func append(key: some Collection<UInt8>, value: some Collection<UInt8>) throws {
-        let keyArray = Array(key)
-        if let lastKey, compareBytes(lastKey, keyArray) >= 0 {
-            throw TreeError.keysOutOfOrder
+    public func append(key: ArraySlice<UInt8>, value: ArraySlice<UInt8>) throws {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try append(key: k, value: v) } }
+    }
+
+    public func append(key: [UInt8], value: [UInt8]) throws {
+        try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try append(key: k, value: v) } }
+    }
+
+    /// Appends a row from raw bytes; keys must strictly increase.
+    public func append(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        if hasLastKey {
+            let order = lastKey.withUnsafeBytes { compareBytes($0, key) }
+            if order >= 0 { throw TreeError.keysOutOfOrder }
         }
-        Varint.append(keyArray.count, to: &leafBody)
-        leafBody.append(contentsOf: keyArray)
+        Varint.append(key.count, to: &leafBody)
+        leafBody.append(contentsOf: key)
         Varint.append(value.count, to: &leafBody)
         leafBody.append(contentsOf: value)
         leafRows += 1
         rowCount += 1
-        lastKey = keyArray
-        leafLastKey = keyArray
-        let ends = keyArray.withUnsafeBytes { ChunkBoundary.endsLeaf(key: $0, rows: leafRows, bytes: leafBody.count) }
-        if ends { try flushLeaf() }
+        lastKey.removeAll(keepingCapacity: true)
+        lastKey.append(contentsOf: key)
+        hasLastKey = true
+        if ChunkBoundary.endsLeaf(key: key, rows: leafRows, bytes: leafBody.count) { try flushLeaf() }
     }
 
     /// Whether no unfinished node exists at levels 0 through `level`.
@@ -63,8 +73,9 @@ public final class TreeBuilder {
     /// Requires `isAtBoundary(throughLevel: level)` and a last key above every key so far.
     public func appendSubtree(_ entry: IndexEntry, level: Int) throws {
         precondition(isAtBoundary(throughLevel: level), "a subtree can only follow a boundary")
-        if let lastKey, compareBytes(lastKey, entry.lastKey) >= 0 { throw TreeError.keysOutOfOrder }
+        if hasLastKey, compareBytes(lastKey, entry.lastKey) >= 0 { throw TreeError.keysOutOfOrder }
         lastKey = entry.lastKey
+        hasLastKey = true
         rowCount += entry.rows
         try appendEntry(entry, level: level + 1)
     }
@@ -75,7 +86,7 @@ public final class TreeBuilder {
         Varint.append(leafRows, to: &payload)
         payload.append(contentsOf: leafBody)
         let id = try write(.chunk, payload)
-        let entry = IndexEntry(lastKey: leafLastKey, child: id, rows: leafRows)
+        let entry = IndexEntry(lastKey: lastKey, child: id, rows: leafRows)
         leafBody.removeAll(keepingCapacity: true)
         leafRows = 0
         try appendEntry(entry, level: 1)

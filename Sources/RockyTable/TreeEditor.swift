@@ -3,9 +3,9 @@ import RockyStore
 /// What to do with one key.
 public enum RowChange: Sendable {
     /// Insert, or replace the existing row.
-    case upsert([UInt8])
+    case upsert(ArraySlice<UInt8>)
     /// Insert; an existing key is an error (`TreeError.duplicateKey`).
-    case insert([UInt8])
+    case insert(ArraySlice<UInt8>)
     /// Remove the row if it exists.
     case delete
     /// Keyless tables: add to the row's multiplicity (negative removes
@@ -16,15 +16,24 @@ public enum RowChange: Sendable {
 /// One change for the editor: a key, what to do, and an origin tag (a
 /// source line number, say) that errors report.
 public struct KeyedChange: Sendable {
-    public var key: [UInt8]
+    public var key: ArraySlice<UInt8>
     public var change: RowChange
     public var origin: Int
 
-    public init(key: [UInt8], change: RowChange, origin: Int = 0) {
+    public init(key: ArraySlice<UInt8>, change: RowChange, origin: Int = 0) {
         self.key = key
         self.change = change
         self.origin = origin
     }
+
+    public init(key: [UInt8], change: RowChange, origin: Int = 0) {
+        self.init(key: key[...], change: change, origin: origin)
+    }
+}
+
+extension RowChange {
+    public static func upsert(_ value: [UInt8]) -> RowChange { .upsert(value[...]) }
+    public static func insert(_ value: [UInt8]) -> RowChange { .insert(value[...]) }
 }
 
 /// Applies a stream of changes, in strictly ascending key order, to a tree.
@@ -64,7 +73,7 @@ public struct TreeEditor {
                        changes: inout PeekingChanges<some IteratorProtocol<KeyedChange>>, builder: TreeBuilder) throws {
         let touched: Bool
         if let next = changes.peekKey {
-            touched = rightmost || compareBytes(next, entry.lastKey) <= 0
+            touched = rightmost || compareSlices(next, entry.lastKey) <= 0
         } else {
             touched = false
         }
@@ -106,13 +115,13 @@ public struct TreeEditor {
                         var p = 0
                         return try Varint.readInt(raw, &p)
                     }
-                    if old + n > 0 { try builder.append(key: key, value: RowCodec.multiplicity(old + n)) }
+                    if old + n > 0 { try builder.append(key: key, value: RowCodec.multiplicity(old + n)[...]) }
                 }
             } else {
                 try builder.append(key: key, value: chunk.values[i])
             }
         }
-        while let next = changes.peekKey, bound.map({ compareBytes(next, $0) <= 0 }) ?? true {
+        while let next = changes.peekKey, bound.map({ compareSlices(next, $0) <= 0 }) ?? true {
             try emitNew(try changes.pop()!, builder)
         }
     }
@@ -122,7 +131,7 @@ public struct TreeEditor {
         switch change.change {
         case let .upsert(value), let .insert(value): try builder.append(key: change.key, value: value)
         case .delete: break
-        case let .addCount(n): if n > 0 { try builder.append(key: change.key, value: RowCodec.multiplicity(n)) }
+        case let .addCount(n): if n > 0 { try builder.append(key: change.key, value: RowCodec.multiplicity(n)[...]) }
         }
     }
 }
@@ -131,20 +140,20 @@ public struct TreeEditor {
 struct PeekingChanges<Base: IteratorProtocol<KeyedChange>> {
     private var base: Base
     private var head: KeyedChange?
-    private var previous: [UInt8]?
+    private var previous: ArraySlice<UInt8>?
 
     init(_ base: Base) {
         self.base = base
         head = self.base.next()
     }
 
-    var peekKey: [UInt8]? { head?.key }
+    var peekKey: ArraySlice<UInt8>? { head?.key }
 
     mutating func pop() throws -> KeyedChange? {
         guard let current = head else { return nil }
         if let previous {
-            let order = compareBytes(previous, current.key)
-            if order == 0 { throw TreeError.duplicateKey(key: current.key, origin: current.origin) }
+            let order = compareSlices(previous, current.key)
+            if order == 0 { throw TreeError.duplicateKey(key: Array(current.key), origin: current.origin) }
             if order > 0 { throw TreeError.keysOutOfOrder }
         }
         previous = current.key

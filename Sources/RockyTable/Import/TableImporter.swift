@@ -40,6 +40,17 @@ public struct TableImporter {
         self.temporaryDirectory = temporaryDirectory
     }
 
+    /// Infers column types from the first `limit` records of `source` (all when nil).
+    public static func infer(_ source: some RecordSource, limit: Int) throws -> [InferredColumn] {
+        var inference = TypeInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings)
+        var n = 0
+        while n < limit, let record = try source.next() {
+            inference.add(record)
+            n += 1
+        }
+        return inference.result(header: source.header)
+    }
+
     /// Infers column types from a full pass over `source`.
     public static func infer(_ source: some RecordSource, progress: ((ImportProgress) -> Void)? = nil) throws -> [InferredColumn] {
         var columns: [ColumnInference] = []
@@ -65,7 +76,7 @@ public struct TableImporter {
     /// Reads every record of `source` as a row of `schema` and combines them
     /// with `existing` (nil: a new table) by `mode`.
     public func load(_ source: some RecordSource, schema: Schema, into existing: Table?, mode: ImportMode,
-                     totalBytes: Int64? = nil) throws -> (table: Table, rowsRead: Int) {
+                     totalBytes: Int64? = nil, observe: ((Record) -> Void)? = nil) throws -> (table: Table, rowsRead: Int) {
         let decoder = try RowDecoder(schema: schema, source: source)
         let codec = RowCodec(schema: schema)
         let sorter = RowSorter(memoryBudget: memoryBudget, temporaryDirectory: temporaryDirectory)
@@ -75,12 +86,18 @@ public struct TableImporter {
         var count = 0
         let one = RowCodec.multiplicity(1)
         while let record = try source.next() {
+            observe?(record)
             row.removeAll(keepingCapacity: true)
             try decoder.decode(record, into: &row)
-            let key = codec.key(of: row)
             let position = keyColumn < record.count ? record[keyColumn] : nil
             let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
-            try sorter.add(key: key, value: codec.isKeyless ? one : codec.value(of: row), origin: origin)
+            try sorter.add(origin: origin) { arena in
+                let start = arena.count
+                codec.appendKey(of: row, to: &arena)
+                return arena.count - start
+            } value: { arena in
+                if codec.isKeyless { arena.append(contentsOf: one) } else { codec.appendValue(of: row, to: &arena) }
+            }
             count += 1
             if count & 0x3FFF == 0 {
                 progress?(ImportProgress(rows: count, bytes: source.bytesConsumed, totalBytes: totalBytes, inferring: false))
@@ -96,6 +113,19 @@ public struct TableImporter {
                 root = try TreeEditor(store: store).apply(AnyIterator {
                     folded.next().map { KeyedChange(key: $0.key, change: .addCount(CollapsedRecords.count($0.value)), origin: $0.origin) }
                 }, to: base)
+            } else if base == nil {
+                // A new table from sorted rows: straight into the builder.
+                let builder = TreeBuilder(store: store)
+                var previous: RowSorter.Record?
+                while let record = sorted.next() {
+                    if let p = previous, p.key == record.key {
+                        throw duplicateError(schema: schema, key: Array(record.key), file: source.file, origin: record.origin,
+                                             firstOrigin: p.origin)
+                    }
+                    try builder.append(key: record.key, value: record.value)
+                    previous = record
+                }
+                root = try builder.finish()
             } else {
                 var previous: RowSorter.Record?
                 var duplicate: (RowSorter.Record, RowSorter.Record)?
@@ -108,7 +138,7 @@ public struct TableImporter {
                 }
                 root = try TreeEditor(store: store).apply(changes, to: base)
                 if let (first, second) = duplicate {
-                    throw duplicateError(schema: schema, key: second.key, file: source.file, origin: second.origin,
+                    throw duplicateError(schema: schema, key: Array(second.key), file: source.file, origin: second.origin,
                                          firstOrigin: first.origin)
                 }
             }
