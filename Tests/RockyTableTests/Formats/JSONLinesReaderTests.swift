@@ -25,6 +25,14 @@ import Testing
         #expect(records[1].map(\.column) == [22, 10, 1, 35])   // a missing key is NULL at the object's '{'
     }
 
+    @Test func byteOrderMarkIsSkipped() throws {
+        let reader = JSONLinesReader(bytes: [0xEF, 0xBB, 0xBF] + Array("{\"a\": 1}\n".utf8))
+        let records = try readAll(reader)
+        #expect(reader.header == ["a"])
+        #expect(records == [[SeenField(text: "1", quoted: false, line: 1, column: 7)]])
+        #expect(try readAll(JSONLinesReader(bytes: [0xEF, 0xBB, 0xBF])).isEmpty)
+    }
+
     @Test func numbersKeepTheirExactText() throws {
         let reader = JSONLinesReader(text: #"{"a": 0.1000, "b": -1.5e-7, "c": 12345678901234567890123456789012345678, "d": -0}"#)
         #expect(try readAll(reader).first?.map(\.text) == ["0.1000", "-1.5e-7", "12345678901234567890123456789012345678", "-0"])
