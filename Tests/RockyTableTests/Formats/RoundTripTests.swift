@@ -1,6 +1,6 @@
 import Foundation
 import RockyBase
-@testable import RockyTable
+import RockyTable
 import Testing
 
 /// What Rocky writes, Rocky reads back to the same values and writes again to the same bytes.
