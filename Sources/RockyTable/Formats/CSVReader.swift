@@ -112,8 +112,17 @@ public final class CSVReader: RecordSource {
     /// Scans one record into `bytes` and `slots`, reading more input as
     /// needed. Returns false at the end of the input.
     private func scanNextRecord() throws(ImportError) -> Bool {
+        // Work on local arrays: mutating a class's stored arrays field by
+        // field would pay a dynamic exclusivity check on every access.
+        var bytes: [UInt8] = [], slots: [FieldSlot] = []
+        swap(&bytes, &self.bytes)
+        swap(&slots, &self.slots)
+        defer {
+            swap(&bytes, &self.bytes)
+            swap(&slots, &self.slots)
+        }
         while true {
-            switch try scanRecord() {
+            switch try scanRecord(&bytes, &slots) {
             case .complete: return true
             case .end: return false
             case .needMore:
@@ -131,7 +140,7 @@ public final class CSVReader: RecordSource {
     /// nothing but `bytes` and `slots`) when the record may continue past the
     /// buffered input; the caller refills and calls again, which rescans the
     /// record from its start.
-    private func scanRecord() throws(ImportError) -> ScanOutcome {
+    private func scanRecord(_ bytes: inout [UInt8], _ slots: inout [FieldSlot]) throws(ImportError) -> ScanOutcome {
         let p = input.buffer, n = input.end, eof = input.atEOF
         let comma = CSVReader.comma, quote = CSVReader.quote, lf = CSVReader.lf, cr = CSVReader.cr
         var i = position

@@ -10,58 +10,72 @@
 ///
 /// Given the schema, a file Rocky wrote round-trips byte for byte through
 /// `CSVReader`, `RowDecoder` and this writer.
-public struct CSVWriter {
+public final class CSVWriter {
     public let sink: OutputSink
     public let columnCount: Int
+    /// The row being written, reused from row to row.
+    private var line: [UInt8] = []
 
     /// Writes the header row at once.
     public init(sink: OutputSink, header: [String]) throws(ExportError) {
         precondition(!header.isEmpty, "a CSV file needs at least one column")
         self.sink = sink
         columnCount = header.count
+        var line: [UInt8] = []
         for (i, name) in header.enumerated() {
-            if i > 0 { try sink.write(byte: UInt8(ascii: ",")) }
-            try writeField(name)
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            CSVWriter.appendField(text: name.utf8, to: &line)
         }
-        try sink.write(byte: UInt8(ascii: "\n"))
+        line.append(UInt8(ascii: "\n"))
+        try sink.write(line)
     }
 
     /// Writes one row; `row` holds one value per header column.
     public func write(_ row: [Value]) throws(ExportError) {
         precondition(row.count == columnCount, "a row must have one value per column")
+        var line: [UInt8] = []
+        swap(&line, &self.line)   // a local array: no exclusivity check per byte
+        defer { swap(&line, &self.line) }
+        line.removeAll(keepingCapacity: true)
         for (i, value) in row.enumerated() {
-            if i > 0 { try sink.write(byte: UInt8(ascii: ",")) }
-            if let text = value.text { try writeField(text) }
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            if case let .text(s) = value {
+                CSVWriter.appendField(text: s.utf8, to: &line)
+            } else {
+                // Other types' canonical text never holds a comma, quote, line break or space.
+                _ = CanonicalText.append(value, to: &line)
+            }
         }
-        try sink.write(byte: UInt8(ascii: "\n"))
+        line.append(UInt8(ascii: "\n"))
+        try sink.write(line)
     }
 
     /// Flushes the sink.
     public func finish() throws(ExportError) { try sink.flush() }
 
-    private func writeField(_ text: String) throws(ExportError) {
-        try OutputSink.withUTF8(text) { (utf8) throws(ExportError) in
-            guard CSVWriter.needsQuotes(utf8) else {
-                try sink.write(UnsafeRawBufferPointer(utf8))
-                return
-            }
-            try sink.write(byte: UInt8(ascii: "\""))
-            var run = 0
-            for i in 0..<utf8.count where utf8[i] == UInt8(ascii: "\"") {
-                try sink.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[run...i]))
-                try sink.write(byte: UInt8(ascii: "\""))
-                run = i + 1
-            }
-            try sink.write(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[run...]))
-            try sink.write(byte: UInt8(ascii: "\""))
+    /// Appends `text` as a field, quoted only when it must be.
+    static func appendField<C: Collection<UInt8>>(text: C, to line: inout [UInt8]) {
+        guard needsQuotes(text) else {
+            line.append(contentsOf: text)
+            return
         }
+        line.append(UInt8(ascii: "\""))
+        for b in text {
+            line.append(b)
+            if b == UInt8(ascii: "\"") { line.append(b) }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     /// Whether a field must be quoted to read back as written.
-    static func needsQuotes(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = utf8.first, let last = utf8.last else { return true }
-        if first == 32 || last == 32 { return true }
-        for b in utf8 where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 { return true }
-        return false
+    static func needsQuotes<C: Collection<UInt8>>(_ utf8: C) -> Bool {
+        guard let first = utf8.first else { return true }
+        if first == 32 { return true }
+        var last = first
+        for b in utf8 {
+            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 { return true }
+            last = b
+        }
+        return last == 32
     }
 }

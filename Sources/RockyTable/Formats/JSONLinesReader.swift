@@ -7,7 +7,8 @@ import RockyBase
 
 /// Reads JSON Lines: one JSON object per line, a line at a time.
 ///
-/// - Blank lines are skipped; a line may end with LF or CRLF.
+/// - Blank lines are skipped; a line may end with LF or CRLF; a UTF-8 byte
+///   order mark at the start is skipped.
 /// - Keys name columns: exactly, or else ignoring case. A key that is
 ///   missing or `null` is NULL. A key given twice in one object is an error.
 /// - Values keep their JSON text: numbers exactly as written (never through
@@ -36,6 +37,7 @@ public final class JSONLinesReader: RecordSource {
     private var bytes: [UInt8] = []
     private var slots: [FieldSlot] = []
     private var seen: [Bool] = []
+    private var checkedByteOrderMark = false
 
     /// Reads the file at `path`; `file` is how messages name it (default: `path`).
     /// `columns` fixes the header (the schema's columns); nil collects the keys.
@@ -68,6 +70,12 @@ public final class JSONLinesReader: RecordSource {
     public func headerPosition(ofColumn index: Int) -> (line: Int, column: Int) { (0, 0) }
 
     public func next() throws(ImportError) -> Record? {
+        if !checkedByteOrderMark {
+            checkedByteOrderMark = true
+            while input.end < 3, try input.refill(keepingFrom: 0) {}
+            let p = input.buffer
+            if input.end >= 3, p[0] == 0xEF, p[1] == 0xBB, p[2] == 0xBF { position = 3 }
+        }
         while true {
             let p = input.buffer, n = input.end
             let found = memchr(p + position, 10, n - position)

@@ -93,12 +93,12 @@ public final class OutputSink {
         if let failure { throw failure }
     }
 
-    @inline(__always)
-    public func write(byte: UInt8) throws(ExportError) {
-        if count == capacity { try flush() }
-        buffer[count] = byte
-        count += 1
-        bytesWritten += 1
+    public func write(_ bytes: [UInt8]) throws(ExportError) {
+        var failure: ExportError?
+        bytes.withUnsafeBytes { raw in
+            do throws(ExportError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Hands the buffered bytes to the descriptor (or memory).

@@ -1,6 +1,6 @@
 import Foundation
 import RockyBase
-@testable import RockyTable
+import RockyTable
 import Testing
 
 /// Records that straddle the reader's block boundaries read exactly as records that do not.

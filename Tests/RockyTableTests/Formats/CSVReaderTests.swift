@@ -1,5 +1,5 @@
 import RockyBase
-@testable import RockyTable
+import RockyTable
 import Testing
 
 @Suite struct CSVReaderTests {

@@ -1,6 +1,6 @@
 import Foundation
 import RockyBase
-@testable import RockyTable
+import RockyTable
 
 /// The repository's `Fixtures/` folder.
 let fixturesDirectory: String = {
