@@ -45,6 +45,7 @@ public struct TableRows: Sequence, IteratorProtocol {
     let codec: RowCodec
     private var repeatRow: [Value]?
     private var repeatsLeft = 0
+    private var row: [Value] = []
 
     init(cursor: RowCursor, codec: RowCodec) {
         self.cursor = cursor
@@ -60,11 +61,11 @@ public struct TableRows: Sequence, IteratorProtocol {
             return row
         }
         guard let (key, value) = try cursor.nextRow() else { return nil }
-        let decoded = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v) } }
-        if decoded.count > 1 {
-            repeatRow = decoded.row
-            repeatsLeft = decoded.count - 1
+        let count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
+        if count > 1 {
+            repeatRow = row
+            repeatsLeft = count - 1
         }
-        return decoded.row
+        return row
     }
 }

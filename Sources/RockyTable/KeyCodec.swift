@@ -80,6 +80,14 @@ enum KeyCodec {
             let bits = (UInt128(high) << 64 | UInt128(low)) ^ (1 << 127)
             return .decimal(ExactDecimal(units: Int128(bitPattern: bits), scale: scale))
         case .text:
+            // Fast path: no escaped NUL, so the text is the bytes up to `00 00`.
+            var end = p
+            while end + 1 < bytes.count, !(bytes[end] == 0) { end += 1 }
+            if end + 1 < bytes.count, bytes[end + 1] == 0 {
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[p..<end]), as: UTF8.self)
+                p = end + 2
+                return .text(text)
+            }
             var out: [UInt8] = []
             while true {
                 guard p < bytes.count else { throw DecodeError("unterminated text in key") }

@@ -16,7 +16,8 @@ public struct RowCodec: Sendable {
     private let keyTypes: [ColumnType]
     /// Non-key columns by ascending id: (column id, position in the row, type).
     private let valueColumns: [(id: Int, index: Int, type: ColumnType)]
-    private let positionByID: [Int: Int]
+    /// Column id -> position in the row (-1: not in the schema); ids are small.
+    private let positionByID: [Int]
 
     public init(schema: Schema) {
         self.schema = schema
@@ -33,7 +34,9 @@ public struct RowCodec: Sendable {
                 .map { (id: $0.element.id, index: $0.offset, type: $0.element.type) }
         }
         keyTypes = keyIndices.map { schema.columns[$0].type }
-        positionByID = Dictionary(uniqueKeysWithValues: schema.columns.enumerated().map { ($0.element.id, $0.offset) })
+        var positions = [Int](repeating: -1, count: (schema.columns.map(\.id).max() ?? 0) + 1)
+        for (i, c) in schema.columns.enumerated() { positions[c.id] = i }
+        positionByID = positions
     }
 
     public var isKeyless: Bool { schema.isKeyless }
@@ -91,19 +94,33 @@ public struct RowCodec: Sendable {
     /// (1 for keyed tables).
     public func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws -> (row: [Value], count: Int) {
         var row = [Value](repeating: .null, count: schema.columns.count)
+        let count = try decode(key: key, value: value, into: &row)
+        return (row, count)
+    }
+
+    /// Decodes a stored row into `row` (one slot per column, overwritten;
+    /// reuse it across rows to avoid an allocation each) and returns its multiplicity.
+    public func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, into row: inout [Value]) throws -> Int {
+        if row.count != schema.columns.count {
+            row = [Value](repeating: .null, count: schema.columns.count)
+        } else if !isKeyless {
+            for i in row.indices { row[i] = .null }
+        }
         try decodeKey(key, into: &row)
         var p = 0
         if isKeyless {
             let n = try Varint.readInt(value, &p)
             guard p == value.count, n > 0 else { throw DecodeError("bad multiplicity") }
-            return (row, n)
+            return n
         }
         while p < value.count {
             let id = try Varint.readInt(value, &p)
-            guard let index = positionByID[id] else { throw DecodeError("value for unknown column id \(id)") }
+            guard id < positionByID.count, case let index = positionByID[id], index >= 0 else {
+                throw DecodeError("value for unknown column id \(id)")
+            }
             row[index] = try ValueCodec.decode(value, &p)
         }
-        return (row, 1)
+        return 1
     }
 
     /// Decodes the value part alone into (column id, value) pairs.
