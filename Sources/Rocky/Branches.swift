@@ -32,6 +32,7 @@ extension Repository {
         } catch StoreError.refMoved {
             throw RepositoryError.branchExists(name)
         }
+        try audit(AuditEntry(operation: "create", branch: name, newID: target, details: .object(["from": .string(start.revisionText)])))
         return Branch(name: name)
     }
 
@@ -42,5 +43,6 @@ extension Repository {
         guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
         try refs.update(ref, from: head, to: nil, note: settings.note("branch: deleted"))
+        try audit(AuditEntry(operation: "delete", branch: name, oldID: head))
     }
 }

@@ -53,7 +53,10 @@ extension Repository {
             let onDisk = force ? try projectFileIDs(write: false) : currentFiles
             try writeProjectFiles(from: onDisk.merging(currentFiles) { a, _ in a }, to: targetFiles)
         }
-        return try currentTarget()
+        let result = try currentTarget()
+        try audit(AuditEntry(operation: "checkout", branch: result.branch, oldID: current.head, newID: result.head,
+                             details: .object(["revision": .string(newBranch ?? revision), "forced": .bool(force)])))
+        return result
     }
 
     /// Detaches HEAD at the current branch's state at `time` (for auditors).

@@ -33,6 +33,9 @@ extension Repository {
         if let worksetID {
             try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
         }
+        try audit(AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
+                             inputState: head.tree, outputState: treeID, statements: [],
+                             details: .object(["message": .string(message), "transforms": .int(set.transforms.count)])))
         return commitID
     }
 }

@@ -66,7 +66,9 @@ extension Repository {
         let (path, display, cleanup) = try spoolIfStandardInput(request.path)
         defer { cleanup() }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
-        return try updateWorkingSet(message: "import \(request.table)") { set in
+        let target = try currentTarget()
+        let before = try workingSet(target).set
+        let summary = try updateWorkingSet(target, message: "import \(request.table)") { set in
             let existing = try set.tables[request.table].map { try objects.readTable($0) }
             var inferred: [InferredColumn]?
             var schema: Schema
@@ -149,6 +151,13 @@ extension Repository {
                                  rowsInTable: table.rowCount, inferred: inferred, schema: schema,
                                  schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
         }
+        let after = try workingSet(target).set
+        try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before.tables[request.table],
+                             newID: summary.id, inputState: objectID(.tree, Tree(tables: before.tables).payload),
+                             outputState: objectID(.tree, Tree(tables: after.tables).payload), rows: summary.rowsInTable,
+                             details: .object(["table": .string(request.table), "file": .string(request.path),
+                                               "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
+        return summary
     }
 
     private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {

@@ -86,7 +86,9 @@ public final class Repository: Sendable {
             try? FileManager.default.removeItem(atPath: staging)
             throw error
         }
-        return try open(workDirectory: work, settings: settings)
+        let repository = try open(workDirectory: work, settings: settings)
+        try repository.audit(AuditEntry(operation: "init", branch: defaultBranch, newID: try repository.resolve("HEAD")))
+        return repository
     }
 
     static func absolutePath(_ path: String) -> String {

@@ -30,7 +30,9 @@ public enum RockyCLI {
             json = global.flag("--json")
             let actor = try global.option("--as")
             let env = try global.option("--env")
-            let runID = try global.option("--run-id")
+            // `rocky audit --run-id <id>` filters by run id rather than setting one.
+            let isAudit = verbName(arguments) == AuditCommand.name
+            let runID = isAudit ? nil : try global.option("--run-id")
             var tokens = global.remainingTokens
             // `-C`, `--version` and `--help` before the verb, as in git.
             var directory = directory
@@ -103,6 +105,18 @@ public enum RockyCLI {
             out.write(document.prettyText + "\n")
         }
         return code.rawValue
+    }
+
+    /// The command name: the first word that is neither an option nor an option's value.
+    private static func verbName(_ arguments: [String]) -> String? {
+        var i = 0
+        while i < arguments.count {
+            let token = arguments[i]
+            if ["-C", "--as", "--env", "--run-id"].contains(token) { i += 2; continue }
+            if token.hasPrefix("-") { i += 1; continue }
+            return token
+        }
+        return nil
     }
 
     private static func suggestion(for verb: String) -> String {

@@ -30,6 +30,7 @@ let commandTable: [any Command.Type] = [
     DiffCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
+    AuditCommand.self,
     TablesCommand.self,
     SchemaCommand.self,
     FsckCommand.self,
