@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "Rocky", dependencies: ["RockyTable", "RockyStore", "RockyBase"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "Rocky", dependencies: ["RockySQL", "RockyTable", "RockyStore", "RockyBase"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyTable", "RockySQL"], exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
         .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL"]),

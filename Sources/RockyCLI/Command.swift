@@ -30,6 +30,8 @@ let commandTable: [any Command.Type] = [
     DiffCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
+    CheckCommand.self,
+    LineageCommand.self,
     AuditCommand.self,
     TablesCommand.self,
     SchemaCommand.self,

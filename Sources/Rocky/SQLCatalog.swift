@@ -1,0 +1,78 @@
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// The tables of a repository state as the SQL compiler sees them: each
+/// table's columns (with their stable ids and governance), key and time
+/// column. Governance declared in rocky.toml is laid over the stored schemas.
+public struct TableCatalog: Catalog, Sendable {
+    private var byName: [String: CatalogTable] = [:]
+
+    public init(tables: [String: Table], declarations: [String: ColumnGovernance] = [:]) {
+        for (name, table) in tables {
+            byName[name.lowercased()] = TableCatalog.catalogTable(name, table.schema, declarations: declarations)
+        }
+    }
+
+    static func catalogTable(_ name: String, _ schema: Schema, declarations: [String: ColumnGovernance]) -> CatalogTable {
+        CatalogTable(
+            name: name,
+            columns: schema.columns.map { c in
+                CatalogColumn(name: c.name, type: c.type, nullable: c.nullable, id: c.id,
+                              governance: declarations["\(name).\(c.name)"].map { c.governance.merging($0) } ?? c.governance)
+            },
+            primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName)
+    }
+
+    public func table(named name: String) -> CatalogTable? { byName[name.lowercased()] }
+
+    public var tableNames: [String] { byName.values.map(\.name).sorted() }
+}
+
+extension ColumnGovernance {
+    /// These fields, with every field `other` sets taking its place.
+    func merging(_ other: ColumnGovernance) -> ColumnGovernance {
+        var g = self
+        if let c = other.classification { g.classification = c }
+        if let o = other.owner { g.owner = o }
+        if let d = other.description { g.description = d }
+        for (env, s) in other.masking { g.masking[env] = s }
+        if !other.access.isEmpty { g.access = other.access }
+        if let r = other.retention { g.retention = r }
+        if let s = other.source { g.source = s }
+        if !other.tags.isEmpty { g.tags = other.tags }
+        return g
+    }
+}
+
+extension Repository {
+    /// The catalog of a revision's tables (nil: the working set), with the
+    /// working rocky.toml's column declarations applied.
+    public func catalog(at revision: String?) throws -> TableCatalog {
+        let ids = try tableIDs(at: revision)
+        let tables = try ids.mapValues { try objects.readTable($0) }
+        return TableCatalog(tables: tables, declarations: try workingConfig().columns)
+    }
+
+    /// The masking in force: the environments of rocky.toml as committed on
+    /// the protected branch (an uncommitted edit cannot unmask prod), or the
+    /// working copy's while nothing is committed there.
+    public func maskingConfig() throws -> ProjectConfig {
+        let protected = try workingConfig().access.protected.first ?? Repository.defaultBranch
+        if let ref = try? RefName.branch(protected), try refs.read(ref) != nil {
+            let committed = try committedConfig(at: protected)
+            if !committed.masking.isEmpty { return committed }
+        }
+        return try workingConfig()
+    }
+
+    /// Compile options for an environment (default: the settings' environment).
+    public func compileOptions(environment: String? = nil) throws -> CompileOptions {
+        let config = try maskingConfig()
+        let environment = environment ?? settings.environment
+        return CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in
+            config.strategy(for: governance, environment: env)
+        })
+    }
+}
