@@ -25,6 +25,7 @@ extension Repository {
     @discardableResult
     public func createBranch(_ name: String, from start: some RevisionRepresentable = "HEAD") throws -> Branch {
         let ref = try RefName.branch(name)
+        try authorize(.create, branch: name)
         let target = try resolve(start)
         _ = try objects.readCommit(target)
         do {
@@ -41,6 +42,7 @@ extension Repository {
     public func deleteBranch(_ name: String) throws {
         let ref = try RefName.branch(name)
         guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
+        try authorize(.delete, branch: name)
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
         try refs.update(ref, from: head, to: nil, note: settings.note("branch: deleted"))
         try audit(AuditEntry(operation: "delete", branch: name, oldID: head))

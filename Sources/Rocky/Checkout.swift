@@ -32,6 +32,7 @@ extension Repository {
                 destination = .detached(try resolve(revision))
             }
         }
+        if case let .branch(ref) = destination { try authorize(.read, branch: ref.branchName) }
         let targetHead: ObjectID
         switch destination {
         case let .branch(ref): targetHead = try refs.read(ref)!

@@ -11,10 +11,12 @@ extension Repository {
     @discardableResult
     public func commit(message: String, allowEmpty: Bool = false, meta: JSON? = nil) throws -> ObjectID {
         let target = try currentTarget()
+        try authorize(.write, branch: target.branch)
         let (set, worksetID) = try workingSet(target)
         let head = try objects.readCommit(set.base)
         let headTree = try objects.readTree(head.tree)
         let files = try projectFileIDs(write: true)
+        try authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
         let tree = Tree(tables: set.tables, files: files)
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
         let treeID = try objects.write(tree)
@@ -37,5 +39,17 @@ extension Repository {
                              inputState: head.tree, outputState: treeID, statements: [],
                              details: .object(["message": .string(message), "transforms": .int(set.transforms.count)])))
         return commitID
+    }
+}
+
+extension Repository {
+    /// Changing the access policy on the protected branch needs `admin`.
+    func authorizePolicyChange(on branch: String?, from old: ObjectID?, to new: ObjectID?) throws {
+        guard old != new, let branch, try accessPolicy().protected.contains(branch) || branch == Repository.defaultBranch else { return }
+        func access(_ id: ObjectID?) throws -> AccessPolicy {
+            guard let id else { return AccessPolicy() }
+            return try ProjectConfig(text: String(decoding: try objects.read(id, as: .blob), as: UTF8.self)).access
+        }
+        if try access(old) != access(new) { try authorize(.admin, branch: branch) }
     }
 }

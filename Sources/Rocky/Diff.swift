@@ -69,6 +69,7 @@ extension Repository {
 
     /// The differences between two revisions; nil stands for the working set.
     public func diff(from a: String?, to b: String?, tables filter: [String]? = nil) throws -> RepositoryDiff {
+        try authorize(.read, branch: try currentBranch())
         let fromID = try a.map { try resolve($0) }, toID = try b.map { try resolve($0) }
         let old = try tableIDs(at: fromID?.hex), new = try tableIDs(at: toID?.hex)
         if let filter {

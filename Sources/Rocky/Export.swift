@@ -7,6 +7,7 @@ extension Repository {
     /// or JSON Lines, one chunk in memory at a time. Returns the row count.
     @discardableResult
     public func exportTable(_ name: String, at revision: String?, format: TableFormat, to sink: OutputSink) throws -> Int {
+        try authorize(.read, branch: try currentBranch())
         let (_, table) = try self.table(name, at: revision)
         let header = table.schema.columns.map(\.name)
         var rows = self.rows(of: table)

@@ -67,6 +67,7 @@ extension Repository {
         defer { cleanup() }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
+        try authorize(.write, branch: target.branch)
         let before = try workingSet(target).set
         let summary = try updateWorkingSet(target, message: "import \(request.table)") { set in
             let existing = try set.tables[request.table].map { try objects.readTable($0) }

@@ -20,6 +20,7 @@ extension Repository {
     /// first `n` cost `n` reads. With `table`, only commits whose first-parent
     /// diff changed that table (its history); `firstParent` follows first parents only.
     public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> AnySequence<CommitInfo> {
+        try authorize(.read, branch: (try? RefName.branch(revision)).flatMap { try? refs.read($0) } != nil ? revision : try currentBranch())
         var walk = try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent)
         let objects = self.objects
         return AnySequence(AnyIterator {

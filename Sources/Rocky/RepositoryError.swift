@@ -18,6 +18,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case nothingToCommit
     /// Checkout would lose uncommitted work.
     case uncommittedChanges([String])
+    /// The access policy in force does not let the actor do this.
+    case accessDenied(actor: String, action: String, branch: String?, environment: String?, roles: [String])
 
     public var description: String {
         switch self {
@@ -33,6 +35,10 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .noSuchTable(name, available):
             "no table named '\(name)'" + (available.isEmpty ? " (there are no tables)" : " (tables: \(available.joined(separator: ", ")))")
         case .nothingToCommit: "nothing to commit: the working set and the project files are as in HEAD"
+        case let .accessDenied(actor, action, branch, environment, roles):
+            "refused: \(actor) lacks the '\(action)' permission"
+                + (branch.map { " on branch \($0)" } ?? "") + (environment.map { " for environment \($0)" } ?? "")
+                + (roles.isEmpty ? " (\(actor) has no role in the policy committed on the protected branch)" : " (roles: \(roles.joined(separator: ", ")))")
         case let .uncommittedChanges(paths):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). Commit them, or use --force to discard them"
         }

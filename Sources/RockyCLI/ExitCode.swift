@@ -20,6 +20,7 @@ enum ExitCode: Int32 {
             switch error {
             case .invalidArgument: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
+            case .accessDenied: return .refused
             default: return .failure
             }
         case let error as StoreError:
@@ -65,6 +66,7 @@ enum ExitCode: Int32 {
             case .noSuchTable: return "no_such_table"
             case .nothingToCommit: return "nothing_to_commit"
             case .uncommittedChanges: return "uncommitted_changes"
+            case .accessDenied: return "access_denied"
             }
         default:
             return "error"

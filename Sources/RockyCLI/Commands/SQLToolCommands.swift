@@ -78,6 +78,7 @@ struct CheckCommand: Command {
             catalog = parsed.catalog
         } else {
             let repo = try context.repository()
+            try repo.authorize(.use, branch: try repo.currentBranch(), environment: context.settings.environment)
             catalog = try repo.catalog(at: revision)
             options = try repo.compileOptions()
         }

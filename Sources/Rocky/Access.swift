@@ -1,0 +1,55 @@
+import RockyStore
+
+/// The actions of DESIGN.md "Access".
+public enum AccessAction: String, Sendable, CaseIterable {
+    case read, create, write, replay, merge, delete
+    /// Using an environment (`--env`): its masking decides what one sees.
+    case use
+    /// Changing the policy itself.
+    case admin
+}
+
+extension Repository {
+    /// The policy in force: `[access]` of rocky.toml as committed on the
+    /// protected branch, never an uncommitted or unmerged edit. Empty (so
+    /// everything is allowed) until a policy is committed there.
+    public func accessPolicy() throws -> AccessPolicy {
+        let protectedBranch = (try? committedConfig(at: Repository.defaultBranch))?.access.protected.first ?? Repository.defaultBranch
+        guard let ref = try? RefName.branch(protectedBranch), try refs.read(ref) != nil else { return AccessPolicy() }
+        return try committedConfig(at: protectedBranch).access
+    }
+
+    /// Throws `accessDenied` (exit code 5) unless the actor may do `action`
+    /// on `branch` (and in `environment`, for `use`).
+    public func authorize(_ action: AccessAction, branch: String?, environment: String? = nil) throws {
+        let policy = try accessPolicy()
+        if policy.isEmpty { return }
+        let actor = settings.actor
+        let roles = policy.principals[actor] ?? []
+        for name in roles {
+            guard let role = policy.roles[name] else { continue }
+            guard role.allow.contains("*") || role.allow.contains(action.rawValue) else { continue }
+            if let branch, !role.branches.isEmpty, !role.branches.contains(where: { Repository.matches(pattern: $0, branch) }) { continue }
+            if action == .use, let environment, !role.environments.isEmpty, !role.environments.contains(environment) { continue }
+            return
+        }
+        throw RepositoryError.accessDenied(actor: actor, action: action.rawValue, branch: branch,
+                                           environment: action == .use ? environment : nil, roles: roles)
+    }
+
+    /// Whether the actor may use the environment of this repository's settings.
+    func authorizeEnvironment(branch: String?) throws {
+        try authorize(.use, branch: branch, environment: settings.environment)
+    }
+
+    /// Branch patterns: `*` matches any run of characters (slashes included), everything else itself.
+    static func matches(pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count, p[pi] == t[ti] { pi += 1; ti += 1 } else if pi < p.count, p[pi] == "*" { star = pi; mark = ti; pi += 1 } else if star >= 0 { pi = star + 1; mark += 1; ti = mark } else { return false }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+}

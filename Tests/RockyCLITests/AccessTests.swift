@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@Suite struct AccessTests {
+    static let policy = """
+        [access]
+        protected = ["main"]
+        [access.roles.analyst]
+        allow = ["read", "create", "write", "replay", "use"]
+        branches = ["agent/*"]
+        environments = ["dev"]
+        [access.roles.reader]
+        allow = ["read"]
+        [access.roles.admin]
+        allow = ["*"]
+        [access.principals]
+        alice = ["admin"]
+        "agent:rebalancer" = ["analyst", "reader"]
+
+        """
+
+    func governed() -> Sandbox {
+        let box = Sandbox()
+        box.loadFixtures()
+        box.write("rocky.toml", Self.policy)
+        box.ok("commit", "-m", "Access policy", "--as", "alice")
+        return box
+    }
+
+    func refused(_ run: Run, _ permission: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.code == 5, "\(run)", sourceLocation: sourceLocation)
+        #expect(run.err.contains("lacks the '\(permission)' permission"), "\(run.err)", sourceLocation: sourceLocation)
+    }
+
+    @Test func everythingIsAllowedBeforeAPolicyIsCommitted() {
+        let box = Sandbox()
+        box.loadFixtures()
+        #expect(box.rocky(["branch", "anything", "--as", "nobody"]).code == 0)
+    }
+
+    @Test func analystsWorkOnAgentBranchesOnly() {
+        let box = governed()
+        let agent = ["--as", "agent:rebalancer"]
+        #expect(box.rocky(["branch", "agent/x"] + agent).code == 0)
+        refused(box.rocky(["branch", "risk/x"] + agent), "create")
+        #expect(box.rocky(["checkout", "agent/x"] + agent).code == 0)
+        box.write("delta.csv", "symbol,ts,open,high,low,close,volume\nAAPL,2026-06-01T20:00:00Z,1.0000,1.0000,1.0000,1.0000,1\n")
+        #expect(box.rocky(["import", "prices", "delta.csv", "--mode", "upsert"] + agent).code == 0)
+        #expect(box.rocky(["commit", "-m", "agent work"] + agent).code == 0)
+        #expect(box.rocky(["log", "-n", "1"] + agent).code == 0, "reading is allowed")
+        #expect(box.rocky(["checkout", "main"] + agent).code == 0, "reader may read main")
+        box.write("rocky.toml", Self.policy + "\n# touched\n")
+        refused(box.rocky(["commit", "-m", "write main"] + agent), "write")
+        box.ok("checkout", "--force", "agent/x", "--as", "alice")
+        refused(box.rocky(["branch", "-d", "agent/x"] + agent), "delete")
+        refused(box.rocky(["log", "--as", "mallory"]), "read")
+    }
+
+    @Test func anAnalystCannotGrantThemselvesARole() {
+        let box = governed()
+        let agent = ["--as", "agent:rebalancer"]
+        box.rocky(["branch", "agent/escalate"] + agent)
+        box.rocky(["checkout", "agent/escalate"] + agent)
+        box.write("rocky.toml", Self.policy.replacingOccurrences(of: "\"agent:rebalancer\" = [\"analyst\", \"reader\"]",
+                                                                  with: "\"agent:rebalancer\" = [\"admin\"]"))
+        #expect(box.rocky(["commit", "-m", "make me admin"] + agent).code == 0, "their own branch accepts the edit")
+        refused(box.rocky(["branch", "risk/now-allowed"] + agent), "create")
+        #expect(box.rocky(["checkout", "--force", "main"] + agent).code == 0)
+        box.write("rocky.toml", Self.policy.replacingOccurrences(of: "\"agent:rebalancer\" = [\"analyst\", \"reader\"]",
+                                                                  with: "\"agent:rebalancer\" = [\"admin\"]"))
+        refused(box.rocky(["commit", "-m", "again, on main"] + agent), "write")
+    }
+
+    @Test func changingThePolicyOnMainNeedsAdmin() {
+        let box = governed()
+        box.ok("--as", "alice", "branch", "helper")
+        box.write("rocky.toml", Self.policy + "[access.roles.writer]\nallow = [\"write\"]\n[access.principals.extra]\n")
+        let policy = Self.policy.replacingOccurrences(of: "alice = [\"admin\"]", with: "alice = [\"admin\"]\nbob = [\"writer\", \"reader\"]")
+            + "[access.roles.writer]\nallow = [\"write\"]\n"
+        box.write("rocky.toml", policy)
+        #expect(box.rocky(["commit", "-m", "add bob", "--as", "alice"]).code == 0)
+        box.write("rocky.toml", policy.replacingOccurrences(of: "bob = [\"writer\", \"reader\"]", with: "bob = [\"admin\"]"))
+        refused(box.rocky(["commit", "-m", "bob promotes himself", "--as", "bob"]), "admin")
+        box.write("models/a.sql", "SELECT symbol FROM prices\n")
+        box.write("rocky.toml", policy)
+        #expect(box.rocky(["commit", "-m", "bob writes a model", "--as", "bob"]).code == 0)
+    }
+
+    @Test func environmentsNeedTheUsePermission() {
+        let box = governed()
+        let agent = ["--as", "agent:rebalancer"]
+        box.rocky(["branch", "agent/y"] + agent)
+        box.rocky(["checkout", "agent/y"] + agent)
+        #expect(box.rocky(["check", "-e", "SELECT symbol FROM prices", "--env", "dev"] + agent).code == 0)
+        refused(box.rocky(["check", "-e", "SELECT symbol FROM prices", "--env", "prod"] + agent), "use")
+    }
+}
