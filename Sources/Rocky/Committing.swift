@@ -17,7 +17,8 @@ extension Repository {
         let headTree = try objects.readTree(head.tree)
         let files = try projectFileIDs(write: true)
         try authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
-        let tree = Tree(tables: set.tables, files: files)
+        let tables = try applyingDeclarations(to: set.tables, config: try workingConfig())
+        let tree = Tree(tables: tables, files: files)
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
         let treeID = try objects.write(tree)
         let commitID = try objects.write(commit: Commit(

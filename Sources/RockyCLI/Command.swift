@@ -30,6 +30,7 @@ let commandTable: [any Command.Type] = [
     DiffCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
+    ClassifyCommand.self,
     CheckCommand.self,
     LineageCommand.self,
     AuditCommand.self,
