@@ -88,6 +88,9 @@ extension Repository {
         case .tree:
             let tree = try Tree(payload: object.payload, id: id)
             return Array(tree.tables.values) + Array(tree.files.values)
+        case .transform:
+            let t = try objects.readTransformation(id)
+            return Array(t.inputs.values) + Array(t.outputs.values)
         default:
             return []
         }

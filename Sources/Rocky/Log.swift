@@ -13,6 +13,8 @@ public struct CommitDetail: Sendable {
     public var info: CommitInfo
     public var tables: [TableChange]
     public var files: [FileChange]
+    /// The transformations the commit recorded, in order.
+    public var transformations: [(id: ObjectID, record: Transformation)]
 }
 
 extension Repository {
@@ -42,6 +44,7 @@ extension Repository {
         let parentTree = try commit.firstParent.map { try objects.readTree(try objects.readCommit($0).tree) } ?? Tree.empty
         return CommitDetail(info: CommitInfo(id: id, commit: commit),
                             tables: try tableChanges(from: parentTree.tables, to: tree.tables),
-                            files: fileChanges(from: parentTree.files, to: tree.files))
+                            files: fileChanges(from: parentTree.files, to: tree.files),
+                            transformations: try commit.transforms.map { ($0, try objects.readTransformation($0)) })
     }
 }

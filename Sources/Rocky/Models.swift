@@ -49,3 +49,96 @@ extension Repository {
         }
     }
 }
+
+/// Models that reference each other in a circle.
+public struct ModelCycle: Error, Sendable, CustomStringConvertible {
+    public var path: [String]
+    public var description: String { "models form a cycle: " + path.joined(separator: " -> ") }
+}
+
+extension Repository {
+    /// The models to run, ordered so that each comes after the models it
+    /// reads. `names` selects models (nil: all); a cycle is an error naming it.
+    public func modelOrder(_ names: [String]? = nil) throws -> [Model] {
+        let all = try models()
+        let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name.lowercased(), $0) })
+        if let names {
+            for name in names where byName[name.lowercased()] == nil {
+                throw RepositoryError.invalidArgument("no model named '\(name)' (models: \(all.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        let dependencies = all.reduce(into: [String: [String]]()) { deps, model in
+            deps[model.name.lowercased()] = SQLCompiler.referencedTables(in: model.sql).filter { byName[$0] != nil }
+        }
+        var order: [Model] = []
+        var state: [String: Int] = [:] // 1: visiting, 2: done
+        func visit(_ name: String, _ path: [String]) throws {
+            if state[name] == 2 { return }
+            if state[name] == 1 {
+                let start = path.firstIndex(of: name) ?? 0
+                throw ModelCycle(path: (path[start...] + [name]).map { byName[$0]!.name })
+            }
+            state[name] = 1
+            for dependency in dependencies[name] ?? [] { try visit(dependency, path + [name]) }
+            state[name] = 2
+            order.append(byName[name]!)
+        }
+        for model in all { try visit(model.name.lowercased(), []) }
+        guard let names else { return order }
+        let wanted = Set(names.map { $0.lowercased() })
+        return order.filter { wanted.contains($0.name.lowercased()) }
+    }
+
+    /// `rocky run`: compiles the models, orders them by their references, and
+    /// runs each as `CREATE OR REPLACE TABLE <model> AS <its SELECT>`,
+    /// recording each as a transformation. A failing model stops the run and
+    /// leaves the working set as it was before the run.
+    @discardableResult
+    public func runModels(_ names: [String]? = nil, commitMessage: String? = nil,
+                          onModel: (Model) -> Void = { _ in }) throws -> ExecutionSummary {
+        let target = try currentTarget()
+        try authorize(.write, branch: target.branch)
+        try authorize(.use, branch: target.branch, environment: settings.environment)
+        let order = try modelOrder(names)
+        var records: [(ObjectID, Transformation)] = []
+        try updateWorkingSet(target, message: "run") { set in
+            let adapter = try engine()
+            let options = try compileOptions()
+            let declarations = try workingConfig().columns
+            for model in order {
+                onModel(model)
+                let catalog = TableCatalog(tables: try set.tables.mapValues { try objects.readTable($0) }, declarations: declarations)
+                let body = Repository.strippingTrailingSemicolon(model.sql)
+                let check = SQLCompiler.compile(body, catalog: catalog, options: options)
+                if check.hasErrors || check.statementCount != 1 || check.statements.first?.kind != .query {
+                    let why = check.hasErrors ? check.renderedDiagnostics(sourceName: "models/\(model.name).sql")
+                        : "models/\(model.name).sql must hold exactly one SELECT"
+                    throw CompileFailure(diagnostics: check.diagnostics, rendered: why)
+                }
+                let wrapped = SQLCompiler.compile("CREATE OR REPLACE TABLE \"\(model.name)\" AS\n" + body, catalog: catalog, options: options)
+                guard let statement = wrapped.statements.first, !wrapped.hasErrors else {
+                    throw CompileFailure(diagnostics: wrapped.diagnostics, rendered: wrapped.renderedDiagnostics(sourceName: "models/\(model.name).sql"))
+                }
+                if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
+                                            options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),
+                                            onRows: { _, r in r.close() }) {
+                    record.statement = model.sql
+                    let id = try objects.write(record)
+                    set.transforms.append(id)
+                    records.append((id, record))
+                }
+            }
+        }
+        try audit(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                             statements: records.compactMap(\.1.model),
+                             details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
+        let commit = try commitMessage.map { try self.commit(message: $0) }
+        return ExecutionSummary(transformations: records, commit: commit)
+    }
+
+    static func strippingTrailingSemicolon(_ sql: String) -> String {
+        var text = sql
+        while let last = text.last, last.isWhitespace || last == ";" { text.removeLast() }
+        return text
+    }
+}

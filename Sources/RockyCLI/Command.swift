@@ -23,6 +23,8 @@ let commandTable: [any Command.Type] = [
     InitCommand.self,
     ImportCommand.self,
     ExportCommand.self,
+    SQLCommand.self,
+    RunCommand.self,
     StatusCommand.self,
     CommitCommand.self,
     LogCommand.self,

@@ -16,6 +16,7 @@ enum ExitCode: Int32 {
     static func of(_ error: Error) -> ExitCode {
         switch error {
         case is UsageError: return .usage
+        case let error as CompileFailure: return error.refusedByGovernance ? .refused : .failure
         case let error as RepositoryError:
             switch error {
             case .invalidArgument: return .usage
@@ -38,6 +39,9 @@ enum ExitCode: Int32 {
     static func code(of error: Error) -> String {
         switch error {
         case is UsageError: return "usage"
+        case let error as CompileFailure: return error.refusedByGovernance ? "refused_by_governance" : "compile_error"
+        case is ExecutionFailure: return "execution_failed"
+        case is ModelCycle: return "model_cycle"
         case let error as StoreError:
             switch error {
             case .objectNotFound: return "object_not_found"

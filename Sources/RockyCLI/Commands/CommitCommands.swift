@@ -47,6 +47,18 @@ struct CommitCommand: Command {
             for change in detail.tables { context.out.line("  " + Render.describe(change)) }
             for change in detail.files { context.out.line("  " + Render.describe(change)) }
         }
+        if !detail.transformations.isEmpty {
+            context.out.line()
+            context.out.line("transformations:")
+            for (n, (id, t)) in detail.transformations.enumerated() {
+                context.out.line("  \(n + 1). \(id.short()) " + TransformRendering.line(t))
+                for line in t.statement.split(separator: "\n") { context.out.line("       | " + line) }
+                if t.executedSQL.joined() != t.statement {
+                    context.out.line("       executed (\(t.adapter), env \(t.environment)):")
+                    for line in t.executedSQL { context.out.line("       > " + line) }
+                }
+            }
+        }
     }
 }
 
@@ -190,6 +202,7 @@ struct ShowCommand: Command {
                 "commit": Render.json(detail.info),
                 "tables": .array(detail.tables.map(Render.json)),
                 "files": .array(detail.files.map(Render.json)),
+                "transformations": .array(detail.transformations.map { TransformRendering.json($0.id, $0.record) }),
             ]))
             return
         }
@@ -205,6 +218,18 @@ struct ShowCommand: Command {
             context.out.line()
             for change in detail.tables { context.out.line("  " + Render.describe(change)) }
             for change in detail.files { context.out.line("  " + Render.describe(change)) }
+        }
+        if !detail.transformations.isEmpty {
+            context.out.line()
+            context.out.line("transformations:")
+            for (n, (id, t)) in detail.transformations.enumerated() {
+                context.out.line("  \(n + 1). \(id.short()) " + TransformRendering.line(t))
+                for line in t.statement.split(separator: "\n") { context.out.line("       | " + line) }
+                if t.executedSQL.joined() != t.statement {
+                    context.out.line("       executed (\(t.adapter), env \(t.environment)):")
+                    for line in t.executedSQL { context.out.line("       > " + line) }
+                }
+            }
         }
     }
 }

@@ -1,0 +1,161 @@
+import Foundation
+import RockyBase
+import RockyEngine
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// A script that did not compile: every diagnostic, rendered with carets.
+public struct CompileFailure: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+    public var rendered: String
+    /// A column the environment denies reaches an output (exit code 5).
+    public var refusedByGovernance: Bool { diagnostics.contains { $0.severity == .error && $0.code.rawValue.hasPrefix("E05") } }
+    public var description: String { rendered }
+}
+
+/// A statement that failed while running: which one, where, and why.
+public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
+    public var statement: Int
+    public var line: Int
+    public var column: Int
+    public var model: String?
+    public var underlying: String
+    public var description: String {
+        (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(underlying)"
+    }
+}
+
+/// What a `rocky sql` script or a `rocky run` did.
+public struct ExecutionSummary: Sendable {
+    public var transformations: [(id: ObjectID, record: Transformation)]
+    /// The commit, when the run was committed at once.
+    public var commit: ObjectID?
+}
+
+extension Repository {
+    /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
+    /// `ROCKY_MASKING_KEY` (any text) keys the `hash` masking as an HMAC.
+    public func engine() throws -> SQLiteAdapter {
+        let key = ProcessInfo.processInfo.environment["ROCKY_MASKING_KEY"].flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let cache = rockyDirectory + "/cache"
+        try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
+        return try SQLiteAdapter(store: objects, cacheDirectory: cache, maskingKey: key)
+    }
+
+    /// Runs a SQL script on the working set of the current branch.
+    ///
+    /// The whole script is compiled first (types, lineage, governance): any
+    /// error stops it before anything runs. Statements then run in order; each
+    /// one that changes a table is recorded as a transformation for the next
+    /// commit. `onRows` receives each SELECT's rows as they stream. If a
+    /// statement fails, the working set is left exactly as it was. With
+    /// `commitMessage`, the result is committed at once.
+    @discardableResult
+    public func runSQL(_ script: String, commitMessage: String? = nil,
+                       onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
+        let target = try currentTarget()
+        try authorize(.use, branch: target.branch, environment: settings.environment)
+        var records: [(ObjectID, Transformation)] = []
+        try updateWorkingSet(target, message: "sql") { set in
+            let catalog = TableCatalog(tables: try set.tables.mapValues { try objects.readTable($0) },
+                                       declarations: try workingConfig().columns)
+            let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
+            if compiled.hasErrors {
+                throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
+            }
+            if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
+            let adapter = try engine()
+            for statement in compiled.statements {
+                if let record = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
+                                            options: ExecutionOptions(), onRows: onRows) {
+                    let id = try objects.write(record)
+                    set.transforms.append(id)
+                    records.append((id, record))
+                }
+            }
+        }
+        try audit(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                             statements: records.map(\.1.statement),
+                             details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
+        let commit = try commitMessage.map { try self.commit(message: $0) }
+        return ExecutionSummary(transformations: records, commit: commit)
+    }
+
+    /// Runs one compiled statement and returns its transformation record
+    /// (nil for a query, whose rows go to `onRows`).
+    func execute(_ statement: CompiledStatement, adapter: SQLiteAdapter, tables: inout [String: ObjectID], model: String?,
+                 options: ExecutionOptions, onRows: (CompiledStatement, QueryResult) throws -> Void) throws -> Transformation? {
+        let inputs = Dictionary(uniqueKeysWithValues: statement.inputTables.compactMap { name in
+            tables.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
+        })
+        let outcome: StatementOutcome
+        do {
+            outcome = try adapter.execute(statement, tables: tables, options: options)
+        } catch {
+            throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
+                                   column: statement.range.start.column, model: model, underlying: "\(error)")
+        }
+        var outputs: [String: ObjectID] = [:]
+        var dropped: [String] = []
+        switch outcome.effect {
+        case let .rows(result):
+            try onRows(statement, result)
+            result.close()
+            return nil
+        case let .tableWritten(name, id, _):
+            tables[name] = id
+            outputs[name] = id
+        case let .tableDropped(name):
+            tables[name] = nil
+            dropped.append(name)
+        case .nothing:
+            return nil
+        }
+        let m = outcome.metrics
+        let rates = try workingConfig().costRates[m.adapter] ?? CostRates(perSecond: ExactDecimal(0), perGBScanned: ExactDecimal(0),
+                                                                         perGBWritten: ExactDecimal(0), perMillionRows: ExactDecimal(0),
+                                                                         currency: "USD")
+        return Transformation(
+            statement: statement.text, kind: statement.kind.rawValue, executedSQL: statement.sql(for: adapter.dialect),
+            environment: settings.environment, model: model, inputs: inputs, outputs: outputs, dropped: dropped,
+            lineage: statement.lineage.json, rowsRead: m.rowsRead, rowsWritten: m.rowsWritten,
+            bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten,
+            durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
+            cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
+            currency: rates.currency)
+    }
+
+    /// The library API: runs `sql` on `branch` (which need not be checked
+    /// out) and commits the result at once, as one transformation commit.
+    @discardableResult
+    public func execute(on branch: some RevisionRepresentable, _ sql: String, message: String? = nil) throws -> ObjectID {
+        let name = branch.revisionText
+        let target = try self.target(branch: name)
+        try authorize(.write, branch: name)
+        try authorize(.use, branch: name, environment: settings.environment)
+        let head = try objects.readCommit(target.head)
+        var tables = try objects.readTree(head.tree).tables
+        let catalog = TableCatalog(tables: try tables.mapValues { try objects.readTable($0) }, declarations: try workingConfig().columns)
+        let compiled = SQLCompiler.compile(sql, catalog: catalog, options: try compileOptions())
+        if compiled.hasErrors {
+            throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
+        }
+        let adapter = try engine()
+        var transforms: [ObjectID] = []
+        let commitID = try objects.batch { () -> ObjectID in
+            for statement in compiled.statements {
+                if let record = try execute(statement, adapter: adapter, tables: &tables, model: nil, options: ExecutionOptions(),
+                                            onRows: { _, r in r.close() }) {
+                    transforms.append(try objects.write(record))
+                }
+            }
+            let tree = try objects.write(Tree(tables: tables, files: try objects.readTree(head.tree).files))
+            return try objects.write(commit: Commit(tree: tree, parents: [target.head], actor: settings.actor, time: settings.now,
+                                                    message: message ?? sql, transforms: transforms, runID: settings.runID))
+        }
+        try refs.update(try RefName.branch(name), from: target.head, to: commitID, note: settings.note("execute"))
+        try audit(AuditEntry(operation: "sql", branch: name, oldID: target.head, newID: commitID, statements: [sql]))
+        return commitID
+    }
+}

@@ -1,0 +1,164 @@
+import RockyBase
+import RockyStore
+
+extension ObjectKind {
+    /// A transformation record (canonical JSON; Docs/format.md).
+    public static let transform = ObjectKind("transform")
+}
+
+/// What one executed statement (a `rocky sql` statement, a model, a library
+/// `execute`) did: recorded in the next commit, shown by `rocky show`, summed
+/// by `rocky cost`, followed by `rocky lineage`, re-run by replay.
+public struct Transformation: Sendable, Equatable {
+    /// The statement as written.
+    public var statement: String
+    /// The statement kind (`query`, `createTableAs`, `insert`, ...).
+    public var kind: String
+    /// The SQL the adapter ran.
+    public var executedSQL: [String]
+    public var environment: String
+    /// The model, when `rocky run` ran one.
+    public var model: String?
+    /// Input tables with the versions read.
+    public var inputs: [String: ObjectID]
+    /// Tables written (name -> new version) and dropped.
+    public var outputs: [String: ObjectID]
+    public var dropped: [String]
+    /// The compiler's column lineage of the statement (Docs/sql.md shape).
+    public var lineage: JSON
+    public var rowsRead: Int
+    public var rowsWritten: Int
+    public var bytesScanned: Int
+    public var bytesWritten: Int
+    public var durationMicroseconds: Int64
+    public var adapter: String
+    /// Estimated cost from the rates in rocky.toml.
+    public var cost: ExactDecimal
+    public var currency: String
+    /// Replay provenance: the commit whose step this re-ran, and whether the
+    /// output was reused rather than recomputed.
+    public var replayOf: ObjectID?
+    public var reused: Bool
+
+    /// SHA-256 of the executed SQL, the environment and the input versions:
+    /// two executions with the same key compute the same output.
+    public var executionKey: ObjectID {
+        var text = executedSQL.joined(separator: "\n;\n") + "\n--env " + environment
+        for (name, id) in inputs.sorted(by: { $0.key < $1.key }) { text += "\n--input \(name) \(id.hex)" }
+        return ObjectID(bytes: SHA256.digest(Array(text.utf8)))
+    }
+
+    public var json: JSON {
+        func map(_ m: [String: ObjectID]) -> JSON { .object(m.sorted { $0.key < $1.key }.map { JSON.Member($0.key, .string($0.value.hex)) }) }
+        return .object([
+            "adapter": .string(adapter),
+            "bytes_scanned": .int(bytesScanned),
+            "bytes_written": .int(bytesWritten),
+            "cost": .string(cost.description),
+            "currency": .string(currency),
+            "dropped_tables": dropped.isEmpty ? nil : .array(dropped.map(JSON.string)),
+            "duration_us": .int(durationMicroseconds),
+            "environment": .string(environment),
+            "executed_sql": .array(executedSQL.map(JSON.string)),
+            "execution_key": .string(executionKey.hex),
+            "input_tables": map(inputs),
+            "kind": .string(kind),
+            "lineage": lineage,
+            "model": model.map(JSON.string),
+            "output_tables": map(outputs),
+            "replay_of": replayOf.map { .string($0.hex) },
+            "reused": reused ? .bool(true) : nil,
+            "rows_read": .int(rowsRead),
+            "rows_written": .int(rowsWritten),
+            "statement": .string(statement),
+            "version": .int(1),
+        ])
+    }
+
+    public init(json: JSON, id: ObjectID) throws {
+        func fail(_ field: String) -> StoreError { .corruptObject(id, reason: "transformation field '\(field)' is missing or malformed") }
+        func map(_ key: String) throws -> [String: ObjectID] {
+            var out: [String: ObjectID] = [:]
+            for m in json[key]?.members ?? [] {
+                guard let hex = m.value.stringValue, let v = ObjectID(hex: hex) else { throw fail(key) }
+                out[m.key] = v
+            }
+            return out
+        }
+        guard json["version"]?.intValue == 1, let statement = json["statement"]?.stringValue,
+              let costText = json["cost"]?.stringValue, let cost = ExactDecimal(parsing: costText) else { throw fail("statement") }
+        self.statement = statement
+        kind = json["kind"]?.stringValue ?? ""
+        executedSQL = json["executed_sql"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        environment = json["environment"]?.stringValue ?? "dev"
+        model = json["model"]?.stringValue
+        inputs = try map("input_tables")
+        outputs = try map("output_tables")
+        dropped = json["dropped_tables"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        lineage = json["lineage"] ?? .null
+        rowsRead = json["rows_read"]?.intValue ?? 0
+        rowsWritten = json["rows_written"]?.intValue ?? 0
+        bytesScanned = json["bytes_scanned"]?.intValue ?? 0
+        bytesWritten = json["bytes_written"]?.intValue ?? 0
+        durationMicroseconds = json["duration_us"]?.int64Value ?? 0
+        adapter = json["adapter"]?.stringValue ?? ""
+        self.cost = cost
+        currency = json["currency"]?.stringValue ?? "USD"
+        replayOf = json["replay_of"]?.stringValue.flatMap { ObjectID(hex: $0) }
+        reused = json["reused"]?.boolValue ?? false
+    }
+
+    public init(statement: String, kind: String, executedSQL: [String], environment: String, model: String?,
+                inputs: [String: ObjectID], outputs: [String: ObjectID], dropped: [String], lineage: JSON,
+                rowsRead: Int, rowsWritten: Int, bytesScanned: Int, bytesWritten: Int, durationMicroseconds: Int64,
+                adapter: String, cost: ExactDecimal, currency: String, replayOf: ObjectID? = nil, reused: Bool = false) {
+        self.statement = statement
+        self.kind = kind
+        self.executedSQL = executedSQL
+        self.environment = environment
+        self.model = model
+        self.inputs = inputs
+        self.outputs = outputs
+        self.dropped = dropped
+        self.lineage = lineage
+        self.rowsRead = rowsRead
+        self.rowsWritten = rowsWritten
+        self.bytesScanned = bytesScanned
+        self.bytesWritten = bytesWritten
+        self.durationMicroseconds = durationMicroseconds
+        self.adapter = adapter
+        self.cost = cost
+        self.currency = currency
+        self.replayOf = replayOf
+        self.reused = reused
+    }
+}
+
+extension ObjectStore {
+    public func write(_ transformation: Transformation) throws -> ObjectID {
+        try write(.transform, Array(transformation.json.canonicalText.utf8))
+    }
+
+    public func readTransformation(_ id: ObjectID) throws -> Transformation {
+        let payload = try read(id, as: .transform)
+        guard let json = try? JSON(parsing: String(decoding: payload, as: UTF8.self)) else {
+            throw StoreError.corruptObject(id, reason: "transformation is not JSON")
+        }
+        return try Transformation(json: json, id: id)
+    }
+}
+
+extension CostRates {
+    /// The estimated cost of a run: time, bytes scanned and written, rows read.
+    public func estimate(seconds: Double, bytesScanned: Int, bytesWritten: Int, rowsRead: Int) -> ExactDecimal {
+        func d(_ x: Double) -> ExactDecimal { ExactDecimal(parsing: String(format: "%.9f", x)) ?? ExactDecimal(0) }
+        let parts = [
+            ExactDecimal.multiplying(perSecond, d(seconds)),
+            ExactDecimal.multiplying(perGBScanned, d(Double(bytesScanned) / 1e9)),
+            ExactDecimal.multiplying(perGBWritten, d(Double(bytesWritten) / 1e9)),
+            ExactDecimal.multiplying(perMillionRows, d(Double(rowsRead) / 1e6)),
+        ]
+        let total = parts.compactMap { $0 }.reduce(ExactDecimal(units: 0, scale: 6)) { ExactDecimal.adding($0, $1) ?? $0 }
+        return total.rounded(toScale: 6)
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Rocky
+import RockyBase
+import RockyEngine
+import RockySQL
+import RockyTable
+
+/// `rocky sql`.
+struct SQLCommand: Command {
+    static let name = "sql"
+    static let abstract = "Run SQL statements on the working set"
+    static let usage = ["sql <statements> [-m <message>] [--format text|csv]", "sql -f <file.sql> [-m <message>]"]
+    static let help = """
+    Compiles the whole script first (types, lineage, the environment's
+    masking from --env); any error stops it before anything runs. DDL, DML and
+    CREATE TABLE AS change the working set and are recorded as transformations
+    for the next commit ('rocky show' displays them); a SELECT prints its rows.
+    A statement that fails leaves the working set as it was.
+
+    options:
+      -f <file>            read the statements from a file
+      -m <message>         commit at once with this message
+      --format text|csv    how SELECT results print (default text; --json for JSON)
+    """
+
+    let sql: String?
+    let file: String?
+    let message: String?
+    let csv: Bool
+
+    init(parsing arguments: inout Arguments) throws {
+        file = try arguments.option("-f", "--file")
+        message = try arguments.option("-m", "--message")
+        let format = try arguments.option("--format") ?? "text"
+        guard format == "text" || format == "csv" else { throw arguments.usage("--format is text or csv, not '\(format)'") }
+        csv = format == "csv"
+        let rest = try arguments.positionals(max: 1, names: "<statements>")
+        sql = rest.first
+        if (sql == nil) == (file == nil) { throw arguments.usage("give the statements, or -f <file>") }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        var script = sql ?? ""
+        if let file {
+            guard let data = FileManager.default.contents(atPath: context.path(file)) else {
+                throw RepositoryError.invalidArgument("cannot read \(file)")
+            }
+            script = String(decoding: data, as: UTF8.self)
+        }
+        var results: [JSON] = []
+        let summary = try repo.runSQL(script, commitMessage: message) { statement, result in
+            if context.json {
+                results.append(.object([
+                    "statement": .int(statement.index + 1),
+                    "columns": .array(result.columns.map { .object(["name": .string($0.name), "type": .string($0.type.name)]) }),
+                    "rows": .array(try ResultPrinter.jsonRows(result)),
+                ]))
+            } else if csv {
+                try ResultPrinter.csv(result, to: context)
+            } else {
+                try ResultPrinter.text(result, to: context)
+            }
+        }
+        if context.json {
+            context.emit(.object([
+                "results": .array(results),
+                "transformations": .array(summary.transformations.map { TransformRendering.json($0.id, $0.record) }),
+                "commit": summary.commit.map { .string($0.hex) },
+            ]))
+            return
+        }
+        for (_, record) in summary.transformations { context.note(TransformRendering.line(record)) }
+        if let commit = summary.commit { context.note("committed \(commit.short())") }
+    }
+}
+
+/// `rocky run`.
+struct RunCommand: Command {
+    static let name = "run"
+    static let abstract = "Run the models (models/*.sql) in dependency order"
+    static let usage = ["run [<model>...] [-m <message>]"]
+    static let help = """
+    Each models/<name>.sql holds one SELECT; its result becomes the table
+    <name>. Header comments may declare '-- key: a, b', '-- time_column: t'
+    and '-- description: ...'. Models run after the models they read; a cycle
+    is an error naming it; a failing model stops the run and leaves the
+    working set as it was. Each model is recorded as a transformation.
+
+    options:
+      -m <message>   commit at once with this message
+    """
+
+    let names: [String]
+    let message: String?
+
+    init(parsing arguments: inout Arguments) throws {
+        message = try arguments.option("-m", "--message")
+        names = try arguments.positionals(max: .max, names: "[<model>...]")
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        let summary = try repo.runModels(names.isEmpty ? nil : names, commitMessage: message) { model in
+            if !context.json { context.note("running \(model.name)") }
+        }
+        if context.json {
+            context.emit(.object([
+                "transformations": .array(summary.transformations.map { TransformRendering.json($0.id, $0.record) }),
+                "commit": summary.commit.map { .string($0.hex) },
+            ]))
+            return
+        }
+        for (_, record) in summary.transformations { context.out.line(TransformRendering.line(record)) }
+        if let commit = summary.commit { context.out.line("committed \(commit.short())") }
+    }
+}
+
+enum TransformRendering {
+    static func line(_ t: Transformation) -> String {
+        let what = t.model.map { "model \($0)" } ?? t.kind
+        let outputs = t.outputs.keys.sorted().joined(separator: ", ") + t.dropped.map { "-" + $0 }.joined(separator: ", ")
+        return "\(what): \(outputs) \(t.rowsWritten) rows written, \(t.rowsRead) read, "
+            + String(format: "%.3f s", Double(t.durationMicroseconds) / 1e6) + ", cost \(t.cost) \(t.currency)"
+    }
+
+    static func json(_ id: ObjectID, _ t: Transformation) -> JSON {
+        var doc = t.json
+        if case var .object(members) = doc {
+            members.insert(JSON.Member("id", .string(id.hex)), at: 0)
+            doc = .object(members)
+        }
+        return doc
+    }
+}
+
+/// Prints query results.
+enum ResultPrinter {
+    /// Aligned columns; widths from the first 1000 rows, later rows cut to fit.
+    static func text(_ result: QueryResult, to context: CommandContext) throws {
+        let names = result.columnNames
+        var buffered: [[String]] = []
+        while buffered.count < 1000, let row = try result.nextRow() { buffered.append(row.map { $0.description }) }
+        var widths = names.map(\.count)
+        for row in buffered { for (i, cell) in row.enumerated() { widths[i] = min(max(widths[i], cell.count), 40) } }
+        func format(_ cells: [String]) -> String {
+            zip(cells, widths).map { cell, w in
+                let cut = Render.truncate(cell, w)
+                return cut + String(repeating: " ", count: max(0, w - cut.count))
+            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+        }
+        context.out.line(format(names))
+        context.out.line(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
+        var count = 0
+        for row in buffered { context.out.line(format(row)); count += 1 }
+        while let row = try result.nextRow() { context.out.line(format(row.map { $0.description })); count += 1 }
+        context.out.line("(\(count) row\(count == 1 ? "" : "s"))")
+    }
+
+    static func csv(_ result: QueryResult, to context: CommandContext) throws {
+        func field(_ v: Value) -> String {
+            guard let text = v.text else { return "" }
+            if text.isEmpty { return "\"\"" }
+            if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || text.first == " " || text.last == " " {
+                return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return text
+        }
+        context.out.line(result.columnNames.map { field(.text($0)) }.joined(separator: ","))
+        while let row = try result.nextRow() { context.out.line(row.map(field).joined(separator: ",")) }
+    }
+
+    static func jsonRows(_ result: QueryResult) throws -> [JSON] {
+        var rows: [JSON] = []
+        while let row = try result.nextRow() {
+            rows.append(.object(zip(result.columnNames, row).map { JSON.Member($0, ValueRendering.json($1)) }))
+        }
+        return rows
+    }
+}

@@ -1,0 +1,106 @@
+/// The tables a script names, found from its syntax alone (no catalog):
+/// what `rocky run` needs to order models by their references before any of
+/// them exists. CTE names are not tables; a name a CTE shadows is not
+/// counted inside that query.
+extension SQLCompiler {
+    /// Names (lowercased) of the tables every statement of `script` reads or
+    /// writes, in order of first appearance; statements that do not parse
+    /// contribute nothing (compiling them reports why).
+    public static func referencedTables(in script: String) -> [String] {
+        var walker = ReferenceWalker()
+        for item in Parser.parseScript(script) {
+            guard let statement = item.statement else { continue }
+            walker.statement(statement)
+        }
+        return walker.names
+    }
+}
+
+private struct ReferenceWalker {
+    var names: [String] = []
+    private var seen: Set<String> = []
+    /// CTE names in scope, innermost last.
+    private var scopes: [Set<String>] = []
+
+    mutating func note(_ name: Identifier) {
+        guard !scopes.contains(where: { $0.contains(name.key) }), seen.insert(name.key).inserted else { return }
+        names.append(name.key)
+    }
+
+    mutating func statement(_ s: Statement) {
+        switch s {
+        case let .query(q): query(q)
+        case .createTable, .dropTable, .alterTable: break
+        case let .createTableAs(_, _, q, _): query(q)
+        case let .insert(table, _, source, _): note(table); query(source)
+        case let .update(table, _, assignments, whereClause, _):
+            note(table)
+            for a in assignments { expr(a.value) }
+            if let w = whereClause { expr(w) }
+        case let .delete(table, _, whereClause, _):
+            note(table)
+            if let w = whereClause { expr(w) }
+        }
+    }
+
+    mutating func query(_ q: QueryExpr) {
+        scopes.append([])
+        for cte in q.ctes {
+            query(cte.query)
+            scopes[scopes.count - 1].insert(cte.name.key)
+        }
+        body(q.body)
+        for o in q.orderBy { expr(o.expr) }
+        if let l = q.limit { expr(l) }
+        if let o = q.offset { expr(o) }
+        scopes.removeLast()
+    }
+
+    mutating func body(_ b: QueryBody) {
+        switch b {
+        case let .select(core):
+            for item in core.items { if case let .expr(e, _) = item { expr(e) } }
+            for t in core.from { table(t) }
+            if let w = core.whereClause { expr(w) }
+            for g in core.groupBy { expr(g) }
+            if let h = core.having { expr(h) }
+        case let .setOperation(_, _, l, r, _): body(l); body(r)
+        case let .nested(q): query(q)
+        case let .values(rows, _): for row in rows { for e in row { expr(e) } }
+        }
+    }
+
+    mutating func table(_ t: TableRef) {
+        switch t {
+        case let .table(name, _, _): note(name)
+        case let .subquery(q, _, _, _): query(q)
+        case let .join(l, _, r, condition, _):
+            table(l)
+            table(r)
+            if case let .on(e) = condition { expr(e) }
+        }
+    }
+
+    mutating func expr(_ e: Expr) {
+        switch e.kind {
+        case .literal, .column: break
+        case let .unary(_, x), let .isNull(x, _), let .cast(x, _), let .extract(_, x): expr(x)
+        case let .binary(_, a, b), let .like(a, b, _): expr(a); expr(b)
+        case let .logical(_, items): for x in items { expr(x) }
+        case let .inList(x, items, _): expr(x); for i in items { expr(i) }
+        case let .inSubquery(x, q, _): expr(x); query(q)
+        case let .between(a, b, c, _): expr(a); expr(b); expr(c)
+        case let .caseWhen(operand, branches, otherwise):
+            if let o = operand { expr(o) }
+            for (w, t) in branches { expr(w); expr(t) }
+            if let o = otherwise { expr(o) }
+        case let .function(call):
+            for a in call.arguments { expr(a) }
+            if let w = call.over {
+                for p in w.partitionBy { expr(p) }
+                for o in w.orderBy { expr(o.expr) }
+            }
+        case let .exists(q), let .subquery(q): query(q)
+        }
+    }
+}
