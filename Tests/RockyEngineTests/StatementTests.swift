@@ -20,7 +20,7 @@ import Testing
         let outcome = try w.run("""
             SELECT p.symbol, s.sector, count(*) AS n, sum(p.close) AS total, avg(p.close) AS mean, max(p.ts) AS last
             FROM prices p JOIN sectors s ON s.symbol = p.symbol GROUP BY p.symbol, s.sector ORDER BY p.symbol
-            """)
+            """, keepRows: true)
         guard case let .rows(result) = outcome.effect else { Issue.record("no rows"); return }
         #expect(result.columnNames == ["symbol", "sector", "n", "total", "mean", "last"])
         #expect(result.columns.map(\.type) == [.text, .text, .integer, .decimal(precision: 38, scale: 4),
@@ -44,7 +44,7 @@ import Testing
 
     @Test func anOpenResultBlocksTheAdapterUntilClosed() throws {
         let w = try workspace()
-        guard case let .rows(result) = try w.run("SELECT symbol FROM prices").effect else { Issue.record("no rows"); return }
+        guard case let .rows(result) = try w.run("SELECT symbol FROM prices", keepRows: true).effect else { Issue.record("no rows"); return }
         _ = try result.nextRow()
         #expect(throws: EngineError.resultStillOpen) { try w.run("SELECT 1 AS one") }
         result.close()

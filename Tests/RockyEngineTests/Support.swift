@@ -87,22 +87,25 @@ final class Workspace {
         return script.statements[0]
     }
 
-    /// Runs one statement and applies its effect to `tables`.
+    /// Runs one statement and applies its effect to `tables`. A query's
+    /// result is closed unless `keepRows`.
     @discardableResult
-    func run(_ sql: String, key: [String]? = nil, time: String? = nil, compile options: CompileOptions = CompileOptions()) throws -> StatementOutcome {
+    func run(_ sql: String, key: [String]? = nil, time: String? = nil, compile options: CompileOptions = CompileOptions(),
+             keepRows: Bool = false) throws -> StatementOutcome {
         let statement = try compile(sql, options: options)
         let outcome = try adapter.execute(statement, tables: tables, options: ExecutionOptions(targetKey: key, targetTimeColumn: time))
         switch outcome.effect {
         case let .tableWritten(name, id, _): tables[name] = id
         case let .tableDropped(name): tables[name] = nil
-        case .rows, .nothing: break
+        case let .rows(result): if !keepRows { result.close() }
+        case .nothing: break
         }
         return outcome
     }
 
     /// Runs a query and returns its rows.
     func query(_ sql: String) throws -> [[Value]] {
-        guard case let .rows(result) = try run(sql).effect else { throw EngineError.invalid("not a query") }
+        guard case let .rows(result) = try run(sql, keepRows: true).effect else { throw EngineError.invalid("not a query") }
         return try result.all()
     }
 
