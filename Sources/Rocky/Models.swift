@@ -1,4 +1,8 @@
 import Foundation
+import RockyBase
+import RockyEngine
+import RockySQL
+import RockyStore
 
 /// A model: `models/<name>.sql` holds one SELECT whose result is the table
 /// `<name>`. Header comments may declare its key, time column and

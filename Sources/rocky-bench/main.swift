@@ -7,10 +7,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "history": HistoryBench.run,
     "tables": TableBench.run,
     "sql": SQLBench.run,
+    "engine": EngineBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql"]
+let order = ["objects", "history", "tables", "sql", "engine"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -3,6 +3,7 @@ import Rocky
 import RockyBase
 import RockyEngine
 import RockySQL
+import RockyStore
 import RockyTable
 
 /// `rocky sql`.

@@ -1,0 +1,117 @@
+import CSQLite
+import RockyBase
+import RockyTable
+
+/// The SQLite representation contract of Docs/sql.md, both ways:
+///
+/// | Rocky type | SQLite value |
+/// |---|---|
+/// | BOOLEAN | INTEGER 0 or 1 |
+/// | INTEGER | INTEGER |
+/// | DOUBLE | REAL |
+/// | DECIMAL(p,s) | INTEGER holding value × 10^s (must fit 64 bits) |
+/// | TEXT | TEXT |
+/// | DATE | INTEGER days since 1970-01-01 |
+/// | TIMESTAMP | INTEGER microseconds since 1970-01-01T00:00:00Z |
+///
+/// SQLite has no NaN: a DOUBLE NaN is stored as NULL (`sqlite3_bind_double`
+/// does so itself). Everything else round-trips exactly.
+enum Representation {
+    /// Where a value belongs, for messages.
+    struct Place {
+        var table: String
+        var column: String
+    }
+
+    /// Binds `value` of a column of `type` to parameter `index`.
+    static func bind(_ value: Value, type: ColumnType, to statement: PreparedStatement, at index: Int32, place: @autoclosure () -> Place) throws {
+        switch value {
+        case .null: statement.bindNull(at: index)
+        case let .boolean(b): statement.bind(Int64(b ? 1 : 0), at: index)
+        case let .integer(i): statement.bind(i, at: index)
+        case let .double(d): statement.bind(d, at: index)
+        case let .decimal(d):
+            let scale: Int
+            if case let .decimal(_, s) = type { scale = s } else { scale = d.scale }
+            let units = (d.rescaled(to: scale) ?? d.rounded(toScale: scale)).units
+            guard let small = Int64(exactly: units) else {
+                let p = place()
+                throw EngineError.decimalOverflow(table: p.table, column: p.column,
+                                                  detail: "\(d) does not fit SQLite's 64-bit representation of \(type)")
+            }
+            statement.bind(small, at: index)
+        case let .text(s): statement.bind(text: s, at: index)
+        case let .date(d): statement.bind(d.daysSinceEpoch, at: index)
+        case let .timestamp(t): statement.bind(t.microseconds, at: index)
+        }
+    }
+
+    /// The largest DECIMAL(p, s) magnitude in the representation, per precision.
+    static func decimalLimit(_ type: ColumnType) -> UInt64 {
+        guard case let .decimal(p, _) = type, p < 19 else { return UInt64.max }
+        var limit: UInt64 = 1
+        for _ in 0..<p { limit *= 10 }
+        return limit - 1
+    }
+
+    /// Reads result column `index` as a value of `type`. A DECIMAL or
+    /// INTEGER that comes back as REAL means SQLite overflowed 64 bits: an
+    /// error, never a conversion. DECIMAL precision is checked.
+    static func read(_ statement: PreparedStatement, _ index: Int32, type: ColumnType, place: @autoclosure () -> Place) throws -> Value {
+        let storage = statement.type(index)
+        if storage == SQLITE_NULL { return .null }
+        switch type {
+        case .double:
+            if storage == SQLITE_FLOAT || storage == SQLITE_INTEGER { return .double(statement.double(index)).canonical }
+        case .text:
+            if storage != SQLITE_BLOB { return .text(statement.text(index)) }
+        default:
+            if storage == SQLITE_INTEGER {
+                let v = statement.int64(index)
+                switch type {
+                case .boolean: return .boolean(v != 0)
+                case .integer: return .integer(v)
+                case .date: return .date(CivilDate(daysSinceEpoch: v))
+                case .timestamp: return .timestamp(Timestamp(microseconds: v))
+                case let .decimal(_, s):
+                    guard v.magnitude <= decimalLimit(type) else {
+                        let p = place()
+                        throw EngineError.decimalPrecision(table: p.table, column: p.column,
+                                                           value: ExactDecimal(units: Int128(v), scale: s).description, type: type.name)
+                    }
+                    return .decimal(ExactDecimal(units: Int128(v), scale: s))
+                default: break
+                }
+            }
+        }
+        throw mismatch(storage: storage, type: type, statement: statement, index: index, place: place())
+    }
+
+    static func mismatch(storage: Int32, type: ColumnType, statement: PreparedStatement, index: Int32, place: Place) -> EngineError {
+        if storage == SQLITE_FLOAT, case .decimal = type {
+            return .decimalOverflow(table: place.table, column: place.column,
+                                    detail: "the result exceeded 64 bits in SQLite (it came back as the REAL \(statement.double(index)))")
+        }
+        if storage == SQLITE_FLOAT, type == .integer {
+            return .representation(table: place.table, column: place.column,
+                                   detail: "integer overflow: the INTEGER result exceeded 64 bits in SQLite")
+        }
+        let name = switch storage {
+        case SQLITE_INTEGER: "INTEGER"
+        case SQLITE_FLOAT: "REAL"
+        case SQLITE_TEXT: "TEXT"
+        default: "BLOB"
+        }
+        return .representation(table: place.table, column: place.column,
+                               detail: "a \(type.name) value came back from SQLite as \(name)")
+    }
+
+    /// The SQLite column type for a Rocky type (its affinity).
+    static func sqliteType(_ type: ColumnType) -> String {
+        switch type {
+        case .double: "REAL"
+        case .text: "TEXT"
+        default: "INTEGER"
+        }
+    }
+}

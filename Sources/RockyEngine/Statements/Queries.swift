@@ -1,0 +1,124 @@
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+
+extension StatementRun {
+    /// SELECT: prepared inside a read transaction that the result holds
+    /// until it is closed; the first row is computed here, so run-time errors
+    /// of the first row surface from `execute`.
+    func query() throws -> StatementEffect {
+        guard let sql = statement.querySQL(for: .sqlite) else { throw EngineError.invalid("not a query") }
+        let inputs = try inputs()
+        for _ in 0..<5 {
+            try connection.execute("BEGIN")
+            var views: [String] = []
+            do {
+                guard try stillCached(inputs) else {
+                    try connection.execute("ROLLBACK")
+                    try load(inputs)
+                    continue
+                }
+                views = try createViews(inputs)
+                guard let prepared = try connection.prepare(sql) else { throw EngineError.invalid("empty query") }
+                let hasRow = try prepared.step()
+                let adapter = self.adapter
+                let connection = self.connection
+                adapter.markResultOpen(true)
+                let result = QueryResult(columns: statement.outputColumns, statement: prepared, hasPendingRow: hasRow) { [views] in
+                    for name in views { try? connection.execute("DROP VIEW IF EXISTS temp.\(quote(name))") }
+                    if connection.isInTransaction { try? connection.execute("COMMIT") }
+                    adapter.markResultOpen(false)
+                }
+                return .rows(result)
+            } catch {
+                dropViews(views)
+                if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+                throw error
+            }
+        }
+        throw EngineError.invalid("the table cache kept evicting this statement's inputs: raise the cache limit")
+    }
+
+    /// CREATE [OR REPLACE] TABLE ... AS: the query runs into a staging table
+    /// of the result's schema (which enforces the key), the tree is built
+    /// from it in key order, and the staging table becomes the cached copy of
+    /// the new version, all in one transaction.
+    func createTableAs(_ target: String) throws -> StatementEffect {
+        guard let sql = statement.querySQL(for: .sqlite) else { throw EngineError.invalid("CREATE TABLE AS without a query") }
+        let previous = try lookup(target).map { try store.readTable($0.1).schema }
+        let schema = try resultSchema(previous: previous)
+        let inputs = try inputs()
+        let protecting = Set(inputs.map(\.id))
+        let (id, table, built) = try writeTransaction(inputs) { () throws -> (ObjectID, Table, BuiltTree) in
+            let views = try createViews(inputs)
+            defer { dropViews(views) }
+            let staging = cache.stagingName()
+            try connection.execute(TableCache.createSQL(staging, schema: schema))
+            let columns = schema.columns.map { quote($0.name) }.joined(separator: ", ")
+            do {
+                try connection.execute("INSERT INTO main.\(quote(staging)) (\(columns)) SELECT * FROM (\(sql))")
+            } catch let error as SQLiteError {
+                throw EngineError.from(SQLiteError(code: error.code, message: error.message, sql: sql), table: target,
+                                       keyColumns: schema.keyColumnNames)
+            }
+            let built = try treeWriter(schema, label: target).build { ordered in
+                try connection.statement(StatementRun.selectAll(staging, schema: schema, ordered: ordered))
+            }
+            let (id, table) = try write(schema, built)
+            try cache.adopt(staging, as: id, rows: built.sqliteRows, bytes: built.encodedBytes, protecting: protecting)
+            return (id, table, built)
+        }
+        metrics.rowsWritten = table.rowCount
+        _ = built
+        return .tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table)
+    }
+
+    /// The schema of a CREATE TABLE AS result: the IR's output columns;
+    /// column ids (and their other governance fields) carried over by name
+    /// from the table's previous version, new ones numbered from its
+    /// `nextColumnID` (1, 2, ... for a new table); each column's
+    /// classification from lineage; key and time column from the options.
+    func resultSchema(previous: Schema?) throws -> Schema {
+        var next = previous?.nextColumnID ?? 1
+        var columns: [Column] = []
+        for (i, output) in statement.outputColumns.enumerated() {
+            var column = Column(id: 0, name: output.name, type: output.type, nullable: output.nullable)
+            if let old = previous?.column(named: output.name), old.name.lowercased() == output.name.lowercased() {
+                column.id = old.id
+                column.governance = old.governance
+            } else {
+                column.id = next
+                next += 1
+            }
+            column.governance.classification = i < statement.lineage.columns.count ? statement.lineage.columns[i].classification : nil
+            columns.append(column)
+        }
+        var schema = Schema(columns: columns, nextColumnID: max(next, (columns.map(\.id).max() ?? 0) + 1))
+        if let key = options.targetKey { try schema.setKey(key) }
+        if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
+        try schema.validate()
+        return schema
+    }
+
+    /// CREATE TABLE: an empty version with the declared columns and key.
+    func createTable(_ target: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool) throws -> StatementEffect {
+        if ifNotExists, lookup(target) != nil { return .nothing }
+        var schema = Schema(columns: columns.enumerated().map { i, c in
+            Column(id: i + 1, name: c.name, type: c.type, nullable: !c.notNull)
+        })
+        let key = primaryKey.isEmpty ? options.targetKey ?? [] : primaryKey
+        try schema.setKey(key)
+        if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
+        try schema.validate()
+        let (id, table) = try write(schema, BuiltTree())
+        try writeTransaction([]) {
+            if try cache.entry(id) == nil {
+                let staging = cache.stagingName()
+                try connection.execute(TableCache.createSQL(staging, schema: schema))
+                try cache.adopt(staging, as: id, rows: 0, bytes: 0, protecting: [])
+            }
+        }
+        return .tableWritten(name: target, id: id, table: table)
+    }
+}

@@ -1,0 +1,221 @@
+import CSQLite
+import Glibc
+import RockyBase
+import RockyStore
+import RockyTable
+
+/// Table versions loaded into SQLite, keyed by table object id and kept
+/// across statements and processes, so a version is loaded once per
+/// repository, not once per statement.
+///
+/// **File.** `<cacheDirectory>/tables.sqlite` (WAL mode, `synchronous =
+/// NORMAL`: the cache can always be rebuilt from the object store, so a
+/// power loss may cost a reload, never a wrong answer). With no directory the
+/// cache is a private in-memory database (tests).
+///
+/// **Naming.** Version `X` is the table `main."t_<64 hex of X>"`, with the
+/// version's column names and types (Docs/sql.md representation), `NOT NULL`
+/// where the schema says so and, for a keyed table, its `PRIMARY KEY` as a
+/// `WITHOUT ROWID` table (rows stored in key order, uniqueness enforced by
+/// DML). A keyless table is an ordinary rowid table holding each row as many
+/// times as its multiplicity. The catalog `main.rocky_cache` lists every
+/// complete version with its rows, encoded bytes and last use.
+///
+/// **Atomicity and concurrency.** A version is created, filled and entered in
+/// the catalog inside one transaction (`BEGIN IMMEDIATE`), so a crashed or
+/// interrupted loader leaves nothing: the half-built table rolls back with
+/// the transaction and is never seen. Several processes share the file
+/// through SQLite's locking; a loader re-checks the catalog after taking the
+/// write lock, so two processes never load the same version twice. A query
+/// reads inside one read transaction (a WAL snapshot), so a version evicted
+/// by another process meanwhile stays readable until it finishes. Writers
+/// serialize: a statement that writes (CREATE TABLE AS, DML, ALTER) holds the
+/// write lock while it runs; others wait up to `busyTimeout`.
+///
+/// **Eviction.** When the catalog's total `bytes` (the encoded size of the
+/// cached rows, Docs/format.md) passes `limitBytes`, the least recently used
+/// versions not needed by the running statement are dropped until it fits.
+/// Freed pages are reused by later loads (the file does not shrink; delete it
+/// to reclaim the space: it is only a cache).
+///
+/// **Versions change id, not content.** A cached version is never modified
+/// in place: DML and ALTER TABLE modify it inside a transaction and
+/// re-register it under the new id before committing, so the catalog always
+/// maps an id to exactly the rows of that id.
+final class TableCache {
+    struct Entry {
+        var rows: Int
+        var bytes: Int
+    }
+
+    let connection: Connection
+    let limitBytes: Int
+    /// Versions loaded from the object store by this instance (for tests and metrics).
+    private(set) var loads = 0
+    private var stagingCounter = 0
+
+    static let fileName = "tables.sqlite"
+    static let busyTimeoutMilliseconds: Int32 = 600_000
+
+    init(directory: String?, limitBytes: Int) throws {
+        self.limitBytes = limitBytes
+        let path: String
+        if let directory {
+            mkdir(directory, 0o755)
+            path = directory + "/" + TableCache.fileName
+        } else {
+            path = ":memory:"
+        }
+        connection = try Connection(path: path)
+        sqlite3_busy_timeout(connection.handle, TableCache.busyTimeoutMilliseconds)
+        if directory != nil {
+            try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            try connection.execute("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA synchronous = NORMAL")
+        }
+        try connection.execute("PRAGMA cache_size = -131072")
+        try connection.execute("PRAGMA temp_store = MEMORY")
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS main.rocky_cache (
+              id TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, last_used INTEGER NOT NULL
+            ) WITHOUT ROWID
+            """)
+    }
+
+    static func tableName(_ id: ObjectID) -> String { "t_" + id.hex }
+
+    /// A name for a table being built, unique in this process.
+    func stagingName() -> String {
+        stagingCounter += 1
+        return "s_\(getpid())_\(stagingCounter)"
+    }
+
+    func entry(_ id: ObjectID) throws -> Entry? {
+        let statement = try connection.statement("SELECT rows, bytes FROM main.rocky_cache WHERE id = ?1")
+        statement.bind(text: id.hex, at: 1)
+        guard try statement.step() else { return nil }
+        return Entry(rows: Int(statement.int64(0)), bytes: Int(statement.int64(1)))
+    }
+
+    /// Marks versions as just used (inside the caller's write transaction).
+    func touch(_ ids: some Sequence<ObjectID>) throws {
+        let statement = try connection.statement("UPDATE main.rocky_cache SET last_used = ?1 WHERE id = ?2")
+        for id in ids {
+            statement.bind(TableCache.now(), at: 1)
+            statement.bind(text: id.hex, at: 2)
+            try statement.run()
+        }
+    }
+
+    /// The `CREATE TABLE` of a version's SQLite table.
+    static func createSQL(_ name: String, schema: Schema, temporary: Bool = false) -> String {
+        var parts = schema.columns.map { column in
+            "\(quote(column.name)) \(Representation.sqliteType(column.type))\(column.nullable ? "" : " NOT NULL")"
+        }
+        if !schema.isKeyless {
+            parts.append("PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))")
+        }
+        return "CREATE TABLE \(temporary ? "temp" : "main").\(quote(name)) (\(parts.joined(separator: ", ")))"
+            + (schema.isKeyless ? "" : " WITHOUT ROWID")
+    }
+
+    /// Loads version `id` from the store, unless another process did
+    /// meanwhile. Runs its own write transaction; returns whether it loaded.
+    @discardableResult
+    func load(_ id: ObjectID, table: Table, store: any ObjectStore, label: String, protecting: Set<ObjectID>) throws -> Bool {
+        try connection.transaction(immediate: true) {
+            if try entry(id) != nil { return false }
+            let name = TableCache.tableName(id)
+            try connection.execute(TableCache.createSQL(name, schema: table.schema))
+            let columns = table.schema.columns
+            let insert = try connection.statement(
+                "INSERT INTO main.\(quote(name)) VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))")
+            let codec = RowCodec(schema: table.schema)
+            var cursor = TreeReader(store: store).rows(table.root)
+            var rows = 0, bytes = 0
+            while let (key, value) = try cursor.nextRow() {
+                bytes += key.count + value.count
+                let (row, count) = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v) } }
+                for (i, cell) in row.enumerated() {
+                    try Representation.bind(cell, type: columns[i].type, to: insert, at: Int32(i + 1),
+                                            place: Representation.Place(table: label, column: columns[i].name))
+                }
+                for _ in 0..<count {
+                    do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }
+                    rows += 1
+                }
+            }
+            try register(id, rows: rows, bytes: bytes)
+            try evict(protecting: protecting.union([id]))
+            loads += 1
+            return true
+        }
+    }
+
+    /// Enters a complete table of the running transaction as version `id`:
+    /// renames `name` to the version's table, or drops it when the version is
+    /// cached already (the same content was built before).
+    func adopt(_ name: String, as id: ObjectID, rows: Int, bytes: Int, protecting: Set<ObjectID>) throws {
+        if try entry(id) != nil {
+            try connection.execute("DROP TABLE main.\(quote(name))")
+            try touch([id])
+            return
+        }
+        try connection.execute("ALTER TABLE main.\(quote(name)) RENAME TO \(quote(TableCache.tableName(id)))")
+        try register(id, rows: rows, bytes: bytes)
+        try evict(protecting: protecting.union([id]))
+    }
+
+    /// Forgets version `id` whose table was renamed or dropped by the caller.
+    func forget(_ id: ObjectID) throws {
+        let statement = try connection.statement("DELETE FROM main.rocky_cache WHERE id = ?1")
+        statement.bind(text: id.hex, at: 1)
+        try statement.run()
+    }
+
+    private func register(_ id: ObjectID, rows: Int, bytes: Int) throws {
+        let statement = try connection.statement("INSERT INTO main.rocky_cache (id, rows, bytes, last_used) VALUES (?1, ?2, ?3, ?4)")
+        statement.bind(text: id.hex, at: 1)
+        statement.bind(Int64(rows), at: 2)
+        statement.bind(Int64(bytes), at: 3)
+        statement.bind(TableCache.now(), at: 4)
+        try statement.run()
+    }
+
+    /// Drops least recently used versions until the cache fits its limit.
+    func evict(protecting: Set<ObjectID>) throws {
+        guard var total = try connection.integer("SELECT sum(bytes) FROM main.rocky_cache"), total > limitBytes else { return }
+        let candidates = try connection.statement("SELECT id, bytes FROM main.rocky_cache ORDER BY last_used")
+        var victims: [(ObjectID, Int64)] = []
+        while total > limitBytes, try candidates.step() {
+            guard let id = ObjectID(hex: candidates.text(0)), !protecting.contains(id) else { continue }
+            victims.append((id, candidates.int64(1)))
+            total -= candidates.int64(1)
+        }
+        candidates.reset()
+        for (id, _) in victims {
+            try connection.execute("DROP TABLE IF EXISTS main.\(quote(TableCache.tableName(id)))")
+            try forget(id)
+        }
+    }
+
+    /// Ids of every cached version, least recently used first.
+    func cachedIDs() throws -> [ObjectID] {
+        let statement = try connection.statement("SELECT id FROM main.rocky_cache ORDER BY last_used")
+        var ids: [ObjectID] = []
+        while try statement.step() { if let id = ObjectID(hex: statement.text(0)) { ids.append(id) } }
+        return ids
+    }
+
+    /// Microseconds since the epoch: the LRU clock, shared by processes.
+    static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
+    }
+}
+
+/// A quoted SQLite identifier.
+func quote(_ name: String) -> String {
+    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+}

@@ -1,0 +1,284 @@
+import Foundation
+import RockyBase
+import RockyEngine
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// `rocky-bench engine [--rows N]`: the execution goal of issue 6.
+///
+/// A 15-step chain of CREATE TABLE AS transformations (returns, moving
+/// averages, signals, volatility, joins with a small table, aggregations)
+/// over the 1M-row prices table, run three ways on the same data:
+/// - Rocky: compile, then execute each statement through `SQLiteAdapter`
+///   inside `ObjectStore.batch` on a `DiskObjectStore`, writing every result
+///   as table objects; prices is already in the table cache (loaded once per
+///   repository, as the shell's database is loaded once; the load is reported
+///   on its own row).
+/// - the sqlite3 shell running the same 15 statements in plain SQLite SQL
+///   (REAL prices, ISO text times) on a database where prices was loaded
+///   beforehand (untimed);
+/// - DuckDB from Python (`$ROCKY_PYTHON`, else build/venv/bin/python, else
+///   python3) on the DuckDB SQL the compiler emits, for reference; skipped
+///   with a note when the module is missing.
+/// Goal: Rocky <= 1.5x the sqlite3 shell.
+enum EngineBench {
+    struct Step {
+        var name: String
+        var key: [String]?
+        var rocky: String
+        var sqlite: String
+    }
+
+    static func run(_ arguments: [String]) throws {
+        var rows = 1_000_000
+        if let i = arguments.firstIndex(of: "--rows"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { rows = n }
+        let csv = try Bench.pricesCSV(rows: rows)
+        let dir = Bench.temporaryDirectory("engine")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let symbolsCSV = dir + "/symbols.csv"
+        try symbolsText().write(toFile: symbolsCSV, atomically: true, encoding: .utf8)
+
+        // Rocky: import (untimed), warm the cache (reported), run the chain (timed).
+        let store = DiskObjectStore(directory: dir + "/objects")
+        try FileManager.default.createDirectory(atPath: dir + "/objects", withIntermediateDirectories: true)
+        var tables: [String: ObjectID] = [:]
+        tables["prices"] = try importTable(store, csv, schema: try pricesSchema(), temporary: dir)
+        tables["symbols"] = try importTable(store, symbolsCSV, schema: try symbolsSchema(), temporary: dir)
+        let adapter = try SQLiteAdapter(store: store, cacheDirectory: dir + "/cache", maskingKey: nil)
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        for name in ["prices", "symbols"] {
+            let warm = try compile("SELECT count(*) AS n FROM \(name)", store: store, tables: tables)
+            if case let .rows(result) = try adapter.execute(warm[0], tables: tables, options: ExecutionOptions()).effect { result.close() }
+        }
+        let loadSeconds = seconds(since: loadStart)
+
+        let steps = chain()
+        let chainStart = DispatchTime.now().uptimeNanoseconds
+        let script = try compile(steps.map(\.rocky).joined(separator: ";\n"), store: store, tables: tables)
+        var rockySteps: [(Double, Int, Int)] = []
+        for (step, statement) in zip(steps, script) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let outcome = try store.batch {
+                try adapter.execute(statement, tables: tables, options: ExecutionOptions(targetKey: step.key))
+            }
+            guard case let .tableWritten(name, id, table) = outcome.effect else { throw BenchError("\(step.name) wrote nothing") }
+            tables[name] = id
+            rockySteps.append((seconds(since: start), table.rowCount, outcome.metrics.bytesWritten))
+        }
+        let rockySeconds = seconds(since: chainStart)
+
+        // The sqlite3 shell on a database loaded beforehand.
+        let base = dir + "/base.db"
+        _ = try Bench.measure("""
+            sqlite3 '\(base)' "CREATE TABLE prices (symbol TEXT NOT NULL, ts TEXT NOT NULL, open REAL, high REAL, low REAL, close REAL, \
+            volume INTEGER, PRIMARY KEY (symbol, ts))" ".import --csv --skip 1 '\(csv)' prices" \
+            "CREATE TABLE symbols (symbol TEXT PRIMARY KEY, sector TEXT, beta REAL, lot INTEGER)" \
+            ".import --csv --skip 1 '\(symbolsCSV)' symbols"
+            """)
+        let chainSQL = dir + "/chain.sql"
+        try (".timer on\n" + steps.map { "CREATE TABLE \($0.name) AS \($0.sqlite);" }.joined(separator: "\n") + "\n")
+            .write(toFile: chainSQL, atomically: true, encoding: .utf8)
+        _ = try Bench.measure("cp '\(base)' '\(dir)/run.db'")
+        let shellStart = DispatchTime.now().uptimeNanoseconds
+        let shellOutput = try capture("sqlite3 '\(dir)/run.db' < '\(chainSQL)'")
+        let shellSeconds = seconds(since: shellStart)
+        let shellSteps = shellOutput.split(separator: "\n").filter { $0.hasPrefix("Run Time:") }.compactMap { line in
+            line.split(separator: " ").dropFirst(3).first.flatMap { Double($0) }
+        }
+
+        // DuckDB, on the SQL the compiler emits for it.
+        let duck = try duckDB(csv: csv, symbols: symbolsCSV, statements: script.map { $0.sql(for: .duckdb).joined(separator: ";\n") }, dir: dir)
+
+        Bench.header("Execution engine: a 15-step transformation chain over \(rows) prices rows")
+        Bench.row("15-step chain (compile + execute + write table objects)", rocky: "\(Bench.format(rockySeconds)) s",
+                  other: "\(Bench.format(shellSeconds)) s (sqlite3 shell)", ratio: Bench.format(rockySeconds / shellSeconds) + "x",
+                  goal: "<= 1.5x")
+        if let duck {
+            Bench.row("same chain, DuckDB \(duck.version) (reference)", rocky: "\(Bench.format(rockySeconds)) s",
+                      other: "\(Bench.format(duck.total)) s (DuckDB)", ratio: Bench.format(rockySeconds / duck.total) + "x", goal: "—")
+        } else {
+            Bench.row("same chain, DuckDB (reference)", rocky: "", other: "skipped: no duckdb module (set ROCKY_PYTHON)", ratio: "", goal: "")
+        }
+        Bench.row("one-time load of prices into the table cache", rocky: "\(Bench.format(loadSeconds)) s",
+                  other: "(sqlite3 .import is untimed)", ratio: "", goal: "once per version")
+
+        print("\n| step | rows | rocky | sqlite3 | ratio | DuckDB | bytes written |")
+        print("|---|---|---|---|---|---|---|")
+        for (i, step) in steps.enumerated() {
+            let (r, n, bytes) = rockySteps[i]
+            let s = i < shellSteps.count ? shellSteps[i] : .nan
+            let d = duck.flatMap { i < $0.steps.count ? $0.steps[i] : nil }
+            print("| \(i + 1). \(step.name) | \(n) | \(Bench.format(r)) s | \(Bench.format(s)) s | \(Bench.format(r / s))x | "
+                  + "\(d.map { Bench.format($0) + " s" } ?? "-") | \(Bench.megabytes(bytes)) |")
+        }
+    }
+
+    static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    static func pricesSchema() throws -> Schema {
+        try Schema(named: [("symbol", .text), ("ts", .timestamp), ("open", .decimal(precision: 12, scale: 4)),
+                           ("high", .decimal(precision: 12, scale: 4)), ("low", .decimal(precision: 12, scale: 4)),
+                           ("close", .decimal(precision: 12, scale: 4)), ("volume", .integer)],
+                   key: ["symbol", "ts"], timeColumn: "ts")
+    }
+
+    static func symbolsSchema() throws -> Schema {
+        try Schema(named: [("symbol", .text), ("sector", .text), ("beta", .double), ("lot", .integer)], key: ["symbol"])
+    }
+
+    /// One row per generated symbol (S00001...): a sector, a beta, a lot size.
+    static func symbolsText() -> String {
+        let sectors = ["Technology", "Financials", "Health Care", "Energy", "Industrials", "Utilities", "Materials",
+                       "Real Estate", "Consumer Staples", "Consumer Discretionary", "Communication Services"]
+        var lines = ["symbol,sector,beta,lot"]
+        for i in 1...9999 {
+            let beta = 0.4 + Double((i * 37) % 160) / 100
+            lines.append(String(format: "S%05d,%@,%.2f,%d", i, sectors[i % sectors.count], beta, [1, 10, 100][i % 3]))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func importTable(_ store: any ObjectStore, _ path: String, schema: Schema, temporary: String) throws -> ObjectID {
+        try store.batch {
+            let (table, _) = try TableImporter(store: store, temporaryDirectory: temporary)
+                .load(try CSVReader(path: path), schema: schema, into: nil, mode: .replace)
+            return try store.write(table: table)
+        }
+    }
+
+    /// Compiles a script against the tables' schemas; fails loudly on any error.
+    static func compile(_ sql: String, store: any ObjectStore, tables: [String: ObjectID]) throws -> [CompiledStatement] {
+        var catalog = InMemoryCatalog()
+        for (name, id) in tables {
+            let schema = try store.readTable(id).schema
+            catalog.add(CatalogTable(name: name, columns: schema.columns.map {
+                CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance)
+            }, primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName))
+        }
+        let script = SQLCompiler.compile(sql, catalog: catalog)
+        guard !script.hasErrors else { throw BenchError("the chain does not compile:\n\(script.renderedDiagnostics())") }
+        return script.statements
+    }
+
+    /// Runs a shell command and returns its standard output.
+    static func capture(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw BenchError("command failed: \(command)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The chain in DuckDB: load untimed, then each statement timed. Nil when DuckDB is missing.
+    static func duckDB(csv: String, symbols: String, statements: [String], dir: String) throws -> (version: String, total: Double, steps: [Double])? {
+        let environment = ProcessInfo.processInfo.environment
+        let python = environment["ROCKY_PYTHON"]
+            ?? (FileManager.default.fileExists(atPath: "build/venv/bin/python") ? "build/venv/bin/python" : "python3")
+        guard (try? capture("'\(python)' -c 'import duckdb' 2>/dev/null")) != nil else { return nil }
+        let spec = dir + "/duck.json"
+        let json = try JSONSerialization.data(withJSONObject: ["csv": csv, "symbols": symbols, "statements": statements, "db": dir + "/duck.db"])
+        try json.write(to: URL(fileURLWithPath: spec))
+        let script = """
+            import duckdb, json, sys, time
+            spec = json.load(open(sys.argv[1]))
+            con = duckdb.connect(spec['db'])
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("CREATE TABLE prices (symbol VARCHAR NOT NULL, ts TIMESTAMP NOT NULL, open DECIMAL(12,4), high DECIMAL(12,4), "
+                        "low DECIMAL(12,4), close DECIMAL(12,4), volume BIGINT, PRIMARY KEY (symbol, ts))")
+            con.execute("INSERT INTO prices SELECT * FROM read_csv(?, header=true, columns={'symbol':'VARCHAR','ts':'TIMESTAMP',"
+                        "'open':'DECIMAL(12,4)','high':'DECIMAL(12,4)','low':'DECIMAL(12,4)','close':'DECIMAL(12,4)','volume':'BIGINT'})", [spec['csv']])
+            con.execute("CREATE TABLE symbols (symbol VARCHAR PRIMARY KEY, sector VARCHAR, beta DOUBLE, lot BIGINT)")
+            con.execute("INSERT INTO symbols SELECT * FROM read_csv(?, header=true)", [spec['symbols']])
+            con.execute("CHECKPOINT")
+            steps = []
+            for sql in spec['statements']:
+                t = time.perf_counter(); con.execute(sql); steps.append(time.perf_counter() - t)
+            print(json.dumps({"version": duckdb.__version__, "steps": steps}))
+            """
+        let scriptPath = dir + "/duck.py"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        let output = try capture("'\(python)' '\(scriptPath)' '\(spec)'")
+        guard let data = output.split(separator: "\n").last.map({ Data($0.utf8) }),
+              let result = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let steps = result["steps"] as? [Double], let version = result["version"] as? String else {
+            throw BenchError("unexpected DuckDB output: \(output)")
+        }
+        return (version, steps.reduce(0, +), steps)
+    }
+
+    /// The 15 steps: Rocky SQL (compiled for SQLite, exact DECIMAL) and the
+    /// same computation as a sqlite3 user would write it (REAL, text times).
+    static func chain() -> [Step] {
+        [
+            Step(name: "returns", key: ["symbol", "ts"],
+                 rocky: "CREATE TABLE returns AS SELECT symbol, ts, close, volume, LAG(close) OVER (PARTITION BY symbol ORDER BY ts) AS prev_close FROM prices",
+                 sqlite: "SELECT symbol, ts, close, volume, LAG(close) OVER (PARTITION BY symbol ORDER BY ts) AS prev_close FROM prices"),
+            Step(name: "daily_returns", key: ["symbol", "ts"],
+                 rocky: "CREATE TABLE daily_returns AS SELECT symbol, ts, close, volume, ROUND((close - prev_close) / prev_close, 6) AS ret FROM returns WHERE prev_close IS NOT NULL AND prev_close <> 0",
+                 sqlite: "SELECT symbol, ts, close, volume, ROUND((close - prev_close) / prev_close, 6) AS ret FROM returns WHERE prev_close IS NOT NULL AND prev_close <> 0"),
+            Step(name: "moving_avg", key: ["symbol", "ts"],
+                 rocky: """
+                    CREATE TABLE moving_avg AS SELECT symbol, ts, close,
+                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS ma5,
+                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS ma20
+                    FROM prices
+                    """,
+                 sqlite: """
+                    SELECT symbol, ts, close,
+                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS ma5,
+                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS ma20
+                    FROM prices
+                    """),
+            Step(name: "signals", key: ["symbol", "ts"],
+                 rocky: "CREATE TABLE signals AS SELECT symbol, ts, close, ma5, ma20, CASE WHEN ma5 > ma20 THEN 'buy' WHEN ma5 < ma20 THEN 'sell' ELSE 'hold' END AS signal FROM moving_avg WHERE ts >= TIMESTAMP '2025-07-01 00:00:00'",
+                 sqlite: "SELECT symbol, ts, close, ma5, ma20, CASE WHEN ma5 > ma20 THEN 'buy' WHEN ma5 < ma20 THEN 'sell' ELSE 'hold' END AS signal FROM moving_avg WHERE ts >= '2025-07-01T00:00:00Z'"),
+            Step(name: "vol_stats", key: ["symbol"],
+                 rocky: "CREATE TABLE vol_stats AS SELECT symbol, COUNT(*) AS days, AVG(ret) AS mean_ret, STDDEV(ret) AS vol, MIN(ret) AS worst, MAX(ret) AS best FROM daily_returns GROUP BY symbol",
+                 sqlite: "SELECT symbol, COUNT(*) AS days, AVG(ret) AS mean_ret, sqrt((SUM(ret * ret) - SUM(ret) * SUM(ret) / COUNT(*)) / (COUNT(*) - 1)) AS vol, MIN(ret) AS worst, MAX(ret) AS best FROM daily_returns GROUP BY symbol"),
+            Step(name: "enriched", key: ["symbol"],
+                 rocky: "CREATE TABLE enriched AS SELECT v.symbol, s.sector, s.beta, v.vol, v.mean_ret, v.vol * s.beta AS risk FROM vol_stats v JOIN symbols s ON s.symbol = v.symbol",
+                 sqlite: "SELECT v.symbol, s.sector, s.beta, v.vol, v.mean_ret, v.vol * s.beta AS risk FROM vol_stats v JOIN symbols s ON s.symbol = v.symbol"),
+            Step(name: "sector_stats", key: ["sector"],
+                 rocky: "CREATE TABLE sector_stats AS SELECT sector, COUNT(*) AS symbols, AVG(vol) AS avg_vol, MAX(risk) AS max_risk FROM enriched GROUP BY sector",
+                 sqlite: "SELECT sector, COUNT(*) AS symbols, AVG(vol) AS avg_vol, MAX(risk) AS max_risk FROM enriched GROUP BY sector"),
+            Step(name: "monthly", key: ["symbol", "month"],
+                 rocky: "CREATE TABLE monthly AS SELECT symbol, DATE_TRUNC('month', ts) AS month, MIN(low) AS low, MAX(high) AS high, SUM(volume) AS volume, COUNT(*) AS days FROM prices GROUP BY symbol, DATE_TRUNC('month', ts)",
+                 sqlite: "SELECT symbol, substr(ts, 1, 7) AS month, MIN(low) AS low, MAX(high) AS high, SUM(volume) AS volume, COUNT(*) AS days FROM prices GROUP BY symbol, substr(ts, 1, 7)"),
+            Step(name: "big_moves", key: ["symbol", "ts"],
+                 rocky: "CREATE TABLE big_moves AS SELECT symbol, ts, ret, volume FROM daily_returns WHERE ABS(ret) > 0.02",
+                 sqlite: "SELECT symbol, ts, ret, volume FROM daily_returns WHERE ABS(ret) > 0.02"),
+            Step(name: "signal_counts", key: ["symbol", "signal"],
+                 rocky: "CREATE TABLE signal_counts AS SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal",
+                 sqlite: "SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal"),
+            Step(name: "ranked", key: ["symbol", "ts"],
+                 rocky: "CREATE TABLE ranked AS SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns",
+                 sqlite: "SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns"),
+            Step(name: "top_movers", key: ["ts", "symbol"],
+                 rocky: "CREATE TABLE top_movers AS SELECT ts, symbol, ret, rnk FROM ranked WHERE rnk <= 5",
+                 sqlite: "SELECT ts, symbol, ret, rnk FROM ranked WHERE rnk <= 5"),
+            Step(name: "vwap", key: ["symbol"],
+                 rocky: "CREATE TABLE vwap AS SELECT symbol, ROUND(SUM(close * volume) / SUM(volume), 4) AS vwap, SUM(volume) AS volume FROM prices GROUP BY symbol",
+                 sqlite: "SELECT symbol, ROUND(SUM(close * volume) / SUM(volume), 4) AS vwap, SUM(volume) AS volume FROM prices GROUP BY symbol"),
+            Step(name: "sector_daily", key: ["sector", "ts"],
+                 rocky: "CREATE TABLE sector_daily AS SELECT s.sector, d.ts, AVG(d.ret) AS sector_ret, SUM(d.volume) AS volume, COUNT(*) AS n FROM daily_returns d JOIN symbols s ON s.symbol = d.symbol GROUP BY s.sector, d.ts",
+                 sqlite: "SELECT s.sector, d.ts, AVG(d.ret) AS sector_ret, SUM(d.volume) AS volume, COUNT(*) AS n FROM daily_returns d JOIN symbols s ON s.symbol = d.symbol GROUP BY s.sector, d.ts"),
+            Step(name: "report", key: ["symbol"],
+                 rocky: """
+                    CREATE TABLE report AS SELECT e.sector, e.symbol, e.vol, e.risk, w.vwap, COALESCE(c.n, 0) AS buy_days
+                    FROM enriched e JOIN vwap w ON w.symbol = e.symbol
+                    LEFT JOIN signal_counts c ON c.symbol = e.symbol AND c.signal = 'buy'
+                    """,
+                 sqlite: """
+                    SELECT e.sector, e.symbol, e.vol, e.risk, w.vwap, COALESCE(c.n, 0) AS buy_days
+                    FROM enriched e JOIN vwap w ON w.symbol = e.symbol
+                    LEFT JOIN signal_counts c ON c.symbol = e.symbol AND c.signal = 'buy'
+                    """),
+        ]
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+import Testing
+@testable import RockyEngine
+
+/// The table cache: a version is loaded once, survives a reopen, is bounded,
+/// and follows DML and ALTER without reloading.
+@Suite struct CacheTests {
+    @Test func aVersionIsLoadedOncePerCache() throws {
+        let w = try Workspace()
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["A", "B"], days: 50))
+        let first = try w.run("SELECT count(*) AS n FROM prices")
+        #expect(first.metrics.tablesLoaded == 1 && first.metrics.rowsLoaded == 100)
+        for _ in 0..<3 {
+            let again = try w.run("SELECT max(close) AS m FROM prices")
+            #expect(again.metrics.tablesLoaded == 0)
+        }
+        try w.run("CREATE TABLE a AS SELECT * FROM prices WHERE symbol = 'A'")
+        try w.run("CREATE TABLE b AS SELECT symbol, count(*) AS n FROM a GROUP BY symbol")
+        // `a` was registered by the statement that built it: nothing more was loaded.
+        #expect(w.adapter.tablesLoaded == 1)
+        try w.run("UPDATE prices SET volume = 0 WHERE ts < TIMESTAMP '1970-01-03 00:00:00'")
+        try w.run("ALTER TABLE prices ADD COLUMN note TEXT")
+        try w.run("ALTER TABLE prices RENAME COLUMN note TO remark")
+        #expect(try w.query("SELECT count(*) AS n FROM prices WHERE volume = 0") == [[.integer(4)]])
+        #expect(w.adapter.tablesLoaded == 1)
+    }
+
+    @Test func theCacheSurvivesAReopenAndIsSharedByAdapters() throws {
+        let folder = temporaryFolder("reopen")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = MemoryObjectStore()
+        let prices = try makeTable(store, try pricesSchema(), priceRows(symbols: ["A", "B", "C"], days: 30))
+        do {
+            let w = try Workspace(store: store, cacheDirectory: folder)
+            w.tables["prices"] = prices
+            #expect(try w.query("SELECT count(*) AS n FROM prices") == [[.integer(90)]])
+            try w.run("CREATE TABLE recent AS SELECT * FROM prices WHERE volume > 1010")
+            #expect(w.adapter.tablesLoaded == 1)
+        }
+        #expect(FileManager.default.fileExists(atPath: folder + "/tables.sqlite"))
+        let w = try Workspace(store: store, cacheDirectory: folder)
+        w.tables["prices"] = prices
+        let outcome = try w.run("SELECT count(*) AS n FROM prices")
+        #expect(outcome.metrics.tablesLoaded == 0)
+        // A second adapter on the same file sees the same cache.
+        let other = try Workspace(store: store, cacheDirectory: folder)
+        other.tables["prices"] = prices
+        #expect(try other.query("SELECT sum(volume) AS v FROM prices") == (try w.query("SELECT sum(volume) AS v FROM prices")))
+        #expect(other.adapter.tablesLoaded == 0 && w.adapter.tablesLoaded == 0)
+        #expect(try w.adapter.cachedVersions().count == 2)
+    }
+
+    @Test func leastRecentlyUsedVersionsAreEvictedPastTheLimit() throws {
+        // Each version below is about 3 KiB encoded; the limit holds two.
+        let w = try Workspace(cacheLimitBytes: 7_000)
+        let schema = try pricesSchema()
+        let ids = try (0..<4).map { try makeTable(w.store, schema, priceRows(symbols: ["S\($0)"], days: 60)) }
+        for (i, id) in ids.enumerated() {
+            w.tables = ["p": id]
+            _ = try w.query("SELECT count(*) AS n FROM p")
+            let cached = try w.adapter.cachedVersions()
+            #expect(cached.last == id)
+            #expect(cached.count == min(i + 1, 2))
+        }
+        #expect(Set(try w.adapter.cachedVersions()) == Set(ids.suffix(2)))
+        // A version evicted is simply loaded again.
+        w.tables = ["p": ids[0]]
+        #expect(try w.run("SELECT count(*) AS n FROM p").metrics.tablesLoaded == 1)
+    }
+
+    @Test func aCrashedLoaderLeavesNothingBehind() throws {
+        let folder = temporaryFolder("crash")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = MemoryObjectStore()
+        let prices = try makeTable(store, try pricesSchema(), priceRows(symbols: ["A"], days: 10))
+        // Simulate a loader that died after creating and filling part of the table.
+        do {
+            let cache = try TableCache(directory: folder, limitBytes: 1 << 30)
+            try cache.connection.execute("BEGIN IMMEDIATE")
+            try cache.connection.execute(TableCache.createSQL(TableCache.tableName(prices), schema: try pricesSchema()))
+            // The process goes away here: the connection closes without COMMIT.
+        }
+        let w = try Workspace(store: store, cacheDirectory: folder)
+        w.tables["prices"] = prices
+        #expect(try w.run("SELECT count(*) AS n FROM prices").metrics.tablesLoaded == 1)
+        #expect(try w.query("SELECT count(*) AS n FROM prices") == [[.integer(10)]])
+    }
+}

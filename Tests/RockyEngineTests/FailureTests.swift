@@ -1,0 +1,114 @@
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+import Testing
+@testable import RockyEngine
+
+/// A statement that fails throws a clear error, leaves no object in the
+/// store's batch and leaves the cache usable, with the old versions intact.
+@Suite struct FailureTests {
+    func workspace() throws -> Workspace {
+        let w = try Workspace()
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["AAPL", "MSFT"], days: 300))
+        try w.add("big", try Schema(named: [("id", .integer), ("d", .decimal(precision: 18, scale: 0)), ("t", .text)], key: ["id"]),
+                  [[.integer(1), dec("900000000000000000"), .text("2026-13-01")], [.integer(2), dec("5"), .text("x")]])
+        _ = try w.query("SELECT count(*) AS n FROM prices")
+        _ = try w.query("SELECT count(*) AS n FROM big")
+        return w
+    }
+
+    /// Runs `sql` in a batch, expects it to throw, and checks the store and cache.
+    func expectCleanFailure(_ w: Workspace, _ sql: String, key: [String]? = nil, _ check: (Error) -> Bool) throws {
+        let objectsBefore = w.objectCount
+        let tablesBefore = w.tables
+        let cachedBefore = Set(try w.adapter.cachedVersions())
+        var caught: Error?
+        do {
+            try w.store.batch { try w.run(sql, key: key) }
+        } catch {
+            caught = error
+        }
+        #expect(caught != nil, "\(sql) should fail")
+        if let caught { #expect(check(caught), "unexpected error: \(caught)") }
+        #expect(w.objectCount == objectsBefore, "objects left behind by: \(sql)")
+        #expect(w.tables == tablesBefore)
+        #expect(Set(try w.adapter.cachedVersions()) == cachedBefore)
+        // The cache still answers from the old versions, without reloading.
+        let loads = w.adapter.tablesLoaded
+        #expect(try w.query("SELECT count(*) AS n FROM prices") == [[.integer(600)]])
+        #expect(try w.query("SELECT sum(d) AS s FROM big") == [[dec("900000000000000005")]])
+        #expect(w.adapter.tablesLoaded == loads)
+    }
+
+    @Test func duplicateKeyOnInsert() throws {
+        let w = try workspace()
+        try expectCleanFailure(w, "INSERT INTO prices SELECT symbol, ts, open, high, low, close, volume FROM prices WHERE volume = 1001") {
+            $0 as? EngineError == .duplicateKey(table: "prices", detail: "two rows have the same (symbol, ts)")
+        }
+        try expectCleanFailure(w, "UPDATE prices SET ts = TIMESTAMP '1970-01-01 20:00:00' WHERE symbol = 'MSFT'") {
+            if case .duplicateKey("prices", _) = $0 as? EngineError { return true }
+            return false
+        }
+    }
+
+    @Test func duplicateKeyOnCreateTableAs() throws {
+        let w = try workspace()
+        try expectCleanFailure(w, "CREATE TABLE latest AS SELECT symbol, close FROM prices", key: ["symbol"]) {
+            if case .duplicateKey("latest", _) = $0 as? EngineError { return true }
+            return false
+        }
+    }
+
+    @Test func runTimeTypeError() throws {
+        let w = try workspace()
+        try expectCleanFailure(w, "CREATE TABLE dates AS SELECT CAST(t AS DATE) AS day FROM big") {
+            guard case let .sqlite(error) = $0 as? EngineError else { return false }
+            return error.message.contains("rocky_from_text") && error.message.contains("2026-13-01")
+                && "\(error)".contains("CAST") == false && "\(error)".contains("while running")
+        }
+        try expectCleanFailure(w, "UPDATE big SET d = CAST(t AS DECIMAL(18,0)) WHERE id = 2") {
+            if case .sqlite = $0 as? EngineError { return true }
+            return false
+        }
+    }
+
+    @Test func decimalOverflowInArithmetic() throws {
+        let w = try workspace()
+        // Eleven times 9e17 passes 64 bits: SQLite turns the sum into REAL, which the engine refuses.
+        try expectCleanFailure(w, "CREATE TABLE many AS SELECT id, d + d + d + d + d + d + d + d + d + d + d AS dd FROM big") {
+            $0 as? EngineError == .decimalOverflow(table: "many", column: "dd",
+                                                   detail: "the result exceeded 64 bits in SQLite (it came back as the REAL 9.9e+18)")
+        }
+        // A rescaled product passes 64 bits.
+        try expectCleanFailure(w, "CREATE TABLE scaled AS SELECT id, d * 100.5 AS x FROM big") {
+            if case .decimalOverflow("scaled", "x", _) = $0 as? EngineError { return true }
+            return false
+        }
+        // A quotient through rocky_muldiv that does not fit 64 bits.
+        try expectCleanFailure(w, "CREATE TABLE divided AS SELECT id, d / 0.001 AS x FROM big") {
+            guard case let .sqlite(error) = $0 as? EngineError else { return false }
+            return error.message.contains("rocky_muldiv")
+        }
+        // A result over its declared precision, in DML.
+        try expectCleanFailure(w, "UPDATE big SET d = d * 20 WHERE id = 1") {
+            if case .decimalOverflow = $0 as? EngineError { return true }
+            if case let .sqlite(error) = $0 as? EngineError { return error.message.contains("rocky_muldiv") || error.message.contains("overflow") }
+            return false
+        }
+    }
+
+    @Test func decimalPrecisionIsCheckedWhenStoring() throws {
+        let w = try workspace()
+        try w.run("CREATE TABLE small (id INTEGER PRIMARY KEY, amount DECIMAL(4,2))")
+        try expectCleanFailure(w, "INSERT INTO small VALUES (1, 12.5), (2, 99.99), (3, 100.00)") {
+            $0 as? EngineError == .decimalPrecision(table: "small", column: "amount", value: "100.00", type: "DECIMAL(4,2)")
+        }
+    }
+
+    @Test func aFailedQueryReleasesTheAdapter() throws {
+        let w = try workspace()
+        #expect(throws: EngineError.self) { try w.query("SELECT CAST(t AS DATE) AS day FROM big") }
+        #expect(try w.query("SELECT count(*) AS n FROM big") == [[.integer(2)]])
+    }
+}
