@@ -31,8 +31,9 @@ public struct TableDiff: Sendable {
     }
 
     /// The row changes in key order, streamed.
-    public func rows() throws -> RowDeltas {
-        try TableComparison(store: store, old: old, new: new, temporaryDirectory: temporaryDirectory).rows()
+    public func rows(includeAddedColumns: Bool = false) throws -> RowDeltas {
+        try TableComparison(store: store, old: old, new: new, temporaryDirectory: temporaryDirectory)
+            .rows(includeAddedColumns: includeAddedColumns)
     }
 
     /// Counts of added, removed and modified rows (one pass over the difference).

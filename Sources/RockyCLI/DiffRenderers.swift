@@ -163,7 +163,7 @@ struct DiffSQL {
                 for change in table.schemaChanges { if let statement = alter(name, change) { out.line(statement) } }
             }
             let schema = table.new!.schema
-            var deltas = try table.rows()
+            var deltas = try table.rows(includeAddedColumns: true)
             while let delta = try deltas.nextDelta() {
                 switch delta {
                 case let .added(row):

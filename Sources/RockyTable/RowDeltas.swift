@@ -9,18 +9,27 @@ public struct RowDeltas: Sequence, IteratorProtocol {
     private let newCodec: RowCodec?
     /// Shared columns: (position in old row, position in new row, id, new name).
     private let shared: [(Int, Int, Int, String)]
+    /// Columns only the new side has: (position in new row, id, name); their
+    /// values count as changes only when `includeAddedColumns`.
+    private let added: [(Int, Int, String)]
+    private let includeAddedColumns: Bool
     public private(set) var error: Error?
 
-    init(differences: AnyIterator<RowDifference>, oldCodec: RowCodec?, newCodec: RowCodec?) {
+    init(differences: AnyIterator<RowDifference>, oldCodec: RowCodec?, newCodec: RowCodec?, includeAddedColumns: Bool = false) {
         self.differences = differences
         self.oldCodec = oldCodec
         self.newCodec = newCodec
+        self.includeAddedColumns = includeAddedColumns
         if let oldCodec, let newCodec {
             shared = newCodec.schema.columns.enumerated().compactMap { j, column in
                 oldCodec.schema.index(ofColumn: column.id).map { ($0, j, column.id, column.name) }
             }
+            added = newCodec.schema.columns.enumerated().compactMap { j, column in
+                oldCodec.schema.index(ofColumn: column.id) == nil ? (j, column.id, column.name) : nil
+            }
         } else {
             shared = []
+            added = []
         }
     }
 
@@ -47,8 +56,11 @@ public struct RowDeltas: Sequence, IteratorProtocol {
                     if o.count != n.count { return .countChanged(row: n.row, old: o.count, new: n.count) }
                     continue
                 }
-                let cells = shared.compactMap { i, j, id, name -> CellChange? in
+                var cells = shared.compactMap { i, j, id, name -> CellChange? in
                     Self.same(o.row[i], n.row[j]) ? nil : CellChange(columnID: id, column: name, old: o.row[i], new: n.row[j])
+                }
+                if includeAddedColumns {
+                    cells += added.compactMap { j, id, name in n.row[j].isNull ? nil : CellChange(columnID: id, column: name, old: .null, new: n.row[j]) }
                 }
                 if !cells.isEmpty { return .modified(old: o.row, new: n.row, cells: cells) }
             case (nil, nil):

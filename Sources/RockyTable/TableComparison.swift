@@ -55,7 +55,9 @@ public struct TableComparison {
     }
 
     /// The row differences in key order, streamed.
-    public func rows() throws -> RowDeltas {
+    /// With `includeAddedColumns`, the non-NULL values of columns only the new
+    /// side has count as cell changes (what SQL needs to rebuild the new side).
+    public func rows(includeAddedColumns: Bool = false) throws -> RowDeltas {
         let oldCodec = old.map { RowCodec(schema: $0.schema) }
         let newCodec = new.map { RowCodec(schema: $0.schema) }
         let differences: AnyIterator<RowDifference>
@@ -66,7 +68,7 @@ public struct TableComparison {
                 guard failure == nil else { return nil }
                 do { return try diff.nextDifference() } catch { failure = error; return nil }
             }
-            return RowDeltas(differences: differences, oldCodec: oldCodec, newCodec: newCodec)
+            return RowDeltas(differences: differences, oldCodec: oldCodec, newCodec: newCodec, includeAddedColumns: includeAddedColumns)
         }
         // Re-key: encode the old rows with the new schema (shared columns by id,
         // the rest NULL), sort them, and diff against the new tree's rows.
@@ -118,7 +120,7 @@ public struct TableComparison {
                 return nil
             }
         }
-        return RowDeltas(differences: differences, oldCodec: projected, newCodec: newCodec)
+        return RowDeltas(differences: differences, oldCodec: projected, newCodec: newCodec, includeAddedColumns: includeAddedColumns)
     }
 }
 
