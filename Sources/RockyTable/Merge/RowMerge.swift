@@ -67,12 +67,18 @@ final class RowMerge {
     /// Column positions and types by id, for decoding cells.
     private let columnByID: [Int: Column]
     private let notNullColumns: [Int]
+    /// Merged column ids each side's schema has.
+    private let oursColumns: Set<Int>
+    private let theirsColumns: Set<Int>
 
     private(set) var conflicts: [MergeConflict] = []
     private(set) var stats = MergeStats()
     private(set) var error: Error?
 
-    init(schema: Schema, table: String, policy: Policy, host: Host, validate: Bool, ours: SideChanges, theirs: SideChanges) {
+    init(schema: Schema, table: String, policy: Policy, host: Host, validate: Bool, ours: SideChanges, theirs: SideChanges,
+         oursColumns: Set<Int>, theirsColumns: Set<Int>) {
+        self.oursColumns = oursColumns
+        self.theirsColumns = theirsColumns
         self.schema = schema
         codec = RowCodec(schema: schema)
         self.table = table
@@ -186,6 +192,12 @@ final class RowMerge {
             let bv = cell(bc, id), ov = cell(oc, id), tv = cell(tc, id)
             let chosen: ArraySlice<UInt8>?
             if ov == tv {
+                chosen = ov
+            } else if b == nil && !oursColumns.contains(id) {
+                // Inserted on both sides, in a column only theirs has: not a choice ours made.
+                chosen = tv
+                fromTheirs += 1
+            } else if b == nil && !theirsColumns.contains(id) {
                 chosen = ov
             } else if b != nil && ov == bv {
                 chosen = tv

@@ -48,7 +48,8 @@ public struct TableMergeResult: Sendable {
 ///   inserted on both): converges;
 /// - changed in different cells: the cells combine; one cell changed two ways
 ///   is a `cell` conflict; a key inserted on both sides with different rows
-///   conflicts on each cell that differs (NULL included);
+///   conflicts on each cell that differs (NULL included), except in a column
+///   only one side has, which takes that side's value;
 /// - deleted on one side and changed on the other: `delete-modify`.
 /// Keyless tables merge each distinct row's number of copies as a counter:
 /// ours + theirs - base, never below zero (both removing copies removes them;
@@ -178,7 +179,8 @@ public struct TableMerger {
         let walker = RowMerge(schema: schema, table: name, policy: policy, host: host,
                               validate: needsValidation(schema, ours: ours.schema, oursProjector: pO,
                                                         theirs: theirs.schema, theirsProjector: pT, theirsIDs: theirsIDs),
-                              ours: oursChanges, theirs: theirsChanges)
+                              ours: oursChanges, theirs: theirsChanges, oursColumns: Set(ours.schema.columns.map(\.id)),
+                              theirsColumns: Set(theirs.schema.columns.map { theirsIDs[$0.id] ?? $0.id }))
         let root = try TreeEditor(store: store).apply(walker.changes(), to: hostRoot)
         if let error = walker.error { throw error }
         var stats = walker.stats

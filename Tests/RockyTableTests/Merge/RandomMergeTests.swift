@@ -10,7 +10,7 @@ import Testing
 
     /// A naive keyed merge: per key, then per cell. Returns the rows (with
     /// the strategy's choices) and the conflicts as (kind, key, column).
-    func naiveMerge(_ b: Rows, _ o: Rows, _ t: Rows, columns: [String], strategy: MergeStrategy?)
+    func naiveMerge(_ b: Rows, _ o: Rows, _ t: Rows, columns: [String], strategy: MergeStrategy?, oursLacks: Set<String> = [])
         -> (rows: Rows, conflicts: Set<String>) {
         var out: Rows = [:]
         var conflicts = Set<String>()
@@ -27,7 +27,7 @@ import Testing
                 var cells: [Value] = []
                 for i in columns.indices {
                     let x = ov![i], y = tv![i]
-                    if x == y { cells.append(x) } else if let bv, bv[i] == x { cells.append(y) } else if let bv, bv[i] == y {
+                    if x == y { cells.append(x) } else if bv == nil && oursLacks.contains(columns[i]) { cells.append(y) } else if let bv, bv[i] == x { cells.append(y) } else if let bv, bv[i] == y {
                         cells.append(x)
                     } else {
                         conflicts.insert("cell \(key) \(columns[i])")
@@ -140,7 +140,7 @@ import Testing
         let po = project(ours.mapValues { $0 + [.null] }, hasV: false)
         let pt = project(theirsRows, hasV: true)
         for strategy in [nil, MergeStrategy.theirs] {
-            let expected = naiveMerge(pb, po, pt, columns: columns, strategy: strategy)
+            let expected = naiveMerge(pb, po, pt, columns: columns, strategy: strategy, oursLacks: theirsAdds ? ["v"] : [])
             let r = try f.merge(tb, to, tt, strategy: strategy)
             #expect(r.table?.schema.columns.map(\.name) ?? (r.isClean ? [] : ["id"] + columns) == ["id"] + columns)
             let found = Set(r.conflicts.map { c -> String in
