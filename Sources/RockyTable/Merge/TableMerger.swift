@@ -117,7 +117,9 @@ public struct TableMerger {
             if case .virtualBase = policy { return TableMergeResult(table: nil, outcome: .merged, conflicts: [], stats: MergeStats()) }
             return TableMergeResult(table: nil, outcome: .conflicted, conflicts: conflicts, stats: MergeStats())
         }
-        let (table, rowConflicts, stats) = try mergeRows(base: base, ours: ours, theirs: theirs, schema: schemaMerge.schema,
+        // The row merge reads through a cache: the diffs and the editor read the same nodes.
+        let reading = TableMerger(store: ReadCache(store), temporaryDirectory: temporaryDirectory)
+        let (table, rowConflicts, stats) = try reading.mergeRows(base: base, ours: ours, theirs: theirs, schema: schemaMerge.schema,
                                                          theirsIDs: schemaMerge.theirsColumnIDs, name: name, policy: policy)
         conflicts += rowConflicts
         let clean = conflicts.allSatisfy(\.isResolved)
