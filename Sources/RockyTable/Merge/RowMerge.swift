@@ -47,7 +47,8 @@ final class RowMerge {
     enum Host { case ours, theirs }
 
     /// What to do with conflicts: report them (resolved by a strategy or
-    /// not), or, for a virtual merge base, leave the row out of it.
+    /// not), or, for a virtual merge base, mark what is in conflict as
+    /// unknown (`MergeValues.unknownBase`).
     enum Policy {
         case report(MergeStrategy?)
         case virtualBase
@@ -171,7 +172,7 @@ final class RowMerge {
         } else {
             merged = try mergeCells(key: key, base: b, ours: o!, theirs: t!)
         }
-        if validate, let row = merged, !codec.isKeyless {
+        if validate, case .report = policy, let row = merged {
             merged = try checkConstraints(key: key, merged: row, base: b, ours: o, theirs: t)
         }
         if conflicts.count > conflictsBefore { stats.conflictingRows += 1 }
@@ -206,10 +207,14 @@ final class RowMerge {
                 chosen = ov
             } else {
                 conflicted = true
-                guard case let .report(strategy) = policy else { return nil }
-                record(.cell, key: key, columnID: id, base: try b.map { _ in try value(bv) }, ours: try value(ov),
-                       theirs: try value(tv), resolution: strategy)
-                chosen = strategy == .theirs ? tv : ov
+                switch policy {
+                case .virtualBase:
+                    chosen = MergeValues.unknownBaseCell[...]
+                case let .report(strategy):
+                    record(.cell, key: key, columnID: id, base: try b.map { _ in try value(bv) }, ours: try value(ov),
+                           theirs: try value(tv), resolution: strategy)
+                    chosen = strategy == .theirs ? tv : ov
+                }
             }
             if let chosen {
                 Varint.append(id, to: &out)
@@ -226,17 +231,25 @@ final class RowMerge {
     /// One side deleted the row, the other changed it: a conflict for each
     /// cell the changing side changed.
     private func deleteAgainstModify(key: [UInt8], base b: [UInt8]?, ours o: [UInt8]?, theirs t: [UInt8]?) throws -> [UInt8]? {
-        guard case let .report(strategy) = policy else { return nil }
         let changedSide = o ?? t!
         let bc = try b.map { try MergeValues.cells($0[...]) } ?? []
         let sc = try MergeValues.cells(changedSide[...])
+        var unknown: [UInt8] = []
         for id in Set(bc.map(\.id)).union(sc.map(\.id)).sorted() {
             let bv = bc.first { $0.id == id }?.bytes, sv = sc.first { $0.id == id }?.bytes
-            guard bv != sv else { continue }
-            let changed = try value(sv)
-            record(.deleteModify, key: key, columnID: id, base: try value(bv), ours: o == nil ? nil : changed,
-                   theirs: t == nil ? nil : changed, resolution: strategy)
+            switch policy {
+            case .virtualBase:
+                // The changed row, with what the deleting side refused marked unknown.
+                Varint.append(id, to: &unknown)
+                unknown += bv == sv ? Array(sv!) : MergeValues.unknownBaseCell
+            case let .report(strategy):
+                guard bv != sv else { continue }
+                let changed = try value(sv)
+                record(.deleteModify, key: key, columnID: id, base: try value(bv), ours: o == nil ? nil : changed,
+                       theirs: t == nil ? nil : changed, resolution: strategy)
+            }
         }
+        if case .virtualBase = policy { return unknown }
         return strategy == .theirs ? t : o
     }
 
@@ -266,14 +279,14 @@ final class RowMerge {
     /// no NULL in a NOT NULL column. A row that does not is a constraint
     /// conflict, resolved by the strategy's version of the row when that one fits.
     private func checkConstraints(key: [UInt8], merged: [UInt8], base b: [UInt8]?, ours o: [UInt8]?, theirs t: [UInt8]?) throws -> [UInt8]? {
-        let problems = try violations(merged)
-        guard !problems.isEmpty else { return merged }
-        guard case let .report(strategy) = policy else { return nil }
+        let problems = try violations(key: key, row: merged)
+        guard !problems.isEmpty, case let .report(strategy) = policy else { return merged }
         let fallback = strategy == .theirs ? t : o
-        let resolved = try strategy != nil && (fallback == nil || violations(fallback!).isEmpty)
+        let resolved = try strategy != nil && (fallback == nil || violations(key: key, row: fallback!).isEmpty)
         for (id, field) in problems {
             func cell(_ row: [UInt8]?) throws -> Value? {
                 guard let row else { return nil }
+                if codec.isKeyless { return .integer(Int64(try MergeValues.multiplicity(row[...]))) }
                 return try value(MergeValues.cells(row[...]).first { $0.id == id }?.bytes)
             }
             record(.constraint, key: key, columnID: id, field: field, base: try cell(b), ours: try cell(o), theirs: try cell(t),
@@ -282,7 +295,16 @@ final class RowMerge {
         return resolved ? fallback : merged
     }
 
-    private func violations(_ row: [UInt8]) throws -> [(Int, String)] {
+    /// The columns where a row breaks the merged schema, with what is wrong.
+    private func violations(key: [UInt8], row: [UInt8]) throws -> [(Int, String)] {
+        if codec.isKeyless {
+            var values = [Value](repeating: .null, count: schema.columns.count)
+            try key.withUnsafeBytes { try codec.decodeKey($0, into: &values) }
+            return zip(schema.columns, values).compactMap { column, v in
+                if v.isNull { return column.nullable ? nil : (column.id, "not_null") }
+                return v.fits(column.type) ? nil : (column.id, "type")
+            }
+        }
         var problems: [(Int, String)] = []
         let cells = try MergeValues.cells(row[...])
         for (id, bytes) in cells {
@@ -301,6 +323,8 @@ final class RowMerge {
 
     private func record(_ kind: MergeConflict.Kind, key: [UInt8], columnID: Int?, field: String? = nil,
                         base: Value?, ours: Value?, theirs: Value?, resolution: MergeStrategy?) {
+        // A base cell a virtual base marked unknown is reported as absent.
+        let base = base == MergeValues.unknownBase ? nil : base
         conflicts.append(MergeConflict(kind: kind, table: table, key: decodeKey(key), column: columnID.flatMap { columnByID[$0]?.name },
                                        columnID: columnID, field: field, base: base, ours: ours, theirs: theirs,
                                        resolution: resolution))

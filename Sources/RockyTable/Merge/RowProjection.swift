@@ -88,6 +88,18 @@ struct RowProjector {
 
 /// Value conversions and encodings of the merge.
 enum MergeValues {
+    /// What a virtual merge base holds in a cell its bases disagree on: a
+    /// TEXT value no real cell holds (and, in other columns, of the wrong
+    /// type), so that both sides differ from it there, as git's conflict
+    /// markers make both sides differ from a virtual base's text.
+    static let unknownBase = Value.text("\u{0}rocky: no common value in the merge bases\u{0}")
+
+    static let unknownBaseCell: [UInt8] = {
+        var out: [UInt8] = []
+        ValueCodec.append(unknownBase, to: &out)
+        return out
+    }()
+
     /// `value` as a value of `type`, exactly, or nil when it has none: the
     /// same value when it already is one; INTEGER and DECIMAL convert to
     /// DECIMAL at the column's scale when no digit is lost; other pairs go

@@ -96,7 +96,10 @@ public struct TableMerger {
             // Dropped on one side, changed on the other.
             let strategy: MergeStrategy?
             switch policy {
-            case .virtualBase: return TableMergeResult(table: nil, outcome: .merged, conflicts: [], stats: MergeStats())
+            case .virtualBase:
+                // Unknown: an empty table, so that both sides differ from it.
+                return TableMergeResult(table: Table(schema: (ours ?? theirs)!.schema, root: nil), outcome: .merged,
+                                        conflicts: [], stats: MergeStats())
             case let .report(s): strategy = s
             }
             func rows(_ t: Table?) -> Value? { t.map { .integer(Int64($0.rowCount)) } }
@@ -114,7 +117,9 @@ public struct TableMerger {
         var conflicts: [MergeConflict] = []
         if case .report = policy { conflicts = schemaMerge.conflicts }
         guard schemaMerge.isClean else {
-            if case .virtualBase = policy { return TableMergeResult(table: nil, outcome: .merged, conflicts: [], stats: MergeStats()) }
+            if case .virtualBase = policy {
+                return TableMergeResult(table: Table(schema: ours.schema, root: nil), outcome: .merged, conflicts: [], stats: MergeStats())
+            }
             return TableMergeResult(table: nil, outcome: .conflicted, conflicts: conflicts, stats: MergeStats())
         }
         // The row merge reads through a cache: the diffs and the editor read the same nodes.
@@ -124,7 +129,7 @@ public struct TableMerger {
         conflicts += rowConflicts
         let clean = conflicts.allSatisfy(\.isResolved)
         var strategyUsed: MergeStrategy?
-        if case let .report(s) = policy, !conflicts.isEmpty { strategyUsed = s }
+        if case let .report(s) = policy, conflicts.contains(where: \.isResolved) { strategyUsed = s }
         return TableMergeResult(table: clean ? table : nil, outcome: clean ? .merged : .conflicted, conflicts: conflicts,
                                 strategyUsed: strategyUsed, stats: stats)
     }

@@ -69,13 +69,17 @@ extension TableMerger {
     ///
     /// As git's recursive merge does, the bases are merged with one another
     /// (each pair against their own merge base, itself virtual when needed),
-    /// and the result serves as the base. Where the bases conflict, nothing
-    /// trustworthy can be said about the base, so the conflicting row is left
-    /// out of the virtual base (a keyless row keeps the first base's copies; a
-    /// schema conflict takes the first base's side; a table dropped against
-    /// changed is left out). The outer merge then sees that row as inserted on
-    /// both sides: identical versions converge and any difference conflicts,
-    /// so neither side's resolution of the old conflict silently wins.
+    /// and the result serves as the base. Where the bases conflict nothing
+    /// can be said about the base, and, as git writes conflict markers into a
+    /// virtual base, the cell is marked unknown (`MergeValues.unknownBase`, a
+    /// value no real cell holds); a row deleted against changed keeps the
+    /// changed row with its changed cells unknown; a table dropped against
+    /// changed, or whose schemas cannot merge, is an empty table. In the outer
+    /// merge both sides then differ from the base there: identical versions
+    /// converge and anything else conflicts (reported with no base value), so
+    /// neither side's resolution of the old conflict silently wins. A keyless
+    /// row whose copies conflict keeps the first base's count, and a schema
+    /// property that conflicts takes the first base's side.
     ///
     /// `commits` are commit ids, the first taken as "ours" of the inner merges.
     public func virtualMergeBase(of commits: [ObjectID]) throws -> [String: ObjectID] {

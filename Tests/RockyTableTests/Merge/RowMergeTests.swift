@@ -258,6 +258,20 @@ import Testing
         let n = try f.merge(base, strictOurs, nullTheirs)
         #expect(n.conflicts.map(\.field) == ["not_null"])
         #expect(n.conflicts.first?.kind == .constraint)
+        // The same in a keyless table: the values are the numbers of copies.
+        let bag = try Schema(named: [("trade", .text), ("qty", .integer)])
+        var strictBag = bag
+        strictBag.columns[1].nullable = false
+        let bagRows = (0..<50).map { [text("t\($0)"), int($0)] }
+        let k = try f.merge(try f.table(bagRows, schema: bag), try f.table(bagRows, schema: strictBag),
+                            try f.table(bagRows + [[text("x"), null], [text("y"), null]], schema: bag))
+        #expect(k.conflicts.map(\.field) == ["not_null", "not_null"])
+        #expect(k.conflicts.first?.theirs == int(1))
+        #expect(k.conflicts.first?.key?.last == NamedValue(column: "qty", value: null))
+        let kOurs = try f.merge(try f.table(bagRows, schema: bag), try f.table(bagRows, schema: strictBag),
+                                try f.table(bagRows + [[text("x"), null]], schema: bag), strategy: .ours)
+        #expect(kOurs.isClean)
+        #expect(kOurs.table?.rowCount == 50)
     }
 
     @Test func aKeyChangeOnOneSideRekeysTheOther() throws {

@@ -172,11 +172,41 @@ import Testing
         let single = try merge(try h.tables("x"), try h.tables("a"), try h.tables("b"))
         #expect(single.isClean, "against x alone, b's resolution wins silently")
         let virtual = try f.merger.virtualMergeBase(of: bases)
-        #expect(try f.rows(f.store.readTable(virtual["t"]!)).count == 49, "the row the bases disagree on is left out")
+        let virtualRows = try f.rows(f.store.readTable(virtual["t"]!))
+        #expect(virtualRows.count == 50)
+        #expect(virtualRows[1] == [int(1), MergeValues.unknownBase, dec("1.50"), int(1)], "the cell the bases disagree on is unknown")
         let r = try merge(virtual, try h.tables("a"), try h.tables("b"))
         #expect(r.conflicts.map(\.column) == ["name"])
         #expect(r.conflicts.first?.base == nil)
         #expect(r.conflicts.first?.ours == text("x"))
         #expect(r.conflicts.first?.theirs == text("y"))
+    }
+
+    /// x deleted a row that y changed; one side kept the deletion, the other
+    /// the change: the outer merge must not settle that silently.
+    @Test func aDeleteAgainstModifyResolvedTwoWaysAcrossACrissCrossConflicts() throws {
+        let h = History(f)
+        let base = rows(50)
+        func with(_ changes: [Int: [Value]?]) -> [[Value]] {
+            base.compactMap { r in changes[Int(r[0].text!)!].map { $0 } ?? r }
+        }
+        try h.commit("root", [], rows: base)
+        try h.commit("x", ["root"], rows: with([1: nil]))
+        try h.commit("y", ["root"], rows: with([1: row(1, "y", "1.50", 1)]))
+        try h.commit("a", ["x", "y"], rows: with([1: nil]))
+        try h.commit("b", ["y", "x"], rows: with([1: row(1, "y", "1.50", 1)]))
+        try h.commit("c", ["y", "x"], rows: with([1: nil, 7: row(7, "c", "7.50", 7)]))
+        let bases = try f.store.mergeBases(h.ids["a"]!, h.ids["b"]!)
+        let virtual = try f.merger.virtualMergeBase(of: bases)
+        let r = try merge(virtual, try h.tables("a"), try h.tables("b"))
+        #expect(r.conflicts.map(\.kind) == [.deleteModify])
+        #expect(r.conflicts.first?.column == "name")
+        #expect(r.conflicts.first?.base == nil)
+        #expect(r.conflicts.first?.theirs == text("y"))
+        // Both sides resolved it the same way (deleted): clean.
+        let same = try merge(try f.merger.virtualMergeBase(of: try f.store.mergeBases(h.ids["a"]!, h.ids["c"]!)),
+                             try h.tables("a"), try h.tables("c"))
+        #expect(same.isClean)
+        #expect(try f.rows(f.store.readTable(same.tables["t"]!)) == with([1: nil, 7: row(7, "c", "7.50", 7)]))
     }
 }
