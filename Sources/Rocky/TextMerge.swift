@@ -1,3 +1,5 @@
+import RockyStore
+
 /// A line-based three-way merge of text files, diff3 style: how `rocky merge`
 /// combines the project files (`rocky.toml`, `models/*.sql`).
 ///
@@ -235,5 +237,67 @@ enum LineDiff {
             if d > 0 { x = previousX; y = previousY }
         }
         return pairs.reversed()
+    }
+}
+
+/// A project file the two sides changed in ways that do not merge.
+public struct FileConflict: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        /// Both sides edited the file; `hunks` lists the overlapping edits.
+        case content
+        /// Deleted on one side, changed on the other.
+        case deleteModify = "delete-modify"
+        /// A version is not UTF-8 text, so it cannot merge line by line.
+        case binary
+    }
+
+    public var path: String
+    public var kind: Kind
+    public var hunks: [TextConflict]
+    /// The text with conflict markers, for `content` conflicts.
+    public var textWithMarkers: String?
+}
+
+/// The project files of a merged state.
+public struct FileMergeResult: Sendable {
+    /// Path -> blob id: complete when there is no conflict.
+    public var files: [String: ObjectID]
+    public var conflicts: [FileConflict]
+}
+
+extension TextMerge {
+    /// Merges the project files of two states (path -> blob id) against their
+    /// base, as tables merge: a file unchanged on one side takes the other
+    /// side's version (added, changed or deleted); deleted on one side and
+    /// changed on the other conflicts; changed on both merges as text (added on
+    /// both, against an empty base). Merged blobs are written to `store`.
+    public static func mergeFiles(store: any ObjectStore, base: [String: ObjectID], ours: [String: ObjectID],
+                                  theirs: [String: ObjectID]) throws -> FileMergeResult {
+        var result = FileMergeResult(files: [:], conflicts: [])
+        for path in Set(base.keys).union(ours.keys).union(theirs.keys).sorted() {
+            let b = base[path], o = ours[path], t = theirs[path]
+            if o == t || b == t { if let o { result.files[path] = o }; continue }
+            if b == o { if let t { result.files[path] = t }; continue }
+            guard let o, let t else {
+                result.conflicts.append(FileConflict(path: path, kind: .deleteModify, hunks: [], textWithMarkers: nil))
+                continue
+            }
+            func text(_ id: ObjectID?) throws -> String? {
+                guard let id else { return "" }
+                return String(validating: try store.read(id, as: .blob), as: UTF8.self)
+            }
+            guard let bt = try text(b), let ot = try text(o), let tt = try text(t) else {
+                result.conflicts.append(FileConflict(path: path, kind: .binary, hunks: [], textWithMarkers: nil))
+                continue
+            }
+            let merged = merge(base: bt, ours: ot, theirs: tt)
+            if let clean = merged.merged {
+                result.files[path] = try store.write(.blob, Array(clean.utf8))
+            } else {
+                result.conflicts.append(FileConflict(path: path, kind: .content, hunks: merged.conflicts,
+                                                     textWithMarkers: merged.textWithMarkers()))
+            }
+        }
+        return result
     }
 }

@@ -1,4 +1,5 @@
 @testable import Rocky
+import RockyStore
 import Testing
 
 @Suite struct TextMergeTests {
@@ -184,5 +185,34 @@ struct SplitMix: RandomNumberGenerator {
 extension String {
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+@Suite struct FileMergeTests {
+    @Test func filesMergeLikeTables() throws {
+        let store = MemoryObjectStore()
+        func blob(_ s: String) throws -> ObjectID { try store.write(.blob, Array(s.utf8)) }
+        let toml = try blob("a = 1\nb = 2\nc = 3\n")
+        let oursToml = try blob("a = 10\nb = 2\nc = 3\n"), theirsToml = try blob("a = 1\nb = 2\nc = 30\n")
+        let model = try blob("select 1\n"), changedModel = try blob("select 2\n"), otherModel = try blob("select 3\n")
+        let r = try TextMerge.mergeFiles(
+            store: store,
+            base: ["rocky.toml": toml, "models/a.sql": model, "models/gone.sql": model, "models/clash.sql": model],
+            ours: ["rocky.toml": oursToml, "models/a.sql": model, "models/new.sql": model, "models/clash.sql": changedModel],
+            theirs: ["rocky.toml": theirsToml, "models/a.sql": changedModel, "models/gone.sql": model, "models/clash.sql": otherModel,
+                     "models/both.sql": otherModel])
+        #expect(try String(decoding: store.read(r.files["rocky.toml"]!, as: .blob), as: UTF8.self) == "a = 10\nb = 2\nc = 30\n")
+        #expect(r.files["models/a.sql"] == changedModel)
+        #expect(r.files["models/gone.sql"] == nil)
+        #expect(r.files["models/new.sql"] == model)
+        #expect(r.files["models/both.sql"] == otherModel)
+        #expect(r.conflicts.map(\.path) == ["models/clash.sql"])
+        #expect(r.conflicts.first?.kind == .content)
+        #expect(r.conflicts.first?.textWithMarkers?.contains("<<<<<<< ours\nselect 2\n") == true)
+        let dm = try TextMerge.mergeFiles(store: store, base: ["m": model], ours: [:], theirs: ["m": changedModel])
+        #expect(dm.conflicts.map(\.kind) == [.deleteModify])
+        let binary = try store.write(.blob, [0xff, 0xfe, 0x00])
+        let bin = try TextMerge.mergeFiles(store: store, base: ["m": model], ours: ["m": binary], theirs: ["m": changedModel])
+        #expect(bin.conflicts.map(\.kind) == [.binary])
     }
 }
