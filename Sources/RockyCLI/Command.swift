@@ -30,6 +30,7 @@ let commandTable: [any Command.Type] = [
     LogCommand.self,
     ShowCommand.self,
     DiffCommand.self,
+    MergeCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
     ClassifyCommand.self,

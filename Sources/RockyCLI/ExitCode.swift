@@ -17,6 +17,7 @@ enum ExitCode: Int32 {
         switch error {
         case is UsageError: return .usage
         case let error as CompileFailure: return error.refusedByGovernance ? .refused : .failure
+        case is MergeConflicts, is MergeCompileFailure, is MergeTargetMoved: return .conflict
         case let error as RepositoryError:
             switch error {
             case .invalidArgument: return .usage
@@ -42,6 +43,9 @@ enum ExitCode: Int32 {
         case let error as CompileFailure: return error.refusedByGovernance ? "refused_by_governance" : "compile_error"
         case is ExecutionFailure: return "execution_failed"
         case is ModelCycle: return "model_cycle"
+        case is MergeConflicts: return "merge_conflict"
+        case is MergeCompileFailure: return "merge_breaks_compilation"
+        case is MergeTargetMoved: return "target_moved"
         case let error as StoreError:
             switch error {
             case .objectNotFound: return "object_not_found"

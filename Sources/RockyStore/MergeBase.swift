@@ -91,10 +91,13 @@ private struct AncestryWalk {
     mutating func bestCommonAncestors(_ a: [ObjectID], _ b: [ObjectID]) throws -> [ObjectID] {
         var flags: [ObjectID: UInt8] = [:]
         var queue = CommitQueue()
-        for id in a { flags[id, default: 0] |= Self.fromA; queue.push(id, try commit(id)) }
-        for id in b { flags[id, default: 0] |= Self.fromB; queue.push(id, try commit(id)) }
+        // Queued commits not (yet) stale: the walk ends when there are none.
+        var live = Set<ObjectID>()
+        for id in a { flags[id, default: 0] |= Self.fromA; queue.push(id, try commit(id)); live.insert(id) }
+        for id in b { flags[id, default: 0] |= Self.fromB; queue.push(id, try commit(id)); live.insert(id) }
         var candidates: [ObjectID] = []
-        while queue.contains(where: { flags[$0]! & Self.stale == 0 }), let id = queue.pop() {
+        while !live.isEmpty, let id = queue.pop() {
+            if !queue.isQueued(id) { live.remove(id) }
             var f = flags[id]!
             if f == Self.fromA | Self.fromB {
                 // A common ancestor; its ancestors are not best ones. The commit
@@ -107,6 +110,7 @@ private struct AncestryWalk {
                 guard old | f != old else { continue }
                 flags[parent] = old | f
                 queue.push(parent, try commit(parent))
+                if (old | f) & Self.stale == 0 { live.insert(parent) } else { live.remove(parent) }
             }
         }
         // A candidate found before the walk learned it was an ancestor of another.
@@ -124,11 +128,14 @@ private struct AncestryWalk {
         let full = CandidateSet(full: candidates.count)
         var marks: [ObjectID: CandidateSet] = [:]
         var queue = CommitQueue()
+        var live = Set<ObjectID>()
         for (i, id) in candidates.enumerated() {
             marks[id] = CandidateSet(single: i, count: candidates.count)
             queue.push(id, try commit(id))
+            if marks[id]! != full { live.insert(id) }
         }
-        while queue.contains(where: { marks[$0]! != full }), let id = queue.pop() {
+        while !live.isEmpty, let id = queue.pop() {
+            if !queue.isQueued(id) { live.remove(id) }
             let m = marks[id]!
             for parent in try commit(id).parents {
                 let old = marks[parent] ?? CandidateSet(count: candidates.count)
@@ -136,6 +143,7 @@ private struct AncestryWalk {
                 guard new != old else { continue }
                 marks[parent] = new
                 queue.push(parent, try commit(parent))
+                if new != full { live.insert(parent) } else { live.remove(parent) }
             }
         }
         return candidates.enumerated().filter { i, id in
@@ -178,10 +186,12 @@ private struct CommitQueue {
     }
 
     private var heap: [Entry] = []
+    /// How many times each commit is queued.
+    private var queued: [ObjectID: Int] = [:]
 
     var isEmpty: Bool { heap.isEmpty }
 
-    func contains(where predicate: (ObjectID) -> Bool) -> Bool { heap.contains { predicate($0.id) } }
+    func isQueued(_ id: ObjectID) -> Bool { queued[id, default: 0] > 0 }
 
     private static func before(_ x: Entry, _ y: Entry) -> Bool {
         if x.time != y.time { return x.time > y.time }
@@ -190,6 +200,7 @@ private struct CommitQueue {
     }
 
     mutating func push(_ id: ObjectID, _ commit: Commit) {
+        queued[id, default: 0] += 1
         heap.append(Entry(id: id, time: commit.time, depth: commit.depth))
         var child = heap.count - 1
         while child > 0 {
@@ -203,6 +214,7 @@ private struct CommitQueue {
     mutating func pop() -> ObjectID? {
         guard !heap.isEmpty else { return nil }
         let top = heap[0].id
+        queued[top, default: 1] -= 1
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last

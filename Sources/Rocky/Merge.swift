@@ -1,0 +1,298 @@
+import Foundation
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// How `merge` should behave.
+public struct MergeOptions: Sendable {
+    /// The branch to merge into (nil: the current branch, whose working
+    /// directory is then updated; otherwise the working directory is untouched).
+    public var into: String?
+    /// Resolve every conflict to one side; the commit records which.
+    public var strategy: MergeStrategy?
+    /// Report the outcome and write nothing.
+    public var dryRun: Bool
+    /// Allow a fast-forward when the target has nothing the source lacks
+    /// (otherwise a merge commit keeps the target's first-parent history).
+    public var fastForward: Bool
+    /// When the target moves during the merge, merge again onto its new head
+    /// up to this many times.
+    public var retries: Int
+    public var message: String?
+
+    public init(into: String? = nil, strategy: MergeStrategy? = nil, dryRun: Bool = false, fastForward: Bool = false,
+                retries: Int = 0, message: String? = nil) {
+        self.into = into
+        self.strategy = strategy
+        self.dryRun = dryRun
+        self.fastForward = fastForward
+        self.retries = retries
+        self.message = message
+    }
+}
+
+/// What a merge did (or, with `dryRun`, would do).
+public struct MergeReport: Sendable {
+    public enum Outcome: String, Sendable {
+        case upToDate = "up_to_date"
+        case fastForward = "fast_forward"
+        case merged
+    }
+
+    public var source: String
+    public var target: String
+    public var outcome: Outcome
+    /// The target's head before, and the commit it moved to (nil on a dry run
+    /// or when up to date).
+    public var oldHead: ObjectID
+    public var newHead: ObjectID?
+    public var bases: [ObjectID]
+    public var tables: [String: TableMergeResult.Outcome]
+    public var stats: [String: MergeStats]
+    /// Conflicts that the strategy resolved.
+    public var resolved: [MergeConflict]
+    public var strategyUsed: MergeStrategy?
+    public var dryRun: Bool
+    /// Merges that had to start again because the target moved.
+    public var retries: Int
+}
+
+/// The merge stopped: every conflict, as rows, schema parts and file hunks.
+/// Nothing was written to the target (exit code 3).
+public struct MergeConflicts: Error, Sendable, CustomStringConvertible {
+    public var source: String
+    public var target: String
+    public var tables: [MergeConflict]
+    public var files: [FileConflict]
+    public var description: String {
+        let count = tables.filter { !$0.isResolved }.count + files.count
+        return "merging \(source) into \(target): \(count) conflict(s); nothing was written (resolve with --strategy ours|theirs, or change a side and merge again)"
+    }
+}
+
+/// The merged models or transformations do not compile against the merged
+/// schemas: branch divergence caught before it reaches the target (exit 3).
+public struct MergeCompileFailure: Error, Sendable, CustomStringConvertible {
+    public var source: String
+    public var target: String
+    public var failures: [(what: String, rendered: String)]
+    public var description: String {
+        "merging \(source) into \(target) would break \(failures.count) model(s) or transformation(s); nothing was written:\n"
+            + failures.map { "\($0.what):\n\($0.rendered)" }.joined(separator: "\n")
+    }
+}
+
+/// The target moved while merging and no retry was left (exit code 3).
+public struct MergeTargetMoved: Error, Sendable, CustomStringConvertible {
+    public var target: String
+    public var expected: ObjectID
+    public var actual: ObjectID?
+    public var description: String {
+        "\(target) moved while merging: expected \(expected.hex), found \(actual?.hex ?? "(none)"); nothing was written (merge again, or use --retry N)"
+    }
+}
+
+private struct DryRunDone: Error { let report: MergeReport }
+
+extension Repository {
+    /// Three-way merges `source` into a branch (`rocky.merge(branch, into: "main")`).
+    @discardableResult
+    public func merge(_ source: some RevisionRepresentable, into target: String) throws -> MergeReport {
+        try merge(source, options: MergeOptions(into: target))
+    }
+
+    /// Merges `source` into `options.into` (default: the current branch).
+    ///
+    /// Per table the schema merges by column id, then rows by key, cell by
+    /// cell; project files merge line by line. The models and the merged
+    /// transformations are then compiled against the merged schemas. With
+    /// conflicts (and no strategy) or a compile failure nothing is written.
+    /// The target moves by compare-and-swap: when it moved meanwhile, the
+    /// merge fails naming both ids, or starts again (`retries`).
+    @discardableResult
+    public func merge(_ source: some RevisionRepresentable, options: MergeOptions) throws -> MergeReport {
+        let sourceName = source.revisionText
+        let sourceID = try resolve(source)
+        let current = try currentBranch()
+        guard let targetName = options.into ?? current else {
+            throw RepositoryError.invalidArgument("HEAD is detached: name the branch to merge into with --into")
+        }
+        let targetRef = try RefName.branch(targetName)
+        let updatesWorkingDirectory = targetName == current
+        try authorize(.merge, branch: targetName)
+        var attempt = 0
+        while true {
+            guard let ours = try refs.read(targetRef) else { throw RepositoryError.noSuchBranch(targetName) }
+            if updatesWorkingDirectory && !options.dryRun {
+                let status = try self.status()
+                if !status.isClean {
+                    throw RepositoryError.uncommittedChanges(status.tables.map { "table " + $0.name } + status.files.map { "file " + $0.path })
+                }
+            }
+            do {
+                let report = try mergeOnce(sourceName: sourceName, sourceID: sourceID, targetName: targetName,
+                                           targetRef: targetRef, ours: ours, options: options, attempt: attempt)
+                if let newHead = report.newHead, updatesWorkingDirectory {
+                    let oldFiles = try objects.readTree(try objects.readCommit(ours).tree).files
+                    let newFiles = try objects.readTree(try objects.readCommit(newHead).tree).files
+                    try writeProjectFiles(from: oldFiles, to: newFiles)
+                }
+                return report
+            } catch let moved as MergeTargetMoved where attempt < options.retries {
+                _ = moved
+                attempt += 1
+            } catch let done as DryRunDone {
+                return done.report
+            }
+        }
+    }
+
+    private func mergeOnce(sourceName: String, sourceID: ObjectID, targetName: String, targetRef: RefName, ours: ObjectID,
+                           options: MergeOptions, attempt: Int) throws -> MergeReport {
+        var report = MergeReport(source: sourceName, target: targetName, outcome: .merged, oldHead: ours, newHead: nil, bases: [],
+                                 tables: [:], stats: [:], resolved: [], strategyUsed: nil, dryRun: options.dryRun, retries: attempt)
+        if try objects.isAncestor(sourceID, of: ours) {
+            report.outcome = .upToDate
+            return report
+        }
+        let oursCommit = try objects.readCommit(ours)
+        let theirsCommit = try objects.readCommit(sourceID)
+        let oursTree = try objects.readTree(oursCommit.tree), theirsTree = try objects.readTree(theirsCommit.tree)
+        if try objects.isAncestor(ours, of: sourceID), options.fastForward {
+            report.outcome = .fastForward
+            report.bases = [ours]
+            try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: theirsTree.files[ProjectConfig.fileName])
+            if options.dryRun { return report }
+            try moveTarget(targetRef, targetName, from: ours, to: sourceID, message: "merge \(sourceName): fast-forward")
+            report.newHead = sourceID
+            try audit(AuditEntry(operation: "merge", branch: targetName, oldID: ours, newID: sourceID, outputState: theirsCommit.tree,
+                                 details: .object(["source": .string(sourceName), "fast_forward": .bool(true)])))
+            return report
+        }
+        let bases = try objects.mergeBases(ours, sourceID)
+        report.bases = bases
+        let merger = TableMerger(store: objects, temporaryDirectory: temporaryDirectory())
+        return try objects.batch { () -> MergeReport in
+            let baseTables: [String: ObjectID]
+            let baseFiles: [String: ObjectID]
+            if bases.count > 1 {
+                baseTables = try merger.virtualMergeBase(of: bases)
+                baseFiles = try objects.readTree(try objects.readCommit(bases[0]).tree).files
+            } else if let base = bases.first {
+                let tree = try objects.readTree(try objects.readCommit(base).tree)
+                (baseTables, baseFiles) = (tree.tables, tree.files)
+            } else {
+                (baseTables, baseFiles) = ([:], [:])
+            }
+            let tables = try merger.merge(base: baseTables, ours: oursTree.tables, theirs: theirsTree.tables, strategy: options.strategy)
+            var files = try TextMerge.mergeFiles(store: objects, base: baseFiles, ours: oursTree.files, theirs: theirsTree.files)
+            if let strategy = options.strategy {
+                for conflict in files.conflicts {
+                    let side = strategy == .ours ? oursTree.files[conflict.path] : theirsTree.files[conflict.path]
+                    files.files[conflict.path] = side
+                }
+                if !files.conflicts.isEmpty { report.strategyUsed = strategy }
+                files.conflicts = []
+            }
+            if !tables.isClean || !files.conflicts.isEmpty {
+                throw MergeConflicts(source: sourceName, target: targetName, tables: tables.conflicts.filter { !$0.isResolved },
+                                     files: files.conflicts)
+            }
+            report.tables = tables.outcomes
+            report.stats = tables.stats
+            report.resolved = tables.conflicts.filter(\.isResolved)
+            report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
+            try compileMerged(tables: tables.tables, files: files.files, base: bases.first, source: sourceID,
+                              sourceName: sourceName, targetName: targetName)
+            try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: files.files[ProjectConfig.fileName])
+            if options.dryRun { throw DryRunDone(report: report) }
+            let treeID = try objects.write(Tree(tables: tables.tables, files: files.files))
+            var meta: [JSON.Member] = [JSON.Member("source", .string(sourceName)), JSON.Member("source_commit", .string(sourceID.hex)),
+                                       JSON.Member("bases", .array(bases.map { .string($0.hex) }))]
+            if let s = report.strategyUsed { meta.append(JSON.Member("strategy", .string(s.rawValue))) }
+            let commitID = try objects.write(commit: Commit(
+                tree: treeID, parents: [ours, sourceID], actor: settings.actor, time: settings.now,
+                message: options.message ?? "Merge \(sourceName) into \(targetName)",
+                runID: settings.runID, meta: .object([JSON.Member("merge", .object(meta))])))
+            report.newHead = commitID
+            return report
+        }.then { report in
+            guard let commitID = report.newHead else { return report }
+            try moveTarget(targetRef, targetName, from: ours, to: commitID, message: "merge \(sourceName)")
+            try audit(AuditEntry(operation: "merge", branch: targetName, oldID: ours, newID: commitID,
+                                 outputState: try objects.readCommit(commitID).tree,
+                                 details: .object(["source": .string(sourceName),
+                                                   "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
+                                                   "retries": .int(attempt)])))
+            return report
+        }
+    }
+
+    /// Moves the target by compare-and-swap; a moved target becomes `MergeTargetMoved`.
+    private func moveTarget(_ ref: RefName, _ name: String, from old: ObjectID, to new: ObjectID, message: String) throws {
+        do {
+            try refs.update(ref, from: old, to: new, note: settings.note(message))
+        } catch let StoreError.refMoved(_, expected, actual) {
+            throw MergeTargetMoved(target: name, expected: expected ?? old, actual: actual)
+        }
+    }
+
+    /// Compiles the merged models, and the transformations the source
+    /// recorded since the merge base, against the merged tables.
+    private func compileMerged(tables: [String: ObjectID], files: [String: ObjectID], base: ObjectID?, source: ObjectID,
+                               sourceName: String, targetName: String) throws {
+        let config = try files[ProjectConfig.fileName].map {
+            try ProjectConfig(text: String(decoding: try objects.read($0, as: .blob), as: UTF8.self))
+        } ?? ProjectConfig()
+        let merged = try tables.mapValues { try objects.readTable($0) }
+        let catalog = TableCatalog(tables: merged, declarations: config.columns)
+        var failures: [(String, String)] = []
+        for (path, blob) in files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("models/") && path.hasSuffix(".sql") {
+            let sql = Repository.strippingTrailingSemicolon(String(decoding: try objects.read(blob, as: .blob), as: UTF8.self))
+            let compiled = SQLCompiler.compile(sql, catalog: catalog)
+            if compiled.hasErrors { failures.append((path, compiled.renderedDiagnostics(sourceName: path))) }
+        }
+        var seen = Set<ObjectID>()
+        for (id, commit) in try commitsSince(base, upTo: source) {
+            for transformID in commit.transforms where seen.insert(transformID).inserted {
+                let t = try objects.readTransformation(transformID)
+                // DDL changed the schema the merge already merged; what must
+                // still compile are the statements that read tables and columns.
+                guard !["createTable", "alterTable", "dropTable"].contains(t.kind), !t.reused else { continue }
+                // Tables the statement itself created do not exist before it runs.
+                let created = t.kind == "createTable" || t.kind == "createTableAs" ? Set(t.outputs.keys) : []
+                let before = TableCatalog(tables: merged.filter { !created.contains($0.key) }, declarations: config.columns)
+                let compiled = SQLCompiler.compile(t.statement, catalog: before)
+                if compiled.hasErrors {
+                    failures.append(("transformation \(transformID.short()) of commit \(id.short())",
+                                     compiled.renderedDiagnostics(sourceName: "transformation \(transformID.short())")))
+                }
+            }
+        }
+        if !failures.isEmpty { throw MergeCompileFailure(source: sourceName, target: targetName, failures: failures) }
+    }
+}
+
+extension Repository {
+    /// The commits reachable from `tip` but not from `base` (all of them when
+    /// `base` is nil), newest first: what a branch did since it forked.
+    public func commitsSince(_ base: ObjectID?, upTo tip: ObjectID) throws -> [(id: ObjectID, commit: Commit)] {
+        var result: [(ObjectID, Commit)] = []
+        var stack = [tip]
+        var visited = Set<ObjectID>()
+        while let id = stack.popLast() {
+            guard visited.insert(id).inserted else { continue }
+            if let base, try id == base || objects.isAncestor(id, of: base) { continue }
+            let commit = try objects.readCommit(id)
+            result.append((id, commit))
+            stack.append(contentsOf: commit.parents)
+        }
+        return result.sorted { $0.1.time != $1.1.time ? $0.1.time > $1.1.time : $0.0 < $1.0 }
+    }
+}
+
+extension MergeReport {
+    /// Continues with the report.
+    func then(_ body: (MergeReport) throws -> MergeReport) rethrows -> MergeReport { try body(self) }
+}

@@ -1,0 +1,136 @@
+import Rocky
+import RockyBase
+import RockyTable
+
+/// `rocky merge`.
+struct MergeCommand: Command {
+    static let name = "merge"
+    static let abstract = "Three-way merge a branch into the current branch or another"
+    static let usage = ["merge <branch> [--into <target>] [--strategy ours|theirs] [--dry-run] [--ff] [--retry <N>] [-m <message>]"]
+    static let help = """
+    Merges from the best common ancestor: per table the schema merges by
+    column id, then rows by key, cell by cell; rocky.toml and models/ merge
+    line by line. The models and the merged transformations are then compiled
+    against the merged schemas. Conflicts (every one listed: table, key,
+    column, base, ours, theirs), a compile failure, or a target that moved
+    meanwhile write nothing and exit 3. Without --ff the result is always a
+    merge commit, so the target's first-parent history is the states it held.
+
+    options:
+      --into <target>        merge into this branch without touching the working directory
+      --strategy ours|theirs resolve every conflict to one side (recorded in the commit)
+      --dry-run              report the outcome, write nothing
+      --ff                   fast-forward when possible
+      --retry <N>            if the target moves during the merge, merge again onto it, up to N times
+      -m <message>           the merge commit's message
+    """
+
+    let source: String
+    let options: MergeOptions
+
+    init(parsing arguments: inout Arguments) throws {
+        var options = MergeOptions()
+        options.into = try arguments.option("--into")
+        if let s = try arguments.option("--strategy") {
+            guard let strategy = MergeStrategy(rawValue: s) else { throw arguments.usage("--strategy is ours or theirs, not '\(s)'") }
+            options.strategy = strategy
+        }
+        options.dryRun = arguments.flag("--dry-run", "-n")
+        options.fastForward = arguments.flag("--ff")
+        options.retries = try arguments.intOption("--retry") ?? 0
+        options.message = try arguments.option("-m", "--message")
+        guard let source = try arguments.positionals(max: 1, names: "<branch>").first else {
+            throw arguments.usage("merge needs the branch to merge")
+        }
+        self.source = source
+        self.options = options
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        do {
+            let report = try repo.merge(source, options: options)
+            print(report, context)
+        } catch let conflicts as MergeConflicts {
+            printConflicts(conflicts, context)
+            throw ExitStatus(code: .conflict, message: conflicts.description)
+        }
+    }
+
+    private func print(_ r: MergeReport, _ context: CommandContext) {
+        if context.json {
+            context.emit(.object([
+                "source": .string(r.source), "target": .string(r.target), "outcome": .string(r.outcome.rawValue),
+                "dry_run": .bool(r.dryRun), "old_head": .string(r.oldHead.hex), "new_head": r.newHead.map { .string($0.hex) } ?? .null,
+                "bases": .array(r.bases.map { .string($0.hex) }),
+                "strategy": r.strategyUsed.map { .string($0.rawValue) } ?? .null,
+                "retries": .int(r.retries),
+                "tables": .object(r.tables.sorted { $0.key < $1.key }.map { name, outcome in
+                    let s = r.stats[name]
+                    return JSON.Member(name, .object([
+                        "outcome": .string(outcome.rawValue),
+                        "rows_changed_on_source": s.map { .int($0.theirsChangedRows) }, "rows_changed_on_target": s.map { .int($0.oursChangedRows) },
+                        "rows_inserted": s.map { .int($0.rowsInserted) }, "rows_updated": s.map { .int($0.rowsUpdated) },
+                        "rows_deleted": s.map { .int($0.rowsDeleted) },
+                    ]))
+                }),
+                "resolved_conflicts": .array(r.resolved.map(conflictJSON)),
+                "conflicts": .array([]),
+            ]))
+            return
+        }
+        switch r.outcome {
+        case .upToDate:
+            context.out.line("Already up to date: \(r.target) contains \(r.source)")
+        case .fastForward:
+            context.out.line((r.dryRun ? "Would fast-forward " : "Fast-forwarded ") + "\(r.target) to \(r.source)")
+        case .merged:
+            let head = r.newHead.map { " as \($0.short())" } ?? ""
+            context.out.line((r.dryRun ? "Would merge " : "Merged ") + "\(r.source) into \(r.target)\(head)"
+                + (r.strategyUsed.map { " (conflicts resolved: \($0.rawValue))" } ?? ""))
+            for (table, outcome) in r.tables.sorted(by: { $0.key < $1.key }) {
+                let s = r.stats[table]
+                let detail = s.map { s in
+                    ", \(s.theirsChangedRows) row(s) changed on \(r.source), \(s.oursChangedRows) on \(r.target): "
+                        + "\(s.rowsInserted) inserted, \(s.rowsUpdated) updated, \(s.rowsDeleted) deleted"
+                        + (s.rowsCombined > 0 ? ", \(s.rowsCombined) combined cell by cell" : "")
+                        + (s.rowsConverged > 0 ? ", \(s.rowsConverged) converged" : "")
+                } ?? ""
+                context.out.line("  \(table): \(outcome.rawValue)" + detail)
+            }
+            for c in r.resolved { context.out.line("  resolved " + c.description) }
+        }
+    }
+
+    private func printConflicts(_ c: MergeConflicts, _ context: CommandContext) {
+        if context.json {
+            context.emit(.object([
+                "source": .string(c.source), "target": .string(c.target), "outcome": .string("conflicts"),
+                "conflicts": .array(c.tables.map(conflictJSON)),
+                "file_conflicts": .array(c.files.map { f in
+                    .object(["path": .string(f.path), "kind": .string(f.kind.rawValue), "hunks": .int(f.hunks.count)])
+                }),
+            ]))
+            return
+        }
+        context.out.line("CONFLICTS merging \(c.source) into \(c.target); nothing was written:")
+        context.out.write(Render.table(["table", "key", "column", "kind", "base", "ours", "theirs"], c.tables.map { x in
+            func show(_ v: Value?) -> String { v.map { $0.isNull ? "NULL" : Render.truncate($0.description, 30) } ?? "(absent)" }
+            return [x.table, x.key.map { $0.map(\.description).joined(separator: ", ") } ?? "", x.column ?? x.field ?? "",
+                    x.kind.rawValue, show(x.base), show(x.ours), show(x.theirs)]
+        }, indent: "  "))
+        for f in c.files { context.out.line("  file \(f.path): \(f.kind.rawValue)" + (f.hunks.isEmpty ? "" : ", \(f.hunks.count) hunk(s)")) }
+    }
+
+    private func conflictJSON(_ c: MergeConflict) -> JSON {
+        func value(_ v: Value?) -> JSON { v.map(ValueRendering.json) ?? .null }
+        return .object([
+            "table": .string(c.table), "kind": .string(c.kind.rawValue),
+            "key": c.key.map { .object($0.map { JSON.Member($0.column, ValueRendering.json($0.value)) }) } ?? .null,
+            "column": c.column.map(JSON.string) ?? .null, "field": c.field.map(JSON.string) ?? .null,
+            "base": value(c.base), "ours": value(c.ours), "theirs": value(c.theirs),
+            "base_present": .bool(c.base != nil), "ours_present": .bool(c.ours != nil), "theirs_present": .bool(c.theirs != nil),
+            "resolution": c.resolution.map { .string($0.rawValue) } ?? .null,
+        ])
+    }
+}
