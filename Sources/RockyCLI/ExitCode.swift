@@ -22,6 +22,12 @@ enum ExitCode: Int32 {
             case .workingSetDiverged, .concurrentChange: return .conflict
             default: return .failure
             }
+        case let error as RemoteError:
+            switch error {
+            case .nonFastForward, .pushRaced: return .conflict
+            case .invalidRemoteName, .invalidDuration: return .usage
+            default: return .failure
+            }
         case let error as StoreError:
             switch error {
             case .refMoved: return .conflict
@@ -37,6 +43,7 @@ enum ExitCode: Int32 {
     static func code(of error: Error) -> String {
         switch error {
         case is UsageError: return "usage"
+        case let error as RemoteError: return error.code
         case let error as StoreError:
             switch error {
             case .objectNotFound: return "object_not_found"
