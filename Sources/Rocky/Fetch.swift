@@ -43,6 +43,7 @@ extension Repository {
         let remote = try remote(named: remoteName)
         let source = try openRemote(remote)
         let local = try diskObjects
+        local.holdCollectorOff()
         local.holdWriteGuard()
 
         let remoteBranches = try source.refs.list(prefix: RefName.headsPrefix).compactMap { entry in

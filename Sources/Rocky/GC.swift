@@ -111,7 +111,7 @@ extension Repository {
     /// interrupted writes older than the grace period are removed.
     public func collectGarbage(_ options: GCOptions = GCOptions()) throws -> GCReport {
         let store = try diskObjects
-        let lock = try CollectorLock(objectsDirectory: store.directory)
+        let lock = try CollectorLock(objectsDirectory: store.directory, timeout: options.waitSeconds)
         let start = DiskObjectStore.fileClockNow()
         let cutoff = options.prune.cutoffNanoseconds(now: start).map { min($0, start) }
         var report = GCReport(dryRun: options.dryRun)

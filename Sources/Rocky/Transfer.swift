@@ -72,7 +72,8 @@ extension Repository {
 
     /// Copies into `destination` every object reachable from `roots` in
     /// `source` that `destination` lacks, walking from the roots and stopping
-    /// at objects it has (it holds what those reach).
+    /// at objects it has (it holds what those reach: no `gc` runs in
+    /// `destination` meanwhile, see `holdCollectorOff`).
     ///
     /// Every object is verified against its id before it becomes visible
     /// here, and all are durable when this returns, before any ref can point
@@ -83,6 +84,7 @@ extension Repository {
     /// A corrupt object throws `corruptObject` naming it, and nothing is added.
     func transferObjects(from source: DiskObjectStore, to destination: DiskObjectStore, roots: [ObjectID],
                          allowLinks: Bool = true) throws -> TransferStats {
+        destination.holdCollectorOff()
         destination.holdWriteGuard()
         var missing: [ObjectID] = []
         try walkObjects(from: roots, read: { try source.read($0) }, stop: { destination.contains($0) }) { id, _ in

@@ -25,6 +25,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     private let batchState = Mutex(BatchState())
     private let packs = Mutex<[String: PackIndex]>([:])
     let writeGuard: WriteGuard
+    let collectorExclusion: CollectorExclusion
 
     private struct BatchState {
         var depth = 0
@@ -37,6 +38,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     public init(directory: String) {
         self.directory = directory
         writeGuard = WriteGuard(path: directory + "/" + WriteGuard.fileName)
+        collectorExclusion = CollectorExclusion(path: directory + "/" + CollectorExclusion.fileName)
     }
 
     var packFolder: String { directory + "/pack" }

@@ -288,6 +288,11 @@ extension DiskObjectStore {
     /// Holds `objects/gc.lock` shared (see `WriteGuard`), for code that adds
     /// objects to this store other than through `write`.
     public func holdWriteGuard() { writeGuard.holdShared() }
+
+    /// Waits for a running `gc` to finish and keeps the next one from
+    /// starting until this store is released (see `CollectorExclusion`):
+    /// for fetch and push, which take an object this store has for complete.
+    public func holdCollectorOff() { collectorExclusion.holdShared() }
 }
 
 /// glibc's `syncfs(2)`, which its headers declare only under `_GNU_SOURCE`.

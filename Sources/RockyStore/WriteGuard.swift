@@ -39,18 +39,49 @@ final class WriteGuard: Sendable {
     }
 }
 
-/// `gc`'s side of the handshake, and the lock that lets one `gc` run at a time.
+/// `objects/gc.run`: `gc` holds it exclusively for its whole run, so one
+/// runs at a time; fetch and push hold it shared while they add objects (see
+/// `DiskObjectStore.holdCollectorOff`), because they stop at objects the
+/// store has, taking each for complete with everything it refers to, which
+/// holds except while a `gc` is halfway through removing an unreachable
+/// object and what it refers to.
+final class CollectorExclusion: Sendable {
+    static let fileName = "gc.run"
+
+    let path: String
+    private let descriptor = Mutex<Int32>(-1)
+
+    init(path: String) { self.path = path }
+
+    deinit {
+        descriptor.withLock { fd in if fd >= 0 { close(fd) } }
+    }
+
+    /// Takes the lock shared, once per store, waiting for a running `gc`.
+    func holdShared() {
+        descriptor.withLock { fd in
+            guard fd < 0 else { return }
+            let opened = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard opened >= 0 else { return }
+            while flock(opened, LOCK_SH) != 0 && errno == EINTR {}
+            fd = opened
+        }
+    }
+}
+
+/// `gc`'s side of both handshakes.
 public final class CollectorLock {
     private let guardFD: Int32
     private let runFD: Int32
     private var holdsWriters = false
 
-    /// Takes `objects/gc.run` exclusively, or fails at once when another
-    /// `gc` holds it.
-    public init(objectsDirectory: String) throws {
-        let run = objectsDirectory + "/gc.run"
+    /// Takes `objects/gc.run` exclusively, waiting up to `timeout` seconds
+    /// for another `gc`, or a fetch or push into this store, to finish;
+    /// throws `refLocked` naming the file when they do not.
+    public init(objectsDirectory: String, timeout: Double) throws {
+        let run = objectsDirectory + "/" + CollectorExclusion.fileName
         runFD = try FileSystem.open(run, O_RDWR | O_CREAT)
-        guard flock(runFD, LOCK_EX | LOCK_NB) == 0 else {
+        guard CollectorLock.lock(runFD, timeout: timeout) else {
             close(runFD)
             throw StoreError.refLocked(ref: "gc", lockPath: run, ageSeconds: FileSystem.age(run) ?? 0)
         }
@@ -62,6 +93,18 @@ public final class CollectorLock {
         }
     }
 
+    private static func lock(_ fd: Int32, timeout: Double) -> Bool {
+        var waited = 0.0
+        var pause = 0.002
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, waited < timeout else { return false }
+            usleep(UInt32(pause * 1_000_000))
+            waited += pause
+            pause = min(pause * 2, 0.1)
+        }
+        return true
+    }
+
     deinit {
         close(guardFD)
         close(runFD)
@@ -70,16 +113,8 @@ public final class CollectorLock {
     /// Waits until no writer holds the guard and takes it exclusively; false
     /// when writers still hold it after `timeout` seconds.
     public func excludeWriters(timeout: Double) -> Bool {
-        var waited = 0.0
-        var pause = 0.002
-        while flock(guardFD, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, waited < timeout else { return false }
-            usleep(UInt32(pause * 1_000_000))
-            waited += pause
-            pause = min(pause * 2, 0.1)
-        }
-        holdsWriters = true
-        return true
+        holdsWriters = CollectorLock.lock(guardFD, timeout: timeout)
+        return holdsWriters
     }
 
     /// Lets writers in again.
