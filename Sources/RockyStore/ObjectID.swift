@@ -10,12 +10,25 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static let byteCount = 32
     public static let hexLength = 64
 
-    /// The id of 32 raw digest bytes.
+    /// The id of 32 raw digest bytes. Inlinable, so that callers in other
+    /// modules get a specialized copy: decoding index nodes and pack indexes
+    /// makes one per entry, and the generic version spent most of a clone's
+    /// time in Swift's metadata lookups.
+    @inlinable
     public init<C: Collection<UInt8>>(bytes: C) {
         precondition(bytes.count == 32, "an object id is 32 bytes")
-        var words: [UInt64] = [0, 0, 0, 0]
-        for (i, b) in bytes.enumerated() { words[i / 8] = words[i / 8] << 8 | UInt64(b) }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for b in bytes {
+            switch i >> 3 {
+            case 0: words.0 = words.0 << 8 | UInt64(b)
+            case 1: words.1 = words.1 << 8 | UInt64(b)
+            case 2: words.2 = words.2 << 8 | UInt64(b)
+            default: words.3 = words.3 << 8 | UInt64(b)
+            }
+            i += 1
+        }
+        (w0, w1, w2, w3) = words
     }
 
     /// Parses exactly 64 hex digits (either case).
