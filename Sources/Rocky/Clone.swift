@@ -32,9 +32,10 @@ extension Repository {
     /// and disk do not grow with the data), and copied otherwise (or with
     /// `hardLinks: false`), each copy verified against its id. Linked files
     /// are the source's own, already verified when written and on every
-    /// read; the clone still reads and verifies every commit, tree, table and
-    /// index node its branches reach and checks that every chunk they name
-    /// is there (`verifyAll` also reads every linked object).
+    /// read; the clone reads and verifies the history its branches reach
+    /// (commits, trees, table objects) and checks that every table's root and
+    /// schema is there, which costs the same whatever the tables hold
+    /// (`verifyAll` also reads every linked object).
     ///
     /// The source's branches become `refs/remotes/origin/<branch>`, the
     /// remote `origin` is recorded with the source's absolute path, a local
@@ -137,17 +138,38 @@ extension Repository {
         return names.contains(defaultBranch) ? defaultBranch : names[0]
     }
 
-    /// Checks that everything `roots` reach is in `store`: reads (and so
-    /// verifies) every object that can refer to others, and looks the leaves
-    /// (chunks, schemas, blobs) up in the store's listing without reading them.
+    /// Checks, without reading any table's rows, that the history `roots`
+    /// reach is complete in `store`: reads (and so verifies) every commit,
+    /// tree, working set and transformation record, and checks that the
+    /// schema and root of every table they name, and every project file, are
+    /// present. The cost follows the history and the number of tables, not
+    /// their size; `verifyEveryObject` reads the rest.
     func checkComplete(from roots: [ObjectID], in store: DiskObjectStore) throws {
-        var present = Set(try store.looseObjects().map(\.id))
-        for pack in try store.packFiles() { present.formUnion(pack.ids) }
-        try walkObjects(from: roots, read: { id in
-            guard present.contains(id) else { throw StoreError.objectNotFound(id.hex) }
-            return try store.read(id)
-        }, stop: { _ in false }) { id, leaf in
-            if leaf && !present.contains(id) { throw StoreError.objectNotFound(id.hex) }
+        var seen = Set<ObjectID>()
+        var stack = roots
+        func require(_ id: ObjectID) throws {
+            guard store.contains(id) else { throw StoreError.objectNotFound(id.hex) }
+        }
+        while let id = stack.popLast() {
+            guard seen.insert(id).inserted else { continue }
+            try require(id)
+            let object = try store.read(id)
+            switch object.kind {
+            case .tree:
+                let tree = try Tree(payload: object.payload, id: id)
+                for file in tree.files.values { try require(file) }
+                for table in tree.tables.values where seen.insert(table).inserted {
+                    let (schema, root) = try store.tableHeader(table)
+                    try require(schema)
+                    if let root { try require(root.id) }
+                }
+            case .table:
+                let (schema, root) = try store.tableHeader(id)
+                try require(schema)
+                if let root { try require(root.id) }
+            default:
+                stack += try objectLinks(object, id: id)
+            }
         }
     }
 

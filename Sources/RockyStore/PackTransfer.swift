@@ -263,22 +263,26 @@ extension DiskObjectStore {
             objects += 1
             files += 1
         }
-        let packs = try source.packFiles()
-        if !packs.isEmpty { try FileSystem.makeDirectories(packFolder) }
-        for pack in packs {
-            let packTarget = packFolder + "/" + pack.name + ".pack"
-            let indexTarget = packFolder + "/" + pack.name + ".idx"
-            if try ObjectFiles.linkOrCopy(pack.packPath, to: packTarget, allowLink: allowLinks) {
+        // Packs by name only: linking needs no look inside them (a copy is verified).
+        let names = try FileSystem.listDirectory(source.packFolder).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }
+        if !names.isEmpty { try FileSystem.makeDirectories(packFolder) }
+        for name in names {
+            let base = String(name.dropLast(4))
+            let packTarget = packFolder + "/" + base + ".pack"
+            let indexTarget = packFolder + "/" + name
+            if try ObjectFiles.linkOrCopy(source.packFolder + "/" + base + ".pack", to: packTarget, allowLink: allowLinks) {
                 linked += 1
             } else {
-                copied += pack.size
+                copied += FileSystem.status(packTarget).map { Int($0.st_size) } ?? 0
             }
-            if try ObjectFiles.linkOrCopy(pack.indexPath, to: indexTarget, allowLink: allowLinks) {
+            if try ObjectFiles.linkOrCopy(source.packFolder + "/" + name, to: indexTarget, allowLink: allowLinks) {
                 linked += 1
             } else {
+                copied += FileSystem.status(indexTarget).map { Int($0.st_size) } ?? 0
                 try DiskObjectStore.verifyPack(at: packTarget, index: try PackIndex(indexPath: indexTarget))
             }
-            objects += pack.count
+            let indexSize = FileSystem.status(indexTarget).map { Int($0.st_size) } ?? 12
+            objects += max(0, (indexSize - 12) / 44)
             files += 2
         }
         _ = packIndexes(refresh: true)
