@@ -7,10 +7,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "history": HistoryBench.run,
     "tables": TableBench.run,
     "sql": SQLBench.run,
+    "clone": CloneBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql"]
+let order = ["objects", "history", "tables", "sql", "clone"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {
