@@ -1,5 +1,6 @@
 import RockyBase
 import RockyStore
+import RockyTable
 
 /// Something `fsck` found wrong, naming the object or ref.
 public struct FsckProblem: Equatable, Sendable, CustomStringConvertible {
@@ -79,8 +80,21 @@ extension Repository {
         return report
     }
 
-    /// The ids an object refers to, by kind.
+    /// The ids an object refers to, by kind: what fsck checks exists, and
+    /// what fetch, push and gc follow. `chunk`, `schema` and `blob` refer to
+    /// nothing; an unknown kind is treated as referring to nothing.
     func objectLinks(_ object: StoredObject, id: ObjectID) throws -> [ObjectID] {
+        func json() throws -> JSON {
+            do { return try JSON(parsing: String(decoding: object.payload, as: UTF8.self)) } catch {
+                throw StoreError.corruptObject(id, reason: "\(object.kind) does not decode: \(error)")
+            }
+        }
+        func ids(_ value: JSON?) -> [ObjectID] {
+            if let text = value?.stringValue { return ObjectID(hex: text).map { [$0] } ?? [] }
+            if let items = value?.arrayValue { return items.flatMap { ids($0) } }
+            if let members = value?.members { return members.flatMap { ids($0.value) } }
+            return []
+        }
         switch object.kind {
         case .commit:
             let commit = try Commit(payload: object.payload, id: id)
@@ -88,9 +102,19 @@ extension Repository {
         case .tree:
             let tree = try Tree(payload: object.payload, id: id)
             return Array(tree.tables.values) + Array(tree.files.values)
-        case .transform:
-            let t = try objects.readTransformation(id)
-            return Array(t.inputs.values) + Array(t.outputs.values)
+        case .table:
+            let value = try json()
+            return ids(value["schema"]) + ids(value["root"])
+        case .index:
+            do { return try IndexNode(payload: object.payload).entries.map(\.child) } catch {
+                throw StoreError.corruptObject(id, reason: "index node does not decode: \(error)")
+            }
+        case .workset:
+            let value = try json()
+            return ids(value["tree"]) + ids(value["transforms"])
+        case ObjectKind("transform"):
+            let value = try json()
+            return ids(value["input_tables"]) + ids(value["output_tables"])
         default:
             return []
         }

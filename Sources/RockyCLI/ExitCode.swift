@@ -25,6 +25,12 @@ enum ExitCode: Int32 {
             case .accessDenied: return .refused
             default: return .failure
             }
+        case let error as RemoteError:
+            switch error {
+            case .nonFastForward, .pushRaced: return .conflict
+            case .invalidRemoteName, .invalidDuration: return .usage
+            default: return .failure
+            }
         case let error as StoreError:
             switch error {
             case .refMoved: return .conflict
@@ -46,6 +52,7 @@ enum ExitCode: Int32 {
         case is MergeConflicts: return "merge_conflict"
         case is MergeCompileFailure: return "merge_breaks_compilation"
         case is MergeTargetMoved: return "target_moved"
+        case let error as RemoteError: return error.code
         case let error as StoreError:
             switch error {
             case .objectNotFound: return "object_not_found"

@@ -12,30 +12,45 @@ import Synchronization
 /// and renamed into place, so the batch's objects appear together, complete.
 /// A batch that throws removes its temporary pack: nothing it wrote becomes
 /// an object.
+///
+/// Writing an object that is stored already *freshens* it: the loose file's,
+/// or the pack's, modification time becomes now (a pack at most once per
+/// batch), so that `gc`, which only removes unreachable objects older than
+/// its grace period, keeps an object a writer has just reused. A writer also
+/// holds `objects/gc.lock` shared from its first write until the store is
+/// released (see `WriteGuard`).
 public final class DiskObjectStore: ObjectStore, Sendable {
     /// The `objects` folder.
     public let directory: String
     private let batchState = Mutex(BatchState())
     private let packs = Mutex<[String: PackIndex]>([:])
+    let writeGuard: WriteGuard
+    let collectorExclusion: CollectorExclusion
 
     private struct BatchState {
         var depth = 0
         /// The pack the current batch writes.
         var writer: PackWriter?
+        /// Packs this batch has freshened already.
+        var freshenedPacks: Set<String> = []
     }
 
     public init(directory: String) {
         self.directory = directory
+        writeGuard = WriteGuard(path: directory + "/" + WriteGuard.fileName)
+        collectorExclusion = CollectorExclusion(path: directory + "/" + CollectorExclusion.fileName)
     }
 
     var packFolder: String { directory + "/pack" }
 
     /// The packs' indexes, reloaded from the folder when `refresh` (another
-    /// process may have added a pack since).
-    private func packIndexes(refresh: Bool = false) -> [PackIndex] {
+    /// process may have added a pack since, or `gc` removed one).
+    func packIndexes(refresh: Bool = false) -> [PackIndex] {
         packs.withLock { loaded in
             if refresh || loaded.isEmpty {
-                for name in (try? FileSystem.listDirectory(packFolder)) ?? [] where name.hasSuffix(".idx") && loaded[name] == nil {
+                let names = Set(((try? FileSystem.listDirectory(packFolder)) ?? []).filter { $0.hasSuffix(".idx") })
+                for name in loaded.keys where !names.contains(name) { loaded[name] = nil }
+                for name in names where loaded[name] == nil {
                     if let index = try? PackIndex(indexPath: packFolder + "/" + name) { loaded[name] = index }
                 }
             }
@@ -44,7 +59,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     }
 
     /// Where a packed object is: its pack and span, looking again on a miss.
-    private func packed(_ id: ObjectID) -> (String, (offset: Int, length: Int))? {
+    func packed(_ id: ObjectID) -> (String, (offset: Int, length: Int))? {
         for refresh in [false, true] {
             for index in packIndexes(refresh: refresh) {
                 if let span = index.find(id) { return (index.packPath, span) }
@@ -68,6 +83,29 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         pendingWriter(id) != nil || FileSystem.exists(path(of: id)) || packed(id) != nil
     }
 
+    /// Whether the object is stored already; if so its loose file, or its
+    /// pack (once per batch), gets a new modification time, so that a `gc`
+    /// running now keeps it. A file that vanished meanwhile (`gc` removed
+    /// it) counts as absent: the caller writes the object again.
+    private func freshen(_ id: ObjectID) -> Bool {
+        if pendingWriter(id) != nil { return true }
+        let loose = path(of: id)
+        if utimensat(AT_FDCWD, loose, nil, 0) == 0 { return true }
+        // Not ours to touch (a read-only or shared store): it exists, unfreshened.
+        if errno != ENOENT && FileSystem.exists(loose) { return true }
+        for _ in 0..<3 {
+            guard let (pack, _) = packed(id) else { return false }
+            if batchState.withLock({ $0.depth > 0 && $0.freshenedPacks.contains(pack) }) { return true }
+            if utimensat(AT_FDCWD, pack, nil, 0) == 0 {
+                batchState.withLock { if $0.depth > 0 { $0.freshenedPacks.insert(pack) } }
+                return true
+            }
+            if errno != ENOENT { return true }
+            _ = packIndexes(refresh: true)
+        }
+        return false
+    }
+
     // MARK: Writing
 
     @discardableResult
@@ -77,7 +115,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         hasher.update(header)
         hasher.update(payload)
         let id = ObjectID(bytes: hasher.finish())
-        if contains(id) { return id }
+        writeGuard.holdShared()
+        if freshen(id) { return id }
         if let writer = batchState.withLock({ $0.writer }) {
             try writer.add(id, header: header, payload: payload)
             return id
@@ -112,7 +151,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             throw StoreError.malformed(path: temp, reason: "streamed payload has \(written) bytes, \(size) were announced")
         }
         let id = ObjectID(bytes: hasher.finish())
-        if contains(id) {
+        writeGuard.holdShared()
+        if freshen(id) {
             try FileSystem.unlink(temp)
             return id
         }
@@ -157,6 +197,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     }
 
     public func batch<R>(_ body: () throws -> R) throws -> R {
+        writeGuard.holdShared()
         let outermost = batchState.withLock { state -> Bool in
             state.depth += 1
             return state.depth == 1
@@ -196,7 +237,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         batchState.withLock { state in
             state.depth -= 1
             guard state.depth == 0 else { return nil }
-            defer { state.writer = nil }
+            defer { state.writer = nil; state.freshenedPacks = [] }
             return state.writer
         }
     }
@@ -227,18 +268,29 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     // MARK: Reading
 
     /// The object's zlib stream: a loose file's whole content, or a span of a pack.
-    private func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
+    func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
         if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
         do {
             return try FileSystem.readAll(path(of: id))
         } catch let StoreError.io(_, _, code) where code == ENOENT {
-            guard let (pack, span) = packed(id) else { throw StoreError.objectNotFound(id.hex) }
-            let fd = try FileSystem.open(pack, O_RDONLY)
-            defer { close(fd) }
-            var out = [UInt8](repeating: 0, count: span.length)
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
-            guard n == span.length else { throw StoreError.corruptObject(id, reason: "its pack \(pack) is truncated") }
-            return out
+            // `gc` may have moved the object into a new pack and removed the
+            // one this process knew: look again once.
+            for attempt in 0..<2 {
+                guard let (pack, span) = packed(id) else { break }
+                let fd: Int32
+                do {
+                    fd = try FileSystem.open(pack, O_RDONLY)
+                } catch let StoreError.io(_, _, code) where code == ENOENT && attempt == 0 {
+                    _ = packIndexes(refresh: true)
+                    continue
+                }
+                defer { close(fd) }
+                var out = [UInt8](repeating: 0, count: span.length)
+                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
+                guard n == span.length else { throw StoreError.corruptObject(id, reason: "its pack \(pack) is truncated") }
+                return out
+            }
+            throw StoreError.objectNotFound(id.hex)
         }
     }
 

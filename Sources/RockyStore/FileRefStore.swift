@@ -90,7 +90,7 @@ public final class FileRefStore: RefStore, Sendable {
     /// renamed the lock into place; otherwise, or when it throws, the lock is
     /// removed. (Never remove it after a rename: by then the name may be
     /// another process's lock.)
-    private func withLock(_ path: String, name: String, _ body: (Int32, String) throws -> Bool) throws {
+    func withLock(_ path: String, name: String, _ body: (Int32, String) throws -> Bool) throws {
         let lockPath = path + ".lock"
         var waited = 0.0
         var pause = 0.0005

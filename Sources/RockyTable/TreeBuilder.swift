@@ -113,8 +113,10 @@ public final class TreeBuilder {
         let existed: Bool
         let id = objectID(kind, payload)
         existed = store.contains(id)
+        // Written even when it exists: the store then freshens it, so a
+        // concurrent gc keeps an unreachable object this tree now reuses.
+        try store.write(kind, payload)
         if !existed {
-            try store.write(kind, payload)
             objectsWritten += 1
             bytesWritten += payload.count
         }

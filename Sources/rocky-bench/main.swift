@@ -8,10 +8,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "tables": TableBench.run,
     "sql": SQLBench.run,
     "engine": EngineBench.run,
+    "clone": CloneBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine"]
+let order = ["objects", "history", "tables", "sql", "engine", "clone"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -1,0 +1,163 @@
+import Foundation
+import Glibc
+import RockyBase
+import RockyStore
+
+/// Another repository this one fetches from and pushes to, by path.
+public struct Remote: Equatable, Sendable {
+    public var name: String
+    /// The remote's working directory, absolute.
+    public var path: String
+}
+
+/// The remotes live in `.rocky/remotes.json`, canonical JSON
+/// `{"remotes":{"origin":{"path":"/abs/path"}},"version":1}`, replaced
+/// atomically under `remotes.json.lock`. What a remote needs besides its path
+/// (the copy of its audit log) lives in `.rocky/remotes/<name>/`, and its
+/// branches as `refs/remotes/<name>/<branch>`.
+extension Repository {
+    var remotesFile: String { rockyDirectory + "/remotes.json" }
+
+    func remoteFolder(_ name: String) -> String { rockyDirectory + "/remotes/" + name }
+
+    /// The remotes, sorted by name.
+    public func remotes() throws -> [Remote] {
+        try Repository.readRemotes(remotesFile)
+    }
+
+    static func readRemotes(_ file: String) throws -> [Remote] {
+        guard let data = FileManager.default.contents(atPath: file) else { return [] }
+        guard let json = try? JSON(parsing: String(decoding: data, as: UTF8.self)), json["version"]?.intValue == 1,
+              let members = json["remotes"]?.members else {
+            throw StoreError.malformed(path: file, reason: "expected {\"remotes\":{\"<name>\":{\"path\":\"...\"}},\"version\":1}")
+        }
+        return try members.map { member in
+            guard let path = member.value["path"]?.stringValue else {
+                throw StoreError.malformed(path: file, reason: "remote \(member.key) has no path")
+            }
+            return Remote(name: member.key, path: path)
+        }.sorted { $0.name < $1.name }
+    }
+
+    static func remotesJSON(_ remotes: [Remote]) -> String {
+        let json: JSON = .object([
+            "remotes": .object(remotes.map { JSON.Member($0.name, .object(["path": .string($0.path)])) }),
+            "version": .int(1),
+        ])
+        return json.canonicalText + "\n"
+    }
+
+    /// A remote by name.
+    public func remote(named name: String) throws -> Remote {
+        let all = try remotes()
+        guard let remote = all.first(where: { $0.name == name }) else {
+            throw RemoteError.noSuchRemote(name, available: all.map(\.name))
+        }
+        return remote
+    }
+
+    /// Adds a remote; `path` must be a rocky repository's working directory.
+    @discardableResult
+    public func addRemote(_ name: String, path: String) throws -> Remote {
+        try Repository.validateRemoteName(name)
+        let absolute = Repository.absolutePath(path)
+        _ = try Repository.openRemoteRepository(at: absolute, settings: settings)
+        let remote = Remote(name: name, path: absolute)
+        try changeRemotes { remotes in
+            guard !remotes.contains(where: { $0.name == name }) else { throw RemoteError.remoteExists(name) }
+            remotes.append(remote)
+        }
+        try audit(AuditEntry(operation: "remote-add", branch: nil, details: .object(["remote": .string(name), "path": .string(absolute)])))
+        return remote
+    }
+
+    /// Removes a remote, its remote-tracking refs and its folder; returns how
+    /// many tracking refs went.
+    @discardableResult
+    public func removeRemote(_ name: String) throws -> Int {
+        let remote = try remote(named: name)
+        try changeRemotes { remotes in remotes.removeAll { $0.name == name } }
+        var removed = 0
+        for (ref, id) in try refs.list(prefix: "refs/remotes/\(name)/") {
+            try refs.update(ref, from: id, to: nil, note: settings.note("remote remove \(name)"))
+            removed += 1
+        }
+        try? FileManager.default.removeItem(atPath: remoteFolder(name))
+        try audit(AuditEntry(operation: "remote-remove", branch: nil,
+                             details: .object(["remote": .string(name), "path": .string(remote.path)])))
+        return removed
+    }
+
+    /// Rewrites remotes.json under its lock: temporary file, fsync, rename.
+    func changeRemotes(_ change: (inout [Remote]) throws -> Void) throws {
+        let lock = remotesFile + ".lock"
+        var waited = 0
+        var fd: Int32
+        while true {
+            fd = Glibc.open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 { break }
+            guard errno == EEXIST else { throw StoreError.io(path: lock, operation: "create lock", errno: errno) }
+            waited += 1
+            if waited > 2000 { throw StoreError.refLocked(ref: "remotes.json", lockPath: lock, ageSeconds: FileSystemAge.seconds(lock)) }
+            usleep(5000)
+        }
+        defer { unlink(lock) }
+        close(fd)
+        var remotes = try self.remotes()
+        try change(&remotes)
+        let temp = remotesFile + ".tmp-\(getpid())"
+        let out = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard out >= 0 else { throw StoreError.io(path: temp, operation: "create", errno: errno) }
+        let bytes = Array(Repository.remotesJSON(remotes).utf8)
+        let written = write(out, bytes, bytes.count)
+        let synced = fsync(out) == 0
+        close(out)
+        guard written == bytes.count, synced, rename(temp, remotesFile) == 0 else {
+            unlink(temp)
+            throw StoreError.io(path: remotesFile, operation: "replace", errno: errno)
+        }
+        try ObjectFiles.fsyncDirectory(rockyDirectory)
+    }
+
+    /// A remote name is one path component of letters, digits, `.`, `_` and
+    /// `-`, not starting with `.` or `-`, at most 64 bytes.
+    static func validateRemoteName(_ name: String) throws {
+        func refuse(_ reason: String) -> RemoteError { .invalidRemoteName(name, reason: reason) }
+        if name.isEmpty { throw refuse("it is empty") }
+        if name.utf8.count > 64 { throw refuse("it is longer than 64 bytes") }
+        if name.hasPrefix(".") || name.hasPrefix("-") { throw refuse("it starts with '\(name.first!)'") }
+        if name.hasSuffix(".lock") { throw refuse("it ends with '.lock'") }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        if let bad = name.first(where: { !allowed.contains($0) }) {
+            throw refuse("'\(bad)' is not allowed (letters, digits, '.', '_' and '-' are)")
+        }
+    }
+
+    /// The repository whose working directory is exactly `path` (no search
+    /// upwards: a remote names one repository).
+    static func openRemoteRepository(at path: String, settings: Settings) throws -> Repository {
+        guard FileManager.default.fileExists(atPath: path + "/.rocky/HEAD") else { throw StoreError.notARepository(path) }
+        let repository = try open(discoveringFrom: path, settings: settings)
+        guard repository.objects is DiskObjectStore else { throw StoreError.notARepository(path) }
+        return repository
+    }
+
+    func openRemote(_ remote: Remote) throws -> Repository {
+        try Repository.openRemoteRepository(at: remote.path, settings: settings)
+    }
+
+    /// The store on disk, which transfers need.
+    var diskObjects: DiskObjectStore {
+        get throws {
+            guard let store = objects as? DiskObjectStore else {
+                throw RepositoryError.invalidArgument("this repository's objects are not on disk")
+            }
+            return store
+        }
+    }
+
+    /// `refs/remotes/<remote>/<branch>`.
+    static func trackingRef(_ remote: String, _ branch: String) throws -> RefName {
+        try RefName(validating: "refs/remotes/\(remote)/\(branch)")
+    }
+}

@@ -1,0 +1,330 @@
+import Foundation
+import Rocky
+import RockyBase
+import RockyStore
+
+/// `rocky clone <source> [<dest>]`.
+struct CloneCommand: Command {
+    static let name = "clone"
+    static let abstract = "Copy a repository, hard-linking its objects"
+    static let usage = ["clone <source> [<dest>] [--branch <b>] [--no-hardlinks] [--verify]"]
+    static let help = """
+    Makes <dest> (default: the source folder's name, here) a clone of the
+    repository in <source>. Objects are hard-linked when both are on one file
+    system (no object bytes are copied) and copied otherwise, each copy
+    verified against its id. The source's branches become
+    refs/remotes/origin/<branch>; the remote 'origin' records the source's
+    absolute path; a local branch is made for the chosen branch and checked
+    out. The source's audit log is copied and verified (a broken chain refuses
+    the clone) and a 'clone' entry is appended. A failed clone leaves nothing.
+
+    options:
+      -b, --branch <b>   the branch to check out (default: the source's HEAD branch)
+      --no-hardlinks     copy every object file, even on one file system
+      --verify           read and verify every object, linked ones too (time grows with the data)
+    """
+
+    let source: String
+    let destination: String?
+    let branch: String?
+    let hardLinks: Bool
+    let verify: Bool
+
+    init(parsing arguments: inout Arguments) throws {
+        branch = try arguments.option("-b", "--branch")
+        hardLinks = !arguments.flag("--no-hardlinks")
+        verify = arguments.flag("--verify")
+        let names = try arguments.positionals(max: 2, names: "<source> [<dest>]")
+        guard let first = names.first else { throw arguments.usage("clone needs a source repository") }
+        source = first
+        destination = names.count > 1 ? names[1] : nil
+    }
+
+    func run(_ context: CommandContext) throws {
+        let sourcePath = context.path(source)
+        let trimmed = sourcePath.hasSuffix("/") ? String(sourcePath.dropLast()) : sourcePath
+        let dest = context.path(destination ?? (trimmed as NSString).lastPathComponent)
+        let (_, result) = try Repository.clone(from: sourcePath, to: dest, branch: branch, hardLinks: hardLinks,
+                                               verifyAll: verify, settings: context.settings)
+        if context.json {
+            context.emit(.object([
+                "path": .string(result.path),
+                "source": .string(result.source),
+                "branch": .string(result.branch),
+                "commit": .string(result.head.hex),
+                "branches": .array(result.branches.map(JSON.string)),
+                "objects": .int(result.objects),
+                "files": .int(result.files),
+                "linked_files": .int(result.linkedFiles),
+                "copied_bytes": .int(result.copiedBytes),
+                "audit_entries": .int(result.auditEntries),
+            ]))
+        } else {
+            context.out.line("Cloned \(result.source) into \(result.path)")
+            context.out.line("  branch \(result.branch) at \(result.head.short()); \(result.branches.count) branch(es) as origin/*")
+            context.out.line("  \(result.objects) objects in \(result.files) files: \(result.linkedFiles) hard-linked, "
+                + "\(result.copiedBytes) bytes copied; \(result.auditEntries) audit entries verified")
+        }
+    }
+}
+
+/// `rocky remote`.
+struct RemoteCommand: Command {
+    static let name = "remote"
+    static let abstract = "List, add or remove remotes"
+    static let usage = ["remote [list]", "remote add <name> <path>", "remote remove <name>"]
+    static let help = """
+    Remotes are other repositories on this machine, named and recorded by
+    absolute path in .rocky/remotes.json. A name is letters, digits, '.', '_'
+    and '-'. Removing a remote removes its refs/remotes/<name>/* refs.
+    """
+
+    enum Action { case list, add(String, String), remove(String) }
+    let action: Action
+
+    init(parsing arguments: inout Arguments) throws {
+        let words = try arguments.positionals(max: 3, names: "list | add <name> <path> | remove <name>")
+        switch words.first {
+        case nil, "list"?:
+            guard words.count <= 1 else { throw arguments.usage("remote list takes no arguments") }
+            action = .list
+        case "add"?:
+            guard words.count == 3 else { throw arguments.usage("remote add needs <name> <path>") }
+            action = .add(words[1], words[2])
+        case "remove"?, "rm"?:
+            guard words.count == 2 else { throw arguments.usage("remote remove needs <name>") }
+            action = .remove(words[1])
+        case let other?:
+            throw arguments.usage("unknown remote action '\(other)' (list, add, remove)")
+        }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        switch action {
+        case .list:
+            let remotes = try repo.remotes()
+            if context.json {
+                context.emit(.object(["remotes": .array(remotes.map { .object(["name": .string($0.name), "path": .string($0.path)]) })]))
+            } else {
+                for remote in remotes { context.out.line("\(remote.name)\t\(remote.path)") }
+            }
+        case let .add(name, path):
+            let remote = try repo.addRemote(name, path: context.path(path))
+            if context.json {
+                context.emit(.object(["added": .string(remote.name), "path": .string(remote.path)]))
+            } else {
+                context.out.line("Added remote \(remote.name) (\(remote.path))")
+            }
+        case let .remove(name):
+            let refs = try repo.removeRemote(name)
+            if context.json {
+                context.emit(.object(["removed": .string(name), "refs_removed": .int(refs)]))
+            } else {
+                context.out.line("Removed remote \(name) and \(refs) remote-tracking ref(s)")
+            }
+        }
+    }
+}
+
+/// `rocky fetch [<remote>]`.
+struct FetchCommand: Command {
+    static let name = "fetch"
+    static let abstract = "Copy a remote's new objects and update refs/remotes/<remote>/*"
+    static let usage = ["fetch [<remote>]"]
+    static let help = """
+    Copies from <remote> (default: origin) the objects its branches reach that
+    are missing here, verifying each against its id before any ref points at
+    it, then moves refs/remotes/<remote>/<branch> to the remote's branches and
+    removes those of branches the remote deleted. A corrupt object refuses the
+    fetch (exit 1, naming it) and moves no ref. The remote's audit log is
+    verified and must extend what earlier fetches saw; a copy is kept in
+    .rocky/remotes/<remote>/ and a 'fetch' entry is appended here.
+    """
+
+    let remote: String
+
+    init(parsing arguments: inout Arguments) throws {
+        remote = try arguments.positionals(max: 1, names: "[<remote>]").first ?? "origin"
+    }
+
+    func run(_ context: CommandContext) throws {
+        let result = try context.repository().fetch(from: remote)
+        if context.json {
+            context.emit(.object([
+                "remote": .string(result.remote.name),
+                "path": .string(result.remote.path),
+                "updated": .array(result.updates.map { u in
+                    .object(["branch": .string(u.branch), "ref": .string(u.ref),
+                             "old": u.old.map { .string($0.hex) }, "new": u.new.map { .string($0.hex) }])
+                }),
+                "unchanged": .int(result.unchanged),
+                "objects": .int(result.transfer.objects),
+                "bytes": .int(result.transfer.bytes),
+                "packs_linked": .int(result.transfer.packsLinked),
+                "audit_entries": .int(result.auditEntries),
+                "new_audit_entries": .int(result.newAuditEntries),
+            ]))
+            return
+        }
+        for u in result.updates {
+            let local = "\(result.remote.name)/\(u.branch)"
+            switch (u.old, u.new) {
+            case let (nil, new?): context.out.line(" * [new branch]  \(u.branch) -> \(local) (\(new.short()))")
+            case let (old?, nil): context.out.line(" - [deleted]     \(u.branch) -> \(local) (was \(old.short()))")
+            case let (old?, new?): context.out.line("   \(old.short())..\(new.short())  \(u.branch) -> \(local)")
+            default: break
+            }
+        }
+        if result.updates.isEmpty { context.out.line("Already up to date with \(result.remote.name)") }
+        context.note("\(result.transfer.objects) object(s) received and verified; \(result.newAuditEntries) new audit entr\(result.newAuditEntries == 1 ? "y" : "ies") from \(result.remote.name)")
+    }
+}
+
+/// `rocky push [<remote>] [<branch>]`.
+struct PushCommand: Command {
+    static let name = "push"
+    static let abstract = "Send a branch to a remote and move its branch by compare-and-swap"
+    static let usage = ["push [<remote>] [<branch> | <branch>:<remote-branch>] [--force]"]
+    static let help = """
+    Sends the objects <remote> (default: origin) lacks for <branch> (default:
+    the current branch), verified and durable on the remote's side, then moves
+    the remote's branch of the same name (or <remote-branch>) by
+    compare-and-swap from the value it had when the push began. A push that is
+    not a fast-forward is refused (exit 3) unless --force; of two racing pushes
+    one wins and the other fails (exit 3, naming both ids). The remote and
+    this repository each get a 'push' audit entry, and
+    refs/remotes/<remote>/<branch> moves. A remote that has the branch checked
+    out gets the pushed project files, or refuses if it has uncommitted changes.
+
+    options:
+      -f, --force   overwrite the remote branch even when it is not a fast-forward
+    """
+
+    let remote: String
+    let branch: String?
+    let remoteBranch: String?
+    let force: Bool
+
+    init(parsing arguments: inout Arguments) throws {
+        force = arguments.flag("-f", "--force")
+        let words = try arguments.positionals(max: 2, names: "[<remote>] [<branch>]")
+        remote = words.first ?? "origin"
+        if words.count > 1 {
+            let spec = words[1]
+            if let colon = spec.firstIndex(of: ":") {
+                branch = String(spec[..<colon])
+                remoteBranch = String(spec[spec.index(after: colon)...])
+                if branch!.isEmpty || remoteBranch!.isEmpty { throw arguments.usage("'\(spec)' is not <branch>:<remote-branch>") }
+            } else {
+                branch = spec
+                remoteBranch = nil
+            }
+        } else {
+            branch = nil
+            remoteBranch = nil
+        }
+    }
+
+    func run(_ context: CommandContext) throws {
+        let result = try context.repository().push(to: remote, branch: branch, as: remoteBranch, force: force)
+        if context.json {
+            context.emit(.object([
+                "remote": .string(result.remote.name),
+                "branch": .string(result.branch),
+                "remote_branch": .string(result.remoteBranch),
+                "old": result.old.map { .string($0.hex) },
+                "new": .string(result.new.hex),
+                "up_to_date": .bool(result.upToDate),
+                "forced": .bool(result.forced),
+                "objects": .int(result.transfer.objects),
+                "bytes": .int(result.transfer.bytes),
+            ]))
+            return
+        }
+        let target = "\(result.remote.name) \(result.remoteBranch)"
+        if result.upToDate {
+            context.out.line("\(target) is up to date (\(result.new.short()))")
+        } else if let old = result.old {
+            context.out.line("\(result.branch) -> \(target): \(old.short())\(result.forced ? "..." : "..")\(result.new.short())\(result.forced ? " (forced)" : "")")
+        } else {
+            context.out.line("\(result.branch) -> \(target): new branch at \(result.new.short())")
+        }
+        if !result.upToDate { context.note("\(result.transfer.objects) object(s) sent and verified") }
+    }
+}
+
+/// `rocky gc`.
+struct GCCommand: Command {
+    static let name = "gc"
+    static let abstract = "Remove unreachable objects older than a grace period"
+    static let usage = ["gc [--prune <age>] [--expire-reflogs <age>] [--dry-run] [--no-repack]"]
+    static let help = """
+    Removes the objects that no ref (branches, remote-tracking refs, working
+    sets), no reflog entry and no detached HEAD reaches, and that are older
+    than the grace period; keeps everything newer and everything it reaches.
+    Packs holding such objects are rewritten (the new pack is durable before
+    the old one goes); reachable loose objects and small packs are gathered
+    into one pack. Safe while other rocky processes write. Reports what it freed.
+
+    options:
+      --prune <age>           grace period for unreachable objects (default 2w)
+      --expire-reflogs <age>  first drop reflog entries older than this (default 90d)
+      --dry-run               report what would be removed; change nothing
+      --no-repack             leave reachable loose objects and small packs as they are
+    <age>: now, never, <n>s, <n>m, <n>h, <n>d, <n>w, or an ISO 8601 time
+    """
+
+    let options: GCOptions
+
+    init(parsing arguments: inout Arguments) throws {
+        var options = GCOptions()
+        do {
+            if let text = try arguments.option("--prune") { options.prune = try Expiry(parsing: text) }
+            if let text = try arguments.option("--expire-reflogs") { options.expireReflogs = try Expiry(parsing: text) }
+        } catch let error as RemoteError {
+            throw arguments.usage(error.description)
+        }
+        options.dryRun = arguments.flag("-n", "--dry-run")
+        options.repack = !arguments.flag("--no-repack")
+        _ = try arguments.positionals(max: 0, names: "no arguments")
+        self.options = options
+    }
+
+    func run(_ context: CommandContext) throws {
+        let r = try context.repository().collectGarbage(options)
+        if context.json {
+            context.emit(.object([
+                "dry_run": .bool(r.dryRun),
+                "objects_removed": .int(r.objectsRemoved),
+                "bytes_freed": .int(r.bytesFreed),
+                "loose_removed": .int(r.looseRemoved),
+                "packed_removed": .int(r.packedRemoved),
+                "objects_packed": .int(r.objectsPacked),
+                "packs_written": .int(r.packsWritten),
+                "packs_removed": .int(r.packsRemoved),
+                "reachable": .int(r.reachable),
+                "kept_recent": .int(r.keptRecent),
+                "kept_freshened": .int(r.keptFreshened),
+                "temporary_files_removed": .int(r.temporaryFilesRemoved),
+                "reflog_entries_expired": .int(r.reflogEntriesExpired),
+            ]))
+            return
+        }
+        let verb = r.dryRun ? "Would remove" : "Removed"
+        context.out.line("\(verb) \(r.objectsRemoved) unreachable object(s) (\(r.looseRemoved) loose, \(r.packedRemoved) packed), freeing \(Self.bytes(r.bytesFreed))")
+        context.out.line("  \(r.reachable) reachable, \(r.keptRecent) unreachable kept as recent")
+        if r.packsWritten > 0 || r.packsRemoved > 0 {
+            context.out.line("  \(r.objectsPacked) loose object(s) and \(r.packsRemoved) pack(s) \(r.dryRun ? "would be " : "")rewritten into \(r.packsWritten) pack(s)")
+        }
+        if r.reflogEntriesExpired > 0 { context.out.line("  \(r.reflogEntriesExpired) reflog entr\(r.reflogEntriesExpired == 1 ? "y" : "ies") expired") }
+        if r.temporaryFilesRemoved > 0 { context.out.line("  \(r.temporaryFilesRemoved) temporary file(s) of interrupted writes removed") }
+        if r.keptFreshened > 0 { context.out.line("  \(r.keptFreshened) file(s) kept: a writer reused them while gc ran") }
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let a = abs(n)
+        let text = a >= 1 << 20 ? String(format: "%.1f MiB", Double(a) / 1_048_576) : a >= 1024 ? String(format: "%.1f KiB", Double(a) / 1024) : "\(a) B"
+        return n < 0 ? "-" + text : text
+    }
+}

@@ -1,0 +1,59 @@
+import Glibc
+
+extension FileRefStore {
+    /// The name of every reflog (`HEAD`, `refs/heads/main`, ...), including
+    /// those of deleted refs, which are kept.
+    public func reflogNames() throws -> [String] {
+        var names: [String] = []
+        func walk(_ relative: String) throws {
+            for entry in try FileSystem.listDirectory(root + "/logs/" + relative) {
+                let child = relative.isEmpty ? entry : relative + "/" + entry
+                if FileSystem.isDirectory(root + "/logs/" + child) {
+                    try walk(child)
+                } else if child == "HEAD" || child.hasPrefix("refs/"), !entry.contains(".tmp-") {
+                    names.append(child)
+                }
+            }
+        }
+        try walk("")
+        return names.sorted()
+    }
+
+    /// Rewrites a reflog keeping the entries `keep` accepts, under the ref's
+    /// lock (so no update appends meanwhile): temporary file, fsync, rename.
+    /// A reflog left empty is removed. Returns how many entries went.
+    public func expireReflog(_ name: String, keep: (ReflogEntry) -> Bool) throws -> Int {
+        let log = root + "/logs/" + name
+        var removed = 0
+        func rewrite() throws {
+            let entries = try reflog(name)
+            let kept = entries.filter(keep)
+            removed = entries.count - kept.count
+            guard removed > 0 else { return }
+            if kept.isEmpty {
+                try FileSystem.unlink(log)
+            } else {
+                let temp = log + FileSystem.temporaryName(".tmp-")
+                try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL) { fd in
+                    try FileSystem.writeAll(fd, Array(kept.map(\.line).joined().utf8), path: temp)
+                    try FileSystem.fsync(fd, path: temp)
+                }
+                try FileSystem.rename(temp, log)
+            }
+            try FileSystem.fsyncDirectory(FileSystem.parentDirectory(log))
+        }
+        let ref = root + "/" + name
+        let folder = FileSystem.parentDirectory(ref)
+        if FileSystem.exists(folder) && !FileSystem.isDirectory(folder) {
+            // A ref where a folder would be: this ref cannot exist, nothing appends.
+            try rewrite()
+            return removed
+        }
+        try FileSystem.makeDirectories(folder)
+        try withLock(ref, name: name) { _, _ in
+            try rewrite()
+            return false
+        }
+        return removed
+    }
+}
