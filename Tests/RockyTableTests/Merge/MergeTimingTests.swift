@@ -31,7 +31,8 @@ struct MergeTimingTests {
             return out
         }
         let oursRows = (0..<100).map { $0 * (rows / 100) + 3 }
-        let theirsRows = (0..<100).map { $0 * (rows / 100) + 7 }
+        // Theirs' rows lie between ours' (other chunks): the costlier case.
+        let theirsRows = (0..<100).map { $0 * (rows / 100) + rows / 200 }
         let oursCSV = edit(oursRows, field: 5)
         let theirsCSV = edit(theirsRows, field: 6)
         let theirsOpenCSV = edit(Array(oursRows.prefix(20)), field: 2)

@@ -311,4 +311,33 @@ import Testing
         let nodes = try TreeReader(store: f.store).objectIDs(base.root).count
         #expect(r.stats.nodesRead < nodes / 3, "read \(r.stats.nodesRead) nodes; a tree has \(nodes)")
     }
+
+    @Test func theReadCacheDropsTheOldestFirstAndStaysCorrect() throws {
+        let ids = try (0..<20).map { try f.store.write(.blob, Array(repeating: UInt8($0), count: 100)) }
+        let cache = ReadCache(f.store, capacity: 450)
+        for _ in 0..<2 { for id in ids { #expect(try cache.read(id).payload == f.store.read(id).payload) } }
+        let counting = CountingReads(f.store)
+        let small = ReadCache(counting, capacity: 450)
+        for id in ids.prefix(4) { _ = try small.read(id) }
+        for id in ids.prefix(4) { _ = try small.read(id) }
+        #expect(counting.reads == 4, "four objects of 100 bytes fit")
+        _ = try small.read(ids[5])
+        _ = try small.read(ids[0])
+        #expect(counting.reads == 6, "the oldest was dropped for the fifth")
+    }
+}
+
+/// Counts reads of an underlying store.
+final class CountingReads: ObjectStore, @unchecked Sendable {
+    let base: any ObjectStore
+    var reads = 0
+    init(_ base: any ObjectStore) { self.base = base }
+    func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID { try base.write(kind, payload) }
+    func write(_ kind: ObjectKind, size: Int, produce: () throws -> [UInt8]) throws -> ObjectID { try base.write(kind, size: size, produce: produce) }
+    func read(_ id: ObjectID) throws -> StoredObject { reads += 1; return try base.read(id) }
+    func stream(_ id: ObjectID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectKind { try base.stream(id, consume) }
+    func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) { try base.header(id) }
+    func contains(_ id: ObjectID) -> Bool { base.contains(id) }
+    func ids(withPrefix prefix: String) throws -> [ObjectID] { try base.ids(withPrefix: prefix) }
+    func batch<R>(_ body: () throws -> R) throws -> R { try base.batch(body) }
 }
