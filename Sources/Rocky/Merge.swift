@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import RockyBase
 import RockySQL
 import RockyStore
@@ -121,6 +122,12 @@ extension Repository {
         let targetRef = try RefName.branch(targetName)
         let updatesWorkingDirectory = targetName == current
         try authorize(.merge, branch: targetName)
+        // With retries, mergers of one target take turns (an flock, released
+        // if a process dies): otherwise each success would void every other
+        // merge in flight and they would spin. Without retries the merge stays
+        // purely optimistic and a moved target is reported.
+        let turn = options.retries > 0 ? try MergeTurn(rockyDirectory: rockyDirectory, target: targetName) : nil
+        defer { turn?.release() }
         var attempt = 0
         while true {
             guard let ours = try refs.read(targetRef) else { throw RepositoryError.noSuchBranch(targetName) }
@@ -295,4 +302,29 @@ extension Repository {
 extension MergeReport {
     /// Continues with the report.
     func then(_ body: (MergeReport) throws -> MergeReport) rethrows -> MergeReport { try body(self) }
+}
+
+/// An advisory lock (flock) that merges into one target hold while they
+/// compute and move it, when they were asked to retry.
+final class MergeTurn {
+    private let fd: Int32
+
+    init(rockyDirectory: String, target: String) throws {
+        let folder = rockyDirectory + "/locks/merge"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = folder + "/" + target.replacingOccurrences(of: "/", with: "%2F") + ".lock"
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open", errno: errno) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                close(fd)
+                throw StoreError.io(path: path, operation: "lock", errno: errno)
+            }
+        }
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
 }

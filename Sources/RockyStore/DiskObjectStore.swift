@@ -23,7 +23,18 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// The `objects` folder.
     public let directory: String
     private let batchState = Mutex(BatchState())
-    private let packs = Mutex<[String: PackIndex]>([:])
+    private let packs = Mutex(PackCache())
+
+    /// The pack indexes this process has read, the folder state they match,
+    /// and an open descriptor per pack.
+    private struct PackCache {
+        var indexes: [String: PackIndex] = [:]
+        var scanned = false
+        /// The pack folder's (mtime, ctime) at the last scan: a pack added or
+        /// removed changes them, so an unchanged folder needs no new listing.
+        var stamp: (Int, Int, Int, Int)?
+        var descriptors: [String: Int32] = [:]
+    }
     let writeGuard: WriteGuard
     let collectorExclusion: CollectorExclusion
 
@@ -46,16 +57,42 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// The packs' indexes, reloaded from the folder when `refresh` (another
     /// process may have added a pack since, or `gc` removed one).
     func packIndexes(refresh: Bool = false) -> [PackIndex] {
-        packs.withLock { loaded in
-            if refresh || loaded.isEmpty {
-                let names = Set(((try? FileSystem.listDirectory(packFolder)) ?? []).filter { $0.hasSuffix(".idx") })
-                for name in loaded.keys where !names.contains(name) { loaded[name] = nil }
-                for name in names where loaded[name] == nil {
-                    if let index = try? PackIndex(indexPath: packFolder + "/" + name) { loaded[name] = index }
+        packs.withLock { cache in
+            if refresh || !cache.scanned {
+                var st = stat()
+                let stamp = stat(packFolder, &st) == 0
+                    ? (st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec) : (0, 0, 0, 0)
+                if !cache.scanned || cache.stamp.map({ $0 != stamp }) ?? true {
+                    cache.scanned = true
+                    cache.stamp = stamp
+                    let names = Set(((try? FileSystem.listDirectory(packFolder)) ?? []).filter { $0.hasSuffix(".idx") })
+                    for name in cache.indexes.keys where !names.contains(name) {
+                        if let index = cache.indexes[name], let fd = cache.descriptors.removeValue(forKey: index.packPath) { close(fd) }
+                        cache.indexes[name] = nil
+                    }
+                    for name in names where cache.indexes[name] == nil {
+                        if let index = try? PackIndex(indexPath: packFolder + "/" + name) { cache.indexes[name] = index }
+                    }
                 }
             }
-            return Array(loaded.values)
+            return Array(cache.indexes.values)
         }
+    }
+
+    /// An open descriptor of a pack, kept for later reads.
+    private func packDescriptor(_ pack: String) throws -> Int32 {
+        if let fd = packs.withLock({ $0.descriptors[pack] }) { return fd }
+        let fd = try FileSystem.open(pack, O_RDONLY)
+        return packs.withLock { cache in
+            if let existing = cache.descriptors[pack] { close(fd); return existing }
+            cache.descriptors[pack] = fd
+            return fd
+        }
+    }
+
+    /// Forgets a pack's descriptor (the pack was removed or replaced).
+    private func dropDescriptor(_ pack: String) {
+        packs.withLock { if let fd = $0.descriptors.removeValue(forKey: pack) { close(fd) } }
     }
 
     /// Where a packed object is: its pack and span, looking again on a miss.
@@ -80,7 +117,10 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     }
 
     public func contains(_ id: ObjectID) -> Bool {
-        pendingWriter(id) != nil || FileSystem.exists(path(of: id)) || packed(id) != nil
+        if pendingWriter(id) != nil { return true }
+        // Packs first: a lookup in memory, where a loose file costs a stat.
+        for index in packIndexes() where index.find(id) != nil { return true }
+        return FileSystem.exists(path(of: id)) || packed(id) != nil
     }
 
     /// Whether the object is stored already; if so its loose file, or its
@@ -270,6 +310,16 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// The object's zlib stream: a loose file's whole content, or a span of a pack.
     func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
         if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
+        for index in packIndexes() {
+            guard let span = index.find(id) else { continue }
+            if let fd = try? packDescriptor(index.packPath) {
+                var out = [UInt8](repeating: 0, count: span.length)
+                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
+                if n == span.length { return out }
+            }
+            dropDescriptor(index.packPath)
+            break
+        }
         do {
             return try FileSystem.readAll(path(of: id))
         } catch let StoreError.io(_, _, code) where code == ENOENT {
@@ -318,7 +368,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         _ id: ObjectID, expectedSize: (Int) -> Void, _ consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> ObjectKind {
         let reader = ObjectReader(id: id)
-        guard pendingWriter(id) == nil, let (fd, file) = try openObject(id) else {
+        guard pendingWriter(id) == nil, !packIndexes().contains(where: { $0.find(id) != nil }),
+              let (fd, file) = try openObject(id) else {
             let bytes = try compressedBytes(id)
             try bytes.withUnsafeBytes { try reader.feed($0, expectedSize: expectedSize, consume) }
             return try reader.finish()
@@ -337,7 +388,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     public func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) {
         let reader = ObjectReader(id: id)
-        guard pendingWriter(id) == nil, let (fd, file) = try openObject(id) else {
+        guard pendingWriter(id) == nil, !packIndexes().contains(where: { $0.find(id) != nil }),
+              let (fd, file) = try openObject(id) else {
             let bytes = try compressedBytes(id)
             do {
                 try bytes.withUnsafeBytes { raw in

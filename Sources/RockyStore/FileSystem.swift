@@ -48,18 +48,23 @@ enum FileSystem {
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StoreError.io(path: path, operation: "stat", errno: errno) }
-        var result = [UInt8](repeating: 0, count: Int(st.st_size))
-        var filled = 0
+        var capacity = Int(st.st_size) + 1
+        var result = [UInt8]()
         while true {
-            if filled == result.count { result.append(contentsOf: repeatElement(0, count: max(4096, result.count))) }
-            let n = try result.withUnsafeMutableBytes { b in
-                try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: b[filled...]), path: path)
+            var filled = result.count
+            let more = try [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                if filled > 0 { _ = buffer.initialize(from: result) }
+                while filled < capacity {
+                    let n = try read(fd, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled...]), path: path)
+                    if n == 0 { break }
+                    filled += n
+                }
+                count = filled
             }
-            if n == 0 { break }
-            filled += n
+            result = more
+            if filled < capacity { return result }
+            capacity *= 2
         }
-        result.removeLast(result.count - filled)
-        return result
     }
 
     static func fsync(_ fd: Int32, path: String) throws {

@@ -166,7 +166,6 @@ import Testing
             let extra = b % 10 == 0 ? "; UPDATE ledger SET amount = \(b) WHERE id = 0" : ""
             try repo.execute(on: branch, "INSERT INTO ledger VALUES (\(b + 1), 'w\(b)', \(b))" + extra)
         }
-        let setupDone = Date()
         box.write("merger.sh", """
             w=$1
             for i in $(seq 0 24); do
@@ -195,7 +194,6 @@ import Testing
                 results[Int(parts[0])!] = Int32(parts[1])!
             }
         }
-        print("setup until \(setupDone), merges until \(Date())")
         #expect(results.count == 200)
         #expect(results.values.allSatisfy { $0 == 0 || $0 == 3 }, "every failure is a conflict")
         let exported = box.ok("export", "ledger", "main")
