@@ -44,6 +44,8 @@ final class TreeFeed: @unchecked Sendable {
     private let queue = DispatchQueue(label: "rocky.engine.tree-feed")
     private let slots = DispatchSemaphore(value: 4)
     private let builder: TreeBuilder
+    /// Where the builder writes: chunks are compressed and stored on a third thread.
+    private let objects: PipelinedStore
     private let sorter: RowSorter?
     /// Touched on `queue` only, read after it drained.
     private var failure: Error?
@@ -67,7 +69,8 @@ final class TreeFeed: @unchecked Sendable {
         self.schema = schema
         self.label = label
         encoder = RowEncoder(schema: schema, table: label)
-        builder = TreeBuilder(store: store)
+        objects = PipelinedStore(store)
+        builder = TreeBuilder(store: objects)
         sorter = sorted || schema.isKeyless ? RowSorter(temporaryDirectory: temporaryDirectory) : nil
         reserve()
     }
@@ -151,17 +154,30 @@ final class TreeFeed: @unchecked Sendable {
     func drain() {
         flush()
         queue.sync {}
+        try? objects.drain()
     }
 
     /// Waits for the builder; the tree, or nil when keys came out of order.
     func finish() throws -> BuiltTree? {
         flush()
         queue.sync {}
-        if let failure { throw failure }
-        if outOfOrder || abandoned { return nil }
-        if let sorter { try fold(sorter.finish()) }
-        built.root = try builder.finish()
-        built.bytesWritten = builder.bytesWritten
+        if let failure {
+            try? objects.drain()
+            throw failure
+        }
+        if outOfOrder || abandoned {
+            try? objects.drain()
+            return nil
+        }
+        do {
+            if let sorter { try fold(sorter.finish()) }
+            built.root = try builder.finish()
+        } catch {
+            try? objects.drain()
+            throw error
+        }
+        try objects.drain()
+        built.bytesWritten = objects.written.bytes
         return built
     }
 

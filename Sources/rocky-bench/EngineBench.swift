@@ -54,6 +54,7 @@ enum EngineBench {
         let loadSeconds = seconds(since: loadStart)
 
         let steps = chain()
+        let cpuStart = processCPUSeconds()
         let chainStart = DispatchTime.now().uptimeNanoseconds
         let script = try compile(steps.map(\.rocky).joined(separator: ";\n"), store: store, tables: tables)
         var rockySteps: [(Double, Int, Int)] = []
@@ -67,6 +68,7 @@ enum EngineBench {
             rockySteps.append((seconds(since: start), table.rowCount, outcome.metrics.bytesWritten))
         }
         let rockySeconds = seconds(since: chainStart)
+        let rockyCPU = processCPUSeconds() - cpuStart
 
         // The sqlite3 shell on a database loaded beforehand.
         let base = dir + "/base.db"
@@ -80,9 +82,11 @@ enum EngineBench {
         try (".timer on\n" + steps.map { "CREATE TABLE \($0.name) AS \($0.sqlite);" }.joined(separator: "\n") + "\n")
             .write(toFile: chainSQL, atomically: true, encoding: .utf8)
         _ = try Bench.measure("cp '\(base)' '\(dir)/run.db'")
+        let childrenBefore = childrenCPUSeconds()
         let shellStart = DispatchTime.now().uptimeNanoseconds
         let shellOutput = try capture("sqlite3 '\(dir)/run.db' < '\(chainSQL)'")
         let shellSeconds = seconds(since: shellStart)
+        let shellCPU = childrenCPUSeconds() - childrenBefore
         let shellSteps = shellOutput.split(separator: "\n").filter { $0.hasPrefix("Run Time:") }.compactMap { line in
             line.split(separator: " ").dropFirst(3).first.flatMap { Double($0) }
         }
@@ -100,6 +104,8 @@ enum EngineBench {
         } else {
             Bench.row("same chain, DuckDB (reference)", rocky: "", other: "skipped: no duckdb module (set ROCKY_PYTHON)", ratio: "", goal: "")
         }
+        Bench.row("same, CPU time (user + sys, all threads)", rocky: "\(Bench.format(rockyCPU)) s",
+                  other: "\(Bench.format(shellCPU)) s (sqlite3 shell)", ratio: Bench.format(rockyCPU / shellCPU) + "x", goal: "")
         Bench.row("one-time load of prices into the table cache", rocky: "\(Bench.format(loadSeconds)) s",
                   other: "(sqlite3 .import is untimed)", ratio: "", goal: "once per version")
 
@@ -115,6 +121,16 @@ enum EngineBench {
     }
 
     static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// User + system CPU seconds of this process (all threads) or of its waited-for children.
+    static func processCPUSeconds() -> Double { cpuSeconds(RUSAGE_SELF) }
+    static func childrenCPUSeconds() -> Double { cpuSeconds(RUSAGE_CHILDREN) }
+
+    private static func cpuSeconds(_ who: __rusage_who) -> Double {
+        var usage = rusage()
+        getrusage(who.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
 
     static func pricesSchema() throws -> Schema {
         try Schema(named: [("symbol", .text), ("ts", .timestamp), ("open", .decimal(precision: 12, scale: 4)),
@@ -256,7 +272,7 @@ enum EngineBench {
             Step(name: "signal_counts", key: ["symbol", "signal"],
                  rocky: "CREATE TABLE signal_counts AS SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal",
                  sqlite: "SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal"),
-            Step(name: "ranked", key: ["symbol", "ts"],
+            Step(name: "ranked", key: ["ts", "symbol"],
                  rocky: "CREATE TABLE ranked AS SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns",
                  sqlite: "SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns"),
             Step(name: "top_movers", key: ["ts", "symbol"],
