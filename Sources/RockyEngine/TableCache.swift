@@ -69,6 +69,7 @@ final class TableCache {
         connection = try Connection(path: path)
         sqlite3_busy_timeout(connection.handle, TableCache.busyTimeoutMilliseconds)
         if directory != nil {
+            try connection.execute("PRAGMA page_size = 16384")
             try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             try connection.execute("PRAGMA journal_mode = WAL")
             try connection.execute("PRAGMA synchronous = NORMAL")
