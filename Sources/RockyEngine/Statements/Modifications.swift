@@ -36,14 +36,14 @@ extension StatementRun {
             let newValues = columns.map { "NEW.\($0)" }.joined(separator: ", ")
             let oldValues = columns.map { "OLD.\($0)" }.joined(separator: ", ")
             try connection.execute("""
-                CREATE TEMP TABLE rocky_old AS SELECT * FROM main.\(working) WHERE 0;
-                CREATE TEMP TABLE rocky_new AS SELECT * FROM main.\(working) WHERE 0;
-                CREATE TEMP TRIGGER rocky_on_insert AFTER INSERT ON main.\(working) BEGIN
-                  INSERT INTO rocky_new VALUES (\(newValues)); END;
-                CREATE TEMP TRIGGER rocky_on_update AFTER UPDATE ON main.\(working) BEGIN
-                  INSERT INTO rocky_old VALUES (\(oldValues)); INSERT INTO rocky_new VALUES (\(newValues)); END;
-                CREATE TEMP TRIGGER rocky_on_delete AFTER DELETE ON main.\(working) BEGIN
-                  INSERT INTO rocky_old VALUES (\(oldValues)); END;
+                CREATE TEMP TABLE __rocky_old AS SELECT * FROM main.\(working) WHERE 0;
+                CREATE TEMP TABLE __rocky_new AS SELECT * FROM main.\(working) WHERE 0;
+                CREATE TEMP TRIGGER __rocky_on_insert AFTER INSERT ON main.\(working) BEGIN
+                  INSERT INTO __rocky_new VALUES (\(newValues)); END;
+                CREATE TEMP TRIGGER __rocky_on_update AFTER UPDATE ON main.\(working) BEGIN
+                  INSERT INTO __rocky_old VALUES (\(oldValues)); INSERT INTO __rocky_new VALUES (\(newValues)); END;
+                CREATE TEMP TRIGGER __rocky_on_delete AFTER DELETE ON main.\(working) BEGIN
+                  INSERT INTO __rocky_old VALUES (\(oldValues)); END;
                 """)
             var changed = 0
             for sql in statements {
@@ -56,8 +56,8 @@ extension StatementRun {
             }
             let (changes, byteDelta, rowDelta) = try collectChanges(schema: schema, label: target)
             try connection.execute("""
-                DROP TRIGGER temp.rocky_on_insert; DROP TRIGGER temp.rocky_on_update; DROP TRIGGER temp.rocky_on_delete;
-                DROP TABLE temp.rocky_old; DROP TABLE temp.rocky_new;
+                DROP TRIGGER temp.__rocky_on_insert; DROP TRIGGER temp.__rocky_on_update; DROP TRIGGER temp.__rocky_on_delete;
+                DROP TABLE temp.__rocky_old; DROP TABLE temp.__rocky_new;
                 """)
             dropViews(views)
 
@@ -87,7 +87,7 @@ extension StatementRun {
         var byteDelta = 0, rowDelta = 0
         var keyed: [[UInt8]: RowChange] = [:]
         var counts: [[UInt8]: Int] = [:]
-        for (source, sign) in [("rocky_old", -1), ("rocky_new", 1)] {
+        for (source, sign) in [("__rocky_old", -1), ("__rocky_new", 1)] {
             let select = try connection.statement("SELECT * FROM temp.\(source)")
             while try select.step() {
                 key.removeAll(keepingCapacity: true)
