@@ -52,10 +52,11 @@ final class TreeFeed: @unchecked Sendable {
     private var outOfOrder = false
     private var built = BuiltTree()
     /// The batch being filled on the SQLite thread, as three properties so
-    /// the encoder may write keys and values at once.
-    private var keys: [UInt8] = []
-    private var values: [UInt8] = []
-    private var ends: [(key: Int, value: Int)] = []
+    /// the encoder may write keys and values at once. Only that thread
+    /// touches them, so the per-row exclusivity checks are left out.
+    @exclusivity(unchecked) private var keys: [UInt8] = []
+    @exclusivity(unchecked) private var values: [UInt8] = []
+    @exclusivity(unchecked) private var ends: [(key: Int, value: Int)] = []
     /// Rows produced so far (SQLite thread).
     private(set) var produced = 0
     /// The last key of the batches already handed over (SQLite thread).

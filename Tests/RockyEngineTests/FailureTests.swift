@@ -106,6 +106,31 @@ import Testing
         }
     }
 
+    @Test func aStoredDecimalBeyond64BitsCannotBeLoaded() throws {
+        let w = try Workspace()
+        try w.add("huge", try Schema(named: [("id", .integer), ("amount", .decimal(precision: 30, scale: 2))], key: ["id"]),
+                  [[.integer(1), dec("1.00")], [.integer(2), dec("123456789012345678901.00")]])
+        #expect(throws: EngineError.decimalOverflow(table: "huge", column: "amount",
+                                                    detail: "123456789012345678901.00 does not fit SQLite's 64-bit representation of DECIMAL(30,2)")) {
+            try w.query("SELECT count(*) AS n FROM huge")
+        }
+        #expect(try w.adapter.cachedVersions().isEmpty)
+    }
+
+    @Test func aDroppedResultReleasesTheAdapter() throws {
+        let w = try workspace()
+        do {
+            guard case let .rows(result) = try w.run("SELECT symbol FROM prices", keepRows: true).effect else { return }
+            var seen = 0
+            for row in result where row.count == 1 {
+                seen += 1
+                if seen == 3 { break }
+            }
+            #expect(!result.isClosed)
+        }
+        #expect(try w.query("SELECT count(*) AS n FROM big") == [[.integer(2)]])
+    }
+
     @Test func aFailedQueryReleasesTheAdapter() throws {
         let w = try workspace()
         #expect(throws: EngineError.self) { try w.query("SELECT CAST(t AS DATE) AS day FROM big") }
