@@ -175,6 +175,7 @@ final class StatementRun {
                 try cache.touch(inputs.map(\.id))
                 let result = try body()
                 try connection.execute("COMMIT")
+                cache.committed()
                 return result
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK") }

@@ -1,8 +1,10 @@
 import CSQLite
+import Dispatch
 import Glibc
 import RockyBase
 import RockyStore
 import RockyTable
+import Synchronization
 
 /// Table versions loaded into SQLite, keyed by table object id and kept
 /// across statements and processes, so a version is loaded once per
@@ -10,8 +12,10 @@ import RockyTable
 ///
 /// **File.** `<cacheDirectory>/tables.sqlite` (WAL mode, `synchronous =
 /// NORMAL`: the cache can always be rebuilt from the object store, so a
-/// power loss may cost a reload, never a wrong answer). With no directory the
-/// cache is a private in-memory database (tests).
+/// power loss may cost a reload, never a wrong answer). The WAL is copied
+/// into the database by a background `Checkpointer`, not by the committing
+/// statement. With no directory the cache is a private in-memory database
+/// (tests).
 ///
 /// **Naming.** Version `X` is the table `main."t_<64 hex of X>"`, with the
 /// version's column names and types (Docs/sql.md representation), `NOT NULL`
@@ -50,6 +54,8 @@ final class TableCache {
 
     let connection: Connection
     let limitBytes: Int
+    /// Copies the WAL into the database in the background (file caches only).
+    private let checkpointer: Checkpointer?
     /// Versions loaded from the object store by this instance (for tests and metrics).
     private(set) var loads = 0
     private var stagingCounter = 0
@@ -73,6 +79,13 @@ final class TableCache {
             try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             try connection.execute("PRAGMA journal_mode = WAL")
             try connection.execute("PRAGMA synchronous = NORMAL")
+            // Committing a million-row result would otherwise copy it from the
+            // WAL into the database before returning; a second connection does
+            // that in the background instead.
+            try connection.execute("PRAGMA wal_autocheckpoint = 0")
+            checkpointer = try Checkpointer(path: path)
+        } else {
+            checkpointer = nil
         }
         try connection.execute("PRAGMA cache_size = -131072")
         try connection.execute("""
@@ -81,6 +94,11 @@ final class TableCache {
             ) WITHOUT ROWID
             """)
     }
+
+    deinit { checkpointer?.wait() }
+
+    /// Called after every write transaction commits.
+    func committed() { checkpointer?.request() }
 
     static func tableName(_ id: ObjectID) -> String { "t_" + id.hex }
 
@@ -125,7 +143,8 @@ final class TableCache {
     /// rows are bound from their stored bytes (`RowBinder`).
     @discardableResult
     func load(_ id: ObjectID, table: Table, store: any ObjectStore, label: String, protecting: Set<ObjectID>) throws -> Bool {
-        try connection.transaction(immediate: true) {
+        defer { committed() }
+        return try connection.transaction(immediate: true) {
             if try entry(id) != nil { return false }
             let name = TableCache.tableName(id)
             try connection.execute(TableCache.createSQL(name, schema: table.schema))
@@ -217,6 +236,36 @@ final class TableCache {
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
     }
+}
+
+/// Checkpoints a WAL database from its own connection on a background
+/// queue (`PASSIVE`: it never blocks readers or writers, and copies what it
+/// can). Requests made while one runs are folded into the next.
+final class Checkpointer: @unchecked Sendable {
+    private let connection: Connection
+    private let queue = DispatchQueue(label: "rocky.engine.checkpoint")
+    private var pending = false
+    private let lock = Mutex(())
+
+    init(path: String) throws {
+        connection = try Connection(path: path)
+        sqlite3_busy_timeout(connection.handle, 1000)
+    }
+
+    func request() {
+        let start = lock.withLock { _ -> Bool in
+            if pending { return false }
+            pending = true
+            return true
+        }
+        guard start else { return }
+        queue.async {
+            self.lock.withLock { _ in self.pending = false }
+            sqlite3_wal_checkpoint_v2(self.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+    }
+
+    func wait() { queue.sync {} }
 }
 
 /// A quoted SQLite identifier.
