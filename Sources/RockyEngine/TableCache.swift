@@ -159,8 +159,13 @@ final class TableCache {
                 for i in 0..<chunk.count {
                     let key = chunk.keys[i], value = chunk.values[i]
                     bytes += key.count + value.count
-                    let count = try key.withUnsafeBytes { k in
-                        try value.withUnsafeBytes { v in try binder.bind(key: k, value: v, to: insert) }
+                    let count: Int
+                    do {
+                        count = try key.withUnsafeBytes { k in
+                            try value.withUnsafeBytes { v in try binder.bind(key: k, value: v, to: insert) }
+                        }
+                    } catch let error as StoredRowError {
+                        throw EngineError.invalid("table \(label) (\(id.short())): \(error)")
                     }
                     for _ in 0..<count {
                         do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }

@@ -38,13 +38,13 @@ struct RowBinder {
     mutating func bind(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to statement: PreparedStatement) throws -> Int {
         var p = 0
         for (position, type) in keyColumns { try bindKey(key, &p, type, position, statement) }
-        guard p == key.count else { throw DecodeError.trailing("key") }
+        guard p == key.count else { throw StoredRowError.malformed("key") }
         var q = 0
         if schema.isKeyless { return Int(try readVarint(value, &q)) }
         for position in valuePositions { statement.bindNull(at: position + 1) }
         while q < value.count {
             let id = Int(try readVarint(value, &q))
-            guard let (position, type) = byID[id] else { throw DecodeError.trailing("value for unknown column id \(id)") }
+            guard let (position, type) = byID[id] else { throw StoredRowError.malformed("value for unknown column id \(id)") }
             try bindValue(value, &q, type, position, statement)
         }
         return 1
@@ -56,14 +56,14 @@ struct RowBinder {
 
     private mutating func bindKey(_ bytes: UnsafeRawBufferPointer, _ p: inout Int, _ type: ColumnType, _ position: Int32,
                                   _ s: PreparedStatement) throws {
-        guard p < bytes.count else { throw DecodeError.trailing("truncated key") }
+        guard p < bytes.count else { throw StoredRowError.malformed("truncated key") }
         let marker = bytes[p]
         p += 1
         let index = position + 1
         if marker == 0 { s.bindNull(at: index); return }
         switch type {
         case .boolean:
-            guard p < bytes.count else { throw DecodeError.trailing("truncated key") }
+            guard p < bytes.count else { throw StoredRowError.malformed("truncated key") }
             s.bind(Int64(bytes[p] != 0 ? 1 : 0), at: index)
             p += 1
         case .double:
@@ -81,9 +81,9 @@ struct RowBinder {
             let start = p
             var escaped = false
             while true {
-                guard p < bytes.count else { throw DecodeError.trailing("unterminated text in key") }
+                guard p < bytes.count else { throw StoredRowError.malformed("unterminated text in key") }
                 if bytes[p] != 0 { p += 1; continue }
-                guard p + 1 < bytes.count else { throw DecodeError.trailing("unterminated text in key") }
+                guard p + 1 < bytes.count else { throw StoredRowError.malformed("unterminated text in key") }
                 if bytes[p + 1] == 0 { break }
                 escaped = true
                 p += 2
@@ -108,7 +108,7 @@ struct RowBinder {
 
     private func bindValue(_ bytes: UnsafeRawBufferPointer, _ p: inout Int, _ type: ColumnType, _ position: Int32,
                            _ s: PreparedStatement) throws {
-        guard p < bytes.count else { throw DecodeError.trailing("truncated value") }
+        guard p < bytes.count else { throw StoredRowError.malformed("truncated value") }
         let tag = bytes[p]
         p += 1
         let index = position + 1
@@ -117,7 +117,7 @@ struct RowBinder {
         case 3, 7, 8: s.bind(try readZigzag(bytes, &p), at: index)
         case 4: s.bind(Double(bitPattern: try readBigEndian(bytes, &p)), at: index)
         case 5:
-            guard p < bytes.count else { throw DecodeError.trailing("truncated decimal") }
+            guard p < bytes.count else { throw StoredRowError.malformed("truncated decimal") }
             let stored = Int(bytes[p])
             p += 1
             var units = try readZigzag128(bytes, &p)
@@ -131,26 +131,26 @@ struct RowBinder {
             s.bind(small, at: index)
         case 6:
             let n = Int(try readVarint(bytes, &p))
-            guard n <= bytes.count - p else { throw DecodeError.trailing("truncated text") }
+            guard n <= bytes.count - p else { throw StoredRowError.malformed("truncated text") }
             s.bind(textBytes: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + n)]), at: index)
             p += n
         default:
-            throw DecodeError.trailing("unknown value tag \(tag)")
+            throw StoredRowError.malformed("unknown value tag \(tag)")
         }
     }
 }
 
 /// A stored row that does not decode: the object is damaged.
-enum DecodeError: Error, CustomStringConvertible {
-    case trailing(String)
+enum StoredRowError: Error, CustomStringConvertible {
+    case malformed(String)
     var description: String {
-        switch self { case let .trailing(what): "a stored row does not decode: \(what)" }
+        switch self { case let .malformed(what): "a stored row does not decode: \(what)" }
     }
 }
 
 @inline(__always)
 private func readBigEndian(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws -> UInt64 {
-    guard p + 8 <= bytes.count else { throw DecodeError.trailing("truncated key") }
+    guard p + 8 <= bytes.count else { throw StoredRowError.malformed("truncated key") }
     var v: UInt64 = 0
     for i in 0..<8 { v = v << 8 | UInt64(bytes[p + i]) }
     p += 8
@@ -161,7 +161,7 @@ private func readBigEndian(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) thro
 private func readVarint(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws -> UInt64 {
     var result: UInt64 = 0, shift: UInt64 = 0
     while true {
-        guard p < bytes.count, shift < 64 else { throw DecodeError.trailing("bad varint") }
+        guard p < bytes.count, shift < 64 else { throw StoredRowError.malformed("bad varint") }
         let b = bytes[p]
         p += 1
         result |= UInt64(b & 0x7F) << shift
@@ -179,7 +179,7 @@ private func readZigzag(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws 
 private func readZigzag128(_ bytes: UnsafeRawBufferPointer, _ p: inout Int) throws -> Int128 {
     var result: UInt128 = 0, shift: UInt128 = 0
     while true {
-        guard p < bytes.count, shift < 128 else { throw DecodeError.trailing("bad varint") }
+        guard p < bytes.count, shift < 128 else { throw StoredRowError.malformed("bad varint") }
         let b = bytes[p]
         p += 1
         result |= UInt128(b & 0x7F) << shift

@@ -26,9 +26,9 @@ extension StatementRun {
         let schema = old.schema
         let others = inputs.filter { $0.name.lowercased() != target.lowercased() }
         let statements = statement.sql(for: .sqlite)
-        let oldEntry = try cache.entry(oldID)
 
         let (id, table, changed) = try writeTransaction(inputs) { () throws -> (ObjectID, Table, Int) in
+            let oldEntry = try cache.entry(oldID)
             let working = quote(target)
             try connection.execute("ALTER TABLE main.\(quote(TableCache.tableName(oldID))) RENAME TO \(working)")
             let views = try createViews(others, sourceTable: [oldID: target])
