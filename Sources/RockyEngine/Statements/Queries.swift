@@ -50,7 +50,7 @@ extension StatementRun {
         let schema = try resultSchema(previous: previous)
         let inputs = try inputs()
         let protecting = Set(inputs.map(\.id))
-        let (id, table, built) = try writeTransaction(inputs) { () throws -> (ObjectID, Table, BuiltTree) in
+        let (id, table) = try writeTransaction(inputs) { () throws -> (ObjectID, Table) in
             let views = try createViews(inputs)
             defer { dropViews(views) }
             let staging = cache.stagingName()
@@ -58,10 +58,9 @@ extension StatementRun {
             let built = try fill(staging, schema: schema, target: target, query: sql)
             let (id, table) = try write(schema, built)
             try cache.adopt(staging, as: id, rows: built.sqliteRows, bytes: built.encodedBytes, protecting: protecting)
-            return (id, table, built)
+            return (id, table)
         }
         metrics.rowsWritten = table.rowCount
-        _ = built
         return .tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table)
     }
 
