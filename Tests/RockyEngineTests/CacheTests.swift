@@ -72,6 +72,30 @@ import Testing
         #expect(try w.run("SELECT count(*) AS n FROM p").metrics.tablesLoaded == 1)
     }
 
+    @Test func aReaderKeepsItsSnapshotWhileAnotherProcessEvicts() throws {
+        let folder = temporaryFolder("snapshot")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = MemoryObjectStore()
+        let schema = try pricesSchema()
+        let prices = try makeTable(store, schema, priceRows(symbols: ["A", "B"], days: 400))
+        let others = try (0..<3).map { try makeTable(store, schema, priceRows(symbols: ["X\($0)"], days: 800)) }
+        // Two adapters on one cache file stand for two rocky processes; each cache holds about one version.
+        let reader = try Workspace(store: store, cacheDirectory: folder, cacheLimitBytes: 40_000)
+        let writer = try Workspace(store: store, cacheDirectory: folder, cacheLimitBytes: 40_000)
+        reader.tables["prices"] = prices
+        guard case let .rows(result) = try reader.run("SELECT symbol, volume FROM prices", keepRows: true).effect else { return }
+        _ = try result.nextRow()
+        for id in others {
+            writer.tables = ["p": id]
+            _ = try writer.query("SELECT count(*) AS n FROM p")
+        }
+        #expect(try !writer.adapter.cachedVersions().contains(prices))
+        // The open result still reads every row of its snapshot.
+        #expect(try result.all().count == 799)
+        // A new statement finds the version gone and loads it again.
+        #expect(try reader.run("SELECT count(*) AS n FROM prices").metrics.tablesLoaded == 1)
+    }
+
     @Test func aCrashedLoaderLeavesNothingBehind() throws {
         let folder = temporaryFolder("crash")
         defer { try? FileManager.default.removeItem(atPath: folder) }
