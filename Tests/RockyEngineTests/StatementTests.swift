@@ -189,6 +189,21 @@ import Testing
         #expect(try w.query("SELECT count(*) AS n FROM twin") == [[.integer(6)]])
     }
 
+    @Test func emptyResultsAndStatementsThatChangeNothing() throws {
+        let w = try workspace()
+        try w.run("CREATE TABLE none AS SELECT symbol, close FROM prices WHERE volume < 0", key: ["symbol"])
+        try w.run("CREATE TABLE none2 AS SELECT symbol, close FROM prices WHERE volume < 0")
+        #expect(try w.store.readTable(w.tables["none"]!).root == nil)
+        #expect(try w.store.readTable(w.tables["none2"]!).rowCount == 0)
+        let before = w.tables["prices"]
+        let update = try w.run("UPDATE prices SET volume = 0 WHERE volume < 0")
+        #expect(update.metrics.rowsWritten == 0)
+        #expect(w.tables["prices"] == before)
+        // The cached copy is still the version's: later statements use it without reloading.
+        #expect(try w.run("SELECT count(*) AS n FROM prices").metrics.tablesLoaded == 0)
+        #expect(try w.query("SELECT count(*) AS n FROM none2") == [[.integer(0)]])
+    }
+
     @Test func dropTable() throws {
         let w = try workspace()
         guard case let .tableDropped(name) = try w.run("DROP TABLE sectors").effect else { Issue.record("not dropped"); return }
