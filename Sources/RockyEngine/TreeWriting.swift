@@ -50,7 +50,7 @@ final class TreeFeed: @unchecked Sendable {
     /// Touched on `queue` only, read after it drained.
     private var failure: Error?
     private var outOfOrder = false
-    private var built = BuiltTree()
+    @exclusivity(unchecked) private var built = BuiltTree()
     /// The batch being filled on the SQLite thread, as three properties so
     /// the encoder may write keys and values at once. Only that thread
     /// touches them, so the per-row exclusivity checks are left out.
