@@ -62,7 +62,7 @@ extension StatementRun {
             dropViews(views)
 
             let builder = TreeBuilder(store: store)
-            let root = try TreeEditor(store: store).apply(changes.makeIterator(), to: old.root, builder: builder)
+            let root = try TreeEditor(store: store).apply(changes, to: old.root, builder: builder)
             let table = Table(schema: schema, root: root)
             let (id, bytes) = try store.writeCounting(table)
             metrics.bytesWritten += builder.bytesWritten + bytes
@@ -80,36 +80,51 @@ extension StatementRun {
     }
 
     /// The recorded old and new rows as key-ordered tree changes, with the
-    /// change in encoded bytes and in SQLite rows.
-    private func collectChanges(schema: Schema, label: String) throws -> ([KeyedChange], Int, Int) {
+    /// change in encoded bytes and in SQLite rows. The rows go through a
+    /// `RowSorter` (memory bounded, spilling to disk), old images before
+    /// new ones, so that for one key the new image wins (keyed) or the
+    /// images add up to a multiplicity delta (keyless).
+    private func collectChanges(schema: Schema, label: String) throws -> (AnyIterator<KeyedChange>, Int, Int) {
         let encoder = RowEncoder(schema: schema, table: label)
+        let sorter = RowSorter(temporaryDirectory: adapter.temporaryDirectory)
         var key: [UInt8] = [], value: [UInt8] = []
-        var byteDelta = 0, rowDelta = 0
-        var keyed: [[UInt8]: RowChange] = [:]
-        var counts: [[UInt8]: Int] = [:]
-        for (source, sign) in [("__rocky_old", -1), ("__rocky_new", 1)] {
+        var byteDelta = 0, rowDelta = 0, origin = 0
+        for (source, image) in [("__rocky_old", UInt8(0)), ("__rocky_new", UInt8(1))] {
             let select = try connection.statement("SELECT * FROM temp.\(source)")
             while try select.step() {
                 key.removeAll(keepingCapacity: true)
                 value.removeAll(keepingCapacity: true)
+                value.append(image)
                 try encoder.encode(select, key: &key, value: &value)
+                let sign = image == 0 ? -1 : 1
                 rowDelta += sign
-                if schema.isKeyless {
-                    counts[key, default: 0] += sign
-                    byteDelta += sign * (key.count + 1)
-                } else {
-                    keyed[key] = sign < 0 ? .delete : .upsert(value)
-                    byteDelta += sign * (key.count + value.count)
-                }
+                byteDelta += sign * (schema.isKeyless ? key.count + 1 : key.count + value.count - 1)
+                origin += 1
+                try sorter.add(key: key, value: value, origin: origin)
             }
         }
-        var changes: [KeyedChange] = []
-        if schema.isKeyless {
-            for (key, delta) in counts where delta != 0 { changes.append(KeyedChange(key: key, change: .addCount(delta))) }
-        } else {
-            for (key, change) in keyed { changes.append(KeyedChange(key: key, change: change)) }
+        let sorted = try sorter.finish()
+        var pending = sorted.next()
+        let keyless = schema.isKeyless
+        let changes = AnyIterator<KeyedChange> {
+            while let first = pending {
+                var last = first
+                var delta = first.value[0] == 0 ? -1 : 1
+                pending = sorted.next()
+                while let next = pending, next.key == first.key {
+                    last = next
+                    delta += next.value[0] == 0 ? -1 : 1
+                    pending = sorted.next()
+                }
+                if keyless {
+                    if delta != 0 { return KeyedChange(key: first.key, change: .addCount(delta)) }
+                    continue
+                }
+                let change: RowChange = last.value[0] == 0 ? .delete : .upsert(Array(last.value.dropFirst()))
+                return KeyedChange(key: first.key, change: change)
+            }
+            return nil
         }
-        changes.sort { $0.key.lexicographicallyPrecedes($1.key) }
         return (changes, byteDelta, rowDelta)
     }
 
