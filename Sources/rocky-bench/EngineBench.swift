@@ -165,13 +165,7 @@ enum EngineBench {
 
     /// Compiles a script against the tables' schemas; fails loudly on any error.
     static func compile(_ sql: String, store: any ObjectStore, tables: [String: ObjectID]) throws -> [CompiledStatement] {
-        var catalog = InMemoryCatalog()
-        for (name, id) in tables {
-            let schema = try store.readTable(id).schema
-            catalog.add(CatalogTable(name: name, columns: schema.columns.map {
-                CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance)
-            }, primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName))
-        }
+        let catalog = try InMemoryCatalog(tables: tables, store: store)
         let script = SQLCompiler.compile(sql, catalog: catalog)
         guard !script.hasErrors else { throw BenchError("the chain does not compile:\n\(script.renderedDiagnostics())") }
         return script.statements
