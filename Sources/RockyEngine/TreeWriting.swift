@@ -140,7 +140,10 @@ final class TreeFeed: @unchecked Sendable {
                     try sorter.add(key: Array(key), value: Array(value), origin: built.sqliteRows)
                 } else {
                     built.encodedBytes += key.count + value.count
-                    try builder.append(key: key, value: value)
+                    // Arrays, not slices: `TreeBuilder.append` is generic and runs
+                    // unspecialized from this module, and copies an array's key for
+                    // free; measured 35-40% less builder time than passing slices.
+                    try builder.append(key: Array(key), value: Array(value))
                 }
             }
         } catch TreeError.keysOutOfOrder {
