@@ -36,14 +36,16 @@ final class RowTap {
     func attached<R>(to connection: Connection, arity: Int, _ body: () throws -> R) throws -> R {
         let context = Unmanaged.passUnretained(self).toOpaque()
         let code = sqlite3_create_function_v2(connection.handle, RowTap.name, Int32(arity), SQLITE_UTF8, context, { context, count, arguments in
-            let tap = Unmanaged<RowTap>.fromOpaque(sqlite3_user_data(context)!).takeUnretainedValue()
             guard let arguments else { return sqlite3_result_null(context) }
-            do {
-                try tap.feed.add(ArgumentCells(arguments: arguments))
-                sqlite3_result_value(context, arguments[tap.passThrough])
-            } catch {
-                tap.error = error
-                sqlite3_result_error(context, "\(error)", -1)
+            // The tap outlives the statement (`attached` keeps it alive): no retain per row.
+            Unmanaged<RowTap>.fromOpaque(sqlite3_user_data(context)!)._withUnsafeGuaranteedRef { tap in
+                do {
+                    try tap.feed.add(ArgumentCells(arguments: arguments))
+                    sqlite3_result_value(context, arguments[tap.passThrough])
+                } catch {
+                    tap.error = error
+                    sqlite3_result_error(context, "\(error)", -1)
+                }
             }
         }, nil, nil, nil)
         guard code == SQLITE_OK else { throw connection.error(code, sql: "register \(RowTap.name)") }

@@ -58,12 +58,12 @@ final class TreeFeed: @unchecked Sendable {
     @exclusivity(unchecked) private var values: [UInt8] = []
     @exclusivity(unchecked) private var ends: [(key: Int, value: Int)] = []
     /// Rows produced so far (SQLite thread).
-    private(set) var produced = 0
+    @exclusivity(unchecked) private(set) var produced = 0
     /// The last key of the batches already handed over (SQLite thread).
-    private var previousKey: [UInt8] = []
+    @exclusivity(unchecked) private var previousKey: [UInt8] = []
     /// Set on the SQLite thread when a key did not follow the previous one:
     /// nothing more is encoded, and `finish` returns nil.
-    private(set) var abandoned = false
+    @exclusivity(unchecked) private(set) var abandoned = false
 
     init(store: any ObjectStore, schema: Schema, label: String, temporaryDirectory: String, sorted: Bool) {
         self.store = store

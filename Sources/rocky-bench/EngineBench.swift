@@ -21,7 +21,8 @@ import RockyTable
 /// - DuckDB from Python (`$ROCKY_PYTHON`, else build/venv/bin/python, else
 ///   python3) on the DuckDB SQL the compiler emits, for reference; skipped
 ///   with a note when the module is missing.
-/// Goal: Rocky <= 1.5x the sqlite3 shell.
+/// Goal: Rocky <= 1.5x the sqlite3 shell. `--rocky-only` skips the other
+/// two (for profiling).
 enum EngineBench {
     struct Step {
         var name: String
@@ -33,6 +34,7 @@ enum EngineBench {
     static func run(_ arguments: [String]) throws {
         var rows = 1_000_000
         if let i = arguments.firstIndex(of: "--rows"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { rows = n }
+        let rockyOnly = arguments.contains("--rocky-only")
         let csv = try Bench.pricesCSV(rows: rows)
         let dir = Bench.temporaryDirectory("engine")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -69,6 +71,11 @@ enum EngineBench {
         }
         let rockySeconds = seconds(since: chainStart)
         let rockyCPU = processCPUSeconds() - cpuStart
+
+        if rockyOnly {
+            print("rocky: \(Bench.format(rockySeconds)) s wall, \(Bench.format(rockyCPU)) s CPU; load \(Bench.format(loadSeconds)) s")
+            return
+        }
 
         // The sqlite3 shell on a database loaded beforehand.
         let base = dir + "/base.db"
