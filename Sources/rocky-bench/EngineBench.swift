@@ -49,10 +49,7 @@ enum EngineBench {
         tables["symbols"] = try importTable(store, symbolsCSV, schema: try symbolsSchema(), temporary: dir)
         let adapter = try SQLiteAdapter(store: store, cacheDirectory: dir + "/cache", maskingKey: nil)
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        for name in ["prices", "symbols"] {
-            let warm = try compile("SELECT count(*) AS n FROM \(name)", store: store, tables: tables)
-            if case let .rows(result) = try adapter.execute(warm[0], tables: tables, options: ExecutionOptions()).effect { result.close() }
-        }
+        try adapter.preload(tables)
         let loadSeconds = seconds(since: loadStart)
 
         let steps = chain()

@@ -29,6 +29,15 @@ import Testing
         #expect(w.adapter.tablesLoaded == 1)
     }
 
+    @Test func preloadLoadsWhatIsMissing() throws {
+        let w = try Workspace()
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["A"], days: 20))
+        try w.add("other", try pricesSchema(), priceRows(symbols: ["B"], days: 20))
+        #expect(try w.adapter.preload(["prices": w.tables["prices"]!]) == 1)
+        #expect(try w.adapter.preload(w.tables) == 1)
+        #expect(try w.run("SELECT count(*) AS n FROM prices JOIN other USING (ts)").metrics.tablesLoaded == 0)
+    }
+
     @Test func theCacheSurvivesAReopenAndIsSharedByAdapters() throws {
         let folder = temporaryFolder("reopen")
         defer { try? FileManager.default.removeItem(atPath: folder) }
