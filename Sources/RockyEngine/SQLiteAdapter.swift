@@ -45,6 +45,23 @@ public final class SQLiteAdapter: Adapter {
     /// cache (versions found cached, by this or another process, count nothing).
     public var tablesLoaded: Int { cache.loads }
 
+    /// Loads table versions into the cache ahead of the statements that will
+    /// read them (after an import, say); returns how many were not cached.
+    @discardableResult
+    public func preload(_ tables: [String: ObjectID]) throws -> Int {
+        guard !resultOpen else { throw EngineError.resultStillOpen }
+        var loaded = 0
+        do {
+            let protecting = Set(tables.values)
+            for (name, id) in tables.sorted(by: { $0.key < $1.key }) where try cache.entry(id) == nil {
+                if try cache.load(id, table: try store.readTable(id), store: store, label: name, protecting: protecting) { loaded += 1 }
+            }
+        } catch let error as SQLiteError {
+            throw EngineError.sqlite(error)
+        }
+        return loaded
+    }
+
     /// The versions in the cache, least recently used first.
     public func cachedVersions() throws -> [ObjectID] {
         do { return try cache.cachedIDs() } catch let error as SQLiteError { throw EngineError.sqlite(error) }
@@ -175,6 +192,7 @@ final class StatementRun {
                 try cache.touch(inputs.map(\.id))
                 let result = try body()
                 try connection.execute("COMMIT")
+                cache.committed()
                 return result
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK") }

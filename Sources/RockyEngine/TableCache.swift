@@ -1,8 +1,10 @@
 import CSQLite
+import Dispatch
 import Glibc
 import RockyBase
 import RockyStore
 import RockyTable
+import Synchronization
 
 /// Table versions loaded into SQLite, keyed by table object id and kept
 /// across statements and processes, so a version is loaded once per
@@ -10,15 +12,17 @@ import RockyTable
 ///
 /// **File.** `<cacheDirectory>/tables.sqlite` (WAL mode, `synchronous =
 /// NORMAL`: the cache can always be rebuilt from the object store, so a
-/// power loss may cost a reload, never a wrong answer). With no directory the
-/// cache is a private in-memory database (tests).
+/// power loss may cost a reload, never a wrong answer). The WAL is copied
+/// into the database by a background `Checkpointer`, not by the committing
+/// statement. With no directory the cache is a private in-memory database
+/// (tests).
 ///
 /// **Naming.** Version `X` is the table `main."t_<64 hex of X>"`, with the
 /// version's column names and types (Docs/sql.md representation), `NOT NULL`
 /// where the schema says so and, for a keyed table, its `PRIMARY KEY` as a
 /// `WITHOUT ROWID` table (rows stored in key order, uniqueness enforced by
 /// DML). A keyless table is an ordinary rowid table holding each row as many
-/// times as its multiplicity. The catalog `main.rocky_cache` lists every
+/// times as its multiplicity. The catalog `main.__rocky_table_cache` lists every
 /// complete version with its rows, encoded bytes and last use.
 ///
 /// **Atomicity and concurrency.** A version is created, filled and entered in
@@ -50,6 +54,8 @@ final class TableCache {
 
     let connection: Connection
     let limitBytes: Int
+    /// Copies the WAL into the database in the background (file caches only).
+    private let checkpointer: Checkpointer?
     /// Versions loaded from the object store by this instance (for tests and metrics).
     private(set) var loads = 0
     private var stagingCounter = 0
@@ -69,18 +75,30 @@ final class TableCache {
         connection = try Connection(path: path)
         sqlite3_busy_timeout(connection.handle, TableCache.busyTimeoutMilliseconds)
         if directory != nil {
+            try connection.execute("PRAGMA page_size = 16384")
             try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
             try connection.execute("PRAGMA journal_mode = WAL")
             try connection.execute("PRAGMA synchronous = NORMAL")
+            // Committing a million-row result would otherwise copy it from the
+            // WAL into the database before returning; a second connection does
+            // that in the background instead.
+            try connection.execute("PRAGMA wal_autocheckpoint = 0")
+            checkpointer = try Checkpointer(path: path)
+        } else {
+            checkpointer = nil
         }
         try connection.execute("PRAGMA cache_size = -131072")
-        try connection.execute("PRAGMA temp_store = MEMORY")
         try connection.execute("""
-            CREATE TABLE IF NOT EXISTS main.rocky_cache (
+            CREATE TABLE IF NOT EXISTS main.__rocky_table_cache (
               id TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, last_used INTEGER NOT NULL
             ) WITHOUT ROWID
             """)
     }
+
+    deinit { checkpointer?.wait() }
+
+    /// Called after every write transaction commits.
+    func committed() { checkpointer?.request() }
 
     static func tableName(_ id: ObjectID) -> String { "t_" + id.hex }
 
@@ -91,7 +109,7 @@ final class TableCache {
     }
 
     func entry(_ id: ObjectID) throws -> Entry? {
-        let statement = try connection.statement("SELECT rows, bytes FROM main.rocky_cache WHERE id = ?1")
+        let statement = try connection.statement("SELECT rows, bytes FROM main.__rocky_table_cache WHERE id = ?1")
         statement.bind(text: id.hex, at: 1)
         guard try statement.step() else { return nil }
         return Entry(rows: Int(statement.int64(0)), bytes: Int(statement.int64(1)))
@@ -99,7 +117,7 @@ final class TableCache {
 
     /// Marks versions as just used (inside the caller's write transaction).
     func touch(_ ids: some Sequence<ObjectID>) throws {
-        let statement = try connection.statement("UPDATE main.rocky_cache SET last_used = ?1 WHERE id = ?2")
+        let statement = try connection.statement("UPDATE main.__rocky_table_cache SET last_used = ?1 WHERE id = ?2")
         for id in ids {
             statement.bind(TableCache.now(), at: 1)
             statement.bind(text: id.hex, at: 2)
@@ -121,28 +139,38 @@ final class TableCache {
 
     /// Loads version `id` from the store, unless another process did
     /// meanwhile. Runs its own write transaction; returns whether it loaded.
+    /// Chunks are read (inflated, verified) a few ahead on a second thread;
+    /// rows are bound from their stored bytes (`RowBinder`).
     @discardableResult
     func load(_ id: ObjectID, table: Table, store: any ObjectStore, label: String, protecting: Set<ObjectID>) throws -> Bool {
-        try connection.transaction(immediate: true) {
+        defer { committed() }
+        return try connection.transaction(immediate: true) {
             if try entry(id) != nil { return false }
             let name = TableCache.tableName(id)
             try connection.execute(TableCache.createSQL(name, schema: table.schema))
             let columns = table.schema.columns
             let insert = try connection.statement(
                 "INSERT INTO main.\(quote(name)) VALUES (\(columns.indices.map { "?\($0 + 1)" }.joined(separator: ", ")))")
-            let codec = RowCodec(schema: table.schema)
-            var cursor = TreeReader(store: store).rows(table.root)
+            var binder = RowBinder(schema: table.schema, label: label)
+            let chunks = try ChunkPrefetcher(store: store, root: table.root)
+            defer { chunks.cancel() }
             var rows = 0, bytes = 0
-            while let (key, value) = try cursor.nextRow() {
-                bytes += key.count + value.count
-                let (row, count) = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v) } }
-                for (i, cell) in row.enumerated() {
-                    try Representation.bind(cell, type: columns[i].type, to: insert, at: Int32(i + 1),
-                                            place: Representation.Place(table: label, column: columns[i].name))
-                }
-                for _ in 0..<count {
-                    do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }
-                    rows += 1
+            while let chunk = try chunks.nextChunk() {
+                for i in 0..<chunk.count {
+                    let key = chunk.keys[i], value = chunk.values[i]
+                    bytes += key.count + value.count
+                    let count: Int
+                    do {
+                        count = try key.withUnsafeBytes { k in
+                            try value.withUnsafeBytes { v in try binder.bind(key: k, value: v, to: insert) }
+                        }
+                    } catch let error as StoredRowError {
+                        throw EngineError.invalid("table \(label) (\(id.short())): \(error)")
+                    }
+                    for _ in 0..<count {
+                        do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }
+                        rows += 1
+                    }
                 }
             }
             try register(id, rows: rows, bytes: bytes)
@@ -168,13 +196,13 @@ final class TableCache {
 
     /// Forgets version `id` whose table was renamed or dropped by the caller.
     func forget(_ id: ObjectID) throws {
-        let statement = try connection.statement("DELETE FROM main.rocky_cache WHERE id = ?1")
+        let statement = try connection.statement("DELETE FROM main.__rocky_table_cache WHERE id = ?1")
         statement.bind(text: id.hex, at: 1)
         try statement.run()
     }
 
     private func register(_ id: ObjectID, rows: Int, bytes: Int) throws {
-        let statement = try connection.statement("INSERT INTO main.rocky_cache (id, rows, bytes, last_used) VALUES (?1, ?2, ?3, ?4)")
+        let statement = try connection.statement("INSERT INTO main.__rocky_table_cache (id, rows, bytes, last_used) VALUES (?1, ?2, ?3, ?4)")
         statement.bind(text: id.hex, at: 1)
         statement.bind(Int64(rows), at: 2)
         statement.bind(Int64(bytes), at: 3)
@@ -184,8 +212,8 @@ final class TableCache {
 
     /// Drops least recently used versions until the cache fits its limit.
     func evict(protecting: Set<ObjectID>) throws {
-        guard var total = try connection.integer("SELECT sum(bytes) FROM main.rocky_cache"), total > limitBytes else { return }
-        let candidates = try connection.statement("SELECT id, bytes FROM main.rocky_cache ORDER BY last_used")
+        guard var total = try connection.integer("SELECT sum(bytes) FROM main.__rocky_table_cache"), total > limitBytes else { return }
+        let candidates = try connection.statement("SELECT id, bytes FROM main.__rocky_table_cache ORDER BY last_used")
         var victims: [(ObjectID, Int64)] = []
         while total > limitBytes, try candidates.step() {
             guard let id = ObjectID(hex: candidates.text(0)), !protecting.contains(id) else { continue }
@@ -201,7 +229,7 @@ final class TableCache {
 
     /// Ids of every cached version, least recently used first.
     func cachedIDs() throws -> [ObjectID] {
-        let statement = try connection.statement("SELECT id FROM main.rocky_cache ORDER BY last_used")
+        let statement = try connection.statement("SELECT id FROM main.__rocky_table_cache ORDER BY last_used")
         var ids: [ObjectID] = []
         while try statement.step() { if let id = ObjectID(hex: statement.text(0)) { ids.append(id) } }
         return ids
@@ -213,6 +241,36 @@ final class TableCache {
         clock_gettime(CLOCK_REALTIME, &time)
         return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
     }
+}
+
+/// Checkpoints a WAL database from its own connection on a background
+/// queue (`PASSIVE`: it never blocks readers or writers, and copies what it
+/// can). Requests made while one runs are folded into the next.
+final class Checkpointer: @unchecked Sendable {
+    private let connection: Connection
+    private let queue = DispatchQueue(label: "rocky.engine.checkpoint")
+    private var pending = false
+    private let lock = Mutex(())
+
+    init(path: String) throws {
+        connection = try Connection(path: path)
+        sqlite3_busy_timeout(connection.handle, 1000)
+    }
+
+    func request() {
+        let start = lock.withLock { _ -> Bool in
+            if pending { return false }
+            pending = true
+            return true
+        }
+        guard start else { return }
+        queue.async {
+            self.lock.withLock { _ in self.pending = false }
+            sqlite3_wal_checkpoint_v2(self.connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        }
+    }
+
+    func wait() { queue.sync {} }
 }
 
 /// A quoted SQLite identifier.

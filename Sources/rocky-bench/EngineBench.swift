@@ -21,7 +21,8 @@ import RockyTable
 /// - DuckDB from Python (`$ROCKY_PYTHON`, else build/venv/bin/python, else
 ///   python3) on the DuckDB SQL the compiler emits, for reference; skipped
 ///   with a note when the module is missing.
-/// Goal: Rocky <= 1.5x the sqlite3 shell.
+/// Goal: Rocky <= 1.5x the sqlite3 shell. `--rocky-only` skips the other
+/// two (for profiling).
 enum EngineBench {
     struct Step {
         var name: String
@@ -33,6 +34,7 @@ enum EngineBench {
     static func run(_ arguments: [String]) throws {
         var rows = 1_000_000
         if let i = arguments.firstIndex(of: "--rows"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { rows = n }
+        let rockyOnly = arguments.contains("--rocky-only")
         let csv = try Bench.pricesCSV(rows: rows)
         let dir = Bench.temporaryDirectory("engine")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -47,13 +49,11 @@ enum EngineBench {
         tables["symbols"] = try importTable(store, symbolsCSV, schema: try symbolsSchema(), temporary: dir)
         let adapter = try SQLiteAdapter(store: store, cacheDirectory: dir + "/cache", maskingKey: nil)
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        for name in ["prices", "symbols"] {
-            let warm = try compile("SELECT count(*) AS n FROM \(name)", store: store, tables: tables)
-            if case let .rows(result) = try adapter.execute(warm[0], tables: tables, options: ExecutionOptions()).effect { result.close() }
-        }
+        try adapter.preload(tables)
         let loadSeconds = seconds(since: loadStart)
 
         let steps = chain()
+        let cpuStart = processCPUSeconds()
         let chainStart = DispatchTime.now().uptimeNanoseconds
         let script = try compile(steps.map(\.rocky).joined(separator: ";\n"), store: store, tables: tables)
         var rockySteps: [(Double, Int, Int)] = []
@@ -67,6 +67,12 @@ enum EngineBench {
             rockySteps.append((seconds(since: start), table.rowCount, outcome.metrics.bytesWritten))
         }
         let rockySeconds = seconds(since: chainStart)
+        let rockyCPU = processCPUSeconds() - cpuStart
+
+        if rockyOnly {
+            print("rocky: \(Bench.format(rockySeconds)) s wall, \(Bench.format(rockyCPU)) s CPU; load \(Bench.format(loadSeconds)) s")
+            return
+        }
 
         // The sqlite3 shell on a database loaded beforehand.
         let base = dir + "/base.db"
@@ -80,9 +86,11 @@ enum EngineBench {
         try (".timer on\n" + steps.map { "CREATE TABLE \($0.name) AS \($0.sqlite);" }.joined(separator: "\n") + "\n")
             .write(toFile: chainSQL, atomically: true, encoding: .utf8)
         _ = try Bench.measure("cp '\(base)' '\(dir)/run.db'")
+        let childrenBefore = childrenCPUSeconds()
         let shellStart = DispatchTime.now().uptimeNanoseconds
         let shellOutput = try capture("sqlite3 '\(dir)/run.db' < '\(chainSQL)'")
         let shellSeconds = seconds(since: shellStart)
+        let shellCPU = childrenCPUSeconds() - childrenBefore
         let shellSteps = shellOutput.split(separator: "\n").filter { $0.hasPrefix("Run Time:") }.compactMap { line in
             line.split(separator: " ").dropFirst(3).first.flatMap { Double($0) }
         }
@@ -100,6 +108,8 @@ enum EngineBench {
         } else {
             Bench.row("same chain, DuckDB (reference)", rocky: "", other: "skipped: no duckdb module (set ROCKY_PYTHON)", ratio: "", goal: "")
         }
+        Bench.row("same, CPU time (user + sys, all threads)", rocky: "\(Bench.format(rockyCPU)) s",
+                  other: "\(Bench.format(shellCPU)) s (sqlite3 shell)", ratio: Bench.format(rockyCPU / shellCPU) + "x", goal: "")
         Bench.row("one-time load of prices into the table cache", rocky: "\(Bench.format(loadSeconds)) s",
                   other: "(sqlite3 .import is untimed)", ratio: "", goal: "once per version")
 
@@ -115,6 +125,16 @@ enum EngineBench {
     }
 
     static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// User + system CPU seconds of this process (all threads) or of its waited-for children.
+    static func processCPUSeconds() -> Double { cpuSeconds(RUSAGE_SELF) }
+    static func childrenCPUSeconds() -> Double { cpuSeconds(RUSAGE_CHILDREN) }
+
+    private static func cpuSeconds(_ who: __rusage_who) -> Double {
+        var usage = rusage()
+        getrusage(who.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
 
     static func pricesSchema() throws -> Schema {
         try Schema(named: [("symbol", .text), ("ts", .timestamp), ("open", .decimal(precision: 12, scale: 4)),
@@ -149,13 +169,7 @@ enum EngineBench {
 
     /// Compiles a script against the tables' schemas; fails loudly on any error.
     static func compile(_ sql: String, store: any ObjectStore, tables: [String: ObjectID]) throws -> [CompiledStatement] {
-        var catalog = InMemoryCatalog()
-        for (name, id) in tables {
-            let schema = try store.readTable(id).schema
-            catalog.add(CatalogTable(name: name, columns: schema.columns.map {
-                CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance)
-            }, primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName))
-        }
+        let catalog = try InMemoryCatalog(tables: tables, store: store)
         let script = SQLCompiler.compile(sql, catalog: catalog)
         guard !script.hasErrors else { throw BenchError("the chain does not compile:\n\(script.renderedDiagnostics())") }
         return script.statements
@@ -256,7 +270,7 @@ enum EngineBench {
             Step(name: "signal_counts", key: ["symbol", "signal"],
                  rocky: "CREATE TABLE signal_counts AS SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal",
                  sqlite: "SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal"),
-            Step(name: "ranked", key: ["symbol", "ts"],
+            Step(name: "ranked", key: ["ts", "symbol"],
                  rocky: "CREATE TABLE ranked AS SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns",
                  sqlite: "SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns"),
             Step(name: "top_movers", key: ["ts", "symbol"],

@@ -29,6 +29,15 @@ import Testing
         #expect(w.adapter.tablesLoaded == 1)
     }
 
+    @Test func preloadLoadsWhatIsMissing() throws {
+        let w = try Workspace()
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["A"], days: 20))
+        try w.add("other", try pricesSchema(), priceRows(symbols: ["B"], days: 20))
+        #expect(try w.adapter.preload(["prices": w.tables["prices"]!]) == 1)
+        #expect(try w.adapter.preload(w.tables) == 1)
+        #expect(try w.run("SELECT count(*) AS n FROM prices JOIN other USING (ts)").metrics.tablesLoaded == 0)
+    }
+
     @Test func theCacheSurvivesAReopenAndIsSharedByAdapters() throws {
         let folder = temporaryFolder("reopen")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -70,6 +79,30 @@ import Testing
         // A version evicted is simply loaded again.
         w.tables = ["p": ids[0]]
         #expect(try w.run("SELECT count(*) AS n FROM p").metrics.tablesLoaded == 1)
+    }
+
+    @Test func aReaderKeepsItsSnapshotWhileAnotherProcessEvicts() throws {
+        let folder = temporaryFolder("snapshot")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = MemoryObjectStore()
+        let schema = try pricesSchema()
+        let prices = try makeTable(store, schema, priceRows(symbols: ["A", "B"], days: 400))
+        let others = try (0..<3).map { try makeTable(store, schema, priceRows(symbols: ["X\($0)"], days: 800)) }
+        // Two adapters on one cache file stand for two rocky processes; each cache holds about one version.
+        let reader = try Workspace(store: store, cacheDirectory: folder, cacheLimitBytes: 40_000)
+        let writer = try Workspace(store: store, cacheDirectory: folder, cacheLimitBytes: 40_000)
+        reader.tables["prices"] = prices
+        guard case let .rows(result) = try reader.run("SELECT symbol, volume FROM prices", keepRows: true).effect else { return }
+        _ = try result.nextRow()
+        for id in others {
+            writer.tables = ["p": id]
+            _ = try writer.query("SELECT count(*) AS n FROM p")
+        }
+        #expect(try !writer.adapter.cachedVersions().contains(prices))
+        // The open result still reads every row of its snapshot.
+        #expect(try result.all().count == 799)
+        // A new statement finds the version gone and loads it again.
+        #expect(try reader.run("SELECT count(*) AS n FROM prices").metrics.tablesLoaded == 1)
     }
 
     @Test func aCrashedLoaderLeavesNothingBehind() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RockyBase
 import RockySQL
 import RockyStore
@@ -104,6 +105,50 @@ import Testing
         try expectCleanFailure(w, "INSERT INTO small VALUES (1, 12.5), (2, 99.99), (3, 100.00)") {
             $0 as? EngineError == .decimalPrecision(table: "small", column: "amount", value: "100.00", type: "DECIMAL(4,2)")
         }
+    }
+
+    @Test func aFailureOnDiskLeavesNoPackAndNoObject() throws {
+        let folder = temporaryFolder("disk")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/objects", withIntermediateDirectories: true)
+        let store = DiskObjectStore(directory: folder + "/objects")
+        let w = try Workspace(store: store, cacheDirectory: folder + "/cache")
+        // 20,000 rows whose last ones overflow: chunks are written before the failure.
+        let schema = try Schema(named: [("id", .integer), ("d", .decimal(precision: 18, scale: 0))], key: ["id"])
+        let rows = (0..<20_000).map { [Value.integer(Int64($0)), .decimal(ExactDecimal(units: $0 < 19_990 ? 1 : 900_000_000_000_000_000, scale: 0))] }
+        try store.batch { try w.add("t", schema, rows) }
+        let before = Set(FileManager.default.subpaths(atPath: folder + "/objects") ?? [])
+        #expect(throws: EngineError.self) {
+            try store.batch { try w.run("CREATE TABLE big AS SELECT id, d + d + d + d + d + d + d + d + d + d + d AS dd FROM t", key: ["id"]) }
+        }
+        #expect(Set(FileManager.default.subpaths(atPath: folder + "/objects") ?? []) == before)
+        try store.batch { try w.run("CREATE TABLE ok AS SELECT id, d FROM t WHERE id < 100", key: ["id"]) }
+        #expect(try w.rows("ok").count == 100)
+    }
+
+    @Test func aStoredDecimalBeyond64BitsCannotBeLoaded() throws {
+        let w = try Workspace()
+        try w.add("huge", try Schema(named: [("id", .integer), ("amount", .decimal(precision: 30, scale: 2))], key: ["id"]),
+                  [[.integer(1), dec("1.00")], [.integer(2), dec("123456789012345678901.00")]])
+        #expect(throws: EngineError.decimalOverflow(table: "huge", column: "amount",
+                                                    detail: "123456789012345678901.00 does not fit SQLite's 64-bit representation of DECIMAL(30,2)")) {
+            try w.query("SELECT count(*) AS n FROM huge")
+        }
+        #expect(try w.adapter.cachedVersions().isEmpty)
+    }
+
+    @Test func aDroppedResultReleasesTheAdapter() throws {
+        let w = try workspace()
+        do {
+            guard case let .rows(result) = try w.run("SELECT symbol FROM prices", keepRows: true).effect else { return }
+            var seen = 0
+            for row in result where row.count == 1 {
+                seen += 1
+                if seen == 3 { break }
+            }
+            #expect(!result.isClosed)
+        }
+        #expect(try w.query("SELECT count(*) AS n FROM big") == [[.integer(2)]])
     }
 
     @Test func aFailedQueryReleasesTheAdapter() throws {

@@ -157,6 +157,53 @@ import Testing
         #expect(w.tables["bysym"] == nil && w.tables["nk"] == nil)
     }
 
+    @Test func createTableAsOfRowsOutOfKeyOrderBuildsTheSameTree() throws {
+        let w = try workspace()
+        // The query returns rows in volume order: the one-pass build gives up and reads them in key order.
+        try w.run("CREATE TABLE shuffled AS SELECT * FROM prices ORDER BY volume DESC, symbol", key: ["symbol", "ts"], time: "ts")
+        #expect(w.tables["shuffled"] == w.tables["prices"])
+        // Keys that repeat out of order are still a duplicate key.
+        #expect(throws: EngineError.duplicateKey(table: "again", detail: "two rows have the same (symbol)")) {
+            try w.run("CREATE TABLE again AS SELECT symbol FROM prices ORDER BY volume", key: ["symbol"])
+        }
+    }
+
+    @Test func createTableAsOfTextOnlyAndVeryWideResults() throws {
+        let w = try workspace()
+        try w.run("CREATE TABLE names AS SELECT symbol, sector FROM sectors", key: ["symbol"])
+        #expect(w.tables["names"] == w.tables["sectors"])
+        // SQL functions take at most 127 arguments: a 130-column result is built in two passes.
+        let columns = (1...130).map { ("c\($0)", ColumnType.integer) }
+        try w.add("wide", try Schema(named: columns, key: ["c1"]), (1...3).map { r in (1...130).map { Value.integer(Int64(r * 1000 + $0)) } })
+        try w.run("CREATE TABLE wide2 AS SELECT * FROM wide", key: ["c1"])
+        #expect(w.tables["wide2"] == w.tables["wide"])
+    }
+
+    @Test func dmlWhoseTargetVersionIsAlsoAnInput() throws {
+        let w = try workspace()
+        w.tables["twin"] = w.tables["sectors"]
+        try w.run("INSERT INTO twin SELECT symbol || '2', sector FROM sectors")
+        #expect(try w.rows("twin").count == 6)
+        #expect(try w.rows("sectors").count == 3)
+        #expect(try w.query("SELECT count(*) AS n FROM sectors") == [[.integer(3)]])
+        #expect(try w.query("SELECT count(*) AS n FROM twin") == [[.integer(6)]])
+    }
+
+    @Test func emptyResultsAndStatementsThatChangeNothing() throws {
+        let w = try workspace()
+        try w.run("CREATE TABLE none AS SELECT symbol, close FROM prices WHERE volume < 0", key: ["symbol"])
+        try w.run("CREATE TABLE none2 AS SELECT symbol, close FROM prices WHERE volume < 0")
+        #expect(try w.store.readTable(w.tables["none"]!).root == nil)
+        #expect(try w.store.readTable(w.tables["none2"]!).rowCount == 0)
+        let before = w.tables["prices"]
+        let update = try w.run("UPDATE prices SET volume = 0 WHERE volume < 0")
+        #expect(update.metrics.rowsWritten == 0)
+        #expect(w.tables["prices"] == before)
+        // The cached copy is still the version's: later statements use it without reloading.
+        #expect(try w.run("SELECT count(*) AS n FROM prices").metrics.tablesLoaded == 0)
+        #expect(try w.query("SELECT count(*) AS n FROM none2") == [[.integer(0)]])
+    }
+
     @Test func dropTable() throws {
         let w = try workspace()
         guard case let .tableDropped(name) = try w.run("DROP TABLE sectors").effect else { Issue.record("not dropped"); return }

@@ -63,19 +63,7 @@ final class Workspace {
     }
 
     var catalog: InMemoryCatalog {
-        get throws {
-            var catalog = InMemoryCatalog()
-            for (name, id) in tables {
-                let schema = try store.readTable(id).schema
-                catalog.add(CatalogTable(
-                    name: name,
-                    columns: schema.columns.map {
-                        CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance)
-                    },
-                    primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName))
-            }
-            return catalog
-        }
+        get throws { try InMemoryCatalog(tables: tables, store: store) }
     }
 
     func compile(_ sql: String, options: CompileOptions = CompileOptions()) throws -> CompiledStatement {

@@ -84,13 +84,15 @@ enum Representation {
                 }
             }
         }
-        throw mismatch(storage: storage, type: type, statement: statement, index: index, place: place())
+        throw mismatch(storage: storage, type: type, real: statement.double(index), place: place())
     }
 
-    static func mismatch(storage: Int32, type: ColumnType, statement: PreparedStatement, index: Int32, place: Place) -> EngineError {
+    /// The error for a value of SQLite storage class `storage` where `type` was
+    /// expected (`real`: the value as a REAL, for the message).
+    static func mismatch(storage: Int32, type: ColumnType, real: Double, place: Place) -> EngineError {
         if storage == SQLITE_FLOAT, case .decimal = type {
             return .decimalOverflow(table: place.table, column: place.column,
-                                    detail: "the result exceeded 64 bits in SQLite (it came back as the REAL \(statement.double(index)))")
+                                    detail: "the result exceeded 64 bits in SQLite (it came back as the REAL \(real))")
         }
         if storage == SQLITE_FLOAT, type == .integer {
             return .representation(table: place.table, column: place.column,

@@ -63,7 +63,7 @@ struct RowEncoder {
     /// Appends the row's key to `key` and, for a keyed table, its value to
     /// `value` (a keyless row's value is its multiplicity, which the caller adds).
     @inline(__always)
-    func encode(_ s: PreparedStatement, key: inout [UInt8], value: inout [UInt8]) throws {
+    func encode(_ s: some Cells, key: inout [UInt8], value: inout [UInt8]) throws {
         for slot in keySlots { try appendKey(s, slot, &key) }
         for slot in valueSlots { try appendValue(s, slot, &value) }
     }
@@ -73,9 +73,9 @@ struct RowEncoder {
     }
 
     @inline(__always)
-    private func integer(_ s: PreparedStatement, _ slot: Slot, _ storage: Int32) throws -> Int64 {
+    private func integer(_ s: some Cells, _ slot: Slot, _ storage: Int32) throws -> Int64 {
         guard storage == SQLITE_INTEGER else {
-            throw Representation.mismatch(storage: storage, type: slot.type, statement: s, index: slot.index, place: place(slot))
+            throw Representation.mismatch(storage: storage, type: slot.type, real: s.double(slot.index), place: place(slot))
         }
         let v = s.int64(slot.index)
         if slot.kind == RowEncoder.decimal, v.magnitude > slot.limit {
@@ -87,23 +87,23 @@ struct RowEncoder {
     }
 
     @inline(__always)
-    private func real(_ s: PreparedStatement, _ slot: Slot, _ storage: Int32) throws -> Double {
+    private func real(_ s: some Cells, _ slot: Slot, _ storage: Int32) throws -> Double {
         guard storage == SQLITE_FLOAT || storage == SQLITE_INTEGER else {
-            throw Representation.mismatch(storage: storage, type: slot.type, statement: s, index: slot.index, place: place(slot))
+            throw Representation.mismatch(storage: storage, type: slot.type, real: s.double(slot.index), place: place(slot))
         }
         let d = s.double(slot.index)
         return d == 0 ? 0 : d
     }
 
     @inline(__always)
-    private func textBytes(_ s: PreparedStatement, _ slot: Slot, _ storage: Int32) throws -> UnsafeRawBufferPointer {
+    private func textBytes(_ s: some Cells, _ slot: Slot, _ storage: Int32) throws -> UnsafeRawBufferPointer {
         guard storage != SQLITE_BLOB else {
-            throw Representation.mismatch(storage: storage, type: slot.type, statement: s, index: slot.index, place: place(slot))
+            throw Representation.mismatch(storage: storage, type: slot.type, real: s.double(slot.index), place: place(slot))
         }
         return s.textBytes(slot.index)
     }
 
-    private func appendKey(_ s: PreparedStatement, _ slot: Slot, _ out: inout [UInt8]) throws {
+    private func appendKey(_ s: some Cells, _ slot: Slot, _ out: inout [UInt8]) throws {
         let storage = s.type(slot.index)
         if storage == SQLITE_NULL {
             guard isKeyless else { throw EngineError.nullKey(table: table, column: schema.columns[Int(slot.index)].name) }
@@ -132,7 +132,7 @@ struct RowEncoder {
         }
     }
 
-    private func appendValue(_ s: PreparedStatement, _ slot: Slot, _ out: inout [UInt8]) throws {
+    private func appendValue(_ s: some Cells, _ slot: Slot, _ out: inout [UInt8]) throws {
         let storage = s.type(slot.index)
         if storage == SQLITE_NULL { return }
         appendVarint(UInt64(slot.id), &out)
@@ -149,6 +149,31 @@ struct RowEncoder {
         case RowEncoder.date: out.append(7); appendZigzag(try integer(s, slot, storage), &out)
         default: out.append(8); appendZigzag(try integer(s, slot, storage), &out)
         }
+    }
+}
+
+/// Where an encoder reads a row's cells: a statement's result columns or a
+/// function's arguments (`sqlite3_column_*` / `sqlite3_value_*`).
+protocol Cells {
+    func type(_ i: Int32) -> Int32
+    func int64(_ i: Int32) -> Int64
+    func double(_ i: Int32) -> Double
+    func textBytes(_ i: Int32) -> UnsafeRawBufferPointer
+}
+
+extension PreparedStatement: Cells {}
+
+/// The arguments of a SQL function call.
+struct ArgumentCells: Cells {
+    let arguments: UnsafeMutablePointer<OpaquePointer?>
+
+    @inline(__always) func type(_ i: Int32) -> Int32 { sqlite3_value_type(arguments[Int(i)]) }
+    @inline(__always) func int64(_ i: Int32) -> Int64 { sqlite3_value_int64(arguments[Int(i)]) }
+    @inline(__always) func double(_ i: Int32) -> Double { sqlite3_value_double(arguments[Int(i)]) }
+    @inline(__always) func textBytes(_ i: Int32) -> UnsafeRawBufferPointer {
+        let value = arguments[Int(i)]
+        guard let pointer = sqlite3_value_text(value) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_value_bytes(value)))
     }
 }
 

@@ -26,9 +26,9 @@ extension StatementRun {
         let schema = old.schema
         let others = inputs.filter { $0.name.lowercased() != target.lowercased() }
         let statements = statement.sql(for: .sqlite)
-        let oldEntry = try cache.entry(oldID)
 
         let (id, table, changed) = try writeTransaction(inputs) { () throws -> (ObjectID, Table, Int) in
+            let oldEntry = try cache.entry(oldID)
             let working = quote(target)
             try connection.execute("ALTER TABLE main.\(quote(TableCache.tableName(oldID))) RENAME TO \(working)")
             let views = try createViews(others, sourceTable: [oldID: target])
@@ -36,14 +36,14 @@ extension StatementRun {
             let newValues = columns.map { "NEW.\($0)" }.joined(separator: ", ")
             let oldValues = columns.map { "OLD.\($0)" }.joined(separator: ", ")
             try connection.execute("""
-                CREATE TEMP TABLE rocky_old AS SELECT * FROM main.\(working) WHERE 0;
-                CREATE TEMP TABLE rocky_new AS SELECT * FROM main.\(working) WHERE 0;
-                CREATE TEMP TRIGGER rocky_on_insert AFTER INSERT ON main.\(working) BEGIN
-                  INSERT INTO rocky_new VALUES (\(newValues)); END;
-                CREATE TEMP TRIGGER rocky_on_update AFTER UPDATE ON main.\(working) BEGIN
-                  INSERT INTO rocky_old VALUES (\(oldValues)); INSERT INTO rocky_new VALUES (\(newValues)); END;
-                CREATE TEMP TRIGGER rocky_on_delete AFTER DELETE ON main.\(working) BEGIN
-                  INSERT INTO rocky_old VALUES (\(oldValues)); END;
+                CREATE TEMP TABLE __rocky_old AS SELECT * FROM main.\(working) WHERE 0;
+                CREATE TEMP TABLE __rocky_new AS SELECT * FROM main.\(working) WHERE 0;
+                CREATE TEMP TRIGGER __rocky_on_insert AFTER INSERT ON main.\(working) BEGIN
+                  INSERT INTO __rocky_new VALUES (\(newValues)); END;
+                CREATE TEMP TRIGGER __rocky_on_update AFTER UPDATE ON main.\(working) BEGIN
+                  INSERT INTO __rocky_old VALUES (\(oldValues)); INSERT INTO __rocky_new VALUES (\(newValues)); END;
+                CREATE TEMP TRIGGER __rocky_on_delete AFTER DELETE ON main.\(working) BEGIN
+                  INSERT INTO __rocky_old VALUES (\(oldValues)); END;
                 """)
             var changed = 0
             for sql in statements {
@@ -56,13 +56,13 @@ extension StatementRun {
             }
             let (changes, byteDelta, rowDelta) = try collectChanges(schema: schema, label: target)
             try connection.execute("""
-                DROP TRIGGER temp.rocky_on_insert; DROP TRIGGER temp.rocky_on_update; DROP TRIGGER temp.rocky_on_delete;
-                DROP TABLE temp.rocky_old; DROP TABLE temp.rocky_new;
+                DROP TRIGGER temp.__rocky_on_insert; DROP TRIGGER temp.__rocky_on_update; DROP TRIGGER temp.__rocky_on_delete;
+                DROP TABLE temp.__rocky_old; DROP TABLE temp.__rocky_new;
                 """)
             dropViews(views)
 
             let builder = TreeBuilder(store: store)
-            let root = try TreeEditor(store: store).apply(changes.makeIterator(), to: old.root, builder: builder)
+            let root = try TreeEditor(store: store).apply(changes, to: old.root, builder: builder)
             let table = Table(schema: schema, root: root)
             let (id, bytes) = try store.writeCounting(table)
             metrics.bytesWritten += builder.bytesWritten + bytes
@@ -80,36 +80,51 @@ extension StatementRun {
     }
 
     /// The recorded old and new rows as key-ordered tree changes, with the
-    /// change in encoded bytes and in SQLite rows.
-    private func collectChanges(schema: Schema, label: String) throws -> ([KeyedChange], Int, Int) {
+    /// change in encoded bytes and in SQLite rows. The rows go through a
+    /// `RowSorter` (memory bounded, spilling to disk), old images before
+    /// new ones, so that for one key the new image wins (keyed) or the
+    /// images add up to a multiplicity delta (keyless).
+    private func collectChanges(schema: Schema, label: String) throws -> (AnyIterator<KeyedChange>, Int, Int) {
         let encoder = RowEncoder(schema: schema, table: label)
+        let sorter = RowSorter(temporaryDirectory: adapter.temporaryDirectory)
         var key: [UInt8] = [], value: [UInt8] = []
-        var byteDelta = 0, rowDelta = 0
-        var keyed: [[UInt8]: RowChange] = [:]
-        var counts: [[UInt8]: Int] = [:]
-        for (source, sign) in [("rocky_old", -1), ("rocky_new", 1)] {
+        var byteDelta = 0, rowDelta = 0, origin = 0
+        for (source, image) in [("__rocky_old", UInt8(0)), ("__rocky_new", UInt8(1))] {
             let select = try connection.statement("SELECT * FROM temp.\(source)")
             while try select.step() {
                 key.removeAll(keepingCapacity: true)
                 value.removeAll(keepingCapacity: true)
+                value.append(image)
                 try encoder.encode(select, key: &key, value: &value)
+                let sign = image == 0 ? -1 : 1
                 rowDelta += sign
-                if schema.isKeyless {
-                    counts[key, default: 0] += sign
-                    byteDelta += sign * (key.count + 1)
-                } else {
-                    keyed[key] = sign < 0 ? .delete : .upsert(value)
-                    byteDelta += sign * (key.count + value.count)
-                }
+                byteDelta += sign * (schema.isKeyless ? key.count + 1 : key.count + value.count - 1)
+                origin += 1
+                try sorter.add(key: key, value: value, origin: origin)
             }
         }
-        var changes: [KeyedChange] = []
-        if schema.isKeyless {
-            for (key, delta) in counts where delta != 0 { changes.append(KeyedChange(key: key, change: .addCount(delta))) }
-        } else {
-            for (key, change) in keyed { changes.append(KeyedChange(key: key, change: change)) }
+        let sorted = try sorter.finish()
+        var pending = sorted.next()
+        let keyless = schema.isKeyless
+        let changes = AnyIterator<KeyedChange> {
+            while let first = pending {
+                var last = first
+                var delta = first.value[0] == 0 ? -1 : 1
+                pending = sorted.next()
+                while let next = pending, next.key == first.key {
+                    last = next
+                    delta += next.value[0] == 0 ? -1 : 1
+                    pending = sorted.next()
+                }
+                if keyless {
+                    if delta != 0 { return KeyedChange(key: first.key, change: .addCount(delta)) }
+                    continue
+                }
+                let change: RowChange = last.value[0] == 0 ? .delete : .upsert(Array(last.value.dropFirst()))
+                return KeyedChange(key: first.key, change: change)
+            }
+            return nil
         }
-        changes.sort { $0.key.lexicographicallyPrecedes($1.key) }
         return (changes, byteDelta, rowDelta)
     }
 

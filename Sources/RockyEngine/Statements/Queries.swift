@@ -41,8 +41,8 @@ extension StatementRun {
     }
 
     /// CREATE [OR REPLACE] TABLE ... AS: the query runs into a staging table
-    /// of the result's schema (which enforces the key), the tree is built
-    /// from it in key order, and the staging table becomes the cached copy of
+    /// of the result's schema (which enforces the key) while the tree is built
+    /// from the same rows, and the staging table becomes the cached copy of
     /// the new version, all in one transaction.
     func createTableAs(_ target: String) throws -> StatementEffect {
         guard let sql = statement.querySQL(for: .sqlite) else { throw EngineError.invalid("CREATE TABLE AS without a query") }
@@ -50,28 +50,68 @@ extension StatementRun {
         let schema = try resultSchema(previous: previous)
         let inputs = try inputs()
         let protecting = Set(inputs.map(\.id))
-        let (id, table, built) = try writeTransaction(inputs) { () throws -> (ObjectID, Table, BuiltTree) in
+        let (id, table) = try writeTransaction(inputs) { () throws -> (ObjectID, Table) in
             let views = try createViews(inputs)
             defer { dropViews(views) }
             let staging = cache.stagingName()
             try connection.execute(TableCache.createSQL(staging, schema: schema))
-            let columns = schema.columns.map { quote($0.name) }.joined(separator: ", ")
-            do {
-                try connection.execute("INSERT INTO main.\(quote(staging)) (\(columns)) SELECT * FROM (\(sql))")
-            } catch let error as SQLiteError {
-                throw EngineError.from(SQLiteError(code: error.code, message: error.message, sql: sql), table: target,
-                                       keyColumns: schema.keyColumnNames)
-            }
-            let built = try treeWriter(schema, label: target).build { ordered in
-                try connection.statement(StatementRun.selectAll(staging, schema: schema, ordered: ordered))
-            }
+            let built = try fill(staging, schema: schema, target: target, query: sql)
             let (id, table) = try write(schema, built)
             try cache.adopt(staging, as: id, rows: built.sqliteRows, bytes: built.encodedBytes, protecting: protecting)
-            return (id, table, built)
+            return (id, table)
         }
         metrics.rowsWritten = table.rowCount
-        _ = built
         return .tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table)
+    }
+
+    /// Runs the query into the staging table and builds the result's tree
+    /// from the same rows in one pass (`RowTap`; the tree is built on a
+    /// second thread while SQLite computes); when the rows did not come in
+    /// key order, builds it from the staging table read in key order (its
+    /// primary key's order).
+    func fill(_ staging: String, schema: Schema, target: String, query sql: String) throws -> BuiltTree {
+        let names = schema.columns.map { quote($0.name) }
+        let writer = treeWriter(schema, label: target)
+        func readBack() throws -> BuiltTree {
+            try writer.build { ordered in
+                try connection.statement(StatementRun.selectAll(staging, schema: schema, ordered: ordered))
+            }
+        }
+        let columns = names.joined(separator: ", ")
+        guard names.count <= RowTap.maximumArity else {
+            try insertFailing(into: target, schema: schema, query: sql) {
+                try connection.execute("INSERT INTO main.\(quote(staging)) (\(columns)) SELECT * FROM (\(sql))")
+            }
+            return try readBack()
+        }
+        let feed = writer.feed()
+        let tap = RowTap(feed: feed, schema: schema)
+        do {
+            try insertFailing(into: target, schema: schema, query: sql, cause: { tap.error }) {
+                try tap.attached(to: connection, arity: names.count) {
+                    try connection.execute("INSERT INTO main.\(quote(staging)) (\(columns)) SELECT \(tap.projection(names)) FROM (\(sql))")
+                }
+            }
+        } catch {
+            feed.drain()
+            throw error
+        }
+        if let tapped = try feed.finish() { return tapped }
+        return try readBack()
+    }
+
+    /// Runs an INSERT of a query's rows into a table being built for
+    /// `target`, mapping constraint failures to errors about `target` and
+    /// naming the query (not the engine's INSERT) as the SQL that failed.
+    private func insertFailing(into target: String, schema: Schema, query sql: String, cause: () -> Error? = { nil },
+                               _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as SQLiteError {
+            if let cause = cause() { throw cause }
+            throw EngineError.from(SQLiteError(code: error.code, message: error.message, sql: sql), table: target,
+                                   keyColumns: schema.keyColumnNames)
+        }
     }
 
     /// The schema of a CREATE TABLE AS result: the IR's output columns;
