@@ -109,18 +109,18 @@ extension StatementRun {
         let changes = AnyIterator<KeyedChange> {
             while let first = pending {
                 var last = first
-                var delta = first.value[0] == 0 ? -1 : 1
+                var delta = first.value.first == 0 ? -1 : 1
                 pending = sorted.next()
                 while let next = pending, next.key == first.key {
                     last = next
-                    delta += next.value[0] == 0 ? -1 : 1
+                    delta += next.value.first == 0 ? -1 : 1
                     pending = sorted.next()
                 }
                 if keyless {
                     if delta != 0 { return KeyedChange(key: first.key, change: .addCount(delta)) }
                     continue
                 }
-                let change: RowChange = last.value[0] == 0 ? .delete : .upsert(Array(last.value.dropFirst()))
+                let change: RowChange = last.value.first == 0 ? .delete : .upsert(last.value.dropFirst())
                 return KeyedChange(key: first.key, change: change)
             }
             return nil
