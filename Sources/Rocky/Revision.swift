@@ -96,6 +96,7 @@ extension Repository {
         }
         if let ref = try? RefName.branch(name), let id = try refs.read(ref) { return id }
         if name.hasPrefix("refs/"), let ref = try? RefName(validating: name), let id = try refs.read(ref) { return id }
+        if name.contains("/"), let ref = try? RefName(validating: "refs/remotes/" + name), let id = try refs.read(ref) { return id }
         if ObjectID.isHexPrefix(name) {
             do {
                 return try objects.resolve(prefix: name)

@@ -134,3 +134,64 @@ struct MergeCommand: Command {
         ])
     }
 }
+
+/// `rocky pull`.
+struct PullCommand: Command {
+    static let name = "pull"
+    static let abstract = "Fetch from a remote and merge its branch into the current branch"
+    static let usage = ["pull [<remote>] [<branch>] [--no-ff] [--strategy ours|theirs] [-m <message>]"]
+    static let help = """
+    Runs 'rocky fetch <remote>' (default origin), then merges
+    <remote>/<branch> (default: the current branch's name) into the current
+    branch. When the current branch has no commits the remote lacks, it
+    fast-forwards; otherwise it is a three-way merge with a merge commit,
+    conflicts reported as by 'rocky merge' (exit 3, nothing written).
+
+    options:
+      --no-ff                always make a merge commit
+      --strategy ours|theirs resolve conflicts to one side
+      -m <message>           the merge commit's message
+    """
+
+    let remote: String
+    let branch: String?
+    let options: MergeOptions
+
+    init(parsing arguments: inout Arguments) throws {
+        var options = MergeOptions(fastForward: !arguments.flag("--no-ff"))
+        if let s = try arguments.option("--strategy") {
+            guard let strategy = MergeStrategy(rawValue: s) else { throw arguments.usage("--strategy is ours or theirs, not '\(s)'") }
+            options.strategy = strategy
+        }
+        options.message = try arguments.option("-m", "--message")
+        let names = try arguments.positionals(max: 2, names: "[<remote>] [<branch>]")
+        remote = names.first ?? "origin"
+        branch = names.count > 1 ? names[1] : nil
+        self.options = options
+    }
+
+    func run(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        do {
+            let (fetched, report) = try repo.pull(from: remote, branch: branch, options: options)
+            if context.json {
+                context.emit(.object([
+                    "remote": .string(remote), "fetched_refs": .int(fetched.updates.count),
+                    "outcome": .string(report.outcome.rawValue), "old_head": .string(report.oldHead.hex),
+                    "new_head": report.newHead.map { .string($0.hex) } ?? .null,
+                ]))
+            } else {
+                switch report.outcome {
+                case .upToDate: context.out.line("Already up to date with \(remote)")
+                case .fastForward: context.out.line("Fast-forwarded \(report.target) to \(report.newHead?.short() ?? "")")
+                case .merged: context.out.line("Merged \(report.source) into \(report.target) as \(report.newHead?.short() ?? "")")
+                }
+            }
+        } catch let conflicts as MergeConflicts {
+            context.out.line("CONFLICTS merging \(conflicts.source) into \(conflicts.target); nothing was written:")
+            for c in conflicts.tables { context.out.line("  " + c.description) }
+            for f in conflicts.files { context.out.line("  file \(f.path): \(f.kind.rawValue)") }
+            throw ExitStatus(code: .conflict, message: conflicts.description)
+        }
+    }
+}

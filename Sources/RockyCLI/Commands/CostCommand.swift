@@ -1,0 +1,56 @@
+import Foundation
+import Rocky
+import RockyBase
+
+/// `rocky cost`.
+struct CostCommand: Command {
+    static let name = "cost"
+    static let abstract = "Sum the cost of transformations for a commit or a branch"
+    static let usage = ["cost [<rev> | <branch>] [--by model]"]
+    static let help = """
+    Every transformation records its duration, rows read and written, bytes
+    scanned and written, the adapter, and a cost estimated from the rates of
+    [cost.<adapter>] in rocky.toml. A branch (default: the current one) sums
+    its commits since it forked from main, plus uncommitted transformations;
+    another revision sums that commit.
+
+    options:
+      --by model   one line per model ("(sql)" for rocky sql statements)
+    """
+
+    let revision: String?
+    let byModel: Bool
+
+    init(parsing arguments: inout Arguments) throws {
+        let by = try arguments.option("--by")
+        guard by == nil || by == "model" else { throw arguments.usage("--by takes 'model'") }
+        byModel = by != nil
+        revision = try arguments.positionals(max: 1, names: "[<rev>]").first
+    }
+
+    func run(_ context: CommandContext) throws {
+        let report = try context.repository().cost(revision)
+        func json(_ l: CostReport.Line) -> JSON {
+            .object([
+                "name": .string(l.name), "transformations": .int(l.transformations),
+                "seconds": .number(String(format: "%.6f", l.seconds)), "rows_read": .int(l.rowsRead),
+                "rows_written": .int(l.rowsWritten), "bytes_scanned": .int(l.bytesScanned),
+                "bytes_written": .int(l.bytesWritten), "cost": .number(l.cost.description),
+            ])
+        }
+        if context.json {
+            context.emit(.object([
+                "scope": .string(report.scope), "commits": .int(report.commits), "currency": .string(report.currency),
+                "total": json(report.total), "by_model": byModel ? .array(report.byModel.map(json)) : nil,
+            ]))
+            return
+        }
+        func row(_ l: CostReport.Line) -> [String] {
+            [l.name, String(l.transformations), String(format: "%.3f", l.seconds), String(l.rowsRead), String(l.rowsWritten),
+             String(format: "%.1f", Double(l.bytesScanned) / 1_048_576), "\(l.cost) \(report.currency)"]
+        }
+        context.out.line("\(report.scope): \(report.commits) commit(s)")
+        context.out.write(Render.table(["", "transformations", "seconds", "rows read", "rows written", "MiB scanned", "cost"],
+                                       (byModel ? report.byModel.map(row) : []) + [row(report.total)]))
+    }
+}
