@@ -116,7 +116,7 @@ extension Repository {
         let rates = try workingConfig().costRates[m.adapter] ?? CostRates(perSecond: ExactDecimal(0), perGBScanned: ExactDecimal(0),
                                                                          perGBWritten: ExactDecimal(0), perMillionRows: ExactDecimal(0),
                                                                          currency: "USD")
-        return Transformation(
+        let record = Transformation(
             statement: statement.text, kind: statement.kind.rawValue, executedSQL: statement.sql(for: adapter.dialect),
             environment: settings.environment, model: model, inputs: inputs, outputs: outputs, dropped: dropped,
             lineage: statement.lineage.json, rowsRead: m.rowsRead, rowsWritten: m.rowsWritten,
@@ -124,6 +124,8 @@ extension Repository {
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
             currency: rates.currency)
+        rememberExecution(record)
+        return record
     }
 
     /// The library API: runs `sql` on `branch` (which need not be checked

@@ -33,6 +33,7 @@ let commandTable: [any Command.Type] = [
     DiffCommand.self,
     MergeCommand.self,
     PullCommand.self,
+    ReplayCommand.self,
     CheckoutCommand.self,
     BranchCommand.self,
     ClassifyCommand.self,

@@ -18,6 +18,7 @@ enum ExitCode: Int32 {
         case is UsageError: return .usage
         case let error as CompileFailure: return error.refusedByGovernance ? .refused : .failure
         case is MergeConflicts, is MergeCompileFailure, is MergeTargetMoved: return .conflict
+        case is ReplayGapsFound: return .replayGaps
         case let error as RepositoryError:
             switch error {
             case .invalidArgument: return .usage
@@ -52,6 +53,7 @@ enum ExitCode: Int32 {
         case is MergeConflicts: return "merge_conflict"
         case is MergeCompileFailure: return "merge_breaks_compilation"
         case is MergeTargetMoved: return "target_moved"
+        case is ReplayGapsFound: return "replay_gaps"
         case let error as RemoteError: return error.code
         case let error as StoreError:
             switch error {

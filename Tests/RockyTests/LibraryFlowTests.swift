@@ -43,6 +43,11 @@ final class TemporaryFolder: @unchecked Sendable {
             guard case let .double(score) = row[4] else { Issue.record("risk_score is not a DOUBLE"); continue }
             #expect(score < 0.8)
         }
+        let replayed = try rocky.replay(branch, at: Timestamp("2026-05-20T16:00:00Z"))
+        let replayDiff = try rocky.diff(branch, replayed)
+        #expect(replayDiff.isEmpty, "main has not changed since the branch forked: the replay reproduces it")
+        #expect(replayed.reused == 1)
+
         let head = try rocky.commit(branch)
         #expect(head.commit.transforms.count == 1, "one transformation commit")
         #expect(try rocky.resolve("main") != head.id, "main did not move")
