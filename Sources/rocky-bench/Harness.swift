@@ -53,6 +53,9 @@ enum Bench {
 
     /// Total size of the files below a folder.
     static func diskBytes(_ path: String) -> Int {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType, size == .typeRegular {
+            return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        }
         var total = 0
         for case let name as String in FileManager.default.enumerator(atPath: path)?.allObjects ?? [] {
             total += (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0

@@ -9,10 +9,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "sql": SQLBench.run,
     "engine": EngineBench.run,
     "clone": CloneBench.run,
+    "workflow": WorkflowBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine", "clone"]
+let order = ["objects", "history", "tables", "sql", "engine", "workflow", "clone"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {
