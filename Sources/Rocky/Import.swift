@@ -124,13 +124,17 @@ extension Repository {
                 // load again.
                 let sample = try TableImporter.infer(try source(nil), limit: 10_000)
                 schema = try inferredSchema(sample)
-                let first = try source(schema)
-                var full = TypeInference(quotedFieldsAreStrings: first.quotedFieldsAreStrings)
+                var header: [String] = []
+                var full = TypeInference(quotedFieldsAreStrings: format == .jsonl)
                 do {
-                    let attempt = try importer.load(first, schema: schema, into: existing, mode: request.mode, totalBytes: size) {
-                        full.add($0)
-                    }
-                    let final = full.result(header: first.header)
+                    let attempt = try importer.load(makeSource: {
+                        // A restarted pass (rows out of order) infers afresh.
+                        let s = try source(schema)
+                        full = TypeInference(quotedFieldsAreStrings: s.quotedFieldsAreStrings)
+                        header = s.header
+                        return s
+                    }, schema: schema, into: existing, mode: request.mode, totalBytes: size) { full.add($0) }
+                    let final = full.result(header: header)
                     if Repository.sameEncoding(final, sample) {
                         inferred = final
                         for (i, column) in final.enumerated() { schema.columns[i].type = column.type }
@@ -145,7 +149,7 @@ extension Repository {
                 }
             }
             let (table, rowsRead) = try loaded
-                ?? importer.load(try source(schema), schema: schema, into: existing, mode: request.mode, totalBytes: size)
+                ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
             let id = try objects.write(table: table)
             set.tables[request.table] = id
             return ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,

@@ -73,6 +73,82 @@ public struct TableImporter {
         return zip(source.header, columns).map { name, inference in inference.result(name: name) }
     }
 
+    /// Loads a new table (or replaces one) in one streaming pass when the
+    /// file arrives in key order, as exports and most feeds do: rows go
+    /// straight into the tree builder, so parsing, building and compressing
+    /// (on the pack writer's thread) overlap and nothing is sorted. At the
+    /// first row out of key order the pass stops and the file is read again
+    /// through the sorter (`load(_:...)`); the chunks the first pass wrote
+    /// stay unreferenced in the batch's pack, for `gc` to collect. Other
+    /// modes go through `load(_:...)` directly.
+    public func load(makeSource: () throws -> any RecordSource, schema: Schema, into existing: Table?, mode: ImportMode,
+                     totalBytes: Int64? = nil, observe: ((Record) -> Void)? = nil) throws -> (table: Table, rowsRead: Int) {
+        if mode == .replace || existing == nil {
+            do {
+                return try loadInOrder(try makeSource(), schema: schema, totalBytes: totalBytes, observe: observe)
+            } catch is OutOfOrder {}
+        }
+        return try load(try makeSource(), schema: schema, into: existing, mode: mode, totalBytes: totalBytes, observe: observe)
+    }
+
+    private struct OutOfOrder: Error {}
+
+    private func loadInOrder(_ source: any RecordSource, schema: Schema, totalBytes: Int64?,
+                             observe: ((Record) -> Void)?) throws -> (table: Table, rowsRead: Int) {
+        let decoder = try RowDecoder(schema: schema, source: source)
+        let codec = RowCodec(schema: schema)
+        let builder = TreeBuilder(store: store)
+        let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
+        var row: [Value] = []
+        row.reserveCapacity(schema.columns.count)
+        var key: [UInt8] = [], value: [UInt8] = []
+        var pendingKey: [UInt8] = [], pendingValue: [UInt8] = []
+        var pendingCount = 0, pendingOrigin = 0
+        var hasPending = false
+        var count = 0
+        func flush() throws {
+            guard hasPending else { return }
+            if codec.isKeyless { pendingValue = RowCodec.multiplicity(pendingCount) }
+            try builder.append(key: pendingKey, value: pendingValue)
+        }
+        while let record = try source.next() {
+            observe?(record)
+            row.removeAll(keepingCapacity: true)
+            try decoder.decode(record, into: &row)
+            key.removeAll(keepingCapacity: true)
+            codec.appendKey(of: row, to: &key)
+            let position = keyColumn < record.count ? record[keyColumn] : nil
+            let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
+            if hasPending {
+                let order = pendingKey.withUnsafeBytes { a in key.withUnsafeBytes { b in compareBytes(a, b) } }
+                if order > 0 { throw OutOfOrder() }
+                if order == 0 {
+                    guard codec.isKeyless else {
+                        throw duplicateError(schema: schema, key: key, file: source.file, origin: origin, firstOrigin: pendingOrigin)
+                    }
+                    pendingCount += 1
+                    count += 1
+                    continue
+                }
+                try flush()
+            }
+            value.removeAll(keepingCapacity: true)
+            if !codec.isKeyless { codec.appendValue(of: row, to: &value) }
+            swap(&key, &pendingKey)
+            swap(&value, &pendingValue)
+            pendingCount = 1
+            pendingOrigin = origin
+            hasPending = true
+            count += 1
+            if count & 0x3FFF == 0 {
+                progress?(ImportProgress(rows: count, bytes: source.bytesConsumed, totalBytes: totalBytes, inferring: false))
+            }
+        }
+        try flush()
+        progress?(ImportProgress(rows: count, bytes: source.bytesConsumed, totalBytes: totalBytes, inferring: false))
+        return (Table(schema: schema, root: try builder.finish()), count)
+    }
+
     /// Reads every record of `source` as a row of `schema` and combines them
     /// with `existing` (nil: a new table) by `mode`.
     public func load(_ source: some RecordSource, schema: Schema, into existing: Table?, mode: ImportMode,
