@@ -113,6 +113,7 @@ extension Repository {
     /// id and the previous hash.
     func audit(_ entry: AuditEntry) throws {
         try withAuditLock {
+            try repairTornAppend()
             let (sequence, previous) = try auditHead()
             var e = entry
             e.sequence = sequence + 1
@@ -135,6 +136,38 @@ extension Repository {
             try Data("\(e.sequence) \(hash)\n".utf8).write(to: URL(fileURLWithPath: temp))
             guard rename(temp, auditHeadPath) == 0 else { throw StoreError.io(path: auditHeadPath, operation: "rename", errno: errno) }
         }
+    }
+
+    /// Finishes what a process killed during an append left: a partial last
+    /// line is cut off (it was never acknowledged), and a complete line the
+    /// head does not record yet, but which extends the head's chain, is
+    /// adopted. Anything else is left for `verifyAudit` to report.
+    private func repairTornAppend() throws {
+        let fd = Glibc.open(auditLogPath, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { return }
+        let size = Int(st.st_size)
+        let window = min(size, 1 << 20)
+        var tail = [UInt8](repeating: 0, count: window)
+        guard tail.withUnsafeMutableBytes({ pread(fd, $0.baseAddress, window, off_t(size - window)) }) == window else { return }
+        if tail.last != 10 {
+            let keep = tail.lastIndex(of: 10).map { size - window + $0 + 1 } ?? (window == size ? 0 : size)
+            guard keep < size, ftruncate(fd, off_t(keep)) == 0, fsync(fd) == 0 else { return }
+            tail = Array(tail[..<(keep - (size - window))])
+        }
+        guard !tail.isEmpty else { return }
+        let body = tail.dropLast()
+        let lineStart = body.lastIndex(of: 10).map { $0 + 1 } ?? body.startIndex
+        let line = String(decoding: body[lineStart...], as: UTF8.self)
+        let (sequence, headHash) = try auditHead()
+        let hash = ObjectID(bytes: SHA256.digest(Array(line.utf8))).hex
+        guard hash != headHash, let json = try? JSON(parsing: line), let entry = AuditEntry(json: json),
+              entry.sequence == sequence + 1, entry.previous == headHash, json.canonicalText == line else { return }
+        let temp = auditHeadPath + ".tmp"
+        try Data("\(entry.sequence) \(hash)\n".utf8).write(to: URL(fileURLWithPath: temp))
+        guard rename(temp, auditHeadPath) == 0 else { throw StoreError.io(path: auditHeadPath, operation: "rename", errno: errno) }
     }
 
     /// The last sequence number and line hash (0 and zeros for an empty log).
