@@ -69,6 +69,9 @@ struct LineageTracer {
     private var links: [LineageGraph.Link] = []
     private var linkSet: Set<LineageGraph.Link> = []
     private var histories: [NodeID: ColumnHistory] = [:]
+    /// Downstream: the newest version a node reached through in-place
+    /// statements after the one that created it; the graph names it by that one.
+    private var latest: [NodeID: ObjectID] = [:]
 
     init(history: LineageHistory, options: LineageOptions) {
         self.history = history
@@ -215,65 +218,106 @@ struct LineageTracer {
         for version in rootHistory.versions { tracked[VersionKey(root.table, version), default: [:]][root.columnID] = root }
         var tips: [HistoryPoint] = [.workingSet]
         if position.point != .workingSet { tips.append(position.point) }
-        for (recordID, point, index) in try records(from: tips, since: rootHistory.floors) {
-            let record = try history.record(recordID, at: point)
-            guard record.inputs.contains(where: { tracked[VersionKey($0.key, $0.value)] != nil }) else { continue }
-            for (outputName, output) in record.outputs.sorted(by: { $0.key < $1.key }) {
-                let schema = try history.schema(of: output)
-                let lineage = record.lineage
-                let columns = lineage["columns"]?.arrayValue ?? []
-                let dataset = lineage["dataset"]?.arrayValue ?? []
-                var outputs: [Int: NodeID] = [:]
-                if let read = record.inputs.entry(named: outputName)?.value, inPlaceKinds.contains(record.kind) || read == output,
-                   let continued = tracked[VersionKey(outputName, read)] {
-                    for (columnID, node) in continued {
-                        guard let column = schema.column(id: columnID) else { continue }
-                        outputs[columnID] = node
-                        let touched = record.kind == "delete"
-                            || columns.contains { $0["name"]?.stringValue?.lowercased() == column.name.lowercased() }
-                        if touched && states[node]?.laterSteps.last != recordID { states[node]?.laterSteps.append(recordID) }
-                    }
-                }
-                // Each written column with its own inputs; dataset-level inputs
-                // shape every one of them (DELETE: every column of the table).
-                var written: [(Column, [JSON])] = columns.compactMap { c in
-                    c["name"]?.stringValue.flatMap { schema.column(named: $0) }.map { ($0, c["inputs"]?.arrayValue ?? []) }
-                }
-                if record.kind == "delete" { written = schema.columns.map { ($0, []) } }
-                let here = HistoryPosition(point: point, before: index + 1)
-                for (column, own) in written {
-                    let inputs = own.map { ($0, false) } + dataset.map { ($0, true) }
-                    for (input, datasetLevel) in inputs {
-                        guard let edge = recorded(input, of: record, id: recordID, at: here, datasetLevel: datasetLevel) else { continue }
-                        let columnID = try history.schema(of: edge.version).column(named: edge.column)?.id ?? edge.columnID
-                        guard let source = tracked[VersionKey(edge.table, edge.version)]?[columnID], let sourceState = states[source] else { continue }
-                        let target = outputs[column.id] ?? NodeID(table: outputName, columnID: column.id, version: output)
-                        if target == source { continue }
-                        guard expandable(sourceState) else {
-                            states[source]?.truncated = true
-                            continue
-                        }
-                        let direct = sourceState.direct && edge.transform.isDirect && !datasetLevel
-                        if states[target] == nil {
-                            add(target, distance: sourceState.distance + 1, direct: direct, position: here)
-                            states[target]?.laterSteps = [recordID]
-                            states[target]?.expanded = true
-                        } else if direct {
-                            states[target]?.direct = true
-                        }
-                        link(edge, from: source, to: target)
-                        outputs[column.id] = target
-                    }
-                }
-                if !outputs.isEmpty { tracked[VersionKey(outputName, output), default: [:]].merge(outputs) { old, _ in old } }
+        var seen: Set<ObjectID> = []
+        for point in try points(from: tips, since: rootHistory.floors) {
+            for (index, recordID) in try history.recordIDs(at: point).enumerated() where seen.insert(recordID).inserted {
+                try follow(recordID, at: point, index: index, root: root, tracked: &tracked)
             }
+            try carry(at: point, root: root, tracked: &tracked)
         }
     }
 
-    /// The records of the points reachable from `tips` back to `floors`
-    /// (where the traced column's table came to be), in history order:
-    /// parents before children, each point's records in order, each record once.
-    private func records(from tips: [HistoryPoint], since floors: [HistoryPoint]) throws -> [(ObjectID, HistoryPoint, Int)] {
+    /// Follows one record downstream: the columns it wrote from tracked ones
+    /// become nodes (or, for an in-place statement, stay the nodes they were).
+    private mutating func follow(_ recordID: ObjectID, at point: HistoryPoint, index: Int, root: NodeID,
+                                 tracked: inout [VersionKey: [Int: NodeID]]) throws {
+        let record = try history.record(recordID, at: point)
+        guard record.inputs.contains(where: { tracked[VersionKey($0.key, $0.value)] != nil }) else { return }
+        for (outputName, output) in record.outputs.sorted(by: { $0.key < $1.key }) {
+            let schema = try history.schema(of: output)
+            let lineage = record.lineage
+            let columns = lineage["columns"]?.arrayValue ?? []
+            let dataset = lineage["dataset"]?.arrayValue ?? []
+            var outputs: [Int: NodeID] = [:]
+            if let read = record.inputs.entry(named: outputName)?.value, inPlaceKinds.contains(record.kind) || read == output,
+               let continued = tracked[VersionKey(outputName, read)] {
+                for (columnID, node) in continued {
+                    guard let column = schema.column(id: columnID) else { continue }
+                    outputs[columnID] = node
+                    if node != root { latest[node] = output }
+                    let touched = record.kind == "delete"
+                        || columns.contains { $0["name"]?.stringValue?.lowercased() == column.name.lowercased() }
+                    if touched && states[node]?.laterSteps.last != recordID { states[node]?.laterSteps.append(recordID) }
+                }
+            }
+            // Each written column with its own inputs; dataset-level inputs
+            // shape every one of them (DELETE: every column of the table).
+            var written: [(Column, [JSON])] = columns.compactMap { c in
+                c["name"]?.stringValue.flatMap { schema.column(named: $0) }.map { ($0, c["inputs"]?.arrayValue ?? []) }
+            }
+            if record.kind == "delete" { written = schema.columns.map { ($0, []) } }
+            let here = HistoryPosition(point: point, before: index + 1)
+            for (column, own) in written {
+                let inputs = own.map { ($0, false) } + dataset.map { ($0, true) }
+                for (input, datasetLevel) in inputs {
+                    guard let edge = recorded(input, of: record, id: recordID, at: here, datasetLevel: datasetLevel) else { continue }
+                    let columnID = try history.schema(of: edge.version).column(named: edge.column)?.id ?? edge.columnID
+                    guard let source = tracked[VersionKey(edge.table, edge.version)]?[columnID], let sourceState = states[source] else { continue }
+                    let target = outputs[column.id] ?? NodeID(table: outputName, columnID: column.id, version: output)
+                    if target == source { continue }
+                    guard expandable(sourceState) else {
+                        states[source]?.truncated = true
+                        continue
+                    }
+                    let direct = sourceState.direct && edge.transform.isDirect && !datasetLevel
+                    if states[target] == nil {
+                        add(target, distance: sourceState.distance + 1, direct: direct, position: here)
+                        states[target]?.laterSteps = [recordID]
+                        states[target]?.expanded = true
+                    } else if direct {
+                        states[target]?.direct = true
+                    }
+                    link(edge, from: source, to: target)
+                    outputs[column.id] = target
+                }
+            }
+            if !outputs.isEmpty { tracked[VersionKey(outputName, output), default: [:]].merge(outputs) { old, _ in old } }
+        }
+    }
+
+    /// A commit can hold a table version no record wrote: a merge of two
+    /// sides, or rocky.toml governance applied at commit. Such a version
+    /// continues the tracked columns of the versions it came from.
+    private mutating func carry(at point: HistoryPoint, root: NodeID, tracked: inout [VersionKey: [Int: NodeID]]) throws {
+        guard point != .workingSet else { return }
+        let names = Set(tracked.keys.map(\.table))
+        let parents = try history.parents(of: point)
+        let written = try history.recordIDs(at: point).reversed().map { try history.record($0, at: point) }
+        for (name, version) in try history.tables(at: point).sorted(by: { $0.key < $1.key })
+        where names.contains(name.lowercased()) && tracked[VersionKey(name, version)] == nil {
+            // As `LineageHistory.origin` reads it backwards: a merge continues
+            // its parents' versions, otherwise the last record that wrote the table.
+            var from: [ObjectID] = []
+            if parents.count > 1 {
+                for parent in parents { if let v = try history.tables(at: parent).entry(named: name)?.value { from.append(v) } }
+            } else if let v = written.lazy.compactMap({ $0.outputs.entry(named: name)?.value }).first {
+                from.append(v)
+            }
+            let schema = try history.schema(of: version)
+            var columns: [Int: NodeID] = [:]
+            for source in from {
+                for (columnID, node) in tracked[VersionKey(name, source)] ?? [:] where columns[columnID] == nil && schema.column(id: columnID) != nil {
+                    columns[columnID] = node
+                    if node != root { latest[node] = version }
+                }
+            }
+            if !columns.isEmpty { tracked[VersionKey(name, version)] = columns }
+        }
+    }
+
+    /// The points reachable from `tips` back to `floors` (where the traced
+    /// column's table came to be), parents before children.
+    private func points(from tips: [HistoryPoint], since floors: [HistoryPoint]) throws -> [HistoryPoint] {
         let floorSet = Set(floors)
         let floorCommits = floors.compactMap(\.commitID)
         var included: Set<HistoryPoint> = []
@@ -303,32 +347,47 @@ struct LineageTracer {
                 }
             }
         }
-        var result: [(ObjectID, HistoryPoint, Int)] = []
-        var seen: Set<ObjectID> = []
-        for point in ordered {
-            for (index, id) in try history.recordIDs(at: point).enumerated() where seen.insert(id).inserted {
-                result.append((id, point, index))
-            }
-        }
-        return result
+        return ordered
     }
 
     // MARK: The graph
 
     func graph(root: NodeID, revision: ObjectID?) throws -> LineageGraph {
+        var renamed: [NodeID: NodeID] = [:]
+        var taken = Set(order)
+        for id in order {
+            guard let version = latest[id] else { continue }
+            let newest = NodeID(table: id.table, columnID: id.columnID, version: version)
+            if taken.insert(newest).inserted { renamed[id] = newest }
+        }
+        func final(_ id: NodeID) -> NodeID { renamed[id] ?? id }
+        var links: [LineageGraph.Link] = []
+        var seenLinks: Set<LineageGraph.Link> = []
+        for var link in self.links {
+            link.from = final(link.from)
+            link.to = final(link.to)
+            if seenLinks.insert(link).inserted { links.append(link) }
+        }
+        /// Records in history order: first-parent depth, then place in the commit.
+        func place(_ id: ObjectID) throws -> (Int, Int) {
+            guard let point = history.recordPoints[id] else { return (Int.max, Int.max) }
+            let depth = try point.commitID.map { try history.commit($0).depth } ?? Int.max
+            return (depth, try history.recordIDs(at: point).firstIndex(of: id) ?? 0)
+        }
         var nodes: [LineageGraph.Node] = []
         var incoming: Set<NodeID> = []
         for link in links { incoming.insert(link.to) }
-        for id in order {
-            guard let state = states[id] else { continue }
+        for original in order {
+            guard let state = states[original] else { continue }
+            let id = final(original)
             let column = try history.schema(of: id.version).column(id: id.columnID)
-            let past = histories[id]
+            let past = histories[original]
             let isSource = options.direction == .upstream && !state.truncated && !incoming.contains(id)
             nodes.append(LineageGraph.Node(
                 id: id, column: column?.name ?? "#\(id.columnID)",
                 classification: column.flatMap { history.governance(table: id.table, column: $0).classification },
                 distance: state.distance, imported: past?.imported ?? false,
-                steps: state.laterSteps.reversed() + (past?.steps ?? []), truncated: state.truncated, isSource: isSource))
+                steps: try newestFirst(state.laterSteps + (past?.steps ?? []), place), truncated: state.truncated, isSource: isSource))
         }
         nodes.sort { a, b in
             (a.distance, a.id.table.lowercased(), a.column.lowercased(), a.id.version.hex)
@@ -342,16 +401,21 @@ struct LineageTracer {
         var stepIDs: [ObjectID] = []
         var seen: Set<ObjectID> = []
         for id in nodes.flatMap(\.steps) + sortedLinks.map(\.transformation) where seen.insert(id).inserted { stepIDs.append(id) }
-        var steps: [(step: LineageGraph.Step, depth: Int, index: Int)] = []
-        for id in stepIDs {
+        var steps: [LineageGraph.Step] = []
+        for id in try newestFirst(stepIDs, place).reversed() {
             guard let point = history.recordPoints[id] else { continue }
-            let depth = try point.commitID.map { try history.commit($0).depth } ?? Int.max
-            let index = try history.recordIDs(at: point).firstIndex(of: id) ?? 0
-            steps.append((LineageGraph.Step(id: id, commit: point.commitID, time: try history.time(of: point),
-                                            record: try history.record(id, at: point)), depth, index))
+            steps.append(LineageGraph.Step(id: id, commit: point.commitID, time: try history.time(of: point),
+                                           record: try history.record(id, at: point)))
         }
-        steps.sort { a, b in (a.depth, a.index, a.step.id.hex) < (b.depth, b.index, b.step.id.hex) }
         return LineageGraph(direction: options.direction, revision: revision, root: root, depth: options.depth,
-                            traceIndirect: options.traceIndirect, nodes: nodes, links: sortedLinks, steps: steps.map(\.step))
+                            traceIndirect: options.traceIndirect, nodes: nodes, links: sortedLinks, steps: steps)
+    }
+
+    /// Each record once, newest first.
+    private func newestFirst(_ ids: [ObjectID], _ place: (ObjectID) throws -> (Int, Int)) throws -> [ObjectID] {
+        var seen: Set<ObjectID> = []
+        let unique = ids.filter { seen.insert($0).inserted }
+        let keyed = try unique.map { (id: $0, place: try place($0)) }
+        return keyed.sorted { a, b in (a.place.0, a.place.1, a.id.hex) > (b.place.0, b.place.1, b.id.hex) }.map(\.id)
     }
 }
