@@ -24,10 +24,11 @@ struct HistoryPosition: Hashable {
 
 /// How a table version came to be, found by walking history backwards.
 enum TableOrigin {
-    /// A transformation record wrote it: the record whose output is exactly
-    /// this version, or, when the version changed without a record (rocky.toml
-    /// governance applied at commit), the last record there that wrote the table.
+    /// A transformation record wrote exactly this version.
     case record(point: HistoryPoint, index: Int, id: ObjectID)
+    /// It holds the rows and columns of `version` with other governance
+    /// (rocky.toml declarations applied at commit): its origin is that one's.
+    case restated(version: ObjectID, position: HistoryPosition)
     /// A merge made it from the versions its parents held.
     case merged(sides: [(version: ObjectID, position: HistoryPosition)])
     /// No record wrote it: it was imported (or written outside SQL) here.
@@ -44,7 +45,7 @@ final class LineageHistory {
     private var commits: [ObjectID: Commit] = [:]
     private var trees: [ObjectID: [String: ObjectID]] = [:]
     private var records: [ObjectID: Transformation] = [:]
-    private var schemas: [ObjectID: Schema] = [:]
+    private var tableVersions: [ObjectID: Table] = [:]
     /// Where each record was found (the first place, for records that two
     /// histories share).
     private(set) var recordPoints: [ObjectID: HistoryPoint] = [:]
@@ -94,11 +95,25 @@ final class LineageHistory {
         return r
     }
 
-    func schema(of version: ObjectID) throws -> Schema {
-        if let s = schemas[version] { return s }
-        let s = try repository.objects.readTable(version).schema
-        schemas[version] = s
-        return s
+    func table(_ version: ObjectID) throws -> Table {
+        if let t = tableVersions[version] { return t }
+        let t = try repository.objects.readTable(version)
+        tableVersions[version] = t
+        return t
+    }
+
+    func schema(of version: ObjectID) throws -> Schema { try table(version).schema }
+
+    /// Whether two versions hold the same rows and columns, governance aside.
+    func restates(_ a: ObjectID, _ b: ObjectID) throws -> Bool {
+        if a == b { return true }
+        let x = try table(a), y = try table(b)
+        func bare(_ schema: Schema) -> Schema {
+            var s = schema
+            for i in s.columns.indices { s.columns[i].governance = ColumnGovernance() }
+            return s
+        }
+        return x.root == y.root && bare(x.schema) == bare(y.schema)
     }
 
     /// A column's governance in a table version, with rocky.toml declarations
@@ -138,8 +153,20 @@ final class LineageHistory {
                 }
                 if !sides.isEmpty { return .merged(sides: sides) }
             }
+            // Changed here without a record of its own: governance applied at
+            // commit restates the last version written here (or the parent's);
+            // anything else was imported.
+            var writer: Int?
             for i in stride(from: upper - 1, through: 0, by: -1) where try record(ids[i], at: point).outputs.entry(named: table) != nil {
-                return .record(point: point, index: i, id: ids[i])
+                writer = i
+                break
+            }
+            if let writer, let written = try record(ids[writer], at: point).outputs.entry(named: table)?.value {
+                if try restates(version, written) {
+                    return .restated(version: written, position: HistoryPosition(point: point, before: writer + 1))
+                }
+            } else if let before = try tables(at: first).entry(named: table)?.value, try restates(version, before) {
+                return .restated(version: before, position: HistoryPosition(point: first, before: nil))
             }
             return .imported(point: point)
         }

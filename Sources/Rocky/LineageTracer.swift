@@ -153,6 +153,11 @@ struct LineageTracer {
             case let .imported(point):
                 result.imported = true
                 result.floors.append(point)
+            case let .restated(version, position):
+                if seen.insert(position).inserted {
+                    result.versions.insert(version)
+                    work.append((version, position))
+                }
             case let .merged(sides):
                 for side in sides where seen.insert(side.position).inserted {
                     result.versions.insert(side.version)
@@ -296,11 +301,13 @@ struct LineageTracer {
         for (name, version) in try history.tables(at: point).sorted(by: { $0.key < $1.key })
         where names.contains(name.lowercased()) && tracked[VersionKey(name, version)] == nil {
             // As `LineageHistory.origin` reads it backwards: a merge continues
-            // its parents' versions, otherwise the last record that wrote the table.
+            // its parents' versions; a version that only restates the last one
+            // written here (or the parent's) with other governance continues that.
             var from: [ObjectID] = []
             if parents.count > 1 {
                 for parent in parents { if let v = try history.tables(at: parent).entry(named: name)?.value { from.append(v) } }
-            } else if let v = written.lazy.compactMap({ $0.outputs.entry(named: name)?.value }).first {
+            } else if let v = try written.lazy.compactMap({ $0.outputs.entry(named: name)?.value }).first
+                ?? parents.first.flatMap({ try history.tables(at: $0).entry(named: name)?.value }), try history.restates(version, v) {
                 from.append(v)
             }
             let schema = try history.schema(of: version)

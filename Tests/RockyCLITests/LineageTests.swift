@@ -346,6 +346,39 @@ import Testing
         #expect(down.edges("positions.symbol", "watch.label") == ["DIRECT TRANSFORMATION column", "INDIRECT FILTER dataset"])
     }
 
+    @Test func governanceAppliedAtCommitKeepsTheLineageAndAnImportStartsAnew() {
+        let box = Sandbox()
+        box.loadFixtures()
+        box.ok("sql", "CREATE TABLE recent AS SELECT symbol, close FROM prices WHERE ts >= TIMESTAMP '2026-05-10 00:00:00'")
+        let written = box.tableID("recent")
+        box.ok("classify", "recent.close", "financial")
+        box.ok("commit", "-m", "Recent, classified")
+        #expect(box.tableID("recent", at: "HEAD") != written, "the commit wrote a version no record wrote")
+        let graph = box.lineage("recent.close")
+        #expect(graph.edges("prices.close", "recent.close") == ["DIRECT IDENTITY column"])
+        #expect(graph.edges("prices.ts", "recent.close") == ["INDIRECT FILTER dataset"])
+        #expect(graph.node("recent.close")?["classification"] as? String == "financial")
+        #expect(graph.node("recent.close")?["version"] as? String == box.tableID("recent", at: "HEAD"))
+        box.ok("sql", "CREATE TABLE recent_copy AS SELECT close FROM recent")
+        #expect(box.lineage("prices.close", "--downstream").node("recent_copy.close")?["distance"] as? Int == 2)
+
+        // Classifying an imported table restates it too: downstream from the
+        // version before still finds what read the classified one.
+        box.ok("classify", "prices.volume", "internal")
+        box.ok("commit", "-m", "Classify volume")
+        box.ok("sql", "CREATE TABLE liquidity AS SELECT symbol, volume FROM prices")
+        #expect(box.lineage("prices.volume", "HEAD~1", "--downstream").node("liquidity.volume")?["distance"] as? Int == 1)
+
+        // An import over a table starts it anew: Rocky cannot tell what of the
+        // earlier rows survived, so the column is a source from there.
+        box.write("recent.csv", "symbol,close\nAAPL,1.00\n")
+        box.ok("import", "recent", "recent.csv", "--mode", "append")
+        let imported = box.lineage("recent.close")
+        #expect(imported.nodes.count == 1 && imported.edgeList.isEmpty)
+        #expect(imported.node("recent.close")?["origin"] as? String == "import")
+        #expect(imported.node("recent.close")?["source"] as? Bool == true)
+    }
+
     @Test func theWorkingSetIsTheDefaultAndRevisionsReachThePast() {
         let box = Sandbox()
         box.loadFixtures()
