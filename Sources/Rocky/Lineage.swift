@@ -136,7 +136,8 @@ extension Repository {
     public func lineage(of table: String, column: String, at revision: String? = nil,
                         options: LineageOptions = LineageOptions()) throws -> LineageGraph {
         let target = try currentTarget()
-        try authorize(.read, branch: target.branch)
+        let branch = revision.flatMap { name in (try? RefName.branch(name)).flatMap { try? refs.read($0) } != nil ? name : nil }
+        try authorize(.read, branch: branch ?? target.branch)
         // With a revision, the working set only widens a downstream search:
         // a working set that cannot be read must not stop an upstream one.
         let set: WorkingSet

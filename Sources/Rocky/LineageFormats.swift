@@ -10,10 +10,17 @@ extension LineageGraph {
         "\(id.table).\(node(id)?.column ?? "#\(id.columnID)")@\(id.version.short(12))"
     }
 
+    /// Every node's key, computed once for a whole document.
+    private var keys: [NodeID: String] {
+        Dictionary(nodes.map { ($0.id, "\($0.id.table).\($0.column)@\($0.id.version.short(12))") }, uniquingKeysWith: { a, _ in a })
+    }
+
     // MARK: JSON
 
     /// The stable JSON shape of Docs/lineage.md.
     public var json: JSON {
+        let keys = self.keys
+        func key(_ id: NodeID) -> String { keys[id] ?? self.key(id) }
         let nodes: [JSON] = self.nodes.map { node in
             .object([
                 "id": .string(key(node.id)),
@@ -168,7 +175,8 @@ extension LineageGraph {
     /// A `digraph` with data flowing left to right: indirect edges dashed,
     /// masked ones red, the requested column bold, imported sources as cylinders.
     public var dot: String {
-        let steps = stepsByID, versioned = versionedTables
+        let steps = stepsByID, versioned = versionedTables, keys = self.keys
+        func key(_ id: NodeID) -> String { keys[id] ?? self.key(id) }
         func quote(_ s: String) -> String {
             "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
                 .replacingOccurrences(of: "\n", with: "\\n") + "\""
