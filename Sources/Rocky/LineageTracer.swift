@@ -130,10 +130,12 @@ struct LineageTracer {
 
     /// The node an input edge comes from. The node's own table, read at a
     /// version it passed through in place, is the node's version: an UPDATE
-    /// that sets `a = b` makes `b` of the same node version an input.
+    /// that sets `a = b` makes `b` of the same node version an input (unless
+    /// `b` was dropped since, when it is `b` of the version read).
     private func node(for edge: RecordedEdge, feeding id: NodeID, history columnHistory: ColumnHistory) throws -> (NodeID, HistoryPosition) {
         let columnID = try history.schema(of: edge.version).column(named: edge.column)?.id ?? edge.columnID
-        if edge.table.lowercased() == id.table.lowercased(), columnHistory.versions.contains(edge.version), let state = states[id] {
+        if edge.table.lowercased() == id.table.lowercased(), columnHistory.versions.contains(edge.version), let state = states[id],
+           try history.schema(of: id.version).column(id: columnID) != nil {
             return (NodeID(table: id.table, columnID: columnID, version: id.version), state.position)
         }
         return (NodeID(table: edge.table, columnID: columnID, version: edge.version), edge.position)

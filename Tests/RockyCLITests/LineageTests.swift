@@ -344,6 +344,21 @@ import Testing
         let down = box.lineage("positions.symbol", "--downstream")
         #expect(down.node("watch.label") != nil, "named by its newest version")
         #expect(down.edges("positions.symbol", "watch.label") == ["DIRECT TRANSFORMATION column", "INDIRECT FILTER dataset"])
+
+        // Columns of one table feeding each other in place, and a column dropped since.
+        box.ok("sql", """
+            CREATE TABLE swap AS SELECT symbol, close AS a, open AS b, volume FROM prices;
+            UPDATE swap SET a = b + 1; UPDATE swap SET b = a * 2; DELETE FROM swap WHERE volume < 1000;
+            ALTER TABLE swap DROP COLUMN volume
+            """)
+        let swap = box.lineage("swap.a")
+        #expect(swap.edges("swap.b", "swap.a") == ["DIRECT TRANSFORMATION column"])
+        #expect(swap.edges("swap.a", "swap.b") == ["DIRECT TRANSFORMATION column"])
+        #expect(swap.edges("prices.open", "swap.b") == ["DIRECT IDENTITY column"])
+        #expect(swap.edges("swap.volume", "swap.a") == ["INDIRECT FILTER dataset"], "DELETE's filter, on the version before the drop")
+        #expect(swap.node("swap.volume")?["version"] as? String != swap.node("swap.a")?["version"] as? String)
+        let text = box.ok("lineage", "swap.a")
+        #expect(text.contains("(see above)") && text.contains("swap.a@"), "a cycle is printed once; two versions of swap are told apart")
     }
 
     @Test func governanceAppliedAtCommitKeepsTheLineageAndAnImportStartsAnew() {
