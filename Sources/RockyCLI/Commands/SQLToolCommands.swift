@@ -101,32 +101,3 @@ struct CheckCommand: Command {
         }
     }
 }
-
-/// `rocky lineage`.
-struct LineageCommand: Command {
-    static let name = "lineage"
-    static let abstract = "Trace where each output column comes from"
-    static let usage = ["lineage --sql <query> [<rev>] [--json]"]
-    static let help = """
-    With --sql, compiles the query against the revision's tables (default:
-    the working set) and prints, for each output column, its input columns
-    with the transformation type (identity, transformation, aggregation;
-    join, group by, filter, sort, window, conditional) and whether masking applied.
-    """
-
-    let sql: String?
-    let revision: String?
-
-    init(parsing arguments: inout Arguments) throws {
-        sql = try arguments.option("--sql")
-        revision = try arguments.positionals(max: 1, names: "[<rev>]").first
-        if sql == nil { throw arguments.usage("lineage needs --sql <query>") }
-    }
-
-    func run(_ context: CommandContext) throws {
-        let repo = try context.repository()
-        let report = SQLTools.lineage(sql: sql ?? "", catalog: try repo.catalog(at: revision), options: try repo.compileOptions())
-        if context.json { context.emit(report.json()) } else { context.out.write(report.text()) }
-        if report.hasErrors { throw ExitStatus(code: .failure, message: "") }
-    }
-}
