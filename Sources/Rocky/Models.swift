@@ -108,20 +108,11 @@ extension Repository {
         try updateWorkingSet(target, message: "run") { set in
             let adapter = try engine()
             let options = try compileOptions()
-            let declarations = try workingConfig().columns
             for model in order {
                 onModel(model)
-                let catalog = TableCatalog(tables: try set.tables.mapValues { try objects.readTable($0) }, declarations: declarations)
-                let body = Repository.strippingTrailingSemicolon(model.sql)
-                let check = SQLCompiler.compile(body, catalog: catalog, options: options)
-                if check.hasErrors || check.statementCount != 1 || check.statements.first?.kind != .query {
-                    let why = check.hasErrors ? check.renderedDiagnostics(sourceName: "models/\(model.name).sql")
-                        : "models/\(model.name).sql must hold exactly one SELECT"
-                    throw CompileFailure(diagnostics: check.diagnostics, rendered: why)
-                }
-                let wrapped = SQLCompiler.compile("CREATE OR REPLACE TABLE \"\(model.name)\" AS\n" + body, catalog: catalog, options: options)
-                guard let statement = wrapped.statements.first, !wrapped.hasErrors else {
-                    throw CompileFailure(diagnostics: wrapped.diagnostics, rendered: wrapped.renderedDiagnostics(sourceName: "models/\(model.name).sql"))
+                let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
+                guard let statement = compiled.statement else {
+                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.rendered)
                 }
                 if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
                                             options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),
