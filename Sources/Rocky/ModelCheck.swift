@@ -1,5 +1,6 @@
 import RockyBase
 import RockySQL
+import RockyStore
 
 /// A model compiled as the table it builds: `CREATE OR REPLACE TABLE
 /// "<name>" AS <its SELECT>`. The diagnostics point into the model's own
@@ -56,15 +57,18 @@ extension Repository {
 
     /// `rocky check` without a file: every model compiled in dependency
     /// order against a revision's tables (nil: the working set) in the
-    /// settings' environment, each
-    /// seeing the tables the models before it would build, without running
-    /// anything. A model refused by governance still gives downstream models
-    /// its table (its denied columns unmasked and classified), so they
-    /// report their own violations rather than an unknown table.
+    /// settings' environment, without running anything.
     public func checkModels(at revision: String? = nil) throws -> [CompiledModel] {
-        let order = try modelOrder()
-        var catalog = CatalogOverlay(try catalogInForce(tables: try tableIDs(at: revision)))
-        let options = try compileOptions()
+        try compileModels(try modelOrder(), tables: try tableIDs(at: revision), options: try compileOptions())
+    }
+
+    /// Compiles models in order over `tables`, each seeing the tables the
+    /// models before it would build. A model refused by governance still
+    /// gives later models its table (its denied columns unmasked and
+    /// classified), so they report their own violations rather than an
+    /// unknown table.
+    func compileModels(_ order: [Model], tables: [String: ObjectID], options: CompileOptions) throws -> [CompiledModel] {
+        var catalog = CatalogOverlay(try catalogInForce(tables: tables, environment: options.environment))
         let permissive = CompileOptions(environment: options.environment, masking: MaskingPolicy { governance, environment in
             let strategy = options.masking.strategy(for: governance, environment: environment)
             return strategy == .deny ? .none : strategy

@@ -93,7 +93,8 @@ extension Repository {
         return order.filter { wanted.contains($0.name.lowercased()) }
     }
 
-    /// `rocky run`: compiles the models, orders them by their references, and
+    /// `rocky run`: orders the models by their references, compiles them all
+    /// (any error stops the run before anything runs), and
     /// runs each as `CREATE OR REPLACE TABLE <model> AS <its SELECT>`,
     /// recording each as a transformation. A failing model stops the run and
     /// leaves the working set as it was before the run.
@@ -106,8 +107,13 @@ extension Repository {
         let order = try modelOrder(names)
         var records: [(ObjectID, Transformation)] = []
         try updateWorkingSet(target, message: "run") { set in
-            let adapter = try engine()
             let options = try compileOptions()
+            // Every model compiles before any runs: a refusal writes nothing.
+            let failed = try compileModels(order, tables: set.tables, options: options).filter(\.hasErrors)
+            if !failed.isEmpty {
+                throw CompileFailure(diagnostics: failed.flatMap(\.diagnostics), rendered: failed.map(\.rendered).joined(separator: "\n"))
+            }
+            let adapter = try engine()
             for model in order {
                 onModel(model)
                 let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
