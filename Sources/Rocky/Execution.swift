@@ -58,8 +58,7 @@ extension Repository {
         try authorize(.use, branch: target.branch, environment: settings.environment)
         var records: [(ObjectID, Transformation)] = []
         try updateWorkingSet(target, message: "sql") { set in
-            let catalog = TableCatalog(tables: try set.tables.mapValues { try objects.readTable($0) },
-                                       declarations: try workingConfig().columns)
+            let catalog = try catalogInForce(tables: set.tables)
             let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
             if compiled.hasErrors {
                 throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
@@ -94,7 +93,8 @@ extension Repository {
             outcome = try adapter.execute(statement, tables: tables, options: options)
         } catch {
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
-                                   column: statement.range.start.column, model: model, underlying: "\(error)")
+                                   column: statement.range.start.column, model: model,
+                                   underlying: Repository.engineErrorText(error, statement: statement))
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []
@@ -103,7 +103,8 @@ extension Repository {
             try onRows(statement, result)
             result.close()
             return nil
-        case let .tableWritten(name, id, _):
+        case let .tableWritten(name, written, _):
+            let id = try carryingClassification(of: statement, into: written)
             tables[name] = id
             outputs[name] = id
         case let .tableDropped(name):
@@ -138,7 +139,7 @@ extension Repository {
         try authorize(.use, branch: name, environment: settings.environment)
         let head = try objects.readCommit(target.head)
         var tables = try objects.readTree(head.tree).tables
-        let catalog = TableCatalog(tables: try tables.mapValues { try objects.readTable($0) }, declarations: try workingConfig().columns)
+        let catalog = try catalogInForce(tables: tables)
         let compiled = SQLCompiler.compile(sql, catalog: catalog, options: try compileOptions())
         if compiled.hasErrors {
             throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))

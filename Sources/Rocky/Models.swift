@@ -93,7 +93,8 @@ extension Repository {
         return order.filter { wanted.contains($0.name.lowercased()) }
     }
 
-    /// `rocky run`: compiles the models, orders them by their references, and
+    /// `rocky run`: orders the models by their references, compiles them all
+    /// (any error stops the run before anything runs), and
     /// runs each as `CREATE OR REPLACE TABLE <model> AS <its SELECT>`,
     /// recording each as a transformation. A failing model stops the run and
     /// leaves the working set as it was before the run.
@@ -106,22 +107,18 @@ extension Repository {
         let order = try modelOrder(names)
         var records: [(ObjectID, Transformation)] = []
         try updateWorkingSet(target, message: "run") { set in
-            let adapter = try engine()
             let options = try compileOptions()
-            let declarations = try workingConfig().columns
+            // Every model compiles before any runs: a refusal writes nothing.
+            let failed = try compileModels(order, tables: set.tables, options: options).filter(\.hasErrors)
+            if !failed.isEmpty {
+                throw CompileFailure(diagnostics: failed.flatMap(\.diagnostics), rendered: failed.map(\.rendered).joined(separator: "\n"))
+            }
+            let adapter = try engine()
             for model in order {
                 onModel(model)
-                let catalog = TableCatalog(tables: try set.tables.mapValues { try objects.readTable($0) }, declarations: declarations)
-                let body = Repository.strippingTrailingSemicolon(model.sql)
-                let check = SQLCompiler.compile(body, catalog: catalog, options: options)
-                if check.hasErrors || check.statementCount != 1 || check.statements.first?.kind != .query {
-                    let why = check.hasErrors ? check.renderedDiagnostics(sourceName: "models/\(model.name).sql")
-                        : "models/\(model.name).sql must hold exactly one SELECT"
-                    throw CompileFailure(diagnostics: check.diagnostics, rendered: why)
-                }
-                let wrapped = SQLCompiler.compile("CREATE OR REPLACE TABLE \"\(model.name)\" AS\n" + body, catalog: catalog, options: options)
-                guard let statement = wrapped.statements.first, !wrapped.hasErrors else {
-                    throw CompileFailure(diagnostics: wrapped.diagnostics, rendered: wrapped.renderedDiagnostics(sourceName: "models/\(model.name).sql"))
+                let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
+                guard let statement = compiled.statement else {
+                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.rendered)
                 }
                 if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
                                             options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),

@@ -48,22 +48,19 @@ extension ColumnGovernance {
 
 extension Repository {
     /// The catalog of a revision's tables (nil: the working set), with the
-    /// working rocky.toml's column declarations applied.
+    /// working rocky.toml's column declarations applied, never weaker than
+    /// the protected branch's (`catalogInForce`).
     public func catalog(at revision: String?) throws -> TableCatalog {
-        let ids = try tableIDs(at: revision)
-        let tables = try ids.mapValues { try objects.readTable($0) }
-        return TableCatalog(tables: tables, declarations: try workingConfig().columns)
+        try catalogInForce(tables: try tableIDs(at: revision))
     }
 
     /// The masking in force: the environments of rocky.toml as committed on
     /// the protected branch (an uncommitted edit cannot unmask prod), or the
     /// working copy's while nothing is committed there.
+    /// The protected branch is named as committed on main, never by the
+    /// working copy (MaskingPolicyInForce.swift).
     public func maskingConfig() throws -> ProjectConfig {
-        let protected = try workingConfig().access.protected.first ?? Repository.defaultBranch
-        if let ref = try? RefName.branch(protected), try refs.read(ref) != nil {
-            let committed = try committedConfig(at: protected)
-            if !committed.masking.isEmpty { return committed }
-        }
+        if let (_, committed) = try protectedConfig(), !committed.masking.isEmpty { return committed }
         return try workingConfig()
     }
 

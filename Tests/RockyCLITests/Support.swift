@@ -38,8 +38,20 @@ final class Sandbox: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     /// Runs `rocky` with the arguments in the sandbox (or `directory` inside it).
+    /// A run in environment prod is scanned for raw fixture PII (PIIScan.swift).
     @discardableResult
     func rocky(_ arguments: [String], in directory: String? = nil, stdin: String? = nil, env: [String: String] = [:]) -> Run {
+        let filesBefore = PIIScan.environment(arguments: arguments, variables: environment.merging(env) { $1 }) == "prod"
+            ? workingFiles() : nil
+        let run = launch(arguments, in: directory, stdin: stdin, env: env)
+        if let filesBefore {
+            let written = workingFiles().filter { filesBefore[$0.key] != $0.value }.mapValues { String(decoding: $0, as: UTF8.self) }
+            PIIScan.expectNoLeak(run, arguments: arguments, files: written)
+        }
+        return run
+    }
+
+    private func launch(_ arguments: [String], in directory: String?, stdin: String?, env: [String: String]) -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: rockyBinary)
         process.arguments = arguments

@@ -101,6 +101,12 @@ struct ExportCommand: Command {
     streaming. A CSV that Rocky wrote imports back to the same table and
     exports again byte for byte: NULL is an empty field, the empty string is "".
 
+    The environment's masking (--env, ROCKY_ENV) applies as to a SELECT: a
+    classified column is written masked (the rows then ordered by the key
+    columns, then the others, as written). A column the environment denies
+    refuses the export with exit code 5, naming its lineage path, and
+    nothing is written.
+
     options:
       --format csv|jsonl   default: from -o's extension, else csv
       -o <file>            write to a file instead of standard output

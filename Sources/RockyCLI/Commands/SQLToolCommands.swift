@@ -12,7 +12,9 @@ struct CheckCommand: Command {
     Binds every name, infers every type and applies the environment's
     masking (--env), printing each diagnostic with its position and a caret.
     Exits 1 when any is an error, 5 when a column the environment denies
-    reaches an output. Without a file or -e, checks every models/*.sql.
+    reaches an output. Without a file or -e, checks every models/*.sql in
+    dependency order as 'rocky run' would build them (each model sees the
+    tables of the models it reads), and lists every violation.
 
     options:
       -e <sql>           the statements to check, inline
@@ -51,6 +53,7 @@ struct CheckCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
+        if inline == nil, file == nil, schema == nil { return try checkModels(context) }
         let sources: [(name: String, sql: String)]
         if let inline {
             sources = [("<command line>", inline)]
@@ -99,5 +102,62 @@ struct CheckCommand: Command {
             throw ExitStatus(code: ExitCode(rawValue: worst) ?? .failure, message: worst == ExitCode.refused.rawValue
                 ? "refused by governance: a denied column reaches an output" : "")
         }
+    }
+}
+
+extension CheckCommand {
+    /// Every models/*.sql in dependency order, each compiled as the CREATE
+    /// TABLE AS that `rocky run` executes and seeing the tables the models
+    /// before it build; nothing runs.
+    func checkModels(_ context: CommandContext) throws {
+        let repo = try context.repository()
+        try repo.authorize(.use, branch: try repo.currentBranch(), environment: context.settings.environment)
+        let models = try repo.checkModels(at: revision)
+        if models.isEmpty { context.note("no models to check (models/*.sql)") }
+        var documents: [JSON] = []
+        for compiled in models {
+            let warnings = compiled.diagnostics.filter { !$0.isError }.count
+            let sql = emit ? compiled.statement.map { $0.sql(for: dialect) } : nil
+            if context.json {
+                let statements: [JSON] = compiled.statement.map { statement in
+                    [.object([
+                        JSON.Member("index", .int(0)),
+                        JSON.Member("kind", .string(statement.kind.rawValue)),
+                        JSON.Member("target", .string(compiled.model.name)),
+                        JSON.Member("columns", .array(statement.outputColumns.map { column in
+                            .object(["name": .string(column.name), "type": .string(column.type.name), "nullable": .bool(column.nullable)])
+                        })),
+                        JSON.Member("sql", sql.map { .array($0.map { .string($0) }) } ?? .null),
+                    ])]
+                } ?? []
+                documents.append(.object([
+                    JSON.Member("file", .string(compiled.file)),
+                    JSON.Member("model", .string(compiled.model.name)),
+                    JSON.Member("ok", .bool(!compiled.hasErrors)),
+                    JSON.Member("refused", .bool(compiled.refusedByGovernance)),
+                    JSON.Member("dialect", emit ? .string(dialect.rawValue) : .null),
+                    JSON.Member("statements", .array(statements)),
+                    JSON.Member("diagnostics", .array(compiled.diagnostics.map { $0.json(in: compiled.model.sql, sourceName: compiled.file) })),
+                    JSON.Member("error", compiled.shapeError.map(JSON.string) ?? .null),
+                ]))
+            } else {
+                let rendered = compiled.rendered
+                if !rendered.isEmpty { context.out.write(rendered + (rendered.hasSuffix("\n") ? "\n" : "\n\n")) }
+                if let sql { context.out.write("-- \(compiled.file)\n" + sql.map { $0 + ";" }.joined(separator: "\n") + "\n") }
+                context.out.line("\(compiled.file): \(compiled.hasErrors ? "error" : "ok"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            }
+        }
+        let refused = models.filter(\.refusedByGovernance).count
+        let failed = models.filter(\.hasErrors).count
+        if context.json {
+            context.emit(.object(["files": .array(documents)]))
+        } else if !models.isEmpty {
+            context.out.line("\(models.count) model\(models.count == 1 ? "" : "s"): \(models.count - failed) ok, \(failed) with errors"
+                + (refused > 0 ? " (\(refused) refused by governance in environment \(context.settings.environment))" : ""))
+        }
+        if refused > 0 {
+            throw ExitStatus(code: .refused, message: "refused by governance: a denied column reaches a model's output in environment \(context.settings.environment)")
+        }
+        if failed > 0 { throw ExitStatus(code: .failure, message: "") }
     }
 }

@@ -69,5 +69,26 @@ struct SchemaCommand: Command {
             return [String(c.id), c.name, c.type.name, c.nullable ? "yes" : "no", role,
                     c.governance.classification?.label ?? ""]
         }))
+        let governed = schema.columns.filter { c in
+            var rest = c.governance
+            rest.classification = nil
+            return !rest.isEmpty
+        }
+        guard !governed.isEmpty else { return }
+        context.out.line("governance:")
+        for c in governed {
+            let g = c.governance
+            var fields: [String] = []
+            if let o = g.owner { fields.append("owner \(o)") }
+            if let d = g.description { fields.append("description \"\(d)\"") }
+            if !g.masking.isEmpty {
+                fields.append("masking " + g.masking.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.rawValue)" }.joined(separator: " "))
+            }
+            if !g.access.isEmpty { fields.append("access " + g.access.joined(separator: " ")) }
+            if let r = g.retention { fields.append("retention \(r)") }
+            if let s = g.source { fields.append("source \(s)") }
+            if !g.tags.isEmpty { fields.append("tags " + g.tags.joined(separator: " ")) }
+            context.out.line("  \(c.name): " + fields.joined(separator: ", "))
+        }
     }
 }
