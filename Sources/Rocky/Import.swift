@@ -176,7 +176,9 @@ extension Repository {
     private func spoolIfStandardInput(_ path: String) throws -> (String, String, () -> Void) {
         guard path == "-" else { return (path, path, {}) }
         let spool = temporaryDirectory() + "/stdin-\(getpid())"
-        FileManager.default.createFile(atPath: spool, contents: nil)
+        guard FileManager.default.createFile(atPath: spool, contents: nil) else {
+            throw RepositoryError.invalidArgument("cannot spool standard input to \(spool)")
+        }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
         while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty { out.write(data) }
         try out.close()

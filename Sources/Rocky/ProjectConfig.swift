@@ -84,19 +84,9 @@ public struct CostRates: Sendable, Equatable {
 extension ColumnGovernance {
     /// The fields as rocky.toml writes them: `masking = { prod = "redact" }`.
     init(tomlFields json: JSON) throws {
-        self.init()
-        classification = json["classification"]?.stringValue.map(Classification.init)
-        owner = json["owner"]?.stringValue
-        description = json["description"]?.stringValue
-        retention = json["retention"]?.stringValue
-        source = json["source"]?.stringValue
-        access = json["access"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        for member in json["masking"]?.members ?? [] {
-            guard let text = member.value.stringValue, let s = MaskingStrategy(rawValue: text) else {
-                throw RepositoryError.invalidArgument("masking.\(member.key): unknown strategy")
-            }
-            masking[member.key] = s
+        // rocky.toml spells the fields as schemas store them (Docs/format.md).
+        do { try self.init(json: json) } catch {
+            throw RepositoryError.invalidArgument("\(error)")
         }
     }
 }

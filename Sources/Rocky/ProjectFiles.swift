@@ -22,7 +22,7 @@ extension Repository {
             for case let relative as String in fm.enumerator(atPath: full)?.allObjects ?? [] {
                 let path = full + "/" + relative
                 var childIsDir: ObjCBool = false
-                fm.fileExists(atPath: path, isDirectory: &childIsDir)
+                guard fm.fileExists(atPath: path, isDirectory: &childIsDir) else { continue }
                 if childIsDir.boolValue || relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
                 result[root + "/" + relative] = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             }

@@ -28,19 +28,10 @@ import Testing
             """)
         var generator = SystemRandomNumberGenerator()
         for round in 0..<25 {
-            let writer = Process()
-            writer.executableURL = URL(fileURLWithPath: "/bin/bash")
-            writer.arguments = ["writer.sh"]
-            writer.currentDirectoryURL = URL(fileURLWithPath: box.path)
-            writer.environment = box.environment.merging(["ROCKY": rockyBinary]) { $1 }
-            writer.standardOutput = FileHandle.nullDevice
-            writer.standardError = FileHandle.nullDevice
-            try writer.run()
+            let writer = try runScript(box, "writer.sh")
             usleep(UInt32.random(in: 20_000...250_000, using: &generator))
-            // Kill the whole process group: the shell and the rocky it is running.
-            kill(-writer.processIdentifier, SIGKILL)
-            kill(writer.processIdentifier, SIGKILL)
-            writer.waitUntilExit()
+            // The shell and the rocky it is running die, wherever they are.
+            killTree(writer)
             usleep(20_000)
             let fsck = box.rocky("fsck")
             #expect(fsck.code == 0, "round \(round): \(fsck)")
@@ -71,16 +62,9 @@ import Testing
               done
             done
             """)
-        let workers = (0..<4).map { w -> (Process, Pipe) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["worker.sh", String(w)]
-            p.currentDirectoryURL = URL(fileURLWithPath: box.path)
-            p.environment = box.environment.merging(["ROCKY": rockyBinary]) { $1 }
+        let workers = try (0..<4).map { w -> (Process, Pipe) in
             let pipe = Pipe()
-            p.standardOutput = pipe
-            try! p.run()
-            return (p, pipe)
+            return (try runScript(box, "worker.sh", arguments: [String(w)], output: pipe), pipe)
         }
         var successes: [String] = []
         for (p, pipe) in workers {
@@ -129,18 +113,9 @@ import Testing
             """)
         var generator = SystemRandomNumberGenerator()
         for round in 0..<15 {
-            let writer = Process()
-            writer.executableURL = URL(fileURLWithPath: "/bin/bash")
-            writer.arguments = ["writer.sh"]
-            writer.currentDirectoryURL = URL(fileURLWithPath: box.path)
-            writer.environment = box.environment.merging(["ROCKY": rockyBinary]) { $1 }
-            writer.standardOutput = FileHandle.nullDevice
-            writer.standardError = FileHandle.nullDevice
-            try writer.run()
+            let writer = try runScript(box, "writer.sh")
             usleep(UInt32.random(in: 50_000...400_000, using: &generator))
-            kill(-writer.processIdentifier, SIGKILL)
-            kill(writer.processIdentifier, SIGKILL)
-            writer.waitUntilExit()
+            killTree(writer)
             // A killed rocky may still be running its last system call; let it die.
             usleep(50_000)
             for lock in ["refs/heads/main.lock", "HEAD.lock", "refs/worksets/main.lock", "audit.log.lock"] {

@@ -174,16 +174,9 @@ import Testing
               echo "$b $?"
             done
             """)
-        let workers = (0..<8).map { w -> (Process, Pipe) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/bash")
-            p.arguments = ["merger.sh", String(w)]
-            p.currentDirectoryURL = URL(fileURLWithPath: box.path)
-            p.environment = box.environment.merging(["ROCKY": rockyBinary]) { $1 }
+        let workers = try (0..<8).map { w -> (Process, Pipe) in
             let pipe = Pipe()
-            p.standardOutput = pipe
-            try! p.run()
-            return (p, pipe)
+            return (try runScript(box, "merger.sh", arguments: [String(w)], output: pipe), pipe)
         }
         var results: [Int: Int32] = [:]
         for (p, pipe) in workers {

@@ -119,3 +119,39 @@ final class Sandbox: @unchecked Sendable {
         return object ?? [:]
     }
 }
+
+/// Runs a bash script in the sandbox with `$ROCKY` set, output discarded
+/// unless piped; for crash and concurrency tests.
+func runScript(_ box: Sandbox, _ script: String, arguments: [String] = [], output: Pipe? = nil) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = [script] + arguments
+    p.currentDirectoryURL = URL(fileURLWithPath: box.path)
+    p.environment = box.environment.merging(["ROCKY": rockyBinary]) { $1 }
+    if let output { p.standardOutput = output } else { p.standardOutput = FileHandle.nullDevice }
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+/// SIGKILLs a process and every descendant (found through /proc), children
+/// first, so that the `rocky` a script is running dies mid-operation too.
+func killTree(_ process: Process) {
+    func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { name -> Int32? in
+            guard let child = Int32(name),
+                  let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid ? child : nil
+        }
+    }
+    func killAll(_ pid: Int32) {
+        kill(pid, SIGSTOP)
+        for child in children(of: pid) { killAll(child) }
+        kill(pid, SIGKILL)
+    }
+    killAll(process.processIdentifier)
+    process.waitUntilExit()
+}

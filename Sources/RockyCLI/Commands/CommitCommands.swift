@@ -47,18 +47,7 @@ struct CommitCommand: Command {
             for change in detail.tables { context.out.line("  " + Render.describe(change)) }
             for change in detail.files { context.out.line("  " + Render.describe(change)) }
         }
-        if !detail.transformations.isEmpty {
-            context.out.line()
-            context.out.line("transformations:")
-            for (n, (id, t)) in detail.transformations.enumerated() {
-                context.out.line("  \(n + 1). \(id.short()) " + TransformRendering.line(t))
-                for line in t.statement.split(separator: "\n") { context.out.line("       | " + line) }
-                if t.executedSQL.joined() != t.statement {
-                    context.out.line("       executed (\(t.adapter), env \(t.environment)):")
-                    for line in t.executedSQL { context.out.line("       > " + line) }
-                }
-            }
-        }
+        TransformRendering.printList(detail.transformations, to: context)
     }
 }
 
@@ -219,17 +208,6 @@ struct ShowCommand: Command {
             for change in detail.tables { context.out.line("  " + Render.describe(change)) }
             for change in detail.files { context.out.line("  " + Render.describe(change)) }
         }
-        if !detail.transformations.isEmpty {
-            context.out.line()
-            context.out.line("transformations:")
-            for (n, (id, t)) in detail.transformations.enumerated() {
-                context.out.line("  \(n + 1). \(id.short()) " + TransformRendering.line(t))
-                for line in t.statement.split(separator: "\n") { context.out.line("       | " + line) }
-                if t.executedSQL.joined() != t.statement {
-                    context.out.line("       executed (\(t.adapter), env \(t.environment)):")
-                    for line in t.executedSQL { context.out.line("       > " + line) }
-                }
-            }
-        }
+        TransformRendering.printList(detail.transformations, to: context)
     }
 }

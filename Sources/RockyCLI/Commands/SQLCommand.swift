@@ -118,6 +118,22 @@ struct RunCommand: Command {
 }
 
 enum TransformRendering {
+    /// The transformations of a commit: each with its statement and, when it
+    /// differs, the SQL the adapter ran.
+    static func printList(_ list: [(id: ObjectID, record: Transformation)], to context: CommandContext) {
+        guard !list.isEmpty else { return }
+        context.out.line()
+        context.out.line("transformations:")
+        for (n, (id, t)) in list.enumerated() {
+            context.out.line("  \(n + 1). \(id.short()) " + line(t))
+            for text in t.statement.split(separator: "\n") { context.out.line("       | " + text) }
+            if t.executedSQL.joined() != t.statement {
+                context.out.line("       executed (\(t.adapter), env \(t.environment)):")
+                for text in t.executedSQL { context.out.line("       > " + text) }
+            }
+        }
+    }
+
     static func line(_ t: Transformation) -> String {
         let what = t.model.map { "model \($0)" } ?? t.kind
         let outputs = t.outputs.keys.sorted().joined(separator: ", ") + t.dropped.map { "-" + $0 }.joined(separator: ", ")
