@@ -307,16 +307,27 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     // MARK: Reading
 
+    /// Reads a span of a pack into a fresh (not zero-filled) buffer; nil when short.
+    static func readSpan(_ fd: Int32, _ span: (offset: Int, length: Int)) -> [UInt8]? {
+        var complete = false
+        let out = [UInt8](unsafeUninitializedCapacity: span.length) { buffer, count in
+            var filled = 0
+            while filled < span.length {
+                let n = pread(fd, buffer.baseAddress! + filled, span.length - filled, off_t(span.offset + filled))
+                if n > 0 { filled += n } else if n < 0 && errno == EINTR { continue } else { break }
+            }
+            complete = filled == span.length
+            count = filled
+        }
+        return complete ? out : nil
+    }
+
     /// The object's zlib stream: a loose file's whole content, or a span of a pack.
     func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
         if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
         for index in packIndexes() {
             guard let span = index.find(id) else { continue }
-            if let fd = try? packDescriptor(index.packPath) {
-                var out = [UInt8](repeating: 0, count: span.length)
-                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
-                if n == span.length { return out }
-            }
+            if let fd = try? packDescriptor(index.packPath), let out = Self.readSpan(fd, span) { return out }
             dropDescriptor(index.packPath)
             break
         }
@@ -335,9 +346,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
                     continue
                 }
                 defer { close(fd) }
-                var out = [UInt8](repeating: 0, count: span.length)
-                let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress, span.length, off_t(span.offset)) }
-                guard n == span.length else { throw StoreError.corruptObject(id, reason: "its pack \(pack) is truncated") }
+                guard let out = Self.readSpan(fd, span) else { throw StoreError.corruptObject(id, reason: "its pack \(pack) is truncated") }
                 return out
             }
             throw StoreError.objectNotFound(id.hex)
