@@ -18,7 +18,7 @@ import Synchronization
 /// batch), so that `gc`, which only removes unreachable objects older than
 /// its grace period, keeps an object a writer has just reused. A writer also
 /// holds `objects/gc.lock` shared from its first write until the store is
-/// released (see `WriteGuard`).
+/// released (see `SharedFileLock`).
 public final class DiskObjectStore: ObjectStore, Sendable {
     /// The `objects` folder.
     public let directory: String
@@ -35,8 +35,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         var stamp: (Int, Int, Int, Int)?
         var descriptors: [String: Int32] = [:]
     }
-    let writeGuard: WriteGuard
-    let collectorExclusion: CollectorExclusion
+    let writeGuard: SharedFileLock
+    let collectorExclusion: SharedFileLock
 
     private struct BatchState {
         var depth = 0
@@ -48,8 +48,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     public init(directory: String) {
         self.directory = directory
-        writeGuard = WriteGuard(path: directory + "/" + WriteGuard.fileName)
-        collectorExclusion = CollectorExclusion(path: directory + "/" + CollectorExclusion.fileName)
+        writeGuard = SharedFileLock(path: directory + "/" + SharedFileLock.writeGuardName)
+        collectorExclusion = SharedFileLock(path: directory + "/" + SharedFileLock.collectorExclusionName)
     }
 
     var packFolder: String { directory + "/pack" }

@@ -289,12 +289,12 @@ extension DiskObjectStore {
         return (objects, files, linked, copied)
     }
 
-    /// Holds `objects/gc.lock` shared (see `WriteGuard`), for code that adds
+    /// Holds `objects/gc.lock` shared (see `SharedFileLock`), for code that adds
     /// objects to this store other than through `write`.
     public func holdWriteGuard() { writeGuard.holdShared() }
 
     /// Waits for a running `gc` to finish and keeps the next one from
-    /// starting until this store is released (see `CollectorExclusion`):
+    /// starting until this store is released (see `SharedFileLock`):
     /// for fetch and push, which take an object this store has for complete.
     public func holdCollectorOff() { collectorExclusion.holdShared() }
 }
