@@ -27,15 +27,7 @@ import Testing
     @Test func everyTypeRoundTrips() {
         let box = Sandbox()
         box.ok("init")
-        let csv = """
-            id,flag,n,x,amount,label,day,at
-            1,true,-9223372036854775808,1.5,-0.0100,"",2026-05-20,2026-05-20T16:00:00Z
-            2,false,9223372036854775807,-2.25e-10,99999999.9999,"with ""quotes"", commas
-            and a newline",1969-12-31,1969-12-31T23:59:59.999999Z
-            3,,,,,,,
-            4,true,0,0.1,0.0000,王芳 é 😀,0001-01-01,2026-05-20T16:00:00.000001Z
-
-            """
+        let csv = everyTypeCSV
         box.write("types.csv", csv)
         let run = box.rocky("import", "types", "types.csv", "--key", "id")
         #expect(run.code == 0, "\(run)")

@@ -154,7 +154,7 @@ private final class Graph {
     /// Random histories of branches that commit and merge each other, with
     /// occasional clock skew, against the definition.
     @Test func randomHistoriesMatchTheDefinition() throws {
-        var random = SplitMix64(seed: 42)
+        var random = SeededRandom(seed: 42)
         for round in 0..<12 {
             let g = Graph()
             var tips: [String] = []
@@ -184,18 +184,6 @@ private final class Graph {
                 #expect(try g.store.isAncestor(a, of: b) == g.ancestors(b).contains(a))
             }
         }
-    }
-}
-
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

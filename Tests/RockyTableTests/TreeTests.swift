@@ -60,7 +60,7 @@ func contents(_ store: any ObjectStore, _ root: TreeRoot?) throws -> [([UInt8], 
     /// The central invariant: whatever edits produced a set of rows, the
     /// tree is the one a fresh build gives, id for id.
     @Test func editsGiveTheSameTreeAsAFreshBuild() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededRandom(seed: 7)
         for round in 0..<30 {
             let store = MemoryObjectStore()
             var rows: [Int: Int] = [:]
@@ -118,19 +118,6 @@ func contents(_ store: any ObjectStore, _ root: TreeRoot?) throws -> [([UInt8], 
     }
 }
 
-/// A small deterministic generator for randomized tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite struct TreeDiffTests {
     func differences(_ store: any ObjectStore, _ a: TreeRoot?, _ b: TreeRoot?) throws -> (rows: [(Int, Int?, Int?)], nodesRead: Int) {
         var diff = TreeDiff(store: store, old: a, new: b)
@@ -146,7 +133,7 @@ struct SplitMix: RandomNumberGenerator {
     }
 
     @Test func diffMatchesANaiveComparison() throws {
-        var generator = SplitMix(seed: 11)
+        var generator = SeededRandom(seed: 11)
         for round in 0..<20 {
             let store = MemoryObjectStore()
             var left: [Int: Int] = [:]

@@ -1,6 +1,7 @@
 @testable import Rocky
 import RockyStore
 import Testing
+import RockyBase
 
 @Suite struct TextMergeTests {
     let base = """
@@ -117,7 +118,7 @@ import Testing
 
     /// The diff matches as many lines as a longest common subsequence.
     @Test func lineDiffFindsALongestCommonSubsequence() {
-        var random = SplitMix(seed: 3)
+        var random = SeededRandom(seed: 3)
         for _ in 0..<300 {
             let a = (0..<Int(random.next() % 30)).map { _ in Int(random.next() % 4) }
             let b = (0..<Int(random.next() % 30)).map { _ in Int(random.next() % 4) }
@@ -132,7 +133,7 @@ import Testing
     /// Random edits of separate blocks, each followed by an unchanged line,
     /// always combine into the edit of both.
     @Test func randomEditsOfSeparateBlocksCombine() {
-        var random = SplitMix(seed: 9)
+        var random = SeededRandom(seed: 9)
         for round in 0..<200 {
             // Blocks of 3 lines; every block's third line is never edited.
             let blocks = 2 + Int(random.next() % 6)
@@ -167,18 +168,6 @@ import Testing
             }
         }
         return table[a.count][b.count]
-    }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -5,21 +5,8 @@ import Testing
 /// The writers format values straight into bytes; these check them against
 /// `Value.text` and `JSON.writeString`, the definitions of the canonical forms.
 @Suite struct WriterTests {
-    /// A small deterministic generator (splitmix64).
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static func sampleValues() -> [Value] {
-        var r = Random(state: 42)
+        var r = SeededRandom(seed: 42)
         var values: [Value] = [.integer(0), .integer(.min), .integer(.max), .integer(-1), .integer(10),
                                .boolean(true), .boolean(false), .double(0.1), .double(-1e-05), .double(.infinity),
                                .double(-.infinity), .double(.nan), .double(1e16), .double(123456789.125)]

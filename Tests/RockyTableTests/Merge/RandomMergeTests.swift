@@ -41,14 +41,14 @@ import Testing
         return (out, conflicts)
     }
 
-    func randomValue(_ random: inout SplitMix, _ column: Int) -> Value {
+    func randomValue(_ random: inout SeededRandom, _ column: Int) -> Value {
         let n = Int(random.next() % 5)
         if n == 0 { return .null }
         return column == 1 ? text("s\(n)") : int(n)
     }
 
     /// Random edits of `rows`: deletes, cell changes, inserts.
-    func edit(_ rows: Rows, _ random: inout SplitMix, keySpace: Int, width: Int, changes: Int) -> Rows {
+    func edit(_ rows: Rows, _ random: inout SeededRandom, keySpace: Int, width: Int, changes: Int) -> Rows {
         var out = rows
         for _ in 0..<changes {
             let key = Int(random.next() % UInt64(keySpace))
@@ -68,7 +68,7 @@ import Testing
     @Test(arguments: [0, 1, 2, 3, 4, 5, 6, 7])
     func keyedMergesMatchANaiveMerge(seed: UInt64) throws {
         let f = try MergeFixture()
-        var random = SplitMix(seed: 100 + seed)
+        var random = SeededRandom(seed: 100 + seed)
         let schema = try Schema(named: [("id", .integer), ("a", .integer), ("b", .text), ("c", .integer)], key: ["id"])
         let size = [0, 40, 900, 5_000][Int(seed % 4)]
         var base: Rows = [:]
@@ -107,7 +107,7 @@ import Testing
     @Test(arguments: [0, 1, 2, 3, 4, 5])
     func mergesAcrossSchemaChangesMatchANaiveMerge(seed: UInt64) throws {
         let f = try MergeFixture()
-        var random = SplitMix(seed: 500 + seed)
+        var random = SeededRandom(seed: 500 + seed)
         let schema = try Schema(named: [("id", .integer), ("a", .integer), ("b", .text)], key: ["id"])
         var base: Rows = [:]
         for k in 0..<2_000 where random.next() % 2 == 0 { base[k] = [randomValue(&random, 0), randomValue(&random, 1)] }
@@ -159,7 +159,7 @@ import Testing
     @Test(arguments: [0, 1, 2, 3])
     func keylessMergesMatchANaiveCounter(seed: UInt64) throws {
         let f = try MergeFixture()
-        var random = SplitMix(seed: 900 + seed)
+        var random = SeededRandom(seed: 900 + seed)
         let schema = try Schema(named: [("a", .integer), ("b", .text)])
         let distinct = [10, 300, 3_000, 3_000][Int(seed)]
         func randomCounts(_ from: [Int: Int]) -> [Int: Int] {
