@@ -108,7 +108,8 @@ extension Repository {
     /// stored, each verified), and removed only after the new pack and its
     /// index are durable. Reachable loose objects and packs under 4 MiB are
     /// gathered into that pack as well (`repack`). Temporary files of
-    /// interrupted writes older than the grace period are removed.
+    /// interrupted writes and sorts (`.rocky/tmp`) older than the grace
+    /// period are removed.
     public func collectGarbage(_ options: GCOptions = GCOptions()) throws -> GCReport {
         let store = try diskObjects
         let lock = try CollectorLock(objectsDirectory: store.directory, timeout: options.waitSeconds)
@@ -175,7 +176,7 @@ extension Repository {
         }
         if small.count + (packLoose.isEmpty ? 0 : 1) + fold.count >= 2 { fold += small.map { ($0, $0.ids) } }
         let dropped = fold.reduce(0) { $0 + $1.pack.count - $1.keep.count }
-        let temporary = try store.temporaryFiles().filter { removable($0.modified) }
+        let temporary = try store.temporaryFiles(scratch: rockyDirectory + "/tmp").filter { removable($0.modified) }
 
         if options.dryRun {
             report.looseRemoved = deleteLoose.count

@@ -187,7 +187,7 @@ final class TreeFeed: @unchecked Sendable {
 
     /// Sorted rows into the builder; equal keyless rows become one row with
     /// their multiplicity, equal keyed rows are a duplicate key.
-    private func fold(_ sorted: AnyIterator<RowSorter.Record>) throws {
+    private func fold(_ sorted: SortedRows) throws {
         var pending: RowSorter.Record?
         var count = 0
         func emit() throws {
@@ -208,6 +208,7 @@ final class TreeFeed: @unchecked Sendable {
             pending = record
             count = 1
         }
+        try sorted.checkComplete()
         try emit()
     }
 }

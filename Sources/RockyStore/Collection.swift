@@ -89,11 +89,12 @@ extension DiskObjectStore {
     }
 
     /// Temporary files of interrupted writes (`objects/tmp-*`,
-    /// `objects/pack/tmp-*`), with their modification times and sizes.
-    public func temporaryFiles() throws -> [(path: String, modified: Int64, size: Int)] {
+    /// `objects/pack/tmp-*`, and every file of the `scratch` folder, where
+    /// sorts spill), with their modification times and sizes.
+    public func temporaryFiles(scratch: String? = nil) throws -> [(path: String, modified: Int64, size: Int)] {
         var result: [(path: String, modified: Int64, size: Int)] = []
-        for folder in [directory, packFolder] {
-            for name in try FileSystem.listDirectory(folder) where name.hasPrefix("tmp-") {
+        for (folder, prefix) in [(directory, "tmp-"), (packFolder, "tmp-")] + (scratch.map { [($0, "")] } ?? []) {
+            for name in try FileSystem.listDirectory(folder) where name.hasPrefix(prefix) {
                 let path = folder + "/" + name
                 if let st = FileSystem.status(path), (st.st_mode & S_IFMT) == S_IFREG {
                     result.append((path, FileSystem.modified(st), Int(st.st_size)))

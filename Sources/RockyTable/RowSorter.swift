@@ -3,12 +3,15 @@ import RockyStore
 
 /// Sorts encoded rows by key with bounded memory.
 ///
-/// Rows accumulate in one byte arena; when it passes `memoryBudget` the
-/// batch is sorted and written to a temporary run file. `finish()` merges
-/// the runs (or sorts the single batch in place) into one ascending stream.
-/// Equal keys come out adjacent, in arrival order, so the caller sees
-/// duplicates with both origins. Peak memory is about `memoryBudget` plus
-/// 24 bytes per buffered row plus one read buffer per run.
+/// Rows accumulate in one byte arena with a 24-byte entry each; when arena
+/// and entries together pass `memoryBudget` the batch is sorted and written
+/// to a temporary run file. `finish()` merges the runs (or sorts the single
+/// batch in place) into one ascending stream, first folding runs together
+/// `fanIn` at a time while there are more than that, so that the merge
+/// never holds more than `fanIn` read buffers. Equal keys come out
+/// adjacent, in arrival order, so the caller sees duplicates with both
+/// origins. Peak memory is about `memoryBudget` plus `fanIn` MiB, whatever
+/// the number of rows.
 public final class RowSorter {
     public struct Record: Sendable {
         /// Slices of the sorter's storage: no copy per row.
@@ -26,22 +29,26 @@ public final class RowSorter {
     }
 
     private let memoryBudget: Int
+    private let fanIn: Int
     private let temporaryDirectory: String
     private var arena: [UInt8] = []
     private var entries: [Entry] = []
     private var runs: [String] = []
-    private var sequence = 0
     /// Whether the rows arrived in ascending key order so far (then no sort is needed).
     private var arrivedSorted = true
     private var lastKeyRange: Range<Int>?
     public private(set) var count = 0
 
-    public init(memoryBudget: Int = 64 << 20, temporaryDirectory: String) {
+    public init(memoryBudget: Int = 64 << 20, fanIn: Int = 64, temporaryDirectory: String) {
+        precondition(fanIn >= 2, "a merge needs two runs at least")
         self.memoryBudget = memoryBudget
+        self.fanIn = fanIn
         self.temporaryDirectory = temporaryDirectory
         // Reserved, not touched: pages are only mapped as rows arrive, and the
         // arena never has to be copied while it grows.
         arena.reserveCapacity(memoryBudget + (1 << 20))
+        // Entries never outgrow their share of the budget, so they are never copied either.
+        entries.reserveCapacity(memoryBudget / MemoryLayout<Entry>.stride + 1)
     }
 
     deinit { for run in runs { unlink(run) } }
@@ -75,7 +82,7 @@ public final class RowSorter {
         lastKeyRange = offset..<(offset + key.count)
         entries.append(Entry(offset: offset, keyLength: Int32(key.count), valueLength: Int32(value.count), origin: origin))
         count += 1
-        if arena.count >= memoryBudget { try spill() }
+        if arena.count + entries.count * MemoryLayout<Entry>.stride >= memoryBudget { try spill() }
     }
 
     private func sortBatch() {
@@ -92,26 +99,46 @@ public final class RowSorter {
 
     private func spill() throws {
         sortBatch()
-        sequence += 1
-        let path = temporaryDirectory + "/sort-run-\(getpid())-\(sequence)"
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "create sort run", errno: errno) }
-        defer { close(fd) }
-        runs.append(path)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        for e in entries {
-            Varint.append(Int(e.keyLength), to: &buffer)
-            Varint.append(Int(e.valueLength), to: &buffer)
-            Varint.append(e.origin, to: &buffer)
-            buffer.append(contentsOf: arena[e.offset..<(e.offset + Int(e.keyLength) + Int(e.valueLength))])
-            if buffer.count >= 1 << 20 { try writeAll(fd, &buffer, path) }
+        do {
+            // A scoped copy of the reference: gone before the arena is reused in place.
+            let arena = self.arena
+            runs.append(try writeRun(entries.lazy.map { e in
+                let keyEnd = e.offset + Int(e.keyLength)
+                return Record(key: arena[e.offset..<keyEnd], value: arena[keyEnd..<(keyEnd + Int(e.valueLength))], origin: e.origin)
+            }))
         }
-        try writeAll(fd, &buffer, path)
         arena.removeAll(keepingCapacity: true)
         entries.removeAll(keepingCapacity: true)
         arrivedSorted = true
         lastKeyRange = nil
+    }
+
+    /// Writes records, already in order, to a new run file and returns its
+    /// path (a unique name: several sorters may share the temporary folder).
+    private func writeRun<S: Sequence<Record>>(_ records: S) throws -> String {
+        var template = Array((temporaryDirectory + "/sort-run-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        guard fd >= 0 else { throw StoreError.io(path: path, operation: "create sort run", errno: errno) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        defer { close(fd) }
+        do {
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            for record in records {
+                Varint.append(record.key.count, to: &buffer)
+                Varint.append(record.value.count, to: &buffer)
+                Varint.append(record.origin, to: &buffer)
+                buffer.append(contentsOf: record.key)
+                buffer.append(contentsOf: record.value)
+                if buffer.count >= 1 << 20 { try writeAll(fd, &buffer, path) }
+            }
+            try writeAll(fd, &buffer, path)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        return path
     }
 
     private func writeAll(_ fd: Int32, _ buffer: inout [UInt8], _ path: String) throws {
@@ -128,12 +155,14 @@ public final class RowSorter {
     }
 
     /// The rows in ascending key order (equal keys in arrival order).
-    public func finish() throws -> AnyIterator<Record> {
+    /// A run that cannot be read ends the stream early: callers call
+    /// `SortedRows.checkComplete()` once they have drained it.
+    public func finish() throws -> SortedRows {
         if runs.isEmpty {
             sortBatch()
             let arena = self.arena, entries = self.entries
             var i = 0
-            return AnyIterator {
+            return SortedRows {
                 guard i < entries.count else { return nil }
                 let e = entries[i]
                 i += 1
@@ -142,31 +171,72 @@ public final class RowSorter {
             }
         }
         if !entries.isEmpty { try spill() }
-        var readers = try runs.map { try RunReader(path: $0) }
-        var heap: [(Record, Int)] = []
-        for (i, reader) in readers.enumerated() { if let r = try reader.next() { heap.append((r, i)) } }
-        func before(_ a: (Record, Int), _ b: (Record, Int)) -> Bool {
-            let c = a.0.key.withUnsafeBytes { x in b.0.key.withUnsafeBytes { y in compareBytes(x, y) } }
-            return c != 0 ? c < 0 : a.0.origin < b.0.origin
+        // Fold the oldest runs together until one merge can read them all.
+        while runs.count > fanIn {
+            let group = Array(runs.prefix(fanIn))
+            let merged = try RunMerger(paths: group)
+            runs.append(try writeRun(SortedRows(merged.next)))
+            if let failure = merged.failure { throw failure }
+            runs.removeFirst(fanIn)
+            for run in group { unlink(run) }
         }
-        heap.sort { before($0, $1) }
-        var failure: Error?
-        return AnyIterator {
-            guard failure == nil, !heap.isEmpty else { return nil }
-            let (record, run) = heap.removeFirst()
-            do {
-                if let next = try readers[run].next() {
-                    let item = (next, run)
-                    let at = heap.firstIndex { before(item, $0) } ?? heap.count
-                    heap.insert(item, at: at)
-                }
-            } catch {
-                failure = error
-                return nil
+        let merged = try RunMerger(paths: runs)
+        return SortedRows(merged.next) { if let failure = merged.failure { throw failure } }
+    }
+}
+
+/// The rows a `RowSorter` gives back, in order. Reading a spilled run can
+/// fail; the stream then ends and `checkComplete()` throws the error, so a
+/// caller never mistakes a short read for the end of the data.
+public final class SortedRows: IteratorProtocol, Sequence {
+    private let produce: () -> RowSorter.Record?
+    private let check: () throws -> Void
+
+    init(_ produce: @escaping () -> RowSorter.Record?, check: @escaping () throws -> Void = {}) {
+        self.produce = produce
+        self.check = check
+    }
+
+    public func next() -> RowSorter.Record? { produce() }
+
+    /// Throws the error that ended the stream early, if any.
+    public func checkComplete() throws { try check() }
+}
+
+/// The rows of several sorted runs in one ascending stream; equal keys in
+/// arrival order.
+private final class RunMerger {
+    private let readers: [RunReader]
+    /// The head of each unexhausted run, kept in order (a run count is small).
+    private var heads: [(RowSorter.Record, Int)] = []
+    private(set) var failure: Error?
+
+    init(paths: [String]) throws {
+        readers = try paths.map { try RunReader(path: $0) }
+        for (i, reader) in readers.enumerated() { if let r = try reader.next() { heads.append((r, i)) } }
+        heads.sort { Self.before($0, $1) }
+    }
+
+    private static func before(_ a: (RowSorter.Record, Int), _ b: (RowSorter.Record, Int)) -> Bool {
+        let c = a.0.key.withUnsafeBytes { x in b.0.key.withUnsafeBytes { y in compareBytes(x, y) } }
+        return c != 0 ? c < 0 : a.0.origin < b.0.origin
+    }
+
+    /// The next row, or nil at the end or after a read error (kept in `failure`).
+    func next() -> RowSorter.Record? {
+        guard failure == nil, !heads.isEmpty else { return nil }
+        let (record, run) = heads.removeFirst()
+        do {
+            if let next = try readers[run].next() {
+                let item = (next, run)
+                let at = heads.firstIndex { Self.before(item, $0) } ?? heads.count
+                heads.insert(item, at: at)
             }
-            _ = readers
-            return record
+        } catch {
+            failure = error
+            return nil
         }
+        return record
     }
 }
 

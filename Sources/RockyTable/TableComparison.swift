@@ -93,6 +93,7 @@ public struct TableComparison {
                 while true {
                     switch (a, b) {
                     case (nil, nil):
+                        try oldRecords.base.checkComplete()
                         return nil
                     case let (x?, nil):
                         a = oldRecords.next()
@@ -127,12 +128,12 @@ public struct TableComparison {
 /// Sorted records with equal keys folded into one: multiplicities add up
 /// (keyless), or the first row wins (keys that collide after re-keying).
 struct CollapsedRecords: IteratorProtocol {
-    var base: AnyIterator<RowSorter.Record>
+    let base: SortedRows
     let keyless: Bool
     private var lookahead: RowSorter.Record?
     private var started = false
 
-    init(base: AnyIterator<RowSorter.Record>, keyless: Bool) {
+    init(base: SortedRows, keyless: Bool) {
         self.base = base
         self.keyless = keyless
     }

@@ -54,7 +54,7 @@ extension StatementRun {
                 }
                 changed += connection.changes
             }
-            let (changes, byteDelta, rowDelta) = try collectChanges(schema: schema, label: target)
+            let (changes, sorted, byteDelta, rowDelta) = try collectChanges(schema: schema, label: target)
             try connection.execute("""
                 DROP TRIGGER temp.__rocky_on_insert; DROP TRIGGER temp.__rocky_on_update; DROP TRIGGER temp.__rocky_on_delete;
                 DROP TABLE temp.__rocky_old; DROP TABLE temp.__rocky_new;
@@ -63,6 +63,7 @@ extension StatementRun {
 
             let builder = TreeBuilder(store: store)
             let root = try TreeEditor(store: store).apply(changes, to: old.root, builder: builder)
+            try sorted.checkComplete()
             let table = Table(schema: schema, root: root)
             let (id, bytes) = try store.writeCounting(table)
             metrics.bytesWritten += builder.bytesWritten + bytes
@@ -84,7 +85,7 @@ extension StatementRun {
     /// `RowSorter` (memory bounded, spilling to disk), old images before
     /// new ones, so that for one key the new image wins (keyed) or the
     /// images add up to a multiplicity delta (keyless).
-    private func collectChanges(schema: Schema, label: String) throws -> (AnyIterator<KeyedChange>, Int, Int) {
+    private func collectChanges(schema: Schema, label: String) throws -> (AnyIterator<KeyedChange>, SortedRows, Int, Int) {
         let encoder = RowEncoder(schema: schema, table: label)
         let sorter = RowSorter(temporaryDirectory: adapter.temporaryDirectory)
         var key: [UInt8] = [], value: [UInt8] = []
@@ -125,7 +126,7 @@ extension StatementRun {
             }
             return nil
         }
-        return (changes, byteDelta, rowDelta)
+        return (changes, sorted, byteDelta, rowDelta)
     }
 
     /// ALTER TABLE. ADD COLUMN (id `schema.nextColumnID`) and RENAME COLUMN

@@ -24,8 +24,8 @@ public struct ImportProgress: Sendable {
 ///
 /// Rows are decoded and checked as they are read (type, NULL in a key
 /// column), encoded, and sorted by key with bounded memory (`RowSorter`:
-/// about 64 MiB plus 24 bytes a row in memory, sorted runs spilled to
-/// `temporaryDirectory`); then duplicate keys are caught and the tree is built
+/// a 64 MiB budget plus at most 64 MiB of merge buffers, sorted runs
+/// spilled to `temporaryDirectory`); then duplicate keys are caught and the tree is built
 /// (replace) or edited (append, upsert). Every error is an `ImportError`
 /// naming file:line:column, and, when the caller runs this inside
 /// `ObjectStore.batch`, no object it wrote survives the error.
@@ -189,6 +189,7 @@ public struct TableImporter {
                 root = try TreeEditor(store: store).apply(AnyIterator {
                     folded.next().map { KeyedChange(key: $0.key, change: .addCount(CollapsedRecords.count($0.value)), origin: $0.origin) }
                 }, to: base)
+                try sorted.checkComplete()
             } else if base == nil {
                 // A new table from sorted rows: straight into the builder.
                 let builder = TreeBuilder(store: store)
@@ -201,6 +202,7 @@ public struct TableImporter {
                     try builder.append(key: record.key, value: record.value)
                     previous = record
                 }
+                try sorted.checkComplete()
                 root = try builder.finish()
             } else {
                 var previous: RowSorter.Record?
@@ -213,6 +215,7 @@ public struct TableImporter {
                     return KeyedChange(key: record.key, change: change, origin: record.origin)
                 }
                 root = try TreeEditor(store: store).apply(changes, to: base)
+                try sorted.checkComplete()
                 if let (first, second) = duplicate {
                     throw duplicateError(schema: schema, key: Array(second.key), file: source.file, origin: second.origin,
                                          firstOrigin: first.origin)

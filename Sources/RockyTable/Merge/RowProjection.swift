@@ -247,6 +247,7 @@ extension TableMerger {
             if let p = previous { try flush(p) }
             previous = record
         }
+        try sorted.checkComplete()
         if let p = previous { try flush(p) }
         return (try builder.finish(), rejected, count)
     }
