@@ -19,8 +19,18 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {
     print("# rocky-bench report\n")
     print(Bench.machineDescription())
+    // Each suite in a fresh process, after the previous one's writes reached
+    // the disk: one suite's heap, threads and write-back never land in
+    // another's figures.
     for name in order {
-        do { try suites[name]!([]) } catch { print("\n**\(name) failed: \(error)**"); exit(1) }
+        fflush(nil)
+        sync()
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = [name]
+        do { try child.run() } catch { print("\n**\(name) failed to start: \(error)**"); exit(1) }
+        child.waitUntilExit()
+        guard child.terminationStatus == 0 else { print("\n**\(name) failed (exit \(child.terminationStatus))**"); exit(1) }
     }
     exit(0)
 }
