@@ -44,6 +44,7 @@ public struct TreeDiff: Sequence, IteratorProtocol {
 
     private mutating func step() throws -> RowDifference? {
         while true {
+            DiffSide.skipSharedRows(&a, &b)
             let x = try a.peek(), y = try b.peek()
             switch (x, y) {
             case (nil, nil):
@@ -140,6 +141,22 @@ private struct DiffSide {
             stack.removeLast()
         }
         return nil
+    }
+
+    /// When both sides stand in a chunk, moves both past the rows they share
+    /// from there on (same key, same value) in one tight loop: two chunks
+    /// that differ in one row are compared at memcmp speed, without an item
+    /// per row.
+    static func skipSharedRows(_ a: inout DiffSide, _ b: inout DiffSide) {
+        guard case let .chunk(x, start)? = a.stack.last, case let .chunk(y, other)? = b.stack.last else { return }
+        var i = start, j = other
+        while i < x.count, j < y.count, compareSlices(x.keys[i], y.keys[j]) == 0, compareSlices(x.values[i], y.values[j]) == 0 {
+            i += 1
+            j += 1
+        }
+        guard i > start else { return }
+        a.stack[a.stack.count - 1] = .chunk(x, position: i)
+        b.stack[b.stack.count - 1] = .chunk(y, position: j)
     }
 
     /// Moves past the current item (a whole subtree, or one row).
