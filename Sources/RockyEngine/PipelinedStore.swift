@@ -34,13 +34,21 @@ final class PipelinedStore: ObjectStore, Sendable {
     @discardableResult
     func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID {
         let id = objectID(kind, payload)
+        try write(kind, payload, id: id)
+        return id
+    }
+
+    /// Queues the write; whether the object is new to the underlying store
+    /// is only known on the writer queue, so this returns whether it was
+    /// new to this wrapper.
+    @discardableResult
+    func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool {
         let queued = state.withLock { $0.seen.insert(id).inserted }
-        guard queued else { return id }
+        guard queued else { return false }
         slots.wait()
         queue.async {
             do {
-                if !self.base.contains(id) {
-                    try self.base.write(kind, payload)
+                if try self.base.write(kind, payload, id: id) {
                     self.state.withLock {
                         $0.newObjects += 1
                         $0.newBytes += payload.count
@@ -51,7 +59,7 @@ final class PipelinedStore: ObjectStore, Sendable {
             }
             self.slots.signal()
         }
-        return id
+        return true
     }
 
     /// Objects and payload bytes that were new to the underlying store (read after `drain`).

@@ -150,23 +150,26 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     @discardableResult
     public func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID {
+        let id = objectID(kind, payload)
+        try write(kind, payload, id: id)
+        return id
+    }
+
+    @discardableResult
+    public func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool {
         let header = objectHeader(kind, payload.count)
-        let hasher = SHA256()
-        hasher.update(header)
-        hasher.update(payload)
-        let id = ObjectID(bytes: hasher.finish())
         writeGuard.holdShared()
-        if freshen(id) { return id }
+        if freshen(id) { return false }
         if let writer = batchState.withLock({ $0.writer }) {
             try writer.add(id, header: header, payload: payload)
-            return id
+            return true
         }
         let temp = try writeTemporary { deflater in
             try header.withUnsafeBytes { try deflater.feed($0) }
             try payload.withUnsafeBytes { try deflater.feed($0) }
         }
         try publish(temp, as: id)
-        return id
+        return true
     }
 
     @discardableResult

@@ -12,13 +12,19 @@ public final class MemoryObjectStore: ObjectStore, Sendable {
     @discardableResult
     public func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID {
         let id = objectID(kind, payload)
+        try write(kind, payload, id: id)
+        return id
+    }
+
+    @discardableResult
+    public func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool {
         let isNew = objects.withLock { objects -> Bool in
             guard objects[id] == nil else { return false }
             objects[id] = StoredObject(kind: kind, payload: payload)
             return true
         }
         if isNew { batchState.withLock { if $0.depth > 0 { $0.written.append(id) } } }
-        return id
+        return isNew
     }
 
     @discardableResult

@@ -41,6 +41,14 @@ public protocol ObjectStore: AnyObject, Sendable {
     @discardableResult
     func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID
 
+    /// `write` for a caller that has just computed `id` as
+    /// `objectID(kind, payload)` (a tree builder names each chunk before
+    /// storing it): the store does not hash the bytes a second time. Returns
+    /// whether the object was new to the store. An id that does not match
+    /// would store a corrupt object, which every read then reports.
+    @discardableResult
+    func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool
+
     /// Writes an object whose payload arrives in pieces, without holding it
     /// whole: `produce` is called until it returns an empty array, and the
     /// pieces must add up to exactly `size` bytes.
@@ -70,6 +78,14 @@ public protocol ObjectStore: AnyObject, Sendable {
 }
 
 extension ObjectStore {
+    /// For stores with nothing to gain from a known id: asks, then writes.
+    @discardableResult
+    public func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool {
+        let existed = contains(id)
+        try write(kind, payload)
+        return !existed
+    }
+
     /// Resolves a full id or an abbreviation of 4 or more hex digits.
     public func resolve(prefix text: String) throws -> ObjectID {
         let lower = text.lowercased()

@@ -110,13 +110,10 @@ public final class TreeBuilder {
     }
 
     private func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID {
-        let existed: Bool
         let id = objectID(kind, payload)
-        existed = store.contains(id)
         // Written even when it exists: the store then freshens it, so a
         // concurrent gc keeps an unreachable object this tree now reuses.
-        try store.write(kind, payload)
-        if !existed {
+        if try store.write(kind, payload, id: id) {
             objectsWritten += 1
             bytesWritten += payload.count
         }

@@ -33,6 +33,23 @@ import Testing
         }
     }
 
+    @Test func aWriteUnderAKnownIDSaysWhetherTheObjectWasNew() throws {
+        let dir = TemporaryDirectory()
+        for store in stores(dir) {
+            let payload = bytes("a chunk named before it is stored")
+            let id = objectID(.blob, payload)
+            #expect(try store.write(.blob, payload, id: id))
+            #expect(try !store.write(.blob, payload, id: id), "the second write finds it")
+            #expect(try store.read(id).payload == payload)
+            let inBatch = bytes("written in a batch")
+            try store.batch { () throws -> Void in
+                #expect(try store.write(.blob, inBatch, id: objectID(.blob, inBatch)))
+                #expect(try !store.write(.blob, inBatch, id: objectID(.blob, inBatch)))
+            }
+            #expect(try store.read(objectID(.blob, inBatch)).payload == inBatch)
+        }
+    }
+
     @Test func largeObjectsStreamAndAreValidZlib() throws {
         let dir = TemporaryDirectory()
         let store = DiskObjectStore(directory: dir.path + "/objects")
@@ -135,7 +152,7 @@ import Testing
             let before = try store.allIDs()
             var written: ObjectID?
             #expect(throws: Boom.self) {
-                try store.batch {
+                try store.batch { () throws -> Void in
                     written = try store.write(.blob, bytes("half an import"))
                     #expect(store.contains(written!), "visible inside its own batch")
                     throw Boom()

@@ -47,6 +47,8 @@ final class ReadCache: ObjectStore, Sendable {
 
     func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID { try base.write(kind, payload) }
 
+    func write(_ kind: ObjectKind, _ payload: [UInt8], id: ObjectID) throws -> Bool { try base.write(kind, payload, id: id) }
+
     func write(_ kind: ObjectKind, size: Int, produce: () throws -> [UInt8]) throws -> ObjectID {
         try base.write(kind, size: size, produce: produce)
     }
