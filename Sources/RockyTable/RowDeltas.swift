@@ -4,7 +4,9 @@ import RockyBase
 /// shared columns are all equal (only an added or dropped column differs,
 /// or a DECIMAL whose scale changed) is not a delta and is skipped.
 public struct RowDeltas: Sequence, IteratorProtocol {
-    private var differences: AnyIterator<RowDifference>
+    /// The next difference; throws when a node cannot be read (never a
+    /// quiet early end: a diff that stops short would look complete).
+    private let nextDifference: () throws -> RowDifference?
     private let oldCodec: RowCodec?
     private let newCodec: RowCodec?
     /// Shared columns: (position in old row, position in new row, id, new name).
@@ -15,8 +17,8 @@ public struct RowDeltas: Sequence, IteratorProtocol {
     private let includeAddedColumns: Bool
     public private(set) var error: Error?
 
-    init(differences: AnyIterator<RowDifference>, oldCodec: RowCodec?, newCodec: RowCodec?, includeAddedColumns: Bool = false) {
-        self.differences = differences
+    init(differences: @escaping () throws -> RowDifference?, oldCodec: RowCodec?, newCodec: RowCodec?, includeAddedColumns: Bool = false) {
+        nextDifference = differences
         self.oldCodec = oldCodec
         self.newCodec = newCodec
         self.includeAddedColumns = includeAddedColumns
@@ -42,7 +44,7 @@ public struct RowDeltas: Sequence, IteratorProtocol {
 
     public mutating func nextDelta() throws -> RowDelta? {
         if let error { throw error }
-        while let d = differences.next() {
+        while let d = try nextDifference() {
             let old = try d.old.map { v in try decode(oldCodec!, d.key, v) }
             let new = try d.new.map { v in try decode(newCodec!, d.key, v) }
             switch (old, new) {

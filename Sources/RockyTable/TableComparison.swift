@@ -60,15 +60,10 @@ public struct TableComparison {
     public func rows(includeAddedColumns: Bool = false) throws -> RowDeltas {
         let oldCodec = old.map { RowCodec(schema: $0.schema) }
         let newCodec = new.map { RowCodec(schema: $0.schema) }
-        let differences: AnyIterator<RowDifference>
         if keysCompatible {
             var diff = TreeDiff(store: store, old: old?.root, new: new?.root)
-            var failure: Error?
-            differences = AnyIterator {
-                guard failure == nil else { return nil }
-                do { return try diff.nextDifference() } catch { failure = error; return nil }
-            }
-            return RowDeltas(differences: differences, oldCodec: oldCodec, newCodec: newCodec, includeAddedColumns: includeAddedColumns)
+            return RowDeltas(differences: { try diff.nextDifference() }, oldCodec: oldCodec, newCodec: newCodec,
+                             includeAddedColumns: includeAddedColumns)
         }
         // Re-key: encode the old rows with the new schema (shared columns by id,
         // the rest NULL), sort them, and diff against the new tree's rows.
@@ -85,40 +80,32 @@ public struct TableComparison {
         }
         var oldRecords = CollapsedRecords(base: try sorter.finish(), keyless: projected.isKeyless)
         var newCursor = TreeReader(store: store).rows(new!.root)
-        var a = oldRecords.next(), b = try newCursor.nextRow()
-        var failure: Error?
-        differences = AnyIterator {
-            guard failure == nil else { return nil }
-            do {
-                while true {
-                    switch (a, b) {
-                    case (nil, nil):
-                        try oldRecords.base.checkComplete()
-                        return nil
-                    case let (x?, nil):
-                        a = oldRecords.next()
+        var a = try oldRecords.next(), b = try newCursor.nextRow()
+        let differences = { () throws -> RowDifference? in
+            while true {
+                switch (a, b) {
+                case (nil, nil):
+                    return nil
+                case let (x?, nil):
+                    a = try oldRecords.next()
+                    return RowDifference(key: Array(x.key), old: x.value, new: nil)
+                case let (nil, y?):
+                    b = try newCursor.nextRow()
+                    return RowDifference(key: Array(y.key), old: nil, new: y.value)
+                case let (x?, y?):
+                    let order = compareSlices(x.key, y.key)
+                    if order < 0 {
+                        a = try oldRecords.next()
                         return RowDifference(key: Array(x.key), old: x.value, new: nil)
-                    case let (nil, y?):
+                    }
+                    if order > 0 {
                         b = try newCursor.nextRow()
                         return RowDifference(key: Array(y.key), old: nil, new: y.value)
-                    case let (x?, y?):
-                        let order = compareSlices(x.key, y.key)
-                        if order < 0 {
-                            a = oldRecords.next()
-                            return RowDifference(key: Array(x.key), old: x.value, new: nil)
-                        }
-                        if order > 0 {
-                            b = try newCursor.nextRow()
-                            return RowDifference(key: Array(y.key), old: nil, new: y.value)
-                        }
-                        a = oldRecords.next()
-                        b = try newCursor.nextRow()
-                        if x.value != y.value { return RowDifference(key: Array(x.key), old: x.value, new: y.value) }
                     }
+                    a = try oldRecords.next()
+                    b = try newCursor.nextRow()
+                    if x.value != y.value { return RowDifference(key: Array(x.key), old: x.value, new: y.value) }
                 }
-            } catch {
-                failure = error
-                return nil
             }
         }
         return RowDeltas(differences: differences, oldCodec: projected, newCodec: newCodec, includeAddedColumns: includeAddedColumns)
@@ -127,7 +114,9 @@ public struct TableComparison {
 
 /// Sorted records with equal keys folded into one: multiplicities add up
 /// (keyless), or the first row wins (keys that collide after re-keying).
-struct CollapsedRecords: IteratorProtocol {
+/// The end of the rows is checked (`SortedRows.checkComplete`), so a sort
+/// run that could not be read throws instead of ending the rows early.
+struct CollapsedRecords {
     let base: SortedRows
     let keyless: Bool
     private var lookahead: RowSorter.Record?
@@ -138,23 +127,29 @@ struct CollapsedRecords: IteratorProtocol {
         self.keyless = keyless
     }
 
-    mutating func next() -> RowSorter.Record? {
-        if !started { lookahead = base.next(); started = true }
+    mutating func next() throws -> RowSorter.Record? {
+        if !started { lookahead = try pull(); started = true }
         guard var current = lookahead else { return nil }
-        lookahead = base.next()
-        var total = keyless ? Self.count(current.value) : 0
+        lookahead = try pull()
+        var total = keyless ? try Self.count(current.value) : 0
         while let following = lookahead, following.key == current.key {
-            if keyless { total += Self.count(following.value) }
-            lookahead = base.next()
+            if keyless { total += try Self.count(following.value) }
+            lookahead = try pull()
         }
         if keyless { current.value = RowCodec.multiplicity(total)[...] }
         return current
     }
 
-    static func count(_ value: ArraySlice<UInt8>) -> Int {
-        value.withUnsafeBytes { raw in
+    private func pull() throws -> RowSorter.Record? {
+        if let record = base.next() { return record }
+        try base.checkComplete()
+        return nil
+    }
+
+    static func count(_ value: ArraySlice<UInt8>) throws -> Int {
+        try value.withUnsafeBytes { raw in
             var p = 0
-            return (try? Varint.readInt(raw, &p)) ?? 0
+            return try Varint.readInt(raw, &p)
         }
     }
 }

@@ -186,10 +186,17 @@ public struct TableImporter {
         do {
             if codec.isKeyless {
                 var folded = CollapsedRecords(base: sorted, keyless: true)
+                var failure: Error?
                 root = try TreeEditor(store: store).apply(AnyIterator {
-                    folded.next().map { KeyedChange(key: $0.key, change: .addCount(CollapsedRecords.count($0.value)), origin: $0.origin) }
+                    do {
+                        guard let record = try folded.next() else { return nil }
+                        return KeyedChange(key: record.key, change: .addCount(try CollapsedRecords.count(record.value)), origin: record.origin)
+                    } catch {
+                        failure = error
+                        return nil
+                    }
                 }, to: base)
-                try sorted.checkComplete()
+                if let failure { throw failure }
             } else if base == nil {
                 // A new table from sorted rows: straight into the builder.
                 let builder = TreeBuilder(store: store)

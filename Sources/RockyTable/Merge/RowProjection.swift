@@ -235,7 +235,7 @@ extension TableMerger {
         while let record = sorted.next() {
             if var p = previous, p.key == record.key {
                 if codec.isKeyless {
-                    p.value = RowCodec.multiplicity(CollapsedRecords.count(p.value) + CollapsedRecords.count(record.value))[...]
+                    p.value = RowCodec.multiplicity(try CollapsedRecords.count(p.value) + CollapsedRecords.count(record.value))[...]
                     previous = p
                 } else {
                     var row = [Value](repeating: .null, count: projector.target.columns.count)
