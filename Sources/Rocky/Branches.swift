@@ -48,3 +48,36 @@ extension Repository {
         try audit(AuditEntry(operation: "delete", branch: name, oldID: head))
     }
 }
+
+extension Repository {
+    /// Moves (or, with `new` nil, deletes) a ref by hand, as `rocky
+    /// update-ref` does: by compare-and-swap from `expected` when given
+    /// (`.some(nil)`: the ref must not exist), otherwise from whatever it
+    /// holds. The same rules as the porcelain apply: a branch needs `write`
+    /// (`delete` to delete it), an `[access]` change reaching the protected
+    /// branch needs `admin`, any other ref needs `admin`; and the move is
+    /// audited.
+    public func updateRef(_ ref: RefName, to new: ObjectID?, expected: ObjectID?? = nil, message: String) throws {
+        let branch = ref.branchName
+        if let branch {
+            try authorize(new == nil ? .delete : .write, branch: branch)
+        } else {
+            try authorize(.admin, branch: nil)
+        }
+        if let new { _ = try objects.readCommit(new) }
+        let note = settings.note(message)
+        var old: ObjectID?
+        while true {
+            old = try expected ?? refs.read(ref)
+            if branch != nil { try authorizePolicyChange(on: branch, from: try policyFileID(at: old), to: try policyFileID(at: new)) }
+            do {
+                try refs.update(ref, from: old, to: new, note: note)
+                break
+            } catch StoreError.refMoved where expected == nil {
+                continue
+            }
+        }
+        try audit(AuditEntry(operation: "update-ref", branch: branch, oldID: old, newID: new,
+                             details: .object(["ref": .string(ref.path), "message": .string(message)])))
+    }
+}

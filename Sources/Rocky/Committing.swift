@@ -53,4 +53,9 @@ extension Repository {
         }
         if try access(old) != access(new) { try authorize(.admin, branch: branch) }
     }
+
+    /// The rocky.toml blob of a commit (nil for no commit or no file).
+    func policyFileID(at commit: ObjectID?) throws -> ObjectID? {
+        try commit.flatMap { try objects.readTree(try objects.readCommit($0).tree).files[ProjectConfig.fileName] }
+    }
 }

@@ -46,6 +46,8 @@ extension Repository {
         let remoteBranch = remoteBranch ?? branch
         let remoteRef = try RefName.branch(remoteBranch)
         let target = try openRemote(remote)
+        // The receiving repository's policy decides, as for a commit there.
+        try target.authorize(.write, branch: remoteBranch)
 
         let old = try target.refs.read(remoteRef)
         var result = PushResult(remote: remote, branch: branch, remoteBranch: remoteBranch, old: old, new: new,
@@ -72,6 +74,7 @@ extension Repository {
         }
 
         result.transfer = try transferObjects(from: try diskObjects, to: try target.diskObjects, roots: [new])
+        try target.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
         do {
             try target.refs.update(remoteRef, from: old, to: new,
                                    note: settings.note("push: from \(workDirectory)\(result.forced ? " (forced)" : "")"))

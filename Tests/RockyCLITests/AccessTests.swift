@@ -86,6 +86,43 @@ import Testing
         #expect(box.rocky(["commit", "-m", "bob writes a model", "--as", "bob"]).code == 0)
     }
 
+    @Test func plumbingAndPushFollowThePolicyToo() {
+        let box = governed()
+        let agent = ["--as", "agent:rebalancer"]
+        box.ok("branch", "agent/x", "--as", "alice")
+        box.ok("checkout", "agent/x", "--as", "alice")
+        box.write("rocky.toml", Self.policy.replacingOccurrences(of: "\"agent:rebalancer\" = [\"analyst\", \"reader\"]",
+                                                                  with: "\"agent:rebalancer\" = [\"admin\"]"))
+        box.ok("commit", "-m", "promote the agent", "--as", "alice")
+        let main = box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines)
+        let escalated = box.ok("rev-parse", "agent/x").trimmingCharacters(in: .whitespacesAndNewlines)
+
+        refused(box.rocky(["update-ref", "main", escalated] + agent), "write")
+        refused(box.rocky(["update-ref", "refs/worksets/main", escalated] + agent), "admin")
+        refused(box.rocky(["update-ref", "-d", "agent/x"] + ["--as", "mallory"]), "delete")
+        #expect(box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines) == main, "main did not move")
+
+        // Pushing into a governed repository is a write there.
+        box.ok("clone", ".", "work", "--as", "alice")
+        box.ok("checkout", "-b", "agent/y", "--as", "alice", in: "work")
+        box.ok("commit", "-m", "agent work", "--allow-empty", "--as", "alice", in: "work")
+        refused(box.rocky(["push", "origin", "agent/y:main"] + agent, in: "work"), "write")
+        #expect(box.rocky(["push", "origin", "agent/y"] + agent, in: "work").code == 0, "its own branches take the push")
+
+        // A writer on main still needs admin to bring in an [access] change.
+        let policy = Self.policy.replacingOccurrences(of: "alice = [\"admin\"]", with: "alice = [\"admin\"]\nbob = [\"writer\", \"reader\"]")
+            + "[access.roles.writer]\nallow = [\"write\"]\n"
+        box.ok("checkout", "main", "--force", "--as", "alice")
+        box.write("rocky.toml", policy)
+        box.ok("commit", "-m", "add bob", "--as", "alice")
+        let withBob = box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines)
+        refused(box.rocky(["update-ref", "main", escalated, "--as", "bob"]), "admin")
+        #expect(box.rocky(["update-ref", "main", escalated, withBob, "--as", "alice"]).code == 0)
+        let entries = box.json(box.rocky("audit", "--json"))["entries"] as? [[String: Any]] ?? []
+        #expect(entries.last?["operation"] as? String == "update-ref")
+        #expect(entries.last?["branch"] as? String == "main")
+    }
+
     @Test func environmentsNeedTheUsePermission() {
         let box = governed()
         let agent = ["--as", "agent:rebalancer"]

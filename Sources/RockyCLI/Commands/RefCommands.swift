@@ -40,7 +40,10 @@ struct UpdateRefCommand: Command {
     <ref> is a full ref name (refs/heads/x) or a branch name. With <old>, the
     update happens only if the ref still holds <old> (64 zeros: it must not
     exist); otherwise it fails with exit code 3 naming the expected and actual
-    ids. Without <old>, the ref moves whatever it holds.
+    ids. Without <old>, the ref moves whatever it holds. The access policy
+    applies as for commit and branch -d (write or delete on a branch, admin
+    for an [access] change on the protected branch or for any other ref), and
+    the move is audited.
 
     options:
       -d   delete the ref
@@ -67,21 +70,8 @@ struct UpdateRefCommand: Command {
         let repo = try context.repository()
         let refName = ref.hasPrefix("refs/") ? try RefName(validating: ref) : try RefName.branch(ref)
         let newID = try new.map { try repo.objects.resolve(prefix: $0) }
-        let note = RefNote(actor: context.settings.actor, time: context.settings.now.description, message: message)
-        if let old {
-            let expected = old == String(repeating: "0", count: 64) ? nil : try repo.objects.resolve(prefix: old)
-            try repo.refs.update(refName, from: expected, to: newID, note: note)
-        } else {
-            while true {
-                let current = try repo.refs.read(refName)
-                do {
-                    try repo.refs.update(refName, from: current, to: newID, note: note)
-                    break
-                } catch StoreError.refMoved {
-                    continue
-                }
-            }
-        }
+        let expected: ObjectID?? = try old.map { $0 == String(repeating: "0", count: 64) ? nil : try repo.objects.resolve(prefix: $0) }
+        try repo.updateRef(refName, to: newID, expected: expected, message: message)
         if context.json {
             context.emit(.object(["ref": .string(refName.path), "new": newID.map { .string($0.hex) } ?? .null]))
         }
