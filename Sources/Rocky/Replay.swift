@@ -244,7 +244,8 @@ extension Repository {
             options = ExecutionOptions(targetKey: header?.key, targetTimeColumn: header?.timeColumn)
             sql = "CREATE OR REPLACE TABLE \"\(model)\" AS\n" + Repository.strippingTrailingSemicolon(t.statement)
         }
-        let catalog = TableCatalog(tables: try state.mapValues { try objects.readTable($0) }, declarations: try workingConfig().columns)
+        // The masking in force, as for every other compile: never weaker than the protected branch's.
+        let catalog = try catalogInForce(tables: state, environment: t.environment)
         let compiled = SQLCompiler.compile(sql, catalog: catalog, options: try compileOptions(environment: t.environment))
         guard let statement = compiled.statements.first, !compiled.hasErrors else {
             throw CompileFailure(diagnostics: compiled.diagnostics,

@@ -537,6 +537,20 @@ import Testing
         #expect(rows(prod(box, "sql", "--format", "csv", firstName)) == [["[REDACTED]"]])
     }
 
+    @Test func aReplayInProdKeepsTheProtectedBranchsMasking() {
+        let box = governed()
+        box.ok("checkout", "-b", "analyst")
+        #expect(prod(box, "sql", "CREATE TABLE names AS SELECT customer_id, name FROM customers").code == 0)
+        box.ok("commit", "-m", "names, built in prod")
+        box.ok("classify", "customers.name", "public")
+        box.ok("commit", "-m", "Declassify on the branch")
+        let run = box.rocky("replay", "analyst", "--at", "2099-01-01T00:00:00Z", "--name", "again", "--json")
+        #expect(run.code == 0, "\(run)")
+        let names = rows(box.rocky(["export", "names", "again"]))
+        #expect(names.count == Self.customers.count)
+        #expect(names.allSatisfy { $0[1] == TestSHA256.hex(Self.customer($0[0]).name) }, "\(names.prefix(2))")
+    }
+
     // MARK: Errors
 
     @Test func anEngineErrorOnADeniedColumnDoesNotQuoteItsValue() {
