@@ -25,6 +25,10 @@ import Testing
         let conflict = box.rocky(["pull"], in: "agent")
         #expect(conflict.code == 3)
         #expect(conflict.out.contains("qty") && conflict.out.contains("99"))
+        let json = box.rocky(["pull", "--json"], in: "agent")
+        #expect(json.code == 3)
+        #expect(box.json(json)["outcome"] as? String == "conflicts", "one JSON document: \(json.out)")
+        #expect((box.json(json)["conflicts"] as? [[String: Any]])?.first?["column"] as? String == "qty")
         #expect(box.ok("export", "t", in: "agent") == "id,qty\n1,11\n2,21\n3,0\n", "nothing written")
         #expect(box.ok("rev-parse", "origin/main", in: "agent") == box.ok("rev-parse", "main", in: "origin"), "origin/main names the tracking ref")
     }

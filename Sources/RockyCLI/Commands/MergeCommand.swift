@@ -52,7 +52,7 @@ struct MergeCommand: Command {
             let report = try repo.merge(source, options: options)
             print(report, context)
         } catch let conflicts as MergeConflicts {
-            printConflicts(conflicts, context)
+            Self.printConflicts(conflicts, context)
             throw ExitStatus(code: .conflict, message: conflicts.description)
         }
     }
@@ -74,7 +74,7 @@ struct MergeCommand: Command {
                         "rows_deleted": s.map { .int($0.rowsDeleted) },
                     ]))
                 }),
-                "resolved_conflicts": .array(r.resolved.map(conflictJSON)),
+                "resolved_conflicts": .array(r.resolved.map(Self.conflictJSON)),
                 "conflicts": .array([]),
             ]))
             return
@@ -102,7 +102,8 @@ struct MergeCommand: Command {
         }
     }
 
-    private func printConflicts(_ c: MergeConflicts, _ context: CommandContext) {
+    /// Every conflict, as a table or (`--json`) one document; merge and pull share it.
+    static func printConflicts(_ c: MergeConflicts, _ context: CommandContext) {
         if context.json {
             context.emit(.object([
                 "source": .string(c.source), "target": .string(c.target), "outcome": .string("conflicts"),
@@ -122,7 +123,7 @@ struct MergeCommand: Command {
         for f in c.files { context.out.line("  file \(f.path): \(f.kind.rawValue)" + (f.hunks.isEmpty ? "" : ", \(f.hunks.count) hunk(s)")) }
     }
 
-    private func conflictJSON(_ c: MergeConflict) -> JSON {
+    private static func conflictJSON(_ c: MergeConflict) -> JSON {
         func value(_ v: Value?) -> JSON { v.map(ValueRendering.json) ?? .null }
         return .object([
             "table": .string(c.table), "kind": .string(c.kind.rawValue),
@@ -188,9 +189,7 @@ struct PullCommand: Command {
                 }
             }
         } catch let conflicts as MergeConflicts {
-            context.out.line("CONFLICTS merging \(conflicts.source) into \(conflicts.target); nothing was written:")
-            for c in conflicts.tables { context.out.line("  " + c.description) }
-            for f in conflicts.files { context.out.line("  file \(f.path): \(f.kind.rawValue)") }
+            MergeCommand.printConflicts(conflicts, context)
             throw ExitStatus(code: .conflict, message: conflicts.description)
         }
     }
