@@ -65,6 +65,7 @@ enum ExitCode: Int32 {
             case .refNotFound: return "ref_not_found"
             case .refMoved: return "ref_moved"
             case .refLocked: return "ref_locked"
+            case .busy: return "busy"
             case .refExists: return "ref_exists"
             case .io: return "io"
             case .notARepository: return "not_a_repository"

@@ -55,13 +55,13 @@ public final class CollectorLock {
 
     /// Takes `objects/gc.run` exclusively, waiting up to `timeout` seconds
     /// for another `gc`, or a fetch or push into this store, to finish;
-    /// throws `refLocked` naming the file when they do not.
+    /// throws `busy` naming the file when they do not.
     public init(objectsDirectory: String, timeout: Double) throws {
         let run = objectsDirectory + "/" + SharedFileLock.collectorExclusionName
         runFD = try FileSystem.open(run, O_RDWR | O_CREAT)
         guard CollectorLock.lock(runFD, timeout: timeout) else {
             close(runFD)
-            throw StoreError.refLocked(ref: "gc", lockPath: run, ageSeconds: FileSystem.age(run) ?? 0)
+            throw StoreError.busy(activity: "another gc, or a fetch or push into this repository,", lockPath: run)
         }
         do {
             guardFD = try FileSystem.open(objectsDirectory + "/" + SharedFileLock.writeGuardName, O_RDWR | O_CREAT)

@@ -16,6 +16,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case refMoved(ref: String, expected: ObjectID?, actual: ObjectID?)
     /// Another process holds the ref's lock file, or a crashed one left it.
     case refLocked(ref: String, lockPath: String, ageSeconds: Int)
+    /// Another process holds a lock that lives as long as it runs (a flock
+    /// on a permanent file such as `objects/gc.run`), past the wait allowed.
+    case busy(activity: String, lockPath: String)
     case refExists(String)
     /// A system call failed.
     case io(path: String, operation: String, errno: Int32)
@@ -33,7 +36,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
                 + candidates.map { "  \($0.hex)" }.joined(separator: "\n")
                 + "\nuse more digits"
         case let .corruptObject(id, reason):
-            return "object \(id.hex) is corrupt: \(reason)"
+            return "object \(id.hex) is corrupt: \(reason). The repository is damaged: 'rocky fsck' lists every "
+                + "damaged object; copy each from a clone that has it intact (objects are immutable, any copy will do)"
         case let .wrongKind(id, expected, actual):
             return "object \(id.hex) is a \(actual.rawValue), not a \(expected.rawValue)"
         case let .invalidRefName(name, reason):
@@ -45,6 +49,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .refLocked(ref, lockPath, age):
             return "cannot update \(ref): its lock \(lockPath) exists (for \(age) s). "
                 + "Another rocky process may be updating it; if none is running, a crashed one left the lock: remove the file and retry"
+        case let .busy(activity, lockPath):
+            return "\(activity) is using this repository (it holds \(lockPath)); wait for it to finish and retry. "
+                + "Do not remove the file: the lock is released when that process exits"
         case let .refExists(name):
             return "\(name) already exists"
         case let .io(path, operation, code):

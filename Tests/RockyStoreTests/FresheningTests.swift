@@ -110,3 +110,22 @@ import Testing
         #expect(target.snapshot().filter { !$0.hasPrefix("objects/gc.") } == before.filter { !$0.hasPrefix("objects/gc.") })
     }
 }
+
+@Suite struct CollectorLockTests {
+    @Test func aSecondCollectorWaitsThenSaysWhoIsBusyAndNotToRemoveTheFile() throws {
+        let dir = TemporaryDirectory()
+        try {
+            let first = try CollectorLock(objectsDirectory: dir.path, timeout: 1)
+            do {
+                _ = try CollectorLock(objectsDirectory: dir.path, timeout: 0.2)
+                Issue.record("two collectors held gc.run at once")
+            } catch let StoreError.busy(activity, lockPath) {
+                #expect(activity.contains("gc"))
+                #expect(lockPath.hasSuffix("gc.run"))
+                #expect(StoreError.busy(activity: activity, lockPath: lockPath).description.contains("Do not remove the file"))
+            }
+            withExtendedLifetime(first) {}
+        }()
+        _ = try CollectorLock(objectsDirectory: dir.path, timeout: 1)
+    }
+}
