@@ -120,17 +120,19 @@ extension Repository {
         }
     }
 
-    /// Lock files and temporary object files left behind by interrupted processes.
+    /// Lock files and temporary files left behind by interrupted processes.
     private func staleFiles() -> [String] {
         var found: [String] = []
         let fm = FileManagerShim()
-        for path in fm.files(under: rockyDirectory + "/refs") + [rockyDirectory + "/HEAD.lock"]
-        where path.hasSuffix(".lock") && fm.exists(path) {
+        let locks = fm.files(under: rockyDirectory + "/refs")
+            + [rockyDirectory + "/HEAD.lock", auditLogPath + ".lock", remotesFile + ".lock"]
+        for path in locks where path.hasSuffix(".lock") && fm.exists(path) {
             found.append("lock file \(path) exists: if no rocky process is running, a crashed one left it; remove it")
         }
-        let temps = fm.files(under: rockyDirectory + "/objects", depth: 1).filter { $0.contains("/tmp-") }
+        let temps = (try? diskObjects.temporaryFiles(scratch: rockyDirectory + "/tmp")) ?? []
         if !temps.isEmpty {
-            found.append("\(temps.count) temporary object file(s) from interrupted writes in \(rockyDirectory)/objects (safe to remove)")
+            found.append("\(temps.count) temporary file(s) from interrupted writes or sorts (objects/tmp-*, a pack without its "
+                + "index, .rocky/tmp): if no rocky process is running they are safe to remove; gc removes them after its grace period")
         }
         return found
     }

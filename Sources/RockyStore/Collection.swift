@@ -89,19 +89,21 @@ extension DiskObjectStore {
     }
 
     /// Temporary files of interrupted writes (`objects/tmp-*`,
-    /// `objects/pack/tmp-*`, and every file of the `scratch` folder, where
-    /// sorts spill), with their modification times and sizes.
+    /// `objects/pack/tmp-*`, a `pack-*.pack` whose index never arrived, and
+    /// every file of the `scratch` folder, where sorts spill), with their
+    /// modification times and sizes.
     public func temporaryFiles(scratch: String? = nil) throws -> [(path: String, modified: Int64, size: Int)] {
-        var result: [(path: String, modified: Int64, size: Int)] = []
-        for (folder, prefix) in [(directory, "tmp-"), (packFolder, "tmp-")] + (scratch.map { [($0, "")] } ?? []) {
-            for name in try FileSystem.listDirectory(folder) where name.hasPrefix(prefix) {
-                let path = folder + "/" + name
-                if let st = FileSystem.status(path), (st.st_mode & S_IFMT) == S_IFREG {
-                    result.append((path, FileSystem.modified(st), Int(st.st_size)))
-                }
-            }
+        let packNames = try FileSystem.listDirectory(packFolder)
+        let indexed = Set(packNames.filter { $0.hasSuffix(".idx") }.map { $0.dropLast(".idx".count) })
+        var paths = try FileSystem.listDirectory(directory).filter { $0.hasPrefix("tmp-") }.map { directory + "/" + $0 }
+        paths += packNames.filter { name in
+            name.hasPrefix("tmp-") || (name.hasSuffix(".pack") && !indexed.contains(name.dropLast(".pack".count)))
+        }.map { packFolder + "/" + $0 }
+        if let scratch { paths += try FileSystem.listDirectory(scratch).map { scratch + "/" + $0 } }
+        return paths.compactMap { path in
+            guard let st = FileSystem.status(path), (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+            return (path, FileSystem.modified(st), Int(st.st_size))
         }
-        return result
     }
 
     public func removeFile(_ path: String) throws { try FileSystem.unlink(path) }

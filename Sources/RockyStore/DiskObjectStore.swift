@@ -33,7 +33,17 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         /// The pack folder's (mtime, ctime) at the last scan: a pack added or
         /// removed changes them, so an unchanged folder needs no new listing.
         var stamp: (Int, Int, Int, Int)?
-        var descriptors: [String: Int32] = [:]
+        var descriptors: [String: PackHandle] = [:]
+    }
+
+    /// An open pack, closed when the last reader lets go of it: a pack
+    /// dropped from the cache (gc removed it) while another thread reads
+    /// it stays open for that read, and its descriptor number is never
+    /// reused under it.
+    final class PackHandle: Sendable {
+        let fd: Int32
+        init(_ fd: Int32) { self.fd = fd }
+        deinit { close(fd) }
     }
     let writeGuard: SharedFileLock
     let collectorExclusion: SharedFileLock
@@ -64,10 +74,16 @@ public final class DiskObjectStore: ObjectStore, Sendable {
                     ? (st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec) : (0, 0, 0, 0)
                 if !cache.scanned || cache.stamp.map({ $0 != stamp }) ?? true {
                     cache.scanned = true
-                    cache.stamp = stamp
+                    // A folder changed in the last few milliseconds may change
+                    // again within the same clock tick, leaving its stamp as
+                    // it is now: such a stamp is not trusted next time.
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    let recent = (now.tv_sec - stamp.0) * 1_000_000_000 + (now.tv_nsec - stamp.1) < 50_000_000
+                    cache.stamp = recent ? nil : stamp
                     let names = Set(((try? FileSystem.listDirectory(packFolder)) ?? []).filter { $0.hasSuffix(".idx") })
                     for name in cache.indexes.keys where !names.contains(name) {
-                        if let index = cache.indexes[name], let fd = cache.descriptors.removeValue(forKey: index.packPath) { close(fd) }
+                        if let index = cache.indexes[name] { cache.descriptors[index.packPath] = nil }
                         cache.indexes[name] = nil
                     }
                     for name in names where cache.indexes[name] == nil {
@@ -79,20 +95,21 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         }
     }
 
-    /// An open descriptor of a pack, kept for later reads.
-    private func packDescriptor(_ pack: String) throws -> Int32 {
-        if let fd = packs.withLock({ $0.descriptors[pack] }) { return fd }
-        let fd = try FileSystem.open(pack, O_RDONLY)
+    /// An open pack, kept for later reads.
+    private func packHandle(_ pack: String) throws -> PackHandle {
+        if let handle = packs.withLock({ $0.descriptors[pack] }) { return handle }
+        let handle = PackHandle(try FileSystem.open(pack, O_RDONLY))
         return packs.withLock { cache in
-            if let existing = cache.descriptors[pack] { close(fd); return existing }
-            cache.descriptors[pack] = fd
-            return fd
+            if let existing = cache.descriptors[pack] { return existing }
+            cache.descriptors[pack] = handle
+            return handle
         }
     }
 
-    /// Forgets a pack's descriptor (the pack was removed or replaced).
+    /// Forgets a pack's descriptor (the pack was removed or replaced); it
+    /// closes once no read holds it.
     private func dropDescriptor(_ pack: String) {
-        packs.withLock { if let fd = $0.descriptors.removeValue(forKey: pack) { close(fd) } }
+        packs.withLock { $0.descriptors[pack] = nil }
     }
 
     /// Where a packed object is: its pack and span, looking again on a miss.
@@ -295,16 +312,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         }
         let entries = written.map { (id: $0.key, offset: $0.value.offset, length: $0.value.length) }.sorted { $0.id < $1.id }
         let index = PackIndex.encode(entries)
-        let name = "pack-" + ObjectID(bytes: SHA256.digest(index)).hex
         try FileSystem.withOpenFile(writer.temporaryPath, O_RDONLY) { try FileSystem.fsync($0, path: writer.temporaryPath) }
-        try FileSystem.rename(writer.temporaryPath, packFolder + "/" + name + ".pack")
-        let temp = packFolder + "/" + FileSystem.temporaryName("tmp-idx-")
-        try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444) { fd in
-            try FileSystem.writeAll(fd, index, path: temp)
-            try FileSystem.fsync(fd, path: temp)
-        }
-        try FileSystem.rename(temp, packFolder + "/" + name + ".idx")
-        try FileSystem.fsyncDirectory(packFolder)
+        _ = try PackBuilder.publish(pack: writer.temporaryPath, index: index, in: packFolder) { try PackBuilder.writeIndex(index, as: $0) }
         _ = packIndexes(refresh: true)
     }
 
@@ -330,7 +339,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
         for index in packIndexes() {
             guard let span = index.find(id) else { continue }
-            if let fd = try? packDescriptor(index.packPath), let out = Self.readSpan(fd, span) { return out }
+            if let handle = try? packHandle(index.packPath),
+               let out = withExtendedLifetime(handle, { Self.readSpan(handle.fd, span) }) { return out }
             dropDescriptor(index.packPath)
             break
         }

@@ -81,11 +81,7 @@ public final class PackBuilder {
             try FileSystem.fsync(fd, path: temporaryPath)
             let sorted = entries.map { (id: $0.key, offset: $0.value.offset, length: $0.value.length) }.sorted { $0.id < $1.id }
             let index = PackIndex.encode(sorted)
-            let name = "pack-" + ObjectID(bytes: SHA256.digest(index)).hex
-            try FileSystem.rename(temporaryPath, folder + "/" + name + ".pack")
-            try PackBuilder.writeIndex(index, as: folder + "/" + name + ".idx")
-            try FileSystem.fsyncDirectory(folder)
-            return name
+            return try PackBuilder.publish(pack: temporaryPath, index: index, in: folder) { try PackBuilder.writeIndex(index, as: $0) }
         } catch {
             try? FileSystem.unlink(temporaryPath)
             throw error
@@ -96,6 +92,29 @@ public final class PackBuilder {
     public func discard() {
         finished = true
         try? FileSystem.unlink(temporaryPath)
+    }
+
+    /// Makes a durable temporary pack visible under its name (the hash of
+    /// `index`): the pack is renamed into place, then `placeIndex` puts the
+    /// index beside it, then the folder is fsynced. A pack is visible once
+    /// its index exists; when placing the index fails, the renamed pack is
+    /// removed again (unless an index for it exists already: the same pack
+    /// was published before), so no pack without an index is left behind.
+    /// A crash between the two steps leaves one, which `temporaryFiles`
+    /// lists for gc.
+    static func publish(pack temporaryPack: String, index: [UInt8], in folder: String,
+                        placeIndex: (String) throws -> Void) throws -> String {
+        let name = "pack-" + ObjectID(bytes: SHA256.digest(index)).hex
+        let packPath = folder + "/" + name + ".pack", indexPath = folder + "/" + name + ".idx"
+        try FileSystem.rename(temporaryPack, packPath)
+        do {
+            try placeIndex(indexPath)
+        } catch {
+            if !FileSystem.exists(indexPath) { try? FileSystem.unlink(packPath) }
+            throw error
+        }
+        try FileSystem.fsyncDirectory(folder)
+        return name
     }
 
     static func writeIndex(_ index: [UInt8], as path: String) throws {
@@ -195,11 +214,10 @@ extension DiskObjectStore {
             try FileSystem.withOpenFile(tempPack, O_RDONLY) { try FileSystem.fsync($0, path: tempPack) }
             try FileSystem.withOpenFile(tempIndex, O_RDONLY) { try FileSystem.fsync($0, path: tempIndex) }
         }
-        let name = "pack-" + ObjectID(bytes: SHA256.digest(try FileSystem.readAll(tempIndex))).hex
-        try FileSystem.rename(tempPack, packFolder + "/" + name + ".pack")
-        try FileSystem.rename(tempIndex, packFolder + "/" + name + ".idx")
+        let name = try PackBuilder.publish(pack: tempPack, index: try FileSystem.readAll(tempIndex), in: packFolder) {
+            try FileSystem.rename(tempIndex, $0)
+        }
         published = true
-        try FileSystem.fsyncDirectory(packFolder)
         _ = packIndexes(refresh: true)
         return AdoptedPack(name: name, objects: index.count, bytes: pack.size, linked: linked)
     }
