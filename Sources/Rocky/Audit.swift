@@ -132,9 +132,7 @@ extension Repository {
                 throw StoreError.io(path: auditLogPath, operation: "append", errno: errno)
             }
             let hash = ObjectID(bytes: SHA256.digest(Array(line.dropLast().utf8))).hex
-            let temp = auditHeadPath + ".tmp"
-            try Data("\(e.sequence) \(hash)\n".utf8).write(to: URL(fileURLWithPath: temp))
-            guard rename(temp, auditHeadPath) == 0 else { throw StoreError.io(path: auditHeadPath, operation: "rename", errno: errno) }
+            try ObjectFiles.replace(auditHeadPath, with: Array("\(e.sequence) \(hash)\n".utf8))
         }
     }
 
@@ -165,9 +163,7 @@ extension Repository {
         let hash = ObjectID(bytes: SHA256.digest(Array(line.utf8))).hex
         guard hash != headHash, let json = try? JSON(parsing: line), let entry = AuditEntry(json: json),
               entry.sequence == sequence + 1, entry.previous == headHash, json.canonicalText == line else { return }
-        let temp = auditHeadPath + ".tmp"
-        try Data("\(entry.sequence) \(hash)\n".utf8).write(to: URL(fileURLWithPath: temp))
-        guard rename(temp, auditHeadPath) == 0 else { throw StoreError.io(path: auditHeadPath, operation: "rename", errno: errno) }
+        try ObjectFiles.replace(auditHeadPath, with: Array("\(entry.sequence) \(hash)\n".utf8))
     }
 
     /// The last sequence number and line hash (0 and zeros for an empty log).

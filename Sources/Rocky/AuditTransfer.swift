@@ -91,21 +91,7 @@ struct AuditSnapshot: Equatable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var log = Data()
         for line in lines { log.append(contentsOf: Array(line.utf8)); log.append(UInt8(ascii: "\n")) }
-        try AuditSnapshot.replace(folder + "/audit.log", with: log)
-        try AuditSnapshot.replace(folder + "/audit.head", with: Data("\(count) \(headHash)\n".utf8))
-        try ObjectFiles.fsyncDirectory(folder)
-    }
-
-    private static func replace(_ path: String, with data: Data) throws {
-        let temp = path + ".tmp-\(getpid())"
-        let fd = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: temp, operation: "create", errno: errno) }
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written == data.count, synced, rename(temp, path) == 0 else {
-            unlink(temp)
-            throw StoreError.io(path: path, operation: "write", errno: errno)
-        }
+        try ObjectFiles.replace(folder + "/audit.log", with: Array(log))
+        try ObjectFiles.replace(folder + "/audit.head", with: Array("\(count) \(headHash)\n".utf8))
     }
 }

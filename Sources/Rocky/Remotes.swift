@@ -105,18 +105,7 @@ extension Repository {
         close(fd)
         var remotes = try self.remotes()
         try change(&remotes)
-        let temp = remotesFile + ".tmp-\(getpid())"
-        let out = Glibc.open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard out >= 0 else { throw StoreError.io(path: temp, operation: "create", errno: errno) }
-        let bytes = Array(Repository.remotesJSON(remotes).utf8)
-        let written = write(out, bytes, bytes.count)
-        let synced = fsync(out) == 0
-        close(out)
-        guard written == bytes.count, synced, rename(temp, remotesFile) == 0 else {
-            unlink(temp)
-            throw StoreError.io(path: remotesFile, operation: "replace", errno: errno)
-        }
-        try ObjectFiles.fsyncDirectory(rockyDirectory)
+        try ObjectFiles.replace(remotesFile, with: Array(Repository.remotesJSON(remotes).utf8))
     }
 
     /// A remote name is one path component of letters, digits, `.`, `_` and

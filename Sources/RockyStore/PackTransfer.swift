@@ -178,6 +178,26 @@ public enum ObjectFiles {
     }
 
     public static func fsyncDirectory(_ path: String) throws { try FileSystem.fsyncDirectory(path) }
+
+    /// Replaces a small file whole and durably: a uniquely named temporary
+    /// file beside it is written and fsynced, renamed over it, and the
+    /// folder fsynced. A crash leaves the old content or the new, never a
+    /// mix, and never an empty file.
+    public static func replace(_ path: String, with bytes: [UInt8]) throws {
+        let folder = FileSystem.parentDirectory(path)
+        let temp = folder + "/" + FileSystem.temporaryName(".tmp-")
+        do {
+            try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) { fd in
+                try FileSystem.writeAll(fd, bytes, path: temp)
+                try FileSystem.fsync(fd, path: temp)
+            }
+            try FileSystem.rename(temp, path)
+        } catch {
+            try? FileSystem.unlink(temp)
+            throw error
+        }
+        try FileSystem.fsyncDirectory(folder)
+    }
 }
 
 extension DiskObjectStore {
