@@ -10,7 +10,8 @@ extension FileRefStore {
                 let child = relative.isEmpty ? entry : relative + "/" + entry
                 if FileSystem.isDirectory(root + "/logs/" + child) {
                     try walk(child)
-                } else if child == "HEAD" || child.hasPrefix("refs/"), !entry.contains(".tmp-") {
+                } else if child == "HEAD" || child.hasPrefix("refs/"), !entry.hasPrefix(".") {
+                    // A name starting with '.' is no ref's (RefName forbids it): a temporary file.
                     names.append(child)
                 }
             }
@@ -33,12 +34,8 @@ extension FileRefStore {
             if kept.isEmpty {
                 try FileSystem.unlink(log)
             } else {
-                let temp = log + FileSystem.temporaryName(".tmp-")
-                try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL) { fd in
-                    try FileSystem.writeAll(fd, Array(kept.map(\.line).joined().utf8), path: temp)
-                    try FileSystem.fsync(fd, path: temp)
-                }
-                try FileSystem.rename(temp, log)
+                try ObjectFiles.replace(log, with: Array(kept.map(\.line).joined().utf8))
+                return
             }
             try FileSystem.fsyncDirectory(FileSystem.parentDirectory(log))
         }

@@ -24,6 +24,20 @@ import Testing
         #expect(dir.snapshot().isEmpty, "nothing created for \(name.debugDescription)")
     }
 
+    @Test func reflogExpiryKeepsWhatItIsToldAndSeesBranchesNamedLikeTemporaryFiles() throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path)
+        let a = objectID(.blob, bytes("a")), b = objectID(.blob, bytes("b"))
+        let branch = try RefName.branch("feature.tmp-1")
+        try refs.update(branch, from: nil, to: a, note: note)
+        try refs.update(branch, from: a, to: b, note: note)
+        #expect(try refs.reflogNames().contains("refs/heads/feature.tmp-1"), "a valid branch name is a reflog, not a temporary file")
+        #expect(try refs.expireReflog("refs/heads/feature.tmp-1") { $0.new == b } == 1)
+        #expect(try refs.reflog("refs/heads/feature.tmp-1").map(\.new) == [b])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/logs/refs/heads") == ["feature.tmp-1"],
+                "no temporary file is left beside the log")
+    }
+
     @Test func refsMustLiveUnderRefs() {
         #expect(throws: StoreError.self) { try RefName(validating: "HEAD") }
         #expect(throws: StoreError.self) { try RefName(validating: "objects/ab") }
