@@ -47,6 +47,9 @@ import RockyBase
         Case(code: "E0307", sql: "INSERT INTO prices (symbol, ts, close) VALUES ('X', TIMESTAMP '2026-01-01 00:00:00', ⟦'abc'⟧)"),
         Case(code: "E0308", sql: "SELECT (⟦SELECT symbol, close FROM prices⟧)"),
         Case(code: "E0309", sql: "INSERT INTO prices (symbol, ts) VALUES (⟦NULL⟧, TIMESTAMP '2026-01-01 00:00:00')"),
+        Case(code: "E0309", sql: "INSERT INTO prices (symbol, ts) SELECT ⟦NULL⟧, ts FROM prices"),
+        Case(code: "E0309", sql: "UPDATE prices SET symbol = ⟦NULL⟧"),
+        Case(code: "E0307", sql: "INSERT INTO prices (symbol, ts, close) SELECT symbol, ts, ⟦'abc'⟧ FROM prices"),
         Case(code: "E0310", sql: "CREATE TABLE t (a ⟦DECIMAL(50,2)⟧)"),
         Case(code: "E0311", sql: "SELECT ROUND(close, ⟦volume⟧) FROM prices"),
         Case(code: "E0401", sql: "SELECT symbol, ⟦close⟧ FROM prices GROUP BY symbol"),
@@ -69,6 +72,15 @@ import RockyBase
         if let help = item.help { #expect(diagnostic.help == help) }
         #expect(script.statements.isEmpty != item.compiles)
         #expect(script.hasErrors)
+    }
+
+    @Test func aTextLiteralIsADateInEveryKindOfAssignment() {
+        for sql in ["INSERT INTO accounts (account_id, opened) VALUES ('A9', '2024-01-02')",
+                    "INSERT INTO accounts (account_id, opened) SELECT 'A9', '2024-01-02'",
+                    "UPDATE accounts SET opened = '2024-01-02'"] {
+            let script = Fixtures.compile(sql)
+            #expect(!script.hasErrors, "\(sql): \(script.diagnostics)")
+        }
     }
 
     @Test func nestingTooDeepStopsAtTheLimit() throws {

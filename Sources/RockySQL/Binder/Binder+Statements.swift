@@ -107,6 +107,10 @@ extension Binder {
                               at: source.range)
             }
             for (i, target) in targets.enumerated() {
+                if case let .select(select) = query.body, select.items.count == targets.count {
+                    try checkAssignable(select.items[i].expr, to: target, of: table.name)
+                    continue
+                }
                 let column = query.columns[i]
                 guard TypeRules.isAssignable(column.type, to: target.type) || isNullColumn(query, i) else {
                     throw failure(.notAssignable, "cannot store \(column.type) in column '\(target.name)' of type \(target.type)",
@@ -116,6 +120,24 @@ extension Binder {
             query = try coerceQuery(query, to: targets.map(\.type))
         }
         return BoundInsert(table: table.name, columns: targets.map(\.name), source: query)
+    }
+
+    /// The rule for a value stored in a column, the same for INSERT VALUES,
+    /// INSERT ... SELECT and UPDATE SET: NULL only where the column is
+    /// nullable (E0309); otherwise an assignable type (E0307), where a text
+    /// literal may stand for a DATE or TIMESTAMP.
+    private func checkAssignable(_ value: BoundExpr, to target: CatalogColumn, of table: String) throws(BindFailure) {
+        if value.isNullPlaceholder {
+            guard target.nullable else {
+                throw failure(.notNullViolation, "column '\(target.name)' of '\(table)' is NOT NULL", at: value.range)
+            }
+            return
+        }
+        guard TypeRules.isAssignable(value.type!, to: target.type)
+            || (TypeRules.isTextLiteral(value) && (target.type == .date || target.type == .timestamp)) else {
+            throw failure(.notAssignable, "cannot store \(value.type!) in column '\(target.name)' of type \(target.type)",
+                          at: value.range, help: "CAST it to \(target.type)")
+        }
     }
 
     private func isNullColumn(_ query: BoundQuery, _ index: Int) -> Bool {
@@ -137,14 +159,7 @@ extension Binder {
             var values: [BoundExpr] = []
             for (expr, target) in zip(row, targets) {
                 let value = try bindExpr(expr, context)
-                if value.isNullPlaceholder {
-                    if !target.nullable {
-                        throw failure(.notNullViolation, "column '\(target.name)' of '\(table)' is NOT NULL", at: value.range)
-                    }
-                } else if !TypeRules.isAssignable(value.type!, to: target.type) && !(TypeRules.isTextLiteral(value) && (target.type == .date || target.type == .timestamp)) {
-                    throw failure(.notAssignable, "cannot store \(value.type!) in column '\(target.name)' of type \(target.type)",
-                                  at: value.range, help: "CAST it to \(target.type)")
-                }
+                try checkAssignable(value, to: target, of: table)
                 values.append(try coerce(value, to: target.type))
             }
             bound.append(values)
@@ -170,14 +185,7 @@ extension Binder {
             }
             let target = scan.columns[index]
             let value = try bindExpr(assignment.value, .clause("SET", scope))
-            if value.isNullPlaceholder {
-                if !target.nullable {
-                    throw failure(.notNullViolation, "column '\(target.name)' is NOT NULL", at: value.range)
-                }
-            } else if !TypeRules.isAssignable(value.type!, to: target.type) && !(TypeRules.isTextLiteral(value) && (target.type == .date || target.type == .timestamp)) {
-                throw failure(.notAssignable, "cannot store \(value.type!) in column '\(target.name)' of type \(target.type)",
-                              at: value.range, help: "CAST it to \(target.type)")
-            }
+            try checkAssignable(value, to: target, of: scan.table)
             bound.append(BoundUpdate.Assignment(column: target.name, value: try coerce(value, to: target.type)))
         }
         let condition = try whereClause.map { (e) throws(BindFailure) in
