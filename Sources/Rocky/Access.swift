@@ -37,11 +37,6 @@ extension Repository {
                                            environment: action == .use ? environment : nil, roles: roles)
     }
 
-    /// Whether the actor may use the environment of this repository's settings.
-    func authorizeEnvironment(branch: String?) throws {
-        try authorize(.use, branch: branch, environment: settings.environment)
-    }
-
     /// Branch patterns: `*` matches any run of characters (slashes included), everything else itself.
     static func matches(pattern: String, _ text: String) -> Bool {
         let p = Array(pattern), t = Array(text)

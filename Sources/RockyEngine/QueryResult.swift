@@ -17,8 +17,6 @@ public final class QueryResult: Sequence, IteratorProtocol {
     private var onClose: (() -> Void)?
     /// The first error met by iteration as a `Sequence` (which cannot throw).
     public private(set) var error: Error?
-    /// Rows returned so far.
-    public private(set) var rowsReturned = 0
 
     init(columns: [OutputColumn], statement: PreparedStatement, hasPendingRow: Bool, onClose: @escaping () -> Void) {
         self.columns = columns
@@ -43,7 +41,6 @@ public final class QueryResult: Sequence, IteratorProtocol {
                 row.append(try Representation.read(statement, Int32(i), type: column.type,
                                                    place: Representation.Place(table: "result", column: column.name)))
             }
-            rowsReturned += 1
             hasPendingRow = try statement.step()
             if !hasPendingRow { close() }
             return row

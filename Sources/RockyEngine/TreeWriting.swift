@@ -38,7 +38,6 @@ final class TreeFeed: @unchecked Sendable {
     static let batchRows = 2048
 
     let encoder: RowEncoder
-    private let store: any ObjectStore
     private let schema: Schema
     private let label: String
     private let queue = DispatchQueue(label: "rocky.engine.tree-feed")
@@ -49,7 +48,6 @@ final class TreeFeed: @unchecked Sendable {
     private let sorter: RowSorter?
     /// Touched on `queue` only, read after it drained.
     private var failure: Error?
-    private var outOfOrder = false
     @exclusivity(unchecked) private var built = BuiltTree()
     /// The batch being filled on the SQLite thread, as three properties so
     /// the encoder may write keys and values at once. Only that thread
@@ -66,7 +64,6 @@ final class TreeFeed: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var abandoned = false
 
     init(store: any ObjectStore, schema: Schema, label: String, temporaryDirectory: String, sorted: Bool) {
-        self.store = store
         self.schema = schema
         self.label = label
         encoder = RowEncoder(schema: schema, table: label)
@@ -106,7 +103,7 @@ final class TreeFeed: @unchecked Sendable {
                 let previousStart = ends.count > 1 ? ends[ends.count - 2].key : 0
                 return lexicographicallyBelow(UnsafeRawBufferPointer(rebasing: raw[previousStart..<last.key]), key)
             }
-            return previousKey.withUnsafeBytes { lexicographicallyBelow($0, key) } || (previousKey.isEmpty && produced == 0)
+            return previousKey.withUnsafeBytes { lexicographicallyBelow($0, key) }
         }
     }
 
@@ -128,7 +125,7 @@ final class TreeFeed: @unchecked Sendable {
     }
 
     private func consume(_ batch: Batch) {
-        guard failure == nil, !outOfOrder else { return }
+        guard failure == nil else { return }
         var keyStart = 0, valueStart = 0
         do {
             for end in batch.ends {
@@ -146,8 +143,6 @@ final class TreeFeed: @unchecked Sendable {
                     try builder.append(key: Array(key), value: Array(value))
                 }
             }
-        } catch TreeError.keysOutOfOrder {
-            outOfOrder = true
         } catch {
             failure = error
         }
@@ -169,7 +164,7 @@ final class TreeFeed: @unchecked Sendable {
             try? objects.drain()
             throw failure
         }
-        if outOfOrder || abandoned {
+        if abandoned {
             try? objects.drain()
             return nil
         }

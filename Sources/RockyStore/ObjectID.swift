@@ -7,9 +7,6 @@
 public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
-    public static let byteCount = 32
-    public static let hexLength = 64
-
     /// The id of 32 raw digest bytes. Inlinable, so that callers in other
     /// modules get a specialized copy: decoding index nodes and pack indexes
     /// makes one per entry, and the generic version spent most of a clone's

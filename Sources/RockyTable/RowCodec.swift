@@ -122,17 +122,6 @@ public struct RowCodec: Sendable {
         }
         return 1
     }
-
-    /// Decodes the value part alone into (column id, value) pairs.
-    public static func decodeValueColumns(_ value: UnsafeRawBufferPointer) throws -> [(Int, Value)] {
-        var p = 0
-        var out: [(Int, Value)] = []
-        while p < value.count {
-            let id = try Varint.readInt(value, &p)
-            out.append((id, try ValueCodec.decode(value, &p)))
-        }
-        return out
-    }
 }
 
 /// memcmp order of byte sequences: the order of encoded keys.

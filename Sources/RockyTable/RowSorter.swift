@@ -37,7 +37,6 @@ public final class RowSorter {
     /// Whether the rows arrived in ascending key order so far (then no sort is needed).
     private var arrivedSorted = true
     private var lastKeyRange: Range<Int>?
-    public private(set) var count = 0
 
     public init(memoryBudget: Int = 64 << 20, fanIn: Int = 64, temporaryDirectory: String) {
         precondition(fanIn >= 2, "a merge needs two runs at least")
@@ -54,34 +53,26 @@ public final class RowSorter {
     deinit { for run in runs { unlink(run) } }
 
     public func add(key: [UInt8], value: [UInt8], origin: Int) throws {
-        try add(origin: origin) { arena in
-            arena.append(contentsOf: key)
-            return key.count
-        } value: { arena in arena.append(contentsOf: value) }
+        try add(origin: origin) { arena in arena.append(contentsOf: key) } value: { arena in arena.append(contentsOf: value) }
     }
 
     /// Adds a row whose key and value are encoded straight into the
-    /// sorter's storage: `key` appends the key and returns its length,
-    /// `value` appends the value. No per-row allocation.
-    public func add(origin: Int, key encodeKey: (inout [UInt8]) -> Int, value encodeValue: (inout [UInt8]) -> Void) throws {
+    /// sorter's storage: `key` appends the key, `value` the value. No
+    /// per-row allocation.
+    public func add(origin: Int, key encodeKey: (inout [UInt8]) -> Void, value encodeValue: (inout [UInt8]) -> Void) throws {
         let offset = arena.count
-        _ = encodeKey(&arena)
-        let keyCount = arena.count - offset
+        encodeKey(&arena)
+        let keyEnd = arena.count
         encodeValue(&arena)
-        let valueCount = arena.count - offset - keyCount
-        let key = (count: keyCount, offset: offset)
-        let value = (count: valueCount, offset: offset + keyCount)
         if arrivedSorted, let last = lastKeyRange {
             arena.withUnsafeBytes { raw in
                 let a = UnsafeRawBufferPointer(rebasing: raw[last])
-                let b = UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + key.count)])
+                let b = UnsafeRawBufferPointer(rebasing: raw[offset..<keyEnd])
                 if compareBytes(a, b) > 0 { arrivedSorted = false }
             }
         }
-        _ = value
-        lastKeyRange = offset..<(offset + key.count)
-        entries.append(Entry(offset: offset, keyLength: Int32(key.count), valueLength: Int32(value.count), origin: origin))
-        count += 1
+        lastKeyRange = offset..<keyEnd
+        entries.append(Entry(offset: offset, keyLength: Int32(keyEnd - offset), valueLength: Int32(arena.count - keyEnd), origin: origin))
         if arena.count + entries.count * MemoryLayout<Entry>.stride >= memoryBudget { try spill() }
     }
 

@@ -120,10 +120,6 @@ final class PreparedStatement {
         sqlite3_clear_bindings(handle)
     }
 
-    var columnCount: Int32 { sqlite3_column_count(handle) }
-
-    func columnName(_ i: Int32) -> String { String(cString: sqlite3_column_name(handle, i)) }
-
     @inline(__always) func type(_ i: Int32) -> Int32 { sqlite3_column_type(handle, i) }
     @inline(__always) func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(handle, i) }
     @inline(__always) func double(_ i: Int32) -> Double { sqlite3_column_double(handle, i) }

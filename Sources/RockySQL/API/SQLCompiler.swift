@@ -39,7 +39,7 @@ public enum SQLCompiler {
             var builder = LineageBuilder()
             let lineage = builder.statement(ir)
             let governance = GovernanceCheck.diagnostics(for: lineage, statement: ir, options: options)
-            let warnings = binder.warnings + governance.filter { !$0.isError }
+            let warnings = governance.filter { !$0.isError }
             note(governance.filter(\.isError) + warnings)
             if governance.contains(where: \.isError) { continue }
             let text = String(decoding: utf8[item.range.start.offset..<item.range.end.offset], as: UTF8.self)

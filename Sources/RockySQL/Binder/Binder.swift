@@ -15,11 +15,11 @@ struct CTEBinding {
 /// Resolves names and types of one statement against a catalog, producing IR.
 ///
 /// The binder stops at a statement's first error (errors rarely come alone,
-/// and the first is the one worth reading); warnings accumulate.
+/// and the first is the one worth reading). Warnings come from the
+/// governance pass that follows, not from here.
 struct Binder {
     let catalog: any Catalog
     let options: CompileOptions
-    var warnings: [Diagnostic] = []
     var nextRelation = 0
     var cteFrames: [[String: CTEBinding]] = []
     private(set) var inputTables: [String] = []

@@ -70,14 +70,6 @@ public struct Field: Sendable {
     public var string: String? {
         isNull ? nil : withBytes { String(decoding: $0, as: UTF8.self) }
     }
-
-    /// The field as a value of `type`; see `ValueParser` for what each type accepts.
-    public func value(as type: ColumnType) throws(ImportError) -> Value {
-        let s = slot
-        return try record.bytes.withUnsafeBufferPointer { (all) throws(ImportError) -> Value in
-            try ValueParser.parse(all, s, as: type, file: record.file)
-        }
-    }
 }
 
 /// A stream of records with a header, as CSV and JSON Lines readers give

@@ -168,9 +168,7 @@ public struct TableImporter {
             let position = keyColumn < record.count ? record[keyColumn] : nil
             let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
             try sorter.add(origin: origin) { arena in
-                let start = arena.count
                 codec.appendKey(of: row, to: &arena)
-                return arena.count - start
             } value: { arena in
                 if codec.isKeyless { arena.append(contentsOf: one) } else { codec.appendValue(of: row, to: &arena) }
             }
