@@ -13,19 +13,18 @@ extension Repository {
     public func checkout(_ revision: String, newBranch: String? = nil, force: Bool = false) throws -> WorkTarget {
         let current = try currentTarget()
         let status = try self.status()
-        let dirty = status.tables.map { "table " + $0.name } + status.files.map { "file " + $0.path }
-            + (status.pendingTransforms > 0 ? ["\(status.pendingTransforms) transformation(s)"] : [])
+        let dirty = status.changeSummary
         let destination: Head
         let carry: Bool
         if let newBranch {
             let start = try resolve(revision)
             carry = !dirty.isEmpty && start == current.head
-            if !dirty.isEmpty && !carry && !force { throw RepositoryError.uncommittedChanges(dirty) }
+            if !dirty.isEmpty && !carry && !force { throw RepositoryError.uncommittedChanges(dirty, fix: "Commit them, or use --force to discard them") }
             try createBranch(newBranch, from: start.hex)
             destination = .branch(try RefName.branch(newBranch))
         } else {
             carry = false
-            if !dirty.isEmpty && !force { throw RepositoryError.uncommittedChanges(dirty) }
+            if !dirty.isEmpty && !force { throw RepositoryError.uncommittedChanges(dirty, fix: "Commit them, or use --force to discard them") }
             if let ref = try? RefName.branch(revision), try refs.read(ref) != nil {
                 destination = .branch(ref)
             } else {

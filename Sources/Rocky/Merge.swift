@@ -134,7 +134,8 @@ extension Repository {
             if updatesWorkingDirectory && !options.dryRun {
                 let status = try self.status()
                 if !status.isClean {
-                    throw RepositoryError.uncommittedChanges(status.tables.map { "table " + $0.name } + status.files.map { "file " + $0.path })
+                    throw RepositoryError.uncommittedChanges(status.changeSummary, fix: "Commit them first (or discard them with "
+                        + "checkout --force); a merge --into a branch that is not checked out leaves the working directory alone")
                 }
             }
             do {

@@ -7,7 +7,7 @@ extension Repository {
     /// otherwise this is a three-way merge with a merge commit, as `merge`.
     public func pull(from remote: String = "origin", branch: String? = nil,
                      options: MergeOptions = MergeOptions(fastForward: true)) throws -> (fetch: FetchResult, merge: MergeReport) {
-        guard let current = try currentBranch() else { throw RemoteError.detachedHead }
+        guard let current = try currentBranch() else { throw RemoteError.detachedHead(verb: "pull") }
         let fetched = try fetch(from: remote)
         let name = branch ?? current
         let tracking = try RefName(validating: "refs/remotes/\(remote)/\(name)")

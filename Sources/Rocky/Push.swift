@@ -40,7 +40,7 @@ extension Repository {
     public func push(to remoteName: String = "origin", branch: String? = nil, as remoteBranch: String? = nil,
                      force: Bool = false) throws -> PushResult {
         let remote = try remote(named: remoteName)
-        guard let branch = try branch ?? currentBranch() else { throw RemoteError.detachedHead }
+        guard let branch = try branch ?? currentBranch() else { throw RemoteError.detachedHead(verb: "push") }
         let localRef = try RefName.branch(branch)
         guard let new = try refs.read(localRef) else { throw RepositoryError.noSuchBranch(branch) }
         let remoteBranch = remoteBranch ?? branch
@@ -66,10 +66,7 @@ extension Repository {
         if checkedOut, old != nil {
             let status = try target.status()
             if !status.isClean {
-                throw RemoteError.remoteHasUncommittedChanges(
-                    remote: remote.name, branch: remoteBranch,
-                    changes: status.tables.map { "table " + $0.name } + status.files.map { "file " + $0.path }
-                        + (status.pendingTransforms > 0 ? ["\(status.pendingTransforms) transformation(s)"] : []))
+                throw RemoteError.remoteHasUncommittedChanges(remote: remote.name, branch: remoteBranch, changes: status.changeSummary)
             }
         }
 
@@ -120,14 +117,6 @@ extension Repository {
     public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
         if ancestor == commit { return true }
         guard objects.contains(ancestor) else { return false }
-        var seen: Set<ObjectID> = [commit]
-        var queue = [commit]
-        while let next = queue.popLast() {
-            for parent in try objects.readCommit(next).parents where seen.insert(parent).inserted {
-                if parent == ancestor { return true }
-                queue.append(parent)
-            }
-        }
-        return false
+        return try objects.isAncestor(ancestor, of: commit)
     }
 }

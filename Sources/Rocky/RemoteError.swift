@@ -28,7 +28,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Writers kept `objects/gc.lock` for longer than gc was willing to wait.
     case writersActive(seconds: Double)
     case invalidDuration(String)
-    case detachedHead
+    /// `verb`: push or pull, which needs a branch to work on.
+    case detachedHead(verb: String)
 
     public var description: String {
         switch self {
@@ -58,7 +59,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
             "gc waited \(Int(seconds)) s for rocky processes writing objects (they hold objects/gc.lock) to finish; run it again later"
         case let .invalidDuration(text):
             "'\(text)' is not a duration: use now, never, <n>s, <n>m, <n>h, <n>d, <n>w or an ISO 8601 time"
-        case .detachedHead: "HEAD is detached: name the branch to push"
+        case let .detachedHead(verb):
+            verb == "push" ? "HEAD is detached: name the branch to push" : "HEAD is detached: check out the branch to \(verb) into"
         }
     }
 }

@@ -17,7 +17,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case noSuchTable(String, available: [String])
     case nothingToCommit
     /// Checkout would lose uncommitted work.
-    case uncommittedChanges([String])
+    /// `fix`: what the command that refused can do about it.
+    case uncommittedChanges([String], fix: String)
     /// The access policy in force does not let the actor do this.
     case accessDenied(actor: String, action: String, branch: String?, environment: String?, roles: [String])
 
@@ -39,8 +40,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
             "refused: \(actor) lacks the '\(action)' permission"
                 + (branch.map { " on branch \($0)" } ?? "") + (environment.map { " for environment \($0)" } ?? "")
                 + (roles.isEmpty ? " (\(actor) has no role in the policy committed on the protected branch)" : " (roles: \(roles.joined(separator: ", ")))")
-        case let .uncommittedChanges(paths):
-            "uncommitted changes would be lost: \(paths.joined(separator: ", ")). Commit them, or use --force to discard them"
+        case let .uncommittedChanges(paths, fix):
+            "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }
     }
 }

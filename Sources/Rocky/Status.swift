@@ -26,6 +26,14 @@ public struct Status: Sendable {
     public var files: [FileChange]
     public var pendingTransforms: Int
     public var isClean: Bool { tables.isEmpty && files.isEmpty && pendingTransforms == 0 }
+
+    /// Each uncommitted change in a few words ("table prices", "file
+    /// rocky.toml", "2 transformation(s)"), for the errors that refuse to
+    /// lose them.
+    public var changeSummary: [String] {
+        tables.map { "table " + $0.name } + files.map { "file " + $0.path }
+            + (pendingTransforms > 0 ? ["\(pendingTransforms) transformation(s)"] : [])
+    }
 }
 
 extension Repository {

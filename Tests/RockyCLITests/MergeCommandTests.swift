@@ -21,6 +21,19 @@ import Testing
         box.ok("sql", sql, "-m", sql)
     }
 
+    @Test func aMergeIntoTheWorkingDirectoryKeepsUncommittedTransformations() {
+        let box = forked()
+        on(box, "right", "UPDATE t SET qty = 31 WHERE id = 3")
+        box.ok("checkout", "left")
+        box.ok("sql", "CREATE TABLE copy AS SELECT * FROM t")
+        let run = box.rocky("merge", "right")
+        #expect(run.code != 0)
+        #expect(run.err.contains("table copy") && run.err.contains("1 transformation(s)"), "\(run.err)")
+        #expect(run.err.contains("--into"), "the way out that this command has: \(run.err)")
+        #expect(box.rocky("merge", "right", "--into", "main").code == 0, "--into another branch leaves the working directory alone")
+        #expect(box.ok("status").contains("copy"))
+    }
+
     @Test func differentCellsOfOneRowCombine() {
         let box = forked()
         on(box, "left", "UPDATE t SET qty = 11 WHERE id = 1")
