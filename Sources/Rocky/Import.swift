@@ -122,7 +122,7 @@ extension Repository {
                 // grow: stored values depend on the scale only). Otherwise (or
                 // when a row does not fit the sample's types) infer fully and
                 // load again.
-                let sample = try TableImporter.infer(try source(nil), limit: 10_000)
+                let sample = try TypeInference.infer(try source(nil), limit: 10_000)
                 schema = try inferredSchema(sample)
                 var header: [String] = []
                 var full = TypeInference(quotedFieldsAreStrings: format == .jsonl)
@@ -144,7 +144,7 @@ extension Repository {
                         schema = try inferredSchema(final)
                     }
                 } catch let error as ImportError where error.kind == .invalidValue {
-                    inferred = try TableImporter.infer(try source(nil), progress: progress)
+                    inferred = try TypeInference.infer(try source(nil), progress: progress)
                     schema = try inferredSchema(inferred!)
                 }
             }

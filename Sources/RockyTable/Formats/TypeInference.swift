@@ -226,10 +226,17 @@ public struct TypeInference: Sendable {
         }
     }
 
-    /// Reads `source` to its end and infers its columns' types.
-    public static func infer(_ source: some RecordSource) throws(ImportError) -> [InferredColumn] {
+    /// Reads up to `limit` records of `source` (all by default) and infers
+    /// its columns' types, reporting progress every 65,536 records.
+    public static func infer(_ source: some RecordSource, limit: Int = .max,
+                             progress: ((ImportProgress) -> Void)? = nil) throws(ImportError) -> [InferredColumn] {
         var inference = TypeInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings)
-        while let record = try source.next() { inference.add(record) }
+        while inference.rowCount < limit, let record = try source.next() {
+            inference.add(record)
+            if inference.rowCount & 0xFFFF == 0 {
+                progress?(ImportProgress(rows: inference.rowCount, bytes: source.bytesConsumed, totalBytes: nil, inferring: true))
+            }
+        }
         return inference.result(header: source.header)
     }
 }

@@ -40,39 +40,6 @@ public struct TableImporter {
         self.temporaryDirectory = temporaryDirectory
     }
 
-    /// Infers column types from the first `limit` records of `source` (all when nil).
-    public static func infer(_ source: some RecordSource, limit: Int) throws -> [InferredColumn] {
-        var inference = TypeInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings)
-        var n = 0
-        while n < limit, let record = try source.next() {
-            inference.add(record)
-            n += 1
-        }
-        return inference.result(header: source.header)
-    }
-
-    /// Infers column types from a full pass over `source`.
-    public static func infer(_ source: some RecordSource, progress: ((ImportProgress) -> Void)? = nil) throws -> [InferredColumn] {
-        var columns: [ColumnInference] = []
-        var rows = 0
-        while let record = try source.next() {
-            while columns.count < source.header.count {
-                columns.append(ColumnInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings, precedingNulls: rows))
-            }
-            for i in 0..<columns.count {
-                guard i < record.count, !record[i].isNull else { columns[i].addNull(); continue }
-                let field = record[i]
-                field.withBytes { columns[i].add($0, isQuoted: field.isQuoted, line: field.line) }
-            }
-            rows += 1
-            if rows & 0xFFFF == 0 { progress?(ImportProgress(rows: rows, bytes: source.bytesConsumed, totalBytes: nil, inferring: true)) }
-        }
-        while columns.count < source.header.count {
-            columns.append(ColumnInference(quotedFieldsAreStrings: source.quotedFieldsAreStrings, precedingNulls: rows))
-        }
-        return zip(source.header, columns).map { name, inference in inference.result(name: name) }
-    }
-
     /// Loads a new table (or replaces one) in one streaming pass when the
     /// file arrives in key order, as exports and most feeds do: rows go
     /// straight into the tree builder, so parsing, building and compressing
