@@ -68,8 +68,9 @@ extension Repository {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
         try authorize(.write, branch: target.branch)
-        let before = try workingSet(target).set
-        let summary = try updateWorkingSet(target, message: "import \(request.table)") { set in
+        // The tables before and after, as the compare-and-swap saved them (for the audit entry).
+        let (summary, before, after) = try updateWorkingSet(target, message: "import \(request.table)") { set in
+            let before = set.tables
             let existing = try set.tables[request.table].map { try objects.readTable($0) }
             var inferred: [InferredColumn]?
             var schema: Schema
@@ -152,14 +153,14 @@ extension Repository {
                 ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
             let id = try objects.write(table: table)
             set.tables[request.table] = id
-            return ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
-                                 rowsInTable: table.rowCount, inferred: inferred, schema: schema,
-                                 schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
+            let summary = ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
+                                        rowsInTable: table.rowCount, inferred: inferred, schema: schema,
+                                        schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
+            return (summary, before, set.tables)
         }
-        let after = try workingSet(target).set
-        try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before.tables[request.table],
-                             newID: summary.id, inputState: objectID(.tree, Tree(tables: before.tables).payload),
-                             outputState: objectID(.tree, Tree(tables: after.tables).payload), rows: summary.rowsInTable,
+        try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
+                             newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
+                             outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
                              details: .object(["table": .string(request.table), "file": .string(request.path),
                                                "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
         return summary
