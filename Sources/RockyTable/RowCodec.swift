@@ -83,6 +83,19 @@ public struct RowCodec: Sendable {
         return out
     }
 
+    /// The multiplicity a keyless row's stored value holds: one varint, at
+    /// least 1, nothing after it; anything else is a decode error.
+    public static func multiplicity(of value: UnsafeRawBufferPointer) throws -> Int {
+        var p = 0
+        let n = try Varint.readInt(value, &p)
+        guard p == value.count, n > 0 else { throw DecodeError("bad multiplicity") }
+        return n
+    }
+
+    public static func multiplicity(of value: ArraySlice<UInt8>) throws -> Int {
+        try value.withUnsafeBytes { try multiplicity(of: $0) }
+    }
+
     /// Decodes the key columns into `row` (which has one slot per column).
     public func decodeKey(_ key: UnsafeRawBufferPointer, into row: inout [Value]) throws {
         var p = 0
@@ -108,11 +121,7 @@ public struct RowCodec: Sendable {
         }
         try decodeKey(key, into: &row)
         var p = 0
-        if isKeyless {
-            let n = try Varint.readInt(value, &p)
-            guard p == value.count, n > 0 else { throw DecodeError("bad multiplicity") }
-            return n
-        }
+        if isKeyless { return try Self.multiplicity(of: value) }
         while p < value.count {
             let id = try Varint.readInt(value, &p)
             guard id < positionByID.count, case let index = positionByID[id], index >= 0 else {

@@ -131,9 +131,9 @@ struct CollapsedRecords {
         if !started { lookahead = try pull(); started = true }
         guard var current = lookahead else { return nil }
         lookahead = try pull()
-        var total = keyless ? try Self.count(current.value) : 0
+        var total = keyless ? try RowCodec.multiplicity(of: current.value) : 0
         while let following = lookahead, following.key == current.key {
-            if keyless { total += try Self.count(following.value) }
+            if keyless { total += try RowCodec.multiplicity(of: following.value) }
             lookahead = try pull()
         }
         if keyless { current.value = RowCodec.multiplicity(total)[...] }
@@ -146,10 +146,4 @@ struct CollapsedRecords {
         return nil
     }
 
-    static func count(_ value: ArraySlice<UInt8>) throws -> Int {
-        try value.withUnsafeBytes { raw in
-            var p = 0
-            return try Varint.readInt(raw, &p)
-        }
-    }
 }

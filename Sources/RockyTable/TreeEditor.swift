@@ -111,10 +111,7 @@ public struct TreeEditor {
                 case .insert: throw TreeError.duplicateKey(key: Array(key), origin: change.origin)
                 case .delete: break
                 case let .addCount(n):
-                    let old = try chunk.values[i].withUnsafeBytes { raw -> Int in
-                        var p = 0
-                        return try Varint.readInt(raw, &p)
-                    }
+                    let old = try RowCodec.multiplicity(of: chunk.values[i])
                     if old + n > 0 { try builder.append(key: key, value: RowCodec.multiplicity(old + n)[...]) }
                 }
             } else {

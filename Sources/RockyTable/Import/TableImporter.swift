@@ -155,7 +155,7 @@ public struct TableImporter {
                 root = try TreeEditor(store: store).apply(AnyIterator {
                     do {
                         guard let record = try folded.next() else { return nil }
-                        return KeyedChange(key: record.key, change: .addCount(try CollapsedRecords.count(record.value)), origin: record.origin)
+                        return KeyedChange(key: record.key, change: .addCount(try RowCodec.multiplicity(of: record.value)), origin: record.origin)
                     } catch {
                         failure = error
                         return nil

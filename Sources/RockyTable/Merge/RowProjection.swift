@@ -173,12 +173,9 @@ enum MergeValues {
         }
     }
 
+    /// A keyless row's multiplicity; 0 for a row that is absent.
     static func multiplicity(_ value: ArraySlice<UInt8>?) throws -> Int {
-        guard let value else { return 0 }
-        return try value.withUnsafeBytes { raw in
-            var p = 0
-            return try Varint.readInt(raw, &p)
-        }
+        try value.map { try RowCodec.multiplicity(of: $0) } ?? 0
     }
 }
 
@@ -235,7 +232,7 @@ extension TableMerger {
         while let record = sorted.next() {
             if var p = previous, p.key == record.key {
                 if codec.isKeyless {
-                    p.value = RowCodec.multiplicity(try CollapsedRecords.count(p.value) + CollapsedRecords.count(record.value))[...]
+                    p.value = RowCodec.multiplicity(try RowCodec.multiplicity(of: p.value) + RowCodec.multiplicity(of: record.value))[...]
                     previous = p
                 } else {
                     var row = [Value](repeating: .null, count: projector.target.columns.count)

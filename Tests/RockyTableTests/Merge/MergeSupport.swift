@@ -12,7 +12,7 @@ func makeTable(_ store: any ObjectStore, _ schema: Schema, _ rows: [[Value]]) th
     for row in rows {
         let key = codec.key(of: row)
         if codec.isKeyless {
-            let n = try encoded[key].map { try CollapsedRecords.count($0[...]) } ?? 0
+            let n = try encoded[key].map { try RowCodec.multiplicity(of: $0[...]) } ?? 0
             encoded[key] = RowCodec.multiplicity(n + 1)
         } else {
             precondition(encoded[key] == nil, "duplicate key in a test table")
