@@ -2,6 +2,7 @@ import CSQLite
 import Dispatch
 import Glibc
 import RockyBase
+import RockySQL
 import RockyStore
 import RockyTable
 import Synchronization
@@ -273,7 +274,5 @@ final class Checkpointer: @unchecked Sendable {
     func wait() { queue.sync {} }
 }
 
-/// A quoted SQLite identifier.
-func quote(_ name: String) -> String {
-    "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
-}
+/// A quoted SQLite identifier, as the compiler's SQLite dialect quotes it.
+func quote(_ name: String) -> String { Dialect.sqlite.quote(name) }

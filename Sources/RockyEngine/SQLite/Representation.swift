@@ -1,5 +1,6 @@
 import CSQLite
 import RockyBase
+import RockySQL
 import RockyTable
 
 /// The SQLite representation contract of Docs/sql.md, both ways:
@@ -108,12 +109,7 @@ enum Representation {
                                detail: "a \(type.name) value came back from SQLite as \(name)")
     }
 
-    /// The SQLite column type for a Rocky type (its affinity).
-    static func sqliteType(_ type: ColumnType) -> String {
-        switch type {
-        case .double: "REAL"
-        case .text: "TEXT"
-        default: "INTEGER"
-        }
-    }
+    /// The SQLite column type for a Rocky type (its affinity): the one the
+    /// compiler's SQLite dialect emits, so cache tables and compiled SQL agree.
+    static func sqliteType(_ type: ColumnType) -> String { Dialect.sqlite.typeName(type) }
 }
