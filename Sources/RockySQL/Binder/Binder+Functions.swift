@@ -260,8 +260,9 @@ extension Binder {
             BoundExpr(.window(WindowCall(function: function, arguments: args, partitionBy: partition, orderBy: order, frame: frame)),
                       type: type, nullable: nullable, range: range)
         }
+        // An aggregate used as a window function binds its own argument (bindAggregate, below).
         var args: [BoundExpr] = []
-        if !call.star {
+        if !call.star, aggregateNames[name] == nil {
             for argument in call.arguments { args.append(try bindExpr(argument, inner)) }
         }
         let label = call.name.text.uppercased()
