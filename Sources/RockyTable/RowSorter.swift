@@ -246,14 +246,27 @@ private final class RunReader {
 
     deinit { close(fd) }
 
+    /// Makes `n` bytes available from `position`. Each refill builds a new
+    /// buffer (the unread rest, then up to 1 MiB read straight into it), so
+    /// records already handed out keep the old one and nothing is copied
+    /// twice or zero-filled.
     private func ensure(_ n: Int) throws -> Bool {
         while buffer.count - position < n {
-            if position > 0 { buffer.removeFirst(position); position = 0 }
-            var chunk = [UInt8](repeating: 0, count: max(1 << 20, n))
-            let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if got < 0 { throw StoreError.io(path: path, operation: "read sort run", errno: errno) }
-            if got == 0 { return false }
-            buffer.append(contentsOf: chunk[..<got])
+            let rest = buffer[position...], want = max(1 << 20, n)
+            var failure: Int32 = 0
+            let next = [UInt8](unsafeUninitializedCapacity: rest.count + want) { out, count in
+                _ = out.initialize(from: rest)
+                count = rest.count
+                while true {
+                    let got = read(fd, out.baseAddress! + rest.count, want)
+                    if got >= 0 { count += got; return }
+                    if errno != EINTR { failure = errno; return }
+                }
+            }
+            if failure != 0 { throw StoreError.io(path: path, operation: "read sort run", errno: failure) }
+            if next.count == rest.count { return false }
+            buffer = next
+            position = 0
         }
         return true
     }
