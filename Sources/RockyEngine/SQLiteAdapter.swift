@@ -178,28 +178,37 @@ final class StatementRun {
         return true
     }
 
-    /// Runs `body` in a write transaction in which every input is cached,
-    /// reloading inputs evicted meanwhile by another process.
-    func writeTransaction<R>(_ inputs: [Input], _ body: () throws -> R) throws -> R {
+    /// Opens a transaction (IMMEDIATE: a write one) in which every input is
+    /// cached, reloading inputs another process evicted meanwhile (five
+    /// tries), and runs `body` in it. The transaction is left open for
+    /// `body`'s caller to end; when `body` throws it is rolled back.
+    func inCachedTransaction<R>(_ inputs: [Input], immediate: Bool, _ body: () throws -> R) throws -> R {
         for _ in 0..<5 {
-            try connection.execute("BEGIN IMMEDIATE")
-            if try !stillCached(inputs) {
-                try connection.execute("ROLLBACK")
-                try load(inputs)
-                continue
-            }
+            try connection.execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
             do {
-                try cache.touch(inputs.map(\.id))
-                let result = try body()
-                try connection.execute("COMMIT")
-                cache.committed()
-                return result
+                guard try stillCached(inputs) else {
+                    try connection.execute("ROLLBACK")
+                    try load(inputs)
+                    continue
+                }
+                return try body()
             } catch {
                 if connection.isInTransaction { try? connection.execute("ROLLBACK") }
                 throw error
             }
         }
         throw EngineError.invalid("the table cache kept evicting this statement's inputs: raise the cache limit")
+    }
+
+    /// Runs `body` in a write transaction in which every input is cached, and commits.
+    func writeTransaction<R>(_ inputs: [Input], _ body: () throws -> R) throws -> R {
+        try inCachedTransaction(inputs, immediate: true) {
+            try cache.touch(inputs.map(\.id))
+            let result = try body()
+            try connection.execute("COMMIT")
+            cache.committed()
+            return result
+        }
     }
 
     /// Exposes each input under the name the SQL uses, as a TEMP VIEW of

@@ -10,15 +10,9 @@ extension StatementRun {
     func query() throws -> StatementEffect {
         guard let sql = statement.querySQL(for: .sqlite) else { throw EngineError.invalid("not a query") }
         let inputs = try inputs()
-        for _ in 0..<5 {
-            try connection.execute("BEGIN")
+        return try inCachedTransaction(inputs, immediate: false) {
             var views: [String] = []
             do {
-                guard try stillCached(inputs) else {
-                    try connection.execute("ROLLBACK")
-                    try load(inputs)
-                    continue
-                }
                 views = try createViews(inputs)
                 guard let prepared = try connection.prepare(sql) else { throw EngineError.invalid("empty query") }
                 let hasRow = try prepared.step()
@@ -33,11 +27,9 @@ extension StatementRun {
                 return .rows(result)
             } catch {
                 dropViews(views)
-                if connection.isInTransaction { try? connection.execute("ROLLBACK") }
                 throw error
             }
         }
-        throw EngineError.invalid("the table cache kept evicting this statement's inputs: raise the cache limit")
     }
 
     /// CREATE [OR REPLACE] TABLE ... AS: the query runs into a staging table
