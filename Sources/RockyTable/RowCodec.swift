@@ -62,14 +62,16 @@ public struct RowCodec: Sendable {
         return out
     }
 
-    /// Appends the value bytes of a keyed row to `out`.
-    public func appendValue(of row: [Value], to out: inout [UInt8]) {
+    /// Appends the value bytes of a keyed row to `out`. A DECIMAL of another
+    /// scale is rescaled to its column's; one that cannot be without losing
+    /// digits is rounded, or, with `roundingUnfit` false, written as it is.
+    public func appendValue(of row: [Value], to out: inout [UInt8], roundingUnfit: Bool = true) {
         for column in valueColumns {
             let v = row[column.index]
             guard !v.isNull else { continue }
             Varint.append(column.id, to: &out)
             if case let .decimal(d) = v, case let .decimal(_, s) = column.type, d.scale != s {
-                ValueCodec.append(.decimal(d.rescaled(to: s) ?? d.rounded(toScale: s)), to: &out)
+                ValueCodec.append(d.rescaled(to: s).map(Value.decimal) ?? (roundingUnfit ? .decimal(d.rounded(toScale: s)) : v), to: &out)
             } else {
                 ValueCodec.append(v, to: &out)
             }

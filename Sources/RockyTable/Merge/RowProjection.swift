@@ -22,12 +22,16 @@ struct RowProjector {
     private let targetCodec: RowCodec
     /// For each merged column position, the version's position.
     private let sourcePosition: [Int?]
+    /// Whether each merged column is part of the key (every column of a keyless table).
+    private let isKeyPosition: [Bool]
 
     init(source: Schema, target: Schema, idMap: [Int: Int] = [:]) {
         self.source = source
         self.target = target
         sourceCodec = RowCodec(schema: source)
         targetCodec = RowCodec(schema: target)
+        let keys = Set(target.keyIndices)
+        isKeyPosition = target.columns.indices.map { target.isKeyless || keys.contains($0) }
         func mapped(_ id: Int) -> Int { idMap[id] ?? id }
         var positions = [Int?](repeating: nil, count: target.columns.count)
         for (i, column) in source.columns.enumerated() {
@@ -60,7 +64,6 @@ struct RowProjector {
         let (row, count) = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try sourceCodec.decode(key: k, value: v) } }
         var out = [Value](repeating: .null, count: target.columns.count)
         var keyIsValid = true
-        let keyPositions = target.isKeyless ? Array(target.columns.indices) : target.keyIndices
         for (j, column) in target.columns.enumerated() {
             guard let i = sourcePosition[j] else { continue }
             let value = row[i]
@@ -68,13 +71,17 @@ struct RowProjector {
                 out[j] = converted
             } else {
                 out[j] = value
-                if keyPositions.contains(j) { keyIsValid = false }
+                if isKeyPosition[j] { keyIsValid = false }
             }
+            if isKeyPosition[j] && !target.isKeyless && out[j].isNull { keyIsValid = false }
         }
-        if !target.isKeyless, target.keyIndices.contains(where: { out[$0].isNull }) { keyIsValid = false }
         guard keyIsValid else { return .badKey(out) }
         let projectedKey = targetCodec.key(of: out)
-        return .row(key: projectedKey, value: target.isKeyless ? RowCodec.multiplicity(count) : MergeValues.encodeValue(out, schema: target))
+        if target.isKeyless { return .row(key: projectedKey, value: RowCodec.multiplicity(count)) }
+        // A value that does not fit its column is kept as it is, not rounded, so that it stays visible.
+        var value: [UInt8] = []
+        targetCodec.appendValue(of: out, to: &value, roundingUnfit: false)
+        return .row(key: projectedKey, value: value)
     }
 
     /// A value's bytes in the merged encoding; the same bytes when the
@@ -130,25 +137,6 @@ enum MergeValues {
             // A round trip through text must not lose anything (1.5 is not the INTEGER 1).
             return converted.text.flatMap { ValueParser.value($0, as: value.kind) } == value.canonical ? converted : nil
         }
-    }
-
-    /// The value part of a keyed row (schema order) as `RowCodec` writes it,
-    /// except that a value that does not fit its column is written as it is
-    /// instead of being rounded, so that it stays visible.
-    static func encodeValue(_ row: [Value], schema: Schema) -> [UInt8] {
-        var out: [UInt8] = []
-        let keys = Set(schema.key)
-        for (i, column) in schema.columns.enumerated().sorted(by: { $0.element.id < $1.element.id }) where !keys.contains(column.id) {
-            let v = row[i]
-            if v.isNull { continue }
-            Varint.append(column.id, to: &out)
-            if case let .decimal(d) = v, case let .decimal(_, s) = column.type, d.scale != s, let r = d.rescaled(to: s) {
-                ValueCodec.append(.decimal(r), to: &out)
-            } else {
-                ValueCodec.append(v, to: &out)
-            }
-        }
-        return out
     }
 
     /// The cells of a keyed row's value: (column id, encoded value), by id.
