@@ -206,30 +206,19 @@ extension Repository {
         return entries
     }
 
-    /// Checks the hash chain, the sequence numbers and the head.
+    /// Checks the hash chain, the sequence numbers and the head (the chain
+    /// rules are `AuditSnapshot.verify`'s, the same a fetch applies).
     public func verifyAudit() throws -> AuditVerification {
         let data = FileManager.default.contents(atPath: auditLogPath) ?? Data()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        var previous = Repository.zeroHash
-        var count = 0
-        for (n, raw) in lines.enumerated() {
-            if raw.isEmpty && n == lines.count - 1 { break }
-            let line = String(raw)
-            guard let json = try? JSON(parsing: line), let entry = AuditEntry(json: json) else {
-                return AuditVerification(entries: count, firstBad: (n + 1, "not an audit entry"))
-            }
-            guard json.canonicalText == line else {
-                return AuditVerification(entries: count, firstBad: (n + 1, "not in canonical form: the entry was edited"))
-            }
-            guard entry.previous == previous else {
-                return AuditVerification(entries: count, firstBad: (n + 1, "its previous hash does not match line \(n): an entry was edited, removed, inserted or reordered"))
-            }
-            guard entry.sequence == n + 1 else {
-                return AuditVerification(entries: count, firstBad: (n + 1, "sequence \(entry.sequence) where \(n + 1) was expected"))
-            }
-            previous = ObjectID(bytes: SHA256.digest(Array(line.utf8))).hex
-            count += 1
+        var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        let previous: String
+        do {
+            previous = try AuditSnapshot.verify(lines, source: auditLogPath)
+        } catch let RemoteError.auditChainBroken(_, line, reason) {
+            return AuditVerification(entries: line - 1, firstBad: (line, reason))
         }
+        let count = lines.count
         let (headSequence, headHash) = try auditHead()
         if headSequence != count || headHash != previous {
             return AuditVerification(entries: count, firstBad: (count + 1, "the log ends at entry \(count) but its head records entry \(headSequence): entries were truncated"))
