@@ -118,6 +118,26 @@ enum HelperFunctions {
                 self = .decimal(scale: s)
             }
         }
+
+        private final class Box {
+            let type: TextType
+            init(_ type: TextType) { self.type = type }
+        }
+
+        /// The type named by argument 1 of the call, parsed once per
+        /// statement: SQLite keeps it as the argument's auxiliary data while
+        /// the argument is a constant (it always is in compiled SQL), so the
+        /// rows after the first skip the parse.
+        static func argument(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>) -> TextType? {
+            if let cached = sqlite3_get_auxdata(context, 1) {
+                return Unmanaged<Box>.fromOpaque(cached).takeUnretainedValue().type
+            }
+            guard let type = TextType(text(arguments[1])) else { return nil }
+            sqlite3_set_auxdata(context, 1, Unmanaged.passRetained(Box(type)).toOpaque()) { box in
+                if let box { Unmanaged<Box>.fromOpaque(box).release() }
+            }
+            return type
+        }
     }
 
     /// rocky_to_text(v, type): the text form of a DECIMAL(p,s), DATE or TIMESTAMP representation.
@@ -129,8 +149,7 @@ enum HelperFunctions {
         guard sqlite3_value_type(arguments[0]) == SQLITE_INTEGER else {
             return fail(context, "rocky_to_text: the value is not an INTEGER (a DECIMAL value lost exactness)")
         }
-        let name = text(arguments[1])
-        guard let type = TextType(name) else { return fail(context, "rocky_to_text: unsupported type \(name)") }
+        guard let type = TextType.argument(context, arguments) else { return fail(context, "rocky_to_text: unsupported type \(text(arguments[1]))") }
         resultText(context, formatText(sqlite3_value_int64(arguments[0]), type))
     }
 
@@ -156,8 +175,7 @@ enum HelperFunctions {
         if sqlite3_value_type(arguments[0]) == SQLITE_NULL || sqlite3_value_type(arguments[1]) == SQLITE_NULL {
             return sqlite3_result_null(context)
         }
-        let name = text(arguments[1])
-        guard let type = TextType(name) else { return fail(context, "rocky_from_text: unsupported type \(name)") }
+        guard let type = TextType.argument(context, arguments) else { return fail(context, "rocky_from_text: unsupported type \(text(arguments[1]))") }
         let input = text(arguments[0])
         switch parseText(input, type) {
         case let .success(v): sqlite3_result_int64(context, v)
