@@ -93,6 +93,18 @@ import Testing
             #expect(run.err.contains(position.replacingOccurrences(of: "value.csv", with: file)), "\(file): \(run.err)")
             #expect(box.snapshot() == before, "\(file): the repository changed")
         }
+        // A new table: duplicates in a file in key order (streamed) and out of order (sorted).
+        let later = "MSFT,2026-06-01T20:00:00Z,1.0000,1.0000,1.0000,1.5000,10\n"
+        for (file, text, position) in [("inorder.csv", h + good + good + later, "inorder.csv:3:1"),
+                                       ("unordered.csv", h + later + good + later, "unordered.csv:4:1")] {
+            box.write(file, text)
+            let before = box.snapshot()
+            let run = box.rocky(["import", "fresh", file, "--key", "symbol,ts"])
+            #expect(run.code == 1, "\(file): \(run)")
+            #expect(run.err.contains(position) && run.err.contains("duplicate key (symbol=") && run.err.contains("the same key is on line"),
+                    "\(file): \(run.err)")
+            #expect(box.snapshot() == before, "\(file): the repository changed")
+        }
         box.write("existing.csv", "symbol,ts,open,high,low,close,volume\nAAPL,2026-05-04T20:00:00Z,1.0000,1.0000,1.0000,1.0000,1\n")
         let before = box.snapshot()
         let append = box.rocky("import", "prices", "existing.csv", "--mode", "append")
