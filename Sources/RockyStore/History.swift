@@ -64,6 +64,7 @@ extension ObjectStore {
 public struct CommitWalk: Sequence, IteratorProtocol {
     private let store: any ObjectStore
     private let firstParentOnly: Bool
+    /// Oldest first (committer time, then id): the next commit is the last.
     private var queue: [(id: ObjectID, commit: Commit)] = []
     private var seen: Set<ObjectID> = []
     public private(set) var error: Error?
@@ -72,13 +73,19 @@ public struct CommitWalk: Sequence, IteratorProtocol {
         self.store = store
         self.firstParentOnly = firstParentOnly
         for tip in tips where seen.insert(tip).inserted {
-            queue.append((tip, try store.readCommit(tip)))
+            enqueue(tip, try store.readCommit(tip))
         }
-        sortQueue()
     }
 
-    private mutating func sortQueue() {
-        queue.sort { a, b in a.commit.time != b.commit.time ? a.commit.time < b.commit.time : a.id < b.id }
+    /// Inserts in order (binary search): the queue stays sorted without a sort per step.
+    private mutating func enqueue(_ id: ObjectID, _ commit: Commit) {
+        var low = 0, high = queue.count
+        while low < high {
+            let mid = (low + high) / 2
+            let other = queue[mid]
+            if other.commit.time != commit.time ? other.commit.time < commit.time : other.id < id { low = mid + 1 } else { high = mid }
+        }
+        queue.insert((id, commit), at: low)
     }
 
     public mutating func next() -> (id: ObjectID, commit: Commit)? {
@@ -86,12 +93,11 @@ public struct CommitWalk: Sequence, IteratorProtocol {
         let parents = firstParentOnly ? Array(top.commit.parents.prefix(1)) : top.commit.parents
         do {
             for parent in parents where seen.insert(parent).inserted {
-                queue.append((parent, try store.readCommit(parent)))
+                enqueue(parent, try store.readCommit(parent))
             }
         } catch {
             self.error = error
         }
-        sortQueue()
         return top
     }
 }
