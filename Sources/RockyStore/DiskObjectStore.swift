@@ -220,8 +220,8 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         return id
     }
 
-    /// Compresses what `fill` feeds into a new temporary file and returns its
-    /// path. Outside a batch the file is fsynced before this returns.
+    /// Compresses what `fill` feeds into a new temporary file, fsyncs it and
+    /// returns its path (a loose object's first step; `publish` renames it).
     private func writeTemporary(_ fill: (Deflater) throws -> Void) throws -> String {
         let temp = directory + "/" + FileSystem.temporaryName("tmp-")
         let fd = try FileSystem.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)

@@ -51,7 +51,10 @@ public protocol ObjectStore: AnyObject, Sendable {
 
     /// Writes an object whose payload arrives in pieces, without holding it
     /// whole: `produce` is called until it returns an empty array, and the
-    /// pieces must add up to exactly `size` bytes.
+    /// pieces must add up to exactly `size` bytes. Such an object is durable
+    /// when this returns, even inside `batch` (which does not take it back
+    /// if it fails): it is for objects too large to pack, like a blob that
+    /// `hash-object -w` stores.
     @discardableResult
     func write(_ kind: ObjectKind, size: Int, produce: () throws -> [UInt8]) throws -> ObjectID
 
