@@ -336,14 +336,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     /// The object's zlib stream: a loose file's whole content, or a span of a pack.
     func compressedBytes(_ id: ObjectID) throws -> [UInt8] {
-        if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
-        for index in packIndexes() {
-            guard let span = index.find(id) else { continue }
-            if let handle = try? packHandle(index.packPath),
-               let out = withExtendedLifetime(handle, { Self.readSpan(handle.fd, span) }) { return out }
-            dropDescriptor(index.packPath)
-            break
-        }
+        if let bytes = try packedBytes(id) { return bytes }
         do {
             return try FileSystem.readAll(path(of: id))
         } catch let StoreError.io(_, _, code) where code == ENOENT {
@@ -364,6 +357,21 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             }
             throw StoreError.objectNotFound(id.hex)
         }
+    }
+
+    /// The object's zlib stream when the current batch or a known pack holds
+    /// it; nil when it is not there (loose, or a pack read failed: the
+    /// caller falls back to `compressedBytes`, which looks again).
+    private func packedBytes(_ id: ObjectID) throws -> [UInt8]? {
+        if let writer = pendingWriter(id), let bytes = try writer.compressed(id) { return bytes }
+        for index in packIndexes() {
+            guard let span = index.find(id) else { continue }
+            if let handle = try? packHandle(index.packPath),
+               let out = withExtendedLifetime(handle, { Self.readSpan(handle.fd, span) }) { return out }
+            dropDescriptor(index.packPath)
+            return nil
+        }
+        return nil
     }
 
     private func openObject(_ id: ObjectID) throws -> (Int32, String)? {
@@ -390,9 +398,10 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         _ id: ObjectID, expectedSize: (Int) -> Void, _ consume: (UnsafeRawBufferPointer) throws -> Void
     ) throws -> ObjectKind {
         let reader = ObjectReader(id: id)
-        guard pendingWriter(id) == nil, !packIndexes().contains(where: { $0.find(id) != nil }),
-              let (fd, file) = try openObject(id) else {
-            let bytes = try compressedBytes(id)
+        // Packed (the common case) first; a loose object streams from its file.
+        let packed = try packedBytes(id)
+        guard packed == nil, let (fd, file) = try openObject(id) else {
+            let bytes = try packed ?? compressedBytes(id)
             try bytes.withUnsafeBytes { try reader.feed($0, expectedSize: expectedSize, consume) }
             return try reader.finish()
         }
@@ -410,9 +419,9 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     public func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) {
         let reader = ObjectReader(id: id)
-        guard pendingWriter(id) == nil, !packIndexes().contains(where: { $0.find(id) != nil }),
-              let (fd, file) = try openObject(id) else {
-            let bytes = try compressedBytes(id)
+        let packed = try packedBytes(id)
+        guard packed == nil, let (fd, file) = try openObject(id) else {
+            let bytes = try packed ?? compressedBytes(id)
             do {
                 try bytes.withUnsafeBytes { raw in
                     try reader.feed(raw, expectedSize: { _ in }) { _ in throw ObjectReader.HeaderComplete() }
