@@ -78,6 +78,23 @@ enum FileSystem {
         try fsync(fd, path: path)
     }
 
+    /// Writes `bytes` to a new temporary file beside `path` (named with
+    /// `temporaryPrefix`), fsyncs it and renames it over `path`; the
+    /// temporary file is removed on failure. The folder is not fsynced.
+    static func replaceFile(_ path: String, with bytes: [UInt8], temporaryPrefix: String, mode: mode_t) throws {
+        let temp = parentDirectory(path) + "/" + temporaryName(temporaryPrefix)
+        do {
+            try withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: mode) { fd in
+                try writeAll(fd, bytes, path: temp)
+                try fsync(fd, path: temp)
+            }
+            try rename(temp, path)
+        } catch {
+            try? unlink(temp)
+            throw error
+        }
+    }
+
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw StoreError.io(path: to, operation: "rename \(from) to", errno: errno) }
     }

@@ -118,17 +118,7 @@ public final class PackBuilder {
     }
 
     static func writeIndex(_ index: [UInt8], as path: String) throws {
-        let temp = FileSystem.parentDirectory(path) + "/" + FileSystem.temporaryName("tmp-idx-")
-        do {
-            try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444) { fd in
-                try FileSystem.writeAll(fd, index, path: temp)
-                try FileSystem.fsync(fd, path: temp)
-            }
-            try FileSystem.rename(temp, path)
-        } catch {
-            try? FileSystem.unlink(temp)
-            throw error
-        }
+        try FileSystem.replaceFile(path, with: index, temporaryPrefix: "tmp-idx-", mode: 0o444)
     }
 }
 
@@ -184,19 +174,8 @@ public enum ObjectFiles {
     /// folder fsynced. A crash leaves the old content or the new, never a
     /// mix, and never an empty file.
     public static func replace(_ path: String, with bytes: [UInt8]) throws {
-        let folder = FileSystem.parentDirectory(path)
-        let temp = folder + "/" + FileSystem.temporaryName(".tmp-")
-        do {
-            try FileSystem.withOpenFile(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) { fd in
-                try FileSystem.writeAll(fd, bytes, path: temp)
-                try FileSystem.fsync(fd, path: temp)
-            }
-            try FileSystem.rename(temp, path)
-        } catch {
-            try? FileSystem.unlink(temp)
-            throw error
-        }
-        try FileSystem.fsyncDirectory(folder)
+        try FileSystem.replaceFile(path, with: bytes, temporaryPrefix: ".tmp-", mode: 0o644)
+        try FileSystem.fsyncDirectory(FileSystem.parentDirectory(path))
     }
 }
 
