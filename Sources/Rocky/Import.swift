@@ -202,6 +202,9 @@ extension Repository {
         if !ok {
             throw RepositoryError.invalidArgument("invalid table name '\(name)': use letters, digits and _, starting with a letter or _")
         }
+        if name.lowercased().hasPrefix("__rocky") {
+            throw RepositoryError.invalidArgument("invalid table name '\(name)': names starting with __rocky are the engine's")
+        }
     }
 
     /// Gives columns that exist in `old` (by name) their old ids, and new

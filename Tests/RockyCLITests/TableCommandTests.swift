@@ -93,6 +93,9 @@ import Testing
             #expect(run.err.contains(position.replacingOccurrences(of: "value.csv", with: file)), "\(file): \(run.err)")
             #expect(box.snapshot() == before, "\(file): the repository changed")
         }
+        box.write("reserved.csv", h + good)
+        let reserved = box.rocky(["import", "__rocky_table_cache", "reserved.csv", "--key", "symbol,ts"])
+        #expect(reserved.code != 0 && reserved.err.contains("__rocky"), "\(reserved)")
         // A new table: duplicates in a file in key order (streamed) and out of order (sorted).
         let later = "MSFT,2026-06-01T20:00:00Z,1.0000,1.0000,1.0000,1.5000,10\n"
         for (file, text, position) in [("inorder.csv", h + good + good + later, "inorder.csv:3:1"),

@@ -51,6 +51,8 @@ import RockyBase
         Case(code: "E0309", sql: "UPDATE prices SET symbol = ⟦NULL⟧"),
         Case(code: "E0307", sql: "INSERT INTO prices (symbol, ts, close) SELECT symbol, ts, ⟦'abc'⟧ FROM prices"),
         Case(code: "E0310", sql: "CREATE TABLE t (a ⟦DECIMAL(50,2)⟧)"),
+        Case(code: "E0211", sql: "CREATE TABLE ⟦__rocky_table_cache⟧ AS SELECT symbol FROM prices"),
+        Case(code: "E0211", sql: "CREATE TABLE ⟦__Rocky_x⟧ (a INTEGER)"),
         Case(code: "E0311", sql: "SELECT ROUND(close, ⟦volume⟧) FROM prices"),
         Case(code: "E0401", sql: "SELECT symbol, ⟦close⟧ FROM prices GROUP BY symbol"),
         Case(code: "E0402", sql: "SELECT * FROM prices WHERE ⟦SUM(close)⟧ > 0"),

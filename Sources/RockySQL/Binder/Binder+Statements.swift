@@ -8,6 +8,7 @@ extension Binder {
         case let .createTable(name, columns, primaryKey, ifNotExists, _):
             return try bindCreateTable(name, columns, primaryKey, ifNotExists)
         case let .createTableAs(name, orReplace, query, _):
+            try checkNotReserved(name)
             if !orReplace, catalog.table(named: name.text) != nil {
                 throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
                               help: "use CREATE OR REPLACE TABLE to replace it")
@@ -36,6 +37,7 @@ extension Binder {
 
     private func bindCreateTable(_ name: Identifier, _ columns: [ColumnDefinitionSyntax], _ primaryKey: [Identifier],
                                  _ ifNotExists: Bool) throws(BindFailure) -> BoundStatement {
+        try checkNotReserved(name)
         if catalog.table(named: name.text) != nil, !ifNotExists {
             throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
                           help: "use CREATE TABLE IF NOT EXISTS, or DROP TABLE first")
@@ -120,6 +122,13 @@ extension Binder {
             query = try coerceQuery(query, to: targets.map(\.type))
         }
         return BoundInsert(table: table.name, columns: targets.map(\.name), source: query)
+    }
+
+    /// Table names starting with `__rocky` belong to the engine's SQLite objects.
+    private func checkNotReserved(_ name: Identifier) throws(BindFailure) {
+        guard name.key.hasPrefix("__rocky") else { return }
+        throw failure(.reservedName, "table name '\(name.text)' is reserved: names starting with __rocky are the engine's",
+                      at: name.range, help: "choose another name")
     }
 
     /// The rule for a value stored in a column, the same for INSERT VALUES,

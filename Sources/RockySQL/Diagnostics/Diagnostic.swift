@@ -74,6 +74,7 @@ public struct DiagnosticCode: Hashable, Sendable, CustomStringConvertible {
     public static let tableExists = DiagnosticCode("E0208")
     public static let columnExists = DiagnosticCode("E0209")
     public static let starWithoutFrom = DiagnosticCode("E0210")
+    public static let reservedName = DiagnosticCode("E0211")
     // Types
     public static let operatorTypeMismatch = DiagnosticCode("E0301")
     public static let argumentTypeMismatch = DiagnosticCode("E0302")
