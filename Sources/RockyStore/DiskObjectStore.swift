@@ -383,10 +383,21 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         }
     }
 
+    /// Reads the object's whole stream, inflates it into the payload's own
+    /// array and checks its hash (`WholeInflation`).
     public func read(_ id: ObjectID) throws -> StoredObject {
-        var payload: [UInt8] = []
-        let kind = try stream(id, expectedSize: { payload.reserveCapacity($0) }) { payload.append(contentsOf: $0) }
-        return StoredObject(kind: kind, payload: payload)
+        let stored = try compressedBytes(id)
+        do {
+            let (header, kind, payload) = try stored.withUnsafeBytes { try WholeInflation.inflate($0) }
+            let hasher = SHA256()
+            hasher.update(header)
+            hasher.update(payload)
+            let actual = ObjectID(bytes: hasher.finish())
+            guard actual == id else { throw StoreError.corruptObject(id, reason: "its content hashes to \(actual.hex)") }
+            return StoredObject(kind: kind, payload: payload)
+        } catch let failure as WholeInflation.Failure {
+            throw StoreError.corruptObject(id, reason: failure.reason)
+        }
     }
 
     @discardableResult

@@ -1,5 +1,6 @@
 import CZlib
 import Dispatch
+import Synchronization
 
 /// zlib compression for object files.
 ///
@@ -181,6 +182,108 @@ public final class Inflater {
                 let message = stream.msg.map { String(cString: $0) } ?? String(cString: zError(status))
                 throw Failure(description: "zlib stream is corrupt (\(message))")
             }
+        }
+    }
+}
+
+/// Inflates whole stored objects held in memory: the common read, where the
+/// payload is wanted as one array. Compared with feeding an `Inflater`, the
+/// payload is inflated straight into its final array, zlib's streams are
+/// reused (reset, not reallocated), and the Adler-32 trailer is not
+/// recomputed: the caller checks the SHA-256 of header and payload, which
+/// catches everything Adler-32 would.
+enum WholeInflation {
+    /// A raw (headerless) inflate stream, reused across objects.
+    private final class Stream: @unchecked Sendable {
+        var z = z_stream()
+        init() {
+            guard inflateInit2_(&z, -15, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+                fatalError("zlib inflateInit2 failed")
+            }
+        }
+        deinit { inflateEnd(&z) }
+    }
+
+    private static let pool = Mutex<[Stream]>([])
+
+    struct Failure: Error {
+        let reason: String
+    }
+
+    /// The object's header and payload, inflated from one zlib stream.
+    /// Throws `Failure` when the stream is not a valid zlib stream, its
+    /// header is malformed, or the payload's length differs from the header's.
+    static func inflate(_ stored: UnsafeRawBufferPointer) throws(Failure) -> (header: [UInt8], kind: ObjectKind, payload: [UInt8]) {
+        // RFC 1950: CMF (deflate, window <= 32 KiB), FLG (check bits, no preset dictionary).
+        guard stored.count >= 6 else { throw Failure(reason: "the zlib stream is truncated") }
+        let cmf = stored[0], flg = stored[1]
+        guard cmf & 0x0F == 8, cmf >> 4 <= 7, (Int(cmf) << 8 | Int(flg)) % 31 == 0, flg & 0x20 == 0 else {
+            throw Failure(reason: "zlib stream is corrupt (incorrect header check)")
+        }
+        let stream = pool.withLock { $0.popLast() } ?? Stream()
+        defer {
+            inflateReset(&stream.z)
+            pool.withLock { if $0.count < 8 { $0.append(stream) } }
+        }
+        stream.z.next_in = UnsafeMutablePointer(mutating: stored.baseAddress!.assumingMemoryBound(to: UInt8.self) + 2)
+        stream.z.avail_in = UInt32(stored.count - 2)
+
+        // The header first: at most 41 bytes hold it (see parseObjectHeader).
+        var head = [UInt8](repeating: 0, count: 41)
+        var status = head.withUnsafeMutableBufferPointer { out -> Int32 in
+            stream.z.next_out = out.baseAddress
+            stream.z.avail_out = UInt32(out.count)
+            return CZlib.inflate(&stream.z, Z_NO_FLUSH)
+        }
+        try check(status, stream)
+        head.removeLast(Int(stream.z.avail_out))
+        let (kind, size, length): (ObjectKind, Int, Int)
+        switch parseObjectHeader(head) {
+        case let .complete(k, s, l): (kind, size, length) = (k, s, l)
+        case .incomplete: throw Failure(reason: status == Z_STREAM_END ? "no header" : "the zlib stream is truncated")
+        case let .malformed(reason): throw Failure(reason: reason)
+        }
+        let early = head.count - length
+        guard early <= size else { throw Failure(reason: "payload is longer than its header says (\(size) bytes)") }
+
+        // Then the payload, straight into its array.
+        var failure: Failure?
+        let payload = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            head.withUnsafeBufferPointer { h in
+                for i in 0..<early { buffer[i] = h[length + i] }
+            }
+            count = early
+            guard status != Z_STREAM_END else { return }
+            var spare: UInt8 = 0   // zlib wants an output pointer even for nothing
+            withUnsafeMutablePointer(to: &spare) { spare in
+                stream.z.next_out = size > early ? buffer.baseAddress! + early : spare
+                stream.z.avail_out = UInt32(size - early)
+                status = CZlib.inflate(&stream.z, Z_FINISH)
+            }
+            count = size - Int(stream.z.avail_out)
+            do throws(Failure) { try check(status, stream) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        guard status == Z_STREAM_END else {
+            throw Failure(reason: stream.z.avail_in == 0 ? "the zlib stream is truncated"
+                                                         : "payload is longer than its header says (\(size) bytes)")
+        }
+        guard payload.count == size else { throw Failure(reason: "payload has \(payload.count) bytes, its header says \(size)") }
+        // What follows the deflate data is the 4-byte Adler-32 trailer, and nothing else.
+        guard stream.z.avail_in == 4 else {
+            throw Failure(reason: stream.z.avail_in < 4 ? "the zlib stream is truncated" : "data after the end of the zlib stream")
+        }
+        head.removeLast(early)
+        return (head, kind, payload)
+    }
+
+    private static func check(_ status: Int32, _ stream: Stream) throws(Failure) {
+        switch status {
+        case Z_OK, Z_STREAM_END: return
+        case Z_BUF_ERROR where stream.z.avail_out == 0 || stream.z.avail_in == 0: return
+        default:
+            let message = stream.z.msg.map { String(cString: $0) } ?? String(cString: zError(status))
+            throw Failure(reason: "zlib stream is corrupt (\(message))")
         }
     }
 }

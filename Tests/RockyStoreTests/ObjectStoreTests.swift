@@ -145,6 +145,51 @@ import Testing
         #expect(throws: StoreError.self) { try memory.read(id) }
     }
 
+    /// Reading inflates a whole object at once and skips zlib's own
+    /// checksum (the SHA-256 check covers it), so every other way a stored
+    /// stream can be wrong must still be caught, naming the object.
+    @Test func everyMalformedStreamIsReportedNamingTheObject() throws {
+        let dir = TemporaryDirectory()
+        let store = DiskObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        let empty = try store.write(.blob, [])
+        #expect(try store.read(empty).payload == [], "an empty payload reads back")
+        let payload = (0..<20_000).map { UInt8($0 % 251) }
+        let id = try store.write(.blob, payload)
+        #expect(try store.read(id).payload == payload)
+        let path = store.path(of: id)
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        func zlib(_ text: [UInt8]) throws -> [UInt8] {
+            var out: [UInt8] = []
+            let deflater = Deflater { out.append(contentsOf: $0) }
+            try text.withUnsafeBytes { try deflater.feed($0) }
+            try deflater.finish()
+            return out
+        }
+        var badHeader = original
+        badHeader[1] ^= 0x01
+        let cases: [(String, [UInt8], String)] = [
+            ("cut short", Array(original.dropLast(40)), "truncated"),
+            ("without its trailer", Array(original.dropLast(4)), "truncated"),
+            ("with bytes after its end", original + [0, 1, 2], "after the end"),
+            ("with a broken zlib header", badHeader, "header check"),
+            ("shorter than its header says", try zlib(Array("blob 9\0abc".utf8)), "header says 9"),
+            ("longer than its header says", try zlib(Array("blob 2\0abc".utf8)), "longer than its header says"),
+            ("with a malformed header", try zlib(Array("blob x\0abc".utf8)), "malformed header"),
+        ]
+        for (what, stored, expected) in cases {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            try Data(stored).write(to: URL(fileURLWithPath: path))
+            do {
+                _ = try store.read(id)
+                Issue.record("an object \(what) was read")
+            } catch let StoreError.corruptObject(bad, reason) {
+                #expect(bad == id, "\(what)")
+                #expect(reason.contains(expected), "\(what): \(reason)")
+            }
+        }
+    }
+
     @Test func aBatchThatThrowsLeavesNoObject() throws {
         struct Boom: Error {}
         let dir = TemporaryDirectory()
