@@ -1,3 +1,4 @@
+import Dispatch
 import RockyStore
 import Synchronization
 
@@ -8,7 +9,8 @@ import Synchronization
 /// walking forward in key order. Keeping the last few megabytes read (oldest
 /// dropped first) saves those reads, their decompression and their hash
 /// check, without ever holding a table. Writes and everything else go
-/// straight through.
+/// straight through. Safe to share between threads: an object two threads
+/// want at once is read by one, the other waits for it.
 final class ReadCache: ObjectStore, Sendable {
     private let base: any ObjectStore
     private let capacity: Int
@@ -17,6 +19,8 @@ final class ReadCache: ObjectStore, Sendable {
         var order: [ObjectID] = []
         var head = 0
         var bytes = 0
+        /// Objects a thread is reading now: others wait for it rather than read them too.
+        var loading: [ObjectID: DispatchGroup] = [:]
     }
     private let state = Mutex(State())
 
@@ -26,23 +30,48 @@ final class ReadCache: ObjectStore, Sendable {
     }
 
     func read(_ id: ObjectID) throws -> StoredObject {
-        if let hit = state.withLock({ $0.objects[id] }) { return hit }
-        let object = try base.read(id)
-        state.withLock { s in
-            guard s.objects[id] == nil else { return }
-            s.objects[id] = object
-            s.order.append(id)
-            s.bytes += object.payload.count
-            while s.bytes > capacity, s.head < s.order.count {
-                if let old = s.objects.removeValue(forKey: s.order[s.head]) { s.bytes -= old.payload.count }
-                s.head += 1
+        enum Step { case hit(StoredObject), wait(DispatchGroup), load(DispatchGroup) }
+        while true {
+            let step = state.withLock { s -> Step in
+                if let hit = s.objects[id] { return .hit(hit) }
+                if let loading = s.loading[id] { return .wait(loading) }
+                let loading = DispatchGroup()
+                loading.enter()
+                s.loading[id] = loading
+                return .load(loading)
             }
-            if s.head > 4096 {
-                s.order.removeFirst(s.head)
-                s.head = 0
+            switch step {
+            case let .hit(object):
+                return object
+            case let .wait(loading):
+                // Another thread is reading it: wait, then look again (read
+                // it here when that read failed).
+                loading.wait()
+            case let .load(loading):
+                defer {
+                    state.withLock { _ = $0.loading.removeValue(forKey: id) }
+                    loading.leave()
+                }
+                let object = try base.read(id)
+                state.withLock { s in remember(id, object, in: &s) }
+                return object
             }
         }
-        return object
+    }
+
+    private func remember(_ id: ObjectID, _ object: StoredObject, in s: inout State) {
+        guard s.objects[id] == nil else { return }
+        s.objects[id] = object
+        s.order.append(id)
+        s.bytes += object.payload.count
+        while s.bytes > capacity, s.head < s.order.count {
+            if let old = s.objects.removeValue(forKey: s.order[s.head]) { s.bytes -= old.payload.count }
+            s.head += 1
+        }
+        if s.head > 4096 {
+            s.order.removeFirst(s.head)
+            s.head = 0
+        }
     }
 
     func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID { try base.write(kind, payload) }

@@ -61,7 +61,7 @@ final class RowMerge {
     private let host: Host
     private let validate: Bool
     private var ours: SideChanges
-    private var theirs: SideChanges
+    private let theirs: SideChangesAhead
     private var x: SideChange?
     private var y: SideChange?
     private var started = false
@@ -76,7 +76,7 @@ final class RowMerge {
     private(set) var stats = MergeStats()
     private(set) var error: Error?
 
-    init(schema: Schema, table: String, policy: Policy, host: Host, validate: Bool, ours: SideChanges, theirs: SideChanges,
+    init(schema: Schema, table: String, policy: Policy, host: Host, validate: Bool, ours: SideChanges, theirs: SideChangesAhead,
          oursColumns: Set<Int>, theirsColumns: Set<Int>) {
         self.oursColumns = oursColumns
         self.theirsColumns = theirsColumns

@@ -61,7 +61,8 @@ public struct TableMergeResult: Sendable {
 ///
 /// ## Cost
 /// Base-to-ours and base-to-theirs are diffed with `TreeDiff`, which skips
-/// the subtrees both trees share, and the two streams are walked together by
+/// the subtrees both trees share (theirs on another core, ahead: reading
+/// chunks is most of the work), and the two streams are walked together by
 /// key; the merged tree is ours edited with `TreeEditor` by the changes theirs
 /// brings (or theirs edited by ours' when only theirs is stored in the merged
 /// encoding). The work follows the size of the changes, and the result is
@@ -183,12 +184,16 @@ public struct TableMerger {
             (host, hostRoot) = (.ours, o.root)
         }
 
+        // Theirs is diffed on another core, ahead of ours.
+        let theirsAhead = SideChangesAhead(theirsChanges)
+        defer { theirsAhead.stop() }
         let walker = RowMerge(schema: schema, table: name, policy: policy, host: host,
                               validate: needsValidation(schema, ours: ours.schema, oursProjector: pO,
                                                         theirs: theirs.schema, theirsProjector: pT, theirsIDs: theirsIDs),
-                              ours: oursChanges, theirs: theirsChanges, oursColumns: Set(ours.schema.columns.map(\.id)),
+                              ours: oursChanges, theirs: theirsAhead, oursColumns: Set(ours.schema.columns.map(\.id)),
                               theirsColumns: Set(theirs.schema.columns.map { theirsIDs[$0.id] ?? $0.id }))
         let root = try TreeEditor(store: store).apply(walker.changes(), to: hostRoot)
+        theirsAhead.stop()
         if let error = walker.error { throw error }
         var stats = walker.stats
         stats.nodesRead = walker.nodesRead

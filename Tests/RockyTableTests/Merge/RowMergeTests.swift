@@ -1,6 +1,9 @@
+import Dispatch
+import Glibc
 import RockyBase
 import RockyStore
 @testable import RockyTable
+import Synchronization
 import Testing
 
 @Suite struct RowMergeTests {
@@ -325,16 +328,65 @@ import Testing
         _ = try small.read(ids[0])
         #expect(counting.reads == 6, "the oldest was dropped for the fifth")
     }
+
+    /// Two threads that want one object at once (the diffs of ours and of
+    /// theirs both read the base) read it once: one waits for the other.
+    @Test func theReadCacheReadsAnObjectOnceWhenThreadsWantItAtOnce() throws {
+        let ids = try (0..<40).map { try f.store.write(.blob, Array(repeating: UInt8($0), count: 100)) }
+        let counting = CountingReads(f.store, delay: 2_000)
+        let cache = ReadCache(counting)
+        let mismatches = Mutex(0)
+        let store = f.store
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for id in ids where (try? cache.read(id).payload) != (try? store.read(id).payload) {
+                mismatches.withLock { $0 += 1 }
+            }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
+        #expect(counting.reads == ids.count, "each object read once from the store")
+    }
+
+    /// Theirs is diffed on another thread: an object it cannot read still
+    /// fails the merge with that object's error, and nothing hangs.
+    @Test func anUnreadableObjectOnTheirSideFailsTheMerge() throws {
+        let base = try f.table(baseRows)
+        let ours = try f.table(edited(baseRows, [10: row(10, "ours", "1.00", 1)]))
+        let theirs = try f.table(edited(baseRows, [900: row(900, "theirs", "2.00", 2)]))
+        let reader = TreeReader(store: f.store)
+        let theirsOnly = Set(try reader.objectIDs(theirs.root)).subtracting(try reader.objectIDs(base.root))
+        #expect(!theirsOnly.isEmpty)
+        let failing = CountingReads(f.store, failing: theirsOnly)
+        let merger = TableMerger(store: failing, temporaryDirectory: temporaryDirectory())
+        do {
+            _ = try merger.merge(base: base, ours: ours, theirs: theirs, name: "t")
+            Issue.record("the merge read past an unreadable object")
+        } catch let StoreError.corruptObject(id, _) {
+            #expect(theirsOnly.contains(id))
+        }
+    }
 }
 
-/// Counts reads of an underlying store.
+/// Counts reads of an underlying store (from any thread); optionally slows
+/// each read down, or fails the reads of some objects.
 final class CountingReads: ObjectStore, @unchecked Sendable {
     let base: any ObjectStore
-    var reads = 0
-    init(_ base: any ObjectStore) { self.base = base }
+    private let count = Mutex(0)
+    private let delay: UInt32
+    private let failing: Set<ObjectID>
+    var reads: Int { count.withLock { $0 } }
+    init(_ base: any ObjectStore, delay microseconds: UInt32 = 0, failing: Set<ObjectID> = []) {
+        self.base = base
+        delay = microseconds
+        self.failing = failing
+    }
     func write(_ kind: ObjectKind, _ payload: [UInt8]) throws -> ObjectID { try base.write(kind, payload) }
     func write(_ kind: ObjectKind, size: Int, produce: () throws -> [UInt8]) throws -> ObjectID { try base.write(kind, size: size, produce: produce) }
-    func read(_ id: ObjectID) throws -> StoredObject { reads += 1; return try base.read(id) }
+    func read(_ id: ObjectID) throws -> StoredObject {
+        count.withLock { $0 += 1 }
+        if delay > 0 { usleep(delay) }
+        if failing.contains(id) { throw StoreError.corruptObject(id, reason: "unreadable in this test") }
+        return try base.read(id)
+    }
     func stream(_ id: ObjectID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectKind { try base.stream(id, consume) }
     func header(_ id: ObjectID) throws -> (kind: ObjectKind, size: Int) { try base.header(id) }
     func contains(_ id: ObjectID) -> Bool { base.contains(id) }
