@@ -105,10 +105,12 @@ public struct IndexNode: Sendable {
 /// or the entry's last key. `hash` is FNV-1a 64 over the byte L followed by
 /// the key, finished with MurmurHash3's fmix64. Boundaries thus depend on the
 /// keys alone (except for very wide rows): editing values never moves one,
-/// and the same rows give the same tree whatever the order of edits.
+/// and the same rows give the same tree whatever the order of edits. A chunk
+/// minimum as large as its pattern keeps chunk sizes close to their mean, so
+/// that a small change touches small chunks (`Docs/format.md`).
 public enum ChunkBoundary {
-    public static let leafMinRows = 32
-    public static let leafPattern: UInt64 = 256
+    public static let leafMinRows = 96
+    public static let leafPattern: UInt64 = 96
     public static let leafMaxRows = 4096
     public static let leafMaxBytes = 256 * 1024
     public static let indexMinEntries = 4
