@@ -178,10 +178,10 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         writeGuard.holdShared()
         if freshen(id) { return false }
         if let writer = batchState.withLock({ $0.writer }) {
-            try writer.add(id, header: header, payload: payload)
+            try writer.add(id, header: header, payload: payload, level: Zlib.level(for: kind))
             return true
         }
-        let temp = try writeTemporary { deflater in
+        let temp = try writeTemporary(level: Zlib.level(for: kind)) { deflater in
             try header.withUnsafeBytes { try deflater.feed($0) }
             try payload.withUnsafeBytes { try deflater.feed($0) }
         }
@@ -222,14 +222,14 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     /// Compresses what `fill` feeds into a new temporary file, fsyncs it and
     /// returns its path (a loose object's first step; `publish` renames it).
-    private func writeTemporary(_ fill: (Deflater) throws -> Void) throws -> String {
+    private func writeTemporary(level: Int32 = Zlib.level, _ fill: (Deflater) throws -> Void) throws -> String {
         let temp = directory + "/" + FileSystem.temporaryName("tmp-")
         let fd = try FileSystem.open(temp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         do {
             defer { close(fd) }
             var buffered: [UInt8] = []
             buffered.reserveCapacity(256 * 1024)
-            let deflater = Deflater { piece in
+            let deflater = Deflater(level: level) { piece in
                 buffered.append(contentsOf: piece)
                 if buffered.count >= 256 * 1024 {
                     try FileSystem.writeAll(fd, buffered, path: temp)

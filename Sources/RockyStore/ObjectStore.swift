@@ -16,6 +16,12 @@ public struct ObjectKind: RawRepresentable, Hashable, Sendable, CustomStringConv
 
     public var description: String { rawValue }
 
+    /// Kinds stored without compression (zlib level 0: still one zlib
+    /// stream, any reader inflates it): the index nodes of table trees, which
+    /// are mostly SHA-256 ids and shrink by only about 15% at level 1, while
+    /// a small edit rewrites as many of them as it rewrites chunks.
+    public static let incompressible: Set<ObjectKind> = [ObjectKind("index")]
+
     public static let blob = ObjectKind("blob")
     public static let tree = ObjectKind("tree")
     public static let commit = ObjectKind("commit")

@@ -122,7 +122,7 @@ final class PackWriter: @unchecked Sendable {
     var ids: [ObjectID] { state.withLock { Array($0.entries.keys) + Array($0.inFlight) } }
 
     /// Queues an object (its header and payload) for compression and appending.
-    func add(_ id: ObjectID, header: [UInt8], payload: [UInt8]) throws {
+    func add(_ id: ObjectID, header: [UInt8], payload: [UInt8], level: Int32 = Zlib.level) throws {
         let isNew = state.withLock { state -> Bool in
             guard state.entries[id] == nil, !state.inFlight.contains(id) else { return false }
             state.inFlight.insert(id)
@@ -135,7 +135,7 @@ final class PackWriter: @unchecked Sendable {
             defer { for _ in 0..<units { budget.signal() } }
             do {
                 var compressed: [UInt8] = []
-                let deflater = Deflater { compressed.append(contentsOf: $0) }
+                let deflater = Deflater(level: level) { compressed.append(contentsOf: $0) }
                 try header.withUnsafeBytes { try deflater.feed($0) }
                 try payload.withUnsafeBytes { try deflater.feed($0) }
                 try deflater.finish()

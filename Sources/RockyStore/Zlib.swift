@@ -14,6 +14,9 @@ public enum Zlib {
     /// zlib level 1: compression is the bottleneck of writing objects, and level
     /// 1 keeps most of the gain of the slower levels on table chunks.
     public static let level: Int32 = 1
+    /// The level for objects of a kind: 0 (stored blocks, still one zlib
+    /// stream) for `ObjectKind.incompressible`, else `level`.
+    static func level(for kind: ObjectKind) -> Int32 { ObjectKind.incompressible.contains(kind) ? 0 : level }
     static let blockSize = 256 * 1024
     static let parallelThreshold = 512 * 1024
     static let windowSize = 32 * 1024
@@ -27,8 +30,10 @@ public final class Deflater {
     private var wroteHeader = false
     private let sink: (UnsafeRawBufferPointer) throws -> Void
     private var pending: [UInt8] = []
+    private let level: Int32
 
-    public init(sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+    public init(level: Int32 = Zlib.level, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.level = level
         self.sink = sink
     }
 
@@ -65,6 +70,7 @@ public final class Deflater {
         let blockCount = max(1, (input.count + Zlib.blockSize - 1) / Zlib.blockSize)
         let results = BlockResults(count: blockCount)
         let dictionary = SharedBytes(bytes: self.dictionary)
+        let level = self.level
         input.withUnsafeBufferPointer { buffer in
             let shared = SharedInput(buffer: buffer)
             let work: @Sendable (Int) -> Void = { (i: Int) in
@@ -75,11 +81,11 @@ public final class Deflater {
                 let finalBlock = last && i == blockCount - 1
                 if i == 0 {
                     dictionary.bytes.withUnsafeBufferPointer { d in
-                        results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock))
+                        results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock, level: level))
                     }
                 } else {
                     let d = UnsafeBufferPointer(rebasing: shared.buffer[dictStart..<start])
-                    results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock))
+                    results.set(i, deflateRaw(block, dictionary: d, finish: finalBlock, level: level))
                 }
             }
             if blockCount == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: blockCount, execute: work) }
@@ -109,9 +115,9 @@ private struct SharedInput: @unchecked Sendable {
 
 /// Raw-deflates one block, primed with `dictionary`, ending with a sync flush
 /// (byte-aligned, not final) or, for the last block, a finish.
-private func deflateRaw(_ input: UnsafeBufferPointer<UInt8>, dictionary: UnsafeBufferPointer<UInt8>, finish: Bool) -> [UInt8] {
+private func deflateRaw(_ input: UnsafeBufferPointer<UInt8>, dictionary: UnsafeBufferPointer<UInt8>, finish: Bool, level: Int32) -> [UInt8] {
     var stream = z_stream()
-    guard deflateInit2_(&stream, Zlib.level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
         fatalError("zlib deflateInit2 failed")
     }
     defer { deflateEnd(&stream) }

@@ -190,6 +190,24 @@ import Testing
         }
     }
 
+    /// Index nodes (mostly ids) are stored without compression, loose or
+    /// packed; every other kind is compressed. Both read back the same.
+    @Test func indexNodesAreStoredUncompressed() throws {
+        let dir = TemporaryDirectory()
+        let store = DiskObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        let zeros = [UInt8](repeating: 0, count: 10_000)
+        let loose = (index: try store.write(ObjectKind("index"), zeros), blob: try store.write(.blob, zeros))
+        let packed = try store.batch {
+            (index: try store.write(ObjectKind("index"), zeros + [1]), blob: try store.write(.blob, zeros + [1]))
+        }
+        for pair in [loose, packed] {
+            #expect(try store.verifiedStoredBytes(pair.index).stored.count > zeros.count)
+            #expect(try store.verifiedStoredBytes(pair.blob).stored.count < 1_000)
+            #expect(try store.read(pair.index).payload.prefix(zeros.count) == zeros[...])
+        }
+    }
+
     @Test func aBatchThatThrowsLeavesNoObject() throws {
         struct Boom: Error {}
         let dir = TemporaryDirectory()
