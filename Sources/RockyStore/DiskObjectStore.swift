@@ -113,8 +113,10 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     }
 
     /// Where a packed object is: its pack and span, looking again on a miss.
-    func packed(_ id: ObjectID) -> (String, (offset: Int, length: Int))? {
-        for refresh in [false, true] {
+    /// The pack holding the object, looking again at the folder when the
+    /// packs known do not (unless `lookAgain` is false).
+    func packed(_ id: ObjectID, lookAgain: Bool = true) -> (String, (offset: Int, length: Int))? {
+        for refresh in lookAgain ? [false, true] : [false] {
             for index in packIndexes(refresh: refresh) {
                 if let span = index.find(id) { return (index.packPath, span) }
             }
@@ -150,8 +152,11 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         if utimensat(AT_FDCWD, loose, nil, 0) == 0 { return true }
         // Not ours to touch (a read-only or shared store): it exists, unfreshened.
         if errno != ENOENT && FileSystem.exists(loose) { return true }
+        // Only the packs known: a write does not list the pack folder again
+        // for every new object (a pack published meanwhile by another process
+        // can only make this a duplicate, which is harmless).
         for _ in 0..<3 {
-            guard let (pack, _) = packed(id) else { return false }
+            guard let (pack, _) = packed(id, lookAgain: false) else { return false }
             if batchState.withLock({ $0.depth > 0 && $0.freshenedPacks.contains(pack) }) { return true }
             if utimensat(AT_FDCWD, pack, nil, 0) == 0 {
                 batchState.withLock { if $0.depth > 0 { $0.freshenedPacks.insert(pack) } }
