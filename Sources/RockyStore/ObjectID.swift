@@ -14,6 +14,14 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     @inlinable
     public init<C: Collection<UInt8>>(bytes: C) {
         precondition(bytes.count == 32, "an object id is 32 bytes")
+        if let words = bytes.withContiguousStorageIfAvailable({ b -> (UInt64, UInt64, UInt64, UInt64) in
+            let raw = UnsafeRawBufferPointer(b)
+            func word(_ at: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+            return (word(0), word(8), word(16), word(24))
+        }) {
+            (w0, w1, w2, w3) = words
+            return
+        }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var i = 0
         for b in bytes {
@@ -26,6 +34,11 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
             i += 1
         }
         (w0, w1, w2, w3) = words
+    }
+
+    /// The id whose 32 bytes are these four words, big-endian.
+    public init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        (self.w0, self.w1, self.w2, self.w3) = (w0, w1, w2, w3)
     }
 
     /// Parses exactly 64 hex digits (either case).
@@ -41,7 +54,7 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     public var bytes: [UInt8] {
-        [w0, w1, w2, w3].flatMap { w in (0..<8).map { UInt8(truncatingIfNeeded: w >> (56 - 8 * $0)) } }
+        withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { Array($0) }
     }
 
     public var hex: String {

@@ -35,13 +35,13 @@ struct PackIndex: Sendable {
         var ids: [ObjectID] = [], spans: [(Int, Int)] = []
         ids.reserveCapacity(count)
         spans.reserveCapacity(count)
-        var p = 12
-        for _ in 0..<count {
-            ids.append(ObjectID(bytes: bytes[p..<(p + 32)]))
-            let offset = bytes[(p + 32)..<(p + 40)].reduce(0) { $0 << 8 | Int($1) }
-            let length = bytes[(p + 40)..<(p + 44)].reduce(0) { $0 << 8 | Int($1) }
-            spans.append((offset, length))
-            p += 44
+        bytes.withUnsafeBytes { raw in
+            func word(_ at: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+            for p in stride(from: 12, to: 12 + count * 44, by: 44) {
+                ids.append(ObjectID(words: word(p), word(p + 8), word(p + 16), word(p + 24)))
+                let length = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: p + 40, as: UInt32.self))
+                spans.append((Int(truncatingIfNeeded: word(p + 32)), Int(length)))
+            }
         }
         for i in 1..<max(ids.count, 1) where !(ids[i - 1] < ids[i]) {
             throw StoreError.malformed(path: indexPath, reason: "pack index is not sorted")
