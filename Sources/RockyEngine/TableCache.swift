@@ -157,20 +157,21 @@ final class TableCache {
             defer { chunks.cancel() }
             var rows = 0, bytes = 0
             while let chunk = try chunks.nextChunk() {
-                for i in 0..<chunk.count {
-                    let key = chunk.keys[i], value = chunk.values[i]
-                    bytes += key.count + value.count
-                    let count: Int
-                    do {
-                        count = try key.withUnsafeBytes { k in
-                            try value.withUnsafeBytes { v in try binder.bind(key: k, value: v, to: insert) }
+                try chunk.payload.withUnsafeBytes { raw in
+                    for i in 0..<chunk.count {
+                        let key = UnsafeRawBufferPointer(rebasing: raw[chunk.keyRange(i)])
+                        let value = UnsafeRawBufferPointer(rebasing: raw[chunk.valueRange(i)])
+                        bytes += key.count + value.count
+                        let count: Int
+                        do {
+                            count = try binder.bind(key: key, value: value, to: insert)
+                        } catch let error as StoredRowError {
+                            throw EngineError.invalid("table \(label) (\(id.short())): \(error)")
                         }
-                    } catch let error as StoredRowError {
-                        throw EngineError.invalid("table \(label) (\(id.short())): \(error)")
-                    }
-                    for _ in 0..<count {
-                        do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }
-                        rows += 1
+                        for _ in 0..<count {
+                            do { try insert.run() } catch let error as SQLiteError { throw EngineError.from(error, table: label) }
+                            rows += 1
+                        }
                     }
                 }
             }

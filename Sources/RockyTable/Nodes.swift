@@ -12,32 +12,66 @@ extension ObjectKind {
 
 /// A decoded chunk: keys and values are slices of the payload (no copies).
 public struct Chunk: Sendable {
-    public let keys: [ArraySlice<UInt8>]
-    public let values: [ArraySlice<UInt8>]
-    public var count: Int { keys.count }
+    /// The chunk's encoded bytes (see `Docs/format.md`).
+    public let payload: [UInt8]
+    /// Per row, where it starts (its key's length), where its key starts and
+    /// ends, and where its value starts; then where the last row ends. Rows
+    /// are read as slices of `payload` when asked for, so decoding a chunk
+    /// costs one small array, not two slices per row.
+    private let offsets: [UInt32]
+    public let count: Int
 
     public init(payload: [UInt8]) throws {
-        var keys: [ArraySlice<UInt8>] = [], values: [ArraySlice<UInt8>] = []
+        var offsets: [UInt32] = []
+        var n = 0
         try payload.withUnsafeBytes { raw in
+            guard raw.count <= Int(UInt32.max) else { throw DecodeError("a chunk of \(raw.count) bytes is too large") }
             var p = 0
-            let n = try Varint.readInt(raw, &p)
+            n = try Varint.readInt(raw, &p)
             guard n <= raw.count else { throw DecodeError("row count \(n) exceeds the chunk size") }
-            keys.reserveCapacity(n)
-            values.reserveCapacity(n)
+            offsets.reserveCapacity(4 * n + 1)
             for _ in 0..<n {
+                offsets.append(UInt32(p))
                 let kl = try Varint.readInt(raw, &p)
                 guard kl <= raw.count - p else { throw DecodeError("truncated key") }
-                keys.append(payload[p..<(p + kl)])
+                offsets.append(UInt32(p))
                 p += kl
+                offsets.append(UInt32(p))
                 let vl = try Varint.readInt(raw, &p)
                 guard vl <= raw.count - p else { throw DecodeError("truncated value") }
-                values.append(payload[p..<(p + vl)])
+                offsets.append(UInt32(p))
                 p += vl
             }
             guard p == raw.count else { throw DecodeError("\(raw.count - p) trailing bytes in a chunk") }
+            offsets.append(UInt32(p))
         }
-        self.keys = keys
-        self.values = values
+        self.payload = payload
+        self.offsets = offsets
+        count = n
+    }
+
+    /// Where row `i`'s key lies in `payload`.
+    @inline(__always)
+    public func keyRange(_ i: Int) -> Range<Int> { Int(offsets[4 * i + 1])..<Int(offsets[4 * i + 2]) }
+
+    /// Where row `i`'s value lies in `payload`.
+    @inline(__always)
+    public func valueRange(_ i: Int) -> Range<Int> { Int(offsets[4 * i + 3])..<Int(offsets[4 * i + 4]) }
+
+    public func key(_ i: Int) -> ArraySlice<UInt8> { payload[keyRange(i)] }
+
+    public func value(_ i: Int) -> ArraySlice<UInt8> { payload[valueRange(i)] }
+
+    /// Whether row `i` here and row `j` of `other` have the same key and
+    /// value: their encodings (length-prefixed, so unambiguous) are compared
+    /// byte for byte.
+    func sameRow(_ i: Int, as other: Chunk, _ j: Int) -> Bool {
+        let a = Int(offsets[4 * i])..<Int(offsets[4 * i + 4])
+        let b = Int(other.offsets[4 * j])..<Int(other.offsets[4 * j + 4])
+        guard a.count == b.count else { return false }
+        return payload.withUnsafeBytes { x in
+            other.payload.withUnsafeBytes { y in memcmpRaw(x.baseAddress! + a.lowerBound, y.baseAddress! + b.lowerBound, a.count) == 0 }
+        }
     }
 }
 

@@ -136,7 +136,7 @@ private struct DiffSide {
                     return .subtree(Subtree(id: entries[position].child, level: level, low: bound))
                 }
             case let .chunk(chunk, position):
-                if position < chunk.count { return .row(chunk.keys[position], chunk.values[position]) }
+                if position < chunk.count { return .row(chunk.key(position), chunk.value(position)) }
             }
             stack.removeLast()
         }
@@ -150,7 +150,7 @@ private struct DiffSide {
     static func skipSharedRows(_ a: inout DiffSide, _ b: inout DiffSide) {
         guard case let .chunk(x, start)? = a.stack.last, case let .chunk(y, other)? = b.stack.last else { return }
         var i = start, j = other
-        while i < x.count, j < y.count, compareSlices(x.keys[i], y.keys[j]) == 0, compareSlices(x.values[i], y.values[j]) == 0 {
+        while i < x.count, j < y.count, x.sameRow(i, as: y, j) {
             i += 1
             j += 1
         }

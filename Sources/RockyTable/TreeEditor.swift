@@ -100,7 +100,7 @@ public struct TreeEditor {
                             changes: inout PeekingChanges<some IteratorProtocol<KeyedChange>>, builder: TreeBuilder) throws {
         let chunk = try reader.chunk(id)
         for i in 0..<chunk.count {
-            let key = chunk.keys[i]
+            let key = chunk.key(i)
             while let next = changes.peekKey, compareSlices(key, next) > 0 {
                 try emitNew(try changes.pop()!, builder)
             }
@@ -111,11 +111,11 @@ public struct TreeEditor {
                 case .insert: throw TreeError.duplicateKey(key: Array(key), origin: change.origin)
                 case .delete: break
                 case let .addCount(n):
-                    let old = try RowCodec.multiplicity(of: chunk.values[i])
+                    let old = try RowCodec.multiplicity(of: chunk.value(i))
                     if old + n > 0 { try builder.append(key: key, value: RowCodec.multiplicity(old + n)[...]) }
                 }
             } else {
-                try builder.append(key: key, value: chunk.values[i])
+                try builder.append(key: key, value: chunk.value(i))
             }
         }
         while let next = changes.peekKey, bound.map({ compareSlices(next, $0) <= 0 }) ?? true {

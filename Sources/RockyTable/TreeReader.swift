@@ -95,7 +95,7 @@ public struct RowCursor: Sequence, IteratorProtocol {
         while true {
             if let c = chunk, position < c.count {
                 defer { position += 1 }
-                return (c.keys[position], c.values[position])
+                return (c.key(position), c.value(position))
             }
             chunk = nil
             guard var top = stack.popLast() else { return nil }
@@ -113,7 +113,7 @@ public struct RowCursor: Sequence, IteratorProtocol {
             let c = try reader.chunk(id)
             position = 0
             if let from {
-                position = firstIndex(in: c.keys, notBelow: from)
+                position = firstIndex(in: c, notBelow: from)
                 self.from = nil
             }
             chunk = c
@@ -130,11 +130,11 @@ public struct RowCursor: Sequence, IteratorProtocol {
         stack.append((node.entries, start, level - 1))
     }
 
-    private func firstIndex(in keys: [ArraySlice<UInt8>], notBelow key: [UInt8]) -> Int {
-        var low = 0, high = keys.count
+    private func firstIndex(in chunk: Chunk, notBelow key: [UInt8]) -> Int {
+        var low = 0, high = chunk.count
         while low < high {
             let mid = (low + high) / 2
-            if compareSlices(keys[mid], key) < 0 { low = mid + 1 } else { high = mid }
+            if compareSlices(chunk.key(mid), key) < 0 { low = mid + 1 } else { high = mid }
         }
         return low
     }
