@@ -24,6 +24,27 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     public let directory: String
     private let batchState = Mutex(BatchState())
     private let packs = Mutex(PackCache())
+    private let recent = Mutex(RecentObjects())
+
+    /// Small objects read lately (commits, trees, tables, schemas): one
+    /// command reads the same few commits many times over (resolving a
+    /// revision, checking access, walking history), and an object never
+    /// changes. Chunks and index nodes are larger than `maxSize`.
+    private struct RecentObjects {
+        static let maxSize = 1024
+        static let limit = 256
+        var objects: [ObjectID: StoredObject] = [:]
+        var order: [ObjectID] = []
+
+        mutating func remember(_ id: ObjectID, _ object: StoredObject) {
+            guard object.payload.count <= Self.maxSize, objects.updateValue(object, forKey: id) == nil else { return }
+            order.append(id)
+            if order.count > 2 * Self.limit {
+                for old in order[..<Self.limit] { objects[old] = nil }
+                order.removeFirst(Self.limit)
+            }
+        }
+    }
 
     /// The pack indexes this process has read, the folder state they match,
     /// and an open descriptor per pack.
@@ -391,6 +412,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// Reads the object's whole stream, inflates it into the payload's own
     /// array and checks its hash (`WholeInflation`).
     public func read(_ id: ObjectID) throws -> StoredObject {
+        if let known = recent.withLock({ $0.objects[id] }) { return known }
         let stored = try compressedBytes(id)
         do {
             let (header, kind, payload) = try stored.withUnsafeBytes { try WholeInflation.inflate($0) }
@@ -399,7 +421,9 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             hasher.update(payload)
             let actual = ObjectID(bytes: hasher.finish())
             guard actual == id else { throw StoreError.corruptObject(id, reason: "its content hashes to \(actual.hex)") }
-            return StoredObject(kind: kind, payload: payload)
+            let object = StoredObject(kind: kind, payload: payload)
+            recent.withLock { $0.remember(id, object) }
+            return object
         } catch let failure as WholeInflation.Failure {
             throw StoreError.corruptObject(id, reason: failure.reason)
         }

@@ -60,6 +60,12 @@ enum Bench {
         return (seconds, kilobytes * 1024)
     }
 
+    /// The median of some measurements.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
     /// Total size of the files below a folder.
     static func diskBytes(_ path: String) -> Int {
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType, size == .typeRegular {
