@@ -58,6 +58,10 @@ public struct Chunk: Sendable {
     @inline(__always)
     public func valueRange(_ i: Int) -> Range<Int> { Int(offsets[4 * i + 3])..<Int(offsets[4 * i + 4]) }
 
+    /// Where row `i`'s whole encoding (key length, key, value length, value) lies in `payload`.
+    @inline(__always)
+    public func rowRange(_ i: Int) -> Range<Int> { Int(offsets[4 * i])..<Int(offsets[4 * i + 4]) }
+
     public func key(_ i: Int) -> ArraySlice<UInt8> { payload[keyRange(i)] }
 
     public func value(_ i: Int) -> ArraySlice<UInt8> { payload[valueRange(i)] }

@@ -80,6 +80,20 @@ public final class TreeBuilder {
         try appendEntry(entry, level: level + 1)
     }
 
+    /// Appends a whole chunk, given as its payload: `rows` rows ending with
+    /// `lastKey`, which the caller knows appending them one by one would end
+    /// exactly after the last (`TreeEditor`: the keys of a chunk that ended
+    /// there, far from the byte limit). Requires `isAtBoundary(throughLevel: 0)`.
+    public func appendChunk(payload: [UInt8], rows: Int, lastKey: [UInt8]) throws {
+        precondition(isAtBoundary(throughLevel: 0), "a chunk can only follow a boundary")
+        if hasLastKey, compareBytes(self.lastKey, lastKey) >= 0 { throw TreeError.keysOutOfOrder }
+        let id = try write(.chunk, payload)
+        self.lastKey = lastKey
+        hasLastKey = true
+        rowCount += rows
+        try appendEntry(IndexEntry(lastKey: lastKey, child: id, rows: rows), level: 1)
+    }
+
     private func flushLeaf() throws {
         var payload: [UInt8] = []
         payload.reserveCapacity(leafBody.count + 5)

@@ -99,6 +99,7 @@ public struct TreeEditor {
     private func mergeChunk(_ id: ObjectID, bound: [UInt8]?,
                             changes: inout PeekingChanges<some IteratorProtocol<KeyedChange>>, builder: TreeBuilder) throws {
         let chunk = try reader.chunk(id)
+        if let bound, try replaceValues(chunk, bound: bound, changes: &changes, builder: builder) { return }
         for i in 0..<chunk.count {
             let key = chunk.key(i)
             while let next = changes.peekKey, compareSlices(key, next) > 0 {
@@ -123,6 +124,52 @@ public struct TreeEditor {
         }
     }
 
+    /// The common edit of a chunk: only values of existing keys change. When
+    /// the builder is at a boundary, the chunk is not the last one, and
+    /// neither the old nor the new chunk comes near the byte limit, the
+    /// rebuilt chunk ends exactly where the old one did (cuts depend on the
+    /// keys), so it is the old payload with those values replaced, written
+    /// whole. Otherwise the changes are given back and nothing is done.
+    private func replaceValues(_ chunk: Chunk, bound: [UInt8],
+                               changes: inout PeekingChanges<some IteratorProtocol<KeyedChange>>,
+                               builder: TreeBuilder) throws -> Bool {
+        let limit = ChunkBoundary.leafMaxBytes / 2
+        guard chunk.count > 0, chunk.payload.count < limit, builder.isAtBoundary(throughLevel: 0) else { return false }
+        var popped: [KeyedChange] = []
+        var replacements: [(row: Int, value: ArraySlice<UInt8>)] = []
+        var row = 0
+        while let next = changes.peekKey, compareSlices(next, bound) <= 0 {
+            let change = try changes.pop()!
+            popped.append(change)
+            while row < chunk.count, compareSlices(chunk.key(row), change.key) < 0 { row += 1 }
+            guard case let .upsert(value) = change.change, row < chunk.count, compareSlices(chunk.key(row), change.key) == 0 else {
+                changes.giveBack(popped)
+                return false
+            }
+            replacements.append((row, value))
+        }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(chunk.payload.count + replacements.reduce(0) { $0 + $1.value.count } + 8)
+        Varint.append(chunk.count, to: &payload)
+        var copied = chunk.rowRange(0).lowerBound
+        for (row, value) in replacements {
+            payload.append(contentsOf: chunk.payload[copied..<chunk.rowRange(row).lowerBound])
+            let key = chunk.key(row)
+            Varint.append(key.count, to: &payload)
+            payload.append(contentsOf: key)
+            Varint.append(value.count, to: &payload)
+            payload.append(contentsOf: value)
+            copied = chunk.rowRange(row).upperBound
+        }
+        payload.append(contentsOf: chunk.payload[copied...])
+        guard payload.count < limit else {
+            changes.giveBack(popped)
+            return false
+        }
+        try builder.appendChunk(payload: payload, rows: chunk.count, lastKey: Array(chunk.key(chunk.count - 1)))
+        return true
+    }
+
     /// A change for a key that does not exist.
     private func emitNew(_ change: KeyedChange, _ builder: TreeBuilder) throws {
         switch change.change {
@@ -138,15 +185,24 @@ struct PeekingChanges<Base: IteratorProtocol<KeyedChange>> {
     private var base: Base
     private var head: KeyedChange?
     private var previous: ArraySlice<UInt8>?
+    /// Changes popped and given back (`giveBack`), the first last.
+    private var returned: [KeyedChange] = []
 
     init(_ base: Base) {
         self.base = base
         head = self.base.next()
     }
 
-    var peekKey: ArraySlice<UInt8>? { head?.key }
+    var peekKey: ArraySlice<UInt8>? { returned.last?.key ?? head?.key }
+
+    /// Puts back changes just popped, in the order they were popped: they
+    /// come out again first (already checked).
+    mutating func giveBack(_ changes: [KeyedChange]) {
+        returned.append(contentsOf: changes.reversed())
+    }
 
     mutating func pop() throws -> KeyedChange? {
+        if let again = returned.popLast() { return again }
         guard let current = head else { return nil }
         if let previous {
             let order = compareSlices(previous, current.key)
