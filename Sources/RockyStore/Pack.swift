@@ -16,51 +16,79 @@ import Synchronization
 /// stream in the pack. A pack is visible once its index exists: the pack is
 /// written and fsynced first, then the index, each under a temporary name
 /// renamed into place.
-struct PackIndex: Sendable {
+/// A pack index, mapped read-only: looking an id up is a binary search in
+/// the file's own bytes, so opening a repository costs nothing per object
+/// and a lookup touches a few pages (a command used to read and decode every
+/// index whole before its first read). `checkSorted()` validates the order,
+/// which lookups rely on; whoever adopts a pack from elsewhere calls it.
+final class PackIndex: @unchecked Sendable {
     let packPath: String
-    /// Sorted ids with their (offset, length).
-    private let ids: [ObjectID]
-    private let spans: [(offset: Int, length: Int)]
+    let indexPath: String
+    let count: Int
+    /// The whole index file (header and entries), mapped.
+    private let base: UnsafeRawPointer
+    private let length: Int
 
     static let packMagic: [UInt8] = Array("RKPK".utf8) + [0, 0, 0, 1]
     static let indexMagic: [UInt8] = Array("RKIX".utf8) + [0, 0, 0, 1]
 
     init(indexPath: String) throws {
-        let bytes = try FileSystem.readAll(indexPath)
-        guard bytes.count >= 12, Array(bytes[0..<8]) == PackIndex.indexMagic else {
+        let fd = try FileSystem.open(indexPath, O_RDONLY)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StoreError.io(path: indexPath, operation: "stat", errno: errno) }
+        length = Int(st.st_size)
+        guard length >= 12 else { throw StoreError.malformed(path: indexPath, reason: "not a pack index") }
+        guard let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), mapped != MAP_FAILED else {
+            throw StoreError.io(path: indexPath, operation: "map", errno: errno)
+        }
+        base = UnsafeRawPointer(mapped)
+        let header = UnsafeRawBufferPointer(start: base, count: 12)
+        guard Array(header[0..<8]) == PackIndex.indexMagic else {
+            munmap(mapped, length)
             throw StoreError.malformed(path: indexPath, reason: "not a pack index")
         }
-        let count = bytes[8..<12].reduce(0) { $0 << 8 | Int($1) }
-        guard bytes.count == 12 + count * 44 else { throw StoreError.malformed(path: indexPath, reason: "truncated pack index") }
-        var ids: [ObjectID] = [], spans: [(Int, Int)] = []
-        ids.reserveCapacity(count)
-        spans.reserveCapacity(count)
-        bytes.withUnsafeBytes { raw in
-            func word(_ at: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
-            for p in stride(from: 12, to: 12 + count * 44, by: 44) {
-                ids.append(ObjectID(words: word(p), word(p + 8), word(p + 16), word(p + 24)))
-                let length = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: p + 40, as: UInt32.self))
-                spans.append((Int(truncatingIfNeeded: word(p + 32)), Int(length)))
-            }
+        count = Int(UInt32(bigEndian: header.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        guard length == 12 + count * 44 else {
+            munmap(mapped, length)
+            throw StoreError.malformed(path: indexPath, reason: "truncated pack index")
         }
-        for i in 1..<max(ids.count, 1) where !(ids[i - 1] < ids[i]) {
-            throw StoreError.malformed(path: indexPath, reason: "pack index is not sorted")
-        }
-        self.ids = ids
-        self.spans = spans
+        self.indexPath = indexPath
         packPath = String(indexPath.dropLast(4)) + ".pack"
     }
 
-    var count: Int { ids.count }
-    var allIDs: [ObjectID] { ids }
+    deinit { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+
+    @inline(__always)
+    private func word(_ at: Int) -> UInt64 { UInt64(bigEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)) }
+
+    /// The id of entry `i`.
+    private func id(_ i: Int) -> ObjectID {
+        let p = 12 + i * 44
+        return ObjectID(words: word(p), word(p + 8), word(p + 16), word(p + 24))
+    }
+
+    private func span(_ i: Int) -> (offset: Int, length: Int) {
+        let p = 12 + i * 44
+        return (Int(truncatingIfNeeded: word(p + 32)), Int(UInt32(bigEndian: base.loadUnaligned(fromByteOffset: p + 40, as: UInt32.self))))
+    }
+
+    var allIDs: [ObjectID] { (0..<count).map(id) }
 
     func find(_ id: ObjectID) -> (offset: Int, length: Int)? {
-        var low = 0, high = ids.count
+        var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2
-            if ids[mid] < id { low = mid + 1 } else { high = mid }
+            if self.id(mid) < id { low = mid + 1 } else { high = mid }
         }
-        return low < ids.count && ids[low] == id ? spans[low] : nil
+        return low < count && self.id(low) == id ? span(low) : nil
+    }
+
+    /// Throws `malformed` unless the ids strictly increase.
+    func checkSorted() throws {
+        for i in 1..<max(count, 1) where !(id(i - 1) < id(i)) {
+            throw StoreError.malformed(path: indexPath, reason: "pack index is not sorted")
+        }
     }
 
     /// Index bytes for entries sorted by id.

@@ -224,6 +224,7 @@ extension DiskObjectStore {
     /// Checks the magic and every object of a pack against its id, on two
     /// threads (the objects are independent zlib streams).
     static func verifyPack(at path: String, index: PackIndex) throws {
+        try index.checkSorted()
         let fd = try FileSystem.open(path, O_RDONLY)
         defer { close(fd) }
         var magic = [UInt8](repeating: 0, count: PackIndex.packMagic.count)

@@ -5,8 +5,13 @@ import CCrypto
 public final class SHA256 {
     private let context: OpaquePointer
 
+    /// SHA-256 fetched from OpenSSL's providers once: passing `EVP_sha256()`
+    /// to every initialisation made OpenSSL 3 look the algorithm up again
+    /// each time, a noticeable share of hashing small objects.
+    nonisolated(unsafe) private static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+
     public init() {
-        guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, EVP_sha256(), nil) == 1 else {
+        guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, SHA256.algorithm ?? EVP_sha256(), nil) == 1 else {
             fatalError("OpenSSL could not initialise SHA-256")
         }
         context = ctx

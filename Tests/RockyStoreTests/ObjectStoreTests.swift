@@ -208,6 +208,37 @@ import Testing
         }
     }
 
+    /// Pack indexes are searched in place (mapped, never decoded whole), so
+    /// their order is what lookups rely on: a pack adopted from elsewhere
+    /// whose index is out of order is refused, and the adopting store is
+    /// left as it was.
+    @Test func aPackWhoseIndexIsOutOfOrderIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let source = DiskObjectStore(directory: dir.path + "/source/objects")
+        let target = DiskObjectStore(directory: dir.path + "/target/objects")
+        for store in [source, target] {
+            try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        }
+        let ids = try source.batch { try (0..<20).map { try source.write(.blob, bytes("object \($0)")) } }
+        for id in ids { #expect(try source.read(id).payload.count > 0, "every packed object is found") }
+        let pack = try #require(try source.packFiles().first)
+        var index = [UInt8](try Data(contentsOf: URL(fileURLWithPath: pack.indexPath)))
+        let first = Array(index[12..<56])
+        index.replaceSubrange(12..<56, with: index[56..<100])
+        index.replaceSubrange(56..<100, with: first)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: pack.indexPath)
+        try Data(index).write(to: URL(fileURLWithPath: pack.indexPath))
+        let swapped = try #require(try source.packFiles().first)
+        let before = try target.allIDs()
+        do {
+            _ = try target.adoptPack(swapped, allowLink: false)
+            Issue.record("a pack with an unsorted index was adopted")
+        } catch let StoreError.malformed(_, reason) {
+            #expect(reason.contains("not sorted"))
+        }
+        #expect(try target.allIDs() == before)
+    }
+
     @Test func aBatchThatThrowsLeavesNoObject() throws {
         struct Boom: Error {}
         let dir = TemporaryDirectory()
