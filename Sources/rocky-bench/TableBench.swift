@@ -18,9 +18,30 @@ enum TableBench {
         _ = try Bench.measure("\(rocky) init '\(repo)' > /dev/null")
         _ = try Bench.measure("git init -q . && git config user.email b@example.com && git config user.name bench && cp '\(csv)' prices.csv", in: git)
 
-        let load = try Bench.measure("\(env) \(rocky) import prices '\(csv)' --key symbol,ts --time-column ts > /dev/null", in: repo)
-        let commit = try Bench.measure("\(env) \(rocky) commit -m load > /dev/null", in: repo)
-        let gitAdd = try Bench.measure("git add prices.csv && git commit -q -m load", in: git)
+        // Import + commit against git add + commit: medians of three fresh
+        // runs each, taken in turn, so that one slow run does not decide the
+        // ratio (single runs moved it between 0.94x and 1.23x). The first
+        // repository is the one the rest of the suite uses.
+        var rockyTimes: [Double] = [], importTimes: [Double] = [], gitTimes: [Double] = [], peak = 0
+        for i in 0..<3 {
+            let r = i == 0 ? repo : dir + "/repo-\(i)", g = i == 0 ? git : dir + "/git-\(i)"
+            if i > 0 {
+                _ = try Bench.measure("\(rocky) init '\(r)' > /dev/null")
+                try FileManager.default.createDirectory(atPath: g, withIntermediateDirectories: true)
+                _ = try Bench.measure("git init -q . && git config user.email b@example.com && git config user.name bench && cp '\(csv)' prices.csv", in: g)
+            }
+            let load = try Bench.measure("\(env) \(rocky) import prices '\(csv)' --key symbol,ts --time-column ts > /dev/null", in: r)
+            let commit = try Bench.measure("\(env) \(rocky) commit -m load > /dev/null", in: r)
+            gitTimes.append(try Bench.measure("git add prices.csv && git commit -q -m load", in: g).seconds)
+            importTimes.append(load.seconds)
+            rockyTimes.append(load.seconds + commit.seconds)
+            peak = max(peak, load.peakBytes)
+            if i > 0 {
+                try? FileManager.default.removeItem(atPath: r)
+                try? FileManager.default.removeItem(atPath: g)
+            }
+        }
+        let importTotal = Bench.median(rockyTimes), gitSeconds = Bench.median(gitTimes), importSeconds = Bench.median(importTimes)
         let stored = Bench.diskBytes(repo + "/.rocky/objects")
 
         // Change 10 rows spread over the table.
@@ -46,10 +67,9 @@ enum TableBench {
         let gitNew = Bench.diskBytes(git + "/.git/objects") - gitBefore
 
         Bench.header("Tables: \(rows.formatted()) price rows (\(Bench.megabytes(Bench.diskBytes(csv))) of CSV)")
-        let importTotal = load.seconds + commit.seconds
-        Bench.row("import + commit", rocky: Bench.format(importTotal) + " s", other: "git add + commit: " + Bench.format(gitAdd.seconds) + " s",
-                  ratio: Bench.format(importTotal / gitAdd.seconds) + "x git's time", goal: "<= 1x")
-        Bench.row("peak memory of the import", rocky: Bench.megabytes(load.peakBytes), other: "", ratio: "", goal: "< 256 MiB")
+        Bench.row("import + commit (median of 3)", rocky: Bench.format(importTotal) + " s", other: "git add + commit: " + Bench.format(gitSeconds) + " s",
+                  ratio: Bench.format(importTotal / gitSeconds) + "x git's time", goal: "<= 1x")
+        Bench.row("peak memory of the import", rocky: Bench.megabytes(peak), other: "", ratio: "", goal: "< 256 MiB")
         Bench.row("stored size of the table", rocky: Bench.megabytes(stored), other: "", ratio: "", goal: "")
         Bench.row("change 10 rows + commit: new bytes", rocky: "\(newBytes.formatted()) B in \(added.count) objects",
                   other: "git: \(gitNew.formatted()) B", ratio: Bench.format(Double(newBytes) / Double(stored) * 100, 3) + "% of the table",
@@ -78,7 +98,7 @@ enum TableBench {
         let shuffled = try Bench.measure("\(env) \(rocky) import shuffled '\(dir)/shuffled.csv' --key symbol,ts --time-column ts > /dev/null", in: repo)
         Bench.header("Import out of key order: the same \(rows.formatted()) rows shuffled")
         Bench.row("import (sorted through disk runs)", rocky: Bench.format(shuffled.seconds) + " s",
-                  other: "in key order: " + Bench.format(load.seconds) + " s", ratio: Bench.format(shuffled.seconds / load.seconds) + "x", goal: "")
+                  other: "in key order: " + Bench.format(importSeconds) + " s", ratio: Bench.format(shuffled.seconds / importSeconds) + "x", goal: "")
         Bench.row("peak memory of the import", rocky: Bench.megabytes(shuffled.peakBytes), other: "", ratio: "", goal: "< 256 MiB")
     }
 }
