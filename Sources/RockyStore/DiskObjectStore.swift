@@ -75,6 +75,11 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         var writer: PackWriter?
         /// Packs this batch has freshened already.
         var freshenedPacks: Set<String> = []
+        /// The small objects this batch wrote, as `RecentObjects` keeps
+        /// them: reading one back (a merge reads the table objects it just
+        /// wrote) would otherwise wait for everything queued before it to
+        /// be compressed.
+        var small: [ObjectID: StoredObject] = [:]
     }
 
     public init(directory: String) {
@@ -203,7 +208,12 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         let header = objectHeader(kind, payload.count)
         writeGuard.holdShared()
         if freshen(id) { return false }
-        if let writer = batchState.withLock({ $0.writer }) {
+        if let writer = batchState.withLock({ state -> PackWriter? in
+            if state.writer != nil, payload.count <= RecentObjects.maxSize {
+                state.small[id] = StoredObject(kind: kind, payload: payload)
+            }
+            return state.writer
+        }) {
             try writer.add(id, header: header, payload: payload, level: Zlib.level(for: kind))
             return true
         }
@@ -323,7 +333,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         batchState.withLock { state in
             state.depth -= 1
             guard state.depth == 0 else { return nil }
-            defer { state.writer = nil; state.freshenedPacks = [] }
+            defer { state.writer = nil; state.freshenedPacks = []; state.small = [:] }
             return state.writer
         }
     }
@@ -412,7 +422,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     /// Reads the object's whole stream, inflates it into the payload's own
     /// array and checks its hash (`WholeInflation`).
     public func read(_ id: ObjectID) throws -> StoredObject {
-        if let known = recent.withLock({ $0.objects[id] }) { return known }
+        if let known = recent.withLock({ $0.objects[id] }) ?? batchState.withLock({ $0.small[id] }) { return known }
         let stored = try compressedBytes(id)
         do {
             let (header, kind, payload) = try stored.withUnsafeBytes { try WholeInflation.inflate($0) }

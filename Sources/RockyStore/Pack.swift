@@ -119,25 +119,55 @@ final class PackWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "rocky.pack-writer")
     private let budget: DispatchSemaphore
     private let state = Mutex(State())
-    /// Touched only on `queue`.
-    private var buffer: [UInt8] = []
-    private var offset = 0
+    /// The pack's tail not yet written out, and where it starts in the file.
+    private let output: Mutex<Output>
     static let inFlightLimit = 32 << 20
     static let budgetUnit = 64 << 10
+
+    /// An object waiting to be compressed.
+    private struct Job: Sendable {
+        var id: ObjectID
+        var header: [UInt8]
+        var payload: [UInt8]
+        var level: Int32
+        var units: Int
+    }
 
     private struct State {
         var entries: [ObjectID: (offset: Int, length: Int)] = [:]
         var inFlight: Set<ObjectID> = []
+        /// Queued jobs, oldest at `head`.
+        var jobs: [Job] = []
+        var head = 0
         var failure: Error?
+
+        mutating func takeJob() -> Job? {
+            guard head < jobs.count else { return nil }
+            let job = jobs[head]
+            jobs[head].payload = []
+            head += 1
+            if head >= 1024 && head * 2 >= jobs.count {
+                jobs.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+
+    private struct Output {
+        var buffer: [UInt8] = []
+        var offset = 0
     }
 
     init(folder: String) throws {
         temporaryPath = folder + "/" + FileSystem.temporaryName("tmp-pack-")
         fd = try FileSystem.open(temporaryPath, O_RDWR | O_CREAT | O_EXCL, mode: 0o444)
         budget = DispatchSemaphore(value: PackWriter.inFlightLimit / PackWriter.budgetUnit)
-        buffer.reserveCapacity(1 << 20)
-        buffer += PackIndex.packMagic
-        offset = buffer.count
+        var first = Output()
+        first.buffer.reserveCapacity(1 << 20)
+        first.buffer += PackIndex.packMagic
+        first.offset = first.buffer.count
+        output = Mutex(first)
     }
 
     deinit { close(fd) }
@@ -149,7 +179,11 @@ final class PackWriter: @unchecked Sendable {
 
     var ids: [ObjectID] { state.withLock { Array($0.entries.keys) + Array($0.inFlight) } }
 
-    /// Queues an object (its header and payload) for compression and appending.
+    /// Queues an object (its header and payload) for compression and
+    /// appending. The queue compresses one job per call, whichever is
+    /// oldest; `drain` compresses what is left on the caller's thread too,
+    /// so that the end of a batch uses both cores. Objects land in the pack
+    /// in whatever order they are done: the index is sorted by id.
     func add(_ id: ObjectID, header: [UInt8], payload: [UInt8], level: Int32 = Zlib.level) throws {
         let isNew = state.withLock { state -> Bool in
             guard state.entries[id] == nil, !state.inFlight.contains(id) else { return false }
@@ -159,42 +193,53 @@ final class PackWriter: @unchecked Sendable {
         guard isNew else { return }
         let units = max(1, (header.count + payload.count) / PackWriter.budgetUnit)
         for _ in 0..<units { budget.wait() }
+        state.withLock { $0.jobs.append(Job(id: id, header: header, payload: payload, level: level, units: units)) }
         queue.async { [self] in
-            defer { for _ in 0..<units { budget.signal() } }
-            do {
-                var compressed: [UInt8] = []
-                let deflater = Deflater(level: level) { compressed.append(contentsOf: $0) }
-                try header.withUnsafeBytes { try deflater.feed($0) }
-                try payload.withUnsafeBytes { try deflater.feed($0) }
-                try deflater.finish()
-                let start = offset
-                buffer += compressed
-                offset += compressed.count
-                if buffer.count >= 1 << 20 { try flushBuffer() }
-                state.withLock { state in
-                    state.inFlight.remove(id)
-                    state.entries[id] = (start, compressed.count)
-                }
-            } catch {
-                state.withLock { state in
-                    state.inFlight.remove(id)
-                    if state.failure == nil { state.failure = error }
-                }
-            }
+            if let job = state.withLock({ $0.takeJob() }) { run(job) }
         }
         if let failure = state.withLock({ $0.failure }) { throw failure }
     }
 
-    /// Runs on `queue`.
-    private func flushBuffer() throws {
-        try FileSystem.writeAll(fd, buffer, path: temporaryPath)
-        buffer.removeAll(keepingCapacity: true)
+    /// Compresses one job and appends it to the pack.
+    private func run(_ job: Job) {
+        defer { for _ in 0..<job.units { budget.signal() } }
+        do {
+            var compressed: [UInt8] = []
+            let deflater = Deflater(level: job.level) { compressed.append(contentsOf: $0) }
+            try job.header.withUnsafeBytes { try deflater.feed($0) }
+            try job.payload.withUnsafeBytes { try deflater.feed($0) }
+            try deflater.finish()
+            let start = try output.withLock { out -> Int in
+                let start = out.offset
+                out.buffer += compressed
+                out.offset += compressed.count
+                if out.buffer.count >= 1 << 20 { try flush(&out) }
+                return start
+            }
+            state.withLock { state in
+                state.inFlight.remove(job.id)
+                state.entries[job.id] = (start, compressed.count)
+            }
+        } catch {
+            state.withLock { state in
+                state.inFlight.remove(job.id)
+                if state.failure == nil { state.failure = error }
+            }
+        }
     }
 
-    /// Waits for every queued object, writes the buffer out, and returns the
-    /// entries (or the first error).
+    private func flush(_ out: inout Output) throws {
+        try FileSystem.writeAll(fd, out.buffer, path: temporaryPath)
+        out.buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Compresses what is still queued (here, beside the queue), waits for
+    /// the rest, writes the buffer out, and returns the entries (or the
+    /// first error).
     func drain() throws -> [ObjectID: (offset: Int, length: Int)] {
-        try queue.sync { try flushBuffer() }
+        while let job = state.withLock({ $0.takeJob() }) { run(job) }
+        queue.sync {}
+        try output.withLock { try flush(&$0) }
         return try state.withLock { state in
             if let failure = state.failure { throw failure }
             return state.entries

@@ -239,6 +239,28 @@ import Testing
         #expect(try target.allIDs() == before)
     }
 
+    /// A batch keeps the small objects it wrote readable at once (without
+    /// waiting for their compression); once it is thrown away they are gone
+    /// for reads too, and once it is published they read from the pack.
+    @Test func smallObjectsOfABatchReadBackUntilTheBatchEnds() throws {
+        struct Boom: Error {}
+        let dir = TemporaryDirectory()
+        let store = DiskObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        var dropped: ObjectID?
+        #expect(throws: Boom.self) {
+            try store.batch { () throws -> Void in
+                _ = try store.write(.blob, [UInt8](repeating: 7, count: 300_000))
+                dropped = try store.write(.blob, bytes("a dry run's table"))
+                #expect(try store.read(dropped!).payload == bytes("a dry run's table"))
+                throw Boom()
+            }
+        }
+        #expect(throws: StoreError.self) { try store.read(dropped!) }
+        let kept = try store.batch { try store.write(.blob, bytes("a merge's table")) }
+        #expect(try store.read(kept).payload == bytes("a merge's table"))
+    }
+
     @Test func aBatchThatThrowsLeavesNoObject() throws {
         struct Boom: Error {}
         let dir = TemporaryDirectory()
