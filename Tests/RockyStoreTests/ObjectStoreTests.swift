@@ -126,18 +126,9 @@ import Testing
         try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
         for (index, payload) in [bytes("important ledger row"), (0..<50_000).map { UInt8($0 % 13) }].enumerated() {
             let id = try store.write(.blob, payload)
-            let path = store.path(of: id)
-            var file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            var file = [UInt8](try Data(contentsOf: URL(fileURLWithPath: store.path(of: id))))
             file[index == 0 ? file.count / 2 : 5] ^= 0x40
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-            try Data(file).write(to: URL(fileURLWithPath: path))
-            do {
-                _ = try store.read(id)
-                Issue.record("a corrupt object was read")
-            } catch let StoreError.corruptObject(bad, reason) {
-                #expect(bad == id)
-                #expect(!reason.isEmpty)
-            }
+            try expectCorruptRead(store, id, stored: file, "with a flipped byte")
         }
         let memory = MemoryObjectStore()
         let id = try memory.write(.blob, bytes("abc"))
@@ -178,15 +169,7 @@ import Testing
             ("with a malformed header", try zlib(Array("blob x\0abc".utf8)), "malformed header"),
         ]
         for (what, stored, expected) in cases {
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-            try Data(stored).write(to: URL(fileURLWithPath: path))
-            do {
-                _ = try store.read(id)
-                Issue.record("an object \(what) was read")
-            } catch let StoreError.corruptObject(bad, reason) {
-                #expect(bad == id, "\(what)")
-                #expect(reason.contains(expected), "\(what): \(reason)")
-            }
+            try expectCorruptRead(store, id, stored: stored, what, reasonContains: expected)
         }
     }
 
@@ -286,5 +269,21 @@ import Testing
             let ids = try store.batch { try (0..<50).map { try store.write(.blob, bytes("row \($0)")) } }
             for (n, id) in ids.enumerated() { #expect(try store.read(id).payload == bytes("row \(n)")) }
         }
+    }
+}
+
+/// Replaces an object's loose file with `stored` and checks that reading it
+/// fails naming the object (with a reason containing `reasonContains`).
+func expectCorruptRead(_ store: DiskObjectStore, _ id: ObjectID, stored: [UInt8], _ what: String, reasonContains: String = "",
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let path = store.path(of: id)
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+    try Data(stored).write(to: URL(fileURLWithPath: path))
+    do {
+        _ = try store.read(id)
+        Issue.record("an object \(what) was read", sourceLocation: sourceLocation)
+    } catch let StoreError.corruptObject(bad, reason) {
+        #expect(bad == id, "\(what)", sourceLocation: sourceLocation)
+        #expect(!reason.isEmpty && (reasonContains.isEmpty || reason.contains(reasonContains)), "\(what): \(reason)", sourceLocation: sourceLocation)
     }
 }
