@@ -34,15 +34,12 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         static let maxSize = 1024
         static let limit = 256
         var objects: [ObjectID: StoredObject] = [:]
-        var order: [ObjectID] = []
+        var order = FIFO<ObjectID>()
 
         mutating func remember(_ id: ObjectID, _ object: StoredObject) {
             guard object.payload.count <= Self.maxSize, objects.updateValue(object, forKey: id) == nil else { return }
             order.append(id)
-            if order.count > 2 * Self.limit {
-                for old in order[..<Self.limit] { objects[old] = nil }
-                order.removeFirst(Self.limit)
-            }
+            while objects.count > Self.limit, let old = order.popFirst() { objects[old] = nil }
         }
     }
 
@@ -429,8 +426,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             let hasher = SHA256()
             hasher.update(header)
             hasher.update(payload)
-            let actual = ObjectID(bytes: hasher.finish())
-            guard actual == id else { throw StoreError.corruptObject(id, reason: "its content hashes to \(actual.hex)") }
+            try ObjectReader.check(hasher, against: id)
             let object = StoredObject(kind: kind, payload: payload)
             recent.withLock { $0.remember(id, object) }
             return object
@@ -441,18 +437,12 @@ public final class DiskObjectStore: ObjectStore, Sendable {
 
     @discardableResult
     public func stream(_ id: ObjectID, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectKind {
-        try stream(id, expectedSize: { _ in }, consume)
-    }
-
-    private func stream(
-        _ id: ObjectID, expectedSize: (Int) -> Void, _ consume: (UnsafeRawBufferPointer) throws -> Void
-    ) throws -> ObjectKind {
         let reader = ObjectReader(id: id)
         // Packed (the common case) first; a loose object streams from its file.
         let packed = try packedBytes(id)
         guard packed == nil, let (fd, file) = try openObject(id) else {
             let bytes = try packed ?? compressedBytes(id)
-            try bytes.withUnsafeBytes { try reader.feed($0, expectedSize: expectedSize, consume) }
+            try bytes.withUnsafeBytes { try reader.feed($0, consume) }
             return try reader.finish()
         }
         defer { close(fd) }
@@ -461,7 +451,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             let n = try buffer.withUnsafeMutableBytes { try FileSystem.read(fd, into: $0, path: file) }
             if n == 0 { break }
             try buffer.withUnsafeBytes { raw in
-                try reader.feed(UnsafeRawBufferPointer(rebasing: raw[..<n]), expectedSize: expectedSize, consume)
+                try reader.feed(UnsafeRawBufferPointer(rebasing: raw[..<n]), consume)
             }
         }
         return try reader.finish()
@@ -474,7 +464,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             let bytes = try packed ?? compressedBytes(id)
             do {
                 try bytes.withUnsafeBytes { raw in
-                    try reader.feed(raw, expectedSize: { _ in }) { _ in throw ObjectReader.HeaderComplete() }
+                    try reader.feed(raw) { _ in throw ObjectReader.HeaderComplete() }
                 }
             } catch is ObjectReader.HeaderComplete {}
             guard let header = reader.parsedHeader else { _ = try reader.finish(); throw StoreError.corruptObject(id, reason: "no header") }
@@ -487,7 +477,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
             if n == 0 { _ = try reader.finish() }
             do {
                 try buffer.withUnsafeBytes { raw in
-                    try reader.feed(UnsafeRawBufferPointer(rebasing: raw[..<n]), expectedSize: { _ in }) { _ in
+                    try reader.feed(UnsafeRawBufferPointer(rebasing: raw[..<n])) { _ in
                         throw ObjectReader.HeaderComplete()
                     }
                 }
@@ -532,10 +522,7 @@ final class ObjectReader {
 
     init(id: ObjectID) { self.id = id }
 
-    func feed(
-        _ compressed: UnsafeRawBufferPointer, expectedSize: (Int) -> Void,
-        _ consume: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
+    func feed(_ compressed: UnsafeRawBufferPointer, _ consume: (UnsafeRawBufferPointer) throws -> Void) throws {
         do {
             try inflater.feed(compressed) { piece in
                 var rest = piece
@@ -546,7 +533,6 @@ final class ObjectReader {
                     case let .malformed(reason): throw StoreError.corruptObject(id, reason: reason)
                     case let .complete(kind, size, length):
                         parsedHeader = (kind, size)
-                        expectedSize(size)
                         hasher.update(Array(headerBytes[..<length]))
                         let consumedFromPiece = piece.count - (headerBytes.count - length)
                         rest = UnsafeRawBufferPointer(rebasing: piece[consumedFromPiece...])
@@ -572,8 +558,13 @@ final class ObjectReader {
         guard payloadCount == size else {
             throw StoreError.corruptObject(id, reason: "payload has \(payloadCount) bytes, its header says \(size)")
         }
+        try ObjectReader.check(hasher, against: id)
+        return kind
+    }
+
+    /// Throws `corruptObject` unless what `hasher` hashed (header and payload) is `id`.
+    static func check(_ hasher: SHA256, against id: ObjectID) throws {
         let actual = ObjectID(bytes: hasher.finish())
         guard actual == id else { throw StoreError.corruptObject(id, reason: "its content hashes to \(actual.hex)") }
-        return kind
     }
 }

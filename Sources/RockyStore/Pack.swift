@@ -136,22 +136,10 @@ final class PackWriter: @unchecked Sendable {
     private struct State {
         var entries: [ObjectID: (offset: Int, length: Int)] = [:]
         var inFlight: Set<ObjectID> = []
-        /// Queued jobs, oldest at `head`.
-        var jobs: [Job] = []
-        var head = 0
+        /// Queued jobs, oldest first.
+        var jobs = FIFO<Job>()
         var failure: Error?
 
-        mutating func takeJob() -> Job? {
-            guard head < jobs.count else { return nil }
-            let job = jobs[head]
-            jobs[head].payload = []
-            head += 1
-            if head >= 1024 && head * 2 >= jobs.count {
-                jobs.removeFirst(head)
-                head = 0
-            }
-            return job
-        }
     }
 
     private struct Output {
@@ -195,7 +183,7 @@ final class PackWriter: @unchecked Sendable {
         for _ in 0..<units { budget.wait() }
         state.withLock { $0.jobs.append(Job(id: id, header: header, payload: payload, level: level, units: units)) }
         queue.async { [self] in
-            if let job = state.withLock({ $0.takeJob() }) { run(job) }
+            if let job = state.withLock({ $0.jobs.popFirst() }) { run(job) }
         }
         if let failure = state.withLock({ $0.failure }) { throw failure }
     }
@@ -237,7 +225,7 @@ final class PackWriter: @unchecked Sendable {
     /// the rest, writes the buffer out, and returns the entries (or the
     /// first error).
     func drain() throws -> [ObjectID: (offset: Int, length: Int)] {
-        while let job = state.withLock({ $0.takeJob() }) { run(job) }
+        while let job = state.withLock({ $0.jobs.popFirst() }) { run(job) }
         queue.sync {}
         try output.withLock { try flush(&$0) }
         return try state.withLock { state in

@@ -85,7 +85,7 @@ extension DiskObjectStore {
         let reader = ObjectReader(id: id)
         var payload: [UInt8] = []
         var keep: Bool?
-        try reader.feed(stored, expectedSize: { _ in }) { piece in
+        try reader.feed(stored) { piece in
             if keep == nil {
                 keep = reader.parsedHeader.map { keepPayload($0.kind) } ?? false
                 if keep == true, let size = reader.parsedHeader?.size { payload.reserveCapacity(size) }

@@ -16,8 +16,8 @@ final class ReadCache: ObjectStore, Sendable {
     private let capacity: Int
     private struct State {
         var objects: [ObjectID: StoredObject] = [:]
-        var order: [ObjectID] = []
-        var head = 0
+        /// Oldest first: the order objects are dropped in.
+        var order = FIFO<ObjectID>()
         var bytes = 0
         /// Objects a thread is reading now: others wait for it rather than read them too.
         var loading: [ObjectID: DispatchGroup] = [:]
@@ -64,13 +64,8 @@ final class ReadCache: ObjectStore, Sendable {
         s.objects[id] = object
         s.order.append(id)
         s.bytes += object.payload.count
-        while s.bytes > capacity, s.head < s.order.count {
-            if let old = s.objects.removeValue(forKey: s.order[s.head]) { s.bytes -= old.payload.count }
-            s.head += 1
-        }
-        if s.head > 4096 {
-            s.order.removeFirst(s.head)
-            s.head = 0
+        while s.bytes > capacity, let old = s.order.popFirst() {
+            if let dropped = s.objects.removeValue(forKey: old) { s.bytes -= dropped.payload.count }
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import RockyStore
 import Synchronization
 
 /// A `SideChanges` computed on a queue of its own, ahead of its reader, so
@@ -19,8 +20,7 @@ final class SideChangesAhead: @unchecked Sendable {
     }
 
     private struct State {
-        var items: [Item] = []
-        var head = 0
+        var items = FIFO<Item>()
         var bytes = 0
         var stopped = false
         var nodesRead = 0
@@ -52,7 +52,7 @@ final class SideChangesAhead: @unchecked Sendable {
             // Wait for room (or for the reader to stop).
             while true {
                 let (room, stopped) = state.withLock { s in
-                    (s.items.count - s.head < Self.limit && s.bytes < Self.byteLimit, s.stopped)
+                    (s.items.count < Self.limit && s.bytes < Self.byteLimit, s.stopped)
                 }
                 if stopped { return }
                 if room { break }
@@ -78,15 +78,10 @@ final class SideChangesAhead: @unchecked Sendable {
     func next() throws -> SideChange? {
         guard !finished else { return nil }
         ready.wait()
+        // `ready` counts the items appended, so one is there.
         let item = state.withLock { s -> Item in
-            let item = s.items[s.head]
-            s.items[s.head] = .end
-            s.head += 1
+            let item = s.items.popFirst()!
             if case let .change(c) = item { s.bytes -= c.byteCount }
-            if s.head >= 256 && s.head * 2 >= s.items.count {
-                s.items.removeFirst(s.head)
-                s.head = 0
-            }
             return item
         }
         taken.signal()
