@@ -22,6 +22,16 @@ extension Sandbox {
         ok("commit", "-m", "Load fixtures")
     }
 
+    /// A repository `origin` whose table `t` (keyed by `id`) is `csv`,
+    /// committed, and a clone of it named `clone`.
+    func originAndClone(_ csv: String, clone: String) {
+        ok("init", "origin")
+        write("origin/t.csv", csv)
+        ok("import", "t", "t.csv", "--key", "id", in: "origin")
+        ok("commit", "-m", "base", in: "origin")
+        ok("clone", "origin", clone)
+    }
+
     /// The table id of a table at a revision (or the working set).
     func tableID(_ table: String, at revision: String? = nil) -> String? {
         let run = rocky(["tables", "--json"] + (revision.map { [$0] } ?? []))

@@ -77,11 +77,7 @@ import Testing
 
     @Test func pullNoFFMakesAMergeCommitWhereAFastForwardWouldDo() {
         let box = Sandbox()
-        box.ok("init", "origin")
-        box.write("origin/t.csv", "id,qty\n1,10\n")
-        box.ok("import", "t", "t.csv", "--key", "id", in: "origin")
-        box.ok("commit", "-m", "base", in: "origin")
-        box.ok("clone", "origin", "work")
+        box.originAndClone("id,qty\n1,10\n", clone: "work")
         box.ok("sql", "UPDATE t SET qty = 11 WHERE id = 1", "-m", "origin moves", in: "origin")
         let run = box.rocky(["pull", "--no-ff", "--json"], in: "work")
         #expect(run.code == 0, "\(run)")

@@ -4,11 +4,7 @@ import Testing
 @Suite struct PullAndCostTests {
     @Test func pullFastForwardsThenMergesAndConflictsAreReported() {
         let box = Sandbox()
-        box.ok("init", "origin")
-        box.write("origin/t.csv", "id,qty\n1,10\n2,20\n")
-        box.ok("import", "t", "t.csv", "--key", "id", in: "origin")
-        box.ok("commit", "-m", "base", in: "origin")
-        box.ok("clone", "origin", "agent")
+        box.originAndClone("id,qty\n1,10\n2,20\n", clone: "agent")
         box.ok("sql", "UPDATE t SET qty = 11 WHERE id = 1", "-m", "origin moves", in: "origin")
         let ff = box.rocky(["pull"], in: "agent")
         #expect(ff.code == 0 && ff.out.contains("Fast-forwarded"), "\(ff)")
