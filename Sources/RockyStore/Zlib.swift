@@ -249,6 +249,11 @@ enum WholeInflation {
         case .incomplete: throw Failure(reason: status == Z_STREAM_END ? "no header" : "the zlib stream is truncated")
         case let .malformed(reason): throw Failure(reason: reason)
         }
+        // Deflate expands at most 1032 to 1: a larger size is a corrupt
+        // header, refused before the payload's array is allocated for it.
+        guard size <= stored.count * 1032 else {
+            throw Failure(reason: "its header says \(size) bytes, more than \(stored.count) compressed bytes can hold")
+        }
         let early = head.count - length
         guard early <= size else { throw Failure(reason: "payload is longer than its header says (\(size) bytes)") }
 

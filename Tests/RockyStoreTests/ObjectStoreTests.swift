@@ -167,6 +167,7 @@ import Testing
             ("shorter than its header says", try zlib(Array("blob 9\0abc".utf8)), "header says 9"),
             ("longer than its header says", try zlib(Array("blob 2\0abc".utf8)), "longer than its header says"),
             ("with a malformed header", try zlib(Array("blob x\0abc".utf8)), "malformed header"),
+            ("with an impossible size", try zlib(Array("blob 999999999999999\0abc".utf8)), "compressed bytes can hold"),
         ]
         for (what, stored, expected) in cases {
             try expectCorruptRead(store, id, stored: stored, what, reasonContains: expected)
