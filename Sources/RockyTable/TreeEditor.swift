@@ -153,10 +153,8 @@ public struct TreeEditor {
         Varint.append(chunk.count, to: &payload)
         var copied = chunk.rowRange(0).lowerBound
         for (row, value) in replacements {
-            payload.append(contentsOf: chunk.payload[copied..<chunk.rowRange(row).lowerBound])
-            let key = chunk.key(row)
-            Varint.append(key.count, to: &payload)
-            payload.append(contentsOf: key)
+            // The rows before, then this row's key as stored, then its new value.
+            payload.append(contentsOf: chunk.payload[copied..<chunk.keyRange(row).upperBound])
             Varint.append(value.count, to: &payload)
             payload.append(contentsOf: value)
             copied = chunk.rowRange(row).upperBound
