@@ -502,7 +502,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         let pending = batchState.withLock { $0.writer?.ids ?? [] }
         result += pending.filter { $0.hex.hasPrefix(prefix) }
         for index in packIndexes(refresh: true) {
-            result += prefix.isEmpty ? index.allIDs : index.allIDs.filter { $0.hex.hasPrefix(prefix) }
+            result += index.ids(withPrefix: prefix)
         }
         return Array(Set(result)).sorted()
     }

@@ -75,6 +75,26 @@ final class PackIndex: @unchecked Sendable {
 
     var allIDs: [ObjectID] { (0..<count).map(id) }
 
+    /// The ids whose hex form starts with `prefix`: a binary search to the
+    /// first id at or above the prefix, then a scan while it matches.
+    func ids(withPrefix prefix: String) -> [ObjectID] {
+        guard !prefix.isEmpty else { return allIDs }
+        guard prefix.utf8.count <= 64, let low = ObjectID(hex: prefix + String(repeating: "0", count: 64 - prefix.utf8.count)) else {
+            return []
+        }
+        var i = 0, high = count
+        while i < high {
+            let mid = (i + high) / 2
+            if id(mid) < low { i = mid + 1 } else { high = mid }
+        }
+        var found: [ObjectID] = []
+        while i < count, id(i).hex.hasPrefix(prefix) {
+            found.append(id(i))
+            i += 1
+        }
+        return found
+    }
+
     func find(_ id: ObjectID) -> (offset: Int, length: Int)? {
         var low = 0, high = count
         while low < high {

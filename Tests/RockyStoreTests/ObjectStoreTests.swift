@@ -245,6 +245,19 @@ import Testing
         #expect(try store.read(kept).payload == bytes("a merge's table"))
     }
 
+    /// Prefixes resolve in packs by a search of the sorted index: every
+    /// packed id whose hex starts with the prefix, and no other.
+    @Test func prefixesResolveInPacks() throws {
+        let dir = TemporaryDirectory()
+        let store = DiskObjectStore(directory: dir.path + "/objects")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        let ids = try store.batch { try (0..<600).map { try store.write(.blob, bytes("packed \($0)")) } }
+        for prefix in ["", "0", "7f", "a3c", "ff"] + ids.prefix(5).map({ String($0.hex.prefix(5)) }) {
+            #expect(try store.ids(withPrefix: prefix) == ids.filter { $0.hex.hasPrefix(prefix) }.sorted(), "prefix '\(prefix)'")
+        }
+        for id in ids.prefix(20) { #expect(try store.resolve(prefix: String(id.hex.prefix(10))) == id) }
+    }
+
     @Test func aBatchThatThrowsLeavesNoObject() throws {
         struct Boom: Error {}
         let dir = TemporaryDirectory()
