@@ -12,10 +12,10 @@ import RockyBase
 /// ascending column id through `KeyCodec`, `value` = varint(multiplicity).
 public struct RowCodec: Sendable {
     public let schema: Schema
-    private let keyIndices: [Int]
+    let keyIndices: [Int]
     private let keyTypes: [ColumnType]
     /// Non-key columns by ascending id: (column id, position in the row, type).
-    private let valueColumns: [(id: Int, index: Int, type: ColumnType)]
+    let valueColumns: [(id: Int, index: Int, type: ColumnType)]
     /// Column id -> position in the row (-1: not in the schema); ids are small.
     private let positionByID: [Int]
 

@@ -64,10 +64,9 @@ public struct TableImporter {
                              observe: ((Record) -> Void)?) throws -> (table: Table, rowsRead: Int) {
         let decoder = try RowDecoder(schema: schema, source: source)
         let codec = RowCodec(schema: schema)
+        let encoder = RecordEncoder(decoder: decoder, codec: codec)
         let builder = TreeBuilder(store: store)
         let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
-        var row: [Value] = []
-        row.reserveCapacity(schema.columns.count)
         var key: [UInt8] = [], value: [UInt8] = []
         var pendingKey: [UInt8] = [], pendingValue: [UInt8] = []
         var pendingCount = 0, pendingOrigin = 0
@@ -80,10 +79,9 @@ public struct TableImporter {
         }
         while let record = try source.next() {
             observe?(record)
-            row.removeAll(keepingCapacity: true)
-            try decoder.decode(record, into: &row)
             key.removeAll(keepingCapacity: true)
-            codec.appendKey(of: row, to: &key)
+            value.removeAll(keepingCapacity: true)
+            try encoder.encode(record, key: &key, value: &value)
             let position = keyColumn < record.count ? record[keyColumn] : nil
             let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
             if hasPending {
@@ -99,8 +97,6 @@ public struct TableImporter {
                 }
                 try flush()
             }
-            value.removeAll(keepingCapacity: true)
-            if !codec.isKeyless { codec.appendValue(of: row, to: &value) }
             swap(&key, &pendingKey)
             swap(&value, &pendingValue)
             pendingCount = 1
@@ -122,22 +118,23 @@ public struct TableImporter {
                      totalBytes: Int64? = nil, observe: ((Record) -> Void)? = nil) throws -> (table: Table, rowsRead: Int) {
         let decoder = try RowDecoder(schema: schema, source: source)
         let codec = RowCodec(schema: schema)
+        let encoder = RecordEncoder(decoder: decoder, codec: codec)
         let sorter = RowSorter(memoryBudget: memoryBudget, temporaryDirectory: temporaryDirectory)
         let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
-        var row: [Value] = []
-        row.reserveCapacity(schema.columns.count)
+        var key: [UInt8] = [], value: [UInt8] = []
         var count = 0
         let one = RowCodec.multiplicity(1)
         while let record = try source.next() {
             observe?(record)
-            row.removeAll(keepingCapacity: true)
-            try decoder.decode(record, into: &row)
+            key.removeAll(keepingCapacity: true)
+            value.removeAll(keepingCapacity: true)
+            try encoder.encode(record, key: &key, value: &value)
             let position = keyColumn < record.count ? record[keyColumn] : nil
             let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
             try sorter.add(origin: origin) { arena in
-                codec.appendKey(of: row, to: &arena)
+                arena.append(contentsOf: key)
             } value: { arena in
-                if codec.isKeyless { arena.append(contentsOf: one) } else { codec.appendValue(of: row, to: &arena) }
+                arena.append(contentsOf: codec.isKeyless ? one : value)
             }
             count += 1
             if count & 0x3FFF == 0 {
