@@ -150,11 +150,20 @@ public final class CSVReader: RecordSource {
         var line = self.line
         var lineStart = i   // buffer index of the current line's first byte
         var continuations = 0   // UTF-8 continuation bytes in the current line before `i`
+        // Until a quoted field needs its quotes undone, fields are not copied
+        // one by one: they are located relative to the record's start, and
+        // the record's bytes are copied once when it ends.
+        let recordStart = i
+        var direct = true
         while true {
             let fieldLine = line
             let fieldColumn = i - lineStart - continuations + 1
-            let storageStart = bytes.count
             var flags: UInt8 = 0
+            if i < n && p[i] == quote && direct {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: p + recordStart, count: i - recordStart))
+                direct = false
+            }
+            let storageStart = direct ? i - recordStart : bytes.count
             if i < n && p[i] == quote {
                 flags = FieldSlot.quoted
                 i += 1
@@ -217,14 +226,18 @@ public final class CSVReader: RecordSource {
                 if i == n && !eof { return .needMore }
                 if i == start {
                     flags = FieldSlot.null
-                } else {
+                } else if !direct {
                     bytes.append(contentsOf: UnsafeBufferPointer(start: p + start, count: i - start))
                 }
             }
-            slots.append(FieldSlot(start: storageStart, count: bytes.count - storageStart,
+            let storageEnd = direct ? i - recordStart : bytes.count
+            slots.append(FieldSlot(start: storageStart, count: flags == FieldSlot.null ? 0 : storageEnd - storageStart,
                                    column: fieldColumn, flags: flags, line: fieldLine))
             // After the field: a comma, a line ending, or the end of the input.
             let terminatorColumn = i - lineStart - continuations + 1
+            if direct && (i == n || p[i] != comma) {
+                bytes.append(contentsOf: UnsafeBufferPointer(start: p + recordStart, count: i - recordStart))
+            }
             if i == n {
                 finish(at: i, line: line, endLine: line, endColumn: terminatorColumn)
                 return .complete

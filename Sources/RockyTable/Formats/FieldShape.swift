@@ -25,6 +25,8 @@ enum FieldShape: Equatable {
             if first >= 48 && first <= 57 { return temporal(b) }
             return nonFinite(b) ? .float : .text
         }
+        // Four digits and a dash: no number looks like that, so only a date or timestamp can.
+        if n >= 10, b[4] == UInt8(ascii: "-"), isDigit(b[0]), isDigit(b[1]), isDigit(b[2]), isDigit(b[3]) { return temporal(b) }
         if (first >= 48 && first <= 57) || first == UInt8(ascii: "-") || first == UInt8(ascii: "+") || first == UInt8(ascii: ".") {
             if let shape = number(b) { return shape }
             if first >= 48 && first <= 57 { return temporal(b) }
@@ -33,6 +35,9 @@ enum FieldShape: Equatable {
         if ValueParser.boolean(b) != nil { return .boolean }
         return nonFinite(b) ? .float : .text
     }
+
+    @inline(__always)
+    private static func isDigit(_ c: UInt8) -> Bool { c &- 48 < 10 }
 
     private static func temporal(_ b: UnsafeBufferPointer<UInt8>) -> FieldShape {
         if ValueParser.date(b) != nil { return .date }

@@ -48,6 +48,8 @@ public struct ColumnInference: Sendable {
     private var minScale = Int.max, maxScale = 0
     /// The first value of each kind seen, with its line, for the reason.
     private var examples = [Example?](repeating: nil, count: Kind.allCases.count)
+    /// Which kinds have their example (a bit per `Kind`), checked without touching `examples`.
+    private var noted: UInt8 = 0
     private var minScaleExample: Example?, maxScaleExample: Example?
 
     private struct Example: Sendable { var text: String; var line: Int }
@@ -99,7 +101,10 @@ public struct ColumnInference: Sendable {
     }
 
     private mutating func note(_ kind: Kind, _ b: UnsafeBufferPointer<UInt8>, _ line: Int) {
-        if examples[kind.rawValue] == nil { examples[kind.rawValue] = Example(text: text(b), line: line) }
+        let bit: UInt8 = 1 << UInt8(kind.rawValue)
+        guard noted & bit == 0 else { return }
+        noted |= bit
+        examples[kind.rawValue] = Example(text: text(b), line: line)
     }
 
     private func text(_ b: UnsafeBufferPointer<UInt8>) -> String {
@@ -202,13 +207,17 @@ public struct TypeInference: Sendable {
         while columns.count < record.count {
             columns.append(ColumnInference(quotedFieldsAreStrings: quotedFieldsAreStrings, precedingNulls: rowCount))
         }
+        let slots = record.slots
         record.bytes.withUnsafeBufferPointer { storage in
-            for (c, slot) in record.slots.enumerated() {
-                if slot.isNull {
-                    columns[c].addNull()
-                } else {
-                    columns[c].add(UnsafeBufferPointer(rebasing: storage[slot.start..<(slot.start + slot.count)]),
-                                   isQuoted: slot.isQuoted, line: slot.line)
+            columns.withUnsafeMutableBufferPointer { columns in
+                for c in 0..<slots.count {
+                    let slot = slots[c]
+                    if slot.isNull {
+                        columns[c].addNull()
+                    } else {
+                        columns[c].add(UnsafeBufferPointer(rebasing: storage[slot.start..<(slot.start + slot.count)]),
+                                       isQuoted: slot.isQuoted, line: slot.line)
+                    }
                 }
             }
         }
