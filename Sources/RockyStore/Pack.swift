@@ -131,18 +131,21 @@ final class PackIndex: @unchecked Sendable {
 /// Appends objects to a temporary pack file, compressing them on a
 /// background queue so that the caller (building a table tree, say) and zlib
 /// use both cores. At most `inFlightLimit` bytes wait for compression; beyond
-/// that `add` blocks. `drain()` waits for everything queued and reports the
-/// first error.
+/// that `add` compresses queued objects itself until there is room (or waits,
+/// when the queue's thread has taken them all). `drain()` waits for
+/// everything queued and reports the first error.
 final class PackWriter: @unchecked Sendable {
     let temporaryPath: String
     private let fd: Int32
     private let queue = DispatchQueue(label: "rocky.pack-writer")
     private let budget: DispatchSemaphore
+    private let admission = Mutex(())
     private let state = Mutex(State())
     /// The pack's tail not yet written out, and where it starts in the file.
     private let output: Mutex<Output>
-    static let inFlightLimit = 32 << 20
     static let budgetUnit = 64 << 10
+    /// How many budget units may wait for compression.
+    private let budgetUnits: Int
 
     /// An object waiting to be compressed.
     private struct Job: Sendable {
@@ -167,10 +170,13 @@ final class PackWriter: @unchecked Sendable {
         var offset = 0
     }
 
-    init(folder: String) throws {
+    /// A writer whose queue holds at most `inFlightLimit` bytes (an object
+    /// larger than that waits for an empty queue).
+    init(folder: String, inFlightLimit: Int = 32 << 20) throws {
         temporaryPath = folder + "/" + FileSystem.temporaryName("tmp-pack-")
         fd = try FileSystem.open(temporaryPath, O_RDWR | O_CREAT | O_EXCL, mode: 0o444)
-        budget = DispatchSemaphore(value: PackWriter.inFlightLimit / PackWriter.budgetUnit)
+        budgetUnits = max(1, inFlightLimit / PackWriter.budgetUnit)
+        budget = DispatchSemaphore(value: budgetUnits)
         var first = Output()
         first.buffer.reserveCapacity(1 << 20)
         first.buffer += PackIndex.packMagic
@@ -199,8 +205,24 @@ final class PackWriter: @unchecked Sendable {
             return true
         }
         guard isNew else { return }
-        let units = max(1, (header.count + payload.count) / PackWriter.budgetUnit)
-        for _ in 0..<units { budget.wait() }
+        // Capped at the whole budget: an object larger than the queue would otherwise wait forever.
+        let units = min(max(1, (header.count + payload.count) / PackWriter.budgetUnit), budgetUnits)
+        // One caller at a time takes its units, so that two callers each
+        // holding part of what they need cannot wait on each other.
+        admission.withLock { _ in
+            for _ in 0..<units {
+                // When the queue is full, compress its oldest job here instead
+                // of waiting: the caller's core would otherwise idle while zlib
+                // is the bottleneck. Block only when every queued job is taken.
+                while budget.wait(timeout: .now()) == .timedOut {
+                    guard let job = state.withLock({ $0.jobs.popFirst() }) else {
+                        budget.wait()
+                        break
+                    }
+                    run(job)
+                }
+            }
+        }
         state.withLock { $0.jobs.append(Job(id: id, header: header, payload: payload, level: level, units: units)) }
         queue.async { [self] in
             if let job = state.withLock({ $0.jobs.popFirst() }) { run(job) }
