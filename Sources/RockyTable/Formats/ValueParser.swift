@@ -148,15 +148,39 @@ public enum ValueParser {
 
     @inline(__always)
     static func decimal(_ b: UnsafeBufferPointer<UInt8>, precision p: Int, scale s: Int) -> ExactDecimal? {
+        switch fixedPoint(b, precision: p, scale: s, as: Int128.self) {
+        case let .units(units): ExactDecimal(units: units, scale: s)
+        case .exponent: decimalWithExponent(b, precision: p, scale: s)
+        case .none: nil
+        }
+    }
+
+    /// What `fixedPoint` found.
+    enum FixedPoint<T> {
+        /// The value's units at the scale asked for.
+        case units(T)
+        /// A number in exponent notation (which may or may not fit).
+        case exponent
+        /// Not a number that fits.
+        case none
+    }
+
+    /// `[sign] digits [. digits]` as units at scale `s`: at most `p - s`
+    /// significant digits before the point, and digits beyond `s` after it
+    /// only if they are zeros (fewer are padded). `.none` as well when the
+    /// units need more digits than `T` holds (18 for `Int64`, 38 for `Int128`).
+    @inline(__always)
+    static func fixedPoint<T: FixedWidthInteger & SignedInteger>(_ b: UnsafeBufferPointer<UInt8>, precision p: Int, scale s: Int,
+                                                                 as _: T.Type) -> FixedPoint<T> {
         let n = b.count
-        guard n > 0 else { return nil }
+        guard n > 0 else { return .none }
         var i = 0
         let negative = b[0] == UInt8(ascii: "-")
         if negative || b[0] == UInt8(ascii: "+") { i = 1 }
-        var units: Int128 = 0
+        var units: T = 0
         var integerDigits = 0   // significant digits before the point
         var sawDigit = false
-        var fits = true   // false once a digit cannot be held; the exponent may still save it
+        var fits = true   // false once a digit cannot be held; an exponent may still save it
         while i < n {
             let d = b[i] &- 48
             guard d < 10 else { break }
@@ -164,7 +188,7 @@ public enum ValueParser {
             if integerDigits > 0 || d != 0 {
                 integerDigits += 1
                 if integerDigits > p - s { fits = false }
-                if fits { units = units &* 10 &+ Int128(d) }
+                if fits { units = units &* 10 &+ T(d) }
             }
             i += 1
         }
@@ -176,7 +200,7 @@ public enum ValueParser {
                 guard d < 10 else { break }
                 sawDigit = true
                 if fractionDigits < s {
-                    if fits { units = units &* 10 &+ Int128(d) }
+                    if fits { units = units &* 10 &+ T(d) }
                 } else if d != 0 {
                     fits = false
                 }
@@ -184,14 +208,12 @@ public enum ValueParser {
                 i += 1
             }
         }
-        guard sawDigit else { return nil }
-        if i < n {
-            guard b[i] | 0x20 == UInt8(ascii: "e") else { return nil }
-            return decimalWithExponent(b, precision: p, scale: s)
-        }
-        guard fits else { return nil }
-        if fractionDigits < s { units = units &* powersOf10[s - fractionDigits] }
-        return ExactDecimal(units: negative ? -units : units, scale: s)
+        guard sawDigit else { return .none }
+        if i < n { return b[i] | 0x20 == UInt8(ascii: "e") ? .exponent : .none }
+        // The units must fit T: 18 digits for 64 bits, 38 for 128 (log10 2 = 0.30103).
+        guard fits, integerDigits + s <= (T.bitWidth - 1) * 30103 / 100_000 else { return .none }
+        if fractionDigits < s { units = units &* T(truncatingIfNeeded: powersOf10[s - fractionDigits]) }
+        return .units(negative ? 0 - units : units)
     }
 
     /// The slow path for exponent notation: exact, through `ExactDecimal`.

@@ -5,8 +5,8 @@ import RockyBase
 /// hot path.
 ///
 /// Cells of the common forms are parsed and written in one step: ASCII
-/// TEXT, INTEGER, DATE, canonical TIMESTAMPs, BOOLEAN, and DECIMALs of up
-/// to 18 digits without an exponent. Any other cell goes through
+/// TEXT, INTEGER, DATE, TIMESTAMP, BOOLEAN, and DECIMALs of up to 18
+/// digits without an exponent. Any other cell goes through
 /// `ValueParser` and the codecs on its own. A field that does not parse,
 /// or a NULL where the column forbids one, sends the whole row through
 /// `RowDecoder` and `RowCodec`, which report the error exactly as they
@@ -98,80 +98,87 @@ final class RecordEncoder {
         }
     }
 
+    /// A field as the one-step path reads it.
+    private enum Parsed {
+        /// INTEGER, DATE (days) or TIMESTAMP (microseconds).
+        case number(Int64)
+        case boolean(Bool)
+        /// DECIMAL units at the column's scale.
+        case decimal(Int64)
+        /// TEXT that is all ASCII: written as it is.
+        case ascii
+        /// A form this path leaves to `ValueParser` (DOUBLE, non-ASCII TEXT, large or exponent DECIMALs).
+        case general
+        /// Not a value of the type.
+        case invalid
+    }
+
+    @inline(__always)
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>, _ type: ColumnType) -> Parsed {
+        switch type {
+        case .text: b.allSatisfy { $0 < 0x80 } ? .ascii : .general
+        case .integer: ValueParser.integer(b).map(Parsed.number) ?? .invalid
+        case .date: ValueParser.date(b).map { .number($0.daysSinceEpoch) } ?? .invalid
+        case .timestamp: ValueParser.timestamp(b).map { .number($0.microseconds) } ?? .invalid
+        case .boolean: ValueParser.boolean(b).map(Parsed.boolean) ?? .invalid
+        case let .decimal(p, s):
+            if case let .units(units) = ValueParser.fixedPoint(b, precision: p, scale: s, as: Int64.self) { .decimal(units) } else { .general }
+        case .double: .general
+        }
+    }
+
     /// Writes `b` as a non-NULL key component of `type` at `n`; the new end, or nil when it does not parse.
     private func writeKey(_ b: UnsafeBufferPointer<UInt8>, _ type: ColumnType, at start: Int) -> Int? {
-        var n = start
-        scratch[n] = 1
-        n += 1
-        switch type {
-        case .text:
-            for c in b {
-                guard c < 0x80 else { return writeGeneralKey(b, type, at: start) }
-                scratch[n] = c
-                n += 1
-                if c == 0 { scratch[n] = 0xFF; n += 1 }
-            }
-            scratch[n] = 0
-            scratch[n + 1] = 0
-            return n + 2
-        case .integer:
-            guard let v = ValueParser.integer(b) else { return nil }
+        let n = start + 1
+        switch Self.parse(b, type) {
+        case let .number(v):
+            scratch[start] = 1
             return writeBigEndian(UInt64(bitPattern: v) ^ (1 << 63), at: n)
-        case .date:
-            guard let d = ValueParser.date(b) else { return nil }
-            return writeBigEndian(UInt64(bitPattern: d.daysSinceEpoch) ^ (1 << 63), at: n)
-        case .timestamp:
-            guard let t = ValueParser.timestamp(b) else { return nil }
-            return writeBigEndian(UInt64(bitPattern: t.microseconds) ^ (1 << 63), at: n)
-        case .boolean:
-            guard let v = ValueParser.boolean(b) else { return nil }
+        case let .boolean(v):
+            scratch[start] = 1
             scratch[n] = v ? 1 : 0
             return n + 1
-        case let .decimal(p, s):
-            guard let units = Self.smallDecimal(b, precision: p, scale: s) else { return writeGeneralKey(b, type, at: start) }
-            n = writeBigEndian(units < 0 ? 0x7FFF_FFFF_FFFF_FFFF : 0x8000_0000_0000_0000, at: n)
-            return writeBigEndian(UInt64(bitPattern: units), at: n)
-        case .double:
-            return writeGeneralKey(b, type, at: start)
+        case let .decimal(units):
+            scratch[start] = 1
+            return writeBigEndian(UInt64(bitPattern: units), at: writeBigEndian(units < 0 ? 0x7FFF_FFFF_FFFF_FFFF : 0x8000_0000_0000_0000, at: n))
+        case .ascii:
+            scratch[start] = 1
+            var end = n
+            for c in b {
+                scratch[end] = c
+                end += 1
+                if c == 0 { scratch[end] = 0xFF; end += 1 }
+            }
+            scratch[end] = 0
+            scratch[end + 1] = 0
+            return end + 2
+        case .general: return writeGeneralKey(b, type, at: start)
+        case .invalid: return nil
         }
     }
 
     /// Writes `b` as a non-NULL value of `type` at `n`; the new end, or nil when it does not parse.
     private func writeValue(_ b: UnsafeBufferPointer<UInt8>, _ type: ColumnType, at start: Int) -> Int? {
-        var n = start
-        switch type {
-        case .text:
-            scratch[n] = 6
-            n = writeVarint(UInt64(b.count), at: n + 1)
-            for c in b {
-                guard c < 0x80 else { return writeGeneralValue(b, type, at: start) }
-                scratch[n] = c
-                n += 1
-            }
-            return n
-        case .integer:
-            guard let v = ValueParser.integer(b) else { return nil }
-            scratch[n] = 3
-            return writeSigned(v, at: n + 1)
-        case .date:
-            guard let d = ValueParser.date(b) else { return nil }
-            scratch[n] = 7
-            return writeSigned(d.daysSinceEpoch, at: n + 1)
-        case .timestamp:
-            guard let t = ValueParser.timestamp(b) else { return nil }
-            scratch[n] = 8
-            return writeSigned(t.microseconds, at: n + 1)
-        case .boolean:
-            guard let v = ValueParser.boolean(b) else { return nil }
-            scratch[n] = v ? 2 : 1
-            return n + 1
-        case let .decimal(p, s):
-            guard let units = Self.smallDecimal(b, precision: p, scale: s) else { return writeGeneralValue(b, type, at: start) }
-            scratch[n] = 5
-            scratch[n + 1] = UInt8(s)
-            return writeSigned(units, at: n + 2)
-        case .double:
-            return writeGeneralValue(b, type, at: start)
+        switch Self.parse(b, type) {
+        case let .number(v):
+            scratch[start] = type == .integer ? 3 : type == .date ? 7 : 8
+            return writeSigned(v, at: start + 1)
+        case let .boolean(v):
+            scratch[start] = v ? 2 : 1
+            return start + 1
+        case let .decimal(units):
+            guard case let .decimal(_, s) = type else { return nil }
+            scratch[start] = 5
+            scratch[start + 1] = UInt8(s)
+            return writeSigned(units, at: start + 2)
+        case .ascii:
+            scratch[start] = 6
+            var end = writeVarint(UInt64(b.count), at: start + 1)
+            (scratch + end).update(from: b.baseAddress!, count: b.count)
+            end += b.count
+            return end
+        case .general: return writeGeneralValue(b, type, at: start)
+        case .invalid: return nil
         }
     }
 
@@ -221,50 +228,4 @@ final class RecordEncoder {
         writeVarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)), at: n)
     }
 
-    /// The units at scale `s` of a DECIMAL(p,s) written `[sign] digits [. digits]`
-    /// with at most 18 digits in all; nil for anything else (other forms, or
-    /// values that do not fit, which `ValueParser.decimal` then decides).
-    @inline(__always)
-    static func smallDecimal(_ b: UnsafeBufferPointer<UInt8>, precision p: Int, scale s: Int) -> Int64? {
-        let n = b.count
-        guard n > 0, n <= 19, s <= 18 else { return nil }
-        var i = 0
-        let negative = b[0] == UInt8(ascii: "-")
-        if negative || b[0] == UInt8(ascii: "+") { i = 1 }
-        var units: Int64 = 0
-        var integerDigits = 0   // significant digits before the point
-        var sawDigit = false
-        while i < n {
-            let d = b[i] &- 48
-            guard d < 10 else { break }
-            sawDigit = true
-            if integerDigits > 0 || d != 0 {
-                integerDigits += 1
-                units = units &* 10 &+ Int64(d)
-            }
-            i += 1
-        }
-        var fractionDigits = 0
-        if i < n && b[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < n {
-                let d = b[i] &- 48
-                guard d < 10 else { return nil }
-                sawDigit = true
-                if fractionDigits < s {
-                    units = units &* 10 &+ Int64(d)
-                } else if d != 0 {
-                    return nil
-                }
-                fractionDigits += 1
-                i += 1
-            }
-        }
-        guard sawDigit, i == n, integerDigits <= p - s, integerDigits + s <= 18 else { return nil }
-        if fractionDigits < s { units = units &* RecordEncoder.powersOf10[s - fractionDigits] }
-        return negative ? -units : units
-    }
-
-    /// 10^0 ... 10^18.
-    private static let powersOf10: [Int64] = (0...18).map { (0..<$0).reduce(1) { r, _ in r * 10 } }
 }
