@@ -231,7 +231,7 @@ public final class CSVReader: RecordSource {
                 }
             }
             let storageEnd = direct ? i - recordStart : bytes.count
-            slots.append(FieldSlot(start: storageStart, count: flags == FieldSlot.null ? 0 : storageEnd - storageStart,
+            slots.append(FieldSlot(start: storageStart, count: storageEnd - storageStart,
                                    column: fieldColumn, flags: flags, line: fieldLine))
             // After the field: a comma, a line ending, or the end of the input.
             let terminatorColumn = i - lineStart - continuations + 1
