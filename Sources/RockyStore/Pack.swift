@@ -235,10 +235,15 @@ final class PackWriter: @unchecked Sendable {
         defer { for _ in 0..<job.units { budget.signal() } }
         do {
             var compressed: [UInt8] = []
-            let deflater = Deflater(level: job.level) { compressed.append(contentsOf: $0) }
-            try job.header.withUnsafeBytes { try deflater.feed($0) }
-            try job.payload.withUnsafeBytes { try deflater.feed($0) }
-            try deflater.finish()
+            if job.payload.count < Zlib.parallelThreshold {
+                compressed = WholeDeflation.compress(header: job.header, payload: job.payload, level: job.level)
+            } else {
+                // Large objects: deflated in blocks on every core.
+                let deflater = Deflater(level: job.level) { compressed.append(contentsOf: $0) }
+                try job.header.withUnsafeBytes { try deflater.feed($0) }
+                try job.payload.withUnsafeBytes { try deflater.feed($0) }
+                try deflater.finish()
+            }
             let start = try output.withLock { out -> Int in
                 let start = out.offset
                 out.buffer += compressed
