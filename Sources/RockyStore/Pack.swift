@@ -162,7 +162,6 @@ final class PackWriter: @unchecked Sendable {
         /// Queued jobs, oldest first.
         var jobs = FIFO<Job>()
         var failure: Error?
-
     }
 
     private struct Output {
@@ -215,19 +214,23 @@ final class PackWriter: @unchecked Sendable {
                 // of waiting: the caller's core would otherwise idle while zlib
                 // is the bottleneck. Block only when every queued job is taken.
                 while budget.wait(timeout: .now()) == .timedOut {
-                    guard let job = state.withLock({ $0.jobs.popFirst() }) else {
+                    guard compressOne() else {
                         budget.wait()
                         break
                     }
-                    run(job)
                 }
             }
         }
         state.withLock { $0.jobs.append(Job(id: id, header: header, payload: payload, level: level, units: units)) }
-        queue.async { [self] in
-            if let job = state.withLock({ $0.jobs.popFirst() }) { run(job) }
-        }
+        queue.async { [self] in _ = compressOne() }
         if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// Compresses the oldest queued job on the calling thread; false when none is queued.
+    private func compressOne() -> Bool {
+        guard let job = state.withLock({ $0.jobs.popFirst() }) else { return false }
+        run(job)
+        return true
     }
 
     /// Compresses one job and appends it to the pack.
@@ -272,7 +275,7 @@ final class PackWriter: @unchecked Sendable {
     /// the rest, writes the buffer out, and returns the entries (or the
     /// first error).
     func drain() throws -> [ObjectID: (offset: Int, length: Int)] {
-        while let job = state.withLock({ $0.jobs.popFirst() }) { run(job) }
+        while compressOne() {}
         queue.sync {}
         try output.withLock { try flush(&$0) }
         return try state.withLock { state in
