@@ -210,7 +210,7 @@ enum WholeInflation {
         deinit { inflateEnd(&z) }
     }
 
-    private static let pool = Mutex<[Stream]>([])
+    private static let pool = StreamPool<Stream>()
 
     struct Failure: Error {
         let reason: String
@@ -226,10 +226,10 @@ enum WholeInflation {
         guard cmf & 0x0F == 8, cmf >> 4 <= 7, (Int(cmf) << 8 | Int(flg)) % 31 == 0, flg & 0x20 == 0 else {
             throw Failure(reason: "zlib stream is corrupt (incorrect header check)")
         }
-        let stream = pool.withLock { $0.popLast() } ?? Stream()
+        let stream = pool.take { _ in true } ?? Stream()
         defer {
             inflateReset(&stream.z)
-            pool.withLock { if $0.count < 8 { $0.append(stream) } }
+            pool.put(stream)
         }
         stream.z.next_in = UnsafeMutablePointer(mutating: stored.baseAddress!.assumingMemoryBound(to: UInt8.self) + 2)
         stream.z.avail_in = UInt32(stored.count - 2)
@@ -316,15 +316,14 @@ enum WholeDeflation {
         deinit { deflateEnd(&z) }
     }
 
-    private static let pool = Mutex<[Stream]>([])
+    private static let pool = StreamPool<Stream>()
 
     /// The zlib stream of `header` followed by `payload`.
     static func compress(header: [UInt8], payload: [UInt8], level: Int32) -> [UInt8] {
-        let stream = pool.withLock { streams in streams.firstIndex { $0.level == level }.map { streams.remove(at: $0) } }
-            ?? Stream(level: level)
+        let stream = pool.take { $0.level == level } ?? Stream(level: level)
         defer {
             deflateReset(&stream.z)
-            pool.withLock { if $0.count < 8 { $0.append(stream) } }
+            pool.put(stream)
         }
         let bound = Int(deflateBound(&stream.z, UInt(header.count + payload.count)))
         return [UInt8](unsafeUninitializedCapacity: bound) { out, count in
@@ -344,5 +343,20 @@ enum WholeDeflation {
             }
             count = bound - Int(stream.z.avail_out)
         }
+    }
+}
+
+/// zlib streams kept for reuse across objects (a few: one per thread at work).
+private final class StreamPool<Stream: AnyObject & Sendable>: Sendable {
+    private let streams = Mutex<[Stream]>([])
+
+    /// A kept stream that `fits`, taken out of the pool.
+    func take(where fits: (Stream) -> Bool) -> Stream? {
+        streams.withLock { kept in kept.lastIndex(where: fits).map { kept.remove(at: $0) } }
+    }
+
+    /// Keeps a stream (already reset) for the next object, unless 8 are kept.
+    func put(_ stream: Stream) {
+        streams.withLock { if $0.count < 8 { $0.append(stream) } }
     }
 }
