@@ -22,6 +22,9 @@ final class RecordEncoder {
     private let scratch: UnsafeMutablePointer<UInt8>
     private let scratchSize = 64 * 1024
     private var row: [Value] = []
+    /// The field whose position names a row in errors: its first key column
+    /// (the first field when the table is keyless).
+    private let originField: Int
 
     private struct Cell {
         /// The record field holding the column.
@@ -40,6 +43,7 @@ final class RecordEncoder {
         valueCells = codec.valueColumns.map {
             Cell(field: decoder.fieldIndex[$0.index], type: $0.type, nullable: columns[$0.index].nullable, id: UInt64($0.id))
         }
+        originField = codec.schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
         scratch = .allocate(capacity: scratchSize)
         row.reserveCapacity(columns.count)
     }
@@ -47,13 +51,17 @@ final class RecordEncoder {
     deinit { scratch.deallocate() }
 
     /// Appends the key of `record`'s row to `key` and, unless the table is
-    /// keyless, its value to `value`.
-    func encode(_ record: Record, key: inout [UInt8], value: inout [UInt8]) throws(ImportError) {
-        if fastEncode(record, key: &key, value: &value) { return }
-        row.removeAll(keepingCapacity: true)
-        try decoder.decode(record, into: &row)
-        codec.appendKey(of: row, to: &key)
-        if !codec.isKeyless { codec.appendValue(of: row, to: &value) }
+    /// keyless, its value to `value`; returns the row's origin (`Origin`:
+    /// where its first key field is in the file).
+    func encode(_ record: Record, key: inout [UInt8], value: inout [UInt8]) throws(ImportError) -> Int {
+        if !fastEncode(record, key: &key, value: &value) {
+            row.removeAll(keepingCapacity: true)
+            try decoder.decode(record, into: &row)
+            codec.appendKey(of: row, to: &key)
+            if !codec.isKeyless { codec.appendValue(of: row, to: &value) }
+        }
+        let position = originField < record.count ? record[originField] : nil
+        return Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
     }
 
     /// The one-step path; false (with nothing appended) when the row needs the general one.

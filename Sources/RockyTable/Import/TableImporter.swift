@@ -66,7 +66,6 @@ public struct TableImporter {
         let codec = RowCodec(schema: schema)
         let encoder = RecordEncoder(decoder: decoder, codec: codec)
         let builder = TreeBuilder(store: store)
-        let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
         var key: [UInt8] = [], value: [UInt8] = []
         var pendingKey: [UInt8] = [], pendingValue: [UInt8] = []
         var pendingCount = 0, pendingOrigin = 0
@@ -81,9 +80,7 @@ public struct TableImporter {
             observe?(record)
             key.removeAll(keepingCapacity: true)
             value.removeAll(keepingCapacity: true)
-            try encoder.encode(record, key: &key, value: &value)
-            let position = keyColumn < record.count ? record[keyColumn] : nil
-            let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
+            let origin = try encoder.encode(record, key: &key, value: &value)
             if hasPending {
                 let order = pendingKey.withUnsafeBytes { a in key.withUnsafeBytes { b in compareBytes(a, b) } }
                 if order > 0 { throw OutOfOrder() }
@@ -120,7 +117,6 @@ public struct TableImporter {
         let codec = RowCodec(schema: schema)
         let encoder = RecordEncoder(decoder: decoder, codec: codec)
         let sorter = RowSorter(memoryBudget: memoryBudget, temporaryDirectory: temporaryDirectory)
-        let keyColumn = schema.keyIndices.first.map { decoder.fieldIndex[$0] } ?? 0
         var key: [UInt8] = [], value: [UInt8] = []
         var count = 0
         let one = RowCodec.multiplicity(1)
@@ -128,9 +124,7 @@ public struct TableImporter {
             observe?(record)
             key.removeAll(keepingCapacity: true)
             value.removeAll(keepingCapacity: true)
-            try encoder.encode(record, key: &key, value: &value)
-            let position = keyColumn < record.count ? record[keyColumn] : nil
-            let origin = Origin.pack(line: position?.line ?? record.line, column: position?.column ?? 1)
+            let origin = try encoder.encode(record, key: &key, value: &value)
             try sorter.add(origin: origin) { arena in
                 arena.append(contentsOf: key)
             } value: { arena in

@@ -48,7 +48,7 @@ import Testing
     func encoded(_ record: Record, _ encoder: RecordEncoder) -> Result<([UInt8], [UInt8]), ImportError> {
         var key: [UInt8] = [], value: [UInt8] = []
         do {
-            try encoder.encode(record, key: &key, value: &value)
+            _ = try encoder.encode(record, key: &key, value: &value)
             return .success((key, value))
         } catch {
             return .failure(error)
