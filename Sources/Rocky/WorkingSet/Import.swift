@@ -195,18 +195,6 @@ extension Repository {
         }
     }
 
-    /// Table names are SQL identifiers: a letter or `_`, then letters, digits or `_`.
-    static func validateTableName(_ name: String) throws {
-        let ok = name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } ?? false
-            && name.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) } && name.count <= 128
-        if !ok {
-            throw RepositoryError.invalidArgument("invalid table name '\(name)': use letters, digits and _, starting with a letter or _")
-        }
-        if name.lowercased().hasPrefix("__rocky") {
-            throw RepositoryError.invalidArgument("invalid table name '\(name)': names starting with __rocky are the engine's")
-        }
-    }
-
     /// Gives columns that exist in `old` (by name) their old ids, and new
     /// columns fresh ids above every id `old` ever used.
     static func carryColumnIDs(into schema: Schema, from old: Schema?) -> Schema {

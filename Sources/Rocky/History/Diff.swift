@@ -89,11 +89,4 @@ extension Repository {
         }
         return RepositoryDiff(from: fromID, to: toID, tables: tables)
     }
-
-    /// A folder for sort runs and other scratch files, inside `.rocky`.
-    func temporaryDirectory() -> String {
-        let path = rockyDirectory + "/tmp"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }

@@ -48,3 +48,21 @@ extension Repository {
                             transformations: try commit.transforms.map { ($0, try objects.readTransformation($0)) })
     }
 }
+
+extension Repository {
+    /// The commits reachable from `tip` but not from `base` (all of them when
+    /// `base` is nil), newest first: what a branch did since it forked.
+    public func commitsSince(_ base: ObjectID?, upTo tip: ObjectID) throws -> [(id: ObjectID, commit: Commit)] {
+        var result: [(ObjectID, Commit)] = []
+        var stack = [tip]
+        var visited = Set<ObjectID>()
+        while let id = stack.popLast() {
+            guard visited.insert(id).inserted else { continue }
+            if let base, try id == base || objects.isAncestor(id, of: base) { continue }
+            let commit = try objects.readCommit(id)
+            result.append((id, commit))
+            stack.append(contentsOf: commit.parents)
+        }
+        return result.sorted { $0.1.time != $1.1.time ? $0.1.time > $1.1.time : $0.0 < $1.0 }
+    }
+}

@@ -135,16 +135,6 @@ extension Repository {
         try Repository.openRemoteRepository(at: remote.path, settings: settings)
     }
 
-    /// The store on disk, which transfers need.
-    var diskObjects: DiskObjectStore {
-        get throws {
-            guard let store = objects as? DiskObjectStore else {
-                throw RepositoryError.invalidArgument("this repository's objects are not on disk")
-            }
-            return store
-        }
-    }
-
     /// `refs/remotes/<remote>/<branch>`.
     static func trackingRef(_ remote: String, _ branch: String) throws -> RefName {
         try RefName(validating: "refs/remotes/\(remote)/\(branch)")
