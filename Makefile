@@ -8,7 +8,7 @@ VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2
 
-.PHONY: all deps venv build release test demo bench dist clean
+.PHONY: all deps venv build release test stress demo bench dist clean
 
 all: build
 
@@ -43,6 +43,13 @@ release: deps
 test: deps venv
 	$(SWIFT) build -j $(JOBS) --build-tests
 	ROCKY_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test -j $(JOBS) --skip-build
+
+# The crash stress run outside the default suite: every writing command
+# SIGKILLed at random points, ROUNDS times (the suite itself runs 25).
+ROUNDS ?= 200
+stress: deps venv
+	$(SWIFT) build -j $(JOBS) --build-tests
+	ROCKY_STRESS_ROUNDS=$(ROUNDS) ROCKY_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test -j $(JOBS) --skip-build --filter CrashStressTests
 
 demo: build
 	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo.sh
