@@ -68,11 +68,15 @@ public struct RefNote: Equatable, Sendable {
     public var actor: String
     public var time: String
     public var message: String
+    /// The audit entry that records this move, as `<sequence> <sha256 of its
+    /// line>` (DESIGN.md "Audit"); nil for refs the audit trail does not anchor.
+    public var anchor: String?
 
-    public init(actor: String, time: String, message: String) {
+    public init(actor: String, time: String, message: String, anchor: String? = nil) {
         self.actor = actor
         self.time = time
         self.message = message
+        self.anchor = anchor
     }
 }
 
@@ -83,39 +87,44 @@ public struct ReflogEntry: Equatable, Sendable {
     public var time: String
     public var actor: String
     public var message: String
+    /// The audit entry recording the move (`RefNote.anchor`), if any.
+    public var anchor: String?
 
     public init(old: ObjectID?, new: ObjectID?, note: RefNote) {
-        self.init(old: old, new: new, time: note.time, actor: note.actor, message: note.message)
+        self.init(old: old, new: new, time: note.time, actor: note.actor, message: note.message, anchor: note.anchor)
     }
 
-    public init(old: ObjectID?, new: ObjectID?, time: String, actor: String, message: String) {
+    public init(old: ObjectID?, new: ObjectID?, time: String, actor: String, message: String, anchor: String? = nil) {
         self.old = old
         self.new = new
         self.time = time
         self.actor = actor
         self.message = message
+        self.anchor = anchor
     }
 
     static let zeros = String(repeating: "0", count: 64)
 
-    /// `<old>\t<new>\t<time>\t<actor>\t<message>\n`, absent ids as 64 zeros,
-    /// tabs and newlines inside fields replaced by spaces.
+    /// `<old>\t<new>\t<time>\t<actor>\t<message>[\t<anchor>]\n`, absent ids
+    /// as 64 zeros, tabs and newlines inside fields replaced by spaces (so a
+    /// sixth field can only be the anchor).
     var line: String {
         func clean(_ s: String) -> String {
             String(s.map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 })
         }
-        return [old?.hex ?? ReflogEntry.zeros, new?.hex ?? ReflogEntry.zeros, clean(time), clean(actor), clean(message)]
-            .joined(separator: "\t") + "\n"
+        return ([old?.hex ?? ReflogEntry.zeros, new?.hex ?? ReflogEntry.zeros, clean(time), clean(actor), clean(message)]
+            + (anchor.map { [clean($0)] } ?? [])).joined(separator: "\t") + "\n"
     }
 
     init?(line: Substring) {
-        let fields = line.split(separator: "\t", maxSplits: 4, omittingEmptySubsequences: false)
-        guard fields.count == 5 else { return nil }
+        let fields = line.split(separator: "\t", maxSplits: 5, omittingEmptySubsequences: false)
+        guard fields.count == 5 || fields.count == 6 else { return nil }
         func id(_ s: Substring) -> ObjectID?? {
             s == ReflogEntry.zeros ? .some(nil) : ObjectID(hex: s).map { .some($0) }
         }
         guard let old = id(fields[0]), let new = id(fields[1]) else { return nil }
-        self.init(old: old, new: new, time: String(fields[2]), actor: String(fields[3]), message: String(fields[4]))
+        self.init(old: old, new: new, time: String(fields[2]), actor: String(fields[3]), message: String(fields[4]),
+                  anchor: fields.count == 6 ? String(fields[5]) : nil)
     }
 }
 

@@ -22,13 +22,15 @@ extension FileRefStore {
 
     /// Rewrites a reflog keeping the entries `keep` accepts, under the ref's
     /// lock (so no update appends meanwhile): temporary file, fsync, rename.
-    /// A reflog left empty is removed. Returns how many entries went.
-    public func expireReflog(_ name: String, keep: (ReflogEntry) -> Bool) throws -> Int {
+    /// `keepLast` keeps the newest entry whatever `keep` says (a live
+    /// branch's last move anchors its value in the audit trail). A reflog
+    /// left empty is removed. Returns how many entries went.
+    public func expireReflog(_ name: String, keepLast: Bool = false, keep: (ReflogEntry) -> Bool) throws -> Int {
         let log = root + "/logs/" + name
         var removed = 0
         func rewrite() throws {
             let entries = try reflog(name)
-            let kept = entries.filter(keep)
+            let kept = ReflogEntry.kept(entries, keepLast: keepLast, keep: keep)
             removed = entries.count - kept.count
             guard removed > 0 else { return }
             if kept.isEmpty {
@@ -52,5 +54,12 @@ extension FileRefStore {
             return false
         }
         return removed
+    }
+}
+
+extension ReflogEntry {
+    /// The entries `keep` accepts, and with `keepLast` the newest one too.
+    public static func kept(_ entries: [ReflogEntry], keepLast: Bool, keep: (ReflogEntry) -> Bool) -> [ReflogEntry] {
+        entries.enumerated().filter { (i, e) in keep(e) || (keepLast && i == entries.count - 1) }.map(\.element)
     }
 }

@@ -67,28 +67,31 @@ public final class Repository: Sendable {
         // Build the folder under a temporary name and rename it into place, so
         // a crash or a failure never leaves a half-made repository.
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        // The staging folder holds `.rocky`, so that the repository built in
+        // it writes its first audit entry, which anchors `main`, in place.
         let staging = work + "/.rocky-init-\(getpid())"
         try? FileManager.default.removeItem(atPath: staging)
         do {
+            let stagedRocky = staging + "/.rocky"
             for folder in ["objects", "refs/heads", "logs"] {
-                try FileManager.default.createDirectory(atPath: staging + "/" + folder, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(atPath: stagedRocky + "/" + folder, withIntermediateDirectories: true)
             }
-            try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/format"))
-            try Data("ref: refs/heads/\(defaultBranch)\n".utf8).write(to: URL(fileURLWithPath: staging + "/HEAD"))
-            let repo = Repository(workDirectory: work, objects: DiskObjectStore(directory: staging + "/objects"),
-                                  refs: FileRefStore(root: staging), settings: settings)
+            try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: stagedRocky + "/format"))
+            try Data("ref: refs/heads/\(defaultBranch)\n".utf8).write(to: URL(fileURLWithPath: stagedRocky + "/HEAD"))
+            let repo = Repository(workDirectory: staging, objects: DiskObjectStore(directory: stagedRocky + "/objects"),
+                                  refs: FileRefStore(root: stagedRocky), settings: settings)
             let tree = try repo.objects.write(Tree.empty)
             let root = try repo.objects.write(commit: Commit(
                 tree: tree, parents: [], actor: settings.actor, time: settings.now, message: "Initialize repository"))
-            try repo.refs.update(try RefName.branch(defaultBranch), from: nil, to: root, note: settings.note("init"))
-            try FileManager.default.moveItem(atPath: staging, toPath: rocky)
+            try repo.moveRef(try RefName.branch(defaultBranch), from: nil, to: root, note: settings.note("init"),
+                             entry: AuditEntry(operation: "init", branch: defaultBranch))
+            try FileManager.default.moveItem(atPath: stagedRocky, toPath: rocky)
+            try? FileManager.default.removeItem(atPath: staging)
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
             throw error
         }
-        let repository = try open(workDirectory: work, settings: settings)
-        try repository.audit(AuditEntry(operation: "init", branch: defaultBranch, newID: try repository.resolve("HEAD")))
-        return repository
+        return try open(workDirectory: work, settings: settings)
     }
 
     static func absolutePath(_ path: String) -> String {

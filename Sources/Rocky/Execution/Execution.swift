@@ -157,8 +157,8 @@ extension Repository {
             return try objects.write(commit: Commit(tree: tree, parents: [target.head], actor: settings.actor, time: settings.now,
                                                     message: message ?? sql, transforms: transforms, runID: settings.runID))
         }
-        try refs.update(try RefName.branch(name), from: target.head, to: commitID, note: settings.note("execute"))
-        try audit(AuditEntry(operation: "sql", branch: name, oldID: target.head, newID: commitID, statements: [sql]))
+        try moveRef(try RefName.branch(name), from: target.head, to: commitID, note: settings.note("execute"),
+                    entry: AuditEntry(operation: "sql", branch: name, statements: [sql]))
         return commitID
     }
 }

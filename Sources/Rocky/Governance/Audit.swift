@@ -10,6 +10,10 @@ public struct AuditEntry: Sendable, Equatable {
     public var actor: String
     public var operation: String
     public var branch: String?
+    /// The ref this entry moves (`refs/heads/<branch>`), set on the entries
+    /// of ref moves, which the ref's reflog anchors (`moveRef`); for a
+    /// `recovered` entry, the ref whose unrecorded move it records.
+    public var ref: String?
     public var oldID: ObjectID?
     public var newID: ObjectID?
     /// Working-set or commit trees before and after (the state hashes).
@@ -59,6 +63,7 @@ public struct AuditEntry: Sendable, Equatable {
             "operation": .string(operation),
             "output_state": outputState.map { .string($0.hex) },
             "previous": .string(previous),
+            "ref": ref.map(JSON.string),
             "rows": rows.map { .int($0) },
             "run_id": runID.map(JSON.string),
             "seq": .int(sequence),
@@ -85,16 +90,43 @@ public struct AuditEntry: Sendable, Equatable {
         self.actor = actor
         self.environment = environment
         runID = json["run_id"]?.stringValue
+        ref = json["ref"]?.stringValue
         self.previous = previous
     }
 }
 
-/// What `rocky audit --verify` found: the first entry that breaks the chain.
+/// What `rocky audit --verify` found: the first entry that breaks the
+/// chain, and the branch moves the anchors show that the log does not.
 public struct AuditVerification: Sendable {
     public var entries: Int
     /// 1-based line of the first bad entry, and why; nil when the chain holds.
     public var firstBad: (line: Int, reason: String)?
-    public var isIntact: Bool { firstBad == nil }
+    /// Reflogs and refs that disagree with the log (checked when the chain holds).
+    public var anchorProblems: [AuditAnchorProblem] = []
+    /// Not damage: an append a crash interrupted, which the next entry finishes.
+    public var notes: [String] = []
+    public var isIntact: Bool { firstBad == nil && anchorProblems.isEmpty }
+}
+
+/// Where a ref move is recorded in the audit log: the entry's sequence
+/// number and the SHA-256 of its line, written into the move's reflog entry
+/// as `<sequence> <sha256>`.
+struct AuditAnchor: Equatable {
+    var sequence: Int
+    var hash: String
+
+    var text: String { "\(sequence) \(hash)" }
+
+    init(sequence: Int, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    init?(text: String) {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let n = Int(parts[0]), n >= 1, parts[1].count == 64 else { return nil }
+        self.init(sequence: n, hash: String(parts[1]))
+    }
 }
 
 /// The audit log: `.rocky/audit.log`, one canonical JSON object per line,
@@ -110,37 +142,56 @@ extension Repository {
     static let zeroHash = String(repeating: "0", count: 64)
 
     /// Appends an entry, filling in sequence, time, actor, environment, run
-    /// id and the previous hash.
+    /// id and the previous hash. An entry that moves a branch is written by
+    /// `moveRef` instead, which anchors it in the ref's reflog.
     func audit(_ entry: AuditEntry) throws {
         try withAuditLock {
-            try repairTornAppend()
-            let (sequence, previous) = try auditHead()
-            var e = entry
-            e.sequence = sequence + 1
-            e.time = settings.now
-            e.actor = settings.actor
-            e.environment = settings.environment
-            e.runID = settings.runID
-            e.previous = previous
-            let line = e.json.canonicalText + "\n"
-            let fd = Glibc.open(auditLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw StoreError.io(path: auditLogPath, operation: "open", errno: errno) }
-            defer { close(fd) }
-            let bytes = Array(line.utf8)
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written == bytes.count, fsync(fd) == 0 else {
-                throw StoreError.io(path: auditLogPath, operation: "append", errno: errno)
-            }
-            let hash = ObjectID(bytes: SHA256.digest(Array(line.dropLast().utf8))).hex
-            try ObjectFiles.replace(auditHeadPath, with: Array("\(e.sequence) \(hash)\n".utf8))
+            try prepareAppend()
+            _ = try appendLocked(entry)
         }
+    }
+
+    /// Finishes what an interrupted writer left before the next entry goes
+    /// in: a torn line, a head not yet updated, a move whose entry was
+    /// written but whose ref never moved. Call with the audit lock held.
+    func prepareAppend() throws {
+        try repairTornAppend()
+        try settleUnfinishedMove()
+    }
+
+    /// Appends `entry` and returns where it landed. Call with the audit lock
+    /// held, after `prepareAppend`. The line is fsynced before the head is
+    /// replaced, so a crash in between leaves a complete line the head does
+    /// not record yet (`repairTornAppend` adopts it).
+    @discardableResult
+    func appendLocked(_ entry: AuditEntry) throws -> AuditAnchor {
+        let (sequence, previous) = try auditHead()
+        var e = entry
+        e.sequence = sequence + 1
+        e.time = settings.now
+        e.actor = settings.actor
+        e.environment = settings.environment
+        e.runID = settings.runID
+        e.previous = previous
+        let line = e.json.canonicalText + "\n"
+        let fd = Glibc.open(auditLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io(path: auditLogPath, operation: "open", errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(line.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            throw StoreError.io(path: auditLogPath, operation: "append", errno: errno)
+        }
+        let hash = ObjectID(bytes: SHA256.digest(Array(line.dropLast().utf8))).hex
+        try ObjectFiles.replace(auditHeadPath, with: Array("\(e.sequence) \(hash)\n".utf8))
+        return AuditAnchor(sequence: e.sequence, hash: hash)
     }
 
     /// Finishes what a process killed during an append left: a partial last
     /// line is cut off (it was never acknowledged), and a complete line the
     /// head does not record yet, but which extends the head's chain, is
     /// adopted. Anything else is left for `verifyAudit` to report.
-    private func repairTornAppend() throws {
+    func repairTornAppend() throws {
         let fd = Glibc.open(auditLogPath, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { return }
         defer { close(fd) }
@@ -167,7 +218,7 @@ extension Repository {
     }
 
     /// The last sequence number and line hash (0 and zeros for an empty log).
-    private func auditHead() throws -> (Int, String) {
+    func auditHead() throws -> (Int, String) {
         guard let text = try? String(contentsOfFile: auditHeadPath, encoding: .utf8) else { return (0, Repository.zeroHash) }
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
         guard parts.count == 2, let n = Int(parts[0]), parts[1].count == 64 else {
@@ -176,7 +227,7 @@ extension Repository {
         return (n, String(parts[1]))
     }
 
-    private func withAuditLock<R>(_ body: () throws -> R) throws -> R {
+    func withAuditLock<R>(_ body: () throws -> R) throws -> R {
         let lock = auditLogPath + ".lock"
         var waited = 0
         while true {
@@ -207,23 +258,45 @@ extension Repository {
     }
 
     /// Checks the hash chain, the sequence numbers and the head (the chain
-    /// rules are `AuditSnapshot.verify`'s, the same a fetch applies).
+    /// rules are `AuditSnapshot.verify`'s, the same a fetch applies), then
+    /// the anchors: every branch's reflog against the log
+    /// (`auditAnchorProblems`). Reads only: what an interrupted append left
+    /// (a partial last line, or one complete entry the head does not record
+    /// yet, extending its chain) is noted, not reported, and the next entry
+    /// repairs it; a log shorter than its head is reported as truncated.
     public func verifyAudit() throws -> AuditVerification {
         let data = FileManager.default.contents(atPath: auditLogPath) ?? Data()
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
+        var notes: [String] = []
+        if lines.last == "" {
+            lines.removeLast()
+        } else {
+            lines.removeLast()
+            notes.append("the log ends in a partial line, an append a crash interrupted: the next entry cuts it off")
+        }
         let previous: String
         do {
             previous = try AuditSnapshot.verify(lines, source: auditLogPath)
         } catch let RemoteError.auditChainBroken(_, line, reason) {
-            return AuditVerification(entries: line - 1, firstBad: (line, reason))
+            return AuditVerification(entries: line - 1, firstBad: (line, reason), notes: notes)
         }
         let count = lines.count
         let (headSequence, headHash) = try auditHead()
-        if headSequence != count || headHash != previous {
-            return AuditVerification(entries: count, firstBad: (count + 1, "the log ends at entry \(count) but its head records entry \(headSequence): entries were truncated"))
+        if headSequence > count {
+            return AuditVerification(entries: count, firstBad: (count + 1, "the log ends at entry \(count) but its head records entry \(headSequence): entries were truncated"), notes: notes)
         }
-        return AuditVerification(entries: count, firstBad: nil)
+        func lineHash(_ sequence: Int) -> String {
+            sequence == 0 ? Repository.zeroHash : ObjectID(bytes: SHA256.digest(Array(lines[sequence - 1].utf8))).hex
+        }
+        if headSequence == count - 1, headHash == lineHash(headSequence) {
+            notes.append("entry \(count) was appended but audit.head not yet updated (a crash interrupted the append): the next entry records it")
+        } else if headSequence != count || headHash != previous {
+            let reason = headHash == lineHash(headSequence)
+                ? "the log holds \(count) entries but audit.head records only \(headSequence): the head was reset or entries were added behind its back"
+                : "the log's entry \(headSequence) is not the one audit.head records: the log was rewritten"
+            return AuditVerification(entries: count, firstBad: (headSequence + 1, reason), notes: notes)
+        }
+        return AuditVerification(entries: count, firstBad: nil, anchorProblems: try auditAnchorProblems(lines: lines), notes: notes)
     }
 }
 

@@ -172,10 +172,10 @@ extension Repository {
             report.bases = [ours]
             try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: theirsTree.files[ProjectConfig.fileName])
             if options.dryRun { return report }
-            try moveTarget(targetRef, targetName, from: ours, to: sourceID, message: "merge \(sourceName): fast-forward")
+            try moveTarget(targetRef, targetName, from: ours, to: sourceID, message: "merge \(sourceName): fast-forward",
+                           entry: AuditEntry(operation: "merge", branch: targetName, outputState: theirsCommit.tree,
+                                             details: .object(["source": .string(sourceName), "fast_forward": .bool(true)])))
             report.newHead = sourceID
-            try audit(AuditEntry(operation: "merge", branch: targetName, oldID: ours, newID: sourceID, outputState: theirsCommit.tree,
-                                 details: .object(["source": .string(sourceName), "fast_forward": .bool(true)])))
             return report
         }
         let bases = try objects.mergeBases(ours, sourceID)
@@ -227,20 +227,21 @@ extension Repository {
             return report
         }.then { report in
             guard let commitID = report.newHead else { return report }
-            try moveTarget(targetRef, targetName, from: ours, to: commitID, message: "merge \(sourceName)")
-            try audit(AuditEntry(operation: "merge", branch: targetName, oldID: ours, newID: commitID,
-                                 outputState: try objects.readCommit(commitID).tree,
-                                 details: .object(["source": .string(sourceName),
-                                                   "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
-                                                   "retries": .int(attempt)])))
+            try moveTarget(targetRef, targetName, from: ours, to: commitID, message: "merge \(sourceName)",
+                           entry: AuditEntry(operation: "merge", branch: targetName, outputState: try objects.readCommit(commitID).tree,
+                                             details: .object(["source": .string(sourceName),
+                                                               "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
+                                                               "retries": .int(attempt)])))
             return report
         }
     }
 
-    /// Moves the target by compare-and-swap; a moved target becomes `MergeTargetMoved`.
-    private func moveTarget(_ ref: RefName, _ name: String, from old: ObjectID, to new: ObjectID, message: String) throws {
+    /// Moves the target by compare-and-swap, recording `entry` with the move;
+    /// a moved target becomes `MergeTargetMoved`.
+    private func moveTarget(_ ref: RefName, _ name: String, from old: ObjectID, to new: ObjectID, message: String,
+                            entry: AuditEntry) throws {
         do {
-            try refs.update(ref, from: old, to: new, note: settings.note(message))
+            try moveRef(ref, from: old, to: new, note: settings.note(message), entry: entry)
         } catch let StoreError.refMoved(_, expected, actual) {
             throw MergeTargetMoved(target: name, expected: expected ?? old, actual: actual)
         }

@@ -215,13 +215,13 @@ extension Repository {
         } catch let done as VerifyDone {
             return done.result
         }
-        try refs.update(try RefName.branch(newName), from: nil, to: result.head!, note: settings.note("replay \(sourceName) at \(time)"))
-        try audit(AuditEntry(operation: "replay", branch: newName, newID: result.head,
-                             inputState: try objects.readCommit(start).tree, outputState: try objects.readCommit(result.head!).tree,
-                             details: .object(["source": .string(sourceName), "at": .string(time.description),
-                                               "steps": .int(result.transformations), "reused": .int(result.reused),
-                                               "policy": .string(options.policy.rawValue),
-                                               "gaps": .int(gaps.reduce(0) { $0 + $1.count })])))
+        try moveRef(try RefName.branch(newName), from: nil, to: result.head!, note: settings.note("replay \(sourceName) at \(time)"),
+                    entry: AuditEntry(operation: "replay", branch: newName,
+                                      inputState: try objects.readCommit(start).tree, outputState: try objects.readCommit(result.head!).tree,
+                                      details: .object(["source": .string(sourceName), "at": .string(time.description),
+                                                        "steps": .int(result.transformations), "reused": .int(result.reused),
+                                                        "policy": .string(options.policy.rawValue),
+                                                        "gaps": .int(gaps.reduce(0) { $0 + $1.count })])))
         return result
     }
 

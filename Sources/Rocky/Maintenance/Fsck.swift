@@ -26,7 +26,9 @@ public struct FsckReport: Sendable {
 
 extension Repository {
     /// Verifies every object against its id, that every ref and HEAD point at
-    /// an existing commit, and that every object reachable from them exists.
+    /// an existing commit, that every object reachable from them exists, and
+    /// the audit trail: its chain, and every branch move against it
+    /// (`verifyAudit`).
     public func fsck() throws -> FsckReport {
         var report = FsckReport()
         var corrupt = Set<ObjectID>()
@@ -76,7 +78,12 @@ extension Repository {
                 }
             }
         }
-        report.warnings += staleFiles()
+        let audit = try verifyAudit()
+        if let bad = audit.firstBad {
+            report.problems.append(FsckProblem(message: "audit.log line \(bad.line): \(bad.reason)"))
+        }
+        report.problems += audit.anchorProblems.map { FsckProblem(ref: $0.ref, message: $0.message) }
+        report.warnings += staleFiles() + audit.notes.map { "audit.log: " + $0 }
         return report
     }
 

@@ -275,13 +275,16 @@ extension Repository {
             }
         }
         for name in try fileRefs.reflogNames() {
+            // A live branch keeps its last entry whatever its age: it anchors
+            // the ref's value in the audit trail (`auditAnchorProblems`).
+            let keepLast = name.hasPrefix(RefName.headsPrefix) && (try? RefName(validating: name)).flatMap { try? refs.read($0) } != nil
             let entries: [ReflogEntry]
             if dryRun {
                 let all = try refs.reflog(name)
-                entries = all.filter(keep)
+                entries = ReflogEntry.kept(all, keepLast: keepLast, keep: keep)
                 report.reflogEntriesExpired += all.count - entries.count
             } else {
-                report.reflogEntriesExpired += try fileRefs.expireReflog(name, keep: keep)
+                report.reflogEntriesExpired += try fileRefs.expireReflog(name, keepLast: keepLast, keep: keep)
                 entries = try refs.reflog(name)
             }
             for entry in entries {

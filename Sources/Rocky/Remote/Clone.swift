@@ -96,21 +96,21 @@ extension Repository {
             for b in branches {
                 try repo.refs.update(try trackingRef("origin", b.name), from: nil, to: b.id, note: note)
             }
-            let local = try RefName.branch(chosen)
-            try repo.refs.update(local, from: nil, to: head, note: note)
-            try repo.refs.setHead(.branch(local), note: note)
-            try repo.changeRemotes { $0 = [Remote(name: "origin", path: sourceDirectory)] }
-
+            // The source's log first: the clone's entry, which anchors the
+            // new branch's first move, extends it.
             try audit.write(to: rocky)
             try audit.write(to: repo.remoteFolder("origin"))
-            let files = try store.readTree(try store.readCommit(head).tree).files
-            try repo.writeProjectFiles(from: [:], to: files)
-            try repo.audit(AuditEntry(operation: "clone", branch: chosen, newID: head, details: .object([
+            let local = try RefName.branch(chosen)
+            try repo.moveRef(local, from: nil, to: head, note: note, entry: AuditEntry(operation: "clone", branch: chosen, details: .object([
                 "source": .string(sourceDirectory),
                 "branches": .int(branches.count),
                 "objects": .int(copied.objects),
                 "linked_files": .int(copied.linked),
-            ])))
+            ])), adoptedLog: true)
+            try repo.refs.setHead(.branch(local), note: note)
+            try repo.changeRemotes { $0 = [Remote(name: "origin", path: sourceDirectory)] }
+            let files = try store.readTree(try store.readCommit(head).tree).files
+            try repo.writeProjectFiles(from: [:], to: files)
             result = CloneResult(path: destination, source: sourceDirectory, branch: chosen, head: head,
                                  branches: branches.map(\.name), objects: copied.objects, files: copied.files,
                                  linkedFiles: copied.linked, copiedBytes: copied.copiedBytes, auditEntries: audit.count)

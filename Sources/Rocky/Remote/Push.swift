@@ -72,17 +72,6 @@ extension Repository {
 
         result.transfer = try transferObjects(from: try diskObjects, to: try target.diskObjects, roots: [new])
         try target.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
-        do {
-            try target.refs.update(remoteRef, from: old, to: new,
-                                   note: settings.note("push: from \(workDirectory)\(result.forced ? " (forced)" : "")"))
-        } catch let StoreError.refMoved(_, expected, actual) {
-            throw RemoteError.pushRaced(remote: remote.name, branch: remoteBranch, expected: expected, actual: actual, pushed: new)
-        }
-        if checkedOut, try target.refs.head() == .branch(remoteRef) {
-            let oldFiles = try old.map { try target.objects.readTree(try target.objects.readCommit($0).tree).files } ?? [:]
-            let newFiles = try target.objects.readTree(try target.objects.readCommit(new).tree).files
-            try target.writeProjectFiles(from: oldFiles, to: newFiles)
-        }
         let details: JSON = .object([
             "remote": .string(remote.name),
             "path": .string(remote.path),
@@ -91,7 +80,18 @@ extension Repository {
             "forced": .bool(result.forced),
             "objects": .int(result.transfer.objects),
         ])
-        try target.audit(AuditEntry(operation: "push", branch: remoteBranch, oldID: old, newID: new, details: details))
+        do {
+            try target.moveRef(remoteRef, from: old, to: new,
+                               note: settings.note("push: from \(workDirectory)\(result.forced ? " (forced)" : "")"),
+                               entry: AuditEntry(operation: "push", branch: remoteBranch, details: details))
+        } catch let StoreError.refMoved(_, expected, actual) {
+            throw RemoteError.pushRaced(remote: remote.name, branch: remoteBranch, expected: expected, actual: actual, pushed: new)
+        }
+        if checkedOut, try target.refs.head() == .branch(remoteRef) {
+            let oldFiles = try old.map { try target.objects.readTree(try target.objects.readCommit($0).tree).files } ?? [:]
+            let newFiles = try target.objects.readTree(try target.objects.readCommit(new).tree).files
+            try target.writeProjectFiles(from: oldFiles, to: newFiles)
+        }
         try updateTrackingRef(remote.name, remoteBranch, to: new)
         try audit(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: details))
         return result

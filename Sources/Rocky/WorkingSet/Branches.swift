@@ -29,11 +29,11 @@ extension Repository {
         let target = try resolve(start)
         _ = try objects.readCommit(target)
         do {
-            try refs.update(ref, from: nil, to: target, note: settings.note("branch: created from \(start.revisionText)"))
+            try moveRef(ref, from: nil, to: target, note: settings.note("branch: created from \(start.revisionText)"),
+                        entry: AuditEntry(operation: "create", branch: name, details: .object(["from": .string(start.revisionText)])))
         } catch StoreError.refMoved {
             throw RepositoryError.branchExists(name)
         }
-        try audit(AuditEntry(operation: "create", branch: name, newID: target, details: .object(["from": .string(start.revisionText)])))
         return Branch(name: name)
     }
 
@@ -44,8 +44,7 @@ extension Repository {
         guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
         try authorize(.delete, branch: name)
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
-        try refs.update(ref, from: head, to: nil, note: settings.note("branch: deleted"))
-        try audit(AuditEntry(operation: "delete", branch: name, oldID: head))
+        try moveRef(ref, from: head, to: nil, note: settings.note("branch: deleted"), entry: AuditEntry(operation: "delete", branch: name))
     }
 }
 
@@ -67,17 +66,23 @@ extension Repository {
         if let new { _ = try objects.readCommit(new) }
         let note = settings.note(message)
         var old: ObjectID?
+        let entry = { AuditEntry(operation: "update-ref", branch: branch, oldID: old, newID: new,
+                                 details: .object(["ref": .string(ref.path), "message": .string(message)])) }
         while true {
             old = try expected ?? refs.read(ref)
             if branch != nil { try authorizePolicyChange(on: branch, from: try policyFileID(at: old), to: try policyFileID(at: new)) }
             do {
+                // Branches are anchored: the move and its entry are one step.
+                if branch != nil {
+                    try moveRef(ref, from: old, to: new, note: note, entry: entry())
+                    return
+                }
                 try refs.update(ref, from: old, to: new, note: note)
                 break
             } catch StoreError.refMoved where expected == nil {
                 continue
             }
         }
-        try audit(AuditEntry(operation: "update-ref", branch: branch, oldID: old, newID: new,
-                             details: .object(["ref": .string(ref.path), "message": .string(message)])))
+        try audit(entry())
     }
 }

@@ -25,8 +25,11 @@ extension Repository {
             tree: treeID, parents: [set.base], actor: settings.actor, time: settings.now, message: message,
             transforms: set.transforms, runID: settings.runID, meta: meta))
         let note = settings.note("commit: " + (message.split(separator: "\n").first.map(String.init) ?? ""))
+        let entry = AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
+                               inputState: head.tree, outputState: treeID, statements: [],
+                               details: .object(["message": .string(message), "transforms": .int(set.transforms.count)]))
         if let ref = target.ref {
-            try refs.update(ref, from: set.base, to: commitID, note: note)
+            try moveRef(ref, from: set.base, to: commitID, note: note, entry: entry)
         } else {
             guard try refs.head() == .detached(set.base) else {
                 throw RepositoryError.concurrentChange("HEAD moved while committing; nothing was committed")
@@ -36,9 +39,7 @@ extension Repository {
         if let worksetID {
             try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
         }
-        try audit(AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
-                             inputState: head.tree, outputState: treeID, statements: [],
-                             details: .object(["message": .string(message), "transforms": .int(set.transforms.count)])))
+        if target.ref == nil { try audit(entry) }
         return commitID
     }
 }

@@ -8,8 +8,9 @@ struct FsckCommand: Command {
     static let usage = ["fsck"]
     static let help = """
     Reads every object and checks it against its id, checks that every ref
-    points at an existing commit and that everything reachable exists.
-    Exits 1 with the list of problems, each naming an object id or a ref.
+    points at an existing commit and that everything reachable exists, and
+    checks the audit trail as `rocky audit --verify` does (its hash chain, and
+    every branch's reflog against it). Exits 1 with the list of problems, each naming an object id or a ref.
     """
 
     init(parsing arguments: inout Arguments) throws {
