@@ -94,7 +94,8 @@ public enum TreePath {
                 folded[path.lowercased()] = path
             }
         }
-        for path in sorted where problem(path) == nil {
+        let reported = Set(result.map(\.path))
+        for path in sorted where !reported.contains(path) {
             var folder = Substring(path)
             while let slash = folder.lastIndex(of: "/") {
                 folder = folder[..<slash]
