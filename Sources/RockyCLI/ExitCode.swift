@@ -71,6 +71,7 @@ enum ExitCode: Int32 {
             case .notARepository: return "not_a_repository"
             case .alreadyARepository: return "already_a_repository"
             case .malformed: return "malformed"
+            case .unsafePath: return "unsafe_path"
             }
         case let error as RepositoryError:
             switch error {

@@ -172,7 +172,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     private func freshen(_ id: ObjectID) -> Bool {
         if pendingWriter(id) != nil { return true }
         let loose = path(of: id)
-        if utimensat(AT_FDCWD, loose, nil, 0) == 0 { return true }
+        if utimensat(AT_FDCWD, loose, nil, AT_SYMLINK_NOFOLLOW) == 0 { return true }
         // Not ours to touch (a read-only or shared store): it exists, unfreshened.
         if errno != ENOENT && FileSystem.exists(loose) { return true }
         // Only the packs known: a write does not list the pack folder again
@@ -181,7 +181,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         for _ in 0..<3 {
             guard let (pack, _) = packed(id, lookAgain: false) else { return false }
             if batchState.withLock({ $0.depth > 0 && $0.freshenedPacks.contains(pack) }) { return true }
-            if utimensat(AT_FDCWD, pack, nil, 0) == 0 {
+            if utimensat(AT_FDCWD, pack, nil, AT_SYMLINK_NOFOLLOW) == 0 {
                 batchState.withLock { if $0.depth > 0 { $0.freshenedPacks.insert(pack) } }
                 return true
             }
@@ -284,7 +284,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
     private func publish(_ temp: String, as id: ObjectID) throws {
         let final = path(of: id)
         let folder = FileSystem.parentDirectory(final)
-        try FileSystem.makeDirectories(folder)
+        try FileSystem.makeDirectories(folder, below: directory)
         try FileSystem.rename(temp, final)
         try FileSystem.fsyncDirectory(folder)
     }
@@ -297,7 +297,7 @@ public final class DiskObjectStore: ObjectStore, Sendable {
         }
         if outermost {
             do {
-                try FileSystem.makeDirectories(packFolder)
+                try FileSystem.makeDirectories(packFolder, below: directory)
                 let writer = try PackWriter(folder: packFolder)
                 batchState.withLock { $0.writer = writer }
             } catch {

@@ -75,6 +75,7 @@ public final class FileRefStore: RefStore, Sendable {
     /// Creates the folders a new ref needs; a ref that exists where a folder
     /// is needed (`a` when creating `a/b`) is a clear error.
     private func prepareParent(of target: String, for ref: RefName) throws {
+        try FileSystem.refuseSymbolicLinks(target, below: root)
         var folder = FileSystem.parentDirectory(target)
         while folder.count > root.count {
             if FileSystem.exists(folder) && !FileSystem.isDirectory(folder) {
@@ -96,8 +97,9 @@ public final class FileRefStore: RefStore, Sendable {
         var pause = 0.0005
         var fd: Int32 = -1
         while true {
-            fd = Glibc.open(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            fd = Glibc.open(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
             if fd >= 0 { break }
+            if errno == ELOOP { throw StoreError.unsafePath(lockPath, reason: FileSystem.symbolicLinkReason) }
             guard errno == EEXIST else { throw StoreError.io(path: lockPath, operation: "create lock", errno: errno) }
             let age = FileSystem.age(lockPath) ?? 0
             if age >= staleLockSeconds || waited >= lockWaitSeconds {
@@ -127,6 +129,7 @@ public final class FileRefStore: RefStore, Sendable {
 
     private func appendReflog(_ name: String, _ entry: ReflogEntry) throws {
         let path = root + "/logs/" + name
+        try FileSystem.refuseSymbolicLinks(path, below: root)
         try FileSystem.makeDirectories(FileSystem.parentDirectory(path))
         try FileSystem.withOpenFile(path, O_WRONLY | O_APPEND | O_CREAT) { fd in
             try FileSystem.writeAll(fd, Array(entry.line.utf8), path: path)

@@ -3,12 +3,45 @@ import Glibc
 /// Thin, throwing wrappers over the POSIX calls the stores use. Every error
 /// names the path and the operation.
 enum FileSystem {
+    /// Opens `path`. An open that may write (`O_WRONLY`, `O_RDWR`, `O_CREAT`)
+    /// never follows a symbolic link at `path`: it throws `unsafePath`.
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+        let writing = flags & (O_WRONLY | O_RDWR | O_CREAT) != 0
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+            let fd = Glibc.open(path, flags | O_CLOEXEC | (writing ? O_NOFOLLOW : 0), mode)
             if fd >= 0 { return fd }
+            if writing && errno == ELOOP { throw StoreError.unsafePath(path, reason: symbolicLinkReason) }
             if errno != EINTR { throw StoreError.io(path: path, operation: "open", errno: errno) }
         }
+    }
+
+    static let symbolicLinkReason = "it is a symbolic link, and rocky does not write through symbolic links inside a repository; "
+        + "remove it ('rocky fsck' lists every one)"
+
+    /// Throws `unsafePath` when `path`, or any folder on the way to it below
+    /// `root`, is a symbolic link. `root` itself may be one (a repository may
+    /// live below a linked folder); what does not exist yet is fine.
+    static func refuseSymbolicLinks(_ path: String, below root: String) throws {
+        guard path.hasPrefix(root + "/") else { return }
+        var current = root
+        for component in path.dropFirst(root.count + 1).split(separator: "/") {
+            current += "/" + component
+            var st = stat()
+            guard lstat(current, &st) == 0 else { return }
+            if (st.st_mode & S_IFMT) == S_IFLNK { throw StoreError.unsafePath(current, reason: symbolicLinkReason) }
+        }
+    }
+
+    /// `makeDirectories`, refusing a symbolic link among the folders below `root`.
+    static func makeDirectories(_ path: String, below root: String) throws {
+        try refuseSymbolicLinks(path, below: root)
+        try makeDirectories(path)
+    }
+
+    /// Whether `path` itself is a symbolic link.
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     /// Runs `body` with a descriptor and closes it whatever happens.

@@ -23,12 +23,13 @@ public final class PackBuilder {
 
     /// A builder for the store's pack folder.
     public convenience init(store: DiskObjectStore) throws {
-        try self.init(folder: store.packFolder)
+        try self.init(folder: store.packFolder, below: store.directory)
     }
 
-    init(folder: String) throws {
+    /// A builder for `folder`, which must not be (or lie below `root` behind) a symbolic link.
+    init(folder: String, below root: String) throws {
         self.folder = folder
-        try FileSystem.makeDirectories(folder)
+        try FileSystem.makeDirectories(folder, below: root)
         temporaryPath = folder + "/" + FileSystem.temporaryName("tmp-pack-")
         fd = try FileSystem.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         buffer = PackIndex.packMagic
@@ -129,7 +130,14 @@ public enum ObjectFiles {
     /// file we may link); otherwise copies it. A copy is not fsynced: the
     /// caller makes the destination durable before anything points at it.
     /// Returns true when it linked.
+    /// `source` must be a regular file: a symbolic link (or anything else)
+    /// throws `unsafePath` and nothing is linked or copied.
     public static func linkOrCopy(_ source: String, to destination: String, allowLink: Bool) throws -> Bool {
+        var st = stat()
+        guard lstat(source, &st) == 0 else { throw StoreError.io(path: source, operation: "stat", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw StoreError.unsafePath(source, reason: "it is not a regular file (a symbolic link?); only regular files are linked or copied")
+        }
         if allowLink {
             if Glibc.link(source, destination) == 0 { return true }
             let code = errno
@@ -169,6 +177,18 @@ public enum ObjectFiles {
 
     public static func fsyncDirectory(_ path: String) throws { try FileSystem.fsyncDirectory(path) }
 
+    /// Throws `unsafePath` when `path`, or a folder between `root` and it,
+    /// is a symbolic link (what does not exist yet is fine).
+    public static func refuseSymbolicLinks(_ path: String, below root: String) throws {
+        try FileSystem.refuseSymbolicLinks(path, below: root)
+    }
+
+    /// Creates `path` and its missing parents, refusing a symbolic link among
+    /// the folders below `root`.
+    public static func makeDirectories(_ path: String, below root: String) throws {
+        try FileSystem.makeDirectories(path, below: root)
+    }
+
     /// Replaces a small file whole and durably: a uniquely named temporary
     /// file beside it is written and fsynced, renamed over it, and the
     /// folder fsynced. A crash leaves the old content or the new, never a
@@ -195,7 +215,7 @@ extension DiskObjectStore {
     /// is added.
     public func adoptPack(_ pack: PackFile, allowLink: Bool) throws -> AdoptedPack {
         writeGuard.holdShared()
-        try FileSystem.makeDirectories(packFolder)
+        try FileSystem.makeDirectories(packFolder, below: directory)
         let tempPack = packFolder + "/" + FileSystem.temporaryName("tmp-pack-")
         let tempIndex = packFolder + "/" + FileSystem.temporaryName("tmp-idx-")
         var published = false
@@ -266,6 +286,7 @@ extension DiskObjectStore {
         writeGuard.holdShared()
         var objects = 0, files = 0, linked = 0, copied = 0
         for loose in try source.looseObjects() {
+            try FileSystem.refuseSymbolicLinks(loose.path, below: source.directory)
             let target = path(of: loose.id)
             let folder = FileSystem.parentDirectory(target)
             if !FileSystem.isDirectory(folder), mkdir(folder, 0o755) != 0, errno != EEXIST {
@@ -283,8 +304,9 @@ extension DiskObjectStore {
         }
         // Packs by name only: linking needs no look inside them (a copy is verified).
         let names = try FileSystem.listDirectory(source.packFolder).filter { $0.hasPrefix("pack-") && $0.hasSuffix(".idx") }
-        if !names.isEmpty { try FileSystem.makeDirectories(packFolder) }
+        if !names.isEmpty { try FileSystem.makeDirectories(packFolder, below: directory) }
         for name in names {
+            try FileSystem.refuseSymbolicLinks(source.packFolder + "/" + name, below: source.directory)
             let base = String(name.dropLast(4))
             let packTarget = packFolder + "/" + base + ".pack"
             let indexTarget = packFolder + "/" + name

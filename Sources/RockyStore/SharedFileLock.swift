@@ -39,7 +39,7 @@ final class SharedFileLock: Sendable {
     func holdShared() {
         descriptor.withLock { fd in
             guard fd < 0 else { return }
-            let opened = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let opened = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
             guard opened >= 0 else { return }
             while flock(opened, LOCK_SH) != 0 && errno == EINTR {}
             fd = opened

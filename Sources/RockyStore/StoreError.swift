@@ -26,6 +26,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyARepository(String)
     /// A stored file that is not an object (a ref, HEAD, a log line) is malformed.
     case malformed(path: String, reason: String)
+    /// A path Rocky refuses to write through: a tree entry that would land
+    /// outside the working directory or in `.rocky` (see `TreePath`), or a
+    /// symbolic link where Rocky writes (nothing is written through one).
+    case unsafePath(String, reason: String)
 
     public var description: String {
         switch self {
@@ -62,6 +66,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is already a rocky repository"
         case let .malformed(path, reason):
             return "\(path) is malformed: \(reason)"
+        case let .unsafePath(path, reason):
+            return "refusing unsafe path '\(path)': \(reason)"
         }
     }
 }

@@ -49,7 +49,7 @@ extension Repository {
         let object = try objects.read(id)
         switch object.kind {
         case .commit: return try Commit(payload: object.payload, id: id).json
-        case .tree: return try Tree(payload: object.payload, id: id).json
+        case .tree: return try Tree(payload: object.payload, id: id, checkingPaths: false).json
         default: return nil
         }
     }

@@ -85,6 +85,10 @@ extension Repository {
     /// (nil for a query, whose rows go to `onRows`).
     func execute(_ statement: CompiledStatement, adapter: SQLiteAdapter, tables: inout [String: ObjectID], model: String?,
                  options: ExecutionOptions, onRows: (CompiledStatement, QueryResult) throws -> Void) throws -> Transformation? {
+        if statement.kind == .createTable || statement.kind == .createTableAs, let name = statement.targetTable {
+            // The same rule as import: a table is named by an identifier, never a path.
+            try Repository.validateTableName(name)
+        }
         let inputs = Dictionary(uniqueKeysWithValues: statement.inputTables.compactMap { name in
             tables.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
         })

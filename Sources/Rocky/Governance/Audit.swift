@@ -174,7 +174,7 @@ extension Repository {
         e.runID = settings.runID
         e.previous = previous
         let line = e.json.canonicalText + "\n"
-        let fd = Glibc.open(auditLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = Glibc.open(auditLogPath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw StoreError.io(path: auditLogPath, operation: "open", errno: errno) }
         defer { close(fd) }
         let bytes = Array(line.utf8)
@@ -192,7 +192,7 @@ extension Repository {
     /// head does not record yet, but which extends the head's chain, is
     /// adopted. Anything else is left for `verifyAudit` to report.
     func repairTornAppend() throws {
-        let fd = Glibc.open(auditLogPath, O_RDWR | O_CLOEXEC)
+        let fd = Glibc.open(auditLogPath, O_RDWR | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return }
         defer { close(fd) }
         var st = stat()

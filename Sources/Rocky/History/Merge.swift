@@ -297,7 +297,7 @@ final class MergeTurn {
         let folder = rockyDirectory + "/locks/merge"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/" + target.replacingOccurrences(of: "/", with: "%2F") + ".lock"
-        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw StoreError.io(path: path, operation: "open", errno: errno) }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else {

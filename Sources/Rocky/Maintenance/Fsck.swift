@@ -1,3 +1,4 @@
+import Foundation
 import RockyBase
 import RockyStore
 import RockyTable
@@ -28,14 +29,17 @@ extension Repository {
     /// Verifies every object against its id, that every ref and HEAD point at
     /// an existing commit, that every object reachable from them exists, and
     /// the audit trail: its chain, and every branch move against it
-    /// (`verifyAudit`).
+    /// (`verifyAudit`); names every tree entry that breaks the rules for
+    /// paths (`TreePath`) or table names, and every symbolic link inside `.rocky`.
     public func fsck() throws -> FsckReport {
         var report = FsckReport()
         var corrupt = Set<ObjectID>()
         for id in try objects.allIDs() {
             report.objectsChecked += 1
             do {
-                try objects.stream(id) { _ in }
+                if try objects.stream(id, { _ in }) == .tree {
+                    report.problems += try treeProblems(id)
+                }
             } catch let error as StoreError {
                 corrupt.insert(id)
                 if case let .corruptObject(_, reason) = error {
@@ -84,7 +88,34 @@ extension Repository {
         }
         report.problems += audit.anchorProblems.map { FsckProblem(ref: $0.ref, message: $0.message) }
         report.warnings += staleFiles() + audit.notes.map { "audit.log: " + $0 }
+        report.problems += symbolicLinks(under: rockyDirectory).map {
+            FsckProblem(message: "\($0) is a symbolic link: rocky refuses to write through it; remove it")
+        }
         return report
+    }
+
+    /// The entries of a tree that break the rules for project file paths or table names.
+    private func treeProblems(_ id: ObjectID) throws -> [FsckProblem] {
+        let tree = try Tree(payload: try objects.read(id, as: .tree), id: id, checkingPaths: false)
+        return tree.pathProblems.map { FsckProblem(object: id, message: "tree entry '\($0.path)' is unsafe: \($0.reason)") }
+            + tree.tables.keys.sorted().compactMap { name in
+                Repository.tableNameProblem(name).map { FsckProblem(object: id, message: "tree table: \($0)") }
+            }
+    }
+
+    /// Every symbolic link below `folder`, not following any.
+    private func symbolicLinks(under folder: String) -> [String] {
+        var found: [String] = []
+        let fm = FileManager.default
+        for name in ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).sorted() {
+            let path = folder + "/" + name
+            switch (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType {
+            case .typeSymbolicLink?: found.append(path)
+            case .typeDirectory?: found += symbolicLinks(under: path)
+            default: break
+            }
+        }
+        return found
     }
 
     /// The ids an object refers to, by kind: what fsck checks exists, and
@@ -107,7 +138,7 @@ extension Repository {
             let commit = try Commit(payload: object.payload, id: id)
             return [commit.tree] + commit.parents + commit.transforms
         case .tree:
-            let tree = try Tree(payload: object.payload, id: id)
+            let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
             return Array(tree.tables.values) + Array(tree.files.values)
         case .table:
             let value = try json()

@@ -41,16 +41,34 @@ extension Repository {
 
     /// Makes the project files on disk those of `target`: writes changed and
     /// new ones, removes those tracked in `current` but absent from `target`.
+    /// Nothing is written before every path has passed `checkProjectFileWrite`;
+    /// each file is written to a temporary file beside it and renamed into place.
     func writeProjectFiles(from current: [String: ObjectID], to target: [String: ObjectID]) throws {
+        try checkProjectFileWrite(from: current, to: target)
         let fm = FileManager.default
-        for (path, id) in target where current[path] != id || !fm.fileExists(atPath: workDirectory + "/" + path) {
+        for (path, id) in target.sorted(by: { $0.key < $1.key })
+        where current[path] != id || !fm.fileExists(atPath: workDirectory + "/" + path) {
             let full = workDirectory + "/" + path
-            try fm.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let bytes = try objects.read(id, as: .blob)
-            try Data(bytes).write(to: URL(fileURLWithPath: full), options: .atomic)
+            try ObjectFiles.makeDirectories((full as NSString).deletingLastPathComponent, below: workDirectory)
+            try ObjectFiles.replace(full, with: try objects.read(id, as: .blob))
         }
         for path in current.keys where target[path] == nil {
+            try ObjectFiles.refuseSymbolicLinks(workDirectory + "/" + path, below: workDirectory)
             try? fm.removeItem(atPath: workDirectory + "/" + path)
+        }
+    }
+
+    /// Throws `unsafePath` unless `writeProjectFiles(from:to:)` can run
+    /// without writing outside the working directory: every path of `target`
+    /// keeps `TreePath`'s rules, and no file it writes or removes is, or lies
+    /// below, a symbolic link in the working directory. Callers that move a
+    /// ref first check before moving it, so a refusal leaves everything as it was.
+    func checkProjectFileWrite(from current: [String: ObjectID], to target: [String: ObjectID]) throws {
+        if let problem = TreePath.problems(target.keys).first {
+            throw StoreError.unsafePath(problem.path, reason: problem.reason)
+        }
+        for path in Set(target.keys).union(current.keys.filter { target[$0] == nil }).sorted() {
+            try ObjectFiles.refuseSymbolicLinks(workDirectory + "/" + path, below: workDirectory)
         }
     }
 }

@@ -86,11 +86,8 @@ extension Repository {
             let repo = Repository(workDirectory: staging, objects: store, refs: FileRefStore(root: rocky), settings: settings)
 
             let copied = try store.copyAll(from: sourceStore, allowLinks: hardLinks)
-            if verifyAll {
-                _ = try repo.verifyEveryObject()
-            } else {
-                try repo.checkComplete(from: branches.map(\.id), in: store)
-            }
+            if verifyAll { _ = try repo.verifyEveryObject() }
+            try repo.checkComplete(from: branches.map(\.id), in: store)
 
             let note = settings.note("clone: from \(sourceDirectory)")
             for b in branches {
@@ -142,7 +139,8 @@ extension Repository {
     /// reach is complete in `store`: reads (and so verifies) every commit,
     /// tree, working set and transformation record, and checks that the
     /// schema and root of every table they name, and every project file, are
-    /// present. The cost follows the history and the number of tables, not
+    /// present; every tree must keep the rules for paths and table names
+    /// (`checkReceivedTree`). The cost follows the history and the number of tables, not
     /// their size; `verifyEveryObject` reads the rest.
     func checkComplete(from roots: [ObjectID], in store: DiskObjectStore) throws {
         var seen = Set<ObjectID>()
@@ -156,6 +154,7 @@ extension Repository {
             let object = try store.read(id)
             switch object.kind {
             case .tree:
+                try Repository.checkReceivedTree(object.payload, id: id)
                 let tree = try Tree(payload: object.payload, id: id)
                 for file in tree.files.values { try require(file) }
                 for table in tree.tables.values where seen.insert(table).inserted {

@@ -71,6 +71,12 @@ extension Repository {
         }
 
         result.transfer = try transferObjects(from: try diskObjects, to: try target.diskObjects, roots: [new])
+        var oldFiles: [String: ObjectID] = [:], newFiles: [String: ObjectID] = [:]
+        if checkedOut {
+            oldFiles = try old.map { try target.objects.readTree(try target.objects.readCommit($0).tree).files } ?? [:]
+            newFiles = try target.objects.readTree(try target.objects.readCommit(new).tree).files
+            try target.checkProjectFileWrite(from: oldFiles, to: newFiles)
+        }
         try target.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
         let details: JSON = .object([
             "remote": .string(remote.name),
@@ -88,8 +94,6 @@ extension Repository {
             throw RemoteError.pushRaced(remote: remote.name, branch: remoteBranch, expected: expected, actual: actual, pushed: new)
         }
         if checkedOut, try target.refs.head() == .branch(remoteRef) {
-            let oldFiles = try old.map { try target.objects.readTree(try target.objects.readCommit($0).tree).files } ?? [:]
-            let newFiles = try target.objects.readTree(try target.objects.readCommit(new).tree).files
             try target.writeProjectFiles(from: oldFiles, to: newFiles)
         }
         try updateTrackingRef(remote.name, remoteBranch, to: new)

@@ -44,7 +44,7 @@ extension Repository {
             }
             return (nodes, leaves)
         case .tree:
-            let tree = try Tree(payload: object.payload, id: id)
+            let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
             return (Array(tree.tables.values), Array(tree.files.values))
         default:
             return (try objectLinks(object, id: id), [])
@@ -81,13 +81,20 @@ extension Repository {
     /// objects are all wanted is hard-linked (copied across file systems)
     /// under a temporary name and verified whole; everything else is
     /// verified and copied, as stored (no recompression), into one new pack.
-    /// A corrupt object throws `corruptObject` naming it, and nothing is added.
+    /// A corrupt object throws `corruptObject` naming it, a tree with an
+    /// unsafe path or table name `unsafePath`, and nothing is added.
     func transferObjects(from source: DiskObjectStore, to destination: DiskObjectStore, roots: [ObjectID],
                          allowLinks: Bool = true) throws -> TransferStats {
         destination.holdCollectorOff()
         destination.holdWriteGuard()
         var missing: [ObjectID] = []
-        try walkObjects(from: roots, read: { try source.read($0) }, stop: { destination.contains($0) }) { id, _ in
+        // Every tree that arrives is checked before anything is added: a path
+        // that would leave the working directory refuses the whole transfer.
+        try walkObjects(from: roots, read: { id in
+            let object = try source.read(id)
+            if object.kind == .tree { try Repository.checkReceivedTree(object.payload, id: id) }
+            return object
+        }, stop: { destination.contains($0) }) { id, _ in
             missing.append(id)
         }
         var stats = TransferStats()

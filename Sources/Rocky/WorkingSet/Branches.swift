@@ -63,7 +63,8 @@ extension Repository {
         } else {
             try authorize(.admin, branch: nil)
         }
-        if let new { _ = try objects.readCommit(new) }
+        // Reading the commit's tree checks its paths: no ref points at a tree that checkout could not write.
+        if let new { _ = try objects.readTree(try objects.readCommit(new).tree) }
         let note = settings.note(message)
         var old: ObjectID?
         let entry = { AuditEntry(operation: "update-ref", branch: branch, oldID: old, newID: new,

@@ -39,6 +39,9 @@ extension Repository {
         }
         let currentFiles = try objects.readTree(try objects.readCommit(current.head).tree).files
         let targetFiles = try objects.readTree(try objects.readCommit(targetHead).tree).files
+        // The disk holds the current commit's files (or edits being discarded with --force).
+        let onDisk = carry ? [:] : (force ? try projectFileIDs(write: false) : currentFiles).merging(currentFiles) { a, _ in a }
+        if !carry { try checkProjectFileWrite(from: onDisk, to: targetFiles) }
         let worksetID = try refs.read(current.worksetRef)
         if carry, let worksetID, case let .branch(ref) = destination {
             let moved = WorkTarget(branch: ref.branchName, head: targetHead)
@@ -48,11 +51,7 @@ extension Repository {
             try refs.update(current.worksetRef, from: worksetID, to: nil, note: settings.note("checkout --force: discarded"))
         }
         try refs.setHead(destination, note: settings.note("checkout: moving to \(newBranch ?? revision)"))
-        if !carry {
-            // The disk holds the current commit's files (or edits being discarded with --force).
-            let onDisk = force ? try projectFileIDs(write: false) : currentFiles
-            try writeProjectFiles(from: onDisk.merging(currentFiles) { a, _ in a }, to: targetFiles)
-        }
+        if !carry { try writeProjectFiles(from: onDisk, to: targetFiles) }
         let result = try currentTarget()
         try audit(AuditEntry(operation: "checkout", branch: result.branch, oldID: current.head, newID: result.head,
                              details: .object(["revision": .string(newBranch ?? revision), "forced": .bool(force)])))
