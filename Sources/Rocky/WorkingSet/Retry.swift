@@ -36,22 +36,24 @@ extension Repository {
     /// Runs a command that changes the working set of `target` (and may
     /// commit), and runs it again from the start, on the state it then
     /// finds, when it lost a race to another process (`concurrentChange`:
-    /// nothing was changed), up to `retries` times, after a short random
-    /// pause. With retries the command takes the branch's turn first.
+    /// nothing was changed), up to `retries` times. The first attempt is
+    /// optimistic; a command that lost takes the branch's turn before it
+    /// tries again (after a short random pause), so writers that retry
+    /// queue instead of voiding each other's work.
     func retrying<R>(_ retries: Int, branch: String?, _ body: () throws -> R) throws -> R {
-        guard retries > 0 else { return try body() }
-        let turn = try BranchTurn(rockyDirectory: rockyDirectory, branch: branch ?? "HEAD")
-        defer { turn.release() }
+        var turn: BranchTurn?
+        defer { turn?.release() }
         var attempt = 0
         while true {
             do {
                 return try body()
-            } catch RepositoryError.concurrentChange(let message) {
+            } catch RepositoryError.concurrentChange(let message) where retries > 0 {
                 guard attempt < retries else {
-                    throw RepositoryError.concurrentChange(message + " (after \(retries) retries)")
+                    throw RepositoryError.concurrentChange(message + " (gave up after \(retries) retries)")
                 }
                 attempt += 1
-                usleep(UInt32.random(in: 1_000...(2_000 * UInt32(min(attempt, 10)))))
+                usleep(UInt32.random(in: 500...(1_000 * UInt32(min(attempt, 20)))))
+                if turn == nil { turn = try BranchTurn(rockyDirectory: rockyDirectory, branch: branch ?? "HEAD") }
             }
         }
     }
