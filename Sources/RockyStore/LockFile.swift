@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// Who took a lock file, written into it the moment it is created
 /// (`pid=<pid> host=<host> started=<ticks>`), so that a later process can
@@ -73,9 +74,11 @@ public struct BrokenLock: Equatable, Sendable {
     public var ageSeconds: Int
 }
 
-/// Lock files taken with `O_CREAT|O_EXCL` (refs, `audit.log.lock`,
+/// Lock files taken exclusively (refs, `audit.log.lock`,
 /// `remotes.json.lock`), each holding its owner.
 public enum LockFile {
+    private static let stagingCounter = Atomic<Int>(0)
+
     /// Creates `path` exclusively and writes this process into it as the
     /// owner; returns the open descriptor (read-write, offset 0).
     ///
@@ -91,22 +94,44 @@ public enum LockFile {
     /// by an older rocky) is only waited on.
     public static func acquire(_ path: String, name: String, wait: Double, staleSeconds: Int,
                                broken: inout [BrokenLock]) throws -> Int32 {
+        // The owner is written into a file of this process's own first and
+        // linked to the lock's name (which, like O_EXCL, fails when the name
+        // exists), so a lock never exists without its owner, even for a
+        // process killed the moment it took it. A file system without hard
+        // links gets O_CREAT|O_EXCL and then the owner.
+        let owner = Array(LockOwner.current.text.utf8)
+        let staging = path + ".\(getpid())-\(stagingCounter.add(1, ordering: .relaxed).newValue).lock"
+        unlink(staging)
+        let fd = Glibc.open(staging, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io(path: staging, operation: "create lock", errno: errno) }
+        defer { unlink(staging) }
+        guard owner.withUnsafeBytes({ pwrite(fd, $0.baseAddress, $0.count, 0) }) == owner.count else {
+            let code = errno
+            close(fd)
+            throw StoreError.io(path: staging, operation: "write lock owner", errno: code)
+        }
         var waited = 0.0
         var pause = 0.0005
         while true {
-            let fd = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                let owner = Array(LockOwner.current.text.utf8)
-                let written = owner.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-                guard written == owner.count else {
-                    let code = errno
-                    unlink(path)
+            if link(staging, path) == 0 { return fd }
+            if errno != EEXIST, errno != EINTR {
+                let excl = Glibc.open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+                if excl >= 0 {
                     close(fd)
-                    throw StoreError.io(path: path, operation: "write lock owner", errno: code)
+                    guard owner.withUnsafeBytes({ pwrite(excl, $0.baseAddress, $0.count, 0) }) == owner.count else {
+                        let code = errno
+                        unlink(path)
+                        close(excl)
+                        throw StoreError.io(path: path, operation: "write lock owner", errno: code)
+                    }
+                    return excl
                 }
-                return fd
             }
-            guard errno == EEXIST else { throw StoreError.io(path: path, operation: "create lock", errno: errno) }
+            guard errno == EEXIST || errno == EINTR else {
+                let code = errno
+                close(fd)
+                throw StoreError.io(path: path, operation: "create lock", errno: code)
+            }
             let holder: LockOwner?
             let inspection = breakIfDead(path)
             switch inspection {
@@ -119,6 +144,7 @@ public enum LockFile {
             }
             let age = FileSystem.age(path) ?? 0
             if waited >= wait || (age >= staleSeconds && !inspection.isBreaking) {
+                close(fd)
                 throw StoreError.refLocked(ref: name, lockPath: path, ageSeconds: age, owner: holder)
             }
             usleep(UInt32(pause * 1_000_000))
