@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 
 /// Refs as files under a repository folder, in git's layout: `HEAD`,
 /// `refs/heads/<name>` holding 64 hex digits and a newline, and reflogs at
@@ -8,8 +9,11 @@ import Glibc
 /// `<ref>.lock` with `O_CREAT|O_EXCL` (the lock), read the ref and compare
 /// with the expected id, write the new id into the lock file and fsync it,
 /// append and fsync the reflog entry, rename the lock over the ref and fsync
-/// the folder. Readers see the old value or the new one, never a mix. A lock
-/// that stays for `staleLockSeconds` is reported as stale rather than waited on.
+/// the folder. Readers see the old value or the new one, never a mix. The lock
+/// file names its owner until the new id replaces that; a lock whose owner
+/// died on this host is broken and reported to `observeBrokenLocks`'s
+/// observer, any other is waited on up to `lockWaitSeconds` (not at all
+/// once it is `staleLockSeconds` old) and then reported with its holder.
 public final class FileRefStore: RefStore, Sendable {
     /// The repository folder (`.rocky`).
     public let root: String
@@ -17,6 +21,13 @@ public final class FileRefStore: RefStore, Sendable {
     public let staleLockSeconds: Int
     /// How long to wait for a live lock holder before giving up.
     public let lockWaitSeconds: Double
+    private let brokenLockObserver = Mutex<(@Sendable (BrokenLock) -> Void)?>(nil)
+
+    /// Called with each lock this store removed because its owner had died
+    /// (the repository records it in the audit log).
+    public func observeBrokenLocks(_ observer: @escaping @Sendable (BrokenLock) -> Void) {
+        brokenLockObserver.withLock { $0 = observer }
+    }
 
     public init(root: String, staleLockSeconds: Int = 10, lockWaitSeconds: Double = 10) {
         self.root = root
@@ -46,29 +57,47 @@ public final class FileRefStore: RefStore, Sendable {
     }
 
     public func update(_ ref: RefName, from expected: ObjectID?, to new: ObjectID?, note: RefNote) throws {
-        let target = file(ref)
-        try prepareParent(of: target, for: ref)
-        if FileSystem.isDirectory(target) {
-            throw StoreError.invalidRefName(ref.path, reason: "refs below \(ref.path)/ exist, so it cannot be a ref itself")
+        try update([RefChange(ref, from: expected, to: new)], note: note)
+    }
+
+    /// Takes the locks of every ref in name order (so two transactions never
+    /// wait on each other), checks them all, then applies the changes in the
+    /// order given, each by the single-ref protocol.
+    public func update(_ changes: [RefChange], note: RefNote) throws {
+        precondition(Set(changes.map(\.ref)).count == changes.count, "a ref appears twice in one update")
+        for change in changes {
+            let target = file(change.ref)
+            try prepareParent(of: target, for: change.ref)
+            if FileSystem.isDirectory(target) {
+                throw StoreError.invalidRefName(change.ref.path, reason: "refs below \(change.ref.path)/ exist, so it cannot be a ref itself")
+            }
         }
-        try withLock(target, name: ref.path) { lockFD, lockPath in
-            let current = try read(ref)
-            guard current == expected else {
-                throw StoreError.refMoved(ref: ref.path, expected: expected, actual: current)
+        var held: [RefName: HeldLock] = [:]
+        defer { for lock in held.values { release(lock) } }
+        for change in changes.sorted(by: { $0.ref < $1.ref }) {
+            held[change.ref] = try lock(file(change.ref), name: change.ref.path)
+        }
+        for change in changes {
+            let current = try read(change.ref)
+            guard current == change.expected else {
+                throw StoreError.refMoved(ref: change.ref.path, expected: change.expected, actual: current)
             }
-            let entry = ReflogEntry(old: current, new: new, note: note)
-            if let new {
-                try FileSystem.writeAll(lockFD, Array((new.hex + "\n").utf8), path: lockPath)
-                try FileSystem.fsync(lockFD, path: lockPath)
-                try appendReflog(ref.path, entry)
-                try FileSystem.rename(lockPath, target)
-                try FileSystem.fsyncDirectory(FileSystem.parentDirectory(target))
-                return true
+        }
+        for change in changes where change.new != change.expected {
+            let target = file(change.ref)
+            let lock = held[change.ref]!
+            let entry = ReflogEntry(old: change.expected, new: change.new, note: note)
+            if let new = change.new {
+                try LockFile.replaceContent(lock.fd, Array((new.hex + "\n").utf8), path: lock.path)
+                try FileSystem.fsync(lock.fd, path: lock.path)
+                try appendReflog(change.ref.path, entry)
+                try FileSystem.rename(lock.path, target)
+                held[change.ref]!.renamed = true
+            } else {
+                try appendReflog(change.ref.path, entry)
+                try FileSystem.unlink(target)
             }
-            try appendReflog(ref.path, entry)
-            try FileSystem.unlink(target)
             try FileSystem.fsyncDirectory(FileSystem.parentDirectory(target))
-            return false
         }
     }
 
@@ -87,38 +116,39 @@ public final class FileRefStore: RefStore, Sendable {
         try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
     }
 
+    /// A lock file this process created, open.
+    private struct HeldLock {
+        let fd: Int32
+        let path: String
+        /// It was renamed into place: never remove it after that (by then
+        /// the name may be another process's lock).
+        var renamed = false
+    }
+
+    /// Takes `<path>.lock` (see `LockFile.acquire`), and tells the observer
+    /// about any lock it broke.
+    private func lock(_ path: String, name: String) throws -> HeldLock {
+        var broken: [BrokenLock] = []
+        let fd = try LockFile.acquire(path + ".lock", name: name, wait: lockWaitSeconds, staleSeconds: staleLockSeconds,
+                                      broken: &broken)
+        if !broken.isEmpty, let observer = brokenLockObserver.withLock({ $0 }) {
+            for lock in broken { observer(lock) }
+        }
+        return HeldLock(fd: fd, path: path + ".lock")
+    }
+
+    private func release(_ lock: HeldLock) {
+        if !lock.renamed && isSameFile(lock.fd, lock.path) { unlink(lock.path) }
+        close(lock.fd)
+    }
+
     /// Takes `<path>.lock` and runs `body` with it. `body` returns true when it
     /// renamed the lock into place; otherwise, or when it throws, the lock is
-    /// removed. (Never remove it after a rename: by then the name may be
-    /// another process's lock.)
+    /// removed.
     func withLock(_ path: String, name: String, _ body: (Int32, String) throws -> Bool) throws {
-        let lockPath = path + ".lock"
-        var waited = 0.0
-        var pause = 0.0005
-        var fd: Int32 = -1
-        while true {
-            fd = Glibc.open(lockPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
-            if fd >= 0 { break }
-            if errno == ELOOP { throw StoreError.unsafePath(lockPath, reason: FileSystem.symbolicLinkReason) }
-            guard errno == EEXIST else { throw StoreError.io(path: lockPath, operation: "create lock", errno: errno) }
-            let age = FileSystem.age(lockPath) ?? 0
-            if age >= staleLockSeconds || waited >= lockWaitSeconds {
-                throw StoreError.refLocked(ref: name, lockPath: lockPath, ageSeconds: age)
-            }
-            usleep(UInt32(pause * 1_000_000))
-            waited += pause
-            pause = min(pause * 2, 0.05)
-        }
-        let renamed: Bool
-        do {
-            renamed = try body(fd, lockPath)
-        } catch {
-            if isSameFile(fd, lockPath) { try? FileSystem.unlink(lockPath) }
-            close(fd)
-            throw error
-        }
-        close(fd)
-        if !renamed { try FileSystem.unlink(lockPath) }
+        var held = try lock(path, name: name)
+        defer { release(held) }
+        held.renamed = try body(held.fd, held.path)
     }
 
     /// Whether `path` still names the file open at `fd` (our lock, not a successor's).
@@ -177,7 +207,7 @@ public final class FileRefStore: RefStore, Sendable {
             case let .branch(ref): text = "ref: \(ref.path)\n"; new = try read(ref)
             case let .detached(id): text = id.hex + "\n"; new = id
             }
-            try FileSystem.writeAll(fd, Array(text.utf8), path: lockPath)
+            try LockFile.replaceContent(fd, Array(text.utf8), path: lockPath)
             try FileSystem.fsync(fd, path: lockPath)
             try appendReflog("HEAD", ReflogEntry(old: old ?? nil, new: new, note: note))
             try FileSystem.rename(lockPath, path)

@@ -25,6 +25,18 @@ public final class MemoryRefStore: RefStore, Sendable {
         }
     }
 
+    public func update(_ changes: [RefChange], note: RefNote) throws {
+        try state.withLock { state in
+            for change in changes where state.refs[change.ref] != change.expected {
+                throw StoreError.refMoved(ref: change.ref.path, expected: change.expected, actual: state.refs[change.ref])
+            }
+            for change in changes where change.new != change.expected {
+                state.refs[change.ref] = change.new
+                state.logs[change.ref.path, default: []].append(ReflogEntry(old: change.expected, new: change.new, note: note))
+            }
+        }
+    }
+
     public func list(prefix: String) throws -> [(name: RefName, id: ObjectID)] {
         state.withLock { $0.refs.filter { $0.key.path.hasPrefix(prefix) }.map { (name: $0.key, id: $0.value) } }
             .sorted { $0.name < $1.name }

@@ -128,6 +128,22 @@ public struct ReflogEntry: Equatable, Sendable {
     }
 }
 
+/// One ref's part of `RefStore.update(_:note:)`.
+public struct RefChange: Sendable {
+    public var ref: RefName
+    public var expected: ObjectID?
+    public var new: ObjectID?
+
+    public init(_ ref: RefName, from expected: ObjectID?, to new: ObjectID?) {
+        self.ref = ref
+        self.expected = expected
+        self.new = new
+    }
+
+    /// Checks that `ref` holds `expected` without changing it.
+    public static func check(_ ref: RefName, is expected: ObjectID?) -> RefChange { RefChange(ref, from: expected, to: expected) }
+}
+
 /// Named pointers to objects, moved only by compare-and-swap.
 ///
 /// Contract: `update` succeeds only when the ref holds `expected` (nil: the
@@ -137,6 +153,12 @@ public struct ReflogEntry: Equatable, Sendable {
 public protocol RefStore: AnyObject, Sendable {
     func read(_ ref: RefName) throws -> ObjectID?
     func update(_ ref: RefName, from expected: ObjectID?, to new: ObjectID?, note: RefNote) throws
+    /// Moves several refs together: each must hold its `expected` value (a
+    /// change whose `new` equals `expected` only checks it), else nothing
+    /// changes and `refMoved` names the first that differs. The changes are
+    /// applied in the order given; a crash between two of them leaves the
+    /// earlier ones done, so callers order them to make that recoverable.
+    func update(_ changes: [RefChange], note: RefNote) throws
     /// Refs whose path starts with `prefix`, sorted by name.
     func list(prefix: String) throws -> [(name: RefName, id: ObjectID)]
     func head() throws -> Head

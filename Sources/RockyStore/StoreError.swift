@@ -14,8 +14,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case refNotFound(String)
     /// A compare-and-swap lost: the ref no longer holds what the caller read.
     case refMoved(ref: String, expected: ObjectID?, actual: ObjectID?)
-    /// Another process holds the ref's lock file, or a crashed one left it.
-    case refLocked(ref: String, lockPath: String, ageSeconds: Int)
+    /// Another process holds the ref's lock file (`owner`, as the lock
+    /// records it; nil for a lock without a readable owner).
+    case refLocked(ref: String, lockPath: String, ageSeconds: Int, owner: LockOwner?)
     /// Another process holds a lock that lives as long as it runs (a flock
     /// on a permanent file such as `objects/gc.run`), past the wait allowed.
     case busy(activity: String, lockPath: String)
@@ -50,8 +51,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no such ref: \(name)"
         case let .refMoved(ref, expected, actual):
             return "\(ref) moved: expected \(expected?.hex ?? "(none)"), found \(actual?.hex ?? "(none)")"
-        case let .refLocked(ref, lockPath, age):
-            return "cannot update \(ref): its lock \(lockPath) exists (for \(age) s). "
+        case let .refLocked(ref, lockPath, age, owner?):
+            return "cannot update \(ref): \(owner) holds its lock \(lockPath) (for \(age) s). "
+                + "Wait for that process to finish and run the command again; if it is stuck, stop it (kill \(owner.pid) on \(owner.host)): "
+                + "the next command then removes the lock and records that in the audit log"
+        case let .refLocked(ref, lockPath, age, nil):
+            return "cannot update \(ref): its lock \(lockPath) exists (for \(age) s) and names no owner. "
                 + "Another rocky process may be updating it; if none is running, a crashed one left the lock: remove the file and retry"
         case let .busy(activity, lockPath):
             return "\(activity) is using this repository (it holds \(lockPath)); wait for it to finish and retry. "

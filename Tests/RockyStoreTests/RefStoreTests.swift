@@ -104,12 +104,81 @@ import Testing
         do {
             try refs.update(main, from: a, to: objectID(.blob, bytes("b")), note: note)
             Issue.record("updated through a lock")
-        } catch let StoreError.refLocked(ref, path, age) {
+        } catch let StoreError.refLocked(ref, path, age, owner) {
             #expect(ref == "refs/heads/main")
             #expect(path == lock)
             #expect(age >= 3600)
+            #expect(owner == nil)
         }
         #expect(try refs.read(main) == a)
-        #expect(FileManager.default.fileExists(atPath: lock), "someone else's lock is never removed")
+        #expect(FileManager.default.fileExists(atPath: lock), "a lock without an owner is never removed")
     }
+
+    @Test func aLockNamesItsOwnerWhileHeld() throws {
+        let dir = TemporaryDirectory()
+        var broken: [BrokenLock] = []
+        let path = dir.path + "/x.lock"
+        let fd = try LockFile.acquire(path, name: "x", wait: 0.1, staleSeconds: 5, broken: &broken)
+        defer { close(fd) }
+        #expect((try? String(contentsOfFile: path, encoding: .utf8)).flatMap(LockOwner.init(text:)) == LockOwner.current)
+        #expect(LockOwner.current.started != nil, "the start time guards against a reused pid")
+        #expect(!LockOwner.current.isDeadProcessOnThisHost)
+        #expect(throws: StoreError.self) { try LockFile.acquire(path, name: "x", wait: 0.1, staleSeconds: 5, broken: &broken) }
+        #expect(broken.isEmpty)
+    }
+
+    @Test func aLockOfADeadProcessIsBrokenAndReported() throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path, staleLockSeconds: 5, lockWaitSeconds: 0.1)
+        let broken = BrokenLocks()
+        refs.observeBrokenLocks { broken.add($0) }
+        let main = try RefName.branch("main")
+        let a = objectID(.blob, bytes("a")), b = objectID(.blob, bytes("b"))
+        try refs.update(main, from: nil, to: a, note: note)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["60"]
+        try child.run()
+        let dead = LockOwner(pid: child.processIdentifier, host: LockOwner.current.host, started: nil)
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        let lock = dir.path + "/refs/heads/main.lock"
+        #expect(FileManager.default.createFile(atPath: lock, contents: Data(dead.text.utf8)))
+        try refs.update(main, from: a, to: b, note: note)
+        #expect(try refs.read(main) == b)
+        #expect(!FileManager.default.fileExists(atPath: lock))
+        #expect(broken.all.map(\.owner) == [dead])
+        #expect(broken.all.map(\.path) == [lock])
+    }
+
+    @Test func aLockOfALiveProcessOrAnotherHostIsNeverBroken() throws {
+        let dir = TemporaryDirectory()
+        let refs = FileRefStore(root: dir.path, staleLockSeconds: 5, lockWaitSeconds: 0.1)
+        let main = try RefName.branch("main")
+        let a = objectID(.blob, bytes("a"))
+        try refs.update(main, from: nil, to: a, note: note)
+        let lock = dir.path + "/refs/heads/main.lock"
+        let owners = [LockOwner(pid: getppid(), host: LockOwner.current.host, started: nil),
+                      LockOwner(pid: 999_999_999, host: "elsewhere.example", started: nil)]
+        for owner in owners {
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data(owner.text.utf8)))
+            do {
+                try refs.update(main, from: a, to: objectID(.blob, bytes("b")), note: note)
+                Issue.record("updated through \(owner)'s lock")
+            } catch let StoreError.refLocked(_, _, _, holder) {
+                #expect(holder == owner)
+                #expect(StoreError.refLocked(ref: "refs/heads/main", lockPath: lock, ageSeconds: 0, owner: holder).description
+                    .contains("process \(owner.pid) on \(owner.host)"))
+            }
+            #expect(try refs.read(main) == a)
+            #expect(FileManager.default.fileExists(atPath: lock))
+        }
+    }
+}
+
+private final class BrokenLocks: @unchecked Sendable {
+    private let lock = NSLock()
+    private var list: [BrokenLock] = []
+    func add(_ broken: BrokenLock) { lock.withLock { list.append(broken) } }
+    var all: [BrokenLock] { lock.withLock { list } }
 }

@@ -25,6 +25,7 @@ public final class Repository: Sendable {
         self.objects = objects
         self.refs = refs
         self.settings = settings
+        (refs as? FileRefStore)?.observeBrokenLocks { [weak self] lock in self?.recordBrokenLock(lock) }
     }
 
     /// Opens the repository at `url` or in one of its parent folders, with

@@ -50,35 +50,42 @@ extension Repository {
     /// one that changes a table is recorded as a transformation for the next
     /// commit. `onRows` receives each SELECT's rows as they stream. If a
     /// statement fails, the working set is left exactly as it was. With
-    /// `commitMessage`, the result is committed at once.
+    /// `commitMessage`, the result is committed at once, together with the
+    /// rest of the working set (the working set never holds it alone); when
+    /// another process changed the branch or its working set meanwhile,
+    /// nothing is written (`concurrentChange`), or with `retries` the script
+    /// runs again on the new state.
     @discardableResult
-    public func runSQL(_ script: String, commitMessage: String? = nil,
+    public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0,
                        onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
         let target = try currentTarget()
         try authorize(.use, branch: target.branch, environment: settings.environment)
-        var records: [(ObjectID, Transformation)] = []
-        try updateWorkingSet(target, message: "sql") { set in
-            let catalog = try catalogInForce(tables: set.tables)
-            let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
-            if compiled.hasErrors {
-                throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
-            }
-            if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
-            let adapter = try engine()
-            for statement in compiled.statements {
-                if let record = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
-                                            options: ExecutionOptions(), onRows: onRows) {
-                    let id = try objects.write(record)
-                    set.transforms.append(id)
-                    records.append((id, record))
+        return try retrying(retries, branch: target.branch) {
+            let target = try currentTarget()
+            var records: [(ObjectID, Transformation)] = []
+            let (_, commit) = try updateWorkingSet(target, message: "sql", commit: commitMessage) { set in
+                records = []
+                let catalog = try catalogInForce(tables: set.tables)
+                let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
+                if compiled.hasErrors {
+                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
+                }
+                if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
+                let adapter = try engine()
+                for statement in compiled.statements {
+                    if let record = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
+                                                options: ExecutionOptions(), onRows: onRows) {
+                        let id = try objects.write(record)
+                        set.transforms.append(id)
+                        records.append((id, record))
+                    }
                 }
             }
+            try audit(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                                 statements: records.map(\.1.statement),
+                                 details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
+            return ExecutionSummary(transformations: records, commit: commit?.id)
         }
-        try audit(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
-                             statements: records.map(\.1.statement),
-                             details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
-        let commit = try commitMessage.map { try self.commit(message: $0) }
-        return ExecutionSummary(transformations: records, commit: commit)
     }
 
     /// Runs one compiled statement and returns its transformation record

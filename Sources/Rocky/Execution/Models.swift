@@ -99,42 +99,45 @@ extension Repository {
     /// recording each as a transformation. A failing model stops the run and
     /// leaves the working set as it was before the run.
     @discardableResult
-    public func runModels(_ names: [String]? = nil, commitMessage: String? = nil,
+    public func runModels(_ names: [String]? = nil, commitMessage: String? = nil, retries: Int = 0,
                           onModel: (Model) -> Void = { _ in }) throws -> ExecutionSummary {
         let target = try currentTarget()
         try authorize(.write, branch: target.branch)
         try authorize(.use, branch: target.branch, environment: settings.environment)
         let order = try modelOrder(names)
-        var records: [(ObjectID, Transformation)] = []
-        try updateWorkingSet(target, message: "run") { set in
-            let options = try compileOptions()
-            // Every model compiles before any runs: a refusal writes nothing.
-            let failed = try compileModels(order, tables: set.tables, options: options).filter(\.hasErrors)
-            if !failed.isEmpty {
-                throw CompileFailure(diagnostics: failed.flatMap(\.diagnostics), rendered: failed.map(\.rendered).joined(separator: "\n"))
-            }
-            let adapter = try engine()
-            for model in order {
-                onModel(model)
-                let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
-                guard let statement = compiled.statement else {
-                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.rendered)
+        return try retrying(retries, branch: target.branch) {
+            let target = try currentTarget()
+            var records: [(ObjectID, Transformation)] = []
+            let (_, commit) = try updateWorkingSet(target, message: "run", commit: commitMessage) { set in
+                records = []
+                let options = try compileOptions()
+                // Every model compiles before any runs: a refusal writes nothing.
+                let failed = try compileModels(order, tables: set.tables, options: options).filter(\.hasErrors)
+                if !failed.isEmpty {
+                    throw CompileFailure(diagnostics: failed.flatMap(\.diagnostics), rendered: failed.map(\.rendered).joined(separator: "\n"))
                 }
-                if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
-                                            options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),
-                                            onRows: { _, r in r.close() }) {
-                    record.statement = model.sql
-                    let id = try objects.write(record)
-                    set.transforms.append(id)
-                    records.append((id, record))
+                let adapter = try engine()
+                for model in order {
+                    onModel(model)
+                    let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
+                    guard let statement = compiled.statement else {
+                        throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.rendered)
+                    }
+                    if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
+                                                options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),
+                                                onRows: { _, r in r.close() }) {
+                        record.statement = model.sql
+                        let id = try objects.write(record)
+                        set.transforms.append(id)
+                        records.append((id, record))
+                    }
                 }
             }
+            try audit(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                                 statements: records.compactMap(\.1.model),
+                                 details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
+            return ExecutionSummary(transformations: records, commit: commit?.id)
         }
-        try audit(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
-                             statements: records.compactMap(\.1.model),
-                             details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
-        let commit = try commitMessage.map { try self.commit(message: $0) }
-        return ExecutionSummary(transformations: records, commit: commit)
     }
 
     static func strippingTrailingSemicolon(_ sql: String) -> String {

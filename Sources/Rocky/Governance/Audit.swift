@@ -228,20 +228,7 @@ extension Repository {
     }
 
     func withAuditLock<R>(_ body: () throws -> R) throws -> R {
-        let lock = auditLogPath + ".lock"
-        var waited = 0
-        while true {
-            let fd = Glibc.open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { close(fd); break }
-            guard errno == EEXIST else { throw StoreError.io(path: lock, operation: "create lock", errno: errno) }
-            waited += 1
-            if waited > 2000 {
-                throw StoreError.refLocked(ref: "audit.log", lockPath: lock, ageSeconds: FileSystemAge.seconds(lock))
-            }
-            usleep(5000)
-        }
-        defer { unlink(lock) }
-        return try body()
+        try withLockFile(auditLogPath + ".lock", name: "audit.log", body)
     }
 
     /// Every entry, oldest first, with its line number.

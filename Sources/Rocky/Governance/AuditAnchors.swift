@@ -34,12 +34,19 @@ extension Repository {
     /// `StoreError.refMoved` when the ref does not hold `expected`, having
     /// changed nothing. `adoptedLog`: the log was just copied from another
     /// repository (clone), whose last entry's move is not this one's to settle.
+    ///
+    /// `along`: other refs (a working set's) that move with this one in the
+    /// same transaction; they are checked before the entry is written too.
     func moveRef(_ ref: RefName, from expected: ObjectID?, to new: ObjectID?, note: RefNote, entry: AuditEntry,
-                 adoptedLog: Bool = false) throws {
+                 alongWith along: [RefChange] = [], adoptedLog: Bool = false) throws {
         try withAuditLock {
             if adoptedLog { try repairTornAppend() } else { try prepareAppend() }
-            let current = try refs.read(ref)
-            guard current == expected else { throw StoreError.refMoved(ref: ref.path, expected: expected, actual: current) }
+            for change in [RefChange(ref, from: expected, to: new)] + along {
+                let current = try refs.read(change.ref)
+                guard current == change.expected else {
+                    throw StoreError.refMoved(ref: change.ref.path, expected: change.expected, actual: current)
+                }
+            }
             var e = entry
             e.ref = ref.path
             e.oldID = expected
@@ -48,7 +55,7 @@ extension Repository {
             var anchored = note
             anchored.anchor = anchor.text
             do {
-                try refs.update(ref, from: expected, to: new, note: anchored)
+                try refs.update([RefChange(ref, from: expected, to: new)] + along, note: anchored)
             } catch {
                 try? settleUnfinishedMove()
                 throw error

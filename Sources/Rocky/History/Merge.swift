@@ -122,16 +122,21 @@ extension Repository {
         let targetRef = try RefName.branch(targetName)
         let updatesWorkingDirectory = targetName == current
         try authorize(.merge, branch: targetName)
-        // With retries, mergers of one target take turns (an flock, released
-        // if a process dies): otherwise each success would void every other
-        // merge in flight and they would spin. Without retries the merge stays
-        // purely optimistic and a moved target is reported.
-        let turn = options.retries > 0 ? try MergeTurn(rockyDirectory: rockyDirectory, target: targetName) : nil
+        // With retries, writers of one target take turns (BranchTurn, shared
+        // with commands that commit): otherwise each success would void every
+        // other merge in flight and they would spin. Without retries the merge
+        // stays purely optimistic and a moved target is reported.
+        let turn = options.retries > 0 ? try BranchTurn(rockyDirectory: rockyDirectory, branch: targetName) : nil
         defer { turn?.release() }
         var attempt = 0
         while true {
             guard let ours = try refs.read(targetRef) else { throw RepositoryError.noSuchBranch(targetName) }
+            // The checked-out target's working set ref as the clean status
+            // saw it; the move checks it is unchanged.
+            var worksetGuard: (RefName, ObjectID?)?
             if updatesWorkingDirectory && !options.dryRun {
+                let worksetRef = WorkTarget(branch: targetName, head: ours).worksetRef
+                worksetGuard = (worksetRef, try refs.read(worksetRef))
                 let status = try self.status()
                 if !status.isClean {
                     throw RepositoryError.uncommittedChanges(status.changeSummary, fix: "Commit them first (or discard them with "
@@ -140,7 +145,8 @@ extension Repository {
             }
             do {
                 let report = try mergeOnce(sourceName: sourceName, sourceID: sourceID, targetName: targetName,
-                                           targetRef: targetRef, ours: ours, options: options, attempt: attempt)
+                                           targetRef: targetRef, ours: ours, worksetGuard: worksetGuard, options: options,
+                                           attempt: attempt)
                 if let newHead = report.newHead, updatesWorkingDirectory {
                     let oldFiles = try objects.readTree(try objects.readCommit(ours).tree).files
                     let newFiles = try objects.readTree(try objects.readCommit(newHead).tree).files
@@ -157,7 +163,7 @@ extension Repository {
     }
 
     private func mergeOnce(sourceName: String, sourceID: ObjectID, targetName: String, targetRef: RefName, ours: ObjectID,
-                           options: MergeOptions, attempt: Int) throws -> MergeReport {
+                           worksetGuard: (RefName, ObjectID?)?, options: MergeOptions, attempt: Int) throws -> MergeReport {
         var report = MergeReport(source: sourceName, target: targetName, outcome: .merged, oldHead: ours, newHead: nil, bases: [],
                                  tables: [:], stats: [:], resolved: [], strategyUsed: nil, dryRun: options.dryRun, retries: attempt)
         if try objects.isAncestor(sourceID, of: ours) {
@@ -172,7 +178,8 @@ extension Repository {
             report.bases = [ours]
             try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: theirsTree.files[ProjectConfig.fileName])
             if options.dryRun { return report }
-            try moveTarget(targetRef, targetName, from: ours, to: sourceID, message: "merge \(sourceName): fast-forward",
+            try moveTarget(targetRef, targetName, from: ours, to: sourceID, checking: worksetGuard,
+                           message: "merge \(sourceName): fast-forward",
                            entry: AuditEntry(operation: "merge", branch: targetName, outputState: theirsCommit.tree,
                                              details: .object(["source": .string(sourceName), "fast_forward": .bool(true)])))
             report.newHead = sourceID
@@ -227,7 +234,7 @@ extension Repository {
             return report
         }.then { report in
             guard let commitID = report.newHead else { return report }
-            try moveTarget(targetRef, targetName, from: ours, to: commitID, message: "merge \(sourceName)",
+            try moveTarget(targetRef, targetName, from: ours, to: commitID, checking: worksetGuard, message: "merge \(sourceName)",
                            entry: AuditEntry(operation: "merge", branch: targetName, outputState: try objects.readCommit(commitID).tree,
                                              details: .object(["source": .string(sourceName),
                                                                "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
@@ -237,13 +244,20 @@ extension Repository {
     }
 
     /// Moves the target by compare-and-swap, recording `entry` with the move;
-    /// a moved target becomes `MergeTargetMoved`.
-    private func moveTarget(_ ref: RefName, _ name: String, from old: ObjectID, to new: ObjectID, message: String,
-                            entry: AuditEntry) throws {
+    /// a moved target becomes `MergeTargetMoved`. The checked-out target's
+    /// working set ref, clean when the merge began, must be unchanged: a
+    /// working set saved meanwhile would no longer fit the moved branch.
+    private func moveTarget(_ ref: RefName, _ name: String, from old: ObjectID, to new: ObjectID, checking worksetGuard: (RefName, ObjectID?)?,
+                            message: String, entry: AuditEntry) throws {
+        // A clean working set ref left over (by an interrupted commit) goes with the move.
+        let along = worksetGuard.map { [RefChange($0.0, from: $0.1, to: nil)] } ?? []
         do {
-            try moveRef(ref, from: old, to: new, note: settings.note(message), entry: entry)
-        } catch let StoreError.refMoved(_, expected, actual) {
+            try moveRef(ref, from: old, to: new, note: settings.note(message), entry: entry, alongWith: along)
+        } catch let StoreError.refMoved(path, expected, actual) where path == ref.path {
             throw MergeTargetMoved(target: name, expected: expected ?? old, actual: actual)
+        } catch StoreError.refMoved {
+            throw RepositoryError.concurrentChange("another command changed the working set of \(name) while merging; nothing was written "
+                + "(commit or discard that change, then merge again)")
         }
     }
 
@@ -286,29 +300,4 @@ extension Repository {
 extension MergeReport {
     /// Continues with the report.
     func then(_ body: (MergeReport) throws -> MergeReport) rethrows -> MergeReport { try body(self) }
-}
-
-/// An advisory lock (flock) that merges into one target hold while they
-/// compute and move it, when they were asked to retry.
-final class MergeTurn {
-    private let fd: Int32
-
-    init(rockyDirectory: String, target: String) throws {
-        let folder = rockyDirectory + "/locks/merge"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let path = folder + "/" + target.replacingOccurrences(of: "/", with: "%2F") + ".lock"
-        fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw StoreError.io(path: path, operation: "open", errno: errno) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                close(fd)
-                throw StoreError.io(path: path, operation: "lock", errno: errno)
-            }
-        }
-    }
-
-    func release() {
-        flock(fd, LOCK_UN)
-        close(fd)
-    }
 }

@@ -165,7 +165,14 @@ extension Repository {
         let locks = fm.files(under: rockyDirectory + "/refs")
             + [rockyDirectory + "/HEAD.lock", auditLogPath + ".lock", remotesFile + ".lock"]
         for path in locks where path.hasSuffix(".lock") && fm.exists(path) {
-            found.append("lock file \(path) exists: if no rocky process is running, a crashed one left it; remove it")
+            let owner = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(LockOwner.init(text:))
+            if let owner, owner.isDeadProcessOnThisHost {
+                found.append("lock file \(path) was left by \(owner), which has exited: the next command that needs it removes it")
+            } else if let owner {
+                found.append("lock file \(path) is held by \(owner)")
+            } else {
+                found.append("lock file \(path) exists: if no rocky process is running, a crashed one left it; remove it")
+            }
         }
         let temps = (try? diskObjects.temporaryFiles(scratch: rockyDirectory + "/tmp")) ?? []
         if !temps.isEmpty {

@@ -90,22 +90,11 @@ extension Repository {
 
     /// Rewrites remotes.json under its lock: temporary file, fsync, rename.
     func changeRemotes(_ change: (inout [Remote]) throws -> Void) throws {
-        let lock = remotesFile + ".lock"
-        var waited = 0
-        var fd: Int32
-        while true {
-            fd = Glibc.open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 { break }
-            guard errno == EEXIST else { throw StoreError.io(path: lock, operation: "create lock", errno: errno) }
-            waited += 1
-            if waited > 2000 { throw StoreError.refLocked(ref: "remotes.json", lockPath: lock, ageSeconds: FileSystemAge.seconds(lock)) }
-            usleep(5000)
+        try withLockFile(remotesFile + ".lock", name: "remotes.json") {
+            var remotes = try self.remotes()
+            try change(&remotes)
+            try ObjectFiles.replace(remotesFile, with: Array(Repository.remotesJSON(remotes).utf8))
         }
-        defer { unlink(lock) }
-        close(fd)
-        var remotes = try self.remotes()
-        try change(&remotes)
-        try ObjectFiles.replace(remotesFile, with: Array(Repository.remotesJSON(remotes).utf8))
     }
 
     /// A remote name is one path component of letters, digits, `.`, `_` and

@@ -12,8 +12,13 @@ extension Repository {
     /// it starts at the current commit (as in git).
     public func checkout(_ revision: String, newBranch: String? = nil, force: Bool = false) throws -> WorkTarget {
         let current = try currentTarget()
-        let status = try self.status()
-        let dirty = status.changeSummary
+        let dirty: [String]
+        do {
+            dirty = try status().changeSummary
+        } catch RepositoryError.workingSetDiverged where force {
+            // What --force is for: a working set that no longer fits its branch is discarded.
+            dirty = ["the working set of \(current.branch ?? "HEAD")"]
+        }
         let destination: Head
         let carry: Bool
         if let newBranch {

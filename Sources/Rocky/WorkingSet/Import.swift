@@ -26,9 +26,16 @@ public struct ImportRequest: Sendable {
     public var schemaFile: String?
     public var timeColumn: String?
     public var mode: ImportMode
+    /// Commit at once with this message.
+    public var commitMessage: String?
+    /// When another process changed the branch or its working set
+    /// meanwhile, import again on the new state up to this many times.
+    public var retries: Int
 
     public init(table: String, path: String, format: TableFormat? = nil, key: [String]? = nil, schemaFile: String? = nil,
-                timeColumn: String? = nil, mode: ImportMode = .replace) {
+                timeColumn: String? = nil, mode: ImportMode = .replace, commitMessage: String? = nil, retries: Int = 0) {
+        self.commitMessage = commitMessage
+        self.retries = retries
         self.table = table
         self.path = path
         self.format = format
@@ -50,6 +57,8 @@ public struct ImportSummary: Sendable {
     public var inferred: [InferredColumn]?
     public var schema: Schema
     public var schemaChanges: [SchemaChange]
+    /// The commit, when the import was committed at once.
+    public var commit: ObjectID? = nil
 }
 
 extension Repository {
@@ -68,102 +77,108 @@ extension Repository {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
         try authorize(.write, branch: target.branch)
-        // The tables before and after, as the compare-and-swap saved them (for the audit entry).
-        let (summary, before, after) = try updateWorkingSet(target, message: "import \(request.table)") { set in
-            let before = set.tables
-            let existing = try set.tables[request.table].map { try objects.readTable($0) }
-            var inferred: [InferredColumn]?
-            var schema: Schema
-            func inferredSchema(_ columns: [InferredColumn]) throws -> Schema {
-                var schema = Repository.carryColumnIDs(
-                    into: Schema(columns: columns.enumerated().map { Column(id: $0.offset + 1, name: $0.element.name, type: $0.element.type) }),
-                    from: existing?.schema)
-                try complete(&schema, inferred: true)
-                return schema
-            }
-            func complete(_ schema: inout Schema, inferred: Bool) throws {
-                if let existing, request.mode != .replace, schema.key != existing.schema.key && request.schemaFile != nil {
-                    throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); the schema file declares another")
+        return try retrying(request.retries, branch: target.branch) {
+            let target = try currentTarget()
+            // The tables before and after, as the compare-and-swap saved them (for the audit entry).
+            let ((summary, before, after), commit) = try updateWorkingSet(target, message: "import \(request.table)",
+                                                                          commit: request.commitMessage) { set in
+                let before = set.tables
+                let existing = try set.tables[request.table].map { try objects.readTable($0) }
+                var inferred: [InferredColumn]?
+                var schema: Schema
+                func inferredSchema(_ columns: [InferredColumn]) throws -> Schema {
+                    var schema = Repository.carryColumnIDs(
+                        into: Schema(columns: columns.enumerated().map { Column(id: $0.offset + 1, name: $0.element.name, type: $0.element.type) }),
+                        from: existing?.schema)
+                    try complete(&schema, inferred: true)
+                    return schema
                 }
-                do {
-                    if let key = request.key {
-                        if let existing, request.mode != .replace, key != existing.schema.keyColumnNames {
-                            throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); --key \(key.joined(separator: ",")) differs")
+                func complete(_ schema: inout Schema, inferred: Bool) throws {
+                    if let existing, request.mode != .replace, schema.key != existing.schema.key && request.schemaFile != nil {
+                        throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); the schema file declares another")
+                    }
+                    do {
+                        if let key = request.key {
+                            if let existing, request.mode != .replace, key != existing.schema.keyColumnNames {
+                                throw RepositoryError.invalidArgument("--mode \(request.mode.rawValue) keeps the table's key (\(existing.schema.keyColumnNames.joined(separator: ", "))); --key \(key.joined(separator: ",")) differs")
+                            }
+                            try schema.setKey(key)
+                        } else if inferred, let existing {
+                            try schema.setKey(existing.schema.keyColumnNames.filter { schema.column(named: $0) != nil })
                         }
-                        try schema.setKey(key)
-                    } else if inferred, let existing {
-                        try schema.setKey(existing.schema.keyColumnNames.filter { schema.column(named: $0) != nil })
+                        if let time = request.timeColumn {
+                            try schema.setTimeColumn(time)
+                        } else if inferred, let name = existing?.schema.timeColumnName, schema.column(named: name) != nil {
+                            try schema.setTimeColumn(name)
+                        }
+                        try schema.validate()
+                    } catch let error as SchemaError {
+                        throw RepositoryError.invalidArgument("\(request.table): \(error)")
                     }
-                    if let time = request.timeColumn {
-                        try schema.setTimeColumn(time)
-                    } else if inferred, let name = existing?.schema.timeColumnName, schema.column(named: name) != nil {
-                        try schema.setTimeColumn(name)
-                    }
-                    try schema.validate()
-                } catch let error as SchemaError {
-                    throw RepositoryError.invalidArgument("\(request.table): \(error)")
                 }
-            }
-            var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
-            importer.progress = progress
-            func source(_ schema: Schema?) throws -> any RecordSource {
-                try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil)
-            }
-            var loaded: (table: Table, rowsRead: Int)?
-            if let file = request.schemaFile {
-                schema = Repository.carryColumnIDs(into: try Repository.readSchemaFile(file), from: existing?.schema)
-                try complete(&schema, inferred: false)
-            } else if request.mode != .replace, let existing {
-                schema = existing.schema
-                try complete(&schema, inferred: false)
-            } else {
-                // One pass when the file is consistent: infer from a sample, load
-                // with those types while inferring from every row, and keep the
-                // result when the full inference agrees (DECIMAL precision may
-                // grow: stored values depend on the scale only). Otherwise (or
-                // when a row does not fit the sample's types) infer fully and
-                // load again.
-                let sample = try TypeInference.infer(try source(nil), limit: 10_000)
-                schema = try inferredSchema(sample)
-                var header: [String] = []
-                var full = TypeInference(quotedFieldsAreStrings: format == .jsonl)
-                do {
-                    let attempt = try importer.load(makeSource: {
-                        // A restarted pass (rows out of order) infers afresh.
-                        let s = try source(schema)
-                        full = TypeInference(quotedFieldsAreStrings: s.quotedFieldsAreStrings)
-                        header = s.header
-                        return s
-                    }, schema: schema, into: existing, mode: request.mode, totalBytes: size) { full.add($0) }
-                    let final = full.result(header: header)
-                    if Repository.sameEncoding(final, sample) {
-                        inferred = final
-                        for (i, column) in final.enumerated() { schema.columns[i].type = column.type }
-                        loaded = (Table(schema: schema, root: attempt.table.root), attempt.rowsRead)
-                    } else {
-                        inferred = final
-                        schema = try inferredSchema(final)
-                    }
-                } catch let error as ImportError where error.kind == .invalidValue {
-                    inferred = try TypeInference.infer(try source(nil), progress: progress)
-                    schema = try inferredSchema(inferred!)
+                var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
+                importer.progress = progress
+                func source(_ schema: Schema?) throws -> any RecordSource {
+                    try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil)
                 }
+                var loaded: (table: Table, rowsRead: Int)?
+                if let file = request.schemaFile {
+                    schema = Repository.carryColumnIDs(into: try Repository.readSchemaFile(file), from: existing?.schema)
+                    try complete(&schema, inferred: false)
+                } else if request.mode != .replace, let existing {
+                    schema = existing.schema
+                    try complete(&schema, inferred: false)
+                } else {
+                    // One pass when the file is consistent: infer from a sample, load
+                    // with those types while inferring from every row, and keep the
+                    // result when the full inference agrees (DECIMAL precision may
+                    // grow: stored values depend on the scale only). Otherwise (or
+                    // when a row does not fit the sample's types) infer fully and
+                    // load again.
+                    let sample = try TypeInference.infer(try source(nil), limit: 10_000)
+                    schema = try inferredSchema(sample)
+                    var header: [String] = []
+                    var full = TypeInference(quotedFieldsAreStrings: format == .jsonl)
+                    do {
+                        let attempt = try importer.load(makeSource: {
+                            // A restarted pass (rows out of order) infers afresh.
+                            let s = try source(schema)
+                            full = TypeInference(quotedFieldsAreStrings: s.quotedFieldsAreStrings)
+                            header = s.header
+                            return s
+                        }, schema: schema, into: existing, mode: request.mode, totalBytes: size) { full.add($0) }
+                        let final = full.result(header: header)
+                        if Repository.sameEncoding(final, sample) {
+                            inferred = final
+                            for (i, column) in final.enumerated() { schema.columns[i].type = column.type }
+                            loaded = (Table(schema: schema, root: attempt.table.root), attempt.rowsRead)
+                        } else {
+                            inferred = final
+                            schema = try inferredSchema(final)
+                        }
+                    } catch let error as ImportError where error.kind == .invalidValue {
+                        inferred = try TypeInference.infer(try source(nil), progress: progress)
+                        schema = try inferredSchema(inferred!)
+                    }
+                }
+                let (table, rowsRead) = try loaded
+                    ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
+                let id = try objects.write(table: table)
+                set.tables[request.table] = id
+                let summary = ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
+                                            rowsInTable: table.rowCount, inferred: inferred, schema: schema,
+                                            schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
+                return (summary, before, set.tables)
             }
-            let (table, rowsRead) = try loaded
-                ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
-            let id = try objects.write(table: table)
-            set.tables[request.table] = id
-            let summary = ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
-                                        rowsInTable: table.rowCount, inferred: inferred, schema: schema,
-                                        schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
-            return (summary, before, set.tables)
+            try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
+                                 newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
+                                 outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
+                                 details: .object(["table": .string(request.table), "file": .string(request.path),
+                                                   "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
+            var result = summary
+            result.commit = commit?.id
+            return result
         }
-        try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
-                             newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
-                             outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
-                             details: .object(["table": .string(request.table), "file": .string(request.path),
-                                               "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
-        return summary
     }
 
     private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {

@@ -83,7 +83,10 @@ extension Repository {
     }
 
     /// Saves a working set by compare-and-swap; a clean one (same tables as
-    /// its base, no transformations) removes the ref instead.
+    /// its base, no transformations) removes the ref instead. The branch is
+    /// checked to be still at the set's base in the same step (under both
+    /// locks): a working set saved onto a branch another process just moved
+    /// would no longer match it, and every later command would refuse it.
     func saveWorkingSet(_ set: WorkingSet, for target: WorkTarget, expected: ObjectID?, message: String) throws {
         let headTables = try objects.readTree(try objects.readCommit(set.base).tree).tables
         var newID: ObjectID?
@@ -98,10 +101,12 @@ extension Repository {
             newID = try objects.write(.workset, Array(json.canonicalText.utf8))
         }
         if newID == expected { return }
+        var changes = [RefChange(target.worksetRef, from: expected, to: newID)]
+        if let ref = target.ref { changes.insert(.check(ref, is: set.base), at: 0) }
         do {
-            try refs.update(target.worksetRef, from: expected, to: newID, note: settings.note(message))
+            try refs.update(changes, note: settings.note(message))
         } catch StoreError.refMoved {
-            throw RepositoryError.concurrentChange("the working set of \(target.branch ?? "HEAD") was changed by another command; run it again")
+            throw RepositoryError.lostRace(target)
         }
     }
 
@@ -110,11 +115,23 @@ extension Repository {
     /// before the working set points at them.
     @discardableResult
     func updateWorkingSet<R>(_ target: WorkTarget? = nil, message: String, _ body: (inout WorkingSet) throws -> R) throws -> R {
+        try updateWorkingSet(target, message: message, commit: nil, body).result
+    }
+
+    /// As `updateWorkingSet`; with `commitMessage`, the changed set is not
+    /// saved but committed at once (the branch and the working set move
+    /// together, see `commitWorkingSet`), so a command that loses a race to
+    /// another process leaves the working set exactly as it found it.
+    func updateWorkingSet<R>(_ target: WorkTarget? = nil, message: String, commit commitMessage: String?,
+                             _ body: (inout WorkingSet) throws -> R) throws -> (result: R, commit: PreparedCommit?) {
         let target = try target ?? currentTarget()
         let (loaded, ref) = try workingSet(target)
         var set = loaded
         let result = try objects.batch { try body(&set) }
-        try saveWorkingSet(set, for: target, expected: ref, message: message)
-        return result
+        guard let commitMessage else {
+            try saveWorkingSet(set, for: target, expected: ref, message: message)
+            return (result, nil)
+        }
+        return (result, try commitWorkingSet(set, worksetID: ref, target: target, message: commitMessage))
     }
 }

@@ -6,24 +6,28 @@ import RockyStore
 struct CommitCommand: Command {
     static let name = "commit"
     static let abstract = "Record the working set and project files as a commit"
-    static let usage = ["commit -m <message> [--allow-empty]"]
+    static let usage = ["commit -m <message> [--allow-empty] [--retry <N>]"]
     static let help = """
     Records the tables of the working set and the project files (rocky.toml,
     models/) on the current branch. The actor is --as, else ROCKY_ACTOR, else
-    the OS user; ROCKY_COMMIT_TIME fixes the time. If the branch moved since
-    the working set began (another process committed), nothing is written and
-    the command exits 3 naming both commits.
+    the OS user; ROCKY_COMMIT_TIME fixes the time. The branch moves and the
+    working set is emptied in one step; if another process moved the branch
+    or changed the working set meanwhile, nothing is written and the command
+    exits 3: run it again, or pass --retry.
 
     options:
       -m, --message <text>   the commit message (required)
       --allow-empty          commit even when nothing changed
+      --retry <N>            on exit 3 for a concurrent change, commit again what the working set then holds, up to N times
     """
 
     let message: String
     let allowEmpty: Bool
+    let retries: Int
 
     init(parsing arguments: inout Arguments) throws {
         allowEmpty = arguments.flag("--allow-empty")
+        retries = try arguments.intOption("--retry") ?? 0
         guard let message = try arguments.option("-m", "--message"), !message.isEmpty else {
             throw arguments.usage("commit needs a message: -m <message>")
         }
@@ -33,7 +37,7 @@ struct CommitCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let id = try repo.commit(message: message, allowEmpty: allowEmpty)
+        let id = try repo.commit(message: message, allowEmpty: allowEmpty, retries: retries)
         let detail = try repo.show(id.hex)
         if context.json {
             context.emit(.object([

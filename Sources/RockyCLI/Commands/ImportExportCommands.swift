@@ -8,14 +8,16 @@ import RockyTable
 struct ImportCommand: Command {
     static let name = "import"
     static let abstract = "Load a CSV or JSON Lines file into a table of the working set"
-    static let usage = ["import <table> <file> [--format csv|jsonl] [--key c1,c2] [--schema <file>] [--time-column c] [--mode replace|append|upsert]"]
+    static let usage = ["import <table> <file> [--format csv|jsonl] [--key c1,c2] [--schema <file>] [--time-column c] [--mode replace|append|upsert] [-m <message>] [--retry <N>]"]
     static let help = """
     <file> may be - for standard input. Without --schema the column types are
     inferred from the data and reported; numbers written with a fixed number
     of decimal places become DECIMAL, never DOUBLE. A bad row (wrong field
     count, a value that does not parse, a duplicate key, NULL in a key column)
     stops the import with file:line:column, and nothing is written. The file
-    is streamed and sorted with bounded memory (Docs/import.md).
+    is streamed and sorted with bounded memory (Docs/import.md). When another
+    process changed the branch or its working set meanwhile, nothing is
+    written and the command exits 3: run it again, or pass --retry.
 
     options:
       --format csv|jsonl    default: from the extension (.jsonl, .ndjson: JSON Lines)
@@ -25,6 +27,8 @@ struct ImportCommand: Command {
       --mode <m>            replace (default): the file becomes the table;
                             append: add rows, an existing key is an error;
                             upsert: add rows or replace those with the same key
+      -m <message>          commit at once with this message
+      --retry <N>           on exit 3 for a concurrent change, import again on the new state, up to N times
     """
 
     let request: ImportRequest
@@ -43,10 +47,12 @@ struct ImportCommand: Command {
             guard let parsed = ImportMode(rawValue: m) else { throw arguments.usage("--mode is replace, append or upsert, not '\(m)'") }
             mode = parsed
         }
+        let message = try arguments.option("-m", "--message")
+        let retries = try arguments.intOption("--retry") ?? 0
         let names = try arguments.positionals(max: 2, names: "<table> <file>")
         guard names.count == 2 else { throw arguments.usage("import needs a table name and a file") }
         request = ImportRequest(table: names[0], path: names[1], format: format, key: key, schemaFile: schema,
-                                timeColumn: time, mode: mode)
+                                timeColumn: time, mode: mode, commitMessage: message, retries: retries)
     }
 
     func run(_ context: CommandContext) throws {
@@ -72,6 +78,7 @@ struct ImportCommand: Command {
                 "rows": .int(summary.rowsInTable),
                 "key": .array(summary.schema.keyColumnNames.map(JSON.string)),
                 "time_column": summary.schema.timeColumnName.map(JSON.string),
+                "commit": summary.commit.map { .string($0.hex) },
                 "columns": .array(summary.schema.columns.map { c in
                     let reason = summary.inferred?.first { $0.name == c.name }?.reason
                     return .object(["name": .string(c.name), "type": .string(c.type.name), "nullable": .bool(c.nullable),
@@ -88,6 +95,7 @@ struct ImportCommand: Command {
         context.out.line("\(summary.created ? "created" : "updated") table \(summary.table): \(summary.rowsRead) rows read, "
             + "\(summary.rowsInTable) rows, \(key)" + (summary.schema.timeColumnName.map { ", time column \($0)" } ?? ""))
         for change in summary.schemaChanges { context.out.line("  schema " + describe(change)) }
+        if let commit = summary.commit { context.out.line("committed \(commit.short())") }
     }
 }
 

@@ -10,28 +10,33 @@ import RockyTable
 struct SQLCommand: Command {
     static let name = "sql"
     static let abstract = "Run SQL statements on the working set"
-    static let usage = ["sql <statements> [-m <message>] [--format text|csv]", "sql -f <file.sql> [-m <message>]"]
+    static let usage = ["sql <statements> [-m <message>] [--retry <N>] [--format text|csv]", "sql -f <file.sql> [-m <message>] [--retry <N>]"]
     static let help = """
     Compiles the whole script first (types, lineage, the environment's
     masking from --env); any error stops it before anything runs. DDL, DML and
     CREATE TABLE AS change the working set and are recorded as transformations
     for the next commit ('rocky show' displays them); a SELECT prints its rows.
-    A statement that fails leaves the working set as it was.
+    A statement that fails leaves the working set as it was. When another
+    process changed the branch or its working set meanwhile, nothing is
+    written and the command exits 3: run it again, or pass --retry.
 
     options:
       -f <file>            read the statements from a file
       -m <message>         commit at once with this message
+      --retry <N>          on exit 3 for a concurrent change, run the script again on the new state, up to N times
       --format text|csv    how SELECT results print (default text; --json for JSON)
     """
 
     let sql: String?
     let file: String?
     let message: String?
+    let retries: Int
     let csv: Bool
 
     init(parsing arguments: inout Arguments) throws {
         file = try arguments.option("-f", "--file")
         message = try arguments.option("-m", "--message")
+        retries = try arguments.intOption("--retry") ?? 0
         let format = try arguments.option("--format") ?? "text"
         guard format == "text" || format == "csv" else { throw arguments.usage("--format is text or csv, not '\(format)'") }
         csv = format == "csv"
@@ -50,7 +55,7 @@ struct SQLCommand: Command {
             script = String(decoding: data, as: UTF8.self)
         }
         var results: [JSON] = []
-        let summary = try repo.runSQL(script, commitMessage: message) { statement, result in
+        let summary = try repo.runSQL(script, commitMessage: message, retries: retries) { statement, result in
             if context.json {
                 results.append(.object([
                     "statement": .int(statement.index + 1),
@@ -80,29 +85,34 @@ struct SQLCommand: Command {
 struct RunCommand: Command {
     static let name = "run"
     static let abstract = "Run the models (models/*.sql) in dependency order"
-    static let usage = ["run [<model>...] [-m <message>]"]
+    static let usage = ["run [<model>...] [-m <message>] [--retry <N>]"]
     static let help = """
     Each models/<name>.sql holds one SELECT; its result becomes the table
     <name>. Header comments may declare '-- key: a, b', '-- time_column: t'
     and '-- description: ...'. Models run after the models they read; a cycle
     is an error naming it; a failing model stops the run and leaves the
-    working set as it was. Each model is recorded as a transformation.
+    working set as it was. Each model is recorded as a transformation. When
+    another process changed the branch or its working set meanwhile, nothing
+    is written and the command exits 3: run it again, or pass --retry.
 
     options:
       -m <message>   commit at once with this message
+      --retry <N>    on exit 3 for a concurrent change, run again on the new state, up to N times
     """
 
     let names: [String]
     let message: String?
+    let retries: Int
 
     init(parsing arguments: inout Arguments) throws {
         message = try arguments.option("-m", "--message")
+        retries = try arguments.intOption("--retry") ?? 0
         names = try arguments.positionals(max: .max, names: "[<model>...]")
     }
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let summary = try repo.runModels(names.isEmpty ? nil : names, commitMessage: message) { model in
+        let summary = try repo.runModels(names.isEmpty ? nil : names, commitMessage: message, retries: retries) { model in
             if !context.json { context.note("running \(model.name)") }
         }
         if context.json {

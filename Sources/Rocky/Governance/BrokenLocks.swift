@@ -1,0 +1,38 @@
+import Glibc
+import RockyBase
+import RockyStore
+
+extension Repository {
+    /// Records in the audit log a lock file that was removed because the
+    /// process that took it had died (operation `break-lock`).
+    func recordBrokenLock(_ lock: BrokenLock) {
+        var details: [JSON.Member] = [
+            JSON.Member("lock", .string(lock.path.hasPrefix(rockyDirectory + "/") ? String(lock.path.dropFirst(rockyDirectory.count + 1)) : lock.path)),
+            JSON.Member("pid", .int(Int(lock.owner.pid))),
+            JSON.Member("host", .string(lock.owner.host)),
+            JSON.Member("age_seconds", .int(lock.ageSeconds)),
+        ]
+        if let started = lock.owner.started { details.append(JSON.Member("started", .string(String(started)))) }
+        // The break already happened; a log that cannot be written must not
+        // fail the command that needed the lock (verifyAudit still checks the chain).
+        try? audit(AuditEntry(operation: "break-lock", branch: nil, details: .object(details)))
+    }
+
+    /// Takes one of the repository's own lock files (`audit.log.lock`,
+    /// `remotes.json.lock`) by the ref-lock protocol, runs `body`, removes
+    /// it, and records any lock it broke after releasing it.
+    func withLockFile<R>(_ path: String, name: String, _ body: () throws -> R) throws -> R {
+        var broken: [BrokenLock] = []
+        let fd = try LockFile.acquire(path, name: name, wait: 10, staleSeconds: 10, broken: &broken)
+        let result: R
+        do {
+            defer {
+                unlink(path)
+                close(fd)
+            }
+            result = try body()
+        }
+        for lock in broken { recordBrokenLock(lock) }
+        return result
+    }
+}
