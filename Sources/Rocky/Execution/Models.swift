@@ -49,7 +49,10 @@ extension Repository {
             let name = String(file.dropLast(4))
             try Repository.validateTableName(name)
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))
-            return Model(name: name, sql: String(decoding: data, as: UTF8.self))
+            switch UTF8Text.decode([UInt8](data)) {
+            case let .success(sql): return Model(name: name, sql: sql)
+            case let .failure(invalid): throw RepositoryError.invalidArgument(invalid.message(file: "models/\(name).sql"))
+            }
         }
     }
 }

@@ -26,9 +26,12 @@ public struct ImportRequest: Sendable {
     public var schemaFile: String?
     public var timeColumn: String?
     public var mode: ImportMode
+    /// How large a record and a field of the file may be.
+    public var limits: InputLimits
 
     public init(table: String, path: String, format: TableFormat? = nil, key: [String]? = nil, schemaFile: String? = nil,
-                timeColumn: String? = nil, mode: ImportMode = .replace) {
+                timeColumn: String? = nil, mode: ImportMode = .replace, limits: InputLimits = InputLimits()) {
+        self.limits = limits
         self.table = table
         self.path = path
         self.format = format
@@ -107,7 +110,8 @@ extension Repository {
             var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
             importer.progress = progress
             func source(_ schema: Schema?) throws -> any RecordSource {
-                try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil)
+                try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil,
+                               limits: request.limits)
             }
             var loaded: (table: Table, rowsRead: Int)?
             if let file = request.schemaFile {
@@ -166,10 +170,11 @@ extension Repository {
         return summary
     }
 
-    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {
+    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?,
+                            limits: InputLimits) throws -> any RecordSource {
         switch format {
-        case .csv: try CSVReader(path: path, file: display)
-        case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns)
+        case .csv: try CSVReader(path: path, file: display, limits: limits)
+        case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns, limits: limits)
         }
     }
 

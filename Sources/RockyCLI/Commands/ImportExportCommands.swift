@@ -25,6 +25,9 @@ struct ImportCommand: Command {
       --mode <m>            replace (default): the file becomes the table;
                             append: add rows, an existing key is an error;
                             upsert: add rows or replace those with the same key
+      --max-record-bytes <n>  the longest record (CSV record, JSON line) accepted, in bytes
+                            (default 67108864, 64 MiB); a longer one stops the import at its line
+      --max-field-bytes <n>   the longest field value accepted, in bytes (default 16777216, 16 MiB)
     """
 
     let request: ImportRequest
@@ -43,10 +46,19 @@ struct ImportCommand: Command {
             guard let parsed = ImportMode(rawValue: m) else { throw arguments.usage("--mode is replace, append or upsert, not '\(m)'") }
             mode = parsed
         }
+        var limits = InputLimits()
+        if let n = try arguments.intOption("--max-record-bytes") {
+            guard n > 0 else { throw arguments.usage("--max-record-bytes must be at least 1") }
+            limits.maxRecordBytes = n
+        }
+        if let n = try arguments.intOption("--max-field-bytes") {
+            guard n > 0 else { throw arguments.usage("--max-field-bytes must be at least 1") }
+            limits.maxFieldBytes = n
+        }
         let names = try arguments.positionals(max: 2, names: "<table> <file>")
         guard names.count == 2 else { throw arguments.usage("import needs a table name and a file") }
         request = ImportRequest(table: names[0], path: names[1], format: format, key: key, schemaFile: schema,
-                                timeColumn: time, mode: mode)
+                                timeColumn: time, mode: mode, limits: limits)
     }
 
     func run(_ context: CommandContext) throws {
