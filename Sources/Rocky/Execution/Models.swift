@@ -49,10 +49,7 @@ extension Repository {
             let name = String(file.dropLast(4))
             try Repository.validateTableName(name)
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))
-            switch UTF8Text.decode([UInt8](data)) {
-            case let .success(sql): return Model(name: name, sql: sql)
-            case let .failure(invalid): throw RepositoryError.invalidArgument(invalid.message(file: "models/\(name).sql"))
-            }
+            return Model(name: name, sql: try UTF8Text.decode([UInt8](data), file: "models/" + file))
         }
     }
 }

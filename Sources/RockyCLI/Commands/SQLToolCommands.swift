@@ -164,9 +164,6 @@ enum SQLFile {
         guard let data = FileManager.default.contents(atPath: context.path(file)) else {
             throw RepositoryError.invalidArgument("cannot read \(file)")
         }
-        switch UTF8Text.decode([UInt8](data)) {
-        case let .success(text): return text
-        case let .failure(invalid): throw RepositoryError.invalidArgument(invalid.message(file: file))
-        }
+        return try UTF8Text.decode([UInt8](data), file: file)
     }
 }
