@@ -1,4 +1,5 @@
 import Rocky
+import RockyBase
 import RockyStore
 
 /// The exit codes of DESIGN.md, and the one place errors map to them.
@@ -49,6 +50,7 @@ enum ExitCode: Int32 {
         case is UsageError: return "usage"
         case let error as CompileFailure: return error.refusedByGovernance ? "refused_by_governance" : "compile_error"
         case is ExecutionFailure: return "execution_failed"
+        case is UTF8Text.Invalid: return "invalid_utf8"
         case is ModelCycle: return "model_cycle"
         case is MergeConflicts: return "merge_conflict"
         case is MergeCompileFailure: return "merge_breaks_compilation"

@@ -53,13 +53,57 @@ public final class SQLiteAdapter: Adapter {
         var loaded = 0
         do {
             let protecting = Set(tables.values)
-            for (name, id) in tables.sorted(by: { $0.key < $1.key }) where try cache.entry(id) == nil {
-                if try cache.load(id, table: try store.readTable(id), store: store, label: name, protecting: protecting) { loaded += 1 }
+            for (name, id) in tables.sorted(by: { $0.key < $1.key }) {
+                let table = try store.readTable(id)
+                if try cache.entry(id) != nil {
+                    if try cache.verify(id, schema: table.schema) { continue }
+                    try cache.discard(id)
+                }
+                if try cache.load(id, table: table, store: store, label: name, protecting: protecting) { loaded += 1 }
             }
         } catch let error as SQLiteError {
             throw EngineError.sqlite(error)
         }
         return loaded
+    }
+
+    /// Why the cache file was deleted and created anew when this adapter
+    /// opened it (not a database SQLite can read, an older layout), or nil.
+    public var cacheRebuiltBecause: String? { cache.rebuiltBecause }
+
+    /// Checks every cached version against the digest recorded when it was
+    /// loaded, and drops each that fails (it is loaded again from the store
+    /// when next used), with tables no catalog entry accounts for and
+    /// versions whose table object the store no longer has. Returns what it
+    /// dropped, and why.
+    public func checkCache() throws -> [(id: ObjectID?, problem: String)] {
+        guard !resultOpen else { throw EngineError.resultStillOpen }
+        var found: [(ObjectID?, String)] = []
+        do {
+            for id in try cache.cachedIDs() {
+                guard let table = try? store.readTable(id) else {
+                    try cache.discard(id)
+                    continue
+                }
+                if try !cache.verify(id, schema: table.schema) {
+                    try cache.discard(id)
+                    found.append((id, "its cached rows do not match the digest recorded when they were loaded (changed outside rocky): dropped, it is loaded again from the object store when next used"))
+                }
+            }
+            let known = Set(try cache.cachedIDs().map(TableCache.tableName))
+            let tables = try connection.statement("SELECT name FROM main.sqlite_master WHERE type = 'table' AND name GLOB 't_*'")
+            var orphans: [String] = []
+            while try tables.step() {
+                if !known.contains(tables.text(0)) { orphans.append(tables.text(0)) }
+            }
+            for name in orphans {
+                try connection.execute("DROP TABLE main.\(quote(name))")
+                found.append((nil, "table \(name) is in no catalog entry: dropped"))
+            }
+        } catch let error as SQLiteError {
+            throw EngineError.sqlite(error)
+        }
+        return found
     }
 
     /// The versions in the cache, least recently used first.
@@ -161,9 +205,16 @@ final class StatementRun {
     }
 
     /// Loads the inputs missing from the cache, each in its own transaction.
+    /// A cached input this process has not verified yet is checked against
+    /// its digest first (`TableCache.verify`); a copy that fails is dropped
+    /// and loaded again from the store.
     func load(_ inputs: [Input]) throws {
         let protecting = Set(inputs.map(\.id))
-        for input in inputs where try cache.entry(input.id) == nil {
+        for input in inputs {
+            if try cache.entry(input.id) != nil {
+                if try cache.verify(input.id, schema: input.table.schema) { continue }
+                try cache.discard(input.id)
+            }
             if try cache.load(input.id, table: input.table, store: store, label: input.name, protecting: protecting) {
                 metrics.tablesLoaded += 1
                 metrics.rowsLoaded += input.table.rowCount

@@ -24,7 +24,18 @@ import Synchronization
 /// `WITHOUT ROWID` table (rows stored in key order, uniqueness enforced by
 /// DML). A keyless table is an ordinary rowid table holding each row as many
 /// times as its multiplicity. The catalog `main.__rocky_table_cache` lists every
-/// complete version with its rows, encoded bytes and last use.
+/// complete version with its rows, encoded bytes, last use and digest.
+///
+/// **Verified, never trusted.** The cache is derived state in a file anyone
+/// can edit, so each version's catalog entry records the `RowDigest` of its
+/// rows as they were loaded (or built by a statement, or changed by DML:
+/// the digest follows the rows the statement touched). Before a process
+/// first uses a cached version (`verify`, once per process and version) it
+/// recomputes the digest of the cached rows; a mismatch, or a table that
+/// SQLite cannot read, drops the copy and it is loaded again from the object
+/// store. A file SQLite cannot open as a database, or whose catalog is not
+/// this layout (`PRAGMA user_version` = `formatVersion`), is deleted and
+/// created anew (`rebuiltBecause` says why): a cache is never an error.
 ///
 /// **Atomicity and concurrency.** A version is created, filled and entered in
 /// the catalog inside one transaction (`BEGIN IMMEDIATE`), so a crashed or
@@ -51,49 +62,106 @@ final class TableCache {
     struct Entry {
         var rows: Int
         var bytes: Int
+        /// `RowDigest` of the rows, as an integer's bit pattern.
+        var digest: Int64
     }
 
     let connection: Connection
     let limitBytes: Int
     /// Copies the WAL into the database in the background (file caches only).
     private let checkpointer: Checkpointer?
+    /// Why the cache file was deleted and created anew when opened (nil: it was fine).
+    private(set) var rebuiltBecause: String?
+    /// Versions whose cached rows this process checked against their digest,
+    /// or filled itself: trusted for the rest of the process.
+    private var verified = Set<ObjectID>()
     /// Versions loaded from the object store by this instance (for tests and metrics).
     private(set) var loads = 0
     private var stagingCounter = 0
 
     static let fileName = "tables.sqlite"
+    /// `PRAGMA user_version` of a cache file of this layout (catalog with digests).
+    static let formatVersion: Int64 = 2
     static let busyTimeoutMilliseconds: Int32 = 600_000
 
     init(directory: String?, limitBytes: Int) throws {
         self.limitBytes = limitBytes
-        let path: String
-        if let directory {
-            mkdir(directory, 0o755)
-            path = directory + "/" + TableCache.fileName
-        } else {
-            path = ":memory:"
-        }
-        connection = try Connection(path: path)
-        sqlite3_busy_timeout(connection.handle, TableCache.busyTimeoutMilliseconds)
-        if directory != nil {
-            try connection.execute("PRAGMA page_size = 16384")
-            try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            try connection.execute("PRAGMA journal_mode = WAL")
-            try connection.execute("PRAGMA synchronous = NORMAL")
-            // Committing a million-row result would otherwise copy it from the
-            // WAL into the database before returning; a second connection does
-            // that in the background instead.
-            try connection.execute("PRAGMA wal_autocheckpoint = 0")
-            checkpointer = try Checkpointer(path: path)
-        } else {
+        guard let directory else {
+            connection = try TableCache.open(path: ":memory:", file: false)
             checkpointer = nil
+            return
         }
-        try connection.execute("PRAGMA cache_size = -131072")
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS main.__rocky_table_cache (
-              id TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, last_used INTEGER NOT NULL
-            ) WITHOUT ROWID
-            """)
+        mkdir(directory, 0o755)
+        let path = directory + "/" + TableCache.fileName
+        do {
+            connection = try TableCache.open(path: path, file: true)
+        } catch let problem as CacheFileProblem {
+            rebuiltBecause = problem.reason
+            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+            connection = try TableCache.open(path: path, file: true)
+        }
+        checkpointer = try Checkpointer(path: path)
+    }
+
+    /// Why an existing cache file cannot be used as it is.
+    private struct CacheFileProblem: Error { var reason: String }
+
+    /// Opens the cache database and checks (or, for a new file, creates) its
+    /// catalog. Throws `CacheFileProblem` when the file is not a database
+    /// SQLite can read or not a cache of this layout.
+    private static func open(path: String, file: Bool) throws -> Connection {
+        func damaged(_ error: SQLiteError) -> Bool {
+            [SQLITE_NOTADB, SQLITE_CORRUPT, SQLITE_FORMAT].contains(error.primaryCode)
+        }
+        let connection: Connection
+        do {
+            connection = try Connection(path: path)
+        } catch let error as SQLiteError where damaged(error) {
+            throw CacheFileProblem(reason: error.message)
+        }
+        sqlite3_busy_timeout(connection.handle, TableCache.busyTimeoutMilliseconds)
+        do {
+            if file {
+                try connection.execute("PRAGMA page_size = 16384")
+                try connection.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                try connection.execute("PRAGMA journal_mode = WAL")
+                try connection.execute("PRAGMA synchronous = NORMAL")
+                // Committing a million-row result would otherwise copy it from the
+                // WAL into the database before returning; a second connection does
+                // that in the background instead.
+                try connection.execute("PRAGMA wal_autocheckpoint = 0")
+            }
+            try connection.execute("PRAGMA cache_size = -131072")
+            // Checked and created in one write transaction, so a process that
+            // opens the file while another creates it sees all or nothing.
+            try connection.transaction(immediate: true) {
+                let version = try connection.integer("PRAGMA user_version") ?? 0
+                let objects = try connection.integer("SELECT count(*) FROM sqlite_master") ?? 0
+                if version == 0 && objects == 0 {
+                    try connection.execute("""
+                        CREATE TABLE main.__rocky_table_cache (
+                          id TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, last_used INTEGER NOT NULL,
+                          digest INTEGER NOT NULL
+                        ) WITHOUT ROWID;
+                        PRAGMA user_version = \(formatVersion);
+                        """)
+                    return
+                }
+                guard version == formatVersion else {
+                    throw CacheFileProblem(reason: "cache layout \(version), expected \(formatVersion)")
+                }
+                let columns = try connection.statement("SELECT name FROM pragma_table_info('__rocky_table_cache') ORDER BY cid")
+                var names: [String] = []
+                while try columns.step() { names.append(columns.text(0)) }
+                guard names == ["id", "rows", "bytes", "last_used", "digest"] else {
+                    throw CacheFileProblem(reason: "the catalog has columns \(names), not the expected ones")
+                }
+            }
+            try RowDigest.register(on: connection)
+        } catch let error as SQLiteError where damaged(error) {
+            throw CacheFileProblem(reason: error.message)
+        }
+        return connection
     }
 
     deinit { checkpointer?.wait() }
@@ -110,10 +178,51 @@ final class TableCache {
     }
 
     func entry(_ id: ObjectID) throws -> Entry? {
-        let statement = try connection.statement("SELECT rows, bytes FROM main.__rocky_table_cache WHERE id = ?1")
+        let statement = try connection.statement("SELECT rows, bytes, digest FROM main.__rocky_table_cache WHERE id = ?1")
         statement.bind(text: id.hex, at: 1)
         guard try statement.step() else { return nil }
-        return Entry(rows: Int(statement.int64(0)), bytes: Int(statement.int64(1)))
+        return Entry(rows: Int(statement.int64(0)), bytes: Int(statement.int64(1)), digest: statement.int64(2))
+    }
+
+    /// The `RowDigest` of the rows of SQLite table `name` (in `schema`'s column order).
+    func digest(of name: String, schema: Schema, in database: String = "main") throws -> Int64 {
+        try connection.integer("SELECT \(RowDigest.expression(schema.columns.map { quote($0.name) })) FROM \(database).\(quote(name))") ?? 0
+    }
+
+    /// Whether the cached copy of version `id` (of `schema`) holds the rows
+    /// its catalog entry's digest was taken of: checked once per process,
+    /// then trusted. False when it is not cached, or when SQLite cannot
+    /// read it as `schema` says (a table dropped or altered behind the
+    /// catalog's back); SQLite's busy errors are thrown.
+    func verify(_ id: ObjectID, schema: Schema) throws -> Bool {
+        if verified.contains(id) { return true }
+        do {
+            let good = try connection.transaction(immediate: false) { () throws -> Bool in
+                guard let entry = try entry(id) else { return false }
+                return try digest(of: TableCache.tableName(id), schema: schema) == entry.digest
+            }
+            if good { verified.insert(id) }
+            return good
+        } catch let error as SQLiteError where error.primaryCode != SQLITE_BUSY && error.primaryCode != SQLITE_LOCKED {
+            return false
+        }
+    }
+
+    /// Drops the cached copy of version `id` and its catalog entry (in a write transaction of its own).
+    func discard(_ id: ObjectID) throws {
+        try connection.transaction(immediate: true) {
+            try connection.execute("DROP TABLE IF EXISTS main.\(quote(TableCache.tableName(id)))")
+            try forget(id)
+        }
+        committed()
+    }
+
+    /// Records a new digest for version `id` (inside the caller's write transaction).
+    func setDigest(_ id: ObjectID, _ digest: Int64) throws {
+        let statement = try connection.statement("UPDATE main.__rocky_table_cache SET digest = ?1 WHERE id = ?2")
+        statement.bind(digest, at: 1)
+        statement.bind(text: id.hex, at: 2)
+        try statement.run()
     }
 
     /// Marks versions as just used (inside the caller's write transaction).
@@ -175,9 +284,10 @@ final class TableCache {
                     }
                 }
             }
-            try register(id, rows: rows, bytes: bytes)
+            try register(id, rows: rows, bytes: bytes, digest: try digest(of: name, schema: table.schema))
             try evict(protecting: protecting.union([id]))
             loads += 1
+            verified.insert(id)
             return true
         }
     }
@@ -185,30 +295,37 @@ final class TableCache {
     /// Enters a complete table of the running transaction as version `id`:
     /// renames `name` to the version's table, or drops it when the version is
     /// cached already (the same content was built before).
-    func adopt(_ name: String, as id: ObjectID, rows: Int, bytes: Int, protecting: Set<ObjectID>) throws {
+    /// `digest` is the `RowDigest` of the table's rows, which the caller
+    /// computed from them; the version then counts as verified.
+    func adopt(_ name: String, as id: ObjectID, rows: Int, bytes: Int, digest: Int64, protecting: Set<ObjectID>) throws {
         if try entry(id) != nil {
             try connection.execute("DROP TABLE main.\(quote(name))")
             try touch([id])
             return
         }
         try connection.execute("ALTER TABLE main.\(quote(name)) RENAME TO \(quote(TableCache.tableName(id)))")
-        try register(id, rows: rows, bytes: bytes)
+        try register(id, rows: rows, bytes: bytes, digest: digest)
         try evict(protecting: protecting.union([id]))
+        verified.insert(id)
     }
 
     /// Forgets version `id` whose table was renamed or dropped by the caller.
     func forget(_ id: ObjectID) throws {
+        verified.remove(id)
+        verified.remove(id)
         let statement = try connection.statement("DELETE FROM main.__rocky_table_cache WHERE id = ?1")
         statement.bind(text: id.hex, at: 1)
         try statement.run()
     }
 
-    private func register(_ id: ObjectID, rows: Int, bytes: Int) throws {
-        let statement = try connection.statement("INSERT INTO main.__rocky_table_cache (id, rows, bytes, last_used) VALUES (?1, ?2, ?3, ?4)")
+    private func register(_ id: ObjectID, rows: Int, bytes: Int, digest: Int64) throws {
+        let statement = try connection.statement(
+            "INSERT INTO main.__rocky_table_cache (id, rows, bytes, last_used, digest) VALUES (?1, ?2, ?3, ?4, ?5)")
         statement.bind(text: id.hex, at: 1)
         statement.bind(Int64(rows), at: 2)
         statement.bind(Int64(bytes), at: 3)
         statement.bind(TableCache.now(), at: 4)
+        statement.bind(digest, at: 5)
         try statement.run()
     }
 

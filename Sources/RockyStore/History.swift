@@ -89,7 +89,17 @@ public struct CommitWalk: Sequence, IteratorProtocol {
     }
 
     public mutating func next() -> (id: ObjectID, commit: Commit)? {
-        guard error == nil, let top = queue.popLast() else { return nil }
+        try? nextCommit()
+    }
+
+    /// The next commit, or the error that stopped the walk: a parent that is
+    /// missing or corrupt (`StoreError.objectNotFound` / `.corruptObject`
+    /// naming it) is thrown by the call after the commit that names it, so a
+    /// caller that stops early (`log -n`) reads nothing more than it shows,
+    /// and one that goes on never mistakes a broken history for a short one.
+    public mutating func nextCommit() throws -> (id: ObjectID, commit: Commit)? {
+        if let error { throw error }
+        guard let top = queue.popLast() else { return nil }
         let parents = firstParentOnly ? Array(top.commit.parents.prefix(1)) : top.commit.parents
         do {
             for parent in parents where seen.insert(parent).inserted {

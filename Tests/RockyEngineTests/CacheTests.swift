@@ -123,3 +123,105 @@ import Testing
         #expect(try w.query("SELECT count(*) AS n FROM prices") == [[.integer(10)]])
     }
 }
+
+/// The cache is derived state in a file anyone can edit: what it holds is
+/// checked against the digest recorded when it was filled, or rebuilt.
+@Suite struct CacheVerificationTests {
+    /// Runs SQL on the cache file from a connection of its own, as `sqlite3` would.
+    private func tamper(_ folder: String, _ sql: String) throws {
+        let connection = try Connection(path: folder + "/" + TableCache.fileName)
+        try connection.execute(sql)
+    }
+
+    @Test func aTamperedCopyIsReloadedBeforeItIsQueriedOrBuiltOn() throws {
+        let folder = temporaryFolder("tamper")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = MemoryObjectStore()
+        let prices = try makeTable(store, try pricesSchema(), priceRows(symbols: ["A", "B"], days: 30))
+        let truth: [[Value]]
+        do {
+            let w = try Workspace(store: store, cacheDirectory: folder)
+            w.tables["prices"] = prices
+            truth = try w.query("SELECT sum(volume) AS v, count(*) AS n FROM prices")
+        }
+        try tamper(folder, "UPDATE \"\(TableCache.tableName(prices))\" SET volume = volume + 1000 WHERE symbol = 'A'")
+        do {
+            let w = try Workspace(store: store, cacheDirectory: folder)
+            w.tables["prices"] = prices
+            #expect(try w.query("SELECT sum(volume) AS v, count(*) AS n FROM prices") == truth)
+            #expect(w.adapter.tablesLoaded == 1)
+        }
+        // A result committed from a tampered input holds the stored rows.
+        try tamper(folder, "DELETE FROM \"\(TableCache.tableName(prices))\" WHERE symbol = 'B'")
+        let w = try Workspace(store: store, cacheDirectory: folder)
+        w.tables["prices"] = prices
+        try w.run("CREATE TABLE copy AS SELECT * FROM prices")
+        #expect(try w.rows("copy") == (try readRows(store, prices)))
+        #expect(w.adapter.tablesLoaded == 1)
+    }
+
+    @Test func aGarbageOrOldCacheFileIsRebuilt() throws {
+        let store = MemoryObjectStore()
+        let prices = try makeTable(store, try pricesSchema(), priceRows(symbols: ["A"], days: 10))
+        for content in ["garbage", "old layout"] {
+            let folder = temporaryFolder("garbage")
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let path = folder + "/" + TableCache.fileName
+            if content == "garbage" {
+                try Data(String(repeating: "not a database ", count: 1000).utf8).write(to: URL(fileURLWithPath: path))
+            } else {
+                let old = try Connection(path: path)
+                try old.execute("CREATE TABLE __rocky_table_cache (id TEXT PRIMARY KEY, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, last_used INTEGER NOT NULL) WITHOUT ROWID")
+            }
+            let w = try Workspace(store: store, cacheDirectory: folder)
+            #expect(w.adapter.cacheRebuiltBecause != nil, "\(content)")
+            w.tables["prices"] = prices
+            #expect(try w.query("SELECT count(*) AS n FROM prices") == [[.integer(10)]])
+            #expect(try Workspace(store: store, cacheDirectory: folder).adapter.cacheRebuiltBecause == nil)
+        }
+    }
+
+    /// DML and ALTER keep each new version's digest equal to its rows': a
+    /// full check finds nothing, and a new process reloads nothing.
+    @Test func statementsKeepTheDigestsTrue() throws {
+        let folder = temporaryFolder("digests")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let w = try Workspace(cacheDirectory: folder)
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["A", "B"], days: 40))
+        try w.run("CREATE TABLE bag AS SELECT symbol, volume % 3 AS r FROM prices")
+        for sql in ["UPDATE prices SET volume = volume * 2 WHERE symbol = 'A'",
+                    "DELETE FROM prices WHERE volume > 2070",
+                    "INSERT INTO prices SELECT 'C', ts, open, high, low, close, volume FROM prices WHERE symbol = 'B'",
+                    "UPDATE prices SET volume = volume",
+                    "ALTER TABLE prices ADD COLUMN note TEXT",
+                    "UPDATE prices SET note = 'x' WHERE symbol = 'C'",
+                    "ALTER TABLE prices RENAME COLUMN note TO remark",
+                    "ALTER TABLE prices DROP COLUMN remark",
+                    "INSERT INTO bag SELECT symbol, r FROM bag WHERE r = 1",
+                    "DELETE FROM bag WHERE r = 2",
+                    "UPDATE bag SET r = 7 WHERE symbol = 'A'"] {
+            try w.run(sql)
+        }
+        #expect(try w.adapter.checkCache().isEmpty)
+        let fresh = try Workspace(store: w.store, cacheDirectory: folder)
+        fresh.tables = w.tables
+        #expect(try fresh.query("SELECT count(*) AS n FROM prices JOIN bag USING (symbol)")
+            == (try w.query("SELECT count(*) AS n FROM prices JOIN bag USING (symbol)")))
+        #expect(fresh.adapter.tablesLoaded == 0)
+    }
+
+    @Test func checkCacheDropsWhatDoesNotMatch() throws {
+        let folder = temporaryFolder("check")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let w = try Workspace(cacheDirectory: folder)
+        try w.add("prices", try pricesSchema(), priceRows(symbols: ["A"], days: 10))
+        _ = try w.query("SELECT count(*) AS n FROM prices")
+        let id = w.tables["prices"]!
+        try tamper(folder, "UPDATE \"\(TableCache.tableName(id))\" SET close = close + 1")
+        let checker = try Workspace(store: w.store, cacheDirectory: folder)
+        let found = try checker.adapter.checkCache()
+        #expect(found.map(\.id) == [id])
+        #expect(try checker.adapter.cachedVersions().isEmpty)
+        #expect(try checker.adapter.checkCache().isEmpty)
+    }
+}

@@ -98,10 +98,17 @@ extension Repository {
         if name.hasPrefix("refs/"), let ref = try? RefName(validating: name), let id = try refs.read(ref) { return id }
         if name.contains("/"), let ref = try? RefName(validating: "refs/remotes/" + name), let id = try refs.read(ref) { return id }
         if ObjectID.isHexPrefix(name) {
+            let id: ObjectID
             do {
-                return try objects.resolve(prefix: name)
+                id = try objects.resolve(prefix: name)
             } catch StoreError.objectNotFound {
+                throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name")
             }
+            let kind = try objects.header(id).kind
+            guard kind == .commit else {
+                throw RepositoryError.unknownRevision(whole, reason: "object \(id.hex) is a \(kind), not a commit")
+            }
+            return id
         }
         throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name")
     }

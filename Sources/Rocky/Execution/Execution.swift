@@ -21,8 +21,11 @@ public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
     public var column: Int
     public var model: String?
     public var underlying: String
+    /// The file the statement came from (`sql -f`): then named first, as `file:line:column:`.
+    public var file: String? = nil
     public var description: String {
-        (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(underlying)"
+        if let file { return "\(file):\(line):\(column): statement \(statement): \(underlying)" }
+        return (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(underlying)"
     }
 }
 
@@ -56,7 +59,7 @@ extension Repository {
     /// nothing is written (`concurrentChange`), or with `retries` the script
     /// runs again on the new state.
     @discardableResult
-    public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0,
+    public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0, sourceName: String? = nil,
                        onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
         let target = try currentTarget()
         try authorize(.use, branch: target.branch, environment: settings.environment)
@@ -68,13 +71,25 @@ extension Repository {
                 let catalog = try catalogInForce(tables: set.tables)
                 let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
                 if compiled.hasErrors {
-                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
+                    throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: sourceName))
                 }
                 if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
                 let adapter = try engine()
                 for statement in compiled.statements {
-                    if let record = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
-                                                options: ExecutionOptions(), onRows: onRows) {
+                    let executed: Transformation?
+                    do {
+                        executed = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
+                                               options: ExecutionOptions(), onRows: onRows)
+                    } catch var failure as ExecutionFailure {
+                        failure.file = sourceName
+                        throw failure
+                    } catch let error as EngineError where sourceName != nil {
+                        // A row of a query's result failed while it was read.
+                        throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
+                                               column: statement.range.start.column, model: nil,
+                                               underlying: Repository.engineErrorText(error, statement: statement), file: sourceName)
+                    }
+                    if let record = executed {
                         let id = try objects.write(record)
                         set.transforms.append(id)
                         records.append((id, record))

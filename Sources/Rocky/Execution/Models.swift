@@ -49,7 +49,7 @@ extension Repository {
             let name = String(file.dropLast(4))
             try Repository.validateTableName(name)
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + file))
-            return Model(name: name, sql: String(decoding: data, as: UTF8.self))
+            return Model(name: name, sql: try UTF8Text.decode([UInt8](data), file: "models/" + file))
         }
     }
 }

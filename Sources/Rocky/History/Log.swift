@@ -21,21 +21,12 @@ extension Repository {
     /// Commits reachable from `revision`, newest first, read lazily: the
     /// first `n` cost `n` reads. With `table`, only commits whose first-parent
     /// diff changed that table (its history); `firstParent` follows first parents only.
-    public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> AnySequence<CommitInfo> {
+    /// A commit, tree or parent that cannot be read is thrown by `next()`,
+    /// naming the object: a broken history is never shown as a shorter one.
+    public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> CommitLog {
         try authorize(.read, branch: (try? RefName.branch(revision)).flatMap { try? refs.read($0) } != nil ? revision : try currentBranch())
-        var walk = try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent)
-        let objects = self.objects
-        return AnySequence(AnyIterator {
-            while let (id, commit) = walk.next() {
-                guard let table else { return CommitInfo(id: id, commit: commit) }
-                let mine = try? objects.readTree(commit.tree).tables[table]
-                let parents = commit.parents.isEmpty ? [nil] : commit.parents.map { p in
-                    (try? objects.readCommit(p)).flatMap { try? objects.readTree($0.tree).tables[table] }
-                }
-                if parents.contains(where: { $0 != mine }) { return CommitInfo(id: id, commit: commit) }
-            }
-            return nil
-        })
+        return CommitLog(walk: try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent),
+                         objects: objects, table: table)
     }
 
     public func show(_ revision: String) throws -> CommitDetail {
@@ -46,6 +37,26 @@ extension Repository {
                             tables: try tableChanges(from: parentTree.tables, to: tree.tables),
                             files: fileChanges(from: parentTree.files, to: tree.files),
                             transformations: try commit.transforms.map { ($0, try objects.readTransformation($0)) })
+    }
+}
+
+/// The commits `Repository.log` yields, newest first; `next()` throws when
+/// an object of the history cannot be read.
+public struct CommitLog {
+    var walk: CommitWalk
+    let objects: any ObjectStore
+    let table: String?
+
+    public mutating func next() throws -> CommitInfo? {
+        while let (id, commit) = try walk.nextCommit() {
+            guard let table else { return CommitInfo(id: id, commit: commit) }
+            let mine = try objects.readTree(commit.tree).tables[table]
+            let parents = try commit.parents.isEmpty ? [nil] : commit.parents.map { p in
+                try objects.readTree(try objects.readCommit(p).tree).tables[table]
+            }
+            if parents.contains(where: { $0 != mine }) { return CommitInfo(id: id, commit: commit) }
+        }
+        return nil
     }
 }
 

@@ -55,7 +55,13 @@ extension Repository {
             roots.append((name.path, id))
         }
         do {
-            if case let .detached(id) = try refs.head() { roots.append(("HEAD", id)) }
+            switch try refs.head() {
+            case let .detached(id): roots.append(("HEAD", id))
+            case let .branch(ref):
+                if try refs.read(ref) == nil {
+                    report.problems.append(FsckProblem(ref: "HEAD", message: "points at \(ref.path), which does not exist"))
+                }
+            }
         } catch {
             report.problems.append(FsckProblem(ref: "HEAD", message: "\(error)"))
         }

@@ -31,9 +31,13 @@ public struct ImportRequest: Sendable {
     /// When another process changed the branch or its working set
     /// meanwhile, import again on the new state up to this many times.
     public var retries: Int
+    /// How large a record and a field of the file may be.
+    public var limits: InputLimits
 
     public init(table: String, path: String, format: TableFormat? = nil, key: [String]? = nil, schemaFile: String? = nil,
-                timeColumn: String? = nil, mode: ImportMode = .replace, commitMessage: String? = nil, retries: Int = 0) {
+                timeColumn: String? = nil, mode: ImportMode = .replace, commitMessage: String? = nil, retries: Int = 0,
+                limits: InputLimits = InputLimits()) {
+        self.limits = limits
         self.commitMessage = commitMessage
         self.retries = retries
         self.table = table
@@ -119,7 +123,8 @@ extension Repository {
                 var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
                 importer.progress = progress
                 func source(_ schema: Schema?) throws -> any RecordSource {
-                    try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil)
+                    try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil,
+                                   limits: request.limits)
                 }
                 var loaded: (table: Table, rowsRead: Int)?
                 if let file = request.schemaFile {
@@ -181,10 +186,11 @@ extension Repository {
         }
     }
 
-    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {
+    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?,
+                            limits: InputLimits) throws -> any RecordSource {
         switch format {
-        case .csv: try CSVReader(path: path, file: display)
-        case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns)
+        case .csv: try CSVReader(path: path, file: display, limits: limits)
+        case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns, limits: limits)
         }
     }
 

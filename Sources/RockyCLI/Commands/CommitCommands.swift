@@ -128,8 +128,10 @@ struct LogCommand: Command {
         if let table {
             let known = try repo.tableIDs(at: revision)
             if known[table] == nil {
-                let anywhere = try repo.log(from: revision).contains { info in
-                    (try? repo.objects.readTree(info.commit.tree).tables[table]) != nil
+                var all = try repo.log(from: revision)
+                var anywhere = false
+                while !anywhere, let info = try all.next() {
+                    anywhere = try repo.objects.readTree(info.commit.tree).tables[table] != nil
                 }
                 if !anywhere { throw RepositoryError.noSuchTable(table, available: known.keys.sorted()) }
             }
@@ -137,8 +139,8 @@ struct LogCommand: Command {
         let decorations = try decorate(repo)
         var entries: [JSON] = []
         var count = 0
-        for info in try repo.log(from: revision, table: table, firstParent: firstParent) {
-            if let limit, count >= limit { break }
+        var log = try repo.log(from: revision, table: table, firstParent: firstParent)
+        while limit.map({ count < $0 }) ?? true, let info = try log.next() {
             count += 1
             if context.json { entries.append(Render.json(info)); continue }
             let subject = info.commit.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""

@@ -29,6 +29,9 @@ struct ImportCommand: Command {
                             upsert: add rows or replace those with the same key
       -m <message>          commit at once with this message
       --retry <N>           on exit 3 for a concurrent change, import again on the new state, up to N times
+      --max-record-bytes <n>  the longest record (CSV record, JSON line) accepted, in bytes
+                            (default 67108864, 64 MiB); a longer one stops the import at its line
+      --max-field-bytes <n>   the longest field value accepted, in bytes (default 16777216, 16 MiB)
     """
 
     let request: ImportRequest
@@ -49,10 +52,19 @@ struct ImportCommand: Command {
         }
         let message = try arguments.option("-m", "--message")
         let retries = try arguments.intOption("--retry") ?? 0
+        var limits = InputLimits()
+        if let n = try arguments.intOption("--max-record-bytes") {
+            guard n > 0 else { throw arguments.usage("--max-record-bytes must be at least 1") }
+            limits.maxRecordBytes = n
+        }
+        if let n = try arguments.intOption("--max-field-bytes") {
+            guard n > 0 else { throw arguments.usage("--max-field-bytes must be at least 1") }
+            limits.maxFieldBytes = n
+        }
         let names = try arguments.positionals(max: 2, names: "<table> <file>")
         guard names.count == 2 else { throw arguments.usage("import needs a table name and a file") }
         request = ImportRequest(table: names[0], path: names[1], format: format, key: key, schemaFile: schema,
-                                timeColumn: time, mode: mode, commitMessage: message, retries: retries)
+                                timeColumn: time, mode: mode, commitMessage: message, retries: retries, limits: limits)
     }
 
     func run(_ context: CommandContext) throws {

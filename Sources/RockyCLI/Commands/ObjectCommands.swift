@@ -69,7 +69,13 @@ struct CatObjectCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let id = try repo.resolve(name)
+        // Any object: a revision names a commit, an id or prefix names whatever it is.
+        let id: ObjectID
+        do {
+            id = try repo.resolve(name)
+        } catch RepositoryError.unknownRevision(_, _) where ObjectID.isHexPrefix(name) {
+            id = try repo.objects.resolve(prefix: name)
+        }
         switch mode {
         case .kind, .size:
             let (kind, size) = try repo.objects.header(id)

@@ -49,13 +49,10 @@ struct SQLCommand: Command {
         let repo = try context.repository()
         var script = sql ?? ""
         if let file {
-            guard let data = FileManager.default.contents(atPath: context.path(file)) else {
-                throw RepositoryError.invalidArgument("cannot read \(file)")
-            }
-            script = String(decoding: data, as: UTF8.self)
+            script = try SQLFile.read(file, context)
         }
         var results: [JSON] = []
-        let summary = try repo.runSQL(script, commitMessage: message, retries: retries) { statement, result in
+        let summary = try repo.runSQL(script, commitMessage: message, retries: retries, sourceName: file) { statement, result in
             if context.json {
                 results.append(.object([
                     "statement": .int(statement.index + 1),

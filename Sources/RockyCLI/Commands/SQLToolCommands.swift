@@ -58,10 +58,7 @@ struct CheckCommand: Command {
         if let inline {
             sources = [("<command line>", inline)]
         } else if let file {
-            guard let data = FileManager.default.contents(atPath: context.path(file)) else {
-                throw RepositoryError.invalidArgument("cannot read \(file)")
-            }
-            sources = [(file, String(decoding: data, as: UTF8.self))]
+            sources = [(file, try SQLFile.read(file, context))]
         } else {
             let repo = try context.repository()
             sources = try repo.models().map { ("models/\($0.name).sql", $0.sql) }
@@ -70,10 +67,7 @@ struct CheckCommand: Command {
         let catalog: any Catalog
         var options = CompileOptions(environment: context.settings.environment)
         if let schema {
-            guard let data = FileManager.default.contents(atPath: context.path(schema)) else {
-                throw RepositoryError.invalidArgument("cannot read \(schema)")
-            }
-            let text = String(decoding: data, as: UTF8.self)
+            let text = try SQLFile.read(schema, context)
             let parsed = SchemaCatalog.parse(text)
             if let bad = parsed.diagnostics.first(where: { $0.severity == .error }) {
                 throw RepositoryError.invalidArgument(bad.rendered(in: text, sourceName: schema))
@@ -159,5 +153,17 @@ extension CheckCommand {
             throw ExitStatus(code: .refused, message: "refused by governance: a denied column reaches a model's output in environment \(context.settings.environment)")
         }
         if failed > 0 { throw ExitStatus(code: .failure, message: "") }
+    }
+}
+
+/// A SQL file named on the command line (`sql -f`, `check`): read as bytes
+/// and decoded strictly, so a byte that is not UTF-8 is an error at its
+/// position (`file:line:column`, and the byte offset), not a replacement character.
+enum SQLFile {
+    static func read(_ file: String, _ context: CommandContext) throws -> String {
+        guard let data = FileManager.default.contents(atPath: context.path(file)) else {
+            throw RepositoryError.invalidArgument("cannot read \(file)")
+        }
+        return try UTF8Text.decode([UInt8](data), file: file)
     }
 }

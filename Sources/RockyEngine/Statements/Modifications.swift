@@ -55,6 +55,9 @@ extension StatementRun {
                 changed += connection.changes
             }
             let (changes, sorted, byteDelta, rowDelta) = try collectChanges(schema: schema, label: target)
+            // The digest follows the touched rows: minus the old images, plus the new ones.
+            let digest = (oldEntry?.digest ?? 0) &- (try cache.digest(of: "__rocky_old", schema: schema, in: "temp"))
+                &+ (try cache.digest(of: "__rocky_new", schema: schema, in: "temp"))
             try connection.execute("""
                 DROP TRIGGER temp.__rocky_on_insert; DROP TRIGGER temp.__rocky_on_update; DROP TRIGGER temp.__rocky_on_delete;
                 DROP TABLE temp.__rocky_old; DROP TABLE temp.__rocky_new;
@@ -69,10 +72,11 @@ extension StatementRun {
             metrics.bytesWritten += builder.bytesWritten + bytes
             if id == oldID {
                 try connection.execute("ALTER TABLE main.\(working) RENAME TO \(quote(TableCache.tableName(oldID)))")
+                try cache.setDigest(oldID, digest)
             } else {
                 try cache.forget(oldID)
                 try cache.adopt(target, as: id, rows: max(0, (oldEntry?.rows ?? 0) + rowDelta),
-                                bytes: max(0, (oldEntry?.bytes ?? 0) + byteDelta), protecting: Set(inputs.map(\.id)))
+                                bytes: max(0, (oldEntry?.bytes ?? 0) + byteDelta), digest: digest, protecting: Set(inputs.map(\.id)))
             }
             return (id, table, changed)
         }
@@ -171,7 +175,7 @@ extension StatementRun {
                 try cache.forget(oldID)
                 if id == oldID { throw EngineError.invalid("dropping a column left the table unchanged") }
                 try cache.adopt(TableCache.tableName(oldID), as: id, rows: built.sqliteRows, bytes: built.encodedBytes,
-                                protecting: [id])
+                                digest: try cache.digest(of: TableCache.tableName(oldID), schema: schema), protecting: [id])
                 return (id, newTable)
             }
             metrics.rowsWritten = newTable.rowCount
@@ -183,11 +187,19 @@ extension StatementRun {
     /// the old one altered by `alter`, when the old one was cached.
     private func reuseRows(_ name: String, old oldID: ObjectID, schema: Schema, root: TreeRoot?, alter: String) throws -> StatementEffect {
         let (id, table) = try write(schema, BuiltTree(root: root))
+        if try cache.entry(oldID) != nil, try !cache.verify(oldID, schema: try store.readTable(oldID).schema) {
+            try cache.discard(oldID)
+        }
         try writeTransaction([]) {
             guard id != oldID, let entry = try cache.entry(oldID) else { return }
             try connection.execute(alter)
             try cache.forget(oldID)
-            try cache.adopt(TableCache.tableName(oldID), as: id, rows: entry.rows, bytes: entry.bytes, protecting: [id])
+            // The rows are unchanged and trailing NULLs do not enter a row's
+            // hash (`RowDigest`), so the digest carries over, but for a table
+            // hashed in column groups, whose grouping a new column may change.
+            let digest = schema.columns.count > RowDigest.groupWidth
+                ? try cache.digest(of: TableCache.tableName(oldID), schema: schema) : entry.digest
+            try cache.adopt(TableCache.tableName(oldID), as: id, rows: entry.rows, bytes: entry.bytes, digest: digest, protecting: [id])
         }
         return .tableWritten(name: name, id: id, table: table)
     }

@@ -49,7 +49,8 @@ extension StatementRun {
             try connection.execute(TableCache.createSQL(staging, schema: schema))
             let built = try fill(staging, schema: schema, target: target, query: sql)
             let (id, table) = try write(schema, built)
-            try cache.adopt(staging, as: id, rows: built.sqliteRows, bytes: built.encodedBytes, protecting: protecting)
+            try cache.adopt(staging, as: id, rows: built.sqliteRows, bytes: built.encodedBytes,
+                            digest: try cache.digest(of: staging, schema: schema), protecting: protecting)
             return (id, table)
         }
         metrics.rowsWritten = table.rowCount
@@ -148,7 +149,7 @@ extension StatementRun {
             if try cache.entry(id) == nil {
                 let staging = cache.stagingName()
                 try connection.execute(TableCache.createSQL(staging, schema: schema))
-                try cache.adopt(staging, as: id, rows: 0, bytes: 0, protecting: [])
+                try cache.adopt(staging, as: id, rows: 0, bytes: 0, digest: 0, protecting: [])
             }
         }
         return .tableWritten(name: target, id: id, table: table)

@@ -28,6 +28,7 @@ public final class CSVReader: RecordSource {
     public var bytesConsumed: Int64 { input.bufferOffset + Int64(position) }
 
     private let input: ByteInput
+    private let limits: InputLimits
     /// Index in `input.buffer` of the next record's first byte.
     private var position = 0
     /// Line number of the next record.
@@ -39,27 +40,33 @@ public final class CSVReader: RecordSource {
     private var endLine = 0, endColumn = 0
 
     /// Reads the file at `path`; `file` is how messages name it (default: `path`).
-    public convenience init(path: String, file: String? = nil, blockSize: Int = 1 << 20) throws(ImportError) {
-        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize))
+    public convenience init(path: String, file: String? = nil, blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) throws(ImportError) {
+        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize), limits: limits)
     }
 
     /// Reads an open descriptor (standard input, say) to its end; does not close it.
-    public convenience init(fileDescriptor: Int32, file: String, blockSize: Int = 1 << 20) throws(ImportError) {
-        try self.init(input: ByteInput(source: .descriptor(fileDescriptor, close: false), file: file, blockSize: blockSize))
+    public convenience init(fileDescriptor: Int32, file: String, blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) throws(ImportError) {
+        try self.init(input: ByteInput(source: .descriptor(fileDescriptor, close: false), file: file, blockSize: blockSize),
+                      limits: limits)
     }
 
     /// Reads bytes in memory, `blockSize` at a time as if from a file.
-    public convenience init(bytes: [UInt8], file: String = "<memory>", blockSize: Int = 1 << 20) throws(ImportError) {
-        try self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize))
+    public convenience init(bytes: [UInt8], file: String = "<memory>", blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) throws(ImportError) {
+        try self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize), limits: limits)
     }
 
     /// Reads `text` (for tests and small inputs).
-    public convenience init(text: String, file: String = "<memory>", blockSize: Int = 1 << 20) throws(ImportError) {
-        try self.init(bytes: Array(text.utf8), file: file, blockSize: blockSize)
+    public convenience init(text: String, file: String = "<memory>", blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) throws(ImportError) {
+        try self.init(bytes: Array(text.utf8), file: file, blockSize: blockSize, limits: limits)
     }
 
-    private init(input: ByteInput) throws(ImportError) {
+    private init(input: ByteInput, limits: InputLimits) throws(ImportError) {
         self.input = input
+        self.limits = limits
         self.file = input.file
         try skipByteOrderMark()
         guard try scanNextRecord() else {
@@ -121,13 +128,22 @@ public final class CSVReader: RecordSource {
             swap(&bytes, &self.bytes)
             swap(&slots, &self.slots)
         }
+        // Bounded input (`InputLimits`): checked once per record, and when
+        // the buffer is refilled, so a record without end never grows past it.
+        var recordStart = position
         while true {
             switch try scanRecord(&bytes, &slots) {
-            case .complete: return true
+            case .complete:
+                let length = position - recordStart
+                if length > limits.maxRecordBytes { throw limits.recordTooLarge(file: file, line: slots[0].line) }
+                if length > limits.maxFieldBytes { try limits.checkFields(slots, file: file) }
+                return true
             case .end: return false
             case .needMore:
+                if input.end - position > limits.maxRecordBytes { throw limits.recordTooLarge(file: file, line: line) }
                 _ = try input.refill(keepingFrom: position)
                 position = 0
+                recordStart = 0
             }
         }
     }

@@ -29,6 +29,8 @@ public struct ImportError: Error, Hashable, Sendable, CustomStringConvertible {
         case nullValue
         /// Two rows with the same key.
         case duplicateKey
+        /// A record or field longer than its `InputLimits`.
+        case tooLarge
         /// Anything else the importer refuses.
         case other
     }

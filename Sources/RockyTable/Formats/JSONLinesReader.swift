@@ -29,6 +29,7 @@ public final class JSONLinesReader: RecordSource {
     public var bytesConsumed: Int64 { input.bufferOffset + Int64(position) }
 
     private let input: ByteInput
+    private let limits: InputLimits
     private let fixedColumns: Bool
     private var exactIndex: [String: Int] = [:]
     private var foldedIndex: [String: Int] = [:]
@@ -41,8 +42,9 @@ public final class JSONLinesReader: RecordSource {
 
     /// Reads the file at `path`; `file` is how messages name it (default: `path`).
     /// `columns` fixes the header (the schema's columns); nil collects the keys.
-    public convenience init(path: String, file: String? = nil, columns: [String]? = nil, blockSize: Int = 1 << 20) throws(ImportError) {
-        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize), columns: columns)
+    public convenience init(path: String, file: String? = nil, columns: [String]? = nil, blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) throws(ImportError) {
+        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize), columns: columns, limits: limits)
     }
 
     /// Reads an open descriptor to its end; does not close it.
@@ -51,16 +53,20 @@ public final class JSONLinesReader: RecordSource {
     }
 
     /// Reads bytes in memory, `blockSize` at a time as if from a file.
-    public convenience init(bytes: [UInt8], file: String = "<memory>", columns: [String]? = nil, blockSize: Int = 1 << 20) {
-        self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize), columns: columns)
+    public convenience init(bytes: [UInt8], file: String = "<memory>", columns: [String]? = nil, blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) {
+        self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize), columns: columns,
+                  limits: limits)
     }
 
-    public convenience init(text: String, file: String = "<memory>", columns: [String]? = nil, blockSize: Int = 1 << 20) {
-        self.init(bytes: Array(text.utf8), file: file, columns: columns, blockSize: blockSize)
+    public convenience init(text: String, file: String = "<memory>", columns: [String]? = nil, blockSize: Int = 1 << 20,
+                            limits: InputLimits = InputLimits()) {
+        self.init(bytes: Array(text.utf8), file: file, columns: columns, blockSize: blockSize, limits: limits)
     }
 
-    private init(input: ByteInput, columns: [String]?) {
+    private init(input: ByteInput, columns: [String]?, limits: InputLimits = InputLimits()) {
         self.input = input
+        self.limits = limits
         file = input.file
         fixedColumns = columns != nil
         header = []
@@ -83,6 +89,7 @@ public final class JSONLinesReader: RecordSource {
             if let found {
                 lineEnd = p.distance(to: found.assumingMemoryBound(to: UInt8.self))
             } else if !input.atEOF {
+                if n - position > limits.maxRecordBytes { throw limits.recordTooLarge(file: file, line: line) }
                 _ = try input.refill(keepingFrom: position)
                 position = 0
                 continue
@@ -92,12 +99,14 @@ public final class JSONLinesReader: RecordSource {
                 lineEnd = n
             }
             let start = position, number = line
+            if lineEnd - start > limits.maxRecordBytes { throw limits.recordTooLarge(file: file, line: number) }
             position = min(lineEnd + 1, n)
             line += 1
             var i = start
             while i < lineEnd, p[i] == 32 || p[i] == 9 || p[i] == 13 { i += 1 }
             if i == lineEnd { continue }
             try parseObject(p, start, lineEnd, line: number)
+            if bytes.count > limits.maxFieldBytes { try limits.checkFields(slots, file: file) }
             return Record(file: file, line: number, bytes: bytes, slots: slots)
         }
     }
