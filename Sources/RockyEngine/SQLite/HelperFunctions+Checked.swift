@@ -301,28 +301,50 @@ extension HelperFunctions {
         }
     }
 
-    /// Welford's running count, mean and sum of squared deviations.
-    struct Welford {
-        var count: Int64 = 0
-        var mean: Double = 0
-        var m2: Double = 0
+    /// The values of an aggregate's frame and Welford's running count, mean
+    /// and sum of squared deviations over them. Adding a value updates the
+    /// sums; removing one (a sliding window frame) would lose digits, so it
+    /// marks them stale and the next result is computed afresh from the
+    /// values, in two passes.
+    final class Variance {
+        private var values: [Double] = []
+        private var head = 0
+        private var count = 0
+        private var mean = 0.0
+        private var m2 = 0.0
+        private var stale = false
 
-        mutating func add(_ x: Double) {
+        func add(_ x: Double) {
+            values.append(x)
+            guard !stale else { return }
             count += 1
             let delta = x - mean
             mean += delta / Double(count)
             m2 += delta * (x - mean)
         }
 
-        mutating func remove(_ x: Double) {
-            guard count > 1 else { self = Welford(); return }
-            count -= 1
-            let delta = x - mean
-            mean -= delta / Double(count)
-            m2 -= delta * (x - mean)
+        /// Removes `x`: the oldest value, as window frames move forward.
+        func remove(_ x: Double) {
+            if head < values.count, values[head] == x || (values[head].isNaN && x.isNaN) {
+                head += 1
+            } else if let i = values[head...].firstIndex(of: x) {
+                values.remove(at: i)
+            }
+            if head > 64, head * 2 > values.count {
+                values.removeFirst(head)
+                head = 0
+            }
+            stale = true
         }
 
         func value(_ kind: VarianceKind) -> Double? {
+            if stale {
+                let frame = values[head...]
+                count = frame.count
+                mean = count == 0 ? 0 : frame.reduce(0, +) / Double(count)
+                m2 = frame.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+                stale = false
+            }
             let sample = kind == .varSamp || kind == .stddevSamp
             guard count > (sample ? 1 : 0) else { return nil }
             let variance = max(m2, 0) / Double(sample ? count - 1 : count)
@@ -330,23 +352,34 @@ extension HelperFunctions {
         }
     }
 
-    private static func welford(_ context: OpaquePointer?, allocate: Bool) -> UnsafeMutablePointer<Welford>? {
-        let size = Int32(MemoryLayout<Welford>.stride)
-        // SQLite zeroes the memory on first use; all-zero bits are Welford().
+    /// The aggregate's state: SQLite keeps a pointer to it, zero until the first value.
+    private static func variance(_ context: OpaquePointer?, allocate: Bool) -> Variance? {
+        let size = Int32(MemoryLayout<UnsafeMutableRawPointer?>.stride)
         guard let raw = sqlite3_aggregate_context(context, allocate ? size : 0) else { return nil }
-        return raw.bindMemory(to: Welford.self, capacity: 1)
+        let slot = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
+        if let pointer = slot.pointee { return Unmanaged<Variance>.fromOpaque(pointer).takeUnretainedValue() }
+        guard allocate else { return nil }
+        let state = Variance()
+        slot.pointee = Unmanaged.passRetained(state).toOpaque()
+        return state
     }
 
     static func varianceStep(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, inverse: Bool) {
         guard let arguments, sqlite3_value_type(arguments[0]) != SQLITE_NULL else { return }
-        guard let state = welford(context, allocate: true) else { return sqlite3_result_error_nomem(context) }
+        guard let state = variance(context, allocate: true) else { return sqlite3_result_error_nomem(context) }
         let x = sqlite3_value_double(arguments[0])
-        if inverse { state.pointee.remove(x) } else { state.pointee.add(x) }
+        if inverse { state.remove(x) } else { state.add(x) }
     }
 
     static func varianceResult(_ context: OpaquePointer?, final: Bool) {
+        let state = variance(context, allocate: false)
+        if final, let raw = sqlite3_aggregate_context(context, 0),
+           let pointer = raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee {
+            defer { Unmanaged<Variance>.fromOpaque(pointer).release() }
+            raw.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee = nil
+        }
         guard let kind = VarianceKind(rawValue: Int(bitPattern: sqlite3_user_data(context))),
-              let state = welford(context, allocate: false), let value = state.pointee.value(kind) else {
+              let value = state?.value(kind) else {
             return sqlite3_result_null(context)
         }
         sqlite3_result_double(context, value)

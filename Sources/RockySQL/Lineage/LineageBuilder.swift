@@ -12,6 +12,8 @@ struct EdgeList {
     mutating func append(contentsOf other: [LineageEdge]) {
         for edge in other { append(edge) }
     }
+
+    func contains(_ edge: LineageEdge) -> Bool { seen.contains(edge) }
 }
 
 /// Computes column lineage from the IR by walking it once, outside in.
@@ -260,11 +262,12 @@ struct LineageBuilder {
     /// expression computes a column (the select list, a CASE condition, a
     /// window), that decides the column's value: CONDITIONAL inputs of the
     /// column. In WHERE, JOIN, GROUP BY, HAVING and ORDER BY it stays a
-    /// dataset-level input.
+    /// dataset-level input. (What already filters the whole query, such as
+    /// the joins of a CTE both the query and the subquery read, stays there.)
     private func subqueryInfluence(_ inner: [LineageEdge], _ mode: Mode, into list: inout EdgeList, dataset: inout EdgeList) {
         switch mode {
         case .direct, .indirect(.conditional), .indirect(.window):
-            for edge in inner { list.append(retyped(edge, .conditional)) }
+            for edge in inner where !dataset.contains(edge) { list.append(retyped(edge, .conditional)) }
         case .indirect:
             dataset.append(contentsOf: inner)
         }

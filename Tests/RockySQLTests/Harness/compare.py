@@ -216,14 +216,18 @@ def rocky_lower(text):
 
 
 class Welford:
-    """Window aggregate for rocky_var_samp and friends (sqlite3 create_window_function)."""
+    """rocky_var_samp and friends: Welford's sums, recomputed in two passes after a window frame drops a value."""
     kind = "var_samp"
 
     def __init__(self):
+        self.values, self.stale = [], False
         self.n, self.mean, self.m2 = 0, 0.0, 0.0
 
     def step(self, x):
         if x is None:
+            return
+        self.values.append(x)
+        if self.stale:
             return
         self.n += 1
         delta = x - self.mean
@@ -233,15 +237,15 @@ class Welford:
     def inverse(self, x):
         if x is None:
             return
-        if self.n <= 1:
-            self.n, self.mean, self.m2 = 0, 0.0, 0.0
-            return
-        self.n -= 1
-        delta = x - self.mean
-        self.mean -= delta / self.n
-        self.m2 -= delta * (x - self.mean)
+        self.values.remove(x)
+        self.stale = True
 
     def value(self):
+        if self.stale:
+            self.n = len(self.values)
+            self.mean = sum(self.values) / self.n if self.n else 0.0
+            self.m2 = sum((v - self.mean) * (v - self.mean) for v in self.values)
+            self.stale = False
         sample = self.kind.endswith("samp")
         if self.n <= (1 if sample else 0):
             return None
