@@ -248,8 +248,20 @@ extension SQLEmitter {
         let x = expr(value)
         let target = dialect.typeName(to)
         switch (from, to) {
+        case (.double, .integer) where dialect == .postgres:
+            // round(double precision) rounds ties to even in PostgreSQL; numeric rounds them away from zero.
+            return "CAST(round(CAST(\(x) AS NUMERIC)) AS \(target))"
         case (.double, .integer):
             return "CAST(round(\(x)) AS \(target))"
+        case (.text, .integer) where dialect == .duckdb:
+            // DuckDB would round '3.7'; Rocky takes PostgreSQL's rule: an optional sign and digits only.
+            return "CAST(CASE WHEN \(x) IS NULL OR regexp_full_match(\(x), '\\s*[+-]?[0-9]+\\s*') THEN \(x) "
+                + "ELSE error('invalid input for INTEGER: ''' || \(x) || '''') END AS \(target))"
+        case (.text, .boolean) where dialect == .duckdb:
+            // PostgreSQL's spellings, of which DuckDB accepts only some.
+            return "(CASE WHEN \(x) IS NULL THEN NULL WHEN lower(trim(\(x))) IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE "
+                + "WHEN lower(trim(\(x))) IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE "
+                + "ELSE CAST(error('invalid input for BOOLEAN: ''' || \(x) || '''') AS BOOLEAN) END)"
         case (.timestamp, .text) where dialect == .bigquery:
             return "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', \(x))"
         case (.boolean, .text) where dialect == .snowflake || dialect == .bigquery:

@@ -314,3 +314,16 @@ FROM trades GROUP BY symbol;
 -- @lineage low = positions.symbol transformation
 -- @dataset accounts.account_id join, positions.account_id join
 SELECT UPPER(strategy || ' é') AS up, LOWER('ÀÉÎ ' || symbol) AS low FROM accounts JOIN positions USING (account_id);
+
+-- @name casts_from_text_by_postgres_rules
+-- @columns i INTEGER NOT NULL, j INTEGER NOT NULL, y BOOLEAN NOT NULL, o BOOLEAN NOT NULL, n BOOLEAN NOT NULL, d DOUBLE NOT NULL, half INTEGER NOT NULL, minus_half INTEGER NOT NULL
+-- @lineage i = (none)
+-- @lineage j = (none)
+-- @lineage y = (none)
+-- @lineage o = (none)
+-- @lineage n = (none)
+-- @lineage d = (none)
+-- @lineage half = (none)
+-- @lineage minus_half = (none)
+SELECT CAST(' -12 ' AS INTEGER) AS i, CAST('+7' AS INTEGER) AS j, CAST('Yes' AS BOOLEAN) AS y, CAST(' off ' AS BOOLEAN) AS o,
+       CAST('n' AS BOOLEAN) AS n, CAST(' 1.5e1 ' AS DOUBLE) AS d, CAST(2.5e0 AS INTEGER) AS half, CAST(-2.5e0 AS INTEGER) AS minus_half;
