@@ -33,17 +33,17 @@ import Testing
     // MARK: Casts
 
     @Test(arguments: [
-        ("CAST('abc' AS INTEGER)", "invalid input for INTEGER: 'abc' (cast at 1:8)"),
-        ("CAST('12abc' AS INTEGER)", "invalid input for INTEGER: '12abc' (cast at 1:8)"),
-        ("CAST('' AS INTEGER)", "invalid input for INTEGER: '' (cast at 1:8)"),
-        ("CAST('3.7' AS INTEGER)", "invalid input for INTEGER: '3.7' (cast at 1:8)"),
-        ("CAST('9223372036854775808' AS INTEGER)", "'9223372036854775808' is out of range for INTEGER (cast at 1:8)"),
-        ("CAST(1e20 AS INTEGER)", "'1e+20' is out of range for INTEGER (cast at 1:8)"),
-        ("CAST(1e30 AS DECIMAL(10,2))", "'1e+30' does not fit DECIMAL(10,2) (cast at 1:8)"),
-        ("CAST(123456789.0e0 AS DECIMAL(10,2))", "'123456789.0' does not fit DECIMAL(10,2) (cast at 1:8)"),
-        ("CAST('yes please' AS BOOLEAN)", "invalid input for BOOLEAN: 'yes please' (cast at 1:8)"),
-        ("CAST('1,5' AS DOUBLE)", "invalid input for DOUBLE: '1,5' (cast at 1:8)"),
-        ("'x' || CAST('1 2' AS INTEGER)", "invalid input for INTEGER: '1 2' (cast at 1:15)"),
+        ("CAST('abc' AS INTEGER)", "invalid input for INTEGER: 'abc' (cast at line 1, column 8)"),
+        ("CAST('12abc' AS INTEGER)", "invalid input for INTEGER: '12abc' (cast at line 1, column 8)"),
+        ("CAST('' AS INTEGER)", "invalid input for INTEGER: '' (cast at line 1, column 8)"),
+        ("CAST('3.7' AS INTEGER)", "invalid input for INTEGER: '3.7' (cast at line 1, column 8)"),
+        ("CAST('9223372036854775808' AS INTEGER)", "'9223372036854775808' is out of range for INTEGER (cast at line 1, column 8)"),
+        ("CAST(1e20 AS INTEGER)", "'1e+20' is out of range for INTEGER (cast at line 1, column 8)"),
+        ("CAST(1e30 AS DECIMAL(10,2))", "'1e+30' does not fit DECIMAL(10,2) (cast at line 1, column 8)"),
+        ("CAST(123456789.0e0 AS DECIMAL(10,2))", "'123456789.0' does not fit DECIMAL(10,2) (cast at line 1, column 8)"),
+        ("CAST('yes please' AS BOOLEAN)", "invalid input for BOOLEAN: 'yes please' (cast at line 1, column 8)"),
+        ("CAST('1,5' AS DOUBLE)", "invalid input for DOUBLE: '1,5' (cast at line 1, column 8)"),
+        ("'x' || CAST('1 2' AS INTEGER)", "invalid input for INTEGER: '1 2' (cast at line 1, column 15)"),
     ])
     func aCastThatCannotRepresentTheValueFailsNamingItAndWhere(cast: String, message: String) throws {
         let w = try workspace()
@@ -52,10 +52,10 @@ import Testing
 
     @Test func castsOfColumnsFailOnTheFirstBadRow() throws {
         let w = try workspace()
-        #expect(try failure(w, "SELECT id,\n  CAST(code AS INTEGER) AS n FROM items") == "rocky_cast: invalid input for INTEGER: '12abc' (cast at 2:3)")
-        #expect(try failure(w, "SELECT CAST(x AS INTEGER) AS n FROM items") == "rocky_cast: '1e+20' is out of range for INTEGER (cast at 1:8)")
+        #expect(try failure(w, "SELECT id,\n  CAST(code AS INTEGER) AS n FROM items") == "rocky_cast: invalid input for INTEGER: '12abc' (cast at line 2, column 3)")
+        #expect(try failure(w, "SELECT CAST(x AS INTEGER) AS n FROM items") == "rocky_cast: '1e+20' is out of range for INTEGER (cast at line 1, column 8)")
         #expect(try failure(w, "SELECT CAST(code AS DATE) AS d FROM items WHERE id = 1")
-                    == "rocky_from_text: '12' is not a date (YYYY-MM-DD) (cast at 1:8)")
+                    == "rocky_from_text: '12' is not a date (YYYY-MM-DD) (cast at line 1, column 8)")
     }
 
     @Test func castsThatCanRepresentTheValue() throws {
@@ -77,10 +77,10 @@ import Testing
     @Test func aScalarSubqueryOfSeveralRowsIsAnError() throws {
         let w = try workspace()
         #expect(try failure(w, "SELECT id, (SELECT qty FROM items) AS q FROM items")
-                    == "more than one row returned by a subquery used as an expression (subquery at 1:12)")
+                    == "more than one row returned by a subquery used as an expression (subquery at line 1, column 12)")
         // Correlated: only the rows whose subquery has several rows fail.
         #expect(try failure(w, "SELECT id, (SELECT i.qty FROM items i WHERE i.id >= o.id) AS q FROM items o")
-                    == "more than one row returned by a subquery used as an expression (subquery at 1:12)")
+                    == "more than one row returned by a subquery used as an expression (subquery at line 1, column 12)")
         #expect(try w.query("SELECT id, (SELECT i.qty FROM items i WHERE i.id = o.id + 1) AS q FROM items o ORDER BY id")
                     == [[.integer(1), .integer(20)], [.integer(2), .integer(33)], [.integer(3), .integer(1000)], [.integer(4), .null]])
         #expect(try w.query("SELECT (SELECT qty FROM items ORDER BY qty DESC LIMIT 1) AS a, (SELECT MAX(qty) FROM items) AS b")

@@ -35,7 +35,7 @@ extension SQLEmitter {
             guard isSQLite, !Self.yieldsAtMostOneRow(subquery) else { return "(\(sql))" }
             // SQLite would take the first row: count up to two, fail on two.
             let column = q(subquery.columns[0].name)
-            return "(SELECT rocky_scalar(COUNT(*), MAX(\(column)), \(dialect.string("\(e.range.start)"))) "
+            return "(SELECT rocky_scalar(COUNT(*), MAX(\(column)), \(dialect.string("line \(e.range.start.line), column \(e.range.start.column)"))) "
                 + "FROM (SELECT \(column) FROM (\(sql)) LIMIT 2))"
         case let .between(value, low, high, negated):
             return "(\(expr(value)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"

@@ -204,7 +204,7 @@ extension SQLEmitter {
 
     private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
         let x = expr(value)
-        let position = dialect.string("\(range.start)")
+        let position = dialect.string("line \(range.start.line), column \(range.start.column)")
         switch (from, to) {
         case let (.decimal(_, s1), .decimal(_, s2)):
             if s1 == s2 { return x }
