@@ -61,6 +61,32 @@ import Testing
         #expect(box.ok("status") == status, "a compile error anywhere runs nothing")
     }
 
+    @Test func whatPassesCheckRunsAndABadCastNamesItsValueAndPlace() {
+        let box = Sandbox()
+        box.loadFixtures()
+        let statements = [
+            "SELECT v.code, v.n FROM (VALUES ('a', 1), ('b', 2)) AS v(code, n) ORDER BY v.code",
+            "WITH trades AS (SELECT * FROM trades WHERE quantity > 100) SELECT COUNT(*) AS n FROM trades",
+            "SELECT symbol FROM trades EXCEPT ALL SELECT symbol FROM positions",
+            "SELECT symbol FROM trades INTERSECT ALL SELECT symbol FROM positions",
+        ]
+        for sql in statements {
+            box.ok("check", "-e", sql)
+            box.ok("sql", sql)
+        }
+        #expect(box.ok("sql", statements[0]).contains("b     2"))
+        let status = box.ok("status")
+        let run = box.rocky("sql", "CREATE TABLE sides AS\nSELECT trade_id, CAST(side AS INTEGER) AS s FROM trades")
+        #expect(run.code == 1 && run.err.contains("invalid input for INTEGER: 'buy' (cast at line 2, column 18)"), "\(run)")
+        let many = box.rocky("sql", "SELECT trade_id, (SELECT symbol FROM positions) AS s FROM trades")
+        #expect(many.code == 1 && many.err.contains("more than one row returned by a subquery used as an expression"), "\(many)")
+        #expect(box.ok("status") == status)
+        let lineage = box.ok("lineage", "--sql",
+                             "SELECT trade_id, EXISTS (SELECT 1 FROM positions p WHERE p.account_id = t.account_id) AS holds FROM trades t")
+        #expect(lineage.contains("positions.account_id  INDIRECT conditional") && lineage.contains("trades.account_id  INDIRECT conditional"),
+                "\(lineage)")
+    }
+
     @Test func modelsRunInDependencyOrderAndCyclesAreNamed() {
         let box = Sandbox()
         box.loadFixtures()

@@ -33,6 +33,7 @@ enum HelperFunctions {
         try check(sqlite3_create_function_v2(db, "rocky_from_text", 2, flags, nil, { context, _, arguments in
             HelperFunctions.fromText(context, arguments)
         }, nil, nil, nil), "rocky_from_text")
+        try registerChecked(on: connection)
     }
 
     private static func fail(_ context: OpaquePointer?, _ message: String) {

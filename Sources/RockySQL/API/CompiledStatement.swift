@@ -63,7 +63,7 @@ public struct CompiledStatement: Sendable {
     /// The statement in `dialect`: usually one statement; CREATE OR REPLACE
     /// TABLE ... AS is several where the dialect lacks it. Run them in order.
     public func sql(for dialect: Dialect) -> [String] {
-        var emitter = SQLEmitter(dialect: dialect)
+        var emitter = SQLEmitter(dialect: dialect, statement: ir)
         return emitter.statement(ir)
     }
 
@@ -72,7 +72,7 @@ public struct CompiledStatement: Sendable {
     /// has exactly the IR's column names and types (for INSERT, the target
     /// columns' types in `BoundInsert.columns` order).
     public func querySQL(for dialect: Dialect) -> String? {
-        var emitter = SQLEmitter(dialect: dialect)
+        var emitter = SQLEmitter(dialect: dialect, statement: ir)
         switch ir {
         case let .query(query), let .createTableAs(_, _, query): return emitter.query(query)
         case let .insert(insert): return emitter.query(insert.source)

@@ -5,12 +5,14 @@ private let knownFunctions = [
     "lower", "upper", "length", "substr", "substring", "trim", "concat", "abs", "round", "floor", "ceil", "ceiling",
     "sqrt", "ln", "exp", "power", "pow", "coalesce", "nullif", "date_trunc", "date_part", "extract",
     "count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
+    "variance", "var_samp", "var_pop",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
 ]
 
 private let aggregateNames: [String: AggregateFunction] = [
     "count": .count, "sum": .sum, "avg": .avg, "min": .min, "max": .max,
     "stddev": .stddevSamp, "stddev_samp": .stddevSamp, "stddev_pop": .stddevPop,
+    "variance": .varSamp, "var_samp": .varSamp, "var_pop": .varPop,
 ]
 
 extension Binder {
@@ -226,7 +228,7 @@ extension Binder {
         case .min, .max:
             if arg.type == nil { arg = try coerce(arg, to: .integer) }
             type = arg.type!
-        case .stddevSamp, .stddevPop:
+        case .stddevSamp, .stddevPop, .varSamp, .varPop:
             arg = try numeric(arg, label)
             type = .double
         }

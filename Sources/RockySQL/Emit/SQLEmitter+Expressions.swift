@@ -31,7 +31,12 @@ extension SQLEmitter {
             return "EXISTS (\(emitter.query(subquery)))"
         case let .scalarSubquery(subquery):
             var emitter = self
-            return "(\(emitter.query(subquery)))"
+            let sql = emitter.query(subquery)
+            guard isSQLite, !Self.yieldsAtMostOneRow(subquery) else { return "(\(sql))" }
+            // SQLite would take the first row: count up to two, fail on two.
+            let column = q(subquery.columns[0].name)
+            return "(SELECT rocky_scalar(COUNT(*), MAX(\(column)), \(dialect.string("line \(e.range.start.line), column \(e.range.start.column)"))) "
+                + "FROM (SELECT \(column) FROM (\(sql)) LIMIT 2))"
         case let .between(value, low, high, negated):
             return "(\(expr(value)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
         case let .like(value, pattern, negated):
@@ -43,7 +48,7 @@ extension SQLEmitter {
             if let otherwise { sql += " ELSE " + expr(otherwise) }
             return sql + " END"
         case let .cast(inner, type, _):
-            return cast(inner, to: type)
+            return cast(inner, to: type, at: e.range)
         case let .function(function, args):
             return self.function(function, args, type: e.type!)
         case let .dateTrunc(part, value):
@@ -141,8 +146,8 @@ extension SQLEmitter {
     private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
         let a = args.map { expr($0) }
         switch function {
-        case .lower: return "lower(\(a[0]))"
-        case .upper: return "upper(\(a[0]))"
+        case .lower: return isSQLite ? "rocky_lower(\(a[0]))" : "lower(\(a[0]))"
+        case .upper: return isSQLite ? "rocky_upper(\(a[0]))" : "upper(\(a[0]))"
         case .trim: return "trim(\(a[0]))"
         case .length: return isSQLite || dialect == .duckdb ? "length(\(a[0]))" : "CAST(length(\(a[0])) AS \(dialect.typeName(.integer)))"
         case .substr: return "substr(\(a.joined(separator: ", ")))"
@@ -182,15 +187,10 @@ extension SQLEmitter {
             return exactQuotient(numerator: "SUM(\(distinct)\(arg))\(suffix)", numeratorScale: s,
                                  denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
                                  scale: resultScale, type: type)
-        case .stddevSamp, .stddevPop:
-            let name = call.function == .stddevSamp ? "stddev_samp" : "stddev_pop"
-            guard isSQLite else { return "\(name)(\(distinct)\(toDouble(argument)))\(suffix)" }
-            let v = toDouble(argument)
-            let n = "COUNT(\(distinct)\(v))\(suffix)"
-            let s = "SUM(\(distinct)\(v))\(suffix)"
-            let ss = "SUM(\(distinct)\(v) * \(v))\(suffix)"
-            let denominator = call.function == .stddevSamp ? "(\(n) - 1)" : n
-            return "sqrt(max((\(ss) - \(s) * \(s) / \(n)) / \(denominator), 0.0))"
+        case .stddevSamp, .stddevPop, .varSamp, .varPop:
+            // SQLite: Welford's algorithm in a registered aggregate (a sum of squares loses the digits).
+            let name = call.function.rawValue
+            return "\(isSQLite ? "rocky_" : "")\(name)(\(distinct)\(toDouble(argument)))\(suffix)"
         }
     }
 
@@ -226,6 +226,14 @@ extension SQLEmitter {
         case let .following(n): "\(n) FOLLOWING"
         case .unboundedFollowing: "UNBOUNDED FOLLOWING"
         }
+    }
+
+    /// Whether a scalar subquery cannot return two rows: an aggregate without
+    /// GROUP BY, or a LIMIT of 0 or 1.
+    static func yieldsAtMostOneRow(_ query: BoundQuery) -> Bool {
+        if case let .integer(n)? = query.limit?.literal, n <= 1 { return true }
+        if case let .select(select) = query.body, select.isAggregate, select.groupBy.isEmpty, query.offset == nil { return true }
+        return false
     }
 
     /// Native dialects: a CAST that pins the result to the IR's exact type.

@@ -34,6 +34,9 @@ extension SQLEmitter {
             return "(\(x) % NULLIF(\(y), 0))"
         case .multiply:
             guard isDecimal(type) else { return "(\(x) * \(y))" }
+            if let q = quotient(of: BoundExpr(.arithmetic(op, a, b), type: type, nullable: true, range: a.range)) {
+                return render(q, scale: scale(type), type: type)
+            }
             if !isSQLite { return conform("(\(x) * \(y))", type) }
             let k = scale(a.type) + scale(b.type) - scale(type)
             if k == 0 { return "(\(x) * \(y))" }
@@ -81,6 +84,61 @@ extension SQLEmitter {
         }
     }
 
+    /// A DECIMAL quotient not yet rounded: the product of `factors` (exact
+    /// numbers, their scales adding up to `numeratorScale`) over
+    /// `denominator`. Docs/sql.md ("DECIMAL arithmetic"): a quotient that
+    /// feeds ROUND, CAST or `*` is rounded once, at that result's scale.
+    struct Quotient {
+        var factors: [String]
+        var numeratorScale: Int
+        var denominator: String
+        var denominatorScale: Int
+    }
+
+    /// `value` as a quotient not yet rounded, when it is one: a DECIMAL `/`,
+    /// AVG of a DECIMAL, such a quotient times an exact number, or a CAST of
+    /// one to a DECIMAL.
+    func quotient(of value: BoundExpr) -> Quotient? {
+        guard isDecimal(value.type) else { return nil }
+        switch value.kind {
+        case let .arithmetic(.divide, a, b):
+            guard a.type.map(isExact) == true, b.type.map(isExact) == true else { return nil }
+            return Quotient(factors: [expr(a)], numeratorScale: scale(a.type), denominator: expr(b), denominatorScale: scale(b.type))
+        case let .aggregate(call) where call.function == .avg:
+            guard let argument = call.argument, isDecimal(argument.type) else { return nil }
+            let distinct = call.distinct ? "DISTINCT " : ""
+            let arg = expr(argument)
+            return Quotient(factors: ["SUM(\(distinct)\(arg))"], numeratorScale: scale(argument.type),
+                            denominator: "COUNT(\(distinct)\(arg))", denominatorScale: 0)
+        case let .arithmetic(.multiply, a, b):
+            for (q, c) in [(a, b), (b, a)] {
+                guard var inner = quotient(of: q), inner.factors.count == 1, quotient(of: c) == nil,
+                      let type = c.type, isExact(type) else { continue }
+                inner.factors.append(expr(c))
+                inner.numeratorScale += scale(type)
+                return inner
+            }
+            return nil
+        case let .cast(inner, _, _):
+            return quotient(of: inner)
+        default:
+            return nil
+        }
+    }
+
+    private func isExact(_ type: ColumnType) -> Bool { type == .integer || isDecimal(type) }
+
+    /// The quotient rounded half away from zero to `s` digits.
+    func render(_ q: Quotient, scale s: Int, type: ColumnType) -> String {
+        if q.factors.count == 1 || !isSQLite {
+            let numerator = q.factors.count == 1 ? q.factors[0] : "(" + q.factors.joined(separator: " * ") + ")"
+            return exactQuotient(numerator: numerator, numeratorScale: q.numeratorScale, denominator: q.denominator,
+                                 denominatorScale: q.denominatorScale, scale: s, type: type)
+        }
+        // Units at scale s: f1·f2·10^(s + sd - sn) / d, in 128 bits.
+        return "rocky_muldiv(\(q.factors[0]), \(q.factors[1]), \(s + q.denominatorScale - q.numeratorScale), \(q.denominator))"
+    }
+
     private func hugeint(_ power: Int) -> String {
         power <= 18 ? Self.pow10(power) : "CAST('\(Self.pow10(power))' AS HUGEINT)"
     }
@@ -91,6 +149,9 @@ extension SQLEmitter {
     }
 
     func round(_ value: BoundExpr, places: Int, type: ColumnType) -> String {
+        if case let .decimal(_, s)? = value.type, places < s, let q = quotient(of: value) {
+            return render(q, scale: places, type: type)
+        }
         let x = expr(value)
         switch value.type {
         case let .decimal(_, s)? where places < s:
@@ -126,16 +187,24 @@ extension SQLEmitter {
 
     // MARK: CAST
 
-    func cast(_ value: BoundExpr, to type: ColumnType) -> String {
+    /// CAST; `range` is the cast's place in the statement, which SQLite's
+    /// checked conversions name in their errors.
+    func cast(_ value: BoundExpr, to type: ColumnType, at range: SourceRange? = nil) -> String {
         guard let from = value.type else {
             return isSQLite ? "NULL" : "CAST(NULL AS \(dialect.typeName(type)))"
         }
         if from == type { return expr(value) }
-        return isSQLite ? sqliteCast(value, from: from, to: type) : nativeCast(value, from: from, to: type)
+        if type == .integer || isDecimal(type), let q = quotient(of: value) {
+            let rounded = render(q, scale: scale(type), type: type)
+            return type == .integer && !isSQLite ? "CAST(\(rounded) AS \(dialect.typeName(.integer)))" : rounded
+        }
+        return isSQLite ? sqliteCast(value, from: from, to: type, at: range ?? value.range)
+            : nativeCast(value, from: from, to: type)
     }
 
-    private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType) -> String {
+    private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
         let x = expr(value)
+        let position = dialect.string("line \(range.start.line), column \(range.start.column)")
         switch (from, to) {
         case let (.decimal(_, s1), .decimal(_, s2)):
             if s1 == s2 { return x }
@@ -146,10 +215,8 @@ extension SQLEmitter {
             return s == 0 ? x : muldiv(x, "1", Self.pow10(s))
         case let (.decimal(_, s), .double):
             return s == 0 ? "CAST(\(x) AS REAL)" : "(\(x) / \(Self.pow10(s)).0)"
-        case let (.double, .decimal(_, s)):
-            return "CAST(round(\(x) * \(Self.pow10(s)).0) AS INTEGER)"
-        case (.double, .integer):
-            return "CAST(round(\(x)) AS INTEGER)"
+        case (.double, .decimal), (.double, .integer), (.text, .integer), (.text, .double), (.text, .boolean):
+            return "rocky_cast(\(x), '\(to.name)', \(position))"
         case (.integer, .double), (.boolean, .double):
             return "CAST(\(x) AS REAL)"
         case (.integer, .boolean):
@@ -164,14 +231,8 @@ extension SQLEmitter {
             return "(\(x) * 86400000000)"
         case (.timestamp, .date):
             return "((\(x) + \(Self.offset)) / 86400000000 - \(Self.offset / 86_400_000_000))"
-        case (.text, .integer):
-            return "CAST(\(x) AS INTEGER)"
-        case (.text, .double):
-            return "CAST(\(x) AS REAL)"
-        case (.text, .boolean):
-            return "(CASE lower(trim(\(x))) WHEN 'true' THEN 1 WHEN 't' THEN 1 WHEN '1' THEN 1 WHEN 'false' THEN 0 WHEN 'f' THEN 0 WHEN '0' THEN 0 END)"
         case (.text, .decimal), (.text, .date), (.text, .timestamp):
-            return "rocky_from_text(\(x), '\(to.name)')"
+            return "rocky_from_text(\(x), '\(to.name)', \(position))"
         case (.integer, .text), (.double, .text):
             return "CAST(\(x) AS TEXT)"
         case (.boolean, .text):
@@ -187,8 +248,20 @@ extension SQLEmitter {
         let x = expr(value)
         let target = dialect.typeName(to)
         switch (from, to) {
+        case (.double, .integer) where dialect == .postgres:
+            // round(double precision) rounds ties to even in PostgreSQL; numeric rounds them away from zero.
+            return "CAST(round(CAST(\(x) AS NUMERIC)) AS \(target))"
         case (.double, .integer):
             return "CAST(round(\(x)) AS \(target))"
+        case (.text, .integer) where dialect == .duckdb:
+            // DuckDB would round '3.7'; Rocky takes PostgreSQL's rule: an optional sign and digits only.
+            return "CAST(CASE WHEN \(x) IS NULL OR regexp_full_match(\(x), '\\s*[+-]?[0-9]+\\s*') THEN \(x) "
+                + "ELSE error('invalid input for INTEGER: ''' || \(x) || '''') END AS \(target))"
+        case (.text, .boolean) where dialect == .duckdb:
+            // PostgreSQL's spellings, of which DuckDB accepts only some.
+            return "(CASE WHEN \(x) IS NULL THEN NULL WHEN lower(trim(\(x))) IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE "
+                + "WHEN lower(trim(\(x))) IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE "
+                + "ELSE CAST(error('invalid input for BOOLEAN: ''' || \(x) || '''') AS BOOLEAN) END)"
         case (.timestamp, .text) where dialect == .bigquery:
             return "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', \(x))"
         case (.boolean, .text) where dialect == .snowflake || dialect == .bigquery:

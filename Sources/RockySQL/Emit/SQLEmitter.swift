@@ -8,9 +8,16 @@ import RockyBase
 struct SQLEmitter {
     let dialect: Dialect
     private var wrapCounter = 0
+    /// Lowercased names of the catalog tables the statement reads or writes.
+    private let tables: Set<String>
+    /// The emitted name of each CTE in scope whose own name is also a table's.
+    private var cteNames: [RelationID: String] = [:]
 
-    init(dialect: Dialect) {
+    init(dialect: Dialect, statement: BoundStatement? = nil) {
         self.dialect = dialect
+        var walker = TableNames()
+        if let statement { walker.statement(statement) }
+        tables = walker.names
     }
 
     var isSQLite: Bool { dialect == .sqlite }
@@ -84,7 +91,14 @@ struct SQLEmitter {
     mutating func query(_ query: BoundQuery) -> String {
         var sql = ""
         if !query.ctes.isEmpty {
-            sql += "WITH " + query.ctes.map { "\(q($0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
+            // A CTE named like a table it (or a sibling) reads: in SQL the body
+            // reads the table, in SQLite the CTE itself, so it gets another name.
+            for cte in query.ctes where tables.contains(cte.name.lowercased()) {
+                var name = cte.name + "__cte"
+                while tables.contains(name.lowercased()) { name += "_" }
+                cteNames[cte.id] = name
+            }
+            sql += "WITH " + query.ctes.map { "\(q(cteNames[$0.id] ?? $0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
         }
         sql += body(query.body, columns: query.columns)
         if !query.orderBy.isEmpty {
@@ -115,13 +129,18 @@ struct SQLEmitter {
         switch body {
         case let .select(select):
             return self.select(select)
+        case let .setOperation(op) where op.all && op.op != .union && isSQLite:
+            return multisetOperation(op, columns: columns)
         case let .setOperation(op):
             let left = setOperand(op.left, parent: op.op, isRight: false)
             let right = setOperand(op.right, parent: op.op, isRight: true)
             return "\(left) \(op.op.rawValue)\(op.all ? " ALL" : dialect == .bigquery ? " DISTINCT" : "") \(right)"
         case let .values(rows):
             if isSQLite {
-                return "VALUES " + rows.map { "(" + $0.map { expr($0) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+                // SQLite names VALUES columns column1, column2, ...: rename them.
+                let values = "VALUES " + rows.map { "(" + $0.map { expr($0) }.joined(separator: ", ") + ")" }.joined(separator: ", ")
+                let names = columns.indices.map { "\(q("column\($0 + 1)")) AS \(q(columns[$0].name))" }
+                return "SELECT \(names.joined(separator: ", ")) FROM (\(values))"
             }
             return rows.enumerated().map { r, row in
                 "SELECT " + row.enumerated().map { i, cell in
@@ -144,6 +163,25 @@ struct SQLEmitter {
         return "SELECT * FROM (\(sql)) AS \(q("_set\(wrapCounter)"))"
     }
 
+    /// EXCEPT ALL and INTERSECT ALL, which SQLite lacks: numbering the
+    /// copies of each row (ROW_NUMBER over all columns) turns the multiset
+    /// operation into the set operation on (row, copy number).
+    private mutating func multisetOperation(_ op: BoundSetOperation, columns: [OutputColumn]) -> String {
+        let slots = columns.indices.map { q("_c\($0)") }
+        let copy = q("_copy")
+        wrapCounter += 1
+        let id = wrapCounter
+        func numbered(_ operand: String, _ side: String) -> String {
+            // A first, empty branch names the operand's columns by position.
+            let names = "SELECT " + slots.map { "NULL AS \($0)" }.joined(separator: ", ") + " WHERE 0"
+            return "SELECT \(slots.joined(separator: ", ")), ROW_NUMBER() OVER (PARTITION BY \(slots.joined(separator: ", "))) AS \(copy) "
+                + "FROM (\(names) UNION ALL SELECT * FROM (\(operand))) AS \(q("_\(side)\(id)"))"
+        }
+        let left = numbered(query(op.left), "l"), right = numbered(query(op.right), "r")
+        let results = columns.indices.map { "\(slots[$0]) AS \(q(columns[$0].name))" }
+        return "SELECT \(results.joined(separator: ", ")) FROM (\(left) \(op.op.rawValue) \(right)) AS \(q("_set\(id)"))"
+    }
+
     private mutating func select(_ select: BoundSelect) -> String {
         var sql = "SELECT "
         if select.distinct { sql += "DISTINCT " }
@@ -164,6 +202,7 @@ struct SQLEmitter {
         case let .table(scan):
             return scan.hasAlias ? "\(q(scan.table)) AS \(q(scan.alias))" : q(scan.table)
         case let .cte(scan):
+            if let renamed = cteNames[scan.cte] { return "\(q(renamed)) AS \(q(scan.alias))" }
             return scan.hasAlias ? "\(q(scan.name)) AS \(q(scan.alias))" : q(scan.name)
         case let .derived(derived):
             return "(\(query(derived.query))) AS \(q(derived.alias))"
@@ -178,5 +217,64 @@ struct SQLEmitter {
             }
             return nested ? "(\(sql))" : sql
         }
+    }
+}
+
+/// Collects the catalog tables a statement names.
+private struct TableNames {
+    var names: Set<String> = []
+
+    mutating func statement(_ statement: BoundStatement) {
+        switch statement {
+        case let .query(query), let .createTableAs(_, _, query): self.query(query)
+        case let .insert(insert):
+            names.insert(insert.table.lowercased())
+            query(insert.source)
+        case let .update(update):
+            names.insert(update.target.table.lowercased())
+            for assignment in update.assignments { expr(assignment.value) }
+            if let condition = update.whereClause { expr(condition) }
+        case let .delete(delete):
+            names.insert(delete.target.table.lowercased())
+            if let condition = delete.whereClause { expr(condition) }
+        case .createTable, .dropTable, .alterTable:
+            break
+        }
+    }
+
+    mutating func query(_ query: BoundQuery) {
+        for cte in query.ctes { self.query(cte.query) }
+        switch query.body {
+        case let .select(select):
+            if let from = select.from { self.from(from) }
+            for e in select.items.map(\.expr) + select.groupBy + [select.whereClause, select.having].compactMap({ $0 }) { expr(e) }
+        case let .setOperation(op):
+            self.query(op.left)
+            self.query(op.right)
+        case let .values(rows):
+            for row in rows { for cell in row { expr(cell) } }
+        }
+        for item in query.orderBy { expr(item.expr) }
+    }
+
+    mutating func from(_ from: BoundFrom) {
+        switch from {
+        case let .table(scan): names.insert(scan.table.lowercased())
+        case let .derived(derived): query(derived.query)
+        case .cte: break
+        case let .join(join):
+            self.from(join.left)
+            self.from(join.right)
+            if let condition = join.condition { expr(condition) }
+        }
+    }
+
+    mutating func expr(_ e: BoundExpr) {
+        switch e.kind {
+        case let .exists(query), let .scalarSubquery(query): self.query(query)
+        case let .inSubquery(_, query, _): self.query(query)
+        default: break
+        }
+        for child in e.children { expr(child) }
     }
 }

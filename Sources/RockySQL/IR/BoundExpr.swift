@@ -117,6 +117,7 @@ public enum ScalarFunction: Hashable, Sendable {
 
 public enum AggregateFunction: String, Hashable, Sendable {
     case count, countStar = "count(*)", sum, avg, min, max, stddevSamp = "stddev_samp", stddevPop = "stddev_pop"
+    case varSamp = "var_samp", varPop = "var_pop"
 }
 
 /// An aggregate call. `argument` is nil for COUNT(*).

@@ -12,6 +12,8 @@ struct EdgeList {
     mutating func append(contentsOf other: [LineageEdge]) {
         for edge in other { append(edge) }
     }
+
+    func contains(_ edge: LineageEdge) -> Bool { seen.contains(edge) }
 }
 
 /// Computes column lineage from the IR by walking it once, outside in.
@@ -239,20 +241,35 @@ struct LineageBuilder {
         case let .scalarSubquery(query):
             let inner = self.query(query)
             for edge in inner.columns.first ?? [] { list.append(compose(edge, mode)) }
-            dataset.append(contentsOf: inner.dataset)
+            subqueryInfluence(inner.dataset, mode, into: &list, dataset: &dataset)
         case let .exists(query):
             let inner = self.query(query)
             for column in inner.columns {
                 for edge in column { list.append(compose(edge, mode.influence(.conditional))) }
             }
-            dataset.append(contentsOf: inner.dataset)
+            subqueryInfluence(inner.dataset, mode, into: &list, dataset: &dataset)
         case let .inSubquery(value, query, _):
             edges(value, mode.lifted(.transformation), into: &list, dataset: &dataset)
             let inner = self.query(query)
             for edge in inner.columns.first ?? [] { list.append(compose(edge, mode.influence(.conditional))) }
-            dataset.append(contentsOf: inner.dataset)
+            subqueryInfluence(inner.dataset, mode, into: &list, dataset: &dataset)
         default:
             for child in expr.children { edges(child, mode.lifted(.transformation), into: &list, dataset: &dataset) }
+        }
+    }
+
+    /// What a subquery in an expression filters and joins on. Where the
+    /// expression computes a column (the select list, a CASE condition, a
+    /// window), that decides the column's value: CONDITIONAL inputs of the
+    /// column. In WHERE, JOIN, GROUP BY, HAVING and ORDER BY it stays a
+    /// dataset-level input. (What already filters the whole query, such as
+    /// the joins of a CTE both the query and the subquery read, stays there.)
+    private func subqueryInfluence(_ inner: [LineageEdge], _ mode: Mode, into list: inout EdgeList, dataset: inout EdgeList) {
+        switch mode {
+        case .direct, .indirect(.conditional), .indirect(.window):
+            for edge in inner where !dataset.contains(edge) { list.append(retyped(edge, .conditional)) }
+        case .indirect:
+            dataset.append(contentsOf: inner)
         }
     }
 

@@ -142,8 +142,7 @@ FROM prices a JOIN prices b ON b.symbol = a.symbol AND b.ts = (SELECT MAX(ts) FR
 -- @name correlated_latest_trade
 -- @columns account_id TEXT NOT NULL, last_trade TIMESTAMP
 -- @lineage account_id = accounts.account_id identity
--- @lineage last_trade = trades.executed_at aggregation
--- @dataset trades.account_id filter, accounts.account_id filter
+-- @lineage last_trade = trades.executed_at aggregation, trades.account_id conditional, accounts.account_id conditional
 SELECT a.account_id, (SELECT MAX(t.executed_at) FROM trades t WHERE t.account_id = a.account_id) AS last_trade FROM accounts a;
 
 -- @name scalar_subquery_average
@@ -234,3 +233,22 @@ SELECT r.*, p.quantity FROM risk_scores r JOIN positions p ON p.symbol = r.symbo
 -- @lineage close = prices.close identity
 -- @dataset prices.symbol filter
 SELECT "symbol" AS "Ticker Symbol", "close" FROM "prices" WHERE "symbol" = 'AAPL';
+
+-- @name exists_in_select_list
+-- @columns account_id TEXT NOT NULL, has_trades BOOLEAN NOT NULL, kind TEXT NOT NULL
+-- @lineage account_id = accounts.account_id identity
+-- @lineage has_trades = trades.account_id conditional
+-- @lineage kind = positions.quantity conditional
+-- @dataset positions.account_id filter, accounts.account_id filter
+SELECT a.account_id, EXISTS (SELECT 1 FROM trades t WHERE t.account_id = a.account_id) AS has_trades,
+       CASE WHEN EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.account_id AND p.quantity > 100) THEN 'large' ELSE 'small' END AS kind
+FROM accounts a
+WHERE EXISTS (SELECT 1 FROM positions p WHERE p.account_id = a.account_id);
+
+-- @name scalar_subquery_in_case_condition
+-- @columns trade_id INTEGER NOT NULL, size TEXT NOT NULL
+-- @lineage trade_id = trades.trade_id identity
+-- @lineage size = trades.quantity conditional, trades.symbol conditional
+SELECT t.trade_id,
+       CASE WHEN t.quantity > (SELECT AVG(t2.quantity) FROM trades t2 WHERE t2.symbol = t.symbol) THEN 'above' ELSE 'below' END AS size
+FROM trades t;

@@ -275,3 +275,55 @@ SELECT customer_id, name, LENGTH(name) AS chars FROM customers WHERE name LIKE '
 -- @dataset prices.symbol filter, prices.ts filter
 select /* block */ SYMBOL, Close -- trailing comment
 FROM Prices WHERE Symbol = 'TSLA' and TS < timestamp '2026-05-08 00:00:00';
+
+-- @name values_with_column_list
+-- @columns code TEXT NOT NULL, double_weight INTEGER NOT NULL
+-- @lineage code = (none)
+-- @lineage double_weight = (none)
+SELECT v.code, v.weight * 2 AS double_weight FROM (VALUES ('a', 1), ('b', 2)) AS v(code, weight);
+
+-- @name cte_named_like_the_table_it_reads
+-- @columns symbol TEXT, n INTEGER NOT NULL
+-- @lineage symbol = trades.symbol identity via trades.symbol
+-- @lineage n = (none)
+-- @dataset trades.quantity filter, trades.symbol groupBy via trades.symbol
+WITH trades AS (SELECT trade_id, symbol, quantity FROM trades WHERE quantity > 100)
+SELECT symbol, COUNT(*) AS n FROM trades GROUP BY symbol;
+
+-- @name except_all_and_intersect_all
+-- @columns symbol TEXT
+-- @lineage symbol = trades.symbol identity
+-- @dataset prices.symbol filter, positions.symbol filter
+SELECT symbol FROM trades EXCEPT ALL SELECT symbol FROM positions
+INTERSECT ALL SELECT symbol FROM prices;
+
+-- @name variance_family
+-- @columns symbol TEXT, v DOUBLE, vs DOUBLE, vp DOUBLE, sp DOUBLE
+-- @lineage symbol = trades.symbol identity
+-- @lineage v = trades.quantity aggregation
+-- @lineage vs = trades.price aggregation
+-- @lineage vp = trades.price aggregation
+-- @lineage sp = trades.quantity aggregation
+-- @dataset trades.symbol groupBy
+SELECT symbol, VARIANCE(quantity) AS v, VAR_SAMP(price) AS vs, VAR_POP(price) AS vp, STDDEV_POP(quantity + 1000000000) AS sp
+FROM trades GROUP BY symbol;
+
+-- @name unicode_case_mapping
+-- @columns up TEXT, low TEXT NOT NULL
+-- @lineage up = accounts.strategy transformation
+-- @lineage low = positions.symbol transformation
+-- @dataset accounts.account_id join, positions.account_id join
+SELECT UPPER(strategy || ' é') AS up, LOWER('ÀÉÎ ' || symbol) AS low FROM accounts JOIN positions USING (account_id);
+
+-- @name casts_from_text_by_postgres_rules
+-- @columns i INTEGER NOT NULL, j INTEGER NOT NULL, y BOOLEAN NOT NULL, o BOOLEAN NOT NULL, n BOOLEAN NOT NULL, d DOUBLE NOT NULL, half INTEGER NOT NULL, minus_half INTEGER NOT NULL
+-- @lineage i = (none)
+-- @lineage j = (none)
+-- @lineage y = (none)
+-- @lineage o = (none)
+-- @lineage n = (none)
+-- @lineage d = (none)
+-- @lineage half = (none)
+-- @lineage minus_half = (none)
+SELECT CAST(' -12 ' AS INTEGER) AS i, CAST('+7' AS INTEGER) AS j, CAST('Yes' AS BOOLEAN) AS y, CAST(' off ' AS BOOLEAN) AS o,
+       CAST('n' AS BOOLEAN) AS n, CAST(' 1.5e1 ' AS DOUBLE) AS d, CAST(2.5e0 AS INTEGER) AS half, CAST(-2.5e0 AS INTEGER) AS minus_half;

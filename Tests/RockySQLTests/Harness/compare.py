@@ -130,6 +130,136 @@ def rocky_muldiv(a, b, c):
     return result
 
 
+def rocky_muldiv4(a, b, e, c):
+    """rocky_muldiv(a, b, e, c): a*b*10^e / c rounded half away from zero."""
+    if None in (a, b, e, c) or c == 0:
+        return None
+    if e >= 0:
+        return rocky_muldiv(a * b * 10 ** e, 1, c) if abs(a * b * 10 ** e) <= INT64[1] else _muldiv_big(a * b * 10 ** e, c)
+    return _muldiv_big(a * b, c * 10 ** -e)
+
+
+def _muldiv_big(n, c):
+    q, r = divmod(abs(n), abs(c))
+    if 2 * r >= abs(c):
+        q += 1
+    result = -q if (n < 0) != (c < 0) else q
+    if not INT64[0] <= result <= INT64[1]:
+        raise OverflowError("rocky_muldiv result does not fit 64 bits")
+    return result
+
+
+BOOLEAN_TEXT = {"true": 1, "t": 1, "yes": 1, "y": 1, "on": 1, "1": 1,
+                "false": 0, "f": 0, "no": 0, "n": 0, "off": 0, "0": 0}
+
+
+def rocky_cast(value, rocky_type, position):
+    """Checked CAST of TEXT or REAL to INTEGER, DOUBLE, BOOLEAN or DECIMAL(p,s) (Docs/sql.md)."""
+    if value is None:
+        return None
+    where = f" (cast at {position})"
+    if isinstance(value, str):
+        text = value.strip(" \t\n\r")
+        if rocky_type == "INTEGER":
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                raise ValueError(f"rocky_cast: invalid input for INTEGER: '{value}'" + where)
+            if not INT64[0] <= int(text) <= INT64[1]:
+                raise ValueError(f"rocky_cast: '{value}' is out of range for INTEGER" + where)
+            return int(text)
+        if rocky_type == "BOOLEAN":
+            if text.lower() not in BOOLEAN_TEXT:
+                raise ValueError(f"rocky_cast: invalid input for BOOLEAN: '{value}'" + where)
+            return BOOLEAN_TEXT[text.lower()]
+        if rocky_type == "DOUBLE":
+            if not re.fullmatch(r"[+-]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|inf|infinity|nan)", text, re.I):
+                raise ValueError(f"rocky_cast: invalid input for DOUBLE: '{value}'" + where)
+            d = float(text)
+            return None if math.isnan(d) else d
+        raise ValueError("rocky_cast: unsupported " + rocky_type)
+    if rocky_type == "INTEGER" and isinstance(value, int):
+        return value
+    d = float(value)
+    if rocky_type == "DOUBLE":
+        return d
+    if rocky_type == "BOOLEAN":
+        return int(d != 0)
+    scale = 0 if rocky_type == "INTEGER" else decimal_scale(rocky_type)
+    if not math.isfinite(d):
+        raise ValueError(f"rocky_cast: '{d}' does not fit {rocky_type}" + where)
+    scaled = d * 10.0 ** scale
+    units = int(math.copysign(math.floor(abs(scaled) + 0.5), scaled)) if abs(scaled) < 2.0 ** 63 else 2 ** 63
+    precision = 19 if rocky_type == "INTEGER" else int(re.match(r"DECIMAL\((\d+)", rocky_type).group(1))
+    if not INT64[0] <= units <= INT64[1] or (rocky_type != "INTEGER" and abs(units) >= 10 ** precision):
+        raise ValueError(f"rocky_cast: '{d}' does not fit {rocky_type}" + where)
+    return units
+
+
+def rocky_from_text_at(text, rocky_type, position):
+    try:
+        return rocky_from_text(text, rocky_type)
+    except Exception as e:
+        raise ValueError(f"rocky_from_text: {text!r} is not a {rocky_type} (cast at {position})") from e
+
+
+def rocky_scalar(rows, value, position):
+    if rows > 1:
+        raise ValueError(f"more than one row returned by a subquery used as an expression (subquery at {position})")
+    return value
+
+
+def rocky_upper(text):
+    return None if text is None else text.upper()
+
+
+def rocky_lower(text):
+    return None if text is None else text.lower()
+
+
+class Welford:
+    """rocky_var_samp and friends: Welford's sums, recomputed in two passes after a window frame drops a value."""
+    kind = "var_samp"
+
+    def __init__(self):
+        self.values, self.stale = [], False
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def step(self, x):
+        if x is None:
+            return
+        self.values.append(x)
+        if self.stale:
+            return
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    def inverse(self, x):
+        if x is None:
+            return
+        self.values.remove(x)
+        self.stale = True
+
+    def value(self):
+        if self.stale:
+            self.n = len(self.values)
+            self.mean = sum(self.values) / self.n if self.n else 0.0
+            self.m2 = sum((v - self.mean) * (v - self.mean) for v in self.values)
+            self.stale = False
+        sample = self.kind.endswith("samp")
+        if self.n <= (1 if sample else 0):
+            return None
+        variance = max(self.m2, 0.0) / (self.n - 1 if sample else self.n)
+        return math.sqrt(variance) if self.kind.startswith("stddev") else variance
+
+    def finalize(self):
+        return self.value()
+
+
+def welford(kind):
+    return type("Welford_" + kind, (Welford,), {"kind": kind})
+
+
 def rocky_mask_hash(value):
     if value is None:
         return None
@@ -226,6 +356,14 @@ def load(tables, fixtures):
     lite.create_function("rocky_mask_hash", 1, rocky_mask_hash, deterministic=True)
     lite.create_function("rocky_to_text", 2, rocky_to_text, deterministic=True)
     lite.create_function("rocky_from_text", 2, rocky_from_text, deterministic=True)
+    lite.create_function("rocky_from_text", 3, rocky_from_text_at, deterministic=True)
+    lite.create_function("rocky_muldiv", 4, rocky_muldiv4, deterministic=True)
+    lite.create_function("rocky_cast", 3, rocky_cast, deterministic=True)
+    lite.create_function("rocky_scalar", 3, rocky_scalar, deterministic=True)
+    lite.create_function("rocky_upper", 1, rocky_upper, deterministic=True)
+    lite.create_function("rocky_lower", 1, rocky_lower, deterministic=True)
+    for kind in ("var_samp", "var_pop", "stddev_samp", "stddev_pop"):
+        lite.create_window_function("rocky_" + kind, 1, welford(kind))
     duck = duckdb.connect(":memory:")
     duck.execute("SET TimeZone = 'UTC'")
     for table in tables:
