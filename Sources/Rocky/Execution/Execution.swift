@@ -10,7 +10,7 @@ public struct CompileFailure: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public var rendered: String
     /// A column the environment denies reaches an output (exit code 5).
-    public var refusedByGovernance: Bool { diagnostics.contains { $0.severity == .error && $0.code.rawValue.hasPrefix("E05") } }
+    public var refusedByGovernance: Bool { diagnostics.contains { $0.severity == .error && $0.code.isGovernanceRefusal } }
     public var description: String { rendered }
 }
 
@@ -36,7 +36,7 @@ public struct ExecutionSummary: Sendable {
 extension Repository {
     /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
     /// `ROCKY_MASKING_KEY` (any text) keys the `hash` masking as an HMAC.
-    public func engine() throws -> SQLiteAdapter {
+    func engine() throws -> SQLiteAdapter {
         let key = ProcessInfo.processInfo.environment["ROCKY_MASKING_KEY"].flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         let cache = rockyDirectory + "/cache"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
@@ -54,8 +54,10 @@ extension Repository {
     @discardableResult
     public func runSQL(_ script: String, commitMessage: String? = nil,
                        onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
+        let context = try gate(.runSQL); defer { context.end() }
         let target = try currentTarget()
-        try authorize(.use, branch: target.branch, environment: settings.environment)
+        try context.authorizeRevisionOrWorkingSet(nil)
+        try context.authorize(.use, branch: target.branch)
         var records: [(ObjectID, Transformation)] = []
         try updateWorkingSet(target, message: "sql") { set in
             let catalog = try catalogInForce(tables: set.tables)
@@ -63,7 +65,7 @@ extension Repository {
             if compiled.hasErrors {
                 throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: nil))
             }
-            if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
+            if compiled.statements.contains(where: { $0.kind != .query }) { try context.authorizeRevisionOrWorkingSet(nil, for: .write) }
             let adapter = try engine()
             for statement in compiled.statements {
                 if let record = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
@@ -74,7 +76,7 @@ extension Repository {
                 }
             }
         }
-        try audit(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+        try context.record(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
                              statements: records.map(\.1.statement),
                              details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
         let commit = try commitMessage.map { try self.commit(message: $0) }
@@ -134,9 +136,11 @@ extension Repository {
     @discardableResult
     public func execute(on branch: some RevisionRepresentable, _ sql: String, message: String? = nil) throws -> ObjectID {
         let name = branch.revisionText
+        let context = try gate(.execute); defer { context.end() }
         let target = try self.target(branch: name)
-        try authorize(.write, branch: name)
-        try authorize(.use, branch: name, environment: settings.environment)
+        try context.authorize(.read, branch: name)
+        try context.authorize(.write, branch: name)
+        try context.authorize(.use, branch: name)
         let head = try objects.readCommit(target.head)
         var tables = try objects.readTree(head.tree).tables
         let catalog = try catalogInForce(tables: tables)
@@ -158,7 +162,7 @@ extension Repository {
                                                     message: message ?? sql, transforms: transforms, runID: settings.runID))
         }
         try refs.update(try RefName.branch(name), from: target.head, to: commitID, note: settings.note("execute"))
-        try audit(AuditEntry(operation: "sql", branch: name, oldID: target.head, newID: commitID, statements: [sql]))
+        try context.record(AuditEntry(operation: "sql", branch: name, oldID: target.head, newID: commitID, statements: [sql]))
         return commitID
     }
 }

@@ -195,6 +195,7 @@ extension Repository {
 
     /// Every entry, oldest first, with its line number.
     public func auditEntries() throws -> [AuditEntry] {
+        let context = try gate(.auditEntries); defer { context.end() }
         guard let data = FileManager.default.contents(atPath: auditLogPath) else { return [] }
         var entries: [AuditEntry] = []
         for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
@@ -209,6 +210,7 @@ extension Repository {
     /// Checks the hash chain, the sequence numbers and the head (the chain
     /// rules are `AuditSnapshot.verify`'s, the same a fetch applies).
     public func verifyAudit() throws -> AuditVerification {
+        let context = try gate(.verifyAudit); defer { context.end() }
         let data = FileManager.default.contents(atPath: auditLogPath) ?? Data()
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }

@@ -22,8 +22,8 @@ extension Repository {
     /// first `n` cost `n` reads. With `table`, only commits whose first-parent
     /// diff changed that table (its history); `firstParent` follows first parents only.
     public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> AnySequence<CommitInfo> {
-        try authorize(.read, branch: (try? RefName.branch(revision)).flatMap { try? refs.read($0) } != nil ? revision : try currentBranch())
-        var walk = try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent)
+        let context = try gate(.log); defer { context.end() }
+        var walk = try CommitWalk(store: objects, from: [try context.authorizeRevision(revision)], firstParentOnly: firstParent)
         let objects = self.objects
         return AnySequence(AnyIterator {
             while let (id, commit) = walk.next() {
@@ -39,6 +39,8 @@ extension Repository {
     }
 
     public func show(_ revision: String) throws -> CommitDetail {
+        let context = try gate(.show); defer { context.end() }
+        try context.authorizeRevision(revision)
         let (id, commit) = try self.commit(revision)
         let tree = try objects.readTree(commit.tree)
         let parentTree = try commit.firstParent.map { try objects.readTree(try objects.readCommit($0).tree) } ?? Tree.empty
@@ -53,6 +55,9 @@ extension Repository {
     /// The commits reachable from `tip` but not from `base` (all of them when
     /// `base` is nil), newest first: what a branch did since it forked.
     public func commitsSince(_ base: ObjectID?, upTo tip: ObjectID) throws -> [(id: ObjectID, commit: Commit)] {
+        let context = try gate(.commitsSince); defer { context.end() }
+        try context.authorizeCommit(tip)
+        if let base { try context.authorizeCommit(base) }
         var result: [(ObjectID, Commit)] = []
         var stack = [tip]
         var visited = Set<ObjectID>()

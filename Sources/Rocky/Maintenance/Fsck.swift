@@ -28,6 +28,7 @@ extension Repository {
     /// Verifies every object against its id, that every ref and HEAD point at
     /// an existing commit, and that every object reachable from them exists.
     public func fsck() throws -> FsckReport {
+        let context = try gate(.fsck); defer { context.end() }
         var report = FsckReport()
         var corrupt = Set<ObjectID>()
         for id in try objects.allIDs() {

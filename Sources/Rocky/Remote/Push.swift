@@ -39,15 +39,19 @@ extension Repository {
     /// its next commit does not undo the push.
     public func push(to remoteName: String = "origin", branch: String? = nil, as remoteBranch: String? = nil,
                      force: Bool = false) throws -> PushResult {
+        let context = try gate(.push); defer { context.end() }
         let remote = try remote(named: remoteName)
         guard let branch = try branch ?? currentBranch() else { throw RemoteError.detachedHead(verb: "push") }
         let localRef = try RefName.branch(branch)
         guard let new = try refs.read(localRef) else { throw RepositoryError.noSuchBranch(branch) }
         let remoteBranch = remoteBranch ?? branch
         let remoteRef = try RefName.branch(remoteBranch)
+        try context.authorize(.read, branch: branch)
         let target = try openRemote(remote)
-        // The receiving repository's policy decides, as for a commit there.
-        try target.authorize(.write, branch: remoteBranch)
+        // The receiving repository's policy decides, as for a commit there;
+        // what push does there runs under that repository's gate.
+        let remoteContext = try target.gate(.push); defer { remoteContext.end() }
+        try remoteContext.authorize(.write, branch: remoteBranch)
 
         let old = try target.refs.read(remoteRef)
         var result = PushResult(remote: remote, branch: branch, remoteBranch: remoteBranch, old: old, new: new,
@@ -71,7 +75,7 @@ extension Repository {
         }
 
         result.transfer = try transferObjects(from: try diskObjects, to: try target.diskObjects, roots: [new])
-        try target.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
+        try remoteContext.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
         do {
             try target.refs.update(remoteRef, from: old, to: new,
                                    note: settings.note("push: from \(workDirectory)\(result.forced ? " (forced)" : "")"))
@@ -91,9 +95,9 @@ extension Repository {
             "forced": .bool(result.forced),
             "objects": .int(result.transfer.objects),
         ])
-        try target.audit(AuditEntry(operation: "push", branch: remoteBranch, oldID: old, newID: new, details: details))
+        try remoteContext.record(AuditEntry(operation: "push", branch: remoteBranch, oldID: old, newID: new, details: details))
         try updateTrackingRef(remote.name, remoteBranch, to: new)
-        try audit(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: details))
+        try context.record(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: details))
         return result
     }
 
@@ -115,6 +119,9 @@ extension Repository {
     /// Whether `ancestor` is `commit` or one of its ancestors (any parent),
     /// in this repository. A commit this repository does not have is not.
     public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
+        let context = try gate(.isAncestor); defer { context.end() }
+        try context.authorizeCommit(ancestor)
+        try context.authorizeCommit(commit)
         if ancestor == commit { return true }
         guard objects.contains(ancestor) else { return false }
         return try objects.isAncestor(ancestor, of: commit)

@@ -10,13 +10,14 @@ extension Repository {
     /// and the error names both ids.
     @discardableResult
     public func commit(message: String, allowEmpty: Bool = false, meta: JSON? = nil) throws -> ObjectID {
+        let context = try gate(.commit); defer { context.end() }
         let target = try currentTarget()
-        try authorize(.write, branch: target.branch)
+        try context.authorizeRevisionOrWorkingSet(nil, for: .write)
         let (set, worksetID) = try workingSet(target)
         let head = try objects.readCommit(set.base)
         let headTree = try objects.readTree(head.tree)
         let files = try projectFileIDs(write: true)
-        try authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
+        try context.authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
         let tables = try applyingDeclarations(to: set.tables, config: try workingConfig())
         let tree = Tree(tables: tables, files: files)
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
@@ -36,7 +37,7 @@ extension Repository {
         if let worksetID {
             try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
         }
-        try audit(AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
+        try context.record(AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
                              inputState: head.tree, outputState: treeID, statements: [],
                              details: .object(["message": .string(message), "transforms": .int(set.transforms.count)])))
         return commitID
@@ -44,16 +45,6 @@ extension Repository {
 }
 
 extension Repository {
-    /// Changing the access policy on the protected branch needs `admin`.
-    func authorizePolicyChange(on branch: String?, from old: ObjectID?, to new: ObjectID?) throws {
-        guard old != new, let branch, try accessPolicy().protected.contains(branch) || branch == Repository.defaultBranch else { return }
-        func access(_ id: ObjectID?) throws -> AccessPolicy {
-            guard let id else { return AccessPolicy() }
-            return try ProjectConfig(text: String(decoding: try objects.read(id, as: .blob), as: UTF8.self)).access
-        }
-        if try access(old) != access(new) { try authorize(.admin, branch: branch) }
-    }
-
     /// The rocky.toml blob of a commit (nil for no commit or no file).
     func policyFileID(at commit: ObjectID?) throws -> ObjectID? {
         try commit.flatMap { try objects.readTree(try objects.readCommit($0).tree).files[ProjectConfig.fileName] }

@@ -125,7 +125,7 @@ struct LogCommand: Command {
             let known = try repo.tableIDs(at: revision)
             if known[table] == nil {
                 let anywhere = try repo.log(from: revision).contains { info in
-                    (try? repo.objects.readTree(info.commit.tree).tables[table]) != nil
+                    (try? repo.tableIDs(at: info.id.hex)[table]) != nil
                 }
                 if !anywhere { throw RepositoryError.noSuchTable(table, available: known.keys.sorted()) }
             }

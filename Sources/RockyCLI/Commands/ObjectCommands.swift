@@ -72,14 +72,14 @@ struct CatObjectCommand: Command {
         let id = try repo.resolve(name)
         switch mode {
         case .kind, .size:
-            let (kind, size) = try repo.objects.header(id)
+            let (kind, size) = try repo.objectHeader(id)
             if context.json {
                 context.emit(.object(["id": .string(id.hex), "kind": .string(kind.rawValue), "size": .int(size)]))
             } else {
                 context.out.line(mode == .kind ? kind.rawValue : String(size))
             }
         case .pretty:
-            let (kind, _) = try repo.objects.header(id)
+            let (kind, _) = try repo.objectHeader(id)
             if let document = try repo.describeObject(id) {
                 context.json
                     ? context.emit(.object(["id": .string(id.hex), "kind": .string(kind.rawValue), "content": document]))
@@ -88,8 +88,7 @@ struct CatObjectCommand: Command {
                 throw UsageError("cat-object --json -p shows metadata objects only; \(id.short()) is a \(kind)")
             } else {
                 // Verify before printing: a corrupt blob must not reach stdout.
-                _ = try repo.objects.stream(id) { _ in }
-                try repo.objects.stream(id) { context.out.write(bytes: $0) }
+                try repo.streamObject(id) { context.out.write(bytes: $0) }
             }
         }
     }
