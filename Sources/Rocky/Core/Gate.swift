@@ -21,7 +21,7 @@ enum Operation: String, CaseIterable, Sendable {
     // Working set
     case currentBranch, branches, createBranch, deleteBranch, updateRef
     case checkout, status, currentTarget, target, workingSet
-    case importTable, exportTable, tableIDs, tables, table
+    case importTable, exportTable, tableIDs, tables, table, rows
     // Execution
     case runSQL, execute, models, modelOrder, runModels, checkModels, cost, catalog, maskingConfig, compileOptions
     // History, lineage

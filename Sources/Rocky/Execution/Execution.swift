@@ -135,8 +135,8 @@ extension Repository {
     /// out) and commits the result at once, as one transformation commit.
     @discardableResult
     public func execute(on branch: some RevisionRepresentable, _ sql: String, message: String? = nil) throws -> ObjectID {
-        let name = branch.revisionText
         let context = try gate(.execute); defer { context.end() }
+        let name = branch.revisionText
         let target = try self.target(branch: name)
         try context.authorize(.read, branch: name)
         try context.authorize(.write, branch: name)

@@ -24,18 +24,26 @@ extension OperationContext {
     /// another needs `admin` when `[access]`, `[environments]`, `[columns]`
     /// or `[engines]` differ between the two.
     func authorizePolicyChange(on branch: String?, from old: ObjectID?, to new: ObjectID?) throws {
+        try authorizePolicyChange(on: branch, from: old, to: new) { try text(of: new) }
+    }
+
+    /// The same for a rocky.toml not stored yet (`newText`: its text, nil for none).
+    func authorizePolicyChange(on branch: String?, from old: ObjectID?, to new: ObjectID?, newText: () throws -> String?) throws {
         guard old != new, let branch, policy.protected.contains(branch) || branch == Repository.defaultBranch else { return }
         if isNested || policy.isEmpty { return }
-        let before = try sections(old), after = try sections(new)
+        let before = try sections(try text(of: old)), after = try sections(try newText())
         if OperationContext.adminSections.contains(where: { before[$0] != after[$0] }) {
             try authorize(.admin, branch: branch)
         }
     }
 
-    /// The top-level tables of a rocky.toml blob (none for no blob).
-    private func sections(_ blob: ObjectID?) throws -> [String: JSON] {
-        guard let blob else { return [:] }
-        let text = String(decoding: try repository.objects.read(blob, as: .blob), as: UTF8.self)
+    private func text(of blob: ObjectID?) throws -> String? {
+        try blob.map { String(decoding: try repository.objects.read($0, as: .blob), as: UTF8.self) }
+    }
+
+    /// The top-level tables of a rocky.toml (none for no file).
+    private func sections(_ text: String?) throws -> [String: JSON] {
+        guard let text else { return [:] }
         let document: JSON
         do { document = try TOML.parse(text) } catch {
             throw RepositoryError.malformedConfig(file: ProjectConfig.fileName, reason: "\(error)")

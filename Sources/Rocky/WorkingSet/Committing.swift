@@ -16,8 +16,12 @@ extension Repository {
         let (set, worksetID) = try workingSet(target)
         let head = try objects.readCommit(set.base)
         let headTree = try objects.readTree(head.tree)
+        // Hashed first, stored once allowed: a refused commit leaves no object behind.
+        try context.authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName],
+                                          to: try projectFileIDs(write: false)[ProjectConfig.fileName]) {
+            try projectFilesOnDisk().first { $0.0 == ProjectConfig.fileName }.map { String(decoding: $0.1, as: UTF8.self) }
+        }
         let files = try projectFileIDs(write: true)
-        try context.authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
         let tables = try applyingDeclarations(to: set.tables, config: try workingConfig())
         let tree = Tree(tables: tables, files: files)
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }

@@ -39,8 +39,16 @@ extension Repository {
         return (id, try objects.readTable(id))
     }
 
-    /// The rows of a table in key order, decoded, one chunk in memory at a time.
-    public func rows(of table: Table) -> TableRows {
+    /// The rows of table `name` of a revision (nil: the working set) in key
+    /// order, decoded, one chunk in memory at a time.
+    public func rows(of name: String, at revision: String?) throws -> TableRows {
+        let context = try gate(.rows); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        return rows(of: try table(name, at: revision).table)
+    }
+
+    /// The rows of a table value an operation has read.
+    func rows(of table: Table) -> TableRows {
         TableRows(cursor: TreeReader(store: objects).rows(table.root), codec: RowCodec(schema: table.schema))
     }
 }
