@@ -20,9 +20,12 @@ public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var model: String?
-    public var underlying: String
+    /// What the engine threw (a `StoreError`, an engine error, ...).
+    public var underlying: any Error
+    /// The engine's message, phrased for the statement.
+    public var reason: String
     public var description: String {
-        (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(underlying)"
+        (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(reason)"
     }
 }
 
@@ -96,7 +99,7 @@ extension Repository {
         } catch {
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                    column: statement.range.start.column, model: model,
-                                   underlying: Repository.engineErrorText(error, statement: statement))
+                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []

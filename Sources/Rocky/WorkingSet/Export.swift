@@ -34,7 +34,7 @@ extension Repository {
             outcome = try engine().execute(statement, tables: ids)
         } catch {
             throw ExecutionFailure(statement: 1, line: 1, column: 1, model: nil,
-                                   underlying: Repository.engineErrorText(error, statement: statement))
+                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
         }
         guard case let .rows(result) = outcome.effect else { throw RepositoryError.engineFailure("export \(name): the engine returned no rows") }
         defer { result.close() }
