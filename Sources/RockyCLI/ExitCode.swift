@@ -24,7 +24,7 @@ enum ExitCode: Int32 {
             switch error {
             case .invalidArgument: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
-            case .accessDenied: return .refused
+            case .accessDenied, .commitNotReadable: return .refused
             default: return .failure
             }
         case let error as RemoteError:
@@ -88,6 +88,11 @@ enum ExitCode: Int32 {
             case .nothingToCommit: return "nothing_to_commit"
             case .uncommittedChanges: return "uncommitted_changes"
             case .accessDenied: return "access_denied"
+            case .commitNotReadable: return "commit_not_readable"
+            case .malformedConfig: return "malformed_config"
+            case .noForkPoint: return "no_fork_point"
+            case .fileFailure: return "file_failure"
+            case .engineFailure: return "engine_failure"
             }
         default:
             return "error"

@@ -94,13 +94,13 @@ import Testing
         box.write("rocky.toml", Self.policy.replacingOccurrences(of: "\"agent:rebalancer\" = [\"analyst\", \"reader\"]",
                                                                   with: "\"agent:rebalancer\" = [\"admin\"]"))
         box.ok("commit", "-m", "promote the agent", "--as", "alice")
-        let main = box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines)
-        let escalated = box.ok("rev-parse", "agent/x").trimmingCharacters(in: .whitespacesAndNewlines)
+        let main = box.ok("rev-parse", "main", "--as", "alice").trimmingCharacters(in: .whitespacesAndNewlines)
+        let escalated = box.ok("rev-parse", "agent/x", "--as", "alice").trimmingCharacters(in: .whitespacesAndNewlines)
 
         refused(box.rocky(["update-ref", "main", escalated] + agent), "write")
         refused(box.rocky(["update-ref", "refs/worksets/main", escalated] + agent), "admin")
         refused(box.rocky(["update-ref", "-d", "agent/x"] + ["--as", "mallory"]), "delete")
-        #expect(box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines) == main, "main did not move")
+        #expect(box.ok("rev-parse", "main", "--as", "alice").trimmingCharacters(in: .whitespacesAndNewlines) == main, "main did not move")
 
         // Pushing into a governed repository is a write there.
         box.ok("clone", ".", "work", "--as", "alice")
@@ -115,7 +115,7 @@ import Testing
         box.ok("checkout", "main", "--force", "--as", "alice")
         box.write("rocky.toml", policy)
         box.ok("commit", "-m", "add bob", "--as", "alice")
-        let withBob = box.ok("rev-parse", "main").trimmingCharacters(in: .whitespacesAndNewlines)
+        let withBob = box.ok("rev-parse", "main", "--as", "alice").trimmingCharacters(in: .whitespacesAndNewlines)
         refused(box.rocky(["update-ref", "main", escalated, "--as", "bob"]), "admin")
         #expect(box.rocky(["update-ref", "main", escalated, withBob, "--as", "alice"]).code == 0)
         let entries = box.json(box.rocky("audit", "--json"))["entries"] as? [[String: Any]] ?? []

@@ -38,7 +38,7 @@ final class TemporaryFolder: @unchecked Sendable {
         #expect(diff.tables.first?.kind == .added)
         let adjusted = try #require(diff.tables.first?.new)
         #expect(adjusted.rowCount == 99, "the fixture has 99 positions with risk_score < 0.8")
-        var rows = rocky.rows(of: adjusted)
+        var rows = try rocky.rows(of: "positions_adjusted", at: branch.name)
         while let row = try rows.nextRow() {
             guard case let .double(score) = row[4] else { Issue.record("risk_score is not a DOUBLE"); continue }
             #expect(score < 0.8)

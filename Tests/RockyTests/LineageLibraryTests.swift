@@ -1,5 +1,5 @@
 import Foundation
-import Rocky
+@testable import Rocky
 import RockyBase
 import RockySQL
 import RockyStore

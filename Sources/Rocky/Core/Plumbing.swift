@@ -4,14 +4,19 @@ import RockyStore
 
 extension Repository {
     /// Stores a file as a blob, streaming it in 1 MiB pieces.
+    /// Writing an object moves no ref, but it fills the store: it needs `write`.
     public func writeBlob(fromFile path: String) throws -> ObjectID {
-        try Repository.blobID(ofFile: path, into: objects)
+        let context = try gate(.writeBlob); defer { context.end() }
+        try context.authorize(.write, branch: nil)
+        let id = try Repository.blobID(ofFile: path, into: objects)
+        try context.record(AuditEntry(operation: "hash-object", branch: nil, newID: id))
+        return id
     }
 
     /// The blob id of a file; with a store, the blob is also written.
     public static func blobID(ofFile path: String, into store: (any ObjectStore)?) throws -> ObjectID {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw RepositoryError.invalidArgument("cannot read \(path)")
+            throw RepositoryError.fileFailure(path: path, reason: "cannot read it")
         }
         defer { try? handle.close() }
         let size = Int(try handle.seekToEnd())
@@ -37,7 +42,7 @@ enum MemoryHasher {
             total += piece.count
             hasher.update(piece)
         }
-        guard total == size else { throw RepositoryError.invalidArgument("the file changed while it was read") }
+        guard total == size else { throw RepositoryError.fileFailure(path: "a streamed file", reason: "it changed while it was read") }
         return ObjectID(bytes: hasher.finish())
     }
 }
@@ -46,6 +51,8 @@ extension Repository {
     /// A metadata object (commit, tree, ...) as JSON for `cat-object -p`, or
     /// nil for a blob, whose bytes are printed as they are.
     public func describeObject(_ id: ObjectID) throws -> JSON? {
+        let context = try gate(.describeObject); defer { context.end() }
+        try context.authorizeObject(id)
         let object = try objects.read(id)
         switch object.kind {
         case .commit: return try Commit(payload: object.payload, id: id).json

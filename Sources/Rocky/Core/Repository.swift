@@ -12,14 +12,16 @@ public final class Repository: Sendable {
     public let workDirectory: String
     /// The `.rocky` folder.
     public let rockyDirectory: String
-    public let objects: any ObjectStore
-    public let refs: any RefStore
+    let objects: any ObjectStore
+    let refs: any RefStore
     public let settings: Settings
+    /// The access policy in force, by the heads it was read from (Gate.swift).
+    let policyCache = PolicyCache()
 
     public static let formatLine = "rocky-format 1"
     public static let defaultBranch = "main"
 
-    public init(workDirectory: String, objects: any ObjectStore, refs: any RefStore, settings: Settings) {
+    init(workDirectory: String, objects: any ObjectStore, refs: any RefStore, settings: Settings) {
         self.workDirectory = workDirectory
         rockyDirectory = workDirectory + "/.rocky"
         self.objects = objects

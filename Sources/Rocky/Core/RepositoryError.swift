@@ -21,6 +21,16 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case uncommittedChanges([String], fix: String)
     /// The access policy in force does not let the actor do this.
     case accessDenied(actor: String, action: String, branch: String?, environment: String?, roles: [String])
+    /// A commit id (or detached HEAD) that no branch the actor may read contains.
+    case commitNotReadable(actor: String, revision: String, roles: [String])
+    /// rocky.toml (`file`, with the revision when committed) does not parse or breaks a rule.
+    case malformedConfig(file: String, reason: String)
+    /// Two revisions share no commit.
+    case noForkPoint(String, String)
+    /// A file could not be read, written or spooled.
+    case fileFailure(path: String, reason: String)
+    /// The SQL engine did something other than what was asked.
+    case engineFailure(String)
 
     public var description: String {
         switch self {
@@ -40,6 +50,13 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
             "refused: \(actor) lacks the '\(action)' permission"
                 + (branch.map { " on branch \($0)" } ?? "") + (environment.map { " for environment \($0)" } ?? "")
                 + (roles.isEmpty ? " (\(actor) has no role in the policy committed on the protected branch)" : " (roles: \(roles.joined(separator: ", ")))")
+        case let .commitNotReadable(actor, revision, roles):
+            "refused: \(actor) may not read \(revision): it is on no branch \(actor) has the 'read' permission on, and \(actor) lacks 'admin'"
+                + (roles.isEmpty ? " (\(actor) has no role in the policy committed on the protected branch)" : " (roles: \(roles.joined(separator: ", ")))")
+        case let .malformedConfig(file, reason): file + (reason.first?.isNumber == true ? ":" : ": ") + reason
+        case let .noForkPoint(a, b): "\(a) and \(b) share no history: there is no fork point"
+        case let .fileFailure(path, reason): "\(path): \(reason)"
+        case let .engineFailure(message): message
         case let .uncommittedChanges(paths, fix):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }

@@ -26,8 +26,14 @@ extension Repository {
     /// `<branch>@{<ISO time>}` (the newest first-parent commit at or before
     /// that time; `@{T}` alone means the current branch), then any number of
     /// `~N` (N first parents back), `~` (one), `^` or `^N` (the Nth parent).
+    /// Each revision needs a permission (Gate.swift `authorizeRevision`).
     public func resolve(_ revision: some RevisionRepresentable) throws -> ObjectID {
-        let text = revision.revisionText
+        let context = try gate(.resolve); defer { context.end() }
+        return try context.authorizeRevision(revision)
+    }
+
+    /// `resolve` without the gate, for the gate and the operations it let in.
+    func resolveRevision(_ text: String) throws -> ObjectID {
         let (base, suffixes) = try splitSuffixes(text)
         var id: ObjectID
         if let at = base.range(of: "@{"), base.hasSuffix("}") {
@@ -62,9 +68,9 @@ extension Repository {
         return id
     }
 
-    private enum Suffix { case ancestor(Int), parent(Int) }
+    enum Suffix { case ancestor(Int), parent(Int) }
 
-    private func splitSuffixes(_ text: String) throws -> (String, [Suffix]) {
+    func splitSuffixes(_ text: String) throws -> (String, [Suffix]) {
         var rest = Substring(text)
         var suffixes: [Suffix] = []
         while true {
@@ -115,7 +121,8 @@ extension Repository {
 
     /// The commit a revision names, read.
     public func commit(_ revision: some RevisionRepresentable) throws -> (id: ObjectID, commit: Commit) {
-        let id = try resolve(revision)
+        let context = try gate(.commit); defer { context.end() }
+        let id = try context.authorizeRevision(revision)
         return (id, try objects.readCommit(id))
     }
 }

@@ -29,8 +29,9 @@ extension Repository {
     /// history), plus uncommitted transformations of the checked-out branch;
     /// any other revision sums that one commit.
     public func cost(_ revision: String? = nil) throws -> CostReport {
+        let context = try gate(.cost); defer { context.end() }
         let name = try revision ?? currentBranch() ?? "HEAD"
-        try authorize(.read, branch: try currentBranch())
+        try context.authorizeRevision(name)
         var records: [Transformation] = []
         var commits = 0
         let scope: String

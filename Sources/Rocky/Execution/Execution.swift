@@ -10,7 +10,7 @@ public struct CompileFailure: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public var rendered: String
     /// A column the environment denies reaches an output (exit code 5).
-    public var refusedByGovernance: Bool { diagnostics.contains { $0.severity == .error && $0.code.rawValue.hasPrefix("E05") } }
+    public var refusedByGovernance: Bool { diagnostics.contains { $0.severity == .error && $0.code.isGovernanceRefusal } }
     public var description: String { rendered }
 }
 
@@ -20,12 +20,15 @@ public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var model: String?
-    public var underlying: String
+    /// What the engine threw (a `StoreError`, an engine error, ...).
+    public var underlying: any Error
+    /// The engine's message, phrased for the statement.
+    public var reason: String
     /// The file the statement came from (`sql -f`): then named first, as `file:line:column:`.
     public var file: String? = nil
     public var description: String {
-        if let file { return "\(file):\(line):\(column): statement \(statement): \(underlying)" }
-        return (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(underlying)"
+        if let file { return "\(file):\(line):\(column): statement \(statement): \(reason)" }
+        return (model.map { "model \($0): " } ?? "") + "statement \(statement) (line \(line), column \(column)): \(reason)"
     }
 }
 
@@ -39,7 +42,7 @@ public struct ExecutionSummary: Sendable {
 extension Repository {
     /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
     /// `ROCKY_MASKING_KEY` (any text) keys the `hash` masking as an HMAC.
-    public func engine() throws -> SQLiteAdapter {
+    func engine() throws -> SQLiteAdapter {
         let key = ProcessInfo.processInfo.environment["ROCKY_MASKING_KEY"].flatMap { $0.isEmpty ? nil : Array($0.utf8) }
         let cache = rockyDirectory + "/cache"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
@@ -61,8 +64,10 @@ extension Repository {
     @discardableResult
     public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0, sourceName: String? = nil,
                        onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
+        let context = try gate(.runSQL); defer { context.end() }
         let target = try currentTarget()
-        try authorize(.use, branch: target.branch, environment: settings.environment)
+        try context.authorizeRevisionOrWorkingSet(nil)
+        try context.authorize(.use, branch: target.branch)
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
             var records: [(ObjectID, Transformation)] = []
@@ -73,7 +78,7 @@ extension Repository {
                 if compiled.hasErrors {
                     throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: sourceName))
                 }
-                if compiled.statements.contains(where: { $0.kind != .query }) { try authorize(.write, branch: target.branch) }
+                if compiled.statements.contains(where: { $0.kind != .query }) { try context.authorizeRevisionOrWorkingSet(nil, for: .write) }
                 let adapter = try engine()
                 for statement in compiled.statements {
                     let executed: Transformation?
@@ -87,7 +92,7 @@ extension Repository {
                         // A row of a query's result failed while it was read.
                         throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                                column: statement.range.start.column, model: nil,
-                                               underlying: Repository.engineErrorText(error, statement: statement), file: sourceName)
+                                               underlying: error, reason: Repository.engineErrorText(error, statement: statement), file: sourceName)
                     }
                     if let record = executed {
                         let id = try objects.write(record)
@@ -96,7 +101,7 @@ extension Repository {
                     }
                 }
             }
-            try audit(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+            try context.record(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
                                  statements: records.map(\.1.statement),
                                  details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
             return ExecutionSummary(transformations: records, commit: commit?.id)
@@ -120,7 +125,7 @@ extension Repository {
         } catch {
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                    column: statement.range.start.column, model: model,
-                                   underlying: Repository.engineErrorText(error, statement: statement))
+                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []
@@ -159,10 +164,12 @@ extension Repository {
     /// out) and commits the result at once, as one transformation commit.
     @discardableResult
     public func execute(on branch: some RevisionRepresentable, _ sql: String, message: String? = nil) throws -> ObjectID {
+        let context = try gate(.execute); defer { context.end() }
         let name = branch.revisionText
         let target = try self.target(branch: name)
-        try authorize(.write, branch: name)
-        try authorize(.use, branch: name, environment: settings.environment)
+        try context.authorize(.read, branch: name)
+        try context.authorize(.write, branch: name)
+        try context.authorize(.use, branch: name)
         let head = try objects.readCommit(target.head)
         var tables = try objects.readTree(head.tree).tables
         let catalog = try catalogInForce(tables: tables)

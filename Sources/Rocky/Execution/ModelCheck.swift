@@ -18,7 +18,7 @@ public struct CompiledModel: Sendable {
     public var file: String { "models/\(model.name).sql" }
     public var hasErrors: Bool { statement == nil }
     /// A column the environment denies reaches the model's table.
-    public var refusedByGovernance: Bool { diagnostics.contains { $0.isError && $0.code.rawValue.hasPrefix("E05") } }
+    public var refusedByGovernance: Bool { diagnostics.contains { $0.isError && $0.code.isGovernanceRefusal } }
 
     /// The diagnostics with carets, as `rocky check` and `rocky run` print them.
     public var rendered: String {
@@ -34,7 +34,7 @@ extension Repository {
         let body = strippingTrailingSemicolon(model.sql)
         let alone = SQLCompiler.compile(body, catalog: catalog, options: options)
         guard alone.statementCount == 1, alone.hasErrors || alone.statements.first?.kind == .query else {
-            return CompiledModel(model: model, statement: nil, diagnostics: alone.diagnostics.filter { !$0.code.rawValue.hasPrefix("E05") },
+            return CompiledModel(model: model, statement: nil, diagnostics: alone.diagnostics.filter { !$0.code.isGovernanceRefusal },
                                  shapeError: "models/\(model.name).sql must hold exactly one SELECT")
         }
         let prefix = "CREATE OR REPLACE TABLE \"\(model.name.replacingOccurrences(of: "\"", with: "\"\""))\" AS\n"
@@ -59,7 +59,9 @@ extension Repository {
     /// order against a revision's tables (nil: the working set) in the
     /// settings' environment, without running anything.
     public func checkModels(at revision: String? = nil) throws -> [CompiledModel] {
-        try compileModels(try modelOrder(), tables: try tableIDs(at: revision), options: try compileOptions())
+        let context = try gate(.checkModels); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        return try compileModels(try modelOrder(), tables: try tableIDs(at: revision), options: try compileOptions())
     }
 
     /// Compiles models in order over `tables`, each seeing the tables the

@@ -43,6 +43,7 @@ public struct Model: Equatable, Sendable {
 extension Repository {
     /// The models of the working directory, by name.
     public func models() throws -> [Model] {
+        let context = try gate(.models); defer { context.end() }
         let folder = workDirectory + "/models"
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
         return try names.filter { $0.hasSuffix(".sql") && !$0.hasPrefix(".") }.sorted().map { file in
@@ -64,6 +65,7 @@ extension Repository {
     /// The models to run, ordered so that each comes after the models it
     /// reads. `names` selects models (nil: all); a cycle is an error naming it.
     public func modelOrder(_ names: [String]? = nil) throws -> [Model] {
+        let context = try gate(.modelOrder); defer { context.end() }
         let all = try models()
         let byName = Dictionary(uniqueKeysWithValues: all.map { ($0.name.lowercased(), $0) })
         if let names {
@@ -101,9 +103,11 @@ extension Repository {
     @discardableResult
     public func runModels(_ names: [String]? = nil, commitMessage: String? = nil, retries: Int = 0,
                           onModel: (Model) -> Void = { _ in }) throws -> ExecutionSummary {
+        let context = try gate(.runModels); defer { context.end() }
         let target = try currentTarget()
-        try authorize(.write, branch: target.branch)
-        try authorize(.use, branch: target.branch, environment: settings.environment)
+        try context.authorizeRevisionOrWorkingSet(nil)
+        try context.authorizeRevisionOrWorkingSet(nil, for: .write)
+        try context.authorize(.use, branch: target.branch)
         let order = try modelOrder(names)
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
@@ -133,7 +137,7 @@ extension Repository {
                     }
                 }
             }
-            try audit(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+            try context.record(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
                                  statements: records.compactMap(\.1.model),
                                  details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
             return ExecutionSummary(transformations: records, commit: commit?.id)

@@ -51,7 +51,9 @@ extension Repository {
     /// working rocky.toml's column declarations applied, never weaker than
     /// the protected branch's (`catalogInForce`).
     public func catalog(at revision: String?) throws -> TableCatalog {
-        try catalogInForce(tables: try tableIDs(at: revision))
+        let context = try gate(.catalog); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        return try catalogInForce(tables: try tableIDs(at: revision))
     }
 
     /// The masking in force: the environments of rocky.toml as committed on
@@ -60,12 +62,19 @@ extension Repository {
     /// The protected branch is named as committed on main, never by the
     /// working copy (MaskingPolicyInForce.swift).
     public func maskingConfig() throws -> ProjectConfig {
+        let context = try gate(.maskingConfig); defer { context.end() }
+        return try context.maskingPolicy()
+    }
+
+    /// `maskingConfig` without the gate (an operation's context reads it once).
+    func maskingInForce() throws -> ProjectConfig {
         if let (_, committed) = try protectedConfig(), !committed.masking.isEmpty { return committed }
         return try workingConfig()
     }
 
     /// Compile options for an environment (default: the settings' environment).
     public func compileOptions(environment: String? = nil) throws -> CompileOptions {
+        let context = try gate(.compileOptions); defer { context.end() }
         let config = try maskingConfig()
         let environment = environment ?? settings.environment
         return CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in

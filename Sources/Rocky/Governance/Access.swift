@@ -14,27 +14,18 @@ extension Repository {
     /// protected branch, never an uncommitted or unmerged edit. Empty (so
     /// everything is allowed) until a policy is committed there.
     public func accessPolicy() throws -> AccessPolicy {
-        let protectedBranch = (try? committedConfig(at: Repository.defaultBranch))?.access.protected.first ?? Repository.defaultBranch
-        guard let ref = try? RefName.branch(protectedBranch), try refs.read(ref) != nil else { return AccessPolicy() }
-        return try committedConfig(at: protectedBranch).access
+        let context = try gate(.accessPolicy); defer { context.end() }
+        return context.policy
     }
 
     /// Throws `accessDenied` (exit code 5) unless the actor may do `action`
     /// on `branch` (and in `environment`, for `use`).
+    /// (The operations authorize through their gate, Gate.swift; this is
+    /// the same check for a caller that asks before acting.)
     public func authorize(_ action: AccessAction, branch: String?, environment: String? = nil) throws {
-        let policy = try accessPolicy()
-        if policy.isEmpty { return }
-        let actor = settings.actor
-        let roles = policy.principals[actor] ?? []
-        for name in roles {
-            guard let role = policy.roles[name] else { continue }
-            guard role.allow.contains("*") || role.allow.contains(action.rawValue) else { continue }
-            if let branch, !role.branches.isEmpty, !role.branches.contains(where: { Repository.matches(pattern: $0, branch) }) { continue }
-            if action == .use, let environment, !role.environments.isEmpty, !role.environments.contains(environment) { continue }
-            return
-        }
-        throw RepositoryError.accessDenied(actor: actor, action: action.rawValue, branch: branch,
-                                           environment: action == .use ? environment : nil, roles: roles)
+        let context = try gate(.authorize); defer { context.end() }
+        if context.isNested { return }
+        try context.authorize(action, branch: branch, environment: environment)
     }
 
     /// Branch patterns: `*` matches any run of characters (slashes included), everything else itself.

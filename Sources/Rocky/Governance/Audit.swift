@@ -233,6 +233,7 @@ extension Repository {
 
     /// Every entry, oldest first, with its line number.
     public func auditEntries() throws -> [AuditEntry] {
+        let context = try gate(.auditEntries); defer { context.end() }
         guard let data = FileManager.default.contents(atPath: auditLogPath) else { return [] }
         var entries: [AuditEntry] = []
         for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
@@ -252,6 +253,7 @@ extension Repository {
     /// yet, extending its chain) is noted, not reported, and the next entry
     /// repairs it; a log shorter than its head is reported as truncated.
     public func verifyAudit() throws -> AuditVerification {
+        let context = try gate(.verifyAudit); defer { context.end() }
         let data = FileManager.default.contents(atPath: auditLogPath) ?? Data()
         var lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var notes: [String] = []

@@ -9,7 +9,8 @@ extension Repository {
     /// takes them at the next commit.
     @discardableResult
     public func classify(table: String, column: String, fields: ColumnGovernance) throws -> ColumnGovernance {
-        try authorize(.write, branch: try currentBranch())
+        let context = try gate(.classify); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(nil, for: .write)
         let ids = try tableIDs(at: nil)
         guard let id = ids[table] else { throw RepositoryError.noSuchTable(table, available: ids.keys.sorted()) }
         let schema = try objects.readTable(id).schema

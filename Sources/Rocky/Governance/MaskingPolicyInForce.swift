@@ -21,21 +21,24 @@ import RockyTable
 /// A branch may tighten; loosening takes a commit on the protected branch.
 extension Repository {
     /// The branch whose committed rocky.toml is the policy in force.
-    public func protectedBranchName() -> String {
-        (try? committedConfig(at: Repository.defaultBranch))?.access.protected.first ?? Repository.defaultBranch
+    public func protectedBranchName() throws -> String {
+        let context = try gate(.protectedBranchName); defer { context.end() }
+        return protectedBranchNameInForce()
     }
 
     /// rocky.toml as committed on the protected branch; nil while that branch
     /// does not exist.
     func protectedConfig() throws -> (branch: String, config: ProjectConfig)? {
-        let name = protectedBranchName()
+        let name = protectedBranchNameInForce()
         guard let ref = try? RefName.branch(name), try refs.read(ref) != nil else { return nil }
-        return (name, try committedConfig(at: name))
+        return (name, try configCommitted(at: name))
     }
 
     /// A catalog of `tables` for compiling in `environment` (default: the
     /// settings' environment), with the column governance in force.
     public func catalogInForce(tables ids: [String: ObjectID], environment: String? = nil) throws -> TableCatalog {
+        let context = try gate(.catalogInForce); defer { context.end() }
+        for id in ids.values { try context.authorizeObject(id) }
         let tables = try ids.mapValues { try objects.readTable($0) }
         return TableCatalog(tables: tables, declarations: try declarationsInForce(for: tables, environment: environment ?? settings.environment))
     }
@@ -47,7 +50,7 @@ extension Repository {
         var declarations = try workingConfig().columns
         guard let (branch, committed) = try protectedConfig() else { return declarations }
         let policy = try maskingConfig()
-        let protectedIDs = try tableIDs(at: branch)
+        let protectedIDs = try objects.readTree(try objects.readCommit(try resolveRevision(branch)).tree).tables
         for (name, table) in tables {
             let protectedSchema = try protectedIDs.first { $0.key.lowercased() == name.lowercased() }
                 .map { try objects.readTable($0.value).schema }

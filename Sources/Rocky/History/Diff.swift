@@ -65,12 +65,17 @@ extension Repository {
     /// The differences from revision `a` to revision `b`
     /// (`rocky.diff("main", branch)`).
     public func diff(_ a: some RevisionRepresentable, _ b: some RevisionRepresentable, tables: [String]? = nil) throws -> RepositoryDiff {
-        try diff(from: a.revisionText, to: b.revisionText, tables: tables)
+        let context = try gate(.diff); defer { context.end() }
+        try context.authorizeRevision(a)
+        try context.authorizeRevision(b)
+        return try diff(from: a.revisionText, to: b.revisionText, tables: tables)
     }
 
     /// The differences between two revisions; nil stands for the working set.
     public func diff(from a: String?, to b: String?, tables filter: [String]? = nil) throws -> RepositoryDiff {
-        try authorize(.read, branch: try currentBranch())
+        let context = try gate(.diff); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(a)
+        try context.authorizeRevisionOrWorkingSet(b)
         let fromID = try a.map { try resolve($0) }, toID = try b.map { try resolve($0) }
         let old = try tableIDs(at: fromID?.hex), new = try tableIDs(at: toID?.hex)
         if let filter {

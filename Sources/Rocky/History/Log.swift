@@ -24,12 +24,14 @@ extension Repository {
     /// A commit, tree or parent that cannot be read is thrown by `next()`,
     /// naming the object: a broken history is never shown as a shorter one.
     public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> CommitLog {
-        try authorize(.read, branch: (try? RefName.branch(revision)).flatMap { try? refs.read($0) } != nil ? revision : try currentBranch())
-        return CommitLog(walk: try CommitWalk(store: objects, from: [try resolve(revision)], firstParentOnly: firstParent),
+        let context = try gate(.log); defer { context.end() }
+        return CommitLog(walk: try CommitWalk(store: objects, from: [try context.authorizeRevision(revision)], firstParentOnly: firstParent),
                          objects: objects, table: table)
     }
 
     public func show(_ revision: String) throws -> CommitDetail {
+        let context = try gate(.show); defer { context.end() }
+        try context.authorizeRevision(revision)
         let (id, commit) = try self.commit(revision)
         let tree = try objects.readTree(commit.tree)
         let parentTree = try commit.firstParent.map { try objects.readTree(try objects.readCommit($0).tree) } ?? Tree.empty
@@ -64,6 +66,9 @@ extension Repository {
     /// The commits reachable from `tip` but not from `base` (all of them when
     /// `base` is nil), newest first: what a branch did since it forked.
     public func commitsSince(_ base: ObjectID?, upTo tip: ObjectID) throws -> [(id: ObjectID, commit: Commit)] {
+        let context = try gate(.commitsSince); defer { context.end() }
+        try context.authorizeCommit(tip)
+        if let base { try context.authorizeCommit(base) }
         var result: [(ObjectID, Commit)] = []
         var stack = [tip]
         var visited = Set<ObjectID>()

@@ -100,7 +100,10 @@ extension Repository {
     /// Three-way merges `source` into a branch (`rocky.merge(branch, into: "main")`).
     @discardableResult
     public func merge(_ source: some RevisionRepresentable, into target: String) throws -> MergeReport {
-        try merge(source, options: MergeOptions(into: target))
+        let context = try gate(.merge); defer { context.end() }
+        try context.authorizeRevision(source)
+        try context.authorize(.merge, branch: target)
+        return try merge(source, options: MergeOptions(into: target))
     }
 
     /// Merges `source` into `options.into` (default: the current branch).
@@ -113,15 +116,16 @@ extension Repository {
     /// merge fails naming both ids, or starts again (`retries`).
     @discardableResult
     public func merge(_ source: some RevisionRepresentable, options: MergeOptions) throws -> MergeReport {
+        let context = try gate(.merge); defer { context.end() }
         let sourceName = source.revisionText
-        let sourceID = try resolve(source)
+        let sourceID = try context.authorizeRevision(source)
         let current = try currentBranch()
         guard let targetName = options.into ?? current else {
             throw RepositoryError.invalidArgument("HEAD is detached: name the branch to merge into with --into")
         }
         let targetRef = try RefName.branch(targetName)
         let updatesWorkingDirectory = targetName == current
-        try authorize(.merge, branch: targetName)
+        try context.authorize(.merge, branch: targetName)
         // With retries, writers of one target take turns (BranchTurn, shared
         // with commands that commit): otherwise each success would void every
         // other merge in flight and they would spin. Without retries the merge
@@ -164,6 +168,7 @@ extension Repository {
 
     private func mergeOnce(sourceName: String, sourceID: ObjectID, targetName: String, targetRef: RefName, ours: ObjectID,
                            worksetGuard: (RefName, ObjectID?)?, options: MergeOptions, attempt: Int) throws -> MergeReport {
+        let context = operationContext
         var report = MergeReport(source: sourceName, target: targetName, outcome: .merged, oldHead: ours, newHead: nil, bases: [],
                                  tables: [:], stats: [:], resolved: [], strategyUsed: nil, dryRun: options.dryRun, retries: attempt)
         if try objects.isAncestor(sourceID, of: ours) {
@@ -176,7 +181,7 @@ extension Repository {
         if try objects.isAncestor(ours, of: sourceID), options.fastForward {
             report.outcome = .fastForward
             report.bases = [ours]
-            try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: theirsTree.files[ProjectConfig.fileName])
+            try context.authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: theirsTree.files[ProjectConfig.fileName])
             if options.dryRun { return report }
             try moveTarget(targetRef, targetName, from: ours, to: sourceID, checking: worksetGuard,
                            message: "merge \(sourceName): fast-forward",
@@ -220,7 +225,7 @@ extension Repository {
             report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
             try compileMerged(tables: tables.tables, files: files.files, base: bases.first, source: sourceID,
                               sourceName: sourceName, targetName: targetName)
-            try authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: files.files[ProjectConfig.fileName])
+            try context.authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: files.files[ProjectConfig.fileName])
             if options.dryRun { throw DryRunDone(report: report) }
             let treeID = try objects.write(Tree(tables: tables.tables, files: files.files))
             var meta: [JSON.Member] = [JSON.Member("source", .string(sourceName)), JSON.Member("source_commit", .string(sourceID.hex)),

@@ -96,12 +96,13 @@ extension Repository {
     /// from its base, on the base branch's state at `at`
     /// (`rocky.replay(branch, at: Timestamp("2026-05-20T16:00:00Z"))`).
     public func replay(_ branch: some RevisionRepresentable, at time: Timestamp, options: ReplayOptions = ReplayOptions()) throws -> ReplayResult {
+        let context = try gate(.replay); defer { context.end() }
         let sourceName = branch.revisionText
-        let tip = try resolve(branch)
-        let baseTip = try resolve(options.onto)
-        try authorize(.replay, branch: sourceName)
+        let tip = try context.authorizeRevision(branch)
+        let baseTip = try context.authorizeRevision(options.onto)
+        try context.authorizeReplay(of: sourceName)
         guard let fork = try objects.mergeBases(tip, baseTip).first else {
-            throw RepositoryError.invalidArgument("\(sourceName) and \(options.onto) share no history: there is no fork point to replay from")
+            throw RepositoryError.noForkPoint(sourceName, options.onto)
         }
         // The branch's own commits since the fork point, oldest first.
         var chain: [(ObjectID, Commit)] = []
@@ -118,13 +119,13 @@ extension Repository {
             start = fork
         } else {
             guard let found = try objects.firstParentCommit(from: baseTip, atOrBefore: time) else {
-                throw RepositoryError.invalidArgument("\(options.onto) has no commit at or before \(time)")
+                throw RepositoryError.unknownRevision("\(options.onto)@{\(time)}", reason: "\(options.onto) has no commit at or before \(time)")
             }
             start = found
         }
         let newName = options.name ?? Repository.replayBranchName(sourceName, time)
         if !options.verify {
-            try authorize(.create, branch: newName)
+            try context.authorizeReplayResult(newName)
             if try refs.read(try RefName.branch(newName)) != nil { throw RepositoryError.branchExists(newName) }
         }
         var state = try objects.readTree(try objects.readCommit(start).tree).tables
@@ -145,7 +146,7 @@ extension Repository {
         }
         if !gaps.isEmpty && options.policy == .strict { throw ReplayGapsFound(at: time, gaps: gaps) }
         let environmentCheck = Set(records.flatMap { $0.2.map(\.1.environment) })
-        for env in environmentCheck { try authorize(.use, branch: sourceName, environment: env) }
+        for env in environmentCheck { try context.authorize(.use, branch: sourceName, environment: env) }
 
         var result = ReplayResult(source: sourceName, at: time, branch: options.verify ? nil : newName, head: nil, start: start,
                                   forkPoint: fork, steps: [], transformations: 0, reused: 0, gaps: gaps, policy: options.policy,

@@ -135,9 +135,9 @@ extension Repository {
     /// came to be, and follows those that read it.
     public func lineage(of table: String, column: String, at revision: String? = nil,
                         options: LineageOptions = LineageOptions()) throws -> LineageGraph {
+        let context = try gate(.lineage); defer { context.end() }
         let target = try currentTarget()
-        let branch = revision.flatMap { name in (try? RefName.branch(name)).flatMap { try? refs.read($0) } != nil ? name : nil }
-        try authorize(.read, branch: branch ?? target.branch)
+        try context.authorizeRevisionOrWorkingSet(revision)
         // With a revision, the working set only widens a downstream search:
         // a working set that cannot be read must not stop an upstream one.
         let set: WorkingSet

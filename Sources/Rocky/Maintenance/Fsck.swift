@@ -32,6 +32,7 @@ extension Repository {
     /// (`verifyAudit`); names every tree entry that breaks the rules for
     /// paths (`TreePath`) or table names, and every symbolic link inside `.rocky`.
     public func fsck() throws -> FsckReport {
+        let context = try gate(.fsck); defer { context.end() }
         var report = FsckReport()
         var corrupt = Set<ObjectID>()
         for id in try objects.allIDs() {

@@ -111,6 +111,8 @@ extension Repository {
     /// interrupted writes and sorts (`.rocky/tmp`) older than the grace
     /// period are removed.
     public func collectGarbage(_ options: GCOptions = GCOptions()) throws -> GCReport {
+        let context = try gate(.collectGarbage); defer { context.end() }
+        try context.authorize(.admin, branch: nil)
         let store = try diskObjects
         let lock = try CollectorLock(objectsDirectory: store.directory, timeout: options.waitSeconds)
         let start = DiskObjectStore.fileClockNow()
@@ -243,7 +245,7 @@ extension Repository {
             report.bytesFreed += file.size
         }
         report.objectsRemoved = report.looseRemoved + report.packedRemoved
-        try audit(AuditEntry(operation: "gc", branch: nil, details: .object([
+        try context.record(AuditEntry(operation: "gc", branch: nil, details: .object([
             "objects_removed": .int(report.objectsRemoved),
             "bytes_freed": .int(report.bytesFreed),
             "reflog_entries_expired": .int(report.reflogEntriesExpired),

@@ -21,9 +21,9 @@ public struct ProjectConfig: Sendable, Equatable {
     public init(text: String, file: String = ProjectConfig.fileName) throws {
         let document: JSON
         do { document = try TOML.parse(text) } catch {
-            throw RepositoryError.invalidArgument("\(file):\(error)")
+            throw RepositoryError.malformedConfig(file: file, reason: "\(error)")
         }
-        func fail(_ message: String) -> RepositoryError { .invalidArgument("\(file): \(message)") }
+        func fail(_ message: String) -> RepositoryError { .malformedConfig(file: file, reason: message) }
         for env in document["environments"]?.members ?? [] {
             var strategies: [String: MaskingStrategy] = [:]
             for m in env.value["masking"]?.members ?? [] {
@@ -86,7 +86,7 @@ extension ColumnGovernance {
     init(tomlFields json: JSON) throws {
         // rocky.toml spells the fields as schemas store them (Docs/format.md).
         do { try self.init(json: json) } catch {
-            throw RepositoryError.invalidArgument("\(error)")
+            throw RepositoryError.malformedConfig(file: ProjectConfig.fileName, reason: "\(error)")
         }
     }
 }
@@ -135,6 +135,7 @@ public struct AccessPolicy: Sendable, Equatable {
 extension Repository {
     /// rocky.toml as it is in the working directory (empty when absent).
     public func workingConfig() throws -> ProjectConfig {
+        let context = try gate(.workingConfig); defer { context.end() }
         let path = workDirectory + "/" + ProjectConfig.fileName
         guard let data = FileManager.default.contents(atPath: path) else { return ProjectConfig() }
         return try ProjectConfig(text: String(decoding: data, as: UTF8.self))
@@ -142,7 +143,14 @@ extension Repository {
 
     /// rocky.toml as committed at a revision (empty when absent).
     public func committedConfig(at revision: String) throws -> ProjectConfig {
-        let tree = try objects.readTree(try objects.readCommit(try resolve(revision)).tree)
+        let context = try gate(.committedConfig); defer { context.end() }
+        try context.authorizeRevision(revision)
+        return try configCommitted(at: revision)
+    }
+
+    /// `committedConfig` without the gate (the gate reads the policy with it).
+    func configCommitted(at revision: String) throws -> ProjectConfig {
+        let tree = try objects.readTree(try objects.readCommit(try resolveRevision(revision)).tree)
         guard let blob = tree.files[ProjectConfig.fileName] else { return ProjectConfig() }
         return try ProjectConfig(text: String(decoding: try objects.read(blob, as: .blob), as: UTF8.self),
                                  file: "\(ProjectConfig.fileName)@\(revision)")

@@ -40,6 +40,7 @@ extension Repository {
     /// is appended here. A corrupt object or a broken or rewritten audit log
     /// refuses the fetch: no ref moves.
     public func fetch(from remoteName: String = "origin") throws -> FetchResult {
+        let context = try gate(.fetch); defer { context.end() }
         let remote = try remote(named: remoteName)
         let source = try openRemote(remote)
         let local = try diskObjects
@@ -75,7 +76,7 @@ extension Repository {
         }
 
         try audit.write(to: remoteFolder(remote.name))
-        try self.audit(AuditEntry(operation: "fetch", branch: nil, details: .object([
+        try context.record(AuditEntry(operation: "fetch", branch: nil, details: .object([
             "remote": .string(remote.name),
             "path": .string(remote.path),
             "remote_audit": .object(["entries": .int(audit.count), "head": .string(audit.headHash)]),

@@ -7,7 +7,10 @@ extension Repository {
     /// otherwise this is a three-way merge with a merge commit, as `merge`.
     public func pull(from remote: String = "origin", branch: String? = nil,
                      options: MergeOptions = MergeOptions(fastForward: true)) throws -> (fetch: FetchResult, merge: MergeReport) {
+        let context = try gate(.pull); defer { context.end() }
         guard let current = try currentBranch() else { throw RemoteError.detachedHead(verb: "pull") }
+        try context.authorize(.merge, branch: current)
+        try context.authorize(.read, branch: branch ?? current)
         let fetched = try fetch(from: remote)
         let name = branch ?? current
         let tracking = try RefName(validating: "refs/remotes/\(remote)/\(name)")

@@ -39,15 +39,19 @@ extension Repository {
     /// its next commit does not undo the push.
     public func push(to remoteName: String = "origin", branch: String? = nil, as remoteBranch: String? = nil,
                      force: Bool = false) throws -> PushResult {
+        let context = try gate(.push); defer { context.end() }
         let remote = try remote(named: remoteName)
         guard let branch = try branch ?? currentBranch() else { throw RemoteError.detachedHead(verb: "push") }
         let localRef = try RefName.branch(branch)
         guard let new = try refs.read(localRef) else { throw RepositoryError.noSuchBranch(branch) }
         let remoteBranch = remoteBranch ?? branch
         let remoteRef = try RefName.branch(remoteBranch)
+        try context.authorize(.read, branch: branch)
         let target = try openRemote(remote)
-        // The receiving repository's policy decides, as for a commit there.
-        try target.authorize(.write, branch: remoteBranch)
+        // The receiving repository's policy decides, as for a commit there;
+        // what push does there runs under that repository's gate.
+        let remoteContext = try target.gate(.push); defer { remoteContext.end() }
+        try remoteContext.authorize(.write, branch: remoteBranch)
 
         let old = try target.refs.read(remoteRef)
         var result = PushResult(remote: remote, branch: branch, remoteBranch: remoteBranch, old: old, new: new,
@@ -77,7 +81,7 @@ extension Repository {
             newFiles = try target.objects.readTree(try target.objects.readCommit(new).tree).files
             try target.checkProjectFileWrite(from: oldFiles, to: newFiles)
         }
-        try target.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
+        try remoteContext.authorizePolicyChange(on: remoteBranch, from: try target.policyFileID(at: old), to: try target.policyFileID(at: new))
         let details: JSON = .object([
             "remote": .string(remote.name),
             "path": .string(remote.path),
@@ -97,7 +101,7 @@ extension Repository {
             try target.writeProjectFiles(from: oldFiles, to: newFiles)
         }
         try updateTrackingRef(remote.name, remoteBranch, to: new)
-        try audit(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: details))
+        try context.record(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: details))
         return result
     }
 
@@ -119,6 +123,9 @@ extension Repository {
     /// Whether `ancestor` is `commit` or one of its ancestors (any parent),
     /// in this repository. A commit this repository does not have is not.
     public func isAncestor(_ ancestor: ObjectID, of commit: ObjectID) throws -> Bool {
+        let context = try gate(.isAncestor); defer { context.end() }
+        try context.authorizeCommit(ancestor)
+        try context.authorizeCommit(commit)
         if ancestor == commit { return true }
         guard objects.contains(ancestor) else { return false }
         return try objects.isAncestor(ancestor, of: commit)

@@ -22,7 +22,8 @@ extension Repository {
 
     /// The remotes, sorted by name.
     public func remotes() throws -> [Remote] {
-        try Repository.readRemotes(remotesFile)
+        let context = try gate(.remotes); defer { context.end() }
+        return try Repository.readRemotes(remotesFile)
     }
 
     static func readRemotes(_ file: String) throws -> [Remote] {
@@ -49,6 +50,7 @@ extension Repository {
 
     /// A remote by name.
     public func remote(named name: String) throws -> Remote {
+        let context = try gate(.remote); defer { context.end() }
         let all = try remotes()
         guard let remote = all.first(where: { $0.name == name }) else {
             throw RemoteError.noSuchRemote(name, available: all.map(\.name))
@@ -59,6 +61,7 @@ extension Repository {
     /// Adds a remote; `path` must be a rocky repository's working directory.
     @discardableResult
     public func addRemote(_ name: String, path: String) throws -> Remote {
+        let context = try gate(.addRemote); defer { context.end() }
         try Repository.validateRemoteName(name)
         let absolute = Repository.absolutePath(path)
         _ = try Repository.openRemoteRepository(at: absolute, settings: settings)
@@ -67,7 +70,7 @@ extension Repository {
             guard !remotes.contains(where: { $0.name == name }) else { throw RemoteError.remoteExists(name) }
             remotes.append(remote)
         }
-        try audit(AuditEntry(operation: "remote-add", branch: nil, details: .object(["remote": .string(name), "path": .string(absolute)])))
+        try context.record(AuditEntry(operation: "remote-add", branch: nil, details: .object(["remote": .string(name), "path": .string(absolute)])))
         return remote
     }
 
@@ -75,6 +78,7 @@ extension Repository {
     /// many tracking refs went.
     @discardableResult
     public func removeRemote(_ name: String) throws -> Int {
+        let context = try gate(.removeRemote); defer { context.end() }
         let remote = try remote(named: name)
         try changeRemotes { remotes in remotes.removeAll { $0.name == name } }
         var removed = 0
@@ -83,7 +87,7 @@ extension Repository {
             removed += 1
         }
         try? FileManager.default.removeItem(atPath: remoteFolder(name))
-        try audit(AuditEntry(operation: "remote-remove", branch: nil,
+        try context.record(AuditEntry(operation: "remote-remove", branch: nil,
                              details: .object(["remote": .string(name), "path": .string(remote.path)])))
         return removed
     }

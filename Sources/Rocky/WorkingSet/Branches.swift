@@ -10,11 +10,13 @@ public struct BranchInfo: Equatable, Sendable {
 extension Repository {
     /// The checked-out branch, or nil when HEAD is detached.
     public func currentBranch() throws -> String? {
+        let context = try gate(.currentBranch); defer { context.end() }
         if case let .branch(ref) = try refs.head() { return ref.branchName }
         return nil
     }
 
     public func branches() throws -> [BranchInfo] {
+        let context = try gate(.branches); defer { context.end() }
         let current = try currentBranch()
         return try refs.list(prefix: RefName.headsPrefix).compactMap { entry in
             entry.name.branchName.map { BranchInfo(name: $0, head: entry.id, isCurrent: $0 == current) }
@@ -24,9 +26,10 @@ extension Repository {
     /// Creates a branch at a revision (default: HEAD). Fails when it exists.
     @discardableResult
     public func createBranch(_ name: String, from start: some RevisionRepresentable = "HEAD") throws -> Branch {
+        let context = try gate(.createBranch); defer { context.end() }
         let ref = try RefName.branch(name)
-        try authorize(.create, branch: name)
-        let target = try resolve(start)
+        try context.authorize(.create, branch: name)
+        let target = try context.authorizeRevision(start)
         _ = try objects.readCommit(target)
         do {
             try moveRef(ref, from: nil, to: target, note: settings.note("branch: created from \(start.revisionText)"),
@@ -40,9 +43,10 @@ extension Repository {
     /// Deletes a branch; its reflog stays, so its commits remain reachable
     /// (and recoverable) until the reflog is expired.
     public func deleteBranch(_ name: String) throws {
+        let context = try gate(.deleteBranch); defer { context.end() }
         let ref = try RefName.branch(name)
         guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
-        try authorize(.delete, branch: name)
+        try context.authorize(.delete, branch: name)
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
         try moveRef(ref, from: head, to: nil, note: settings.note("branch: deleted"), entry: AuditEntry(operation: "delete", branch: name))
     }
@@ -57,11 +61,12 @@ extension Repository {
     /// branch needs `admin`, any other ref needs `admin`; and the move is
     /// audited.
     public func updateRef(_ ref: RefName, to new: ObjectID?, expected: ObjectID?? = nil, message: String) throws {
+        let context = try gate(.updateRef); defer { context.end() }
         let branch = ref.branchName
         if let branch {
-            try authorize(new == nil ? .delete : .write, branch: branch)
+            try context.authorize(new == nil ? .delete : .write, branch: branch)
         } else {
-            try authorize(.admin, branch: nil)
+            try context.authorize(.admin, branch: nil)
         }
         // Reading the commit's tree checks its paths: no ref points at a tree that checkout could not write.
         if let new { _ = try objects.readTree(try objects.readCommit(new).tree) }
@@ -71,7 +76,7 @@ extension Repository {
                                  details: .object(["ref": .string(ref.path), "message": .string(message)])) }
         while true {
             old = try expected ?? refs.read(ref)
-            if branch != nil { try authorizePolicyChange(on: branch, from: try policyFileID(at: old), to: try policyFileID(at: new)) }
+            if branch != nil { try context.authorizePolicyChange(on: branch, from: try policyFileID(at: old), to: try policyFileID(at: new)) }
             do {
                 // Branches are anchored: the move and its entry are one step.
                 if branch != nil {
@@ -84,6 +89,6 @@ extension Repository {
                 continue
             }
         }
-        try audit(entry())
+        try context.record(entry())
     }
 }

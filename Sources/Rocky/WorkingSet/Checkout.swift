@@ -11,6 +11,9 @@ extension Repository {
     /// created at `revision` first, and uncommitted changes move to it when
     /// it starts at the current commit (as in git).
     public func checkout(_ revision: String, newBranch: String? = nil, force: Bool = false) throws -> WorkTarget {
+        let context = try gate(.checkout); defer { context.end() }
+        try context.authorizeRevision(revision)
+        if let newBranch { try context.authorize(.create, branch: newBranch) }
         let current = try currentTarget()
         let dirty: [String]
         do {
@@ -36,7 +39,7 @@ extension Repository {
                 destination = .detached(try resolve(revision))
             }
         }
-        if case let .branch(ref) = destination { try authorize(.read, branch: ref.branchName) }
+        if case let .branch(ref) = destination { try context.authorize(.read, branch: ref.branchName) }
         let targetHead: ObjectID
         switch destination {
         case let .branch(ref): targetHead = try refs.read(ref)!
@@ -58,14 +61,16 @@ extension Repository {
         try refs.setHead(destination, note: settings.note("checkout: moving to \(newBranch ?? revision)"))
         if !carry { try writeProjectFiles(from: onDisk, to: targetFiles) }
         let result = try currentTarget()
-        try audit(AuditEntry(operation: "checkout", branch: result.branch, oldID: current.head, newID: result.head,
+        try context.record(AuditEntry(operation: "checkout", branch: result.branch, oldID: current.head, newID: result.head,
                              details: .object(["revision": .string(newBranch ?? revision), "forced": .bool(force)])))
         return result
     }
 
     /// Detaches HEAD at the current branch's state at `time` (for auditors).
     public func checkout(at time: Timestamp, force: Bool = false) throws -> WorkTarget {
+        let context = try gate(.checkout); defer { context.end() }
         let branch = try currentBranch() ?? "HEAD"
+        try context.authorizeRevision("\(branch)@{\(time)}")
         return try checkout("\(branch)@{\(time)}", force: force)
     }
 }

@@ -11,7 +11,9 @@ extension Repository {
     /// says so. With `retries`, the commit then starts again on what it finds.
     @discardableResult
     public func commit(message: String, allowEmpty: Bool = false, meta: JSON? = nil, retries: Int = 0) throws -> ObjectID {
+        let context = try gate(.commit); defer { context.end() }
         let target = try currentTarget()
+        try context.authorizeRevisionOrWorkingSet(nil, for: .write)
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
             let (set, worksetID) = try workingSet(target)
@@ -24,14 +26,19 @@ extension Repository {
     /// changed since) and the project files as a commit on `target`: the
     /// branch moves from the set's base and the working set ref from
     /// `worksetID` to none together, with the commit's audit entry, or
-    /// nothing happens (`concurrentChange`).
+    /// nothing happens (`concurrentChange`). Runs inside a gated operation.
     func commitWorkingSet(_ set: WorkingSet, worksetID: ObjectID?, target: WorkTarget, message: String,
                           allowEmpty: Bool = false, meta: JSON? = nil) throws -> PreparedCommit {
-        try authorize(.write, branch: target.branch)
+        let context = operationContext
+        try context.authorizeRevisionOrWorkingSet(nil, for: .write)
         let head = try objects.readCommit(set.base)
         let headTree = try objects.readTree(head.tree)
+        // Hashed first, stored once allowed: a refused commit leaves no object behind.
+        try context.authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName],
+                                          to: try projectFileIDs(write: false)[ProjectConfig.fileName]) {
+            try projectFilesOnDisk().first { $0.0 == ProjectConfig.fileName }.map { String(decoding: $0.1, as: UTF8.self) }
+        }
         let files = try projectFileIDs(write: true)
-        try authorizePolicyChange(on: target.branch, from: headTree.files[ProjectConfig.fileName], to: files[ProjectConfig.fileName])
         let tables = try applyingDeclarations(to: set.tables, config: try workingConfig())
         let tree = Tree(tables: tables, files: files)
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
@@ -44,9 +51,7 @@ extension Repository {
                                inputState: head.tree, outputState: treeID, statements: [],
                                details: .object(["message": .string(message), "transforms": .int(set.transforms.count)]))
         if let ref = target.ref {
-            // The branch first: a crash between the two renames leaves a
-            // working set whose content is the new head's, which
-            // `workingSet(_:)` recognizes.
+            // The branch, the working set and the audit entry move as one step.
             do {
                 try moveRef(ref, from: set.base, to: commitID, note: note, entry: entry,
                             alongWith: [RefChange(target.worksetRef, from: worksetID, to: nil)])
@@ -61,8 +66,8 @@ extension Repository {
             if let worksetID {
                 try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
             }
+            try context.record(entry)
         }
-        if target.ref == nil { try audit(entry) }
         return PreparedCommit(id: commitID)
     }
 }
@@ -73,16 +78,6 @@ struct PreparedCommit {
 }
 
 extension Repository {
-    /// Changing the access policy on the protected branch needs `admin`.
-    func authorizePolicyChange(on branch: String?, from old: ObjectID?, to new: ObjectID?) throws {
-        guard old != new, let branch, try accessPolicy().protected.contains(branch) || branch == Repository.defaultBranch else { return }
-        func access(_ id: ObjectID?) throws -> AccessPolicy {
-            guard let id else { return AccessPolicy() }
-            return try ProjectConfig(text: String(decoding: try objects.read(id, as: .blob), as: UTF8.self)).access
-        }
-        if try access(old) != access(new) { try authorize(.admin, branch: branch) }
-    }
-
     /// The rocky.toml blob of a commit (nil for no commit or no file).
     func policyFileID(at commit: ObjectID?) throws -> ObjectID? {
         try commit.flatMap { try objects.readTree(try objects.readCommit($0).tree).files[ProjectConfig.fileName] }

@@ -19,9 +19,9 @@ extension Repository {
     /// each such column with its lineage path).
     @discardableResult
     public func exportTable(_ name: String, at revision: String?, format: TableFormat, to sink: OutputSink) throws -> Int {
-        let branch = try currentBranch()
-        try authorize(.read, branch: branch)
-        try authorize(.use, branch: branch, environment: settings.environment)
+        let context = try gate(.exportTable); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        try context.authorize(.use, branch: try revision.flatMap { try revisionBranch($0) } ?? currentBranch())
         let ids = try tableIDs(at: revision)
         let (_, table) = try self.table(name, at: revision)
         let header = table.schema.columns.map(\.name)
@@ -34,9 +34,9 @@ extension Repository {
             outcome = try engine().execute(statement, tables: ids)
         } catch {
             throw ExecutionFailure(statement: 1, line: 1, column: 1, model: nil,
-                                   underlying: Repository.engineErrorText(error, statement: statement))
+                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
         }
-        guard case let .rows(result) = outcome.effect else { throw RepositoryError.invalidArgument("export \(name): the engine returned no rows") }
+        guard case let .rows(result) = outcome.effect else { throw RepositoryError.engineFailure("export \(name): the engine returned no rows") }
         defer { result.close() }
         return try Repository.writeRows(format: format, header: result.columnNames, to: sink) { try result.nextRow() }
     }
@@ -56,7 +56,7 @@ extension Repository {
         let sql = "SELECT " + schema.columns.map { quote($0.name) }.joined(separator: ", ") + " FROM " + quote(name)
             + " ORDER BY " + order.map { String($0 + 1) }.joined(separator: ", ")
         let compiled = SQLCompiler.compile(sql, catalog: catalog, options: options)
-        let refusals = compiled.diagnostics.filter { $0.isError && $0.code.rawValue.hasPrefix("E05") }
+        let refusals = compiled.diagnostics.filter { $0.isError && $0.code.isGovernanceRefusal }
         if !refusals.isEmpty {
             throw CompileFailure(diagnostics: refusals, rendered: refusals.map { "export \(name): \($0.message)" }.joined(separator: "\n"))
         }

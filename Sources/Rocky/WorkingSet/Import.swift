@@ -74,13 +74,14 @@ extension Repository {
     /// nothing is written: no object, no ref.
     @discardableResult
     public func importTable(_ request: ImportRequest, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
+        let context = try gate(.importTable); defer { context.end() }
         try Repository.validateTableName(request.table)
         let format = request.format ?? TableFormat.guess(from: request.path)
         let (path, display, cleanup) = try spoolIfStandardInput(request.path)
         defer { cleanup() }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
-        try authorize(.write, branch: target.branch)
+        try context.authorize(.write, branch: target.branch)
         return try retrying(request.retries, branch: target.branch) {
             let target = try currentTarget()
             // The tables before and after, as the compare-and-swap saved them (for the audit entry).
@@ -175,7 +176,7 @@ extension Repository {
                                             schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
                 return (summary, before, set.tables)
             }
-            try audit(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
+            try context.record(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
                                  newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
                                  outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
                                  details: .object(["table": .string(request.table), "file": .string(request.path),
@@ -199,7 +200,7 @@ extension Repository {
         guard path == "-" else { return (path, path, {}) }
         let spool = temporaryDirectory() + "/stdin-\(getpid())"
         guard FileManager.default.createFile(atPath: spool, contents: nil) else {
-            throw RepositoryError.invalidArgument("cannot spool standard input to \(spool)")
+            throw RepositoryError.fileFailure(path: spool, reason: "cannot spool standard input there")
         }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
         while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty { out.write(data) }

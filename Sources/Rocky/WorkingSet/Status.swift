@@ -38,6 +38,8 @@ public struct Status: Sendable {
 
 extension Repository {
     public func status() throws -> Status {
+        let context = try gate(.status); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(nil)
         let target = try currentTarget()
         let (set, _) = try workingSet(target)
         let headTree = try objects.readTree(try objects.readCommit(set.base).tree)

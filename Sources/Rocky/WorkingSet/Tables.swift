@@ -14,12 +14,16 @@ public struct TableSummary: Equatable, Sendable {
 extension Repository {
     /// The tables of a revision, or of the working set when `revision` is nil.
     public func tableIDs(at revision: String?) throws -> [String: ObjectID] {
+        let context = try gate(.tableIDs); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
         guard let revision else { return try workingSet(try currentTarget()).set.tables }
-        return try objects.readTree(try objects.readCommit(try resolve(revision)).tree).tables
+        return try objects.readTree(try objects.readCommit(try resolveRevision(revision)).tree).tables
     }
 
     public func tables(at revision: String?) throws -> [TableSummary] {
-        try tableIDs(at: revision).sorted { $0.key < $1.key }.map { name, id in
+        let context = try gate(.tables); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        return try tableIDs(at: revision).sorted { $0.key < $1.key }.map { name, id in
             let table = try objects.readTable(id)
             return TableSummary(name: name, id: id, rows: table.rowCount, columns: table.schema.columns.count,
                                 key: table.schema.keyColumnNames)
@@ -28,13 +32,23 @@ extension Repository {
 
     /// One table of a revision (nil: the working set).
     public func table(_ name: String, at revision: String?) throws -> (id: ObjectID, table: Table) {
+        let context = try gate(.table); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
         let ids = try tableIDs(at: revision)
         guard let id = ids[name] else { throw RepositoryError.noSuchTable(name, available: ids.keys.sorted()) }
         return (id, try objects.readTable(id))
     }
 
-    /// The rows of a table in key order, decoded, one chunk in memory at a time.
-    public func rows(of table: Table) -> TableRows {
+    /// The rows of table `name` of a revision (nil: the working set) in key
+    /// order, decoded, one chunk in memory at a time.
+    public func rows(of name: String, at revision: String?) throws -> TableRows {
+        let context = try gate(.rows); defer { context.end() }
+        try context.authorizeRevisionOrWorkingSet(revision)
+        return rows(of: try table(name, at: revision).table)
+    }
+
+    /// The rows of a table value an operation has read.
+    func rows(of table: Table) -> TableRows {
         TableRows(cursor: TreeReader(store: objects).rows(table.root), codec: RowCodec(schema: table.schema))
     }
 }

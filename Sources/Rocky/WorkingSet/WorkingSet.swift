@@ -40,6 +40,7 @@ public struct WorkTarget: Equatable, Sendable {
 extension Repository {
     /// The checked-out branch (or detached HEAD) and its commit.
     public func currentTarget() throws -> WorkTarget {
+        let context = try gate(.currentTarget); defer { context.end() }
         switch try refs.head() {
         case let .detached(id): return WorkTarget(branch: nil, head: id)
         case let .branch(ref):
@@ -50,6 +51,7 @@ extension Repository {
 
     /// A branch as a target.
     public func target(branch: String) throws -> WorkTarget {
+        let context = try gate(.target); defer { context.end() }
         guard let id = try refs.read(try RefName.branch(branch)) else { throw RepositoryError.noSuchBranch(branch) }
         return WorkTarget(branch: branch, head: id)
     }
@@ -57,6 +59,8 @@ extension Repository {
     /// The working set of a target, and the value of its ref (for the
     /// compare-and-swap that saves it). A clean target gets one made from its head.
     public func workingSet(_ target: WorkTarget) throws -> (set: WorkingSet, ref: ObjectID?) {
+        let context = try gate(.workingSet); defer { context.end() }
+        if let branch = target.branch { try context.authorize(.read, branch: branch) } else { try context.authorizeCommit(target.head) }
         let headTables = try objects.readTree(try objects.readCommit(target.head).tree).tables
         guard let id = try refs.read(target.worksetRef) else {
             return (WorkingSet(base: target.head, tables: headTables), nil)

@@ -59,7 +59,7 @@ struct CheckoutCommand: Command {
         } else if let branch = target.branch {
             context.out.line((newBranch != nil ? "Switched to a new branch '" : "Switched to branch '") + branch + "'")
         } else {
-            let commit = try repo.objects.readCommit(target.head)
+            let commit = try repo.commit(target.head.hex).commit
             context.out.line("HEAD is now at \(target.head.short()) (\(commit.time)) \(commit.message.split(separator: "\n").first ?? "")")
             context.note("You are in 'detached HEAD' state: you can look around and read any table as it was.")
         }

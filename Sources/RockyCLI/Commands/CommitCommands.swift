@@ -131,7 +131,7 @@ struct LogCommand: Command {
                 var all = try repo.log(from: revision)
                 var anywhere = false
                 while !anywhere, let info = try all.next() {
-                    anywhere = try repo.objects.readTree(info.commit.tree).tables[table] != nil
+                    anywhere = try repo.tableIDs(at: info.id.hex)[table] != nil
                 }
                 if !anywhere { throw RepositoryError.noSuchTable(table, available: known.keys.sorted()) }
             }

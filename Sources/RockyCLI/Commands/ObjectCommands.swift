@@ -74,18 +74,18 @@ struct CatObjectCommand: Command {
         do {
             id = try repo.resolve(name)
         } catch RepositoryError.unknownRevision(_, _) where ObjectID.isHexPrefix(name) {
-            id = try repo.objects.resolve(prefix: name)
+            id = try repo.resolveObject(prefix: name)
         }
         switch mode {
         case .kind, .size:
-            let (kind, size) = try repo.objects.header(id)
+            let (kind, size) = try repo.objectHeader(id)
             if context.json {
                 context.emit(.object(["id": .string(id.hex), "kind": .string(kind.rawValue), "size": .int(size)]))
             } else {
                 context.out.line(mode == .kind ? kind.rawValue : String(size))
             }
         case .pretty:
-            let (kind, _) = try repo.objects.header(id)
+            let (kind, _) = try repo.objectHeader(id)
             if let document = try repo.describeObject(id) {
                 context.json
                     ? context.emit(.object(["id": .string(id.hex), "kind": .string(kind.rawValue), "content": document]))
@@ -94,8 +94,7 @@ struct CatObjectCommand: Command {
                 throw UsageError("cat-object --json -p shows metadata objects only; \(id.short()) is a \(kind)")
             } else {
                 // Verify before printing: a corrupt blob must not reach stdout.
-                _ = try repo.objects.stream(id) { _ in }
-                try repo.objects.stream(id) { context.out.write(bytes: $0) }
+                try repo.streamObject(id) { context.out.write(bytes: $0) }
             }
         }
     }

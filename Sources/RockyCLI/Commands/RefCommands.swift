@@ -69,8 +69,8 @@ struct UpdateRefCommand: Command {
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
         let refName = ref.hasPrefix("refs/") ? try RefName(validating: ref) : try RefName.branch(ref)
-        let newID = try new.map { try repo.objects.resolve(prefix: $0) }
-        let expected: ObjectID?? = try old.map { $0 == String(repeating: "0", count: 64) ? nil : try repo.objects.resolve(prefix: $0) }
+        let newID = try new.map { try repo.resolveObject(prefix: $0) }
+        let expected: ObjectID?? = try old.map { $0 == String(repeating: "0", count: 64) ? nil : try repo.resolveObject(prefix: $0) }
         try repo.updateRef(refName, to: newID, expected: expected, message: message)
         if context.json {
             context.emit(.object(["ref": .string(refName.path), "new": newID.map { .string($0.hex) } ?? .null]))
@@ -104,12 +104,7 @@ struct CommitTreeCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let treeID = try repo.objects.resolve(prefix: tree)
-        _ = try repo.objects.readTree(treeID)
-        let parentIDs = try parents.map { try repo.resolve($0) }
-        let id = try repo.objects.write(commit: Commit(
-            tree: treeID, parents: parentIDs, actor: context.settings.actor, time: context.settings.now,
-            message: message, runID: context.settings.runID))
+        let id = try repo.writeCommit(tree: tree, parents: parents, message: message)
         context.json ? context.emit(.object(["id": .string(id.hex)])) : context.out.line(id.hex)
     }
 }

@@ -60,7 +60,7 @@ struct ReplayCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let time = try at ?? repo.objects.readCommit(try repo.resolve(source)).time
+        let time = try at ?? repo.commit(source).commit.time
         let result: ReplayResult
         do {
             result = try repo.replay(source, at: time, options: options)

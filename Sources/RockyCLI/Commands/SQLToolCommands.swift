@@ -83,7 +83,7 @@ struct CheckCommand: Command {
         var worst: Int32 = 0
         for source in sources {
             let report = SQLTools.check(sql: source.sql, catalog: catalog, dialect: emit ? dialect : nil, options: options)
-            let refused = report.diagnostics.contains { $0.code.rawValue.hasPrefix("E05") && $0.severity == .error }
+            let refused = report.diagnostics.contains { $0.code.isGovernanceRefusal && $0.severity == .error }
             worst = max(worst, refused ? ExitCode.refused.rawValue : report.exitCode)
             if context.json {
                 documents.append(report.json(sourceName: source.name))

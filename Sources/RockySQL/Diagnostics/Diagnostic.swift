@@ -52,6 +52,9 @@ public struct DiagnosticCode: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
+    /// An `E05xx` code: the governance rules refused the statement (exit code 5).
+    public var isGovernanceRefusal: Bool { rawValue.hasPrefix("E05") }
+
     // Lexical
     public static let unexpectedCharacter = DiagnosticCode("E0001")
     public static let unterminatedString = DiagnosticCode("E0002")
