@@ -21,7 +21,7 @@ enum ExitCode: Int32 {
         case is ReplayGapsFound: return .replayGaps
         case let error as RepositoryError:
             switch error {
-            case .invalidArgument: return .usage
+            case .invalidArgument, .unknownEnvironment: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
             case .accessDenied: return .refused
             default: return .failure
@@ -85,6 +85,7 @@ enum ExitCode: Int32 {
             case .nothingToCommit: return "nothing_to_commit"
             case .uncommittedChanges: return "uncommitted_changes"
             case .accessDenied: return "access_denied"
+            case .unknownEnvironment: return "unknown_environment"
             }
         default:
             return "error"

@@ -75,6 +75,8 @@ public final class Repository: Sendable {
             }
             try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/format"))
             try Data("ref: refs/heads/\(defaultBranch)\n".utf8).write(to: URL(fileURLWithPath: staging + "/HEAD"))
+            // The random key of `hash` masking, outside the versioned tree (MaskingKey.swift).
+            _ = try maskingKey(rockyDirectory: staging)
             let repo = Repository(workDirectory: work, objects: DiskObjectStore(directory: staging + "/objects"),
                                   refs: FileRefStore(root: staging), settings: settings)
             let tree = try repo.objects.write(Tree.empty)

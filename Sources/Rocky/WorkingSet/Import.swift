@@ -68,6 +68,7 @@ extension Repository {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
         try authorize(.write, branch: target.branch)
+        let masking = try maskingInForce()
         // The tables before and after, as the compare-and-swap saved them (for the audit entry).
         let (summary, before, after) = try updateWorkingSet(target, message: "import \(request.table)") { set in
             let before = set.tables
@@ -163,7 +164,16 @@ extension Repository {
                              outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
                              details: .object(["table": .string(request.table), "file": .string(request.path),
                                                "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
-        return summary
+        var reported = summary
+        if let inferred = summary.inferred {
+            let mask = try tableMask(request.table, versions: [try objects.readTable(summary.id)], masking: masking)
+            reported.inferred = inferred.map { column in
+                var column = column
+                column.reason = mask.maskQuotedValues(column.reason, column: column.name)
+                return column
+            }
+        }
+        return reported
     }
 
     private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?) throws -> any RecordSource {
