@@ -212,17 +212,45 @@ extension Repository {
     /// refused (exit code 5). Other kinds hold no row values.
     public func authorizePrintingStoredValues(of kind: ObjectKind) throws {
         guard kind == .chunk || kind == .index else { return }
-        let config = try maskingConfig()
+        guard try environmentMasksAnything() else { return }
         let environment = settings.environment
-        try Repository.checkEnvironment(environment, declared: config)
-        let declared = config.columns.values.map(\.masking) + (try workingConfig().columns.values.map(\.masking))
-        let masks = (config.masking[environment] ?? [:]).values.contains { $0 != .none }
-            || declared.contains { ($0[environment] ?? .none) != .none }
-        guard masks else { return }
         let policy = try accessPolicy()
         if policy.isEmpty {
             throw RepositoryError.accessDenied(actor: settings.actor, action: "admin", branch: nil, environment: environment, roles: [])
         }
         try authorize(.admin, branch: nil)
+    }
+}
+
+extension Repository {
+    /// Throws `unknownEnvironment` (exit code 2) unless the policy in force
+    /// declares the settings' environment (or declares none and it is `dev`):
+    /// for a command to check before it changes anything.
+    public func checkEnvironment() throws {
+        try Repository.checkEnvironment(settings.environment, declared: try maskingConfig())
+    }
+
+    /// Whether the settings' environment (which must be declared) masks or
+    /// denies any classification or any declared column.
+    public func environmentMasksAnything() throws -> Bool {
+        let config = try maskingConfig()
+        let environment = settings.environment
+        try Repository.checkEnvironment(environment, declared: config)
+        let declared = config.columns.values.map(\.masking) + (try workingConfig().columns.values.map(\.masking))
+        return (config.masking[environment] ?? [:]).values.contains { $0 != .none }
+            || declared.contains { ($0[environment] ?? .none) != .none }
+    }
+
+    /// Recorded statements as `show` prints them: in an environment that
+    /// masks anything, every quoted literal is withheld (`'…'`), since a
+    /// statement may quote the values it looked for (`WHERE email = '…'`).
+    public func maskedStatements(_ transformations: [(id: ObjectID, record: Transformation)]) throws -> [(id: ObjectID, record: Transformation)] {
+        guard try environmentMasksAnything() else { return transformations }
+        return transformations.map { id, record in
+            var record = record
+            record.statement = Repository.withholdingQuotedText(record.statement)
+            record.executedSQL = record.executedSQL.map(Repository.withholdingQuotedText)
+            return (id, record)
+        }
     }
 }
