@@ -2,7 +2,7 @@
 public enum MaskingStrategy: String, CaseIterable, Hashable, Sendable {
     /// Raw values.
     case none
-    /// SHA-256 hex of the value (an HMAC when a key is configured): joins still match.
+    /// HMAC-SHA-256 hex of the value under the repository's masking key: joins still match.
     case hash
     /// A fixed placeholder.
     case redact
@@ -59,7 +59,7 @@ public struct ColumnGovernance: Hashable, Sendable {
     /// Environment name -> strategy, overriding the environment's default for
     /// this column's classification.
     public var masking: [String: MaskingStrategy]
-    /// Roles that may see the column unmasked.
+    /// Roles that see the column unmasked wherever the environment does not deny.
     public var access: [String]
     public var retention: String?
     /// The system of record.

@@ -92,11 +92,11 @@ struct DiffJSON {
             out.write(", \"old_id\": " + (table.oldID.map { JSON.string($0.hex) } ?? .null).compactText)
             out.write(", \"new_id\": " + (table.newID.map { JSON.string($0.hex) } ?? .null).compactText)
             out.write(",\n      \"schema_changes\": " + JSON.array(table.schemaChanges.map(json)).compactText)
-            var stats = DiffStats()
+            var stats = statOnly ? try table.stats() : DiffStats()
             if !statOnly { out.write(",\n      \"rows\": [") }
             var first = true
-            var deltas = try table.rows()
-            while let delta = try deltas.nextDelta() {
+            var deltas = statOnly ? nil : try table.rows()
+            while let delta = try deltas?.nextDelta() {
                 let document: JSON
                 switch delta {
                 case let .added(row):

@@ -22,7 +22,7 @@ enum ExitCode: Int32 {
         case is ReplayGapsFound: return .replayGaps
         case let error as RepositoryError:
             switch error {
-            case .invalidArgument: return .usage
+            case .invalidArgument, .unknownEnvironment: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
             case .accessDenied, .commitNotReadable: return .refused
             default: return .failure
@@ -93,6 +93,7 @@ enum ExitCode: Int32 {
             case .noForkPoint: return "no_fork_point"
             case .fileFailure: return "file_failure"
             case .engineFailure: return "engine_failure"
+            case .unknownEnvironment: return "unknown_environment"
             }
         default:
             return "error"

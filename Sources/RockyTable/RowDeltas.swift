@@ -15,6 +15,8 @@ public struct RowDeltas: Sequence, IteratorProtocol {
     /// values count as changes only when `includeAddedColumns`.
     private let added: [(Int, Int, String)]
     private let includeAddedColumns: Bool
+    /// Applied to each delta before it is returned (`mapping`).
+    private var transform: ((RowDelta) -> RowDelta)?
     public private(set) var error: Error?
 
     init(differences: @escaping () throws -> RowDifference?, oldCodec: RowCodec?, newCodec: RowCodec?, includeAddedColumns: Bool = false) {
@@ -42,7 +44,20 @@ public struct RowDeltas: Sequence, IteratorProtocol {
         }
     }
 
+    /// The same differences, each passed through `transform` (after any
+    /// earlier one): how a caller masks the values it hands on.
+    public func mapping(_ transform: @escaping (RowDelta) -> RowDelta) -> RowDeltas {
+        var copy = self
+        copy.transform = self.transform.map { first in { transform(first($0)) } } ?? transform
+        return copy
+    }
+
     public mutating func nextDelta() throws -> RowDelta? {
+        guard let delta = try nextDecodedDelta() else { return nil }
+        return transform.map { $0(delta) } ?? delta
+    }
+
+    private mutating func nextDecodedDelta() throws -> RowDelta? {
         if let error { throw error }
         while let d = try nextDifference() {
             let old = try d.old.map { v in try decode(oldCodec!, d.key, v) }

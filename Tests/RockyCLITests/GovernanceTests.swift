@@ -61,6 +61,9 @@ import Testing
         box.rocky(["--env", "prod"] + arguments, env: env)
     }
 
+    /// `hash` masking: HMAC-SHA-256 under the repository's key.
+    func hash(_ box: Sandbox, _ text: String) -> String { TestSHA256.hex(text, key: box.maskingKey) }
+
     func emailMask(_ email: String) -> String { email.firstIndex(of: "@").map { "***" + email[$0...] } ?? "***" }
     func yearMask(_ date: String) -> String { date.isEmpty ? "" : date.prefix(4) + "-01-01" }
 
@@ -75,16 +78,17 @@ import Testing
 
         let masked = prod(box, "sql", "--format", "csv", query)
         #expect(masked.code == 0, "\(masked)")
-        #expect(rows(masked) == Self.customers.map { [$0.id, TestSHA256.hex($0.name), emailMask($0.email), yearMask($0.birthDate), $0.country] })
-        #expect(rows(masked)[0][1] == "ade8b469ebc307d568b0de32ecbf547c90b9f824f9510717f9bc40742b811d57")
+        #expect(rows(masked) == Self.customers.map { [$0.id, hash(box, $0.name), emailMask($0.email), yearMask($0.birthDate), $0.country] })
+        // Keyed: not the plain SHA-256 of "Emma Johnson" (ade8b469…1d57), which anyone can compute.
+        #expect(rows(masked)[0][1] != "ade8b469ebc307d568b0de32ecbf547c90b9f824f9510717f9bc40742b811d57")
         #expect(box.rocky(["sql", "--format", "csv", query], env: ["ROCKY_ENV": "prod"]).out == masked.out)
         #expect(box.rocky(["--env", "dev", "sql", "--format", "csv", query], env: ["ROCKY_ENV": "prod"]).out == dev.out)
 
         let json = box.json(prod(box, "--json", "sql", "SELECT name FROM customers WHERE customer_id = 2"))
         let printed = ((json["results"] as? [[String: Any]])?.first?["rows"] as? [[String: Any]])?.first?["name"] as? String
-        #expect(printed == TestSHA256.hex(Self.customer("2").name))
+        #expect(printed == hash(box, Self.customer("2").name))
         let text = prod(box, "sql", "SELECT name, email FROM customers WHERE customer_id = 3")
-        #expect(text.out.contains("***@example.com") && text.out.contains(String(TestSHA256.hex(Self.customer("3").name).prefix(39))))
+        #expect(text.out.contains("***@example.com") && text.out.contains(String(hash(box, Self.customer("3").name).prefix(39))))
     }
 
     @Test func aProdBuiltTableNeverHoldsARawValue() {
@@ -104,8 +108,8 @@ import Testing
             #expect(table.count == Self.customerOfAccount.count)
             for row in table {
                 let c = Self.customer(Self.customerOfAccount[row[0]]!)
-                #expect(row[1...] == [TestSHA256.hex(c.name), emailMask(c.email), yearMask(c.birthDate),
-                                      TestSHA256.hex(c.name).uppercased() + " <" + emailMask(c.email) + ">"])
+                #expect(row[1...] == [hash(box, c.name), emailMask(c.email), yearMask(c.birthDate),
+                                      hash(box, c.name).uppercased() + " <" + emailMask(c.email) + ">"])
             }
         }
         // Masked values carry no classification: the table is not PII any more.
@@ -163,11 +167,11 @@ import Testing
             #expect(run.code == 0, "\(run)", sourceLocation: sourceLocation)
             return rows(run)
         }
-        let hashes = Self.customers.map { TestSHA256.hex($0.name) }
+        let hashes = Self.customers.map { hash(box, $0.name) }
 
         let joined = csv("SELECT a.account_id, c.name FROM accounts a JOIN customers c ON c.customer_id = a.customer_id ORDER BY a.account_id")
         #expect(joined.count == Self.customerOfAccount.count)
-        #expect(joined.allSatisfy { $0[1] == TestSHA256.hex(Self.customer(Self.customerOfAccount[$0[0]]!).name) })
+        #expect(joined.allSatisfy { $0[1] == hash(box, Self.customer(Self.customerOfAccount[$0[0]]!).name) })
         // Hashing is deterministic, so a join on a masked column still matches.
         #expect(csv("SELECT count(*) AS n FROM customers a JOIN customers b ON a.name = b.name") == [[String(Set(hashes).count)]])
 
@@ -199,7 +203,7 @@ import Testing
             """)
         #expect(chain.code == 0, "\(chain)")
         let step3 = rows(box.rocky(["sql", "--format", "csv", "SELECT contact FROM step3 ORDER BY contact"]))
-        #expect(step3.map { $0[0] } == Self.customers.map { TestSHA256.hex($0.name) + " <" + emailMask($0.email) + ">" }.sorted())
+        #expect(step3.map { $0[0] } == Self.customers.map { hash(box, $0.name) + " <" + emailMask($0.email) + ">" }.sorted())
 
         // A chain built in dev carries the classification, so prod masks it when read.
         box.ok("sql", """
@@ -208,7 +212,7 @@ import Testing
             """)
         let lowered = rows(box.rocky(["sql", "--format", "csv", "SELECT n FROM dev2 ORDER BY customer_id"])).map { $0[0] }
         #expect(lowered.count == Self.customers.count)
-        #expect(csv("SELECT n FROM dev2 ORDER BY customer_id").map { $0[0] } == lowered.map { TestSHA256.hex($0) })
+        #expect(csv("SELECT n FROM dev2 ORDER BY customer_id").map { $0[0] } == lowered.map { hash(box, $0) })
 
         // And export: a prod export of the dev-built table is masked like the SELECT.
         let exported = prod(box, "export", "dev2")
@@ -227,7 +231,7 @@ import Testing
         let box = Sandbox()
         box.ok("init")
         box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
-        box.write("rocky.toml", Self.strategies.map { "[environments.with_\($0).masking]\npii = \"\($0)\"\n" }.joined(separator: "\n"))
+        box.write("rocky.toml", "[environments.dev]\n" + Self.strategies.map { "[environments.with_\($0).masking]\npii = \"\($0)\"\n" }.joined(separator: "\n"))
         for column in ["name", "email", "ssn", "birth_date"] { box.ok("classify", "customers.\(column)", "pii") }
         box.ok("commit", "-m", "One environment per strategy")
         return box
@@ -260,7 +264,7 @@ import Testing
         for strategy in ["none", "hash", "redact", "partial", "nullify", "email"] {
             let run = box.rocky(["--env", "with_\(strategy)", "sql", "--format", "csv", all])
             #expect(run.code == 0, "\(strategy): \(run)")
-            let expected = Self.customers.map { c in [c.id] + [c.name, c.email, c.ssn, c.birthDate].map { expectedMask($0, strategy) } }
+            let expected = Self.customers.map { c in [c.id] + [c.name, c.email, c.ssn, c.birthDate].map { expectedMask($0, strategy, key: box.maskingKey) } }
             #expect(rows(run) == expected, "\(strategy)")
             if strategy != "none" { #expect(PIIScan.leaks(in: run.out).isEmpty, "\(strategy) leaks") }
             let export = box.rocky(["--env", "with_\(strategy)", "export", "customers"])
@@ -270,7 +274,7 @@ import Testing
         let partial = rows(box.rocky(["--env", "with_partial", "sql", "--format", "csv", "SELECT name, ssn FROM customers WHERE customer_id IN (1, 9)"]))
         #expect(partial == [["E****n", "9****1"], ["****", "9****6"]])
 
-        // hash is keyed (HMAC-SHA-256) when ROCKY_MASKING_KEY is set.
+        // ROCKY_MASKING_KEY overrides the repository's key (an admin may: no policy restricts it here).
         let keyed = box.rocky(["--env", "with_hash", "sql", "--format", "csv", all], env: ["ROCKY_MASKING_KEY": "k3y"])
         #expect(rows(keyed) == Self.customers.map { c in [c.id] + [c.name, c.email, c.ssn, c.birthDate].map { expectedMask($0, "hash", key: "k3y") } })
 
@@ -310,7 +314,7 @@ import Testing
         let box = Sandbox()
         box.ok("init")
         box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
-        box.write("rocky.toml", "[environments.prod.masking]\npii = \"none\"\n")
+        box.write("rocky.toml", "[environments.dev]\n[environments.prod.masking]\npii = \"none\"\n")
         box.ok("classify", "customers.name", "pii")
         box.ok("commit", "-m", "A prod environment that shows pii")
         withKnownIssue("prod prints raw names on stdout: the scan must flag it") {
@@ -396,7 +400,7 @@ import Testing
 
         // So prod masks what dev derived, and denies what came from the SSN.
         let names = prod(box, "sql", "--format", "csv", "SELECT n FROM copy ORDER BY id")
-        #expect(rows(names).map { $0[0] } == Self.customers.map { TestSHA256.hex($0.name) })
+        #expect(rows(names).map { $0[0] } == Self.customers.map { hash(box, $0.name) })
         let counts = prod(box, "sql", "--format", "csv", "SELECT holder FROM holder_counts ORDER BY holder")
         #expect(rows(counts).allSatisfy { $0[0].count == 64 } && !rows(counts).isEmpty)
         let taxID = prod(box, "sql", "SELECT tax_id FROM derived")
@@ -470,11 +474,11 @@ import Testing
         #expect(lines.count == Self.customers.count)
         for (line, c) in zip(lines, Self.customers) {
             let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            #expect(object?["name"] as? String == TestSHA256.hex(c.name))
+            #expect(object?["name"] as? String == hash(box, c.name))
             // The column's own `masking = { prod = "email" }` stays with customers.email;
             // the derived column inherits the classification (pii), so prod hashes it.
-            #expect(object?["email"] as? String == TestSHA256.hex(c.email))
-            #expect(object?["birth_date"] as? String == TestSHA256.hex(c.birthDate) || (c.birthDate.isEmpty && object?["birth_date"] is NSNull))
+            #expect(object?["email"] as? String == hash(box, c.email))
+            #expect(object?["birth_date"] as? String == hash(box, c.birthDate) || (c.birthDate.isEmpty && object?["birth_date"] is NSNull))
         }
         #expect(prod(box, "export", "contacts").out == prod(box, "sql", "--format", "csv", "SELECT * FROM contacts ORDER BY customer_id").out)
     }
@@ -486,7 +490,7 @@ import Testing
         let firstName = "SELECT name FROM customers ORDER BY customer_id LIMIT 1"
         func expectMasked(_ why: String, sourceLocation: SourceLocation = #_sourceLocation) {
             let name = prod(box, "sql", "--format", "csv", firstName)
-            #expect(rows(name) == [[TestSHA256.hex(Self.customers[0].name)]], "\(why): \(name)", sourceLocation: sourceLocation)
+            #expect(rows(name) == [[hash(box, Self.customers[0].name)]], "\(why): \(name)", sourceLocation: sourceLocation)
             let ssn = prod(box, "sql", "SELECT ssn FROM customers")
             #expect(ssn.code == 5, "\(why): \(ssn)", sourceLocation: sourceLocation)
         }
@@ -548,7 +552,7 @@ import Testing
         #expect(run.code == 0, "\(run)")
         let names = rows(box.rocky(["export", "names", "again"]))
         #expect(names.count == Self.customers.count)
-        #expect(names.allSatisfy { $0[1] == TestSHA256.hex(Self.customer($0[0]).name) }, "\(names.prefix(2))")
+        #expect(names.allSatisfy { $0[1] == hash(box, Self.customer($0[0]).name) }, "\(names.prefix(2))")
     }
 
     // MARK: Errors

@@ -259,7 +259,7 @@ import Testing
     @Test func aMaskedColumnIsMarked() {
         let box = Sandbox()
         box.loadFixtures()
-        box.write("rocky.toml", "[environments.prod.masking]\npii = \"hash\"\n")
+        box.write("rocky.toml", "[environments.dev]\n[environments.prod.masking]\npii = \"hash\"\n")
         box.ok("classify", "customers.email", "pii")
         box.ok("commit", "-m", "Mask pii in prod")
         let prod = box.rocky(["--env", "prod", "sql", "CREATE TABLE contacts AS SELECT customer_id, email FROM customers"])

@@ -65,11 +65,12 @@ enum PIIScan {
 }
 
 extension Sandbox {
-    /// Every file below the sandbox outside `.rocky`, with its bytes.
+    /// Every file below the sandbox outside a repository's `.rocky` (the
+    /// sandbox's own or one in a sub-folder), with its bytes.
     func workingFiles() -> [String: Data] {
         var files: [String: Data] = [:]
         for case let name as String in FileManager.default.enumerator(atPath: path)?.allObjects ?? []
-        where name != ".rocky" && !name.hasPrefix(".rocky/") {
+        where !name.split(separator: "/").contains(".rocky") {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             files[name] = FileManager.default.contents(atPath: path + "/" + name)
@@ -163,5 +164,95 @@ enum TestSHA256 {
     static func hex(_ text: String, key: String? = nil) -> String {
         let bytes = key.map { hmac(key: Array($0.utf8), message: Array(text.utf8)) } ?? digest(Array(text.utf8))
         return bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+// MARK: Every output
+
+extension PIIScan {
+    /// A repository whose every output can show fixture PII: the customers
+    /// (name, e-mail pii; ssn restricted), a `signups` table of them with a
+    /// time column, a branch `agent/x` that read signups before late rows and
+    /// a correction arrived on main, a branch `b1` whose edits of customers 1
+    /// and 2 conflict with main's, and uncommitted edits on main (rows
+    /// changed and removed). `environments` is the rocky.toml text.
+    static func everyOutputBox(environments: String) -> Sandbox {
+        let box = Sandbox()
+        let header = customers[0]
+        let rows = customers.dropFirst()
+        func csv(_ rows: some Sequence<[String]>) -> String {
+            func field(_ f: String) -> String {
+                f.contains(where: { $0 == "," || $0 == "\"" }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+            }
+            return (([header + ["signed_up"]]) + rows.map { $0 + ["2026-05-01T09:00:00Z"] }).map { $0.map(field).joined(separator: ",") }
+                .joined(separator: "\n") + "\n"
+        }
+        box.write("early.csv", csv(rows.prefix(30)))
+        box.write("late.csv", csv(rows.dropFirst(30)))
+        var corrected = Array(rows.first!)
+        corrected[header.firstIndex(of: "segment")!] = "vip"
+        box.write("correction.csv", csv([corrected]))
+        let t0 = ["ROCKY_COMMIT_TIME": "2026-05-01T12:00:00Z"]
+        box.rocky(["init"], env: t0)
+        box.rocky(["import", "customers", fixture("customers.csv"), "--key", "customer_id"], env: t0)
+        box.rocky(["import", "signups", "early.csv", "--key", "customer_id", "--time-column", "signed_up"], env: t0)
+        // The tables everyOutput imports are declared like customers.
+        let imported = ["people_dev", "people_prod", "people_json_dev", "people_json_prod"].map { t in
+            "[columns.\"\(t).name\"]\nclassification = \"pii\"\n[columns.\"\(t).email\"]\nclassification = \"pii\"\n"
+                + "[columns.\"\(t).ssn\"]\nclassification = \"restricted\"\n"
+        }
+        box.write("rocky.toml", environments + "\n" + imported.joined(separator: "\n"))
+        for table in ["customers", "signups"] {
+            box.rocky(["classify", "\(table).name", "pii"], env: t0)
+            box.rocky(["classify", "\(table).email", "pii"], env: t0)
+            box.rocky(["classify", "\(table).ssn", "restricted"], env: t0)
+        }
+        box.rocky(["commit", "-m", "Load"], env: t0)
+        let t1 = ["ROCKY_COMMIT_TIME": "2026-05-02T12:00:00Z"]
+        box.rocky(["checkout", "-b", "agent/x"], env: t1)
+        box.rocky(["sql", "CREATE TABLE signup_names AS SELECT customer_id, name FROM signups", "-m", "names"], env: t1)
+        box.rocky(["checkout", "-b", "b1", "main"], env: t1)
+        box.rocky(["sql", "UPDATE customers SET name = 'B ' || name, email = 'b.' || email, ssn = '000-00-0001' WHERE customer_id IN (1, 2)",
+                   "-m", "b1 edits"], env: t1)
+        let t2 = ["ROCKY_COMMIT_TIME": "2026-05-03T12:00:00Z"]
+        box.rocky(["checkout", "main"], env: t2)
+        box.rocky(["import", "signups", "late.csv", "--mode", "append"], env: t2)
+        box.rocky(["import", "signups", "correction.csv", "--mode", "upsert"], env: t2)
+        box.rocky(["sql", "UPDATE customers SET name = 'M ' || name, email = 'm.' || email, ssn = '000-00-0002' WHERE customer_id IN (1, 2)"], env: t2)
+        box.rocky(["sql", "UPDATE customers SET segment = 'watch' WHERE email = '\(values[1])'"], env: t2)
+        box.rocky(["commit", "-m", "Late signups, a correction, main's edits"], env: t2)
+        box.rocky(["sql", "DELETE FROM customers WHERE customer_id > 30"], env: t2)
+        box.rocky(["sql", "UPDATE customers SET name = name || ' Jr', ssn = '000-00-0003' WHERE customer_id = 3"], env: t2)
+        return box
+    }
+
+    /// Every command that prints or writes stored values, run in
+    /// `environment`: diff in every format, the conflicts of merge
+    /// --dry-run, a replay's gap and correction listing, show, cat-object -p
+    /// of a chunk, an import's messages. Each run of a `prod` environment is
+    /// scanned by `Sandbox.rocky`; the runs are returned for more checks.
+    static func everyOutput(_ box: Sandbox, environment: String) -> [(command: String, run: Run)] {
+        let commands: [[String]] = [
+            ["diff"], ["diff", "--json"], ["diff", "--format", "sql"], ["diff", "--format", "csv", "--table", "customers"],
+            ["diff", "HEAD~1", "HEAD"], ["diff", "main", "b1", "--json"],
+            ["merge", "b1", "--dry-run"], ["merge", "b1", "--dry-run", "--json"],
+            ["merge", "b1", "--dry-run", "--strategy", "theirs", "--json"],
+            ["replay", "agent/x", "--at", "2026-05-02T18:00:00Z"], ["replay", "agent/x", "--at", "2026-05-02T18:00:00Z", "--json"],
+            ["show"], ["show", "--json"],
+            ["import", "people_\(environment)", fixture("customers.csv"), "--key", "customer_id"],
+            ["import", "people_json_\(environment)", fixture("customers.csv"), "--key", "customer_id", "--json"],
+        ]
+        var runs = commands.map { ("rocky " + $0.joined(separator: " "), box.rocky(["--env", environment] + $0)) }
+        // cat-object -p of the chunk holding the customers' rows.
+        let commit = box.json(box.rocky(["cat-object", "-p", "--json", "HEAD"]))
+        let tree = (commit["content"] as? [String: Any])?["tree"] as? String ?? "?"
+        let tables = box.json(box.rocky(["cat-object", "-p", "--json", tree]))
+        if let table = ((tables["content"] as? [String: Any])?["tables"] as? [String: Any])?["customers"] as? String,
+           let root = box.rocky(["cat-object", "-p", table]).out.firstMatch(of: /"root":"([0-9a-f]{64})"/)?.output.1 {
+            runs.append(("rocky cat-object -p <chunk>", box.rocky(["--env", environment, "cat-object", "-p", String(root)])))
+        } else {
+            Issue.record("no customers chunk found: \(tables)")
+        }
+        return runs
     }
 }

@@ -90,6 +90,11 @@ final class Sandbox: @unchecked Sendable {
         return run.out
     }
 
+    /// The repository's masking key (`.rocky/keys/masking`), the HMAC key of `hash`.
+    var maskingKey: String {
+        read(".rocky/keys/masking")?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
     func write(_ relative: String, _ text: String) {
         let full = path + "/" + relative
         try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -74,7 +74,7 @@ final class OperationContext {
     /// protected branch), read once; the Governance masking functions take it.
     func maskingPolicy() throws -> ProjectConfig {
         if let maskingCache { return maskingCache }
-        let config = try repository.maskingInForce()
+        let config = try repository.maskingConfigUngated()
         maskingCache = config
         return config
     }

@@ -81,6 +81,8 @@ public final class Repository: Sendable {
             }
             try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: stagedRocky + "/format"))
             try Data("ref: refs/heads/\(defaultBranch)\n".utf8).write(to: URL(fileURLWithPath: stagedRocky + "/HEAD"))
+            // The random key of `hash` masking, outside the versioned tree (MaskingKey.swift).
+            _ = try maskingKey(rockyDirectory: stagedRocky)
             let repo = Repository(workDirectory: staging, objects: DiskObjectStore(directory: stagedRocky + "/objects"),
                                   refs: FileRefStore(root: stagedRocky), settings: settings)
             let tree = try repo.objects.write(Tree.empty)

@@ -31,6 +31,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case fileFailure(path: String, reason: String)
     /// The SQL engine did something other than what was asked.
     case engineFailure(String)
+    /// `--env` / `ROCKY_ENV` names an environment rocky.toml does not declare.
+    case unknownEnvironment(String, declared: [String])
 
     public var description: String {
         switch self {
@@ -57,8 +59,35 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .noForkPoint(a, b): "\(a) and \(b) share no history: there is no fork point"
         case let .fileFailure(path, reason): "\(path): \(reason)"
         case let .engineFailure(message): message
+        case let .unknownEnvironment(name, declared):
+            "unknown environment '\(name)': rocky.toml declares "
+                + (declared.isEmpty ? "no environments (only dev may be used without a declaration)" : declared.joined(separator: ", "))
+                + (RepositoryError.nearest(to: name, among: declared).map { "; did you mean '\($0)'?" } ?? "")
         case let .uncommittedChanges(paths, fix):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }
+    }
+}
+
+extension RepositoryError {
+    /// The candidate closest to `name` by edit distance, when close enough
+    /// to be a plausible typo (`production` for `prod` is not; `prdo` is),
+    /// or when one starts with the other (`production` -> `prod`).
+    static func nearest(to name: String, among candidates: [String]) -> String? {
+        let target = Array(name.lowercased())
+        var best: (String, Int)?
+        for candidate in candidates {
+            let other = Array(candidate.lowercased())
+            var row = Array(0...other.count)
+            for (i, a) in target.enumerated() {
+                var next = [i + 1]
+                for (j, b) in other.enumerated() { next.append(min(row[j + 1] + 1, next[j] + 1, row[j] + (a == b ? 0 : 1))) }
+                row = next
+            }
+            let prefix = !other.isEmpty && (target.starts(with: other) || other.starts(with: target))
+            let distance = prefix ? 0 : row[other.count]
+            if distance <= max(2, target.count / 3), best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }
+        }
+        return best?.0
     }
 }

@@ -41,9 +41,10 @@ public struct ExecutionSummary: Sendable {
 
 extension Repository {
     /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
-    /// `ROCKY_MASKING_KEY` (any text) keys the `hash` masking as an HMAC.
+    /// `hash` masking is HMAC-SHA-256 under the repository's masking key
+    /// (MaskingKey.swift; `ROCKY_MASKING_KEY` overrides it for `admin`).
     func engine() throws -> SQLiteAdapter {
-        let key = ProcessInfo.processInfo.environment["ROCKY_MASKING_KEY"].flatMap { $0.isEmpty ? nil : Array($0.utf8) }
+        let key = try maskingKey()
         let cache = rockyDirectory + "/cache"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         return try SQLiteAdapter(store: objects, cacheDirectory: cache, maskingKey: key)

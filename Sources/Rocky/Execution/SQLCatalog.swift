@@ -67,18 +67,29 @@ extension Repository {
     }
 
     /// `maskingConfig` without the gate (an operation's context reads it once).
-    func maskingInForce() throws -> ProjectConfig {
+    func maskingConfigUngated() throws -> ProjectConfig {
         if let (_, committed) = try protectedConfig(), !committed.masking.isEmpty { return committed }
         return try workingConfig()
     }
 
-    /// Compile options for an environment (default: the settings' environment).
+    /// Compile options for an environment (default: the settings'
+    /// environment), which must be one the policy in force declares (`dev`
+    /// needs no declaration while none is declared): an unknown name is an
+    /// error, never "no masking".
     public func compileOptions(environment: String? = nil) throws -> CompileOptions {
         let context = try gate(.compileOptions); defer { context.end() }
         let config = try maskingConfig()
         let environment = environment ?? settings.environment
+        try Repository.checkEnvironment(environment, declared: config)
         return CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in
             config.strategy(for: governance, environment: env)
         })
+    }
+
+    /// Throws `unknownEnvironment` unless `config` declares `environment`
+    /// (or declares none and it is `dev`).
+    static func checkEnvironment(_ environment: String, declared config: ProjectConfig) throws {
+        if config.masking[environment] != nil || (config.masking.isEmpty && environment == "dev") { return }
+        throw RepositoryError.unknownEnvironment(environment, declared: config.masking.keys.sorted())
     }
 }

@@ -46,30 +46,50 @@ extension Repository {
     /// The working rocky.toml's column declarations, raised where the
     /// protected branch is stricter for `environment`: such a column gets the
     /// stricter classification and an explicit `masking[environment]`.
+    ///
+    /// A column's `access` roles see it raw (an explicit `masking[environment]
+    /// = none`) unless the strategy is `deny`. The roles are the actor's in
+    /// the access policy in force; the column's `access` is its own, narrowed
+    /// to the roles the protected branch also lists for it when that branch
+    /// knows the column, so a branch cannot grant itself access.
     func declarationsInForce(for tables: [String: Table], environment: String) throws -> [String: ColumnGovernance] {
         var declarations = try workingConfig().columns
-        guard let (branch, committed) = try protectedConfig() else { return declarations }
+        let protected = try protectedConfig()
+        let roles = Set(try accessPolicy().principals[settings.actor] ?? [])
+        guard protected != nil || !roles.isEmpty else { return declarations }
         let policy = try maskingConfig()
-        let protectedIDs = try objects.readTree(try objects.readCommit(try resolveRevision(branch)).tree).tables
+        let protectedIDs = try protected.map { try objects.readTree(try objects.readCommit(try resolveRevision($0.branch)).tree).tables } ?? [:]
         for (name, table) in tables {
             let protectedSchema = try protectedIDs.first { $0.key.lowercased() == name.lowercased() }
                 .map { try objects.readTable($0.value).schema }
             for column in table.schema.columns {
                 let key = "\(name).\(column.name)"
                 let ours = declarations[key].map { column.governance.merging($0) } ?? column.governance
-                var theirs = ColumnGovernance()
-                var protectedNames = [column.name]
-                if let schema = protectedSchema {
-                    for match in [schema.column(id: column.id), schema.column(named: column.name)].compactMap({ $0 }) {
-                        theirs = theirs.strictest(match.governance, environment: environment, policy: policy)
-                        protectedNames.append(match.name)
+                var combined = ours
+                var access = Set(ours.access)
+                if let committed = protected?.config {
+                    var theirs = ColumnGovernance()
+                    var theirAccess = Set<String>()
+                    var known = false
+                    var protectedNames = [column.name]
+                    if let schema = protectedSchema {
+                        for match in [schema.column(id: column.id), schema.column(named: column.name)].compactMap({ $0 }) {
+                            theirs = theirs.strictest(match.governance, environment: environment, policy: policy)
+                            theirAccess.formUnion(match.governance.access)
+                            protectedNames.append(match.name)
+                            known = true
+                        }
                     }
+                    for declared in Set(protectedNames).compactMap({ committed.columns["\(name).\($0)"] }) {
+                        theirs = theirs.strictest(declared, environment: environment, policy: policy)
+                        theirAccess.formUnion(declared.access)
+                        known = true
+                    }
+                    combined = ours.strictest(theirs, environment: environment, policy: policy)
+                    if known { access.formIntersection(theirAccess) }
                 }
-                for declared in Set(protectedNames).compactMap({ committed.columns["\(name).\($0)"] }) {
-                    theirs = theirs.strictest(declared, environment: environment, policy: policy)
-                }
-                let combined = ours.strictest(theirs, environment: environment, policy: policy)
-                let strategy = policy.strategy(for: combined, environment: environment)
+                var strategy = policy.strategy(for: combined, environment: environment)
+                if strategy != .deny, !roles.isDisjoint(with: access) { strategy = .none }
                 guard combined.classification != ours.classification || strategy != policy.strategy(for: ours, environment: environment) else {
                     continue
                 }

@@ -24,14 +24,41 @@ public struct TableDiff: Sendable {
     public var new: Table?
     let store: any ObjectStore
     let temporaryDirectory: String
+    /// How the environment and actor see the values (MaskedOutputs.swift).
+    public let mask: TableMask
+
+    /// Whether a row of this diff may be shown: throws the `deny` refusal
+    /// (exit code 5) when the table has a denied column and rows differ.
+    /// Counts (`stats`) are always allowed.
+    public func refuseIfRowsDenied() throws {
+        guard !mask.refusals.isEmpty else { return }
+        let rowsDiffer: Bool
+        switch kind {
+        case .added: rowsDiffer = (new?.rowCount ?? 0) > 0
+        case .removed: rowsDiffer = (old?.rowCount ?? 0) > 0
+        case .modified: rowsDiffer = try stats() != DiffStats()
+        }
+        if rowsDiffer { try mask.refuseIfDenied("diff") }
+    }
 
     public var schemaChanges: [SchemaChange] {
         guard let old, let new else { return [] }
         return SchemaChange.between(old.schema, new.schema)
     }
 
-    /// The row changes in key order, streamed.
+    /// The row changes in key order, streamed, with the values masked as the
+    /// environment masks them for the actor. A table with a denied column
+    /// refuses (exit code 5) when it has rows to show.
     public func rows(includeAddedColumns: Bool = false) throws -> RowDeltas {
+        try refuseIfRowsDenied()
+        let deltas = try storedRows(includeAddedColumns: includeAddedColumns)
+        guard !mask.strategies.isEmpty else { return deltas }
+        let (mask, oldSchema, newSchema) = (mask, old?.schema, new?.schema)
+        return deltas.mapping { mask.mask($0, old: oldSchema, new: newSchema) }
+    }
+
+    /// The row changes as stored, for counting.
+    private func storedRows(includeAddedColumns: Bool = false) throws -> RowDeltas {
         try TableComparison(store: store, old: old, new: new, temporaryDirectory: temporaryDirectory)
             .rows(includeAddedColumns: includeAddedColumns)
     }
@@ -39,7 +66,7 @@ public struct TableDiff: Sendable {
     /// Counts of added, removed and modified rows (one pass over the difference).
     public func stats() throws -> DiffStats {
         var stats = DiffStats()
-        var deltas = try rows()
+        var deltas = try storedRows()
         while let delta = try deltas.nextDelta() {
             switch delta {
             case .added: stats.added += 1
@@ -83,14 +110,16 @@ extension Repository {
                 throw RepositoryError.noSuchTable(name, available: Set(old.keys).union(new.keys).sorted())
             }
         }
+        let masking = try maskingInForce()
         var tables: [TableDiff] = []
         for name in Set(old.keys).union(new.keys).sorted() where filter?.contains(name) ?? true {
             let x = old[name], y = new[name]
             guard x != y else { continue }
+            let oldTable = try x.map { try objects.readTable($0) }, newTable = try y.map { try objects.readTable($0) }
             tables.append(TableDiff(
                 name: name, kind: x == nil ? .added : (y == nil ? .removed : .modified), oldID: x, newID: y,
-                old: try x.map { try objects.readTable($0) }, new: try y.map { try objects.readTable($0) },
-                store: objects, temporaryDirectory: temporaryDirectory()))
+                old: oldTable, new: newTable, store: objects, temporaryDirectory: temporaryDirectory(),
+                mask: try tableMask(name, versions: [oldTable, newTable].compactMap { $0 }, masking: masking)))
         }
         return RepositoryDiff(from: fromID, to: toID, tables: tables)
     }

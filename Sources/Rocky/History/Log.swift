@@ -38,7 +38,7 @@ extension Repository {
         return CommitDetail(info: CommitInfo(id: id, commit: commit),
                             tables: try tableChanges(from: parentTree.tables, to: tree.tables),
                             files: fileChanges(from: parentTree.files, to: tree.files),
-                            transformations: try commit.transforms.map { ($0, try objects.readTransformation($0)) })
+                            transformations: try maskedStatements(try commit.transforms.map { ($0, try objects.readTransformation($0)) }))
     }
 }
 

@@ -215,13 +215,17 @@ extension Repository {
                 if !files.conflicts.isEmpty { report.strategyUsed = strategy }
                 files.conflicts = []
             }
+            // Conflicts are reported with their values masked as the
+            // environment masks them for the actor (MaskedOutputs.swift).
+            let versions = [baseTables, oursTree.tables, theirsTree.tables]
             if !tables.isClean || !files.conflicts.isEmpty {
-                throw MergeConflicts(source: sourceName, target: targetName, tables: tables.conflicts.filter { !$0.isResolved },
+                throw MergeConflicts(source: sourceName, target: targetName,
+                                     tables: try maskedConflicts(tables.conflicts.filter { !$0.isResolved }, tables: versions),
                                      files: files.conflicts)
             }
             report.tables = tables.outcomes
             report.stats = tables.stats
-            report.resolved = tables.conflicts.filter(\.isResolved)
+            report.resolved = try maskedConflicts(tables.conflicts.filter(\.isResolved), tables: versions)
             report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
             try compileMerged(tables: tables.tables, files: files.files, base: bases.first, source: sourceID,
                               sourceName: sourceName, targetName: targetName)

@@ -82,6 +82,12 @@ extension Repository {
             }
             try Data((formatLine + "\n").utf8).write(to: URL(fileURLWithPath: rocky + "/format"))
             try Data("ref: refs/heads/\(chosen)\n".utf8).write(to: URL(fileURLWithPath: rocky + "/HEAD"))
+            // The same masking key as the source (a clone by path stays in one
+            // organisation): hashed values match across the two. A source made
+            // before keyed hashing gets its key now.
+            let key = try maskingKey(rockyDirectory: source.rockyDirectory)
+            try fm.createDirectory(atPath: rocky + "/keys", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try installMaskingKey(String(decoding: key, as: UTF8.self), at: rocky + "/keys/masking")
             let store = DiskObjectStore(directory: rocky + "/objects")
             let repo = Repository(workDirectory: staging, objects: store, refs: FileRefStore(root: rocky), settings: settings)
 

@@ -82,6 +82,7 @@ extension Repository {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
         try context.authorize(.write, branch: target.branch)
+        let masking = try maskingInForce()
         return try retrying(request.retries, branch: target.branch) {
             let target = try currentTarget()
             // The tables before and after, as the compare-and-swap saved them (for the audit entry).
@@ -183,6 +184,14 @@ extension Repository {
                                                    "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
             var result = summary
             result.commit = commit?.id
+            if let inferred = summary.inferred {
+                let mask = try tableMask(request.table, versions: [try objects.readTable(summary.id)], masking: masking)
+                result.inferred = inferred.map { column in
+                    var column = column
+                    column.reason = mask.maskQuotedValues(column.reason, column: column.name)
+                    return column
+                }
+            }
             return result
         }
     }

@@ -37,6 +37,9 @@ struct CommitCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
+        // The summary lists the statements as the environment shows them:
+        // an unknown environment stops the command before it commits.
+        try repo.checkEnvironment()
         let id = try repo.commit(message: message, allowEmpty: allowEmpty, retries: retries)
         let detail = try repo.show(id.hex)
         if context.json {

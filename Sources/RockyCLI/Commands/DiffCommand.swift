@@ -60,6 +60,8 @@ struct DiffCommand: Command {
         let diff = try repo.diff(from: from, to: to, tables: tables)
         let format = context.json ? .json : (self.format ?? .text)
         if stat && format != .json { return try printStat(diff, context) }
+        // A table whose rows the environment denies refuses before anything is printed.
+        if !stat { for table in diff.tables { try table.refuseIfRowsDenied() } }
         switch format {
         case .text: try DiffText(context: context).print(diff)
         case .json: try DiffJSON(context: context, statOnly: stat).print(diff)

@@ -50,7 +50,9 @@ struct CatObjectCommand: Command {
     options:
       -t   print the object's kind
       -s   print the payload size in bytes
-      -p   print the payload: metadata objects as indented JSON, blobs as they are
+      -p   print the payload: metadata objects as indented JSON, blobs as they are.
+           A chunk or index node holds stored values: in an environment that
+           masks anything, printing one needs the 'admin' permission
     """
 
     enum Mode { case kind, size, pretty }
@@ -86,6 +88,7 @@ struct CatObjectCommand: Command {
             }
         case .pretty:
             let (kind, _) = try repo.objectHeader(id)
+            try repo.authorizePrintingStoredValues(of: kind)
             if let document = try repo.describeObject(id) {
                 context.json
                     ? context.emit(.object(["id": .string(id.hex), "kind": .string(kind.rawValue), "content": document]))

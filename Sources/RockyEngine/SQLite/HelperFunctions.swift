@@ -93,17 +93,8 @@ enum HelperFunctions {
     static func maskHash(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
         guard let arguments else { return fail(context, "rocky_mask_hash: no argument") }
         if sqlite3_value_type(arguments[0]) == SQLITE_NULL { return sqlite3_result_null(context) }
-        let bytes = Array(text(arguments[0]).utf8)
         let key = sqlite3_user_data(context).map { Unmanaged<MaskingKey>.fromOpaque($0).takeUnretainedValue().bytes } ?? nil
-        let digest = key.map { SHA256.hmac(key: $0, message: bytes) } ?? SHA256.digest(bytes)
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in digest {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
-        }
-        resultText(context, String(decoding: out, as: UTF8.self))
+        resultText(context, ValueMasking.hashHex(text(arguments[0]), key: key))
     }
 
     /// The representation type named by a helper's type argument.
