@@ -5,12 +5,13 @@ import Synchronization
 /// `refs/heads/<name>` holding 64 hex digits and a newline, and reflogs at
 /// `logs/<ref>`.
 ///
-/// Calling sequence of an update (git's lockfile protocol): create
-/// `<ref>.lock` with `O_CREAT|O_EXCL` (the lock), read the ref and compare
-/// with the expected id, write the new id into the lock file and fsync it,
-/// append and fsync the reflog entry, rename the lock over the ref and fsync
-/// the folder. Readers see the old value or the new one, never a mix. The lock
-/// file names its owner until the new id replaces that; a lock whose owner
+/// Calling sequence of an update (git's lockfile protocol, with the new
+/// value beside the lock): create `<ref>.lock` naming its owner (the lock),
+/// read the ref and compare with the expected id, write the new id into a
+/// fresh `.new-*.lock` file beside the ref and fsync it, append and fsync the
+/// reflog entry, rename the new file over the ref, fsync the folder, remove
+/// the lock. Readers see the old value or the new one, never a mix. The lock
+/// file names its owner for as long as it exists; a lock whose owner
 /// died on this host is broken and reported to `observeBrokenLocks`'s
 /// observer, any other is waited on up to `lockWaitSeconds` (not at all
 /// once it is `staleLockSeconds` old) and then reported with its holder.
@@ -85,14 +86,11 @@ public final class FileRefStore: RefStore, Sendable {
         }
         for change in changes where change.new != change.expected {
             let target = file(change.ref)
-            let lock = held[change.ref]!
             let entry = ReflogEntry(old: change.expected, new: change.new, note: note)
             if let new = change.new {
-                try LockFile.replaceContent(lock.fd, Array((new.hex + "\n").utf8), path: lock.path)
-                try FileSystem.fsync(lock.fd, path: lock.path)
+                let staged = try stage(Array((new.hex + "\n").utf8), beside: target)
                 try appendReflog(change.ref.path, entry)
-                try FileSystem.rename(lock.path, target)
-                held[change.ref]!.renamed = true
+                try FileSystem.rename(staged, target)
             } else {
                 try appendReflog(change.ref.path, entry)
                 try FileSystem.unlink(target)
@@ -116,13 +114,30 @@ public final class FileRefStore: RefStore, Sendable {
         try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
     }
 
+    /// Writes a ref's new content to a fresh file beside it and fsyncs it,
+    /// for the caller to rename over the ref while it holds the ref's lock.
+    /// The lock itself keeps naming its owner until it is removed, so a
+    /// process killed at any point leaves a lock the next command can break.
+    /// The name ends in `.lock`, so listings skip it and fsck reports a
+    /// leftover one.
+    private func stage(_ bytes: [UInt8], beside target: String) throws -> String {
+        let staged = FileSystem.parentDirectory(target) + "/" + FileSystem.temporaryName(".new-") + ".lock"
+        do {
+            try FileSystem.withOpenFile(staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW) { fd in
+                try FileSystem.writeAll(fd, bytes, path: staged)
+                try FileSystem.fsync(fd, path: staged)
+            }
+        } catch {
+            try? FileSystem.unlink(staged)
+            throw error
+        }
+        return staged
+    }
+
     /// A lock file this process created, open.
     private struct HeldLock {
         let fd: Int32
         let path: String
-        /// It was renamed into place: never remove it after that (by then
-        /// the name may be another process's lock).
-        var renamed = false
     }
 
     /// Takes `<path>.lock` (see `LockFile.acquire`), and tells the observer
@@ -138,17 +153,15 @@ public final class FileRefStore: RefStore, Sendable {
     }
 
     private func release(_ lock: HeldLock) {
-        if !lock.renamed && isSameFile(lock.fd, lock.path) { unlink(lock.path) }
+        if isSameFile(lock.fd, lock.path) { unlink(lock.path) }
         close(lock.fd)
     }
 
-    /// Takes `<path>.lock` and runs `body` with it. `body` returns true when it
-    /// renamed the lock into place; otherwise, or when it throws, the lock is
-    /// removed.
-    func withLock(_ path: String, name: String, _ body: (Int32, String) throws -> Bool) throws {
-        var held = try lock(path, name: name)
+    /// Takes `<path>.lock`, runs `body`, and removes the lock whatever happens.
+    func withLock(_ path: String, name: String, _ body: () throws -> Void) throws {
+        let held = try lock(path, name: name)
         defer { release(held) }
-        held.renamed = try body(held.fd, held.path)
+        try body()
     }
 
     /// Whether `path` still names the file open at `fd` (our lock, not a successor's).
@@ -200,19 +213,17 @@ public final class FileRefStore: RefStore, Sendable {
     public func setHead(_ head: Head, note: RefNote) throws {
         let path = root + "/HEAD"
         let old = try? resolvedHead()
-        try withLock(path, name: "HEAD") { fd, lockPath in
+        try withLock(path, name: "HEAD") {
             let text: String
             let new: ObjectID?
             switch head {
             case let .branch(ref): text = "ref: \(ref.path)\n"; new = try read(ref)
             case let .detached(id): text = id.hex + "\n"; new = id
             }
-            try LockFile.replaceContent(fd, Array(text.utf8), path: lockPath)
-            try FileSystem.fsync(fd, path: lockPath)
+            let staged = try stage(Array(text.utf8), beside: path)
             try appendReflog("HEAD", ReflogEntry(old: old ?? nil, new: new, note: note))
-            try FileSystem.rename(lockPath, path)
+            try FileSystem.rename(staged, path)
             try FileSystem.fsyncDirectory(root)
-            return true
         }
     }
 

@@ -181,12 +181,4 @@ public enum LockFile {
         return .broken(BrokenLock(path: path, owner: owner, ageSeconds: age))
     }
 
-    /// Replaces the lock file's content (the owner) with `bytes`, from
-    /// offset 0, for a lock that becomes the file it guards.
-    public static func replaceContent(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
-            throw StoreError.io(path: path, operation: "truncate lock", errno: errno)
-        }
-        try FileSystem.writeAll(fd, bytes, path: path)
-    }
 }

@@ -49,10 +49,7 @@ extension FileRefStore {
             return removed
         }
         try FileSystem.makeDirectories(folder)
-        try withLock(ref, name: name) { _, _ in
-            try rewrite()
-            return false
-        }
+        try withLock(ref, name: name) { try rewrite() }
         return removed
     }
 }

@@ -135,7 +135,8 @@ import Testing
 
     @Test func changingWhoSeesWhatOnMainNeedsAdmin() {
         let box = governed()
-        for section in ["[environments.prod.masking]\npii = \"none\"\n", "[columns.\"customers.email\"]\nclassification = \"public\"\n",
+        // dev is declared beside prod: once rocky.toml declares environments, dev needs one too.
+        for section in ["[environments.dev]\n[environments.prod.masking]\npii = \"none\"\n", "[columns.\"customers.email\"]\nclassification = \"public\"\n",
                         "[engines.sqlite]\nthreads = 4\n"] {
             box.write("rocky.toml", Self.policy + section)
             let before = box.snapshot()
@@ -146,7 +147,7 @@ import Testing
         }
         box.write("rocky.toml", Self.policy + "# a comment\n")
         #expect(box.rocky("commit", "-m", "a comment", "--as", "writer").code == 0, "other edits need write only")
-        box.write("rocky.toml", Self.policy + "[environments.prod.masking]\npii = \"redact\"\n")
+        box.write("rocky.toml", Self.policy + "[environments.dev]\n[environments.prod.masking]\npii = \"redact\"\n")
         #expect(box.rocky("commit", "-m", "environments", "--as", "alice").code == 0)
     }
 

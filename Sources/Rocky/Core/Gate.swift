@@ -17,7 +17,7 @@ enum Operation: String, CaseIterable, Sendable {
     case objectHeader, streamObject, resolveObject, writeCommit
     // Project, governance
     case workingConfig, committedConfig, accessPolicy, authorize, protectedBranchName
-    case catalogInForce, classify, auditEntries, verifyAudit
+    case catalogInForce, classify, auditEntries, verifyAudit, recoverAudit, checkEnvironment, authorizePrintingStoredValues
     // Working set
     case currentBranch, branches, createBranch, deleteBranch, updateRef
     case checkout, status, currentTarget, target, workingSet
@@ -29,7 +29,7 @@ enum Operation: String, CaseIterable, Sendable {
     // Remote
     case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
     // Maintenance
-    case fsck, collectGarbage
+    case fsck, fsckCaches, collectGarbage
 }
 
 /// What one operation knows while it runs: the actor, the environment, the

@@ -17,6 +17,8 @@ public final class Repository: Sendable {
     public let settings: Settings
     /// The access policy in force, by the heads it was read from (Gate.swift).
     let policyCache = PolicyCache()
+    /// Locks broken while the audit lock was held, recorded once it is released (BrokenLocks.swift).
+    let brokenLocks = BrokenLockQueue()
 
     public static let formatLine = "rocky-format 1"
     public static let defaultBranch = "main"

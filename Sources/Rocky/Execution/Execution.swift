@@ -72,7 +72,12 @@ extension Repository {
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
             var records: [(ObjectID, Transformation)] = []
-            let (_, commit) = try updateWorkingSet(target, message: "sql", commit: commitMessage) { set in
+            let entry = { (_: Void) in
+                AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                           statements: records.map(\.1.statement),
+                           details: .object(["transformations": .array(records.map { .string($0.0.hex) })]))
+            }
+            let (_, commit) = try updateWorkingSet(target, message: "sql", commit: commitMessage, entry: entry) { set in
                 records = []
                 let catalog = try catalogInForce(tables: set.tables)
                 let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
@@ -102,9 +107,6 @@ extension Repository {
                     }
                 }
             }
-            try context.record(AuditEntry(operation: "sql", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
-                                 statements: records.map(\.1.statement),
-                                 details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
             return ExecutionSummary(transformations: records, commit: commit?.id)
         }
     }

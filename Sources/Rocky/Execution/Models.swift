@@ -112,7 +112,12 @@ extension Repository {
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
             var records: [(ObjectID, Transformation)] = []
-            let (_, commit) = try updateWorkingSet(target, message: "run", commit: commitMessage) { set in
+            let entry = { (_: Void) in
+                AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
+                           statements: records.compactMap(\.1.model),
+                           details: .object(["transformations": .array(records.map { .string($0.0.hex) })]))
+            }
+            let (_, commit) = try updateWorkingSet(target, message: "run", commit: commitMessage, entry: entry) { set in
                 records = []
                 let options = try compileOptions()
                 // Every model compiles before any runs: a refusal writes nothing.
@@ -137,9 +142,6 @@ extension Repository {
                     }
                 }
             }
-            try context.record(AuditEntry(operation: "run", branch: target.branch, rows: records.reduce(0) { $0 + $1.1.rowsWritten },
-                                 statements: records.compactMap(\.1.model),
-                                 details: .object(["transformations": .array(records.map { .string($0.0.hex) })])))
             return ExecutionSummary(transformations: records, commit: commit?.id)
         }
     }

@@ -37,8 +37,10 @@ extension Repository {
     ///
     /// `along`: other refs (a working set's) that move with this one in the
     /// same transaction; they are checked before the entry is written too.
+    /// `preceding`: entries that belong before the move's own (the command
+    /// whose result a commit records), appended in the same step.
     func moveRef(_ ref: RefName, from expected: ObjectID?, to new: ObjectID?, note: RefNote, entry: AuditEntry,
-                 alongWith along: [RefChange] = [], adoptedLog: Bool = false) throws {
+                 preceding: [AuditEntry] = [], alongWith along: [RefChange] = [], adoptedLog: Bool = false) throws {
         try withAuditLock {
             if adoptedLog { try repairTornAppend() } else { try prepareAppend() }
             for change in [RefChange(ref, from: expected, to: new)] + along {
@@ -51,6 +53,7 @@ extension Repository {
             e.ref = ref.path
             e.oldID = expected
             e.newID = new
+            for p in preceding { try appendLocked(p) }
             let anchor = try appendLocked(e)
             var anchored = note
             anchored.anchor = anchor.text
@@ -126,7 +129,13 @@ extension Repository {
                 entry?.ref = name
                 problems.append(AuditAnchorProblem(ref: name, message: message, recovery: entry))
             }
-            let log = try refs.reflog(name)
+            let log: [ReflogEntry]
+            do {
+                log = try refs.reflog(name)
+            } catch {
+                problem("its reflog cannot be read, so its moves cannot be checked against the log: \(error)")
+                continue
+            }
             var lastAnchored = 0
             for (i, line) in log.enumerated() {
                 let what = "reflog entry \(i + 1) (\(short(line.old)) -> \(short(line.new)) at \(line.time))"
@@ -188,7 +197,10 @@ extension Repository {
     /// entries: nothing rocky writes can vouch for those). Refuses when the
     /// chain itself is broken.
     public func recoverAudit() throws -> (recorded: [AuditAnchorProblem], remaining: [AuditAnchorProblem]) {
-        try withAuditLock {
+        let context = try gate(.recoverAudit); defer { context.end() }
+        // Recording what happened outside rocky writes the trail's account of it: an administrator's act.
+        try context.authorize(.admin, branch: nil)
+        return try withAuditLock {
             try prepareAppend()
             let check = try verifyAudit()
             if let bad = check.firstBad {

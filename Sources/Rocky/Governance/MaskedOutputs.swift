@@ -109,7 +109,7 @@ public struct TableMask: Sendable {
 extension Repository {
     /// The masking the settings' environment and actor are subject to. An
     /// environment rocky.toml does not declare is an error (`compileOptions`).
-    public func maskingInForce() throws -> MaskingInForce {
+    func maskingInForce() throws -> MaskingInForce {
         let options = try compileOptions()
         return MaskingInForce(environment: options.environment, options: options, key: try maskingKey())
     }
@@ -118,7 +118,7 @@ extension Repository {
     /// (the two sides of a diff; base, ours and theirs of a merge): each
     /// column gets the strongest strategy any version calls for, so a value
     /// is never shown weaker on one side than on the other.
-    public func tableMask(_ name: String, versions: [Table], masking: MaskingInForce? = nil) throws -> TableMask {
+    func tableMask(_ name: String, versions: [Table], masking: MaskingInForce? = nil) throws -> TableMask {
         let masking = try masking ?? maskingInForce()
         var strategies: [Int: MaskingStrategy] = [:]
         var ids: [String: Int] = [:]
@@ -153,7 +153,7 @@ extension Repository {
     /// name). A conflict that would show a denied column's value refuses the
     /// report (exit code 5). Schema and table conflicts carry type names,
     /// column names and row counts, which are shown as they are.
-    public func maskedConflicts(_ conflicts: [MergeConflict], tables: [[String: ObjectID]]) throws -> [MergeConflict] {
+    func maskedConflicts(_ conflicts: [MergeConflict], tables: [[String: ObjectID]]) throws -> [MergeConflict] {
         guard !conflicts.isEmpty else { return conflicts }
         let masking = try maskingInForce()
         var masks: [String: TableMask] = [:]
@@ -189,7 +189,7 @@ extension Repository {
     /// changed or were removed after the replay time, masked per column
     /// (`old` is the table at the replay time, `new` its latest version). A
     /// table with a denied column refuses the listing (exit code 5).
-    public func maskedGap(_ gap: DataGap, old: Table, new: Table) throws -> DataGap {
+    func maskedGap(_ gap: DataGap, old: Table, new: Table) throws -> DataGap {
         let mask = try tableMask(gap.table, versions: [old, new])
         if mask.isIdentity { return gap }
         try mask.refuseIfDenied("replay gaps in")
@@ -211,6 +211,7 @@ extension Repository {
     /// policy in force (an empty policy grants nobody this); anyone else is
     /// refused (exit code 5). Other kinds hold no row values.
     public func authorizePrintingStoredValues(of kind: ObjectKind) throws {
+        let context = try gate(.authorizePrintingStoredValues); defer { context.end() }
         guard kind == .chunk || kind == .index else { return }
         guard try environmentMasksAnything() else { return }
         let environment = settings.environment
@@ -218,7 +219,7 @@ extension Repository {
         if policy.isEmpty {
             throw RepositoryError.accessDenied(actor: settings.actor, action: "admin", branch: nil, environment: environment, roles: [])
         }
-        try authorize(.admin, branch: nil)
+        try context.authorize(.admin, branch: nil)
     }
 }
 
@@ -227,12 +228,13 @@ extension Repository {
     /// declares the settings' environment (or declares none and it is `dev`):
     /// for a command to check before it changes anything.
     public func checkEnvironment() throws {
+        let context = try gate(.checkEnvironment); defer { context.end() }
         try Repository.checkEnvironment(settings.environment, declared: try maskingConfig())
     }
 
     /// Whether the settings' environment (which must be declared) masks or
     /// denies any classification or any declared column.
-    public func environmentMasksAnything() throws -> Bool {
+    func environmentMasksAnything() throws -> Bool {
         let config = try maskingConfig()
         let environment = settings.environment
         try Repository.checkEnvironment(environment, declared: config)
@@ -244,7 +246,7 @@ extension Repository {
     /// Recorded statements as `show` prints them: in an environment that
     /// masks anything, every quoted literal is withheld (`'…'`), since a
     /// statement may quote the values it looked for (`WHERE email = '…'`).
-    public func maskedStatements(_ transformations: [(id: ObjectID, record: Transformation)]) throws -> [(id: ObjectID, record: Transformation)] {
+    func maskedStatements(_ transformations: [(id: ObjectID, record: Transformation)]) throws -> [(id: ObjectID, record: Transformation)] {
         guard try environmentMasksAnything() else { return transformations }
         return transformations.map { id, record in
             var record = record

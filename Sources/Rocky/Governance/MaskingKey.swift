@@ -13,14 +13,16 @@ import RockyStore
 /// that text reproduces it.
 extension Repository {
     /// `.rocky/keys/masking`.
-    public var maskingKeyPath: String { rockyDirectory + "/keys/masking" }
+    var maskingKeyPath: String { rockyDirectory + "/keys/masking" }
 
     /// The HMAC key of `hash`: `ROCKY_MASKING_KEY` when set (only `admin` may
     /// override the key: anyone else is refused, exit code 5), else the
     /// repository's key file, created when missing.
     func maskingKey() throws -> [UInt8] {
         if let text = ProcessInfo.processInfo.environment["ROCKY_MASKING_KEY"], !text.isEmpty {
-            try authorize(.admin, branch: nil)
+            // Checked on the operation running (an inner `authorize` would
+            // defer to it and check nothing).
+            if let context = Gatekeeper.current(self) { try context.authorize(.admin, branch: nil) } else { try authorize(.admin, branch: nil) }
             return Array(text.utf8)
         }
         return try Repository.maskingKey(rockyDirectory: rockyDirectory)

@@ -10,6 +10,7 @@ extension Repository {
     /// repair is returned as a problem: the cache was wrong, though no
     /// committed data was.
     public func fsckCaches() throws -> [FsckProblem] {
+        let context = try gate(.fsckCaches); defer { context.end() }
         let engine = try engine()
         var problems: [FsckProblem] = []
         if let reason = engine.cacheRebuiltBecause {

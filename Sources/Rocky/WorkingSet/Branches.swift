@@ -69,7 +69,10 @@ extension Repository {
             try context.authorize(.admin, branch: nil)
         }
         // Reading the commit's tree checks its paths: no ref points at a tree that checkout could not write.
-        if let new { _ = try objects.readTree(try objects.readCommit(new).tree) }
+        if let new {
+            _ = try objects.readTree(try objects.readCommit(new).tree)
+            try context.authorizeCommit(new)
+        }
         let note = settings.note(message)
         var old: ObjectID?
         let entry = { AuditEntry(operation: "update-ref", branch: branch, oldID: old, newID: new,

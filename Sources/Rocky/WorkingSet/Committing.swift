@@ -26,9 +26,10 @@ extension Repository {
     /// changed since) and the project files as a commit on `target`: the
     /// branch moves from the set's base and the working set ref from
     /// `worksetID` to none together, with the commit's audit entry, or
-    /// nothing happens (`concurrentChange`). Runs inside a gated operation.
+    /// nothing happens (`concurrentChange`). `preceding`: the command's own
+    /// entries, appended just before the commit's. Runs inside a gated operation.
     func commitWorkingSet(_ set: WorkingSet, worksetID: ObjectID?, target: WorkTarget, message: String,
-                          allowEmpty: Bool = false, meta: JSON? = nil) throws -> PreparedCommit {
+                          allowEmpty: Bool = false, meta: JSON? = nil, preceding: [AuditEntry] = []) throws -> PreparedCommit {
         let context = operationContext
         try context.authorizeRevisionOrWorkingSet(nil, for: .write)
         let head = try objects.readCommit(set.base)
@@ -53,7 +54,7 @@ extension Repository {
         if let ref = target.ref {
             // The branch, the working set and the audit entry move as one step.
             do {
-                try moveRef(ref, from: set.base, to: commitID, note: note, entry: entry,
+                try moveRef(ref, from: set.base, to: commitID, note: note, entry: entry, preceding: preceding,
                             alongWith: [RefChange(target.worksetRef, from: worksetID, to: nil)])
             } catch StoreError.refMoved {
                 throw RepositoryError.lostRace(target)
@@ -66,7 +67,7 @@ extension Repository {
             if let worksetID {
                 try? refs.update(target.worksetRef, from: worksetID, to: nil, note: settings.note("commit"))
             }
-            try context.record(entry)
+            for e in preceding + [entry] { try context.record(e) }
         }
         return PreparedCommit(id: commitID)
     }

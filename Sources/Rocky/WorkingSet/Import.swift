@@ -86,8 +86,16 @@ extension Repository {
         return try retrying(request.retries, branch: target.branch) {
             let target = try currentTarget()
             // The tables before and after, as the compare-and-swap saved them (for the audit entry).
-            let ((summary, before, after), commit) = try updateWorkingSet(target, message: "import \(request.table)",
-                                                                          commit: request.commitMessage) { set in
+            let entry = { (imported: (ImportSummary, [String: ObjectID], [String: ObjectID])) in
+                let (summary, before, after) = imported
+                return AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
+                                  newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
+                                  outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
+                                  details: .object(["table": .string(request.table), "file": .string(request.path),
+                                                    "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)]))
+            }
+            let ((summary, _, _), commit) = try updateWorkingSet(target, message: "import \(request.table)",
+                                                                 commit: request.commitMessage, entry: entry) { set in
                 let before = set.tables
                 let existing = try set.tables[request.table].map { try objects.readTable($0) }
                 var inferred: [InferredColumn]?
@@ -177,11 +185,6 @@ extension Repository {
                                             schemaChanges: existing.map { SchemaChange.between($0.schema, schema) } ?? [])
                 return (summary, before, set.tables)
             }
-            try context.record(AuditEntry(operation: "import", branch: target.branch, oldID: before[request.table],
-                                 newID: summary.id, inputState: objectID(.tree, Tree(tables: before).payload),
-                                 outputState: objectID(.tree, Tree(tables: after).payload), rows: summary.rowsInTable,
-                                 details: .object(["table": .string(request.table), "file": .string(request.path),
-                                                   "mode": .string(request.mode.rawValue), "rows_read": .int(summary.rowsRead)])))
             var result = summary
             result.commit = commit?.id
             if let inferred = summary.inferred {

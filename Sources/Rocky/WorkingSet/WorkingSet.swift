@@ -126,16 +126,23 @@ extension Repository {
     /// saved but committed at once (the branch and the working set move
     /// together, see `commitWorkingSet`), so a command that loses a race to
     /// another process leaves the working set exactly as it found it.
+    /// `entry` makes the command's audit entry from `body`'s result: it is
+    /// appended once the set is saved, or, when committing, just before the
+    /// commit's entry in the same step as the branch move.
     func updateWorkingSet<R>(_ target: WorkTarget? = nil, message: String, commit commitMessage: String?,
+                             entry: ((R) throws -> AuditEntry)? = nil,
                              _ body: (inout WorkingSet) throws -> R) throws -> (result: R, commit: PreparedCommit?) {
         let target = try target ?? currentTarget()
         let (loaded, ref) = try workingSet(target)
         var set = loaded
         let result = try objects.batch { try body(&set) }
+        let own = try entry.map { try $0(result) }
         guard let commitMessage else {
             try saveWorkingSet(set, for: target, expected: ref, message: message)
+            if let own { try operationContext.record(own) }
             return (result, nil)
         }
-        return (result, try commitWorkingSet(set, worksetID: ref, target: target, message: commitMessage))
+        return (result, try commitWorkingSet(set, worksetID: ref, target: target, message: commitMessage,
+                                             preceding: own.map { [$0] } ?? []))
     }
 }
