@@ -139,6 +139,11 @@ import Testing
         let unbounded = box.rocky("import", "t", "/dev/zero", "--format", "csv")
         #expect(unbounded.code == 1 && unbounded.err.contains("/dev/zero:1:1:") && unbounded.err.contains("--max-record-bytes"),
                 "\(unbounded)")
+        // Standard input is spooled before it is read: the copy stops at the long line, and the spool goes.
+        let piped = box.rocky(["import", "t", "-", "--format", "csv", "--max-record-bytes", "4096"],
+                              stdin: "a\n" + String(repeating: "x", count: 10_000))
+        #expect(piped.code == 1 && piped.err.contains("<stdin>:2:1:") && piped.err.contains("4096"), "\(piped)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: box.path + "/.rocky/tmp"))?.isEmpty ?? true)
         // Nothing written: no object, ref or audit entry (scratch folders aside).
         let scratch: Set<String> = ["tmp", "objects/pack"]
         #expect(box.snapshot().filter { !scratch.contains($0.key) } == before.filter { !scratch.contains($0.key) })

@@ -77,7 +77,7 @@ extension Repository {
         let context = try gate(.importTable); defer { context.end() }
         try Repository.validateTableName(request.table)
         let format = request.format ?? TableFormat.guess(from: request.path)
-        let (path, display, cleanup) = try spoolIfStandardInput(request.path)
+        let (path, display, cleanup) = try spoolIfStandardInput(request.path, limits: request.limits)
         defer { cleanup() }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
@@ -208,16 +208,40 @@ extension Repository {
     }
 
     /// Standard input is copied to a temporary file: type inference reads the input twice.
-    private func spoolIfStandardInput(_ path: String) throws -> (String, String, () -> Void) {
+    /// Standard input is copied to a scratch file first (import reads its
+    /// file more than once). A line longer than the record limit stops the
+    /// copy there, so `yes | rocky import t -` fails as a file would instead
+    /// of filling the disk.
+    private func spoolIfStandardInput(_ path: String, limits: InputLimits) throws -> (String, String, () -> Void) {
         guard path == "-" else { return (path, path, {}) }
         let spool = temporaryDirectory() + "/stdin-\(getpid())"
         guard FileManager.default.createFile(atPath: spool, contents: nil) else {
             throw RepositoryError.fileFailure(path: spool, reason: "cannot spool standard input there")
         }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
-        while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty { out.write(data) }
-        try out.close()
-        return (spool, "<stdin>", { try? FileManager.default.removeItem(atPath: spool) })
+        let remove: () -> Void = { try? FileManager.default.removeItem(atPath: spool) }
+        do {
+            let out = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+            defer { try? out.close() }
+            var line = 1, run = 0  // the line being read, and its bytes so far
+            while let data = try FileHandle.standardInput.read(upToCount: 1 << 20), !data.isEmpty {
+                try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                    for byte in bytes {
+                        if byte == 10 {
+                            line += 1
+                            run = 0
+                        } else {
+                            run += 1
+                            if run > limits.maxRecordBytes { throw limits.recordTooLarge(file: "<stdin>", line: line) }
+                        }
+                    }
+                }
+                out.write(data)
+            }
+        } catch {
+            remove()
+            throw error
+        }
+        return (spool, "<stdin>", remove)
     }
 
     /// Whether two inferences store values the same way: the same types,

@@ -24,7 +24,7 @@ public struct InputLimits: Hashable, Sendable {
         self.maxFieldBytes = max(1, maxFieldBytes)
     }
 
-    func recordTooLarge(file: String, line: Int) -> ImportError {
+    public func recordTooLarge(file: String, line: Int) -> ImportError {
         ImportError(.tooLarge, file: file, line: line, column: 1,
                     message: "the record starting here is longer than the limit of \(maxRecordBytes) bytes (--max-record-bytes): is this the right file?")
     }
