@@ -73,6 +73,10 @@ extension Repository {
         if head.firstParent == set.base && headTables == set.tables && head.transforms == set.transforms {
             return (WorkingSet(base: target.head, tables: headTables), id)
         }
+        // The branch moved after `target` was read (another process committed,
+        // and a third saved a working set on the new head): a race this
+        // command lost, not a divergence; reading again finds them consistent.
+        if let ref = target.ref, try refs.read(ref) != target.head { throw RepositoryError.lostRace(target) }
         throw RepositoryError.workingSetDiverged(branch: target.branch ?? "HEAD", base: set.base, head: target.head)
     }
 
