@@ -70,7 +70,8 @@ import Testing
         box.loadFixtures()
         box.ok("checkout", "-b", "agent/x")
         box.ok("sql", "CREATE TABLE closes AS SELECT symbol, ts, close FROM prices", "-m", "closes")
-        let run = box.rocky("replay", "agent/x", "--at", "2026-05-21T09:30:00Z", "--allow-gaps")
+        // The time is written in UTC without separators, so the name is a valid ref.
+        let run = box.rocky("replay", "agent/x", "--at", "2026-05-21T11:30:00+02:00", "--allow-gaps")
         #expect(run.code == 0, "\(run)")
         #expect(run.out.contains("replay/agent/x/20260521T093000Z"), "\(run.out)")
         #expect(box.ok("branch").contains("replay/agent/x/20260521T093000Z"))
