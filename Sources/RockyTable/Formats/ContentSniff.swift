@@ -13,11 +13,15 @@ public enum ContentSniff {
     public static let prefixLength = 64 * 1024
 
     /// The first `prefixLength` bytes of the file at `path` (fewer when it is
-    /// shorter); nil when it cannot be read (the reader reports that).
+    /// shorter); nil when it cannot be read (the reader reports that) or is
+    /// not a regular file: bytes read from a pipe (`<(zcat x.gz)`) or a
+    /// device would be gone for the reader.
     public static func prefix(ofFile path: String) -> [UInt8]? {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
         var bytes = [UInt8](repeating: 0, count: prefixLength)
         var filled = 0
         while filled < prefixLength {
