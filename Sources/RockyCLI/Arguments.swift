@@ -1,15 +1,23 @@
+import RockyBase
+
 /// The arguments of one verb, consumed as the command parses them.
 ///
 /// Options may come in any order before or after positionals, as `--name
-/// value`, `--name=value` or, for short options, `-n value`; everything after
-/// `--` is positional and kept apart (`rocky log -- <table>`). `finish()`
-/// rejects anything left over, so a typo is a usage error, never ignored.
+/// value`, `--name=value` or, for short options, `-n value`, `-n1` or `-n=1`
+/// (as git takes them); everything after `--` is positional and kept apart
+/// (`rocky log -- <table>`). `finish()` rejects anything left over, so a
+/// typo is a usage error, never ignored, and it names the option the
+/// command knows that is nearest (`--keyy`: did you mean '--key'?).
 struct Arguments {
     private var tokens: [String]
     /// The tokens after `--`.
     private(set) var afterSeparator: [String] = []
     private var hadSeparator = false
     let command: (any Command.Type)?
+    /// Every option name the command asked for, for "did you mean".
+    private var known: [String] = []
+    /// Options every command takes (CLI.run removes them before the verb's parsing).
+    static let globalOptions = ["--json", "--as", "--env", "--run-id", "--help", "-h", "-C"]
 
     init(_ tokens: [String], command: (any Command.Type)? = nil) {
         if let separator = tokens.firstIndex(of: "--") {
@@ -26,6 +34,7 @@ struct Arguments {
 
     /// Whether a flag is present (removing every occurrence).
     mutating func flag(_ names: String...) -> Bool {
+        known += names
         var found = false
         tokens.removeAll { token in
             let hit = names.contains(token)
@@ -46,6 +55,7 @@ struct Arguments {
     mutating func options(_ names: String...) throws -> [String] { try collect(names) }
 
     private mutating func collect(_ names: [String]) throws -> [String] {
+        known += names
         var values: [String] = []
         var i = 0
         while i < tokens.count {
@@ -57,11 +67,24 @@ struct Arguments {
             } else if let eq = token.firstIndex(of: "="), token.hasPrefix("--"), names.contains(String(token[..<eq])) {
                 values.append(String(token[token.index(after: eq)...]))
                 tokens.remove(at: i)
+            } else if let short = Arguments.attachedShortOption(token, names) {
+                // `-n1` or `-n=1`: a short option with its value attached.
+                var value = token.dropFirst(short.count)
+                if value.first == "=" { value = value.dropFirst() }
+                values.append(String(value))
+                tokens.remove(at: i)
             } else {
                 i += 1
             }
         }
         return values
+    }
+
+    /// The short option (`-n`) among `names` that `token` starts with and
+    /// has a value attached to (`-n1`, `-n=1`), if any.
+    private static func attachedShortOption(_ token: String, _ names: [String]) -> String? {
+        guard token.count > 2, !token.hasPrefix("--") else { return nil }
+        return names.first { $0.count == 2 && $0.hasPrefix("-") && $0 != "--" && token.hasPrefix($0) }
     }
 
     /// An integer option.
@@ -82,7 +105,7 @@ struct Arguments {
             afterSeparator = []
         }
         if let unknown = tokens.first(where: { $0.hasPrefix("-") && $0 != "-" }) {
-            throw usage("unknown option \(unknown)")
+            throw unknownOption(unknown)
         }
         let values = tokens.map { $0.hasPrefix("\u{0}") ? String($0.dropFirst()) : $0 }
         guard values.count <= max else {
@@ -98,7 +121,20 @@ struct Arguments {
     /// Fails when any token is left over.
     func finish() throws {
         if let extra = tokens.first {
-            throw usage(extra.hasPrefix("-") ? "unknown option \(extra)" : "unexpected argument \(extra)")
+            throw extra.hasPrefix("-") ? unknownOption(extra) : usage("unexpected argument \(extra)")
         }
+    }
+
+    /// `unknown option --keyy; did you mean '--key'?`, among the options the
+    /// command asked for and the global ones (compared without the `=value`).
+    private func unknownOption(_ token: String) -> UsageError {
+        let name = token.hasPrefix("--") ? String(token.prefix { $0 != "=" }) : token
+        var candidates: [String] = []
+        for option in known + Arguments.globalOptions where !candidates.contains(option) { candidates.append(option) }
+        // Compared without their dashes, so `-x` does not suggest `-n`.
+        func bare(_ option: String) -> String { String(option.drop { $0 == "-" }) }
+        let nearest = Suggestion.nearest(to: bare(name), among: candidates.map(bare))
+        let suggestion = candidates.first { bare($0) == nearest }.map { "; did you mean '\($0)'?" } ?? ""
+        return usage("unknown option \(token)" + suggestion)
     }
 }

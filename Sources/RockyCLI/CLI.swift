@@ -131,22 +131,7 @@ public enum RockyCLI {
     }
 
     private static func suggestion(for verb: String) -> String {
-        let best = commandTable.map { ($0.name, editDistance($0.name, verb)) }.min { $0.1 < $1.1 }
-        guard let (name, distance) = best, distance <= 2 else { return "" }
-        return "; did you mean '\(name)'?"
+        Suggestion.didYouMean(verb, among: commandTable.map { $0.name })
     }
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    var previous = Array(0...b.count)
-    for i in 1...max(a.count, 1) where !a.isEmpty {
-        var current = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...max(b.count, 1) where !b.isEmpty {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = current
-    }
-    return a.isEmpty ? b.count : previous[b.count]
-}

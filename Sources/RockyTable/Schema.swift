@@ -111,7 +111,8 @@ public enum SchemaError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unknownColumn(name, columns): "no column named '\(name)' (columns: \(columns.joined(separator: ", ")))"
+        case let .unknownColumn(name, columns):
+            "no column named '\(name)' (columns: \(columns.joined(separator: ", ")))" + Suggestion.didYouMean(name, among: columns)
         case let .invalid(message): message
         }
     }

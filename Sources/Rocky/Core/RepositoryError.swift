@@ -1,3 +1,4 @@
+import RockyBase
 import RockyStore
 
 /// Errors of the library API, beside the store's own `StoreError`.
@@ -6,7 +7,8 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     /// A revision that names nothing: `what` is the text the user gave.
     case unknownRevision(String, reason: String)
     case branchExists(String)
-    case noSuchBranch(String)
+    /// `nearest`: the branch the name probably meant (`Suggestion`).
+    case noSuchBranch(String, nearest: String? = nil)
     case cannotDeleteCurrentBranch(String)
     /// A malformed argument or value, with what is expected.
     case invalidArgument(String)
@@ -38,7 +40,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case let .unknownRevision(text, reason): "unknown revision '\(text)': \(reason)"
         case let .branchExists(name): "a branch named '\(name)' already exists"
-        case let .noSuchBranch(name): "no branch named '\(name)'"
+        case let .noSuchBranch(name, nearest): "no branch named '\(name)'" + (nearest.map { "; did you mean '\($0)'?" } ?? "")
         case let .cannotDeleteCurrentBranch(name): "cannot delete the branch '\(name)': it is checked out (check out another branch first)"
         case let .invalidArgument(message): message
         case let .workingSetDiverged(branch, base, head):
@@ -47,6 +49,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .concurrentChange(message): message
         case let .noSuchTable(name, available):
             "no table named '\(name)'" + (available.isEmpty ? " (there are no tables)" : " (tables: \(available.joined(separator: ", ")))")
+                + Suggestion.didYouMean(name, among: available)
         case .nothingToCommit: "nothing to commit: the working set and the project files are as in HEAD"
         case let .accessDenied(actor, action, branch, environment, roles):
             "refused: \(actor) lacks the '\(action)' permission"
@@ -62,32 +65,9 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
         case let .unknownEnvironment(name, declared):
             "unknown environment '\(name)': rocky.toml declares "
                 + (declared.isEmpty ? "no environments (only dev may be used without a declaration)" : declared.joined(separator: ", "))
-                + (RepositoryError.nearest(to: name, among: declared).map { "; did you mean '\($0)'?" } ?? "")
+                + Suggestion.didYouMean(name, among: declared)
         case let .uncommittedChanges(paths, fix):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }
-    }
-}
-
-extension RepositoryError {
-    /// The candidate closest to `name` by edit distance, when close enough
-    /// to be a plausible typo (`production` for `prod` is not; `prdo` is),
-    /// or when one starts with the other (`production` -> `prod`).
-    static func nearest(to name: String, among candidates: [String]) -> String? {
-        let target = Array(name.lowercased())
-        var best: (String, Int)?
-        for candidate in candidates {
-            let other = Array(candidate.lowercased())
-            var row = Array(0...other.count)
-            for (i, a) in target.enumerated() {
-                var next = [i + 1]
-                for (j, b) in other.enumerated() { next.append(min(row[j + 1] + 1, next[j] + 1, row[j] + (a == b ? 0 : 1))) }
-                row = next
-            }
-            let prefix = !other.isEmpty && (target.starts(with: other) || other.starts(with: target))
-            let distance = prefix ? 0 : row[other.count]
-            if distance <= max(2, target.count / 3), best.map({ distance < $0.1 }) ?? true { best = (candidate, distance) }
-        }
-        return best?.0
     }
 }

@@ -108,7 +108,7 @@ extension Repository {
             do {
                 id = try objects.resolve(prefix: name)
             } catch StoreError.objectNotFound {
-                throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name")
+                throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name" + branchSuggestion(for: name))
             }
             let kind = try objects.header(id).kind
             guard kind == .commit else {
@@ -116,7 +116,18 @@ extension Repository {
             }
             return id
         }
-        throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name")
+        throw RepositoryError.unknownRevision(whole, reason: "no branch, ref or object of that name" + branchSuggestion(for: name))
+    }
+
+    /// The branch `name` probably meant (`Suggestion`), nil when none is close.
+    func nearestBranch(to name: String) -> String? {
+        guard let entries = try? refs.list(prefix: RefName.headsPrefix) else { return nil }
+        return Suggestion.nearest(to: name, among: entries.compactMap(\.name.branchName))
+    }
+
+    /// `; did you mean 'b'?` for the nearest branch, or the empty string.
+    func branchSuggestion(for name: String) -> String {
+        nearestBranch(to: name).map { "; did you mean '\($0)'?" } ?? ""
     }
 
     /// The commit a revision names, read.

@@ -15,7 +15,8 @@ extension Repository {
         guard let id = ids[table] else { throw RepositoryError.noSuchTable(table, available: ids.keys.sorted()) }
         let schema = try objects.readTable(id).schema
         guard let col = schema.column(named: column) else {
-            throw RepositoryError.invalidArgument("table \(table) has no column '\(column)' (columns: \(schema.columns.map(\.name).joined(separator: ", ")))")
+            throw RepositoryError.invalidArgument("table \(table) has no column '\(column)' (columns: \(schema.columns.map(\.name).joined(separator: ", ")))"
+                + Suggestion.didYouMean(column, among: schema.columns.map(\.name)))
         }
         let key = "\(table).\(col.name)"
         let path = workDirectory + "/" + ProjectConfig.fileName

@@ -134,7 +134,7 @@ extension Repository {
         defer { turn?.release() }
         var attempt = 0
         while true {
-            guard let ours = try refs.read(targetRef) else { throw RepositoryError.noSuchBranch(targetName) }
+            guard let ours = try refs.read(targetRef) else { throw RepositoryError.noSuchBranch(targetName, nearest: nearestBranch(to: targetName)) }
             // The checked-out target's working set ref as the clean status
             // saw it; the move checks it is unchanged.
             var worksetGuard: (RefName, ObjectID?)?

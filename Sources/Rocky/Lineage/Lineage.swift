@@ -121,6 +121,7 @@ public struct NoSuchColumn: Error, Sendable, CustomStringConvertible {
     public var available: [String]
     public var description: String {
         "table '\(table)' has no column '\(column)' (columns: \(available.joined(separator: ", ")))"
+            + Suggestion.didYouMean(column, among: available)
     }
 }
 

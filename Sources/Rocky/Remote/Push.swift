@@ -43,7 +43,7 @@ extension Repository {
         let remote = try remote(named: remoteName)
         guard let branch = try branch ?? currentBranch() else { throw RemoteError.detachedHead(verb: "push") }
         let localRef = try RefName.branch(branch)
-        guard let new = try refs.read(localRef) else { throw RepositoryError.noSuchBranch(branch) }
+        guard let new = try refs.read(localRef) else { throw RepositoryError.noSuchBranch(branch, nearest: nearestBranch(to: branch)) }
         let remoteBranch = remoteBranch ?? branch
         let remoteRef = try RefName.branch(remoteBranch)
         try context.authorize(.read, branch: branch)

@@ -45,7 +45,7 @@ extension Repository {
     public func deleteBranch(_ name: String) throws {
         let context = try gate(.deleteBranch); defer { context.end() }
         let ref = try RefName.branch(name)
-        guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name) }
+        guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name, nearest: nearestBranch(to: name)) }
         try context.authorize(.delete, branch: name)
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
         try moveRef(ref, from: head, to: nil, note: settings.note("branch: deleted"), entry: AuditEntry(operation: "delete", branch: name))

@@ -5,8 +5,8 @@ import RockyStore
 import RockyTable
 
 extension Repository {
-    /// Writes a table of a revision (nil: the working set) to `sink` as CSV
-    /// or JSON Lines. Returns the row count.
+    /// Writes a table of a revision (nil: the working set) to `sink` as CSV,
+    /// TSV or JSON Lines. Returns the row count.
     ///
     /// The environment's masking applies as it does to `SELECT * FROM
     /// <table>`: when no column of the table is masked there, the rows are
@@ -70,8 +70,8 @@ extension Repository {
     static func writeRows(format: TableFormat, header: [String], to sink: OutputSink, rows next: () throws -> [Value]?) throws -> Int {
         var count = 0
         switch format {
-        case .csv:
-            let writer = try CSVWriter(sink: sink, header: header)
+        case .csv, .tsv:
+            let writer = try CSVWriter(sink: sink, header: header, delimiter: format.defaultDelimiter ?? UInt8(ascii: ","))
             while let row = try next() { try writer.write(row); count += 1 }
             try writer.finish()
         case .jsonl:

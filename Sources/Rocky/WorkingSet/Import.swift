@@ -3,14 +3,43 @@ import RockyBase
 import RockyStore
 import RockyTable
 
-/// The file formats `import` reads and `export` writes.
+/// The file formats `import` reads and `export` writes: CSV, TSV (CSV's
+/// rules with a tab between fields) and JSON Lines.
 public enum TableFormat: String, Sendable, CaseIterable {
-    case csv, jsonl
+    case csv, tsv, jsonl
 
-    /// The format a file's extension suggests (`.jsonl`, `.ndjson`, `.json`: JSON Lines; else CSV).
-    public static func guess(from path: String) -> TableFormat {
-        let lower = path.lowercased()
-        return [".jsonl", ".ndjson", ".json"].contains { lower.hasSuffix($0) } ? .jsonl : .csv
+    /// The extensions each format is known by.
+    public static let extensions: [(String, TableFormat)] = [
+        ("csv", .csv), ("txt", .csv), ("tsv", .tsv), ("tab", .tsv), ("jsonl", .jsonl), ("ndjson", .jsonl), ("json", .jsonl),
+    ]
+
+    /// `CSV (.csv), TSV (.tsv) and JSON Lines (.jsonl, .ndjson)`, for messages.
+    public static let readable = "CSV (.csv), TSV (.tsv) and JSON Lines (.jsonl, .ndjson)"
+
+    /// The format a file's extension names (`.csv`, `.txt`: CSV; `.tsv`,
+    /// `.tab`: TSV; `.jsonl`, `.ndjson`, `.json`: JSON Lines); nil when the
+    /// name has no extension (`-` for standard input included: an
+    /// extension has a letter, so `prices.2026-05-20` has none). Another
+    /// extension (`.parquet`, `.xlsx`, `.gz`) is a format Rocky does not
+    /// read or write: an `invalidArgument` naming the ones it does.
+    public static func of(path: String, writing: Bool = false) throws -> TableFormat? {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return nil }
+        let ext = name[name.index(after: dot)...].lowercased()
+        guard !ext.isEmpty, ext.allSatisfy({ $0.isLetter || $0.isNumber }), ext.contains(where: \.isLetter) else { return nil }
+        if let (_, format) = extensions.first(where: { $0.0 == ext }) { return format }
+        throw RepositoryError.invalidArgument(
+            "\(path): rocky \(writing ? "export writes" : "import reads") \(readable), not .\(ext)"
+                + (writing ? "; name the file so, or give --format" : "; convert the file to one of these, or give --format if it is one"))
+    }
+
+    /// The byte between fields (nil for JSON Lines).
+    var defaultDelimiter: UInt8? {
+        switch self {
+        case .csv: UInt8(ascii: ",")
+        case .tsv: 0x09
+        case .jsonl: nil
+        }
     }
 }
 
@@ -19,7 +48,13 @@ public struct ImportRequest: Sendable {
     public var table: String
     /// A file path, or `-` for standard input.
     public var path: String
+    /// Nil: from the file's extension, or (without one) from its first bytes.
     public var format: TableFormat?
+    /// The byte between CSV fields (default: `,` for CSV, a tab for TSV).
+    public var delimiter: UInt8?
+    /// `--mode replace` of an existing table infers every column's type
+    /// afresh; without it, the columns the table has keep their types.
+    public var infer: Bool
     /// Key column names; nil keeps the table's key (a new table without one is keyless).
     public var key: [String]?
     /// A schema file (JSON, Docs/import.md) whose declared types are enforced.
@@ -36,8 +71,10 @@ public struct ImportRequest: Sendable {
 
     public init(table: String, path: String, format: TableFormat? = nil, key: [String]? = nil, schemaFile: String? = nil,
                 timeColumn: String? = nil, mode: ImportMode = .replace, commitMessage: String? = nil, retries: Int = 0,
-                limits: InputLimits = InputLimits()) {
+                limits: InputLimits = InputLimits(), delimiter: UInt8? = nil, infer: Bool = false) {
         self.limits = limits
+        self.delimiter = delimiter
+        self.infer = infer
         self.commitMessage = commitMessage
         self.retries = retries
         self.table = table
@@ -66,19 +103,44 @@ public struct ImportSummary: Sendable {
 }
 
 extension Repository {
-    /// Imports a CSV or JSON Lines file into a table of the working set.
+    /// Imports a CSV, TSV or JSON Lines file into a table of the working set.
     ///
-    /// Without a schema file, types are inferred in a first pass over the
-    /// file (and reported); an existing table keeps its column ids for columns
-    /// of the same name. A bad row stops the import with file:line:column, and
-    /// nothing is written: no object, no ref.
+    /// A file that is not UTF-8 text (Parquet, a spreadsheet, compressed or
+    /// binary: `ContentSniff`), or whose extension names another format, is
+    /// refused before anything is read. Without a schema file, a new table's
+    /// types are inferred in a first pass over the file (and reported); an
+    /// existing table keeps its types (in every mode; `infer` re-infers them
+    /// for `--mode replace`) and its column ids for columns of the same
+    /// name, and only columns new to it are inferred. A bad row stops the
+    /// import with file:line:column, and nothing is written: no object, no ref.
     @discardableResult
     public func importTable(_ request: ImportRequest, progress: ((ImportProgress) -> Void)? = nil) throws -> ImportSummary {
         let context = try gate(.importTable); defer { context.end() }
         try Repository.validateTableName(request.table)
-        let format = request.format ?? TableFormat.guess(from: request.path)
+        if request.infer && (request.mode != .replace || request.schemaFile != nil) {
+            throw RepositoryError.invalidArgument(request.schemaFile != nil
+                ? "--infer and --schema exclude each other: the schema file declares the types"
+                : "--infer applies to --mode replace; --mode \(request.mode.rawValue) keeps the table's types")
+        }
+        let named = request.path == "-" || request.format != nil ? nil : try TableFormat.of(path: request.path)
         let (path, display, cleanup) = try spoolIfStandardInput(request.path, limits: request.limits)
         defer { cleanup() }
+        let prefix = ContentSniff.prefix(ofFile: path)
+        if let prefix, let kind = ContentSniff.binaryKind(of: prefix) {
+            throw RepositoryError.invalidArgument("\(display) looks like \(kind), not text: rocky import reads \(TableFormat.readable), "
+                                                  + "as UTF-8 text; convert it to one of these first")
+        }
+        let format = request.format ?? named ?? prefix.map {
+            switch ContentSniff.textFormat(of: $0) {
+            case .csv: .csv
+            case .tsv: .tsv
+            case .jsonl: .jsonl
+            }
+        } ?? .csv
+        if request.delimiter != nil && format == .jsonl {
+            throw RepositoryError.invalidArgument("--delimiter applies to CSV and TSV, not to JSON Lines (\(display))")
+        }
+        let delimiter = request.delimiter ?? format.defaultDelimiter ?? UInt8(ascii: ",")
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int64) ?? nil
         let target = try currentTarget()
         try context.authorize(.write, branch: target.branch)
@@ -133,16 +195,49 @@ extension Repository {
                 var importer = TableImporter(store: objects, temporaryDirectory: temporaryDirectory())
                 importer.progress = progress
                 func source(_ schema: Schema?) throws -> any RecordSource {
-                    try openSource(path, display, format, columns: format == .jsonl ? schema?.columns.map(\.name) : nil,
-                                   limits: request.limits)
+                    try openSource(path, display, format, delimiter: delimiter,
+                                   columns: format == .jsonl ? schema?.columns.map(\.name) : nil, limits: request.limits)
                 }
                 var loaded: (table: Table, rowsRead: Int)?
+                /// Whether the table's types were kept for a replace (errors then mention --infer).
+                var keptTypes = false
                 if let file = request.schemaFile {
                     schema = Repository.carryColumnIDs(into: try Repository.readSchemaFile(file), from: existing?.schema)
                     try complete(&schema, inferred: false)
                 } else if request.mode != .replace, let existing {
                     schema = existing.schema
                     try complete(&schema, inferred: false)
+                } else if let existing, !request.infer {
+                    // A replace keeps the types of the columns the table has
+                    // (a subset of the rows must not turn DOUBLE into DECIMAL,
+                    // or an all-NULL INTEGER into TEXT); columns the table
+                    // lacks are inferred, and those the file lacks are dropped.
+                    var fresh: [InferredColumn]?
+                    let header: [String]
+                    if format == .jsonl {
+                        // A JSON Lines header is known once every line is read.
+                        fresh = try TypeInference.infer(try source(nil), progress: progress)
+                        header = fresh!.map(\.name)
+                    } else {
+                        header = try source(nil).header
+                    }
+                    let present = Set(header.compactMap { existing.schema.column(named: $0)?.id })
+                    let added = header.filter { existing.schema.column(named: $0) == nil }
+                    if !added.isEmpty && fresh == nil { fresh = try TypeInference.infer(try source(nil), progress: progress) }
+                    let addedColumns = (fresh ?? []).filter { added.contains($0.name) }
+                    var columns = existing.schema.columns.filter { present.contains($0.id) }
+                    for i in columns.indices where existing.schema.key.contains(columns[i].id) {
+                        columns[i].nullable = true   // NOT NULL as a key; the key is set again below
+                    }
+                    var next = existing.schema.nextColumnID
+                    for column in addedColumns {
+                        columns.append(Column(id: next, name: column.name, type: column.type))
+                        next += 1
+                    }
+                    schema = Schema(columns: columns, nextColumnID: next)
+                    try complete(&schema, inferred: true)
+                    inferred = addedColumns.isEmpty ? nil : addedColumns
+                    keptTypes = true
                 } else {
                     // One pass when the file is consistent: infer from a sample, load
                     // with those types while inferring from every row, and keep the
@@ -176,8 +271,14 @@ extension Repository {
                         schema = try inferredSchema(inferred!)
                     }
                 }
-                let (table, rowsRead) = try loaded
-                    ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
+                let table: Table, rowsRead: Int
+                do {
+                    (table, rowsRead) = try loaded
+                        ?? importer.load(makeSource: { try source(schema) }, schema: schema, into: existing, mode: request.mode, totalBytes: size)
+                } catch var error as ImportError where keptTypes && (error.kind == .invalidValue || error.kind == .nullValue) {
+                    error.message += " (--mode replace keeps the table's column types; --infer infers them afresh)"
+                    throw error
+                }
                 let id = try objects.write(table: table)
                 set.tables[request.table] = id
                 let summary = ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
@@ -199,10 +300,10 @@ extension Repository {
         }
     }
 
-    private func openSource(_ path: String, _ display: String, _ format: TableFormat, columns: [String]?,
+    private func openSource(_ path: String, _ display: String, _ format: TableFormat, delimiter: UInt8, columns: [String]?,
                             limits: InputLimits) throws -> any RecordSource {
         switch format {
-        case .csv: try CSVReader(path: path, file: display, limits: limits)
+        case .csv, .tsv: try CSVReader(path: path, file: display, delimiter: delimiter, limits: limits)
         case .jsonl: try JSONLinesReader(path: path, file: display, columns: columns, limits: limits)
         }
     }

@@ -52,7 +52,7 @@ extension Repository {
     /// A branch as a target.
     public func target(branch: String) throws -> WorkTarget {
         let context = try gate(.target); defer { context.end() }
-        guard let id = try refs.read(try RefName.branch(branch)) else { throw RepositoryError.noSuchBranch(branch) }
+        guard let id = try refs.read(try RefName.branch(branch)) else { throw RepositoryError.noSuchBranch(branch, nearest: nearestBranch(to: branch)) }
         return WorkTarget(branch: branch, head: id)
     }
 

@@ -7,12 +7,17 @@ import RockyTable
 /// `rocky import`.
 struct ImportCommand: Command {
     static let name = "import"
-    static let abstract = "Load a CSV or JSON Lines file into a table of the working set"
-    static let usage = ["import <table> <file> [--format csv|jsonl] [--key c1,c2] [--schema <file>] [--time-column c] [--mode replace|append|upsert] [-m <message>] [--retry <N>]"]
+    static let abstract = "Load a CSV, TSV or JSON Lines file into a table of the working set"
+    static let usage = ["import <table> <file> [--format csv|tsv|jsonl] [--delimiter <c>] [--key c1,c2] [--schema <file>] [--time-column c] [--mode replace|append|upsert] [--infer] [-m <message>] [--retry <N>]"]
     static let help = """
-    <file> may be - for standard input. Without --schema the column types are
-    inferred from the data and reported; numbers written with a fixed number
-    of decimal places become DECIMAL, never DOUBLE. A bad row (wrong field
+    <file> may be - for standard input. Without --schema a new table's column
+    types are inferred from the data and reported; numbers written with a
+    fixed number of decimal places become DECIMAL, never DOUBLE. An existing
+    table keeps its columns' types in every mode (a value that does not fit
+    is an error at its position); only columns new to it are inferred, and
+    --infer makes --mode replace infer every column afresh. A file that is
+    not UTF-8 text (Parquet, a spreadsheet, compressed, binary) or whose
+    extension names another format is refused. A bad row (wrong field
     count, a value that does not parse, a duplicate key, NULL in a key column)
     stops the import with file:line:column, and nothing is written. The file
     is streamed and sorted with bounded memory (Docs/import.md). When another
@@ -20,13 +25,17 @@ struct ImportCommand: Command {
     written and the command exits 3: run it again, or pass --retry.
 
     options:
-      --format csv|jsonl    default: from the extension (.jsonl, .ndjson: JSON Lines)
+      --format csv|tsv|jsonl  default: from the extension (.csv, .txt: CSV; .tsv, .tab: TSV;
+                            .jsonl, .ndjson, .json: JSON Lines); without one, from the first bytes
+      --delimiter <c>       the character between CSV fields (default , for CSV, tab for TSV);
+                            one ASCII character, or tab
       --key c1,c2           the primary key (default: the table's; a new table without one is keyless)
       --schema <file>       declared types, enforced (JSON, see Docs/import.md)
       --time-column <c>     the event-time column (TIMESTAMP or DATE), used by replay
       --mode <m>            replace (default): the file becomes the table;
                             append: add rows, an existing key is an error;
                             upsert: add rows or replace those with the same key
+      --infer               with --mode replace of an existing table: infer every type afresh
       -m <message>          commit at once with this message
       --retry <N>           on exit 3 for a concurrent change, import again on the new state, up to N times
       --max-record-bytes <n>  the longest record (CSV record, JSON line) accepted, in bytes
@@ -39,9 +48,21 @@ struct ImportCommand: Command {
     init(parsing arguments: inout Arguments) throws {
         var format: TableFormat?
         if let f = try arguments.option("--format") {
-            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv or jsonl, not '\(f)'") }
+            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv, tsv or jsonl, not '\(f)'") }
             format = parsed
         }
+        var delimiter: UInt8?
+        if let d = try arguments.option("--delimiter") {
+            let byte: UInt8? = switch d {
+            case "tab", "\\t", "\t": 0x09
+            default: d.utf8.count == 1 ? d.utf8.first : nil
+            }
+            guard let byte, CSVReader.isValidDelimiter(byte) else {
+                throw arguments.usage("--delimiter is one ASCII character other than a quote (or tab), not '\(d)'")
+            }
+            delimiter = byte
+        }
+        let infer = arguments.flag("--infer")
         let key = try arguments.option("--key").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let schema = try arguments.option("--schema")
         let time = try arguments.option("--time-column")
@@ -64,7 +85,8 @@ struct ImportCommand: Command {
         let names = try arguments.positionals(max: 2, names: "<table> <file>")
         guard names.count == 2 else { throw arguments.usage("import needs a table name and a file") }
         request = ImportRequest(table: names[0], path: names[1], format: format, key: key, schemaFile: schema,
-                                timeColumn: time, mode: mode, commitMessage: message, retries: retries, limits: limits)
+                                timeColumn: time, mode: mode, commitMessage: message, retries: retries, limits: limits,
+                                delimiter: delimiter, infer: infer)
     }
 
     func run(_ context: CommandContext) throws {
@@ -114,8 +136,8 @@ struct ImportCommand: Command {
 /// `rocky export`.
 struct ExportCommand: Command {
     static let name = "export"
-    static let abstract = "Write a table as CSV or JSON Lines"
-    static let usage = ["export <table> [<rev>] [--format csv|jsonl] [-o <file>]"]
+    static let abstract = "Write a table as CSV, TSV or JSON Lines"
+    static let usage = ["export <table> [<rev>] [--format csv|tsv|jsonl] [-o <file>]"]
     static let help = """
     Writes the table of <rev> (default: the working set) in key order,
     streaming. A CSV that Rocky wrote imports back to the same table and
@@ -128,7 +150,8 @@ struct ExportCommand: Command {
     nothing is written.
 
     options:
-      --format csv|jsonl   default: from -o's extension, else csv
+      --format csv|tsv|jsonl  default: from -o's extension (.csv, .txt, .tsv, .tab, .jsonl,
+                           .ndjson, .json), else csv; another extension (.parquet, .xlsx) is refused
       -o <file>            write to a file instead of standard output
     """
 
@@ -139,7 +162,7 @@ struct ExportCommand: Command {
 
     init(parsing arguments: inout Arguments) throws {
         if let f = try arguments.option("--format") {
-            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv or jsonl, not '\(f)'") }
+            guard let parsed = TableFormat(rawValue: f) else { throw arguments.usage("--format is csv, tsv or jsonl, not '\(f)'") }
             format = parsed
         } else {
             format = nil
@@ -153,7 +176,7 @@ struct ExportCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        let format = self.format ?? output.map(TableFormat.guess(from:)) ?? .csv
+        let format = try self.format ?? output.flatMap { try TableFormat.of(path: $0, writing: true) } ?? .csv
         if let output {
             let path = context.path(output)
             let temp = path + ".rocky-tmp-\(getpid())"

@@ -2,10 +2,12 @@
 ///
 /// - The first record is the header; it is required, and its names must be
 ///   non-empty and distinct (ignoring case).
-/// - Fields are separated by commas. A field in double quotes may hold
-///   commas, line breaks and doubled quotes (`""` for one `"`); characters
-///   after its closing quote other than a comma or a line break are an
-///   error, as is a quote inside an unquoted field.
+/// - Fields are separated by commas, or by another `delimiter` (a tab for
+///   TSV, `;`, `|`: any ASCII character but a quote or a line break). A
+///   field in double quotes may hold delimiters, line breaks and doubled
+///   quotes (`""` for one `"`); characters after its closing quote other
+///   than the delimiter or a line break are an error, as is a quote inside
+///   an unquoted field.
 /// - Records end with LF or CRLF; the last one may end without. A CR
 ///   outside quotes that is not followed by LF is an error. Inside quotes
 ///   every byte is kept as written, CR included.
@@ -26,6 +28,14 @@ public final class CSVReader: RecordSource {
     public private(set) var header: [String] = []
     public var quotedFieldsAreStrings: Bool { false }
     public var bytesConsumed: Int64 { input.bufferOffset + Int64(position) }
+    /// The byte between fields: `,` unless given.
+    public let delimiter: UInt8
+
+    /// Whether `byte` can separate fields: a tab or a printable ASCII
+    /// character other than the quote.
+    public static func isValidDelimiter(_ byte: UInt8) -> Bool {
+        (byte == 0x09 || (byte >= 0x20 && byte < 0x7F)) && byte != quote
+    }
 
     private let input: ByteInput
     private let limits: InputLimits
@@ -40,31 +50,34 @@ public final class CSVReader: RecordSource {
     private var endLine = 0, endColumn = 0
 
     /// Reads the file at `path`; `file` is how messages name it (default: `path`).
-    public convenience init(path: String, file: String? = nil, blockSize: Int = 1 << 20,
+    public convenience init(path: String, file: String? = nil, delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 1 << 20,
                             limits: InputLimits = InputLimits()) throws(ImportError) {
-        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize), limits: limits)
+        try self.init(input: ByteInput(path: path, file: file ?? path, blockSize: blockSize), delimiter: delimiter, limits: limits)
     }
 
     /// Reads an open descriptor (standard input, say) to its end; does not close it.
-    public convenience init(fileDescriptor: Int32, file: String, blockSize: Int = 1 << 20,
+    public convenience init(fileDescriptor: Int32, file: String, delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 1 << 20,
                             limits: InputLimits = InputLimits()) throws(ImportError) {
         try self.init(input: ByteInput(source: .descriptor(fileDescriptor, close: false), file: file, blockSize: blockSize),
-                      limits: limits)
+                      delimiter: delimiter, limits: limits)
     }
 
     /// Reads bytes in memory, `blockSize` at a time as if from a file.
-    public convenience init(bytes: [UInt8], file: String = "<memory>", blockSize: Int = 1 << 20,
+    public convenience init(bytes: [UInt8], file: String = "<memory>", delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 1 << 20,
                             limits: InputLimits = InputLimits()) throws(ImportError) {
-        try self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize), limits: limits)
+        try self.init(input: ByteInput(source: .memory(bytes, position: 0), file: file, blockSize: blockSize),
+                      delimiter: delimiter, limits: limits)
     }
 
     /// Reads `text` (for tests and small inputs).
-    public convenience init(text: String, file: String = "<memory>", blockSize: Int = 1 << 20,
+    public convenience init(text: String, file: String = "<memory>", delimiter: UInt8 = UInt8(ascii: ","), blockSize: Int = 1 << 20,
                             limits: InputLimits = InputLimits()) throws(ImportError) {
-        try self.init(bytes: Array(text.utf8), file: file, blockSize: blockSize, limits: limits)
+        try self.init(bytes: Array(text.utf8), file: file, delimiter: delimiter, blockSize: blockSize, limits: limits)
     }
 
-    private init(input: ByteInput, limits: InputLimits) throws(ImportError) {
+    private init(input: ByteInput, delimiter: UInt8, limits: InputLimits) throws(ImportError) {
+        precondition(CSVReader.isValidDelimiter(delimiter), "a delimiter is an ASCII character other than a quote, CR or LF")
+        self.delimiter = delimiter
         self.input = input
         self.limits = limits
         self.file = input.file
@@ -150,7 +163,7 @@ public final class CSVReader: RecordSource {
 
     private enum ScanOutcome { case complete, end, needMore }
 
-    private static let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+    private static let quote = UInt8(ascii: "\""), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
 
     /// Scans one record from `position`. Returns `.needMore` (changing
     /// nothing but `bytes` and `slots`) when the record may continue past the
@@ -158,7 +171,8 @@ public final class CSVReader: RecordSource {
     /// record from its start.
     private func scanRecord(_ bytes: inout [UInt8], _ slots: inout [FieldSlot]) throws(ImportError) -> ScanOutcome {
         let p = input.buffer, n = input.end, eof = input.atEOF
-        let comma = CSVReader.comma, quote = CSVReader.quote, lf = CSVReader.lf, cr = CSVReader.cr
+        // `comma` is the delimiter, whatever it is (a local: one load per record).
+        let comma = delimiter, quote = CSVReader.quote, lf = CSVReader.lf, cr = CSVReader.cr
         var i = position
         if i == n { return eof ? .end : .needMore }
         bytes.removeAll(keepingCapacity: true)

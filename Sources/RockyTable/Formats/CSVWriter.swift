@@ -1,7 +1,8 @@
-/// Writes rows as CSV that `CSVReader` reads back to the same values.
+/// Writes rows as CSV (or, with a tab `delimiter`, TSV) that `CSVReader`
+/// reads back to the same values with the same delimiter.
 ///
 /// A header row, then one record per row, each ending with LF. A field is
-/// quoted only when it must be: when it holds a comma, a quote (doubled
+/// quoted only when it must be: when it holds the delimiter, a quote (doubled
 /// inside), CR or LF, begins or ends with a space, or is the empty string
 /// (written `""`, so that it differs from NULL, which is an empty unquoted
 /// field). Values are in their canonical text (`Value.text`): decimals at
@@ -13,18 +14,22 @@
 public final class CSVWriter {
     public let sink: OutputSink
     public let columnCount: Int
+    /// The byte between fields: `,` unless given.
+    public let delimiter: UInt8
     /// The row being written, reused from row to row.
     private var line: [UInt8] = []
 
     /// Writes the header row at once.
-    public init(sink: OutputSink, header: [String]) throws(ExportError) {
+    public init(sink: OutputSink, header: [String], delimiter: UInt8 = UInt8(ascii: ",")) throws(ExportError) {
         precondition(!header.isEmpty, "a CSV file needs at least one column")
+        precondition(CSVReader.isValidDelimiter(delimiter) && delimiter != 0x20, "a delimiter is a tab or a printable ASCII character other than a quote or a space")
         self.sink = sink
+        self.delimiter = delimiter
         columnCount = header.count
         var line: [UInt8] = []
         for (i, name) in header.enumerated() {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            CSVWriter.appendField(text: name.utf8, to: &line)
+            if i > 0 { line.append(delimiter) }
+            CSVWriter.appendField(text: name.utf8, delimiter: delimiter, to: &line)
         }
         line.append(UInt8(ascii: "\n"))
         try sink.write(line)
@@ -38,11 +43,11 @@ public final class CSVWriter {
         defer { swap(&line, &self.line) }
         line.removeAll(keepingCapacity: true)
         for (i, value) in row.enumerated() {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
+            if i > 0 { line.append(delimiter) }
             if case let .text(s) = value {
-                CSVWriter.appendField(text: s.utf8, to: &line)
+                CSVWriter.appendField(text: s.utf8, delimiter: delimiter, to: &line)
             } else {
-                // Other types' canonical text never holds a comma, quote, line break or space.
+                // Other types' canonical text never holds a comma, tab, quote, line break or space.
                 _ = CanonicalText.append(value, to: &line)
             }
         }
@@ -54,8 +59,8 @@ public final class CSVWriter {
     public func finish() throws(ExportError) { try sink.flush() }
 
     /// Appends `text` as a field, quoted only when it must be.
-    static func appendField<C: Collection<UInt8>>(text: C, to line: inout [UInt8]) {
-        guard needsQuotes(text) else {
+    static func appendField<C: Collection<UInt8>>(text: C, delimiter: UInt8 = UInt8(ascii: ","), to line: inout [UInt8]) {
+        guard needsQuotes(text, delimiter: delimiter) else {
             line.append(contentsOf: text)
             return
         }
@@ -68,12 +73,12 @@ public final class CSVWriter {
     }
 
     /// Whether a field must be quoted to read back as written.
-    static func needsQuotes<C: Collection<UInt8>>(_ utf8: C) -> Bool {
+    static func needsQuotes<C: Collection<UInt8>>(_ utf8: C, delimiter: UInt8 = UInt8(ascii: ",")) -> Bool {
         guard let first = utf8.first else { return true }
         if first == 32 { return true }
         var last = first
         for b in utf8 {
-            if b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 { return true }
+            if b == delimiter || b == UInt8(ascii: "\"") || b == 10 || b == 13 { return true }
             last = b
         }
         return last == 32

@@ -26,7 +26,8 @@ public struct RowDecoder: Sendable {
             guard let column = schema.column(named: name), let c = schema.index(ofColumn: column.id) else {
                 let (line, column) = source.headerPosition(ofColumn: h)
                 throw ImportError(.header, file: source.file, line: line, column: column,
-                                  message: "unknown column '\(name)' (the table's columns: \(schema.columns.map(\.name).joined(separator: ", ")))")
+                                  message: "unknown column '\(name)' (the table's columns: \(schema.columns.map(\.name).joined(separator: ", ")))"
+                                      + Suggestion.didYouMean(name, among: schema.columns.map(\.name)))
             }
             if index[c] < 0 { index[c] = h }
         }
