@@ -249,12 +249,18 @@ struct LogCommand: Command {
                             _ context: CommandContext) throws {
         var lanes: [ObjectID] = []
         func draw(_ cells: [String]) -> String { cells.joined(separator: " ") }
+        /// Lanes up to `at` straight, then each lane from `at` on moving one column (`mark` is / or \\).
+        func shift(_ count: Int, at: Int, _ mark: String) -> String {
+            var text = String(repeating: "| ", count: at)
+            if !text.isEmpty { text.removeLast() }
+            return text + (at..<count).map { _ in mark }.joined(separator: " ")
+        }
         for info in Self.topologicalOrder(infos) {
             var index = lanes.firstIndex(of: info.id) ?? { lanes.append(info.id); return lanes.count - 1 }()
             // Other lanes waiting for this commit join it.
             var joins: [String] = []
             while let k = lanes.indices.last(where: { $0 != index && lanes[$0] == info.id }) {
-                joins.append(draw(lanes.indices.map { $0 < k ? "|" : "/" }))
+                joins.append(shift(lanes.count, at: k, "/"))
                 lanes.remove(at: k)
                 if k < index { index -= 1 }
             }
@@ -274,13 +280,13 @@ struct LogCommand: Command {
             var insertAt = index + 1
             for p in parents.dropFirst() where !lanes.contains(p) {
                 lanes.insert(p, at: insertAt)
-                context.out.line(draw(lanes.indices.map { $0 < insertAt ? "|" : "\\" }))
+                context.out.line(shift(lanes.count, at: insertAt, "\\"))
                 insertAt += 1
             }
             // A parent another lane already waits for: the later lane joins the earlier.
             while let k = lanes.indices.first(where: { k in lanes[..<k].contains(lanes[k]) }) {
                 lanes.remove(at: k)
-                context.out.line(draw((0...lanes.count).map { $0 < k ? "|" : "/" }))
+                context.out.line(shift(lanes.count + 1, at: k, "/"))
             }
         }
     }
