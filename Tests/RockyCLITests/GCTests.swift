@@ -47,7 +47,7 @@ extension Sandbox {
         box.ok("commit", "-m", "numbers on dev", in: "origin")
         box.ok("fetch", in: "c")
         box.ok("checkout", "main", in: "origin")
-        box.ok("branch", "-d", "dev", in: "origin")
+        box.ok("branch", "-D", "dev", in: "origin")
 
         // In the clone: a branch, a commit only a detached HEAD reaches, and uncommitted work.
         box.writeNumbers("b.csv", rows: 3000, shift: 7)
@@ -91,7 +91,7 @@ extension Sandbox {
         box.ok("commit", "-m", "temporary")
         let table = box.tableID("numbers")!
         box.ok("checkout", "main")
-        box.ok("branch", "-d", "tmp")
+        box.ok("branch", "-D", "tmp")
 
         // The deleted branch's reflog still reaches the table.
         let kept = box.json(box.rocky(["gc", "--prune", "now", "--json"]))

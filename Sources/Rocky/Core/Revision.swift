@@ -22,7 +22,7 @@ public struct Branch: RevisionRepresentable, Hashable, Sendable, CustomStringCon
 extension Repository {
     /// Resolves a revision to a commit id.
     ///
-    /// Syntax: a full id or a prefix of 4+ hex digits, a branch name, `HEAD`,
+    /// Syntax: a full id or a prefix of 4+ hex digits, a branch name, a tag name (after branches), `HEAD`,
     /// `<branch>@{<ISO time>}` (the newest first-parent commit at or before
     /// that time; `@{T}` alone means the current branch), then any number of
     /// `~N` (N first parents back), `~` (one), `^` or `^N` (the Nth parent).
@@ -101,7 +101,9 @@ extension Repository {
             }
         }
         if let ref = try? RefName.branch(name), let id = try refs.read(ref) { return id }
-        if name.hasPrefix("refs/"), let ref = try? RefName(validating: name), let id = try refs.read(ref) { return id }
+        // A tag names the commit its tag object names (Tags.swift).
+        if let ref = try? RefName(validating: Repository.tagsPrefix + name), let id = try refs.read(ref) { return try peelTag(id) }
+        if name.hasPrefix("refs/"), let ref = try? RefName(validating: name), let id = try refs.read(ref) { return try peelTag(id) }
         if name.contains("/"), let ref = try? RefName(validating: "refs/remotes/" + name), let id = try refs.read(ref) { return id }
         if ObjectID.isHexPrefix(name) {
             let id: ObjectID

@@ -31,11 +31,21 @@ extension Repository {
     public func cost(_ revision: String? = nil) throws -> CostReport {
         let context = try gate(.cost); defer { context.end() }
         let name = try revision ?? currentBranch() ?? "HEAD"
-        try context.authorizeRevision(name)
+        let isRange = name.contains("..") && !name.contains("...")
+        if !isRange { try context.authorizeRevision(name) }
         var records: [Transformation] = []
         var commits = 0
         let scope: String
-        if let ref = try? RefName.branch(name), let head = try refs.read(ref) {
+        if isRange, let range = name.range(of: "..") {
+            // A..B: the commits reachable from B but not from A (an empty side is HEAD).
+            let a = String(name[..<range.lowerBound]), b = String(name[range.upperBound...])
+            let from = try context.authorizeRevision(a.isEmpty ? "HEAD" : a), to = try context.authorizeRevision(b.isEmpty ? "HEAD" : b)
+            for (_, commit) in try commitsSince(from, upTo: to) {
+                commits += 1
+                records += try commit.transforms.map { try objects.readTransformation($0) }
+            }
+            scope = "commits \(name)"
+        } else if let ref = try? RefName.branch(name), let head = try refs.read(ref) {
             var base: ObjectID?
             if name != Repository.defaultBranch, let main = try refs.read(try RefName.branch(Repository.defaultBranch)) {
                 base = try objects.mergeBases(head, main).first

@@ -23,10 +23,18 @@ extension Repository {
     /// diff changed that table (its history); `firstParent` follows first parents only.
     /// A commit, tree or parent that cannot be read is thrown by `next()`,
     /// naming the object: a broken history is never shown as a shorter one.
-    public func log(from revision: String = "HEAD", table: String? = nil, firstParent: Bool = false) throws -> CommitLog {
+    /// `excluding` (the `A` of `log A..B`): commits reachable from it are left out.
+    public func log(from revision: String = "HEAD", excluding: String? = nil, table: String? = nil,
+                    firstParent: Bool = false) throws -> CommitLog {
         let context = try gate(.log); defer { context.end() }
-        return CommitLog(walk: try CommitWalk(store: objects, from: [try context.authorizeRevision(revision)], firstParentOnly: firstParent),
-                         objects: objects, table: table)
+        let tip = try context.authorizeRevision(revision)
+        var hidden = Set<ObjectID>()
+        if let excluding {
+            var walk = try CommitWalk(store: objects, from: [try context.authorizeRevision(excluding)])
+            while let (id, _) = try walk.nextCommit() { hidden.insert(id) }
+        }
+        return CommitLog(walk: try CommitWalk(store: objects, from: [tip], firstParentOnly: firstParent),
+                         objects: objects, table: table, hidden: hidden)
     }
 
     public func show(_ revision: String) throws -> CommitDetail {
@@ -48,9 +56,11 @@ public struct CommitLog {
     var walk: CommitWalk
     let objects: any ObjectStore
     let table: String?
+    var hidden: Set<ObjectID> = []
 
     public mutating func next() throws -> CommitInfo? {
         while let (id, commit) = try walk.nextCommit() {
+            if hidden.contains(id) { continue }
             guard let table else { return CommitInfo(id: id, commit: commit) }
             let mine = try objects.readTree(commit.tree).tables[table]
             let parents = try commit.parents.isEmpty ? [nil] : commit.parents.map { p in

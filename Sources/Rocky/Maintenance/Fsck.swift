@@ -72,7 +72,8 @@ extension Repository {
                 report.problems.append(FsckProblem(ref: name, message: "points at \(id.hex), which does not exist"))
                 continue
             }
-            if let kind = try? objects.header(id).kind, kind != .commit, !name.hasPrefix("refs/worksets/") {
+            if let kind = try? objects.header(id).kind, kind != .commit, !name.hasPrefix("refs/worksets/"),
+               !(kind == .tag && name.hasPrefix(Repository.tagsPrefix)), !(kind == .stash && name == Repository.stashRef.path) {
                 report.problems.append(FsckProblem(ref: name, message: "points at \(id.hex), a \(kind), not a commit"))
             }
             var stack = [id]
@@ -157,6 +158,11 @@ extension Repository {
         case .workset:
             let value = try json()
             return ids(value["tree"]) + ids(value["transforms"])
+        case .tag:
+            return [try Repository.decodeTag(object.payload, id: id).commit]
+        case .stash:
+            let value = try json()
+            return ids(value["tree"]) + ids(value["base"]) + ids(value["transforms"]) + ids(value["previous"])
         case ObjectKind("transform"):
             let value = try json()
             return ids(value["input_tables"]) + ids(value["output_tables"])

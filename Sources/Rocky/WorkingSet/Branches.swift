@@ -41,13 +41,25 @@ extension Repository {
     }
 
     /// Deletes a branch; its reflog stays, so its commits remain reachable
-    /// (and recoverable) until the reflog is expired.
-    public func deleteBranch(_ name: String) throws {
+    /// (and recoverable) until the reflog is expired. A branch whose head
+    /// neither HEAD nor a remote-tracking branch of the same name contains
+    /// is refused (`branchNotMerged`) unless `force`.
+    public func deleteBranch(_ name: String, force: Bool = false) throws {
         let context = try gate(.deleteBranch); defer { context.end() }
         let ref = try RefName.branch(name)
         guard let head = try refs.read(ref) else { throw RepositoryError.noSuchBranch(name, nearest: nearestBranch(to: name)) }
         try context.authorize(.delete, branch: name)
         if try currentBranch() == name { throw RepositoryError.cannotDeleteCurrentBranch(name) }
+        if !force {
+            let current = try resolveRevision("HEAD")
+            var merged = try head == current || objects.isAncestor(head, of: current)
+            if !merged {
+                for (tracking, id) in try refs.list(prefix: "refs/remotes/") where tracking.path.hasSuffix("/" + name) {
+                    if try head == id || objects.isAncestor(head, of: id) { merged = true; break }
+                }
+            }
+            if !merged { throw HistoryError.branchNotMerged(name, into: try currentBranch() ?? "HEAD") }
+        }
         try moveRef(ref, from: head, to: nil, note: settings.note("branch: deleted"), entry: AuditEntry(operation: "delete", branch: name))
     }
 }

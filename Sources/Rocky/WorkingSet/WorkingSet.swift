@@ -90,24 +90,28 @@ extension Repository {
         return WorkingSet(base: base, tables: try objects.readTree(treeID).tables, transforms: transforms)
     }
 
+    /// Writes a working set's object; nil for a clean one (same tables as
+    /// its base, no transformations), which has no object.
+    func writeWorkingSetObject(_ set: WorkingSet) throws -> ObjectID? {
+        let headTables = try objects.readTree(try objects.readCommit(set.base).tree).tables
+        guard set.tables != headTables || !set.transforms.isEmpty else { return nil }
+        let tree = try objects.write(Tree(tables: set.tables))
+        let json: JSON = .object([
+            "base": .string(set.base.hex),
+            "transforms": .array(set.transforms.map { .string($0.hex) }),
+            "tree": .string(tree.hex),
+            "version": .int(1),
+        ])
+        return try objects.write(.workset, Array(json.canonicalText.utf8))
+    }
+
     /// Saves a working set by compare-and-swap; a clean one (same tables as
     /// its base, no transformations) removes the ref instead. The branch is
     /// checked to be still at the set's base in the same step (under both
     /// locks): a working set saved onto a branch another process just moved
     /// would no longer match it, and every later command would refuse it.
     func saveWorkingSet(_ set: WorkingSet, for target: WorkTarget, expected: ObjectID?, message: String) throws {
-        let headTables = try objects.readTree(try objects.readCommit(set.base).tree).tables
-        var newID: ObjectID?
-        if set.tables != headTables || !set.transforms.isEmpty {
-            let tree = try objects.write(Tree(tables: set.tables))
-            let json: JSON = .object([
-                "base": .string(set.base.hex),
-                "transforms": .array(set.transforms.map { .string($0.hex) }),
-                "tree": .string(tree.hex),
-                "version": .int(1),
-            ])
-            newID = try objects.write(.workset, Array(json.canonicalText.utf8))
-        }
+        let newID = try writeWorkingSetObject(set)
         if newID == expected { return }
         var changes = [RefChange(target.worksetRef, from: expected, to: newID)]
         if let ref = target.ref { changes.insert(.check(ref, is: set.base), at: 0) }

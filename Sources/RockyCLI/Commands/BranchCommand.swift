@@ -4,23 +4,36 @@ import RockyBase
 /// `rocky branch`: list, create or delete branches.
 struct BranchCommand: Command {
     static let name = "branch"
-    static let abstract = "List, create or delete branches"
-    static let usage = ["branch", "branch <name> [<start>]", "branch -d <name>"]
+    static let abstract = "List, create, rename or delete branches"
+    static let usage = ["branch", "branch <name> [<start>]", "branch -d | -D <name>", "branch -m <old> <new>"]
     static let help = """
     Without arguments, lists the branches and marks the current one with '*'.
     With <name>, creates a branch at <start> (default: HEAD).
 
     options:
-      -d, --delete <name>   delete a branch (not the current one); its reflog is kept
+      -d, --delete <name>   delete a branch (not the current one); its reflog is kept.
+                            Refused when HEAD (or a remote-tracking branch of that
+                            name) does not contain its head
+      -D <name>             delete it even so
+      -m, --move <old> <new>  rename a branch (the reflog follows; needs 'delete' on
+                            <old> and 'create' on <new>, 'admin' for the protected branch)
     """
 
-    enum Action { case list, create(String, String), delete(String) }
+    enum Action { case list, create(String, String), delete(String, force: Bool), rename(String, String) }
     let action: Action
 
     init(parsing arguments: inout Arguments) throws {
-        if let name = try arguments.option("-d", "--delete") {
+        let soft = try arguments.option("-d", "--delete"), force = try arguments.option("-D")
+        if soft != nil || force != nil {
+            guard soft == nil || force == nil else { throw arguments.usage("give -d or -D, not both") }
             _ = try arguments.positionals(max: 0, names: "nothing else")
-            action = .delete(name)
+            action = .delete(soft ?? force!, force: force != nil)
+            return
+        }
+        if arguments.flag("-m", "--move") {
+            let names = try arguments.positionals(max: 2, names: "<old> <new>")
+            guard names.count == 2 else { throw arguments.usage("branch -m needs <old> <new>") }
+            action = .rename(names[0], names[1])
             return
         }
         let names = try arguments.positionals(max: 2, names: "<name> [<start>]")
@@ -53,9 +66,16 @@ struct BranchCommand: Command {
             } else {
                 context.out.line("Created branch \(name) at \(head.short())")
             }
-        case let .delete(name):
+        case let .rename(old, new):
+            try repo.renameBranch(old, to: new)
+            if context.json {
+                context.emit(.object(["renamed": .string(old), "to": .string(new)]))
+            } else {
+                context.out.line("Renamed branch \(old) to \(new)")
+            }
+        case let .delete(name, force):
             let head = try repo.resolve(name)
-            try repo.deleteBranch(name)
+            try repo.deleteBranch(name, force: force)
             if context.json {
                 context.emit(.object(["deleted": .string(name), "commit": .string(head.hex)]))
             } else {

@@ -98,36 +98,73 @@ struct StatusCommand: Command {
 struct LogCommand: Command {
     static let name = "log"
     static let abstract = "Show the commit history"
-    static let usage = ["log [<rev>] [-n <N>] [--oneline] [--first-parent] [-- <table>]"]
+    static let usage = ["log [<rev> | <A>..<B>] [-n <N>] [--oneline] [--graph] [--stat] [-p] [--author <text>] "
+        + "[--since <time>] [--until <time>] [--first-parent] [-- <table>]"]
     static let help = """
-    Commits reachable from <rev> (default HEAD), newest first. With
-    -- <table>, only the commits that changed that table. History is read
-    one commit at a time: -n 10 reads ten commits however long it is.
+    Commits reachable from <rev> (default HEAD), newest first. A..B: the
+    commits reachable from B but not from A (what B has that A lacks; an
+    empty side means HEAD). With -- <table>, only the commits that changed
+    that table. History is read one commit at a time: -n 10 reads ten
+    commits however long it is.
 
     options:
-      -n <N>            show at most N commits
+      -n <N>            show at most N commits (after the filters below)
       --oneline         one line per commit: short id and subject
+      --graph           draw the history as a graph, one line per commit (children before parents)
+      --stat            per commit, the tables it changed against its first parent: rows +added -removed ~modified
+      -p, --patch       per commit, its row diff against its first parent (as rocky diff shows it)
+      --author <text>   only commits whose actor contains <text>
+      --since <time>    only commits at or after <time> (ISO 8601, or a date)
+      --until <time>    only commits at or before <time>
       --first-parent    follow only first parents (the states the branch held)
     """
 
     let revision: String
+    let excluding: String?
     let limit: Int?
     let oneline: Bool
+    let graph: Bool
+    let stat: Bool
+    let patch: Bool
+    let author: String?
+    let since: Timestamp?
+    let until: Timestamp?
     let firstParent: Bool
     let table: String?
 
     init(parsing arguments: inout Arguments) throws {
         limit = try arguments.intOption("-n", "--max-count")
         oneline = arguments.flag("--oneline")
+        graph = arguments.flag("--graph")
+        stat = arguments.flag("--stat")
+        patch = arguments.flag("-p", "--patch")
         firstParent = arguments.flag("--first-parent")
+        author = try arguments.option("--author")
+        func time(_ name: String) throws -> Timestamp? {
+            guard let text = try arguments.option(name) else { return nil }
+            guard let t = Timestamp(parsing: text) else { throw arguments.usage("\(name) needs an ISO 8601 time or a date, not '\(text)'") }
+            return t
+        }
+        since = try time("--since")
+        until = try time("--until")
         let tables = arguments.afterSeparator
         guard tables.count <= 1 else { throw arguments.usage("give at most one table after --") }
         table = tables.first
-        revision = try arguments.positionals(max: 1, names: "[<rev>]", separate: true).first ?? "HEAD"
+        let given = try arguments.positionals(max: 1, names: "[<rev> | <A>..<B>]", separate: true).first ?? "HEAD"
+        if given.contains("...") { throw arguments.usage("A...B (symmetric difference) is not supported; use A..B") }
+        if let range = given.range(of: "..") {
+            let a = String(given[..<range.lowerBound]), b = String(given[range.upperBound...])
+            excluding = a.isEmpty ? "HEAD" : a
+            revision = b.isEmpty ? "HEAD" : b
+        } else {
+            excluding = nil
+            revision = given
+        }
     }
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
+        if patch && context.json { throw UsageError("-p has no JSON form: use rocky diff --json <commit>^ <commit>", command: Self.self) }
         if let table {
             let known = try repo.tableIDs(at: revision)
             if known[table] == nil {
@@ -140,19 +177,36 @@ struct LogCommand: Command {
             }
         }
         let decorations = try decorate(repo)
-        var entries: [JSON] = []
-        var count = 0
-        var log = try repo.log(from: revision, table: table, firstParent: firstParent)
-        while limit.map({ count < $0 }) ?? true, let info = try log.next() {
-            count += 1
-            if context.json { entries.append(Render.json(info)); continue }
+        let needle = author?.lowercased()
+        var infos: [CommitInfo] = []
+        var log = try repo.log(from: revision, excluding: excluding, table: table, firstParent: firstParent)
+        while limit.map({ infos.count < $0 }) ?? true, let info = try log.next() {
+            if let needle, !info.commit.actor.lowercased().contains(needle) { continue }
+            if let since, info.commit.time < since { continue }
+            if let until, info.commit.time > until { continue }
+            infos.append(info)
+        }
+        if context.json {
+            context.emit(.object(["commits": .array(try infos.map { info in
+                guard stat, case var .object(members) = Render.json(info) else { return Render.json(info) }
+                members.append(JSON.Member("stat", .array(try CommitStat.lines(repo, info).map { l in
+                    .object(["table": .string(l.table), "change": .string(l.change), "added": .int(l.added),
+                             "removed": .int(l.removed), "modified": .int(l.modified)])
+                })))
+                return .object(members)
+            })]))
+            return
+        }
+        if graph { return try printGraph(infos, repo, decorations, context) }
+        for (n, info) in infos.enumerated() {
             let subject = info.commit.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
             let names = decorations[info.id].map { " (" + $0.joined(separator: ", ") + ")" } ?? ""
             if oneline {
                 context.out.line(context.paint(info.id.short(), "33") + context.paint(names, "36") + " " + subject)
+                try details(info, repo, context, prefix: "")
                 continue
             }
-            if count > 1 { context.out.line() }
+            if n > 0 { context.out.line() }
             context.out.line(context.paint("commit \(info.id.hex)", "33") + context.paint(names, "36"))
             if info.commit.parents.count > 1 {
                 context.out.line("Merge:  " + info.commit.parents.map { $0.short() }.joined(separator: " "))
@@ -164,8 +218,99 @@ struct LogCommand: Command {
             for line in info.commit.message.split(separator: "\n", omittingEmptySubsequences: false) {
                 context.out.line("    " + line)
             }
+            if stat || patch { context.out.line() }
+            try details(info, repo, context, prefix: "")
         }
-        if context.json { context.emit(.object(["commits": .array(entries)])) }
+    }
+
+    /// --stat and -p for one commit, each line after `prefix`.
+    private func details(_ info: CommitInfo, _ repo: Repository, _ context: CommandContext, prefix: String) throws {
+        if stat { for line in try CommitStat.text(repo, info) { context.out.line(prefix + " " + line) } }
+        if patch {
+            guard let parent = info.commit.firstParent else {
+                for change in try repo.show(info.id.hex).tables { context.out.line(prefix + " " + Render.describe(change)) }
+                return
+            }
+            let diff = try repo.diff(from: parent.hex, to: info.id.hex, tables: table.map { [$0] })
+            for t in diff.tables { try t.refuseIfRowsDenied() }
+            let buffer = OutputStream(.capture)
+            let sub = CommandContext(out: buffer, err: context.err, directory: context.directory, json: false,
+                                     settings: context.settings, environment: context.environment)
+            try DiffText(context: sub).print(diff)
+            buffer.flush()
+            for line in String(decoding: buffer.captured, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+                context.out.line(prefix + " " + line)
+            }
+        }
+    }
+
+    /// One line per commit, children before parents, with lanes drawn as in git.
+    private func printGraph(_ infos: [CommitInfo], _ repo: Repository, _ decorations: [ObjectID: [String]],
+                            _ context: CommandContext) throws {
+        var lanes: [ObjectID] = []
+        func draw(_ cells: [String]) -> String { cells.joined(separator: " ") }
+        /// Lanes up to `at` straight, then each lane from `at` on moving one column (`mark` is / or \\).
+        func shift(_ count: Int, at: Int, _ mark: String) -> String {
+            var text = String(repeating: "| ", count: at)
+            if !text.isEmpty { text.removeLast() }
+            return text + (at..<count).map { _ in mark }.joined(separator: " ")
+        }
+        for info in Self.topologicalOrder(infos) {
+            var index = lanes.firstIndex(of: info.id) ?? { lanes.append(info.id); return lanes.count - 1 }()
+            // Other lanes waiting for this commit join it.
+            var joins: [String] = []
+            while let k = lanes.indices.last(where: { $0 != index && lanes[$0] == info.id }) {
+                joins.append(shift(lanes.count, at: k, "/"))
+                lanes.remove(at: k)
+                if k < index { index -= 1 }
+            }
+            let subject = info.commit.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let names = decorations[info.id].map { " (" + $0.joined(separator: ", ") + ")" } ?? ""
+            context.out.line(draw(lanes.indices.map { $0 == index ? "*" : "|" }) + " " + context.paint(info.id.short(), "33")
+                + context.paint(names, "36") + " " + subject)
+            for line in joins { context.out.line(line) }
+            try details(info, repo, context, prefix: draw(lanes.indices.map { _ in "|" }))
+            let parents = firstParent ? Array(info.commit.parents.prefix(1)) : info.commit.parents
+            guard let first = parents.first else {
+                lanes.remove(at: index)
+                if index < lanes.count { context.out.line(draw(lanes.indices.map { $0 < index ? "|" : "/" })) }
+                continue
+            }
+            lanes[index] = first
+            var insertAt = index + 1
+            for p in parents.dropFirst() where !lanes.contains(p) {
+                lanes.insert(p, at: insertAt)
+                context.out.line(shift(lanes.count, at: insertAt, "\\"))
+                insertAt += 1
+            }
+            // A parent another lane already waits for: the later lane joins the earlier.
+            while let k = lanes.indices.first(where: { k in lanes[..<k].contains(lanes[k]) }) {
+                lanes.remove(at: k)
+                context.out.line(shift(lanes.count + 1, at: k, "/"))
+            }
+        }
+    }
+
+    /// Children before parents; among commits ready at once, the walk's order (newest first).
+    static func topologicalOrder(_ infos: [CommitInfo]) -> [CommitInfo] {
+        let position = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($1.id, $0) })
+        var children = [Int](repeating: 0, count: infos.count)
+        for info in infos { for p in Set(info.commit.parents) { if let i = position[p] { children[i] += 1 } } }
+        var ready = infos.indices.filter { children[$0] == 0 }.reversed() as [Int]
+        var order: [CommitInfo] = []
+        while let i = ready.popLast() {
+            order.append(infos[i])
+            for p in Set(infos[i].commit.parents) {
+                guard let j = position[p] else { continue }
+                children[j] -= 1
+                if children[j] == 0 {
+                    // Keep `ready` sorted descending so popLast takes the earliest in walk order.
+                    let at = ready.firstIndex { $0 < j } ?? ready.count
+                    ready.insert(j, at: at)
+                }
+            }
+        }
+        return order
     }
 
     private func decorate(_ repo: Repository) throws -> [ObjectID: [String]] {
@@ -183,12 +328,20 @@ struct LogCommand: Command {
 struct ShowCommand: Command {
     static let name = "show"
     static let abstract = "Show a commit and what it changed"
-    static let usage = ["show [<rev>]"]
-    static let help = "Shows the commit (default HEAD), the tables and project files it changed against its first parent, and its transformations."
+    static let usage = ["show [<rev>] [--stat]"]
+    static let help = """
+    Shows the commit (default HEAD), the tables and project files it changed
+    against its first parent, and its transformations.
+
+    options:
+      --stat   per table, the rows added, removed and modified against the first parent
+    """
 
     let revision: String
+    let stat: Bool
 
     init(parsing arguments: inout Arguments) throws {
+        stat = arguments.flag("--stat")
         revision = try arguments.positionals(max: 1, names: "[<rev>]").first ?? "HEAD"
     }
 
@@ -201,6 +354,10 @@ struct ShowCommand: Command {
                 "tables": .array(detail.tables.map(Render.json)),
                 "files": .array(detail.files.map(Render.json)),
                 "transformations": .array(detail.transformations.map { TransformRendering.json($0.id, $0.record) }),
+                "stat": stat ? .array(try CommitStat.lines(repo, detail.info).map { l in
+                    .object(["table": .string(l.table), "change": .string(l.change), "added": .int(l.added),
+                             "removed": .int(l.removed), "modified": .int(l.modified)])
+                }) : nil,
             ]))
             return
         }
@@ -212,11 +369,43 @@ struct ShowCommand: Command {
         if let run = c.runID { context.out.line("Run:    \(run)") }
         context.out.line()
         for line in c.message.split(separator: "\n", omittingEmptySubsequences: false) { context.out.line("    " + line) }
-        if !detail.tables.isEmpty || !detail.files.isEmpty {
+        if stat {
+            context.out.line()
+            for line in try CommitStat.text(repo, detail.info) { context.out.line("  " + line) }
+        } else if !detail.tables.isEmpty || !detail.files.isEmpty {
             context.out.line()
             for change in detail.tables { context.out.line("  " + Render.describe(change)) }
             for change in detail.files { context.out.line("  " + Render.describe(change)) }
         }
         TransformRendering.printList(detail.transformations, to: context)
+    }
+}
+
+/// Row counts of what a commit changed against its first parent (`log --stat`, `show --stat`).
+enum CommitStat {
+    struct Line {
+        var table: String
+        var change: String
+        var added = 0, removed = 0, modified = 0
+    }
+
+    static func lines(_ repo: Repository, _ info: CommitInfo) throws -> [Line] {
+        guard let parent = info.commit.firstParent else {
+            return try repo.show(info.id.hex).tables.map { Line(table: $0.name, change: $0.kind.rawValue, added: $0.rowsAfter ?? 0) }
+        }
+        return try repo.diff(from: parent.hex, to: info.id.hex).tables.map { t in
+            let s = try t.stats()
+            return Line(table: t.name, change: t.kind.rawValue, added: s.added, removed: s.removed, modified: s.modified)
+        }
+    }
+
+    static func text(_ repo: Repository, _ info: CommitInfo) throws -> [String] {
+        let lines = try lines(repo, info)
+        let width = lines.map(\.table.count).max() ?? 0
+        return lines.map { l in
+            l.table + String(repeating: " ", count: width - l.table.count) + " | +\(l.added) -\(l.removed) ~\(l.modified)"
+                + (l.change == "modified" ? "" : " (\(l.change))")
+        } + (lines.isEmpty ? [] : ["\(lines.count) table(s) changed, \(lines.reduce(0) { $0 + $1.added }) row(s) added, "
+            + "\(lines.reduce(0) { $0 + $1.removed }) removed, \(lines.reduce(0) { $0 + $1.modified }) modified"])
     }
 }

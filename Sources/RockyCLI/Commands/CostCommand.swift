@@ -6,13 +6,14 @@ import RockyBase
 struct CostCommand: Command {
     static let name = "cost"
     static let abstract = "Sum the cost of transformations for a commit or a branch"
-    static let usage = ["cost [<rev> | <branch>] [--by model]"]
+    static let usage = ["cost [<rev> | <branch> | <A>..<B>] [--by model]"]
     static let help = """
     Every transformation records its duration, rows read and written, bytes
     scanned and written, the adapter, and a cost estimated from the rates of
     [cost.<adapter>] in rocky.toml. A branch (default: the current one) sums
     its commits since it forked from main, plus uncommitted transformations;
-    another revision sums that commit.
+    another revision sums that commit; A..B sums the commits reachable from
+    B but not from A.
 
     options:
       --by model   one line per model ("(sql)" for rocky sql statements)
