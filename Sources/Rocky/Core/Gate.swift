@@ -26,6 +26,7 @@ enum Operation: String, CaseIterable, Sendable {
     case runSQL, execute, models, modelOrder, runModels, checkModels, cost, catalog, maskingConfig, compileOptions
     // History, lineage
     case log, show, commitsSince, diff, merge, replay, lineage
+    case blame, conflicts, resolveConflicts, continueMerge, abortMerge
     // Remote
     case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
     // Maintenance

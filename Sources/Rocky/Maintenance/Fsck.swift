@@ -156,7 +156,10 @@ extension Repository {
             }
         case .workset:
             let value = try json()
-            return ids(value["tree"]) + ids(value["transforms"])
+            return ids(value["tree"]) + ids(value["transforms"]) + ids(value["merge"])
+        case .mergeState:
+            let value = try json()
+            return ids(value["bases"]) + ids(value["other_parent"]) + ids(value["previous_working_set"]) + ids(value["tables"])
         case ObjectKind("transform"):
             let value = try json()
             return ids(value["input_tables"]) + ids(value["output_tables"])
