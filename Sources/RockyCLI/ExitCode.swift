@@ -20,6 +20,7 @@ enum ExitCode: Int32 {
         case let error as CompileFailure: return error.refusedByGovernance ? .refused : .failure
         case is MergeConflicts, is MergeCompileFailure, is MergeTargetMoved: return .conflict
         case is ReplayGapsFound: return .replayGaps
+        case let error as MergeStateError: return error.reason == .conflictsRemain ? .conflict : .failure
         case let error as RepositoryError:
             switch error {
             case .invalidArgument, .unknownEnvironment: return .usage
@@ -56,6 +57,7 @@ enum ExitCode: Int32 {
         case is MergeCompileFailure: return "merge_breaks_compilation"
         case is MergeTargetMoved: return "target_moved"
         case is ReplayGapsFound: return "replay_gaps"
+        case let error as MergeStateError: return error.reason.rawValue
         case let error as RemoteError: return error.code
         case let error as StoreError:
             switch error {
