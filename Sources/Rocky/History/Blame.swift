@@ -166,20 +166,37 @@ extension Repository {
             currentTableID = parentTableID
         }
 
-        // Commits, their transformation and the lines, masked.
-        var commits: [ObjectID: (Commit, ObjectID?, String?)] = [:]
-        func describe(_ id: ObjectID) throws -> (Commit, ObjectID?, String?) {
+        // Commits, and which of a commit's transformations set a row: the
+        // last one whose output differs from the table before it at that
+        // key (each step diffed once, its cost the size of its change).
+        var commits: [ObjectID: (commit: Commit, steps: [(id: ObjectID, statement: String, keys: Set<[UInt8]>)])] = [:]
+        func describe(_ id: ObjectID) throws -> (commit: Commit, steps: [(id: ObjectID, statement: String, keys: Set<[UInt8]>)]) {
             if let known = commits[id] { return known }
             let commit = try objects.readCommit(id)
-            var writer: (id: ObjectID, record: Transformation)?
+            var before = try commit.firstParent.flatMap { try objects.readTree(try objects.readCommit($0).tree).tables[table] }
+            var steps: [(id: ObjectID, statement: String, keys: Set<[UInt8]>)] = []
             for t in commit.transforms {
                 let record = try objects.readTransformation(t)
-                if record.outputs[table] != nil || record.dropped.contains(table) { writer = (t, record) }
+                guard let output = record.outputs[table] else {
+                    if record.dropped.contains(table) { before = nil }
+                    continue
+                }
+                var changed = Set<[UInt8]>()
+                let old = try before.map { try objects.readTable($0) }, new = try objects.readTable(output)
+                if old?.schema == new.schema {
+                    var diff = TreeDiff(store: objects, old: old?.root, new: new.root)
+                    while let d = try diff.nextDifference() { if d.new != nil, heads[d.key] != nil { changed.insert(d.key) } }
+                } else {
+                    // A new or reshaped table: every row is the step's.
+                    var cursor = reader.rows(new.root)
+                    while let (key, _) = try cursor.nextRow() { if heads[Array(key)] != nil { changed.insert(Array(key)) } }
+                }
+                let shown = try maskedStatements([(t, record)])[0].record.statement
+                steps.append((t, shown, changed))
+                before = output
             }
-            let shown = try writer.map { try maskedStatements([$0]) }?.first
-            let result = (commit, shown?.id, shown?.record.statement)
-            commits[id] = result
-            return result
+            commits[id] = (commit, steps)
+            return (commit, steps)
         }
         var lines: [BlameLine] = []
         let keyIndices = schema.isKeyless ? Array(schema.columns.indices) : schema.keyIndices
@@ -188,7 +205,9 @@ extension Repository {
             guard let row = heads[key] else { continue }
             let named = keyIndices.map { NamedValue(column: schema.columns[$0].name, value: mask.mask(row.values[schema.columns[$0].id] ?? .null, columnID: schema.columns[$0].id)) }
             func line(_ commitID: ObjectID, column: Column?) throws -> BlameLine {
-                let (commit, transformation, statement) = try describe(commitID)
+                let (commit, steps) = try describe(commitID)
+                let step = steps.last { $0.keys.contains(key) }
+                let (transformation, statement) = (step?.id, step?.statement)
                 return BlameLine(key: named, column: column?.name,
                                  value: column.map { mask.mask(row.values[$0.id] ?? .null, columnID: $0.id) },
                                  commit: commitID, actor: commit.actor, time: commit.time,

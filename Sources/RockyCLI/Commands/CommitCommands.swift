@@ -96,7 +96,7 @@ struct StatusCommand: Command {
             context.out.line("nothing to commit, working set clean")
             return
         }
-        context.out.line("Changes not committed:")
+        if !status.tables.isEmpty || !status.files.isEmpty || status.pendingTransforms > 0 { context.out.line("Changes not committed:") }
         for change in status.tables { context.out.line("  " + context.paint(Render.describe(change), "33")) }
         for change in status.files { context.out.line("  " + context.paint(Render.describe(change), "33")) }
         if status.pendingTransforms > 0 { context.out.line("  \(status.pendingTransforms) transformation(s) to record") }
