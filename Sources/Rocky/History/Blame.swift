@@ -30,8 +30,9 @@ public struct Blame: Sendable {
     public var commit: ObjectID
     public var lines: [BlameLine]
     /// Commits on the first-parent chain that were read, and those whose
-    /// version of the table differed from their parent's around the rows
-    /// asked for (the ones whose rows were compared).
+    /// rows were compared with their parent's: for keys, those where a
+    /// key's covering chunk differed; for the whole table, those where the
+    /// table differed.
     public var commitsWalked: Int
     public var commitsCompared: Int
 }
@@ -120,7 +121,6 @@ extension Repository {
                 break
             }
             if parentTableID == currentTableID { current = parent; continue }
-            compared += 1
             let parentTable = try objects.readTable(parentTableID)
             let parentCodec = RowCodec(schema: parentTable.schema)
             let parentColumns = Set(parentTable.schema.columns.map(\.id))
@@ -138,6 +138,7 @@ extension Repository {
             // with the parent's version (nil when absent there).
             var differing: [([UInt8], DecodedRow?)] = []
             if keys.isEmpty {
+                compared += 1
                 var diff = TreeDiff(store: objects, old: parentTable.root, new: currentTable.root)
                 while let d = try diff.nextDifference() {
                     guard pending[d.key] != nil else { continue }
@@ -147,6 +148,7 @@ extension Repository {
                 for key in Array(pending.keys) {
                     let location = try reader.locate(key, in: parentTable.root, readChunk: false)
                     if let chunk = location.chunk, chunk == pending[key]?.row.chunk { continue }
+                    if differing.isEmpty { compared += 1 }
                     let full = try reader.locate(key, in: parentTable.root)
                     var old = try full.value.map { try decodeRow(parentCodec, key[...], $0[...]) }
                     old?.chunk = full.chunk
