@@ -46,8 +46,8 @@ import Testing
         #expect(cell("note")?["commit"] as? String == c3 && cell("note")?["value"] as? String == "y")
 
         let text = box.ok("blame", "t", "2")
-        #expect(text.contains(String(c2.prefix(12))) && text.contains("cat") && !text.contains("id=1"), text)
-        #expect(box.rocky("blame", "t", "9").code == 2, "a key with no row")
+        #expect(text.contains(String(c2.prefix(12))) && text.contains("cat") && !text.contains("id=1"), "\(text)")
+        #expect(box.rocky("blame", "t", "9").code == 2, Comment(rawValue: "a key with no row"))
         #expect(box.rocky("blame", "nope").code != 0)
         let earlier = rows(box.rocky("blame", "t", "1", "--at", c1, "--json"), box)
         #expect(earlier.first?["commit"] as? String == c1, "--at blames an older state")
