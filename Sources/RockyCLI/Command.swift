@@ -32,6 +32,8 @@ let commandTable: [any Command.Type] = [
     ShowCommand.self,
     DiffCommand.self,
     MergeCommand.self,
+    ConflictsCommand.self,
+    BlameCommand.self,
     PullCommand.self,
     ReplayCommand.self,
     CheckoutCommand.self,

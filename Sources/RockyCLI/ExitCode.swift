@@ -21,6 +21,7 @@ enum ExitCode: Int32 {
         case is MergeConflicts, is MergeCompileFailure, is MergeTargetMoved: return .conflict
         case is ReplayGapsFound: return .replayGaps
         case is HistoryError: return .failure
+        case let error as MergeStateError: return error.reason == .conflictsRemain ? .conflict : .failure
         case let error as RepositoryError:
             switch error {
             case .invalidArgument, .unknownEnvironment: return .usage
@@ -66,6 +67,7 @@ enum ExitCode: Int32 {
             case .noStash: return "no_stash"
             case .noChange: return "nothing_to_commit"
             }
+        case let error as MergeStateError: return error.reason.rawValue
         case let error as RemoteError: return error.code
         case let error as StoreError:
             switch error {

@@ -27,6 +27,7 @@ enum Operation: String, CaseIterable, Sendable {
     // History, lineage
     case log, show, commitsSince, diff, merge, replay, lineage
     case tag, tags, deleteTag, revert, cherryPick, reset, reflog, stash, stashList, stashPop, renameBranch
+    case blame, conflicts, resolveConflicts, continueMerge, abortMerge
     // Remote
     case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
     // Maintenance

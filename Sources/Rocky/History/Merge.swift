@@ -21,9 +21,15 @@ public struct MergeOptions: Sendable {
     /// up to this many times.
     public var retries: Int
     public var message: String?
+    /// On conflicts, record the merge in the current branch's working set
+    /// with its conflicts (each holding ours' version) instead of writing
+    /// nothing; they are then resolved one by one (`resolveConflicts`) and
+    /// committed by `continueMerge`.
+    public var keepConflicts: Bool
 
     public init(into: String? = nil, strategy: MergeStrategy? = nil, dryRun: Bool = false, fastForward: Bool = false,
-                retries: Int = 0, message: String? = nil) {
+                retries: Int = 0, message: String? = nil, keepConflicts: Bool = false) {
+        self.keepConflicts = keepConflicts
         self.into = into
         self.strategy = strategy
         self.dryRun = dryRun
@@ -39,6 +45,8 @@ public struct MergeReport: Sendable {
         case upToDate = "up_to_date"
         case fastForward = "fast_forward"
         case merged
+        /// Conflicts stand and were kept in the working set (`keepConflicts`).
+        case conflictsKept = "conflicts_kept"
     }
 
     public var source: String
@@ -53,6 +61,8 @@ public struct MergeReport: Sendable {
     public var stats: [String: MergeStats]
     /// Conflicts that the strategy resolved.
     public var resolved: [MergeConflict]
+    /// With `keepConflicts`: the conflicts recorded in the working set (masked).
+    public var kept: [MergeConflict] = []
     public var strategyUsed: MergeStrategy?
     public var dryRun: Bool
     /// Merges that had to start again because the target moved.
@@ -126,6 +136,14 @@ extension Repository {
         let targetRef = try RefName.branch(targetName)
         let updatesWorkingDirectory = targetName == current
         try context.authorize(.merge, branch: targetName)
+        if options.keepConflicts {
+            guard updatesWorkingDirectory else {
+                throw RepositoryError.invalidArgument("--keep-conflicts records the merge in the working set: merge into the checked-out branch, not --into another")
+            }
+            guard options.strategy == nil else {
+                throw RepositoryError.invalidArgument("--keep-conflicts and --strategy exclude each other: a strategy resolves every conflict at once")
+            }
+        }
         // With retries, writers of one target take turns (BranchTurn, shared
         // with commands that commit): otherwise each success would void every
         // other merge in flight and they would spin. Without retries the merge
@@ -193,6 +211,7 @@ extension Repository {
         let bases = try objects.mergeBases(ours, sourceID)
         report.bases = bases
         let merger = TableMerger(store: objects, temporaryDirectory: temporaryDirectory())
+        var kept: (set: WorkingSet, oursFiles: [String: ObjectID], files: [String: ObjectID])?
         return try objects.batch { () -> MergeReport in
             let baseTables: [String: ObjectID]
             let baseFiles: [String: ObjectID]
@@ -205,7 +224,11 @@ extension Repository {
             } else {
                 (baseTables, baseFiles) = ([:], [:])
             }
-            let tables = try merger.merge(base: baseTables, ours: oursTree.tables, theirs: theirsTree.tables, strategy: options.strategy)
+            // Kept conflicts hold ours' version until resolved: the merge runs
+            // with ours as the strategy, and what it resolved is what is kept.
+            let keeping = options.keepConflicts && !options.dryRun
+            let tables = try merger.merge(base: baseTables, ours: oursTree.tables, theirs: theirsTree.tables,
+                                          strategy: keeping ? .ours : options.strategy)
             var files = try TextMerge.mergeFiles(store: objects, base: baseFiles, ours: oursTree.files, theirs: theirsTree.files)
             if let strategy = options.strategy {
                 for conflict in files.conflicts {
@@ -218,6 +241,26 @@ extension Repository {
             // Conflicts are reported with their values masked as the
             // environment masks them for the actor (MaskedOutputs.swift).
             let versions = [baseTables, oursTree.tables, theirsTree.tables]
+            if keeping, tables.isClean, files.conflicts.isEmpty, tables.conflicts.contains(where: \.isResolved) {
+                let standing = tables.conflicts.map { c -> MergeConflict in var c = c; c.resolution = nil; return c }
+                var tableVersions: [String: TableVersions] = [:]
+                for name in Set(standing.map(\.table)) {
+                    tableVersions[name] = TableVersions(base: baseTables[name], ours: oursTree.tables[name], theirs: theirsTree.tables[name])
+                }
+                let meta = JSON.object([JSON.Member("merge", .object([
+                    JSON.Member("source", .string(sourceName)), JSON.Member("source_commit", .string(sourceID.hex)),
+                    JSON.Member("bases", .array(bases.map { .string($0.hex) })), JSON.Member("resolved_one_by_one", .bool(true)),
+                ]))])
+                let state = MergeInProgress(operation: "merge", source: sourceName, otherParent: sourceID, bases: bases,
+                                            message: options.message ?? "Merge \(sourceName) into \(targetName)", meta: meta,
+                                            versions: tableVersions, conflicts: standing, previousWorkingSet: worksetGuard?.1)
+                kept = (WorkingSet(base: ours, tables: tables.tables, merge: state), oursTree.files, files.files)
+                report.outcome = .conflictsKept
+                report.tables = tables.outcomes
+                report.stats = tables.stats
+                report.kept = try maskedConflicts(standing, tables: versions)
+                return report
+            }
             if !tables.isClean || !files.conflicts.isEmpty {
                 throw MergeConflicts(source: sourceName, target: targetName,
                                      tables: try maskedConflicts(tables.conflicts.filter { !$0.isResolved }, tables: versions),
@@ -242,6 +285,16 @@ extension Repository {
             report.newHead = commitID
             return report
         }.then { report in
+            if let kept, let worksetGuard {
+                let target = WorkTarget(branch: targetName, head: ours)
+                try saveWorkingSet(kept.set, for: target, expected: worksetGuard.1, message: "merge \(sourceName): conflicts kept")
+                try writeProjectFiles(from: kept.oursFiles, to: kept.files)
+                try context.record(AuditEntry(operation: "merge", branch: targetName, oldID: ours,
+                                              outputState: try objects.write(Tree(tables: kept.set.tables)),
+                                              details: .object(["source": .string(sourceName), "keep_conflicts": .bool(true),
+                                                                "conflicts": .int(kept.set.merge?.conflicts.count ?? 0)])))
+                return report
+            }
             guard let commitID = report.newHead else { return report }
             try moveTarget(targetRef, targetName, from: ours, to: commitID, checking: worksetGuard, message: "merge \(sourceName)",
                            entry: AuditEntry(operation: "merge", branch: targetName, outputState: try objects.readCommit(commitID).tree,
@@ -272,7 +325,7 @@ extension Repository {
 
     /// Compiles the merged models, and the transformations the source
     /// recorded since the merge base, against the merged tables.
-    private func compileMerged(tables: [String: ObjectID], files: [String: ObjectID], base: ObjectID?, source: ObjectID,
+    func compileMerged(tables: [String: ObjectID], files: [String: ObjectID], base: ObjectID?, source: ObjectID,
                                sourceName: String, targetName: String) throws {
         let config = try files[ProjectConfig.fileName].map {
             try ProjectConfig(text: String(decoding: try objects.read($0, as: .blob), as: UTF8.self))

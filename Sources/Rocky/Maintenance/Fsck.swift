@@ -157,7 +157,10 @@ extension Repository {
             }
         case .workset:
             let value = try json()
-            return ids(value["tree"]) + ids(value["transforms"])
+            return ids(value["tree"]) + ids(value["transforms"]) + ids(value["merge"])
+        case .mergeState:
+            let value = try json()
+            return ids(value["bases"]) + ids(value["other_parent"]) + ids(value["previous_working_set"]) + ids(value["tables"])
         case .tag:
             return [try Repository.decodeTag(object.payload, id: id).commit]
         case .stash:

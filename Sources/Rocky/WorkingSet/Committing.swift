@@ -28,10 +28,17 @@ extension Repository {
     /// `worksetID` to none together, with the commit's audit entry, or
     /// nothing happens (`concurrentChange`). `preceding`: the command's own
     /// entries, appended just before the commit's. Runs inside a gated operation.
+    /// A working set with a merge in progress is committed only by
+    /// `continueMerge` (`finishing`), with the merge's other parent.
     func commitWorkingSet(_ set: WorkingSet, worksetID: ObjectID?, target: WorkTarget, message: String,
-                          allowEmpty: Bool = false, meta: JSON? = nil, preceding: [AuditEntry] = []) throws -> PreparedCommit {
+                          allowEmpty: Bool = false, meta: JSON? = nil, preceding: [AuditEntry] = [],
+                          finishing merge: MergeInProgress? = nil) throws -> PreparedCommit {
         let context = operationContext
         try context.authorizeRevisionOrWorkingSet(nil, for: .write)
+        if let inProgress = set.merge, merge == nil {
+            throw MergeStateError(reason: .mergeInProgress, message: "a \(inProgress.operation) of \(inProgress.source) is in progress on "
+                + "\(target.branch ?? "HEAD"): resolve its conflicts and run 'rocky merge --continue', or 'rocky merge --abort'")
+        }
         let head = try objects.readCommit(set.base)
         let headTree = try objects.readTree(head.tree)
         // Hashed first, stored once allowed: a refused commit leaves no object behind.
@@ -45,12 +52,13 @@ extension Repository {
         if tree == headTree && set.transforms.isEmpty && !allowEmpty { throw RepositoryError.nothingToCommit }
         let treeID = try objects.write(tree)
         let commitID = try objects.write(commit: Commit(
-            tree: treeID, parents: [set.base], actor: settings.actor, time: settings.now, message: message,
-            transforms: set.transforms, runID: settings.runID, meta: meta))
+            tree: treeID, parents: [set.base] + (merge?.otherParent.map { [$0] } ?? []), actor: settings.actor, time: settings.now,
+            message: message, transforms: set.transforms, runID: settings.runID, meta: meta))
         let note = settings.note("commit: " + (message.split(separator: "\n").first.map(String.init) ?? ""))
-        let entry = AuditEntry(operation: "commit", branch: target.branch, oldID: set.base, newID: commitID,
+        let entry = AuditEntry(operation: merge?.operation ?? "commit", branch: target.branch, oldID: set.base, newID: commitID,
                                inputState: head.tree, outputState: treeID, statements: [],
-                               details: .object(["message": .string(message), "transforms": .int(set.transforms.count)]))
+                               details: .object(["message": .string(message), "transforms": .int(set.transforms.count),
+                                                 "source": merge.map { .string($0.source) }, "continued": merge.map { _ in .bool(true) }]))
         if let ref = target.ref {
             // The branch, the working set and the audit entry move as one step.
             do {

@@ -25,7 +25,9 @@ public struct Status: Sendable {
     public var tables: [TableChange]
     public var files: [FileChange]
     public var pendingTransforms: Int
-    public var isClean: Bool { tables.isEmpty && files.isEmpty && pendingTransforms == 0 }
+    /// A merge stopped on conflicts and kept in the working set.
+    public var merge: MergeStatus?
+    public var isClean: Bool { tables.isEmpty && files.isEmpty && pendingTransforms == 0 && merge == nil }
 
     /// Each uncommitted change in a few words ("table prices", "file
     /// rocky.toml", "2 transformation(s)"), for the errors that refuse to
@@ -33,7 +35,16 @@ public struct Status: Sendable {
     public var changeSummary: [String] {
         tables.map { "table " + $0.name } + files.map { "file " + $0.path }
             + (pendingTransforms > 0 ? ["\(pendingTransforms) transformation(s)"] : [])
+            + (merge.map { ["a \($0.operation) of \($0.source) in progress"] } ?? [])
     }
+}
+
+/// The merge in progress a status shows: what is merged and how many conflicts stand.
+public struct MergeStatus: Sendable {
+    public var operation: String
+    public var source: String
+    public var otherParent: ObjectID?
+    public var conflicts: Int
 }
 
 extension Repository {
@@ -46,7 +57,9 @@ extension Repository {
         return Status(branch: target.branch, head: target.head,
                       tables: try tableChanges(from: headTree.tables, to: set.tables),
                       files: fileChanges(from: headTree.files, to: try projectFileIDs(write: false)),
-                      pendingTransforms: set.transforms.count)
+                      pendingTransforms: set.transforms.count,
+                      merge: set.merge.map { MergeStatus(operation: $0.operation, source: $0.source, otherParent: $0.otherParent,
+                                                         conflicts: $0.conflicts.count) })
     }
 
     func tableChanges(from old: [String: ObjectID], to new: [String: ObjectID]) throws -> [TableChange] {

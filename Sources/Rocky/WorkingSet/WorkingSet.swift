@@ -3,7 +3,8 @@ import RockyStore
 
 extension ObjectKind {
     /// A branch's uncommitted state: canonical JSON
-    /// `{"base":"<commit>","transforms":[...],"tree":"<tree>","version":1}`.
+    /// `{"base":"<commit>","transforms":[...],"tree":"<tree>","version":1}`;
+    /// with a merge in progress, version 2 with `"merge":"<merge state id>"`.
     public static let workset = ObjectKind("workset")
 }
 
@@ -15,11 +16,15 @@ public struct WorkingSet: Equatable, Sendable {
     public var base: ObjectID
     public var tables: [String: ObjectID]
     public var transforms: [ObjectID]
+    /// A three-way operation stopped on conflicts (`merge --keep-conflicts`):
+    /// the tables are its result so far.
+    public var merge: MergeInProgress?
 
-    public init(base: ObjectID, tables: [String: ObjectID], transforms: [ObjectID] = []) {
+    public init(base: ObjectID, tables: [String: ObjectID], transforms: [ObjectID] = [], merge: MergeInProgress? = nil) {
         self.base = base
         self.tables = tables
         self.transforms = transforms
+        self.merge = merge
     }
 }
 
@@ -85,22 +90,36 @@ extension Repository {
         guard let json = try? JSON(parsing: String(decoding: payload, as: UTF8.self)),
               let base = json["base"]?.stringValue.flatMap({ ObjectID(hex: $0) }),
               let treeID = json["tree"]?.stringValue.flatMap({ ObjectID(hex: $0) }),
-              let transforms = json["transforms"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { ObjectID(hex: $0) } })
+              let transforms = json["transforms"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { ObjectID(hex: $0) } }),
+              let version = json["version"]?.intValue, version == 1 || version == 2
         else { throw StoreError.corruptObject(id, reason: "working set does not decode") }
-        return WorkingSet(base: base, tables: try objects.readTree(treeID).tables, transforms: transforms)
+        var merge: MergeInProgress?
+        if version == 2 {
+            guard let mergeID = json["merge"]?.stringValue.flatMap({ ObjectID(hex: $0) }) else {
+                throw StoreError.corruptObject(id, reason: "working set does not decode")
+            }
+            let payload = try objects.read(mergeID, as: .mergeState)
+            guard let state = try? JSON(parsing: String(decoding: payload, as: UTF8.self)) else {
+                throw StoreError.corruptObject(mergeID, reason: "merge state does not decode")
+            }
+            merge = try MergeInProgress(json: state, id: mergeID)
+        }
+        return WorkingSet(base: base, tables: try objects.readTree(treeID).tables, transforms: transforms, merge: merge)
     }
 
     /// Writes a working set's object; nil for a clean one (same tables as
-    /// its base, no transformations), which has no object.
+    /// its base, no transformations, no merge in progress), which has no object.
     func writeWorkingSetObject(_ set: WorkingSet) throws -> ObjectID? {
         let headTables = try objects.readTree(try objects.readCommit(set.base).tree).tables
-        guard set.tables != headTables || !set.transforms.isEmpty else { return nil }
+        guard set.tables != headTables || !set.transforms.isEmpty || set.merge != nil else { return nil }
         let tree = try objects.write(Tree(tables: set.tables))
+        let merge = try set.merge.map { try objects.write(.mergeState, Array($0.json.canonicalText.utf8)) }
         let json: JSON = .object([
             "base": .string(set.base.hex),
+            "merge": merge.map { .string($0.hex) },
             "transforms": .array(set.transforms.map { .string($0.hex) }),
             "tree": .string(tree.hex),
-            "version": .int(1),
+            "version": .int(merge == nil ? 1 : 2),
         ])
         return try objects.write(.workset, Array(json.canonicalText.utf8))
     }

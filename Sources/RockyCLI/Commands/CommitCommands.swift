@@ -79,15 +79,24 @@ struct StatusCommand: Command {
                 "tables": .array(status.tables.map(Render.json)),
                 "files": .array(status.files.map(Render.json)),
                 "pending_transforms": .int(status.pendingTransforms),
+                "merge_in_progress": status.merge.map { m in
+                    .object(["operation": .string(m.operation), "source": .string(m.source),
+                             "other_parent": m.otherParent.map { .string($0.hex) } ?? .null, "conflicts": .int(m.conflicts)])
+                } ?? .null,
             ]))
             return
         }
         context.out.line(status.branch.map { "On branch \($0)" } ?? "HEAD detached at \(status.head.short())")
+        if let m = status.merge {
+            context.out.line("A \(m.operation) of \(m.source) is in progress: " + (m.conflicts == 0
+                ? "every conflict is resolved (commit it with 'rocky merge --continue')"
+                : "\(m.conflicts) conflict(s) remain (see 'rocky conflicts'; give up with 'rocky merge --abort')"))
+        }
         if status.isClean {
             context.out.line("nothing to commit, working set clean")
             return
         }
-        context.out.line("Changes not committed:")
+        if !status.tables.isEmpty || !status.files.isEmpty || status.pendingTransforms > 0 { context.out.line("Changes not committed:") }
         for change in status.tables { context.out.line("  " + context.paint(Render.describe(change), "33")) }
         for change in status.files { context.out.line("  " + context.paint(Render.describe(change), "33")) }
         if status.pendingTransforms > 0 { context.out.line("  \(status.pendingTransforms) transformation(s) to record") }

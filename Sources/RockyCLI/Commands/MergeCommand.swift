@@ -6,7 +6,10 @@ import RockyTable
 struct MergeCommand: Command {
     static let name = "merge"
     static let abstract = "Three-way merge a branch into the current branch or another"
-    static let usage = ["merge <branch> [--into <target>] [--strategy ours|theirs] [--dry-run] [--ff] [--retry <N>] [-m <message>]"]
+    static let usage = ["merge <branch> [--into <target>] [--strategy ours|theirs] [--dry-run] [--ff] [--retry <N>] [-m <message>]",
+                        "merge <branch> --keep-conflicts [-m <message>]",
+                        "merge --continue [-m <message>] [--retry <N>]",
+                        "merge --abort"]
     static let help = """
     Merges from the best common ancestor: per table the schema merges by
     column id, then rows by key, cell by cell; rocky.toml and models/ merge
@@ -23,9 +26,17 @@ struct MergeCommand: Command {
       --ff                   fast-forward when possible
       --retry <N>            if the target moves during the merge, merge again onto it, up to N times
       -m <message>           the merge commit's message
+      --keep-conflicts       on conflicts, record the merge in the working set (each conflict
+                             holding ours' version) to resolve one by one: see 'rocky conflicts'
+      --continue             commit the merge in progress once no conflict remains (exit 3 while any do);
+                             the commit has both parents
+      --abort                abandon the merge in progress: the working set and the project
+                             files are as before the merge
     """
 
-    let source: String
+    enum Action { case merge(String), continueMerge, abort }
+
+    let action: Action
     let options: MergeOptions
 
     init(parsing arguments: inout Arguments) throws {
@@ -39,18 +50,50 @@ struct MergeCommand: Command {
         options.fastForward = arguments.flag("--ff")
         options.retries = try arguments.intOption("--retry") ?? 0
         options.message = try arguments.option("-m", "--message")
-        guard let source = try arguments.positionals(max: 1, names: "<branch>").first else {
-            throw arguments.usage("merge needs the branch to merge")
+        options.keepConflicts = arguments.flag("--keep-conflicts")
+        let continuing = arguments.flag("--continue"), aborting = arguments.flag("--abort")
+        let source = try arguments.positionals(max: 1, names: "<branch>").first
+        if continuing || aborting {
+            guard !(continuing && aborting), source == nil, options.strategy == nil, !options.keepConflicts, !options.dryRun,
+                  options.into == nil, !options.fastForward else {
+                throw arguments.usage("--continue and --abort act on the merge in progress and take no branch or other option but -m and --retry")
+            }
+            action = continuing ? .continueMerge : .abort
+        } else {
+            guard let source else { throw arguments.usage("merge needs the branch to merge") }
+            if options.keepConflicts && (options.strategy != nil || options.dryRun || options.into != nil) {
+                throw arguments.usage("--keep-conflicts records conflicts in the current branch's working set: it excludes --strategy, --dry-run and --into")
+            }
+            action = .merge(source)
         }
-        self.source = source
         self.options = options
     }
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
+        let source: String
+        switch action {
+        case .continueMerge:
+            let id = try repo.continueMerge(message: options.message, retries: options.retries)
+            if context.json {
+                context.emit(.object(["outcome": .string("merged"), "new_head": .string(id.hex)]))
+            } else {
+                context.out.line("Merged as \(id.short())")
+            }
+            return
+        case .abort:
+            try repo.abortMerge()
+            if context.json { context.emit(.object(["outcome": .string("aborted")])) } else { context.out.line("Merge aborted") }
+            return
+        case let .merge(name):
+            source = name
+        }
         do {
             let report = try repo.merge(source, options: options)
             print(report, context)
+            if report.outcome == .conflictsKept {
+                throw ExitStatus(code: .conflict, message: "\(report.kept.count) conflict(s) kept in the working set")
+            }
         } catch let conflicts as MergeConflicts {
             Self.printConflicts(conflicts, context)
             throw ExitStatus(code: .conflict, message: conflicts.description)
@@ -75,7 +118,7 @@ struct MergeCommand: Command {
                     ]))
                 }),
                 "resolved_conflicts": .array(r.resolved.map(Self.conflictJSON)),
-                "conflicts": .array([]),
+                "conflicts": .array(r.kept.map(Self.conflictJSON)),
             ]))
             return
         }
@@ -99,6 +142,10 @@ struct MergeCommand: Command {
                 context.out.line("  \(table): \(outcome.rawValue)" + detail)
             }
             for c in r.resolved { context.out.line("  resolved " + c.description) }
+        case .conflictsKept:
+            context.out.line("Merging \(r.source) into \(r.target): \(r.kept.count) conflict(s) kept in the working set, each holding "
+                + "\(r.target)'s version; resolve them with 'rocky conflicts resolve', then 'rocky merge --continue' (or 'rocky merge --abort')")
+            Self.conflictTable(r.kept, context)
         }
     }
 
@@ -115,15 +162,20 @@ struct MergeCommand: Command {
             return
         }
         context.out.line("CONFLICTS merging \(c.source) into \(c.target); nothing was written:")
-        context.out.write(Render.table(["table", "key", "column", "kind", "base", "ours", "theirs"], c.tables.map { x in
+        conflictTable(c.tables, context)
+        for f in c.files { context.out.line("  file \(f.path): \(f.kind.rawValue)" + (f.hunks.isEmpty ? "" : ", \(f.hunks.count) hunk(s)")) }
+    }
+
+    /// Conflicts as a text table: table, key, column, kind, base, ours, theirs.
+    static func conflictTable(_ conflicts: [MergeConflict], _ context: CommandContext) {
+        context.out.write(Render.table(["table", "key", "column", "kind", "base", "ours", "theirs"], conflicts.map { x in
             func show(_ v: Value?) -> String { v.map { $0.isNull ? "NULL" : Render.truncate($0.description, 30) } ?? "(absent)" }
             return [x.table, x.key.map { $0.map(\.description).joined(separator: ", ") } ?? "", x.column ?? x.field ?? "",
                     x.kind.rawValue, show(x.base), show(x.ours), show(x.theirs)]
         }, indent: "  "))
-        for f in c.files { context.out.line("  file \(f.path): \(f.kind.rawValue)" + (f.hunks.isEmpty ? "" : ", \(f.hunks.count) hunk(s)")) }
     }
 
-    private static func conflictJSON(_ c: MergeConflict) -> JSON {
+    static func conflictJSON(_ c: MergeConflict) -> JSON {
         func value(_ v: Value?) -> JSON { v.map(ValueRendering.json) ?? .null }
         return .object([
             "table": .string(c.table), "kind": .string(c.kind.rawValue),
@@ -186,6 +238,7 @@ struct PullCommand: Command {
                 case .upToDate: context.out.line("Already up to date with \(remote)")
                 case .fastForward: context.out.line("Fast-forwarded \(report.target) to \(report.newHead?.short() ?? "")")
                 case .merged: context.out.line("Merged \(report.source) into \(report.target) as \(report.newHead?.short() ?? "")")
+                case .conflictsKept: context.out.line("Conflicts kept merging \(report.source) into \(report.target)")
                 }
             }
         } catch let conflicts as MergeConflicts {
