@@ -96,7 +96,8 @@ public enum RockyCLI {
                                       settings: settings, environment: environment)
             context = made
             try instance.run(made)
-            if json, let document = made.document { out.write(document.prettyText + "\n") }
+            // `--format json` without `--json` sets the document too.
+            if let document = made.document { out.write(document.prettyText + "\n") }
             return 0
         } catch {
             return report(error, json: json, document: context?.document, out: out, err: err)
@@ -124,7 +125,7 @@ public enum RockyCLI {
                 err.line("usage: " + command.usage.map { "rocky " + $0 }.joined(separator: "\n       "))
             }
         }
-        if json {
+        if json || document != nil {
             let failure = JSON.Member("error", .object([
                 "code": .string(name),
                 "message": .string(message),
