@@ -105,6 +105,16 @@ import Testing
         #expect(commands.subtracting(covered).isEmpty, "commands without a golden document: \(commands.subtracting(covered).sorted())")
     }
 
+    /// The scan every `--json` run goes through finds camelCase keys and
+    /// internal names, and leaves the user's column names alone.
+    @Test func theContractScanFindsCamelCaseKeysAndInternalNames() {
+        let found = JSONContractCheck.problems(in: [
+            "traceIndirect": true, "kind": "createTableAs", "row": ["camelColumn": 1], "outcome": "took_theirs",
+        ] as [String: Any])
+        #expect(found.count == 2, "\(found)")
+        #expect(found.contains { $0.contains(".traceIndirect") } && found.contains { $0.contains("createTableAs") })
+    }
+
     /// Every command `rocky --json help` lists.
     private func helpCommandNames(_ box: Sandbox) throws -> Set<String> {
         let overview = box.json(box.rocky("--json", "help"))
