@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineTests", dependencies: ["RockyEngine"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
-        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"]),
+        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,6 +44,13 @@ struct Arguments {
         return found
     }
 
+    /// `--force`, spelled out: `-f` names a file in every rocky command
+    /// (`sql -f <file>`), so here it is refused rather than taken as force.
+    mutating func forceFlag() throws -> Bool {
+        if tokens.contains("-f") { throw usage("-f names a file in rocky; to force, spell out --force") }
+        return flag("--force")
+    }
+
     /// The value of an option given at most once.
     mutating func option(_ names: String...) throws -> String? {
         let values = try collect(names)

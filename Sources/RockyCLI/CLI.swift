@@ -35,6 +35,7 @@ public enum RockyCLI {
     static func run(_ arguments: [String], environment: [String: String], directory: String,
                     out: OutputStream, err: OutputStream) -> Int32 {
         var json = arguments.contains("--json")
+        var context: CommandContext?
         do {
             // Global options may come anywhere before `--`.
             var global = Arguments(arguments)
@@ -63,17 +64,25 @@ public enum RockyCLI {
                 throw UsageError("unknown option \(first) (see 'rocky help')")
             }
 
-            if showVersion && tokens.isEmpty { out.line("rocky \(version)"); return 0 }
+            if showVersion && tokens.isEmpty {
+                if json { out.write(JSON.object(["version": .string(version)]).prettyText + "\n") } else { out.line("rocky \(version)") }
+                return 0
+            }
             guard let verb = tokens.first else {
-                out.write(HelpCommand.overview())
-                return showHelp ? 0 : ExitCode.usage.rawValue
+                guard showHelp else {
+                    if json { throw UsageError("rocky needs a command (see 'rocky help')") }
+                    out.write(HelpCommand.overview())
+                    return ExitCode.usage.rawValue
+                }
+                if json { out.write(HelpCommand.overviewJSON().prettyText + "\n") } else { out.write(HelpCommand.overview()) }
+                return 0
             }
             guard let command = lookupCommand(verb) else {
                 throw UsageError("'\(verb)' is not a rocky command" + suggestion(for: verb) + " (see 'rocky help')")
             }
             let rest = Array(tokens.dropFirst())
             if showHelp || rest.contains("--help") || rest.contains("-h") {
-                out.write(HelpCommand.page(for: command))
+                if json { out.write(HelpCommand.json(for: command).prettyText + "\n") } else { out.write(HelpCommand.page(for: command)) }
                 return 0
             }
             var settings = try Settings.fromEnvironment(environment)
@@ -83,37 +92,47 @@ public enum RockyCLI {
             var parsed = Arguments(rest, command: command)
             let instance = try command.init(parsing: &parsed)
             try parsed.finish()
-            let context = CommandContext(out: out, err: err, directory: directory, json: json,
-                                         settings: settings, environment: environment)
-            try instance.run(context)
+            let made = CommandContext(out: out, err: err, directory: directory, json: json,
+                                      settings: settings, environment: environment)
+            context = made
+            try instance.run(made)
+            // `--format json` without `--json` sets the document too.
+            if let document = made.document { out.write(document.prettyText + "\n") }
             return 0
         } catch {
-            return report(error, json: json, out: out, err: err)
+            return report(error, json: json, document: context?.document, out: out, err: err)
         }
     }
 
-    /// Prints an error (and, with `--json`, an error document on stdout) and
-    /// returns its exit code.
-    static func report(_ error: Error, json: Bool, out: OutputStream, err: OutputStream) -> Int32 {
+    /// Prints an error and returns its exit code. With `--json`, stdout gets
+    /// one document: the command's own (a conflict list, fsck's problems)
+    /// when it set one, with an `error` member first, else just the error.
+    static func report(_ error: Error, json: Bool, document: JSON? = nil, out: OutputStream, err: OutputStream) -> Int32 {
+        let code: ExitCode
+        let name: String
+        let message: String
         if let status = error as? ExitStatus {
+            code = status.code
+            name = status.error
+            message = status.message.isEmpty ? ExitStatus.defaultMessage(status.code) : status.message
             if !status.message.isEmpty { err.line("rocky: " + status.message) }
-            return status.code.rawValue
+        } else {
+            code = ExitCode.of(error)
+            name = ExitCode.code(of: error)
+            message = String(describing: error)
+            err.line("rocky: error: " + message)
+            if let usage = error as? UsageError, let command = usage.command {
+                err.line("usage: " + command.usage.map { "rocky " + $0 }.joined(separator: "\n       "))
+            }
         }
-        let code = ExitCode.of(error)
-        let message = String(describing: error)
-        err.line("rocky: error: " + message)
-        if let usage = error as? UsageError, let command = usage.command {
-            err.line("usage: " + command.usage.map { "rocky " + $0 }.joined(separator: "\n       "))
-        }
-        if json {
-            let document: JSON = .object([
-                "error": .object([
-                    "code": .string(ExitCode.code(of: error)),
-                    "exit_code": .int(code.rawValue),
-                    "message": .string(message),
-                ]),
-            ])
-            out.write(document.prettyText + "\n")
+        if json || document != nil {
+            let failure = JSON.Member("error", .object([
+                "code": .string(name),
+                "message": .string(message),
+                "exit_code": .int(code.rawValue),
+            ]))
+            let rest = (document?.members ?? []).filter { $0.key != "error" }
+            out.write(JSON.object([failure] + rest).prettyText + "\n")
         }
         return code.rawValue
     }

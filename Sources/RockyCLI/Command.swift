@@ -82,10 +82,42 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 /// Ends a command with a non-zero exit code after it has printed its own
-/// result (for example `fsck --json` listing problems): the code is used and
-/// no second JSON document is printed.
+/// result (for example `fsck --json` listing problems): the code is used, and
+/// with `--json` the command's document gains an `error` member (`error` is
+/// its stable code there, Docs/json.md) instead of a second document.
 struct ExitStatus: Error, CustomStringConvertible {
     var code: ExitCode
     var message: String
+    /// The stable `error.code` of the JSON document; by default one per exit code.
+    var error: String
+
+    init(code: ExitCode, message: String, error: String? = nil) {
+        self.code = code
+        self.message = message
+        self.error = error ?? ExitStatus.defaultCode(code)
+    }
+
     var description: String { message }
+
+    static func defaultMessage(_ code: ExitCode) -> String {
+        switch code {
+        case .success: "ok"
+        case .failure: "the command failed; the document lists why"
+        case .usage: "usage error"
+        case .conflict: "conflict"
+        case .replayGaps: "replay found gaps or corrections"
+        case .refused: "refused by policy"
+        }
+    }
+
+    static func defaultCode(_ code: ExitCode) -> String {
+        switch code {
+        case .success: "ok"
+        case .failure: "failed"
+        case .usage: "usage"
+        case .conflict: "conflict"
+        case .replayGaps: "replay_gaps"
+        case .refused: "refused"
+        }
+    }
 }

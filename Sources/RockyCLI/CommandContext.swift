@@ -38,9 +38,39 @@ final class CommandContext {
         argument.hasPrefix("/") ? argument : directory + "/" + argument
     }
 
-    /// Prints a JSON document (pretty, one per invocation).
+    /// The `--json` document, written by `RockyCLI.run` when the command
+    /// ends: as it is on success, with an `error` member on failure
+    /// (Docs/json.md), so stdout always holds exactly one document.
+    private(set) var document: JSON?
+
+    /// Sets the command's JSON document (one per invocation; a second call
+    /// replaces the first).
     func emit(_ document: JSON) {
-        out.write(document.prettyText + "\n")
+        self.document = document
+    }
+
+    /// What `body` prints on stdout, captured: a context like this one that
+    /// writes to memory and prints text (`--json` off).
+    func capture(_ body: (CommandContext) throws -> Void) throws -> String {
+        let sub = CommandContext(out: OutputStream(.capture), err: err, directory: directory, json: false,
+                                 settings: settings, environment: environment)
+        try body(sub)
+        sub.out.flush()
+        return sub.out.capturedText
+    }
+
+    /// `--json` with a `--format` that is not JSON (`lineage --json --format
+    /// dot`): the output in that format as one document, `{"format", "content"}`
+    /// and any `extra` members (Docs/json.md).
+    func emitWrapped(format: String, extra: [JSON.Member] = [], _ body: (CommandContext) throws -> Void) throws {
+        let content = try capture(body)
+        emit(.object([JSON.Member("format", .string(format)), JSON.Member("content", .string(content))] + extra))
+    }
+
+    /// A file argument's bytes: `-` is standard input, anything else a path
+    /// against the working folder (nil when it cannot be read).
+    func readFile(_ argument: String) -> Data? {
+        argument == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: path(argument))
     }
 
     /// A message for people: stderr, so stdout stays machine-readable.

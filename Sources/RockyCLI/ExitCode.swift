@@ -1,6 +1,7 @@
 import Rocky
 import RockyBase
 import RockyStore
+import RockyTable
 
 /// The exit codes of DESIGN.md, and the one place errors map to them.
 enum ExitCode: Int32 {
@@ -69,6 +70,9 @@ enum ExitCode: Int32 {
             }
         case let error as MergeStateError: return error.reason.rawValue
         case let error as RemoteError: return error.code
+        // `import_io`, `import_field_count`, `import_duplicate_key`, ...
+        case let error as ImportError: return "import_" + JSONContract.snakeCase(String(describing: error.kind))
+        case is NoSuchColumn: return "no_such_column"
         case let error as StoreError:
             switch error {
             case .objectNotFound: return "object_not_found"

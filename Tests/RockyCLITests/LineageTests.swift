@@ -55,7 +55,7 @@ import Testing
         // Steps: models and SQL statements, recorded in many commits.
         let steps = graph.transformations
         #expect(graph.step(of: "report.value")?["model"] as? String == "report")
-        #expect(graph.step(of: "s01.close")?["kind"] as? String == "createTableAs")
+        #expect(graph.step(of: "s01.close")?["kind"] as? String == "create_table_as")
         #expect((graph.step(of: "s01.close")?["statement"] as? String)?.hasPrefix("CREATE TABLE s01 AS") == true)
         #expect(Set(steps.compactMap { $0["commit"] as? String }).count == 13, "twelve SQL commits and the models commit")
         #expect(steps.first?["id"] as? String == graph.step(of: "s01.close")?["id"] as? String, "oldest first")
@@ -136,7 +136,10 @@ import Testing
         box.buildChain()
         let json = box.ok("lineage", "s03.ma5", "--format", "json")
         #expect(json == box.ok("lineage", "s03.ma5", "--json"))
-        #expect(box.rocky("lineage", "s03.ma5", "--json", "--format", "dot").code == 2)
+        let wrapped = box.rocky("lineage", "s03.ma5", "--json", "--format", "dot")
+        #expect(wrapped.code == 0)
+        #expect(box.json(wrapped)["format"] as? String == "dot")
+        #expect(box.json(wrapped)["content"] as? String == box.ok("lineage", "s03.ma5", "--format", "dot"), "--json with another format: that output in one document")
         #expect(box.rocky("lineage", "s03.ma5", "--format", "svg").code == 2)
 
         let graph = box.lineage("s03.ma5")
@@ -338,7 +341,7 @@ import Testing
         let kinds = (graph.node("watch.label")?["steps"] as? [String] ?? []).compactMap { id in
             graph.transformations.first { $0["id"] as? String == id }?["kind"] as? String
         }
-        #expect(kinds == ["update", "insert", "insert", "createTable"], "newest first")
+        #expect(kinds == ["update", "insert", "insert", "create_table"], "newest first")
         #expect(graph.node("watch.label")?["source"] as? Bool == false)
 
         let down = box.lineage("positions.symbol", "--downstream")
@@ -448,7 +451,7 @@ import Testing
         let kinds = Set((marks.node("marks.close")?["steps"] as? [String] ?? []).compactMap { id in
             marks.transformations.first { $0["id"] as? String == id }?["kind"] as? String
         })
-        #expect(kinds == ["update", "createTableAs"])
+        #expect(kinds == ["update", "create_table_as"])
         #expect(marks.edges("marks.symbol", "marks.close") == ["INDIRECT FILTER dataset"])
         // Downstream crosses the merge to what read the merged version.
         let down = box.lineage("prices.close", "--downstream")

@@ -44,6 +44,7 @@ final class Sandbox: @unchecked Sendable {
         let filesBefore = PIIScan.environment(arguments: arguments, variables: environment.merging(env) { $1 }) == "prod"
             ? workingFiles() : nil
         let run = launch(arguments, in: directory, stdin: stdin, env: env)
+        JSONContractCheck.expectContract(run, arguments: arguments)
         if let filesBefore {
             let written = workingFiles().filter { filesBefore[$0.key] != $0.value }.mapValues { String(decoding: $0, as: UTF8.self) }
             PIIScan.expectNoLeak(run, arguments: arguments, files: written)

@@ -62,7 +62,7 @@ struct AuditCommand: Command {
                 if recorded.isEmpty && remaining.isEmpty { context.out.line("nothing to recover: every branch move is in the audit trail") }
             }
             if !remaining.isEmpty {
-                throw ExitStatus(code: .failure, message: "\(remaining.count) problem(s) remain: the audit log lost or changed entries")
+                throw ExitStatus(code: .failure, message: "\(remaining.count) problem(s) remain: the audit log lost or changed entries", error: "audit_unrecoverable")
             }
             return
         }
@@ -82,10 +82,10 @@ struct AuditCommand: Command {
                 context.out.line("ok: \(result.entries) entries, the hash chain is unbroken and every branch move is in it")
             }
             if !context.json { for note in result.notes { context.note("note: " + note) } }
-            if let bad = result.firstBad { throw ExitStatus(code: .failure, message: "the audit trail is broken at line \(bad.line)") }
+            if let bad = result.firstBad { throw ExitStatus(code: .failure, message: "the audit trail is broken at line \(bad.line)", error: "audit_broken") }
             if !result.anchorProblems.isEmpty {
                 let fix = result.anchorProblems.allSatisfy(\.isRecoverable) ? "; `rocky audit --recover` records them" : ""
-                throw ExitStatus(code: .failure, message: "\(result.anchorProblems.count) branch move(s) disagree with the audit trail\(fix)")
+                throw ExitStatus(code: .failure, message: "\(result.anchorProblems.count) branch move(s) disagree with the audit trail\(fix)", error: "audit_anchor_mismatch")
             }
             return
         }

@@ -19,7 +19,7 @@ struct CheckoutCommand: Command {
       -b <new-branch>   create the branch at <start> (default HEAD) and switch to it;
                         uncommitted changes move with you when <start> is the current commit
       --at <time>       detach at the current branch's state at this ISO 8601 time
-      -f, --force       discard uncommitted changes
+      --force           discard uncommitted changes (-f is not accepted: it names a file in rocky)
     """
 
     let revision: String?
@@ -28,7 +28,7 @@ struct CheckoutCommand: Command {
     let force: Bool
 
     init(parsing arguments: inout Arguments) throws {
-        force = arguments.flag("-f", "--force")
+        force = try arguments.forceFlag()
         newBranch = try arguments.option("-b")
         if let text = try arguments.option("--at") {
             guard let t = Timestamp(parsing: text) else { throw arguments.usage("--at needs an ISO 8601 time, not '\(text)'") }

@@ -48,12 +48,13 @@ struct CommitCommand: Command {
                 "branch": try repo.currentBranch().map(JSON.string),
                 "tables": .array(detail.tables.map(Render.json)),
                 "files": .array(detail.files.map(Render.json)),
+                "transformations": .array(detail.transformations.map { TransformRendering.json($0.id, $0.record) }),
             ]))
-        } else {
-            context.out.line("[\(try repo.currentBranch() ?? "detached HEAD") \(id.short())] \(message)")
-            for change in detail.tables { context.out.line("  " + Render.describe(change)) }
-            for change in detail.files { context.out.line("  " + Render.describe(change)) }
+            return
         }
+        context.out.line("[\(try repo.currentBranch() ?? "detached HEAD") \(id.short())] \(message)")
+        for change in detail.tables { context.out.line("  " + Render.describe(change)) }
+        for change in detail.files { context.out.line("  " + Render.describe(change)) }
         TransformRendering.printList(detail.transformations, to: context)
     }
 }

@@ -22,7 +22,8 @@ struct DiffCommand: Command {
       --stat            counts per table
       --format <f>      text (default), json (same as --json), sql (statements that
                         turn the old side into the new), csv (one table: diff_type
-                        and the row's columns; a change prints a 'before' and an 'after' line)
+                        and the row's columns; a change prints a 'before' and an 'after' line);
+                        with --json, sql, csv and text print {"format": <f>, "content": <the text>}
     """
 
     enum Format: String { case text, json, sql, csv }
@@ -58,6 +59,10 @@ struct DiffCommand: Command {
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
         let diff = try repo.diff(from: from, to: to, tables: tables)
+        if context.json, let format, format != .json {
+            // One document whatever the format: the output inside it.
+            return try context.emitWrapped(format: format.rawValue) { try self.run($0) }
+        }
         let format = context.json ? .json : (self.format ?? .text)
         if stat && format != .json { return try printStat(diff, context) }
         // A table whose rows the environment denies refuses before anything is printed.

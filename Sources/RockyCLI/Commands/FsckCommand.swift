@@ -48,6 +48,6 @@ struct FsckCommand: Command {
                 context.out.line("ok: \(report.objectsChecked) objects and \(report.refsChecked) refs verified")
             }
         }
-        if !report.isClean { throw ExitStatus(code: .failure, message: "fsck found \(report.problems.count) problem(s)") }
+        if !report.isClean { throw ExitStatus(code: .failure, message: "fsck found \(report.problems.count) problem(s)", error: "fsck_problems") }
     }
 }

@@ -1,3 +1,5 @@
+import RockyBase
+
 /// `rocky help [<verb>]`.
 struct HelpCommand: Command {
     static let name = "help"
@@ -12,9 +14,30 @@ struct HelpCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        guard let topic else { context.out.write(HelpCommand.overview()); return }
+        guard let topic else {
+            if context.json { context.emit(HelpCommand.overviewJSON()) } else { context.out.write(HelpCommand.overview()) }
+            return
+        }
         guard let command = lookupCommand(topic) else { throw UsageError("no help for '\(topic)': not a rocky command") }
-        context.out.write(HelpCommand.page(for: command))
+        if context.json { context.emit(HelpCommand.json(for: command)) } else { context.out.write(HelpCommand.page(for: command)) }
+    }
+
+    /// `rocky --json help`: the version and every command with its abstract.
+    static func overviewJSON() -> JSON {
+        .object([
+            "version": .string(RockyCLI.version),
+            "commands": .array(commandTable.map { .object(["name": .string($0.name), "abstract": .string($0.abstract)]) }),
+        ])
+    }
+
+    /// `rocky --json help <command>`: its usage lines and help text.
+    static func json(for command: any Command.Type) -> JSON {
+        .object([
+            "command": .string(command.name),
+            "abstract": .string(command.abstract),
+            "usage": .array(command.usage.map { .string("rocky " + $0) }),
+            "help": .string(command.help),
+        ])
     }
 
     static func overview() -> String {

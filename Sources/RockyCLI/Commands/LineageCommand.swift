@@ -33,7 +33,8 @@ struct LineageCommand: Command {
       --format <f>       text (default), json (same as --json), dot (Graphviz),
                          mermaid (flowchart), openlineage (one OpenLineage
                          DatasetEvent per output dataset, one per line, with the
-                         column lineage facet)
+                         column lineage facet); with --json, any other format
+                         prints {"format": <f>, "content": <its text>}
       --namespace <ns>   the OpenLineage namespace (default: rocky://<repository path>)
     """
 
@@ -85,20 +86,21 @@ struct LineageCommand: Command {
 
     func run(_ context: CommandContext) throws {
         if context.json, let format, format != .json {
-            throw UsageError("--json and --format \(format.rawValue) ask for different output", command: LineageCommand.self)
+            // One document whatever the format: the output inside it.
+            return try context.emitWrapped(format: format.rawValue) { try self.run($0) }
         }
         let format = context.json ? .json : (self.format ?? .text)
         let repo = try context.repository()
         if let sql {
             let report = SQLTools.lineage(sql: sql, catalog: try repo.catalog(at: revision), options: try repo.compileOptions())
-            if format == .json { context.emit(report.json()) } else { context.out.write(report.text()) }
-            if report.hasErrors { throw ExitStatus(code: .failure, message: "") }
+            if format == .json { context.emit(JSONContract.normalized(report.json())) } else { context.out.write(report.text()) }
+            if report.hasErrors { throw ExitStatus(code: .failure, message: "", error: "compile_error") }
             return
         }
         let graph = try repo.lineage(of: table ?? "", column: column ?? "", at: revision, options: options)
         switch format {
         case .text: context.out.write(graph.text)
-        case .json: context.emit(graph.json)
+        case .json: context.emit(JSONContract.normalized(graph.json))
         case .dot: context.out.write(graph.dot)
         case .mermaid: context.out.write(graph.mermaid)
         case .openlineage:

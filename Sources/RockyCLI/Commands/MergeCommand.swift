@@ -1,3 +1,4 @@
+import Foundation
 import Rocky
 import RockyBase
 import RockyTable
@@ -96,7 +97,7 @@ struct MergeCommand: Command {
             }
         } catch let conflicts as MergeConflicts {
             Self.printConflicts(conflicts, context)
-            throw ExitStatus(code: .conflict, message: conflicts.description)
+            throw ExitStatus(code: .conflict, message: conflicts.description, error: "merge_conflict")
         }
     }
 
@@ -111,7 +112,7 @@ struct MergeCommand: Command {
                 "tables": .object(r.tables.sorted { $0.key < $1.key }.map { name, outcome in
                     let s = r.stats[name]
                     return JSON.Member(name, .object([
-                        "outcome": .string(outcome.rawValue),
+                        "outcome": .string(JSONContract.outcome(outcome)),
                         "rows_changed_on_source": s.map { .int($0.theirsChangedRows) }, "rows_changed_on_target": s.map { .int($0.oursChangedRows) },
                         "rows_inserted": s.map { .int($0.rowsInserted) }, "rows_updated": s.map { .int($0.rowsUpdated) },
                         "rows_deleted": s.map { .int($0.rowsDeleted) },
@@ -139,7 +140,7 @@ struct MergeCommand: Command {
                         + (s.rowsCombined > 0 ? ", \(s.rowsCombined) combined cell by cell" : "")
                         + (s.rowsConverged > 0 ? ", \(s.rowsConverged) converged" : "")
                 } ?? ""
-                context.out.line("  \(table): \(outcome.rawValue)" + detail)
+                context.out.line("  \(table): \(JSONContract.outcome(outcome).replacingOccurrences(of: "_", with: " "))" + detail)
             }
             for c in r.resolved { context.out.line("  resolved " + c.description) }
         case .conflictsKept:
@@ -243,7 +244,7 @@ struct PullCommand: Command {
             }
         } catch let conflicts as MergeConflicts {
             MergeCommand.printConflicts(conflicts, context)
-            throw ExitStatus(code: .conflict, message: conflicts.description)
+            throw ExitStatus(code: .conflict, message: conflicts.description, error: "merge_conflict")
         }
     }
 }

@@ -198,7 +198,7 @@ struct PushCommand: Command {
     out gets the pushed project files, or refuses if it has uncommitted changes.
 
     options:
-      -f, --force   overwrite the remote branch even when it is not a fast-forward
+      --force       overwrite the remote branch even when it is not a fast-forward (-f is refused: it names a file in rocky)
     """
 
     let remote: String
@@ -207,7 +207,7 @@ struct PushCommand: Command {
     let force: Bool
 
     init(parsing arguments: inout Arguments) throws {
-        force = arguments.flag("-f", "--force")
+        force = try arguments.forceFlag()
         let words = try arguments.positionals(max: 2, names: "[<remote>] [<branch>]")
         remote = words.first ?? "origin"
         if words.count > 1 {

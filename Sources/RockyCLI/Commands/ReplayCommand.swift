@@ -94,7 +94,7 @@ struct ReplayCommand: Command {
                 }
             }
             if !diverged.isEmpty {
-                throw ExitStatus(code: .failure, message: "\(diverged.count) output table(s) diverged from the original run")
+                throw ExitStatus(code: .failure, message: "\(diverged.count) output table(s) diverged from the original run", error: "replay_diverged")
             }
             return
         }

@@ -10,7 +10,8 @@ import RockyTable
 struct SQLCommand: Command {
     static let name = "sql"
     static let abstract = "Run SQL statements on the working set"
-    static let usage = ["sql <statements> [-m <message>] [--retry <N>] [--format text|csv]", "sql -f <file.sql> [-m <message>] [--retry <N>]"]
+    static let usage = ["sql <statements> [-m <message>] [--retry <N>] [--format table|csv|json|jsonl]",
+                        "sql -f <file.sql | -> [-m <message>] [--retry <N>] [--format table|csv|json|jsonl]"]
     static let help = """
     Compiles the whole script first (types, lineage, the environment's
     masking from --env); any error stops it before anything runs. DDL, DML and
@@ -21,25 +22,34 @@ struct SQLCommand: Command {
     written and the command exits 3: run it again, or pass --retry.
 
     options:
-      -f <file>            read the statements from a file
+      -f, --file <file>    read the statements from a file; - reads standard input
       -m <message>         commit at once with this message
       --retry <N>          on exit 3 for a concurrent change, run the script again on the new state, up to N times
-      --format text|csv    how SELECT results print (default text; --json for JSON)
+      --format <f>         how SELECT results print: table (default; 'text' is the same), csv,
+                           json (one document, the same as --json), jsonl (one compact object per row);
+                           with --json, table, csv and jsonl print {"format": <f>, "content": <the text>, ...}
     """
+
+    enum Format: String, CaseIterable { case table, csv, json, jsonl }
 
     let sql: String?
     let file: String?
     let message: String?
     let retries: Int
-    let csv: Bool
+    let format: Format?
 
     init(parsing arguments: inout Arguments) throws {
         file = try arguments.option("-f", "--file")
         message = try arguments.option("-m", "--message")
         retries = try arguments.intOption("--retry") ?? 0
-        let format = try arguments.option("--format") ?? "text"
-        guard format == "text" || format == "csv" else { throw arguments.usage("--format is text or csv, not '\(format)'") }
-        csv = format == "csv"
+        if let text = try arguments.option("--format") {
+            guard let parsed = text == "text" ? .table : Format(rawValue: text) else {
+                throw arguments.usage("--format is one of \(Format.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            }
+            format = parsed
+        } else {
+            format = nil
+        }
         let rest = try arguments.positionals(max: 1, names: "<statements>")
         sql = rest.first
         if (sql == nil) == (file == nil) { throw arguments.usage("give the statements, or -f <file>") }
@@ -51,26 +61,42 @@ struct SQLCommand: Command {
         if let file {
             script = try SQLFile.read(file, context)
         }
+        let json = context.json || format == .json
+        // --json with another format: that format's text inside the document.
+        let wrapped = json && format != nil && format != .json
+        let printer = wrapped ? CommandContext(out: OutputStream(.capture), err: context.err, directory: context.directory, json: false,
+                                               settings: context.settings, environment: context.environment) : context
         var results: [JSON] = []
-        let summary = try repo.runSQL(script, commitMessage: message, retries: retries, sourceName: file) { statement, result in
-            if context.json {
+        let summary = try repo.runSQL(script, commitMessage: message, retries: retries, sourceName: file == "-" ? "<stdin>" : file) { statement, result in
+            switch wrapped ? format! : json ? .json : format ?? .table {
+            case .json:
                 results.append(.object([
                     "statement": .int(statement.index + 1),
                     "columns": .array(result.columns.map { .object(["name": .string($0.name), "type": .string($0.type.name)]) }),
                     "rows": .array(try ResultPrinter.jsonRows(result)),
                 ]))
-            } else if csv {
-                try ResultPrinter.csv(result, to: context)
-            } else {
-                try ResultPrinter.text(result, to: context)
+            case .jsonl:
+                while let row = try result.nextRow() {
+                    printer.out.line(JSON.object(zip(result.columnNames, row).map { JSON.Member($0, ValueRendering.json($1)) }).compactText)
+                }
+            case .csv: try ResultPrinter.csv(result, to: printer)
+            case .table: try ResultPrinter.text(result, to: printer)
             }
         }
-        if context.json {
+        let transformations = JSON.array(summary.transformations.map { TransformRendering.json($0.id, $0.record) })
+        let commit = summary.commit.map { JSON.string($0.hex) } ?? .null
+        if wrapped {
+            printer.out.flush()
             context.emit(.object([
-                "results": .array(results),
-                "transformations": .array(summary.transformations.map { TransformRendering.json($0.id, $0.record) }),
-                "commit": summary.commit.map { .string($0.hex) },
+                "format": .string(format!.rawValue), "content": .string(printer.out.capturedText),
+                "transformations": transformations, "commit": commit,
             ]))
+            return
+        }
+        if json {
+            let document = JSON.object(["results": .array(results), "transformations": transformations, "commit": commit])
+            // --format json without --json prints the same document.
+            if context.json { context.emit(document) } else { context.out.write(document.prettyText + "\n") }
             return
         }
         for (_, record) in summary.transformations { context.note(TransformRendering.line(record)) }
@@ -142,19 +168,24 @@ enum TransformRendering {
     }
 
     static func line(_ t: Transformation) -> String {
-        let what = t.model.map { "model \($0)" } ?? t.kind
+        let what = t.model.map { "model \($0)" } ?? JSONContract.statementWords(t.kind)
         let outputs = t.outputs.keys.sorted().joined(separator: ", ") + t.dropped.map { "-" + $0 }.joined(separator: ", ")
         return "\(what): \(outputs) \(t.rowsWritten) rows written, \(t.rowsRead) read, "
             + String(format: "%.3f s", Double(t.durationMicroseconds) / 1e6) + ", cost \(t.cost) \(t.currency)"
     }
 
+    /// The stored record with its id first, in the names of Docs/json.md:
+    /// `kind` and the lineage's keys in snake_case (the object keeps its own).
     static func json(_ id: ObjectID, _ t: Transformation) -> JSON {
-        var doc = t.json
-        if case var .object(members) = doc {
-            members.insert(JSON.Member("id", .string(id.hex)), at: 0)
-            doc = .object(members)
+        var members = t.json.members ?? []
+        for i in members.indices {
+            switch members[i].key {
+            case "kind": members[i].value = .string(JSONContract.snakeCase(t.kind))
+            case "lineage": members[i].value = JSONContract.normalized(members[i].value)
+            default: break
+            }
         }
-        return doc
+        return .object([JSON.Member("id", .string(id.hex))] + members)
     }
 }
 

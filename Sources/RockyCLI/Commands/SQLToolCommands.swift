@@ -86,7 +86,7 @@ struct CheckCommand: Command {
             let refused = report.diagnostics.contains { $0.code.isGovernanceRefusal && $0.severity == .error }
             worst = max(worst, refused ? ExitCode.refused.rawValue : report.exitCode)
             if context.json {
-                documents.append(report.json(sourceName: source.name))
+                documents.append(JSONContract.normalized(report.json(sourceName: source.name)))
             } else {
                 context.out.write(report.text(sourceName: source.name))
             }
@@ -94,7 +94,8 @@ struct CheckCommand: Command {
         if context.json { context.emit(sources.count == 1 && (inline != nil || file != nil) ? documents[0] : .object(["files": .array(documents)])) }
         if worst != 0 {
             throw ExitStatus(code: ExitCode(rawValue: worst) ?? .failure, message: worst == ExitCode.refused.rawValue
-                ? "refused by governance: a denied column reaches an output" : "")
+                ? "refused by governance: a denied column reaches an output" : "",
+                             error: worst == ExitCode.refused.rawValue ? "refused_by_governance" : "compile_error")
         }
     }
 }
@@ -116,7 +117,7 @@ extension CheckCommand {
                 let statements: [JSON] = compiled.statement.map { statement in
                     [.object([
                         JSON.Member("index", .int(0)),
-                        JSON.Member("kind", .string(statement.kind.rawValue)),
+                        JSON.Member("kind", .string(JSONContract.snakeCase(statement.kind.rawValue))),
                         JSON.Member("target", .string(compiled.model.name)),
                         JSON.Member("columns", .array(statement.outputColumns.map { column in
                             .object(["name": .string(column.name), "type": .string(column.type.name), "nullable": .bool(column.nullable)])
@@ -131,7 +132,7 @@ extension CheckCommand {
                     JSON.Member("refused", .bool(compiled.refusedByGovernance)),
                     JSON.Member("dialect", emit ? .string(dialect.rawValue) : .null),
                     JSON.Member("statements", .array(statements)),
-                    JSON.Member("diagnostics", .array(compiled.diagnostics.map { $0.json(in: compiled.model.sql, sourceName: compiled.file) })),
+                    JSON.Member("diagnostics", .array(compiled.diagnostics.map { JSONContract.normalized($0.json(in: compiled.model.sql, sourceName: compiled.file)) })),
                     JSON.Member("error", compiled.shapeError.map(JSON.string) ?? .null),
                 ]))
             } else {
@@ -150,20 +151,22 @@ extension CheckCommand {
                 + (refused > 0 ? " (\(refused) refused by governance in environment \(context.settings.environment))" : ""))
         }
         if refused > 0 {
-            throw ExitStatus(code: .refused, message: "refused by governance: a denied column reaches a model's output in environment \(context.settings.environment)")
+            throw ExitStatus(code: .refused, message: "refused by governance: a denied column reaches a model's output in environment \(context.settings.environment)",
+                             error: "refused_by_governance")
         }
-        if failed > 0 { throw ExitStatus(code: .failure, message: "") }
+        if failed > 0 { throw ExitStatus(code: .failure, message: "", error: "compile_error") }
     }
 }
 
-/// A SQL file named on the command line (`sql -f`, `check`): read as bytes
+/// A SQL file named on the command line (`sql -f`, `check`; `-` is standard
+/// input): read as bytes
 /// and decoded strictly, so a byte that is not UTF-8 is an error at its
 /// position (`file:line:column`, and the byte offset), not a replacement character.
 enum SQLFile {
     static func read(_ file: String, _ context: CommandContext) throws -> String {
-        guard let data = FileManager.default.contents(atPath: context.path(file)) else {
+        guard let data = context.readFile(file) else {
             throw RepositoryError.invalidArgument("cannot read \(file)")
         }
-        return try UTF8Text.decode([UInt8](data), file: file)
+        return try UTF8Text.decode([UInt8](data), file: file == "-" ? "<stdin>" : file)
     }
 }
