@@ -3,7 +3,9 @@
 # the exact command to run.
 
 SWIFT        ?= swift
-DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3
+DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
+# The Postgres tests start a throw-away server of their own (initdb, pg_ctl).
+TEST_PACKAGES := postgresql
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2
@@ -40,6 +42,7 @@ release: deps
 	$(SWIFT) build -c release -j $(JOBS) --product rocky
 	$(SWIFT) build -c release -j $(JOBS) --product rocky-bench
 
+test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps venv
 	$(SWIFT) build -j $(JOBS) --build-tests
 	ROCKY_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test -j $(JOBS) --skip-build

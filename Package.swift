@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
 
         // Vocabulary shared by the table store and the SQL compiler.
         .target(name: "RockyBase", exclude: ["README.md"], swiftSettings: fast),
@@ -27,6 +28,9 @@ let package = Package(
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyEngine", dependencies: ["RockyTable", "RockySQL", "RockyStore", "RockyBase", "CSQLite"],
                 exclude: ["README.md"], swiftSettings: fast),
+        // The PostgreSQL building blocks (libpq connection, streaming, COPY,
+        // retries); not yet an execution backend (Docs/postgres.md).
+        .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "Rocky", dependencies: ["RockyEngine", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
                 exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"], swiftSettings: fast),
@@ -38,6 +42,7 @@ let package = Package(
         .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineTests", dependencies: ["RockyEngine"]),
+        .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"], exclude: ["Golden"]),
     ],
