@@ -1,6 +1,7 @@
 import Foundation
 import RockyBase
 import RockyEngine
+import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable
@@ -40,14 +41,20 @@ public struct ExecutionSummary: Sendable {
 }
 
 extension Repository {
-    /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
-    /// `hash` masking is HMAC-SHA-256 under the repository's masking key
-    /// (MaskingKey.swift; `ROCKY_MASKING_KEY` overrides it for `admin`).
-    func engine() throws -> SQLiteAdapter {
+    /// The statement executor on the SQLite backend, with the table cache
+    /// in `.rocky/cache`. `hash` masking is HMAC-SHA-256 under the
+    /// repository's masking key (MaskingKey.swift; `ROCKY_MASKING_KEY`
+    /// overrides it for `admin`).
+    func engine() throws -> StatementExecutor {
+        StatementExecutor(backend: try sqliteBackend())
+    }
+
+    /// The SQLite backend and its table cache in `.rocky/cache`.
+    func sqliteBackend() throws -> SQLiteBackend {
         let key = try maskingKey()
         let cache = rockyDirectory + "/cache"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-        return try SQLiteAdapter(store: objects, cacheDirectory: cache, maskingKey: key)
+        return try SQLiteBackend(store: objects, cacheDirectory: cache, maskingKey: key)
     }
 
     /// Runs a SQL script on the working set of the current branch.
@@ -64,7 +71,7 @@ extension Repository {
     /// runs again on the new state.
     @discardableResult
     public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0, sourceName: String? = nil,
-                       onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
+                       onRows: (CompiledStatement, RowStream) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
         let context = try gate(.runSQL); defer { context.end() }
         let target = try currentTarget()
         try context.authorizeRevisionOrWorkingSet(nil)
@@ -113,8 +120,8 @@ extension Repository {
 
     /// Runs one compiled statement and returns its transformation record
     /// (nil for a query, whose rows go to `onRows`).
-    func execute(_ statement: CompiledStatement, adapter: SQLiteAdapter, tables: inout [String: ObjectID], model: String?,
-                 options: ExecutionOptions, onRows: (CompiledStatement, QueryResult) throws -> Void) throws -> Transformation? {
+    func execute(_ statement: CompiledStatement, adapter: StatementExecutor, tables: inout [String: ObjectID], model: String?,
+                 options: ExecutionOptions, onRows: (CompiledStatement, RowStream) throws -> Void) throws -> Transformation? {
         if statement.kind == .createTable || statement.kind == .createTableAs, let name = statement.targetTable {
             // The same rule as import: a table is named by an identifier, never a path.
             try Repository.validateTableName(name)

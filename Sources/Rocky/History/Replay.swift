@@ -240,7 +240,7 @@ extension Repository {
     /// Re-runs one recorded transformation on `state`, or reuses an earlier
     /// execution with the same compiled SQL, environment and inputs.
     private func replayStep(_ t: Transformation, of commit: ObjectID, files: [String: ObjectID], state: inout [String: ObjectID],
-                            adapter: SQLiteAdapter, allowReuse: Bool, stepName: String) throws -> (Transformation, Bool) {
+                            adapter: StatementExecutor, allowReuse: Bool, stepName: String) throws -> (Transformation, Bool) {
         var sql = t.statement
         var options = ExecutionOptions()
         if let model = t.model {
