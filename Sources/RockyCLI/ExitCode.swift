@@ -22,7 +22,7 @@ enum ExitCode: Int32 {
         case is ReplayGapsFound: return .replayGaps
         case let error as RepositoryError:
             switch error {
-            case .invalidArgument, .unknownEnvironment: return .usage
+            case .invalidArgument, .unknownEnvironment, .unknownEngine: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
             case .accessDenied, .commitNotReadable: return .refused
             default: return .failure
@@ -94,6 +94,8 @@ enum ExitCode: Int32 {
             case .fileFailure: return "file_failure"
             case .engineFailure: return "engine_failure"
             case .unknownEnvironment: return "unknown_environment"
+            case .unknownEngine: return "unknown_engine"
+            case .engineUnavailable: return "engine_unavailable"
             }
         default:
             return "error"

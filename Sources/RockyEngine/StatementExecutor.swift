@@ -19,9 +19,13 @@ import RockyTable
 /// it was too.
 public final class StatementExecutor {
     public let backend: any ExecutionBackend
+    /// The engine's name as the project configures it ("sqlite", "pg"),
+    /// recorded with each transformation.
+    public let name: String
 
-    public init(backend: any ExecutionBackend) {
+    public init(backend: any ExecutionBackend, name: String? = nil) {
         self.backend = backend
+        self.name = name ?? backend.kind.rawValue
     }
 
     public var kind: EngineKind { backend.kind }

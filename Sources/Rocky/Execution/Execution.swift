@@ -41,12 +41,31 @@ public struct ExecutionSummary: Sendable {
 }
 
 extension Repository {
-    /// The statement executor on the SQLite backend, with the table cache
-    /// in `.rocky/cache`. `hash` masking is HMAC-SHA-256 under the
-    /// repository's masking key (MaskingKey.swift; `ROCKY_MASKING_KEY`
-    /// overrides it for `admin`).
+    /// The engine this command runs statements on: `--engine` /
+    /// `ROCKY_ENGINE`, else the environment's `engine` in rocky.toml, else
+    /// the embedded sqlite. A declared engine this build cannot execute on
+    /// (postgres, spark) is `engineUnavailable`, before anything runs.
     func engine() throws -> StatementExecutor {
-        StatementExecutor(backend: try sqliteBackend())
+        try engine(try engineChoice())
+    }
+
+    /// The configured engine this command chose (see `engine()`).
+    func engineChoice() throws -> EngineConfig {
+        let config = try workingConfig()
+        if let name = settings.engine { return try config.engine(named: name) }
+        if let name = config.environmentEngines[settings.environment] { return try config.engine(named: name) }
+        return EngineConfig(name: EngineConfig.embedded, kind: .sqlite)
+    }
+
+    /// A statement executor on the engine `choice` configures. SQLite keeps
+    /// its table cache in `.rocky/cache`; its `hash` masking is HMAC-SHA-256
+    /// under the repository's masking key (MaskingKey.swift;
+    /// `ROCKY_MASKING_KEY` overrides it for `admin`).
+    func engine(_ choice: EngineConfig) throws -> StatementExecutor {
+        switch choice.kind {
+        case .sqlite: return StatementExecutor(backend: try sqliteBackend(), name: choice.name)
+        case .postgres, .spark: throw RepositoryError.engineUnavailable(name: choice.name, kind: choice.kind.rawValue)
+        }
     }
 
     /// The SQLite backend and its table cache in `.rocky/cache`.
@@ -164,6 +183,7 @@ extension Repository {
             lineage: statement.lineage.json, rowsRead: m.rowsRead, rowsWritten: m.rowsWritten,
             bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten,
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
+            engine: adapter.name, engineVersion: m.engineVersion,
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
             currency: rates.currency)
         rememberExecution(record)

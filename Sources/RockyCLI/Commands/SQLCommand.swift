@@ -135,7 +135,7 @@ enum TransformRendering {
             context.out.line("  \(n + 1). \(id.short()) " + line(t))
             for text in t.statement.split(separator: "\n") { context.out.line("       | " + text) }
             if t.executedSQL.joined() != t.statement {
-                context.out.line("       executed (\(t.adapter), env \(t.environment)):")
+                context.out.line("       executed (\(t.adapter)\(t.engineVersion.map { " " + $0 } ?? ""), env \(t.environment)):")
                 for text in t.executedSQL { context.out.line("       > " + text) }
             }
         }
