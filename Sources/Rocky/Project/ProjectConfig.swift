@@ -140,11 +140,17 @@ public struct EngineConfig: Sendable, Equatable {
     init(name: String, toml: JSON, fail: (String) -> RepositoryError) throws {
         let at = "engines.\(name)"
         guard toml.members != nil else { throw fail("\(at) must be a table") }
-        for member in toml.members ?? [] where !EngineConfig.fields.contains(member.key) {
+        // The embedded engine's section (type optional) keeps fields of its
+        // own, which this build does not use; a server engine's are checked,
+        // so a misspelt field is an error rather than a silent default.
+        let embedded = name == EngineConfig.embedded && (toml["type"] == nil || toml["type"]?.stringValue == EngineKind.sqlite.rawValue)
+        for member in toml.members ?? [] where !embedded && !EngineConfig.fields.contains(member.key) {
             throw fail("\(at).\(member.key): unknown field (one of \(EngineConfig.fields.sorted().joined(separator: ", ")))")
         }
         let kinds = EngineKind.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let typeText = toml["type"]?.stringValue else { throw fail("\(at).type is missing (one of \(kinds))") }
+        guard let typeText = toml["type"]?.stringValue ?? (embedded ? EngineKind.sqlite.rawValue : nil) else {
+            throw fail("\(at).type is missing (one of \(kinds))")
+        }
         guard let kind = EngineKind(rawValue: typeText) else { throw fail("\(at).type: unknown engine type '\(typeText)' (one of \(kinds))") }
         if name == EngineConfig.embedded, kind != .sqlite {
             throw fail("\(at): the name sqlite is the embedded engine's; name this \(typeText) engine otherwise")
