@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Rocky: a content-addressed, versioned data store for tables.
 // The targets follow the layers of DESIGN.md; arrows only point down:
-// rocky -> RockyCLI -> Rocky -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
+// rocky -> RockyCLI -> Rocky -> RockyEngineSQLite -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
 import PackageDescription
 
 /// Release builds skip Swift's dynamic exclusivity checks: they cost ~10% of
@@ -26,22 +26,26 @@ let package = Package(
         .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "RockyEngine", dependencies: ["RockyTable", "RockySQL", "RockyStore", "RockyBase", "CSQLite"],
+        // The engine-neutral executor and the ExecutionBackend protocol; one
+        // target per backend, each the only importer of its C library.
+        .target(name: "RockyEngine", dependencies: ["RockyTable", "RockySQL", "RockyStore", "RockyBase"],
+                exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "RockyEngineSQLite", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CSQLite"],
                 exclude: ["README.md"], swiftSettings: fast),
         // The PostgreSQL building blocks (libpq connection, streaming, COPY,
         // retries); not yet an execution backend (Docs/postgres.md).
         .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "Rocky", dependencies: ["RockyEngine", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
+        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
                 exclude: ["README.md"], swiftSettings: fast),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"], swiftSettings: fast),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL", "RockyEngine"]),
+        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
 
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),
         .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
-        .testTarget(name: "RockyEngineTests", dependencies: ["RockyEngine"]),
+        .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"], exclude: ["Golden"]),

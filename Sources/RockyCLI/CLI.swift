@@ -42,6 +42,7 @@ public enum RockyCLI {
             json = global.flag("--json")
             let actor = try global.option("--as")
             let env = try global.option("--env")
+            let engine = try global.option("--engine")
             // `rocky audit --run-id <id>` filters by run id rather than setting one.
             let isAudit = verbName(arguments) == AuditCommand.name
             let runID = isAudit ? nil : try global.option("--run-id")
@@ -89,6 +90,7 @@ public enum RockyCLI {
             if let actor { settings.actor = actor }
             if let env { settings.environment = env }
             if let runID { settings.runID = runID }
+            if let engine { settings.engine = engine }
             var parsed = Arguments(rest, command: command)
             let instance = try command.init(parsing: &parsed)
             try parsed.finish()
@@ -142,7 +144,7 @@ public enum RockyCLI {
         var i = 0
         while i < arguments.count {
             let token = arguments[i]
-            if ["-C", "--as", "--env", "--run-id"].contains(token) { i += 2; continue }
+            if ["-C", "--as", "--env", "--engine", "--run-id"].contains(token) { i += 2; continue }
             if token.hasPrefix("-") { i += 1; continue }
             return token
         }

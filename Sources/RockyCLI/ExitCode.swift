@@ -25,7 +25,7 @@ enum ExitCode: Int32 {
         case let error as MergeStateError: return error.reason == .conflictsRemain ? .conflict : .failure
         case let error as RepositoryError:
             switch error {
-            case .invalidArgument, .unknownEnvironment: return .usage
+            case .invalidArgument, .unknownEnvironment, .unknownEngine: return .usage
             case .workingSetDiverged, .concurrentChange: return .conflict
             case .accessDenied, .commitNotReadable: return .refused
             default: return .failure
@@ -110,6 +110,8 @@ enum ExitCode: Int32 {
             case .fileFailure: return "file_failure"
             case .engineFailure: return "engine_failure"
             case .unknownEnvironment: return "unknown_environment"
+            case .unknownEngine: return "unknown_engine"
+            case .engineUnavailable: return "engine_unavailable"
             }
         default:
             return "error"

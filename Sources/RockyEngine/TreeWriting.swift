@@ -1,33 +1,36 @@
-import CSQLite
 import Dispatch
 import Glibc
 import RockyBase
 import RockyStore
 import RockyTable
 
-/// A table tree built from rows read back from SQLite.
-struct BuiltTree {
-    var root: TreeRoot?
-    /// Rows of the SQLite table (a keyless row counted once per copy).
-    var sqliteRows = 0
-    /// Encoded bytes of the tree's rows (keys and values): the version's size in the cache catalog.
-    var encodedBytes = 0
-    var bytesWritten = 0
+/// A table tree built from rows an engine produced.
+public struct BuiltTree {
+    public var root: TreeRoot?
+    /// Rows the engine produced (a keyless row counted once per copy).
+    public var engineRows = 0
+    /// Encoded bytes of the tree's rows (keys and values): the version's size.
+    public var encodedBytes = 0
+    /// Payload bytes of the objects written for the tree (new ones only).
+    public var bytesWritten = 0
+
+    public init(root: TreeRoot? = nil) { self.root = root }
 }
 
-/// Builds the tree of `schema` from rows that SQLite produces, on a second
-/// thread: the SQLite thread encodes each row (`RowEncoder`) into batches,
-/// and a serial queue appends them to a `TreeBuilder` (hashing, compressing
-/// and writing chunks) while SQLite computes the next rows.
+/// Builds the tree of `schema` from rows that an engine produces, on a
+/// second thread: the engine's thread encodes each row into batches (Rocky's
+/// key and value bytes, Docs/format.md: `add(encoding:)` for a backend that
+/// encodes its own representation directly, `add(row:)` from `Value`s), and
+/// a serial queue appends them to a `TreeBuilder` (hashing, compressing and
+/// writing chunks) while the engine computes the next rows.
 ///
-/// Keyed tables expect the rows in key order (SQLite's order of the
-/// representation is Rocky's key order for every type: NULL first, numbers
-/// numerically, text by bytes, shorter first). When a key arrives out of
+/// Keyed tables expect the rows in key order (Rocky's key order: NULL first,
+/// numbers numerically, text by bytes, shorter first). When a key arrives out of
 /// order the feed gives up (`finish` returns nil) and the caller feeds the
 /// rows again in key order; objects the abandoned builder wrote are left
 /// unreferenced. Keyless rows go through a `RowSorter` (keys are whole rows)
 /// and equal rows fold into one with their multiplicity.
-final class TreeFeed: @unchecked Sendable {
+public final class TreeFeed: @unchecked Sendable {
     /// Encoded rows: keys and values back to back, with their end offsets.
     struct Batch {
         var keys: [UInt8] = []
@@ -37,8 +40,8 @@ final class TreeFeed: @unchecked Sendable {
 
     static let batchRows = 2048
 
-    let encoder: RowEncoder
     private let schema: Schema
+    private let codec: RowCodec
     private let label: String
     private let queue = DispatchQueue(label: "rocky.engine.tree-feed")
     private let slots = DispatchSemaphore(value: 4)
@@ -66,7 +69,7 @@ final class TreeFeed: @unchecked Sendable {
     init(store: any ObjectStore, schema: Schema, label: String, temporaryDirectory: String, sorted: Bool) {
         self.schema = schema
         self.label = label
-        encoder = RowEncoder(schema: schema, table: label)
+        codec = RowCodec(schema: schema)
         objects = PipelinedStore(store)
         builder = TreeBuilder(store: objects)
         sorter = sorted || schema.isKeyless ? RowSorter(temporaryDirectory: temporaryDirectory) : nil
@@ -79,12 +82,13 @@ final class TreeFeed: @unchecked Sendable {
         ends.reserveCapacity(TreeFeed.batchRows)
     }
 
-    /// Encodes the row in `cells` into the current batch (SQLite thread).
+    /// Adds one row, which `encode` appends to the batch's key and value
+    /// bytes in Rocky's encoding (engine thread).
     @inline(__always)
-    func add(_ cells: some Cells) throws {
+    public func add(encoding encode: (_ key: inout [UInt8], _ value: inout [UInt8]) throws -> Void) throws {
         if abandoned { return }
         let keyStart = keys.count
-        try encoder.encode(cells, key: &keys, value: &values)
+        try encode(&keys, &values)
         if sorter == nil && !inOrder(from: keyStart) {
             abandoned = true
             return
@@ -92,6 +96,15 @@ final class TreeFeed: @unchecked Sendable {
         ends.append((keys.count, values.count))
         produced += 1
         if ends.count >= TreeFeed.batchRows { flush() }
+    }
+
+    /// Adds one row of `Value`s in the schema's column order (engine thread):
+    /// for a backend that reads its rows as values.
+    public func add(row: [Value]) throws {
+        try add { key, value in
+            codec.appendKey(of: row, to: &key)
+            codec.appendValue(of: row, to: &value)
+        }
     }
 
     /// Whether the key just encoded at `keys[start...]` is above the previous one.
@@ -132,9 +145,9 @@ final class TreeFeed: @unchecked Sendable {
                 let key = batch.keys[keyStart..<end.key], value = batch.values[valueStart..<end.value]
                 keyStart = end.key
                 valueStart = end.value
-                built.sqliteRows += 1
+                built.engineRows += 1
                 if let sorter {
-                    try sorter.add(key: Array(key), value: Array(value), origin: built.sqliteRows)
+                    try sorter.add(key: Array(key), value: Array(value), origin: built.engineRows)
                 } else {
                     built.encodedBytes += key.count + value.count
                     // Arrays, not slices: `TreeBuilder.append` is generic and runs
@@ -150,14 +163,14 @@ final class TreeFeed: @unchecked Sendable {
 
     /// Waits for the builder thread to go idle, after a failure: the objects
     /// it wrote belong to the caller's batch, which the failure discards.
-    func drain() {
+    public func drain() {
         flush()
         queue.sync {}
         try? objects.drain()
     }
 
     /// Waits for the builder; the tree, or nil when keys came out of order.
-    func finish() throws -> BuiltTree? {
+    public func finish() throws -> BuiltTree? {
         flush()
         queue.sync {}
         if let failure {
@@ -219,28 +232,38 @@ func lexicographicallyBelow(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPoi
     return a.count < b.count
 }
 
-/// Builds trees from SQLite rows for one table schema.
-struct TreeWriter {
-    let store: any ObjectStore
-    let schema: Schema
+/// Builds trees from an engine's rows for one table schema: the one way a
+/// result becomes a table version, whatever the engine.
+public struct TreeWriter {
+    public let store: any ObjectStore
+    public let schema: Schema
     /// The table's name, for messages.
-    let label: String
-    let temporaryDirectory: String
+    public let label: String
+    public let temporaryDirectory: String
 
-    func feed(sorted: Bool = false) -> TreeFeed {
+    public init(store: any ObjectStore, schema: Schema, label: String, temporaryDirectory: String) {
+        self.store = store
+        self.schema = schema
+        self.label = label
+        self.temporaryDirectory = temporaryDirectory
+    }
+
+    /// A feed for rows in key order (`sorted`: in any order).
+    public func feed(sorted: Bool = false) -> TreeFeed {
         TreeFeed(store: store, schema: schema, label: label, temporaryDirectory: temporaryDirectory, sorted: sorted)
     }
 
-    /// Reads every row of `select(ordered)` (the schema's columns in order,
-    /// ordered by the key when `ordered`) into a tree.
-    func build(_ select: (_ ordered: Bool) throws -> PreparedStatement) throws -> BuiltTree {
-        if !schema.isKeyless, let built = try read(try select(true), into: feed()) { return built }
-        return try read(try select(false), into: feed(sorted: true))!
+    /// Builds a tree from the rows `produce(ordered, feed)` adds to `feed`
+    /// (the schema's columns in order, ordered by the key when `ordered`):
+    /// asked in key order first, and again unordered if they were not.
+    public func build(_ produce: (_ ordered: Bool, _ feed: TreeFeed) throws -> Void) throws -> BuiltTree {
+        if !schema.isKeyless, let built = try read(ordered: true, produce, into: feed()) { return built }
+        return try read(ordered: false, produce, into: feed(sorted: true))!
     }
 
-    private func read(_ statement: PreparedStatement, into feed: TreeFeed) throws -> BuiltTree? {
+    private func read(ordered: Bool, _ produce: (Bool, TreeFeed) throws -> Void, into feed: TreeFeed) throws -> BuiltTree? {
         do {
-            while try statement.step() { try feed.add(statement) }
+            try produce(ordered, feed)
         } catch {
             feed.drain()
             throw error
@@ -252,7 +275,7 @@ struct TreeWriter {
 extension ObjectStore {
     /// Writes a table's schema and table objects; returns its id and the
     /// payload bytes of those two objects when they are new.
-    func writeCounting(_ table: Table) throws -> (id: ObjectID, bytes: Int) {
+    public func writeCounting(_ table: Table) throws -> (id: ObjectID, bytes: Int) {
         let schemaPayload = Array(table.schema.json.canonicalText.utf8)
         let schemaIsNew = !contains(objectID(.schema, schemaPayload))
         let id = try write(table: table)
@@ -262,7 +285,7 @@ extension ObjectStore {
 }
 
 /// Where sort runs spill: `$TMPDIR`, else /tmp.
-func defaultTemporaryDirectory() -> String {
+public func defaultTemporaryDirectory() -> String {
     if let value = getenv("TMPDIR"), let text = String(validatingCString: value), !text.isEmpty { return text }
     return "/tmp"
 }

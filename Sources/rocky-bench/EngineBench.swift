@@ -1,6 +1,7 @@
 import Foundation
 import RockyBase
 import RockyEngine
+import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable

@@ -35,6 +35,12 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case engineFailure(String)
     /// `--env` / `ROCKY_ENV` names an environment rocky.toml does not declare.
     case unknownEnvironment(String, declared: [String])
+    /// `--engine` / `ROCKY_ENGINE` (or an environment's `engine`) names an
+    /// engine rocky.toml does not declare.
+    case unknownEngine(String, declared: [String])
+    /// The engine chosen is declared, but this build cannot execute on its
+    /// kind (only sqlite executes for now).
+    case engineUnavailable(name: String, kind: String)
 
     public var description: String {
         switch self {
@@ -66,6 +72,13 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
             "unknown environment '\(name)': rocky.toml declares "
                 + (declared.isEmpty ? "no environments (only dev may be used without a declaration)" : declared.joined(separator: ", "))
                 + Suggestion.didYouMean(name, among: declared)
+        case let .unknownEngine(name, declared):
+            "unknown engine '\(name)': rocky.toml declares " + (declared.isEmpty ? "no engines" : declared.joined(separator: ", "))
+                + " (sqlite, the embedded engine, needs no declaration)"
+                + Suggestion.didYouMean(name, among: declared)
+        case let .engineUnavailable(name, kind):
+            "engine '\(name)' (type \(kind)) is declared in rocky.toml, but this build of rocky executes only on sqlite: "
+                + "nothing was run; choose sqlite (--engine sqlite)"
         case let .uncommittedChanges(paths, fix):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }

@@ -4,7 +4,7 @@ import RockyStore
 
 /// Who acts, when, where and in which run: taken from the process
 /// environment by default (`ROCKY_ACTOR`, `ROCKY_COMMIT_TIME`, `ROCKY_ENV`,
-/// `ROCKY_RUN_ID`), overridden by command-line options.
+/// `ROCKY_ENGINE`, `ROCKY_RUN_ID`), overridden by command-line options.
 public struct Settings: Sendable {
     /// The actor recorded in commits, reflogs and the audit log.
     public var actor: String
@@ -13,12 +13,16 @@ public struct Settings: Sendable {
     /// The environment whose masking applies (default `dev`).
     public var environment: String
     public var runID: String?
+    /// The engine chosen for this command (`--engine`, `ROCKY_ENGINE`); nil:
+    /// the environment's engine, else sqlite (`Repository.engineChoice`).
+    public var engine: String?
 
-    public init(actor: String, fixedTime: Timestamp? = nil, environment: String = "dev", runID: String? = nil) {
+    public init(actor: String, fixedTime: Timestamp? = nil, environment: String = "dev", runID: String? = nil, engine: String? = nil) {
         self.actor = actor
         self.fixedTime = fixedTime
         self.environment = environment
         self.runID = runID
+        self.engine = engine
     }
 
     /// Settings from the environment variables; an unparsable
@@ -33,7 +37,8 @@ public struct Settings: Sendable {
         }
         let actor = env["ROCKY_ACTOR"].flatMap { $0.isEmpty ? nil : $0 } ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
         return Settings(actor: actor, fixedTime: fixed, environment: env["ROCKY_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev",
-                        runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 })
+                        runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
+                        engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Now, or the fixed time.

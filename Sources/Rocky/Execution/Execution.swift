@@ -1,6 +1,7 @@
 import Foundation
 import RockyBase
 import RockyEngine
+import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable
@@ -40,14 +41,39 @@ public struct ExecutionSummary: Sendable {
 }
 
 extension Repository {
-    /// The execution adapter: SQLite with the table cache in `.rocky/cache`.
-    /// `hash` masking is HMAC-SHA-256 under the repository's masking key
-    /// (MaskingKey.swift; `ROCKY_MASKING_KEY` overrides it for `admin`).
-    func engine() throws -> SQLiteAdapter {
+    /// The engine this command runs statements on: `--engine` /
+    /// `ROCKY_ENGINE`, else the environment's `engine` in rocky.toml, else
+    /// the embedded sqlite. A declared engine this build cannot execute on
+    /// (postgres, spark) is `engineUnavailable`, before anything runs.
+    func engine() throws -> StatementExecutor {
+        try engine(try engineChoice())
+    }
+
+    /// The configured engine this command chose (see `engine()`).
+    func engineChoice() throws -> EngineConfig {
+        let config = try workingConfig()
+        if let name = settings.engine { return try config.engine(named: name) }
+        if let name = config.environmentEngines[settings.environment] { return try config.engine(named: name) }
+        return EngineConfig(name: EngineConfig.embedded, kind: .sqlite)
+    }
+
+    /// A statement executor on the engine `choice` configures. SQLite keeps
+    /// its table cache in `.rocky/cache`; its `hash` masking is HMAC-SHA-256
+    /// under the repository's masking key (MaskingKey.swift;
+    /// `ROCKY_MASKING_KEY` overrides it for `admin`).
+    func engine(_ choice: EngineConfig) throws -> StatementExecutor {
+        switch choice.kind {
+        case .sqlite: return StatementExecutor(backend: try sqliteBackend(), name: choice.name)
+        case .postgres, .spark: throw RepositoryError.engineUnavailable(name: choice.name, kind: choice.kind.rawValue)
+        }
+    }
+
+    /// The SQLite backend and its table cache in `.rocky/cache`.
+    func sqliteBackend() throws -> SQLiteBackend {
         let key = try maskingKey()
         let cache = rockyDirectory + "/cache"
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
-        return try SQLiteAdapter(store: objects, cacheDirectory: cache, maskingKey: key)
+        return try SQLiteBackend(store: objects, cacheDirectory: cache, maskingKey: key)
     }
 
     /// Runs a SQL script on the working set of the current branch.
@@ -64,7 +90,7 @@ extension Repository {
     /// runs again on the new state.
     @discardableResult
     public func runSQL(_ script: String, commitMessage: String? = nil, retries: Int = 0, sourceName: String? = nil,
-                       onRows: (CompiledStatement, QueryResult) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
+                       onRows: (CompiledStatement, RowStream) throws -> Void = { _, r in r.close() }) throws -> ExecutionSummary {
         let context = try gate(.runSQL); defer { context.end() }
         let target = try currentTarget()
         try context.authorizeRevisionOrWorkingSet(nil)
@@ -113,8 +139,8 @@ extension Repository {
 
     /// Runs one compiled statement and returns its transformation record
     /// (nil for a query, whose rows go to `onRows`).
-    func execute(_ statement: CompiledStatement, adapter: SQLiteAdapter, tables: inout [String: ObjectID], model: String?,
-                 options: ExecutionOptions, onRows: (CompiledStatement, QueryResult) throws -> Void) throws -> Transformation? {
+    func execute(_ statement: CompiledStatement, adapter: StatementExecutor, tables: inout [String: ObjectID], model: String?,
+                 options: ExecutionOptions, onRows: (CompiledStatement, RowStream) throws -> Void) throws -> Transformation? {
         if statement.kind == .createTable || statement.kind == .createTableAs, let name = statement.targetTable {
             // The same rule as import: a table is named by an identifier, never a path.
             try Repository.validateTableName(name)
@@ -157,6 +183,7 @@ extension Repository {
             lineage: statement.lineage.json, rowsRead: m.rowsRead, rowsWritten: m.rowsWritten,
             bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten,
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
+            engine: adapter.name, engineVersion: m.engineVersion,
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
             currency: rates.currency)
         rememberExecution(record)

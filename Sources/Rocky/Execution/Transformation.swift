@@ -31,7 +31,12 @@ public struct Transformation: Sendable, Equatable {
     public var bytesScanned: Int
     public var bytesWritten: Int
     public var durationMicroseconds: Int64
+    /// The engine kind the statement ran on ("sqlite", "postgres", "spark").
     public var adapter: String
+    /// The engine as rocky.toml names it (`[engines.<name>]`; "sqlite" for the embedded one).
+    public var engine: String?
+    /// The engine's version: SQLite's library version, a server's version.
+    public var engineVersion: String?
     /// Estimated cost from the rates in rocky.toml.
     public var cost: ExactDecimal
     public var currency: String
@@ -40,10 +45,12 @@ public struct Transformation: Sendable, Equatable {
     public var replayOf: ObjectID?
     public var reused: Bool
 
-    /// SHA-256 of the executed SQL, the environment and the input versions:
-    /// two executions with the same key compute the same output.
+    /// SHA-256 of the executed SQL, the environment, the engine kind and
+    /// version, and the input versions: two executions with the same key
+    /// compute the same output.
     public var executionKey: ObjectID {
         var text = executedSQL.joined(separator: "\n;\n") + "\n--env " + environment
+        text += "\n--engine \(adapter) \(engineVersion ?? "")"
         for (name, id) in inputs.sorted(by: { $0.key < $1.key }) { text += "\n--input \(name) \(id.hex)" }
         return ObjectID(bytes: SHA256.digest(Array(text.utf8)))
     }
@@ -58,6 +65,8 @@ public struct Transformation: Sendable, Equatable {
             "currency": .string(currency),
             "dropped_tables": dropped.isEmpty ? nil : .array(dropped.map(JSON.string)),
             "duration_us": .int(durationMicroseconds),
+            "engine": engine.map(JSON.string),
+            "engine_version": engineVersion.map(JSON.string),
             "environment": .string(environment),
             "executed_sql": .array(executedSQL.map(JSON.string)),
             "execution_key": .string(executionKey.hex),
@@ -102,6 +111,8 @@ public struct Transformation: Sendable, Equatable {
         bytesWritten = json["bytes_written"]?.intValue ?? 0
         durationMicroseconds = json["duration_us"]?.int64Value ?? 0
         adapter = json["adapter"]?.stringValue ?? ""
+        engine = json["engine"]?.stringValue
+        engineVersion = json["engine_version"]?.stringValue
         self.cost = cost
         currency = json["currency"]?.stringValue ?? "USD"
         replayOf = json["replay_of"]?.stringValue.flatMap { ObjectID(hex: $0) }
@@ -111,7 +122,8 @@ public struct Transformation: Sendable, Equatable {
     public init(statement: String, kind: String, executedSQL: [String], environment: String, model: String?,
                 inputs: [String: ObjectID], outputs: [String: ObjectID], dropped: [String], lineage: JSON,
                 rowsRead: Int, rowsWritten: Int, bytesScanned: Int, bytesWritten: Int, durationMicroseconds: Int64,
-                adapter: String, cost: ExactDecimal, currency: String, replayOf: ObjectID? = nil, reused: Bool = false) {
+                adapter: String, engine: String? = nil, engineVersion: String? = nil, cost: ExactDecimal, currency: String,
+                replayOf: ObjectID? = nil, reused: Bool = false) {
         self.statement = statement
         self.kind = kind
         self.executedSQL = executedSQL
@@ -127,6 +139,8 @@ public struct Transformation: Sendable, Equatable {
         self.bytesWritten = bytesWritten
         self.durationMicroseconds = durationMicroseconds
         self.adapter = adapter
+        self.engine = engine
+        self.engineVersion = engineVersion
         self.cost = cost
         self.currency = currency
         self.replayOf = replayOf

@@ -1,5 +1,6 @@
 import RockyBase
 import RockyEngine
+import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable

@@ -156,7 +156,17 @@ extension Repository {
         var result = ReplayResult(source: sourceName, at: time, branch: options.verify ? nil : newName, head: nil, start: start,
                                   forkPoint: fork, steps: [], transformations: 0, reused: 0, gaps: reportedGaps, policy: options.policy,
                                   verification: nil)
-        let adapter = try engine()
+        // Each step re-runs on the engine it recorded, unless --engine says
+        // otherwise; every engine is resolved before anything is written.
+        var engines: [String: StatementExecutor] = [:]
+        func executor(for t: Transformation) throws -> StatementExecutor {
+            let choice = settings.engine != nil ? try engineChoice() : try recordedEngine(of: t)
+            if let known = engines[choice.name] { return known }
+            let made = try engine(choice)
+            engines[choice.name] = made
+            return made
+        }
+        for (_, _, transforms) in records { for (_, t) in transforms { _ = try executor(for: t) } }
         do {
             try objects.batch {
                 if options.policy == .corrected {
@@ -170,7 +180,7 @@ extension Repository {
                     var outputs = Set<String>(), dropped = Set<String>()
                     var reusedHere = 0
                     for (transformID, t) in transforms {
-                        let (record, reused) = try replayStep(t, of: originalID, files: tree.files, state: &state, adapter: adapter,
+                        let (record, reused) = try replayStep(t, of: originalID, files: tree.files, state: &state, adapter: try executor(for: t),
                                                               allowReuse: !options.verify, stepName: "transformation \(transformID.short())")
                         outputs.formUnion(t.outputs.keys)
                         dropped.formUnion(t.dropped)
@@ -237,10 +247,25 @@ extension Repository {
         return "replay/\(source)/\(compact.hasSuffix("Z") ? compact : compact + "Z")"
     }
 
+    /// The engine a transformation recorded, as rocky.toml configures it
+    /// now: its name when still declared with the same type, else sqlite for
+    /// a sqlite step (records before engines were named say only "sqlite"),
+    /// else an engine of the recorded kind under the recorded name.
+    private func recordedEngine(of t: Transformation) throws -> EngineConfig {
+        let config = try workingConfig()
+        let kind = t.adapter.isEmpty ? EngineConfig.embedded : t.adapter
+        if let name = t.engine, let declared = config.engines[name], declared.kind.rawValue == kind { return declared }
+        guard let engineKind = EngineKind(rawValue: kind) else {
+            throw RepositoryError.engineFailure("a recorded transformation ran on an unknown engine type '\(kind)'")
+        }
+        if engineKind == .sqlite { return EngineConfig(name: EngineConfig.embedded, kind: .sqlite) }
+        return EngineConfig(name: t.engine ?? kind, kind: engineKind)
+    }
+
     /// Re-runs one recorded transformation on `state`, or reuses an earlier
     /// execution with the same compiled SQL, environment and inputs.
     private func replayStep(_ t: Transformation, of commit: ObjectID, files: [String: ObjectID], state: inout [String: ObjectID],
-                            adapter: SQLiteAdapter, allowReuse: Bool, stepName: String) throws -> (Transformation, Bool) {
+                            adapter: StatementExecutor, allowReuse: Bool, stepName: String) throws -> (Transformation, Bool) {
         var sql = t.statement
         var options = ExecutionOptions()
         if let model = t.model {
@@ -262,6 +287,9 @@ extension Repository {
         })
         var probe = t
         probe.executedSQL = statement.sql(for: adapter.dialect)
+        probe.adapter = adapter.kind.rawValue
+        probe.engine = adapter.name
+        probe.engineVersion = adapter.backend.serverVersion
         probe.inputs = inputs
         if allowReuse, let earlier = rememberedExecution(probe.executionKey) {
             for (name, id) in earlier.outputs { state[name] = id }

@@ -1,4 +1,5 @@
 import RockyBase
+import RockyEngineSQLite
 import RockyStore
 
 extension Repository {
@@ -11,7 +12,7 @@ extension Repository {
     /// committed data was.
     public func fsckCaches() throws -> [FsckProblem] {
         let context = try gate(.fsckCaches); defer { context.end() }
-        let engine = try engine()
+        let engine = try sqliteBackend()
         var problems: [FsckProblem] = []
         if let reason = engine.cacheRebuiltBecause {
             problems.append(FsckProblem(message: "table cache .rocky/cache/tables.sqlite could not be used (\(reason)): rebuilt empty"))

@@ -1,9 +1,10 @@
 import Foundation
 import RockyBase
+import RockyEngine
 
 /// What rocky.toml declares (Docs/governance.md has the full shape):
-/// environments and their masking, column governance, access policy, cost
-/// rates. A missing file is an empty configuration.
+/// environments and their masking and engine, column governance, access
+/// policy, cost rates, engines. A missing file is an empty configuration.
 public struct ProjectConfig: Sendable, Equatable {
     /// Environment -> classification label -> strategy.
     public var masking: [String: [String: MaskingStrategy]] = [:]
@@ -12,6 +13,11 @@ public struct ProjectConfig: Sendable, Equatable {
     public var access = AccessPolicy()
     /// Adapter name -> rates.
     public var costRates: [String: CostRates] = [:]
+    /// `[engines.<name>]`: the engines statements may run on besides the
+    /// embedded sqlite.
+    public var engines: [String: EngineConfig] = [:]
+    /// Environment -> the name of its default engine (`engine = "..."`).
+    public var environmentEngines: [String: String] = [:]
 
     public init() {}
 
@@ -33,6 +39,16 @@ public struct ProjectConfig: Sendable, Equatable {
                 strategies[m.key.lowercased()] = strategy
             }
             masking[env.key] = strategies
+            if let engine = env.value["engine"] {
+                guard let name = engine.stringValue, !name.isEmpty else { throw fail("environments.\(env.key).engine must be an engine's name") }
+                environmentEngines[env.key] = name
+            }
+        }
+        for engine in document["engines"]?.members ?? [] {
+            engines[engine.key] = try EngineConfig(name: engine.key, toml: engine.value, fail: fail)
+        }
+        for (env, name) in environmentEngines where name != EngineConfig.embedded && engines[name] == nil {
+            throw fail("environments.\(env).engine: no engine named '\(name)' (declare [engines.\(name)], or use sqlite)")
         }
         for column in document["columns"]?.members ?? [] {
             guard column.key.split(separator: ".").count == 2 else { throw fail("columns.\"\(column.key)\": name a column as \"table.column\"") }
@@ -69,6 +85,120 @@ public struct ProjectConfig: Sendable, Equatable {
         if let own = governance.masking[environment] { return own }
         guard let label = governance.classification?.label else { return .none }
         return masking[environment]?[label] ?? .none
+    }
+}
+
+extension ProjectConfig {
+    /// The engine `name` names: one declared in `[engines]`, or the embedded
+    /// sqlite (which needs no declaration).
+    public func engine(named name: String) throws -> EngineConfig {
+        if let engine = engines[name] { return engine }
+        if name == EngineConfig.embedded { return EngineConfig(name: name, kind: .sqlite) }
+        throw RepositoryError.unknownEngine(name, declared: engines.keys.sorted())
+    }
+}
+
+/// One `[engines.<name>]` of rocky.toml (DESIGN.md "Execution engines"):
+///
+/// ```toml
+/// [engines.pg]
+/// type = "postgres"            # sqlite | postgres | spark
+/// conninfo = "host=/run/pg dbname=research user=rocky"   # postgres; no secrets here
+/// schema = "rocky"             # where the engine keeps table versions
+/// statement_timeout = "10m"    # <n>s, <n>m, <n>h, or seconds
+/// retries = 3                  # on lost connections and timeouts
+/// host = "127.0.0.1"           # spark
+/// port = 10000                 # spark
+/// ```
+public struct EngineConfig: Sendable, Equatable {
+    /// The name of the embedded engine, usable without a declaration.
+    public static let embedded = "sqlite"
+
+    public var name: String
+    public var kind: EngineKind
+    public var conninfo: String?
+    public var schema: String?
+    public var statementTimeoutSeconds: Int?
+    public var retries: Int
+    public var host: String?
+    public var port: Int?
+
+    public init(name: String, kind: EngineKind, conninfo: String? = nil, schema: String? = nil, statementTimeoutSeconds: Int? = nil,
+                retries: Int = 0, host: String? = nil, port: Int? = nil) {
+        self.name = name
+        self.kind = kind
+        self.conninfo = conninfo
+        self.schema = schema
+        self.statementTimeoutSeconds = statementTimeoutSeconds
+        self.retries = retries
+        self.host = host
+        self.port = port
+    }
+
+    static let fields: Set<String> = ["type", "conninfo", "schema", "statement_timeout", "retries", "host", "port"]
+
+    init(name: String, toml: JSON, fail: (String) -> RepositoryError) throws {
+        let at = "engines.\(name)"
+        guard toml.members != nil else { throw fail("\(at) must be a table") }
+        // The embedded engine's section (type optional) keeps fields of its
+        // own, which this build does not use; a server engine's are checked,
+        // so a misspelt field is an error rather than a silent default.
+        let embedded = name == EngineConfig.embedded && (toml["type"] == nil || toml["type"]?.stringValue == EngineKind.sqlite.rawValue)
+        for member in toml.members ?? [] where !embedded && !EngineConfig.fields.contains(member.key) {
+            throw fail("\(at).\(member.key): unknown field (one of \(EngineConfig.fields.sorted().joined(separator: ", ")))")
+        }
+        let kinds = EngineKind.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let typeText = toml["type"]?.stringValue ?? (embedded ? EngineKind.sqlite.rawValue : nil) else {
+            throw fail("\(at).type is missing (one of \(kinds))")
+        }
+        guard let kind = EngineKind(rawValue: typeText) else { throw fail("\(at).type: unknown engine type '\(typeText)' (one of \(kinds))") }
+        if name == EngineConfig.embedded, kind != .sqlite {
+            throw fail("\(at): the name sqlite is the embedded engine's; name this \(typeText) engine otherwise")
+        }
+        func text(_ key: String) throws -> String? {
+            guard let value = toml[key] else { return nil }
+            guard let text = value.stringValue, !text.isEmpty else { throw fail("\(at).\(key) must be a non-empty string") }
+            return text
+        }
+        func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+            guard let value = toml[key] else { return nil }
+            guard let n = value.intValue, range.contains(n) else {
+                throw fail("\(at).\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return n
+        }
+        self.name = name
+        self.kind = kind
+        conninfo = try text("conninfo")
+        schema = try text("schema")
+        host = try text("host")
+        port = try integer("port", in: 1...65535)
+        retries = try integer("retries", in: 0...100) ?? 0
+        if let value = toml["statement_timeout"] {
+            if let n = value.intValue, n > 0 {
+                statementTimeoutSeconds = n
+            } else if let text = value.stringValue, let seconds = EngineConfig.seconds(text) {
+                statementTimeoutSeconds = seconds
+            } else {
+                throw fail("\(at).statement_timeout must be a duration (<n>s, <n>m, <n>h) or a number of seconds")
+            }
+        }
+        switch kind {
+        case .postgres where conninfo == nil: throw fail("\(at): a postgres engine needs conninfo")
+        case .spark where host == nil: throw fail("\(at): a spark engine needs host")
+        default: break
+        }
+    }
+
+    /// "90s", "10m", "2h" in seconds; nil when malformed or not positive.
+    static func seconds(_ text: String) -> Int? {
+        guard let unit = text.last, let n = Int(text.dropLast()), n > 0 else { return nil }
+        switch unit {
+        case "s": return n
+        case "m": return n * 60
+        case "h": return n * 3600
+        default: return nil
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import RockyBase
 import RockyEngine
+import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable
@@ -31,7 +32,8 @@ extension Repository {
         }
         let outcome: StatementOutcome
         do {
-            outcome = try engine().execute(statement, tables: ids)
+            // Export reads the store; its one masked SELECT runs on the embedded engine.
+            outcome = try StatementExecutor(backend: try sqliteBackend()).execute(statement, tables: ids)
         } catch {
             throw ExecutionFailure(statement: 1, line: 1, column: 1, model: nil,
                                    underlying: error, reason: Repository.engineErrorText(error, statement: statement))

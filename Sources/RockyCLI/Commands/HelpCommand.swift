@@ -54,6 +54,7 @@ struct HelpCommand: Command {
           --json          print one JSON document on stdout (messages go to stderr)
           --as <actor>    the actor recorded for this operation (default: ROCKY_ACTOR, then the OS user)
           --env <name>    the environment whose masking applies (default: ROCKY_ENV, then dev)
+          --engine <name> the engine statements run on (default: ROCKY_ENGINE, then the environment's engine, then sqlite)
           --run-id <id>   the run id recorded in commits (default: ROCKY_RUN_ID)
           --version       print the version
 

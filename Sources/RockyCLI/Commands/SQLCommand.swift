@@ -161,7 +161,7 @@ enum TransformRendering {
             context.out.line("  \(n + 1). \(id.short()) " + line(t))
             for text in t.statement.split(separator: "\n") { context.out.line("       | " + text) }
             if t.executedSQL.joined() != t.statement {
-                context.out.line("       executed (\(t.adapter), env \(t.environment)):")
+                context.out.line("       executed (\(t.adapter)\(t.engineVersion.map { " " + $0 } ?? ""), env \(t.environment)):")
                 for text in t.executedSQL { context.out.line("       > " + text) }
             }
         }
@@ -192,7 +192,7 @@ enum TransformRendering {
 /// Prints query results.
 enum ResultPrinter {
     /// Aligned columns; widths from the first 1000 rows, later rows cut to fit.
-    static func text(_ result: QueryResult, to context: CommandContext) throws {
+    static func text(_ result: RowStream, to context: CommandContext) throws {
         let names = result.columnNames
         var buffered: [[String]] = []
         while buffered.count < 1000, let row = try result.nextRow() { buffered.append(row.map { $0.description }) }
@@ -212,7 +212,7 @@ enum ResultPrinter {
         context.out.line("(\(count) row\(count == 1 ? "" : "s"))")
     }
 
-    static func csv(_ result: QueryResult, to context: CommandContext) throws {
+    static func csv(_ result: RowStream, to context: CommandContext) throws {
         func field(_ v: Value) -> String {
             guard let text = v.text else { return "" }
             if text.isEmpty { return "\"\"" }
@@ -225,7 +225,7 @@ enum ResultPrinter {
         while let row = try result.nextRow() { context.out.line(row.map(field).joined(separator: ",")) }
     }
 
-    static func jsonRows(_ result: QueryResult) throws -> [JSON] {
+    static func jsonRows(_ result: RowStream) throws -> [JSON] {
         var rows: [JSON] = []
         while let row = try result.nextRow() {
             rows.append(.object(zip(result.columnNames, row).map { JSON.Member($0, ValueRendering.json($1)) }))

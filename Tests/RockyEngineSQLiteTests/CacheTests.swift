@@ -5,6 +5,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// The table cache: a version is loaded once, survives a reopen, is bounded,
 /// and follows DML and ALTER without reloading.

@@ -3,6 +3,7 @@ import RockySQL
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// Where SQLite's own semantics used to leak through as silent wrong answers:
 /// casts, scalar subqueries, case mapping, variance, DECIMAL quotients, and
@@ -23,7 +24,7 @@ import Testing
     func failure(_ w: Workspace, _ sql: String) throws -> String {
         do {
             _ = try w.query(sql)
-        } catch let EngineError.sqlite(error) {
+        } catch let EngineError.backend(error) {
             return error.message
         }
         Issue.record("no error: \(sql)")

@@ -1,4 +1,5 @@
 import CSQLite
+import RockyEngine
 
 /// The digest of a cached table's rows, which the table cache records when it
 /// fills a table and checks before it believes one (`TableCache.verify`).

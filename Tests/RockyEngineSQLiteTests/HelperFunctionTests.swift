@@ -4,6 +4,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// The rocky_* functions of Docs/sql.md, called from SQL on the adapter's connection.
 @Suite struct HelperFunctionTests {

@@ -5,6 +5,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// Builds a table version from rows (any order), as an import would.
 func makeTable(_ store: any ObjectStore, _ schema: Schema, _ rows: [[Value]]) throws -> ObjectID {

@@ -1,5 +1,6 @@
 import CSQLite
 import RockyBase
+import RockyEngine
 import RockyTable
 
 /// Encodes the current row of a SQLite statement straight into Rocky's row

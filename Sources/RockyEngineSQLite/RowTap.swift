@@ -1,4 +1,5 @@
 import CSQLite
+import RockyEngine
 import RockyTable
 
 /// `rocky_tap(c1, ..., cn)`: a SQL function, registered for one statement,
@@ -9,6 +10,7 @@ import RockyTable
 /// same rows, in one pass.
 final class RowTap {
     let feed: TreeFeed
+    let encoder: RowEncoder
     /// The argument returned: a column that is not TEXT when there is one,
     /// so returning it copies no string.
     let passThrough: Int
@@ -19,8 +21,9 @@ final class RowTap {
     /// SQLite functions take at most 127 arguments; wider tables are built in two passes.
     static let maximumArity = 127
 
-    init(feed: TreeFeed, schema: Schema) {
+    init(feed: TreeFeed, encoder: RowEncoder, schema: Schema) {
         self.feed = feed
+        self.encoder = encoder
         passThrough = schema.columns.firstIndex { $0.type != .text } ?? 0
     }
 
@@ -40,7 +43,8 @@ final class RowTap {
             // The tap outlives the statement (`attached` keeps it alive): no retain per row.
             Unmanaged<RowTap>.fromOpaque(sqlite3_user_data(context)!)._withUnsafeGuaranteedRef { tap in
                 do {
-                    try tap.feed.add(ArgumentCells(arguments: arguments))
+                    let cells = ArgumentCells(arguments: arguments)
+                    try tap.feed.add { key, value in try tap.encoder.encode(cells, key: &key, value: &value) }
                     sqlite3_result_value(context, arguments[tap.passThrough])
                 } catch {
                     tap.error = error

@@ -1,4 +1,5 @@
 import CSQLite
+import RockyEngine
 
 /// SQLite's "copy the bytes now" destructor for bound text and blobs.
 var sqliteTransient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }

@@ -4,6 +4,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// Every type goes into SQLite and comes back exactly: through a query (as
 /// `Value`s) and through CREATE TABLE AS (as a table whose id equals the

@@ -1,5 +1,6 @@
 import CSQLite
 import RockyBase
+import RockyEngine
 import RockyStore
 
 /// The `rocky_*` functions of Docs/sql.md ("Helper functions"), registered

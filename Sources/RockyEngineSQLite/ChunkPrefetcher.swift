@@ -1,4 +1,5 @@
 import Dispatch
+import RockyEngine
 import RockyStore
 import RockyTable
 import Synchronization

@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import RockyBase
+import RockyEngine
 import RockyStore
 import RockyTable
 

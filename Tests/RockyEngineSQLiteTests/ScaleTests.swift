@@ -4,6 +4,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// Exactness at a million rows, and DML whose cost follows the rows changed.
 @Suite struct ScaleTests {

@@ -1,5 +1,6 @@
 import CSQLite
 import RockyBase
+import RockyEngine
 import RockySQL
 import RockyTable
 

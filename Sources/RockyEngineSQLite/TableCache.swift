@@ -2,6 +2,7 @@ import CSQLite
 import Dispatch
 import Glibc
 import RockyBase
+import RockyEngine
 import RockySQL
 import RockyStore
 import RockyTable

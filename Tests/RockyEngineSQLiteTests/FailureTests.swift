@@ -5,6 +5,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// A statement that fails throws a clear error, leaves no object in the
 /// store's batch and leaves the cache usable, with the old versions intact.
@@ -64,12 +65,12 @@ import Testing
     @Test func runTimeTypeError() throws {
         let w = try workspace()
         try expectCleanFailure(w, "CREATE TABLE dates AS SELECT CAST(t AS DATE) AS day FROM big") {
-            guard case let .sqlite(error) = $0 as? EngineError else { return false }
+            guard case let .backend(error) = $0 as? EngineError else { return false }
             return error.message.contains("rocky_from_text") && error.message.contains("2026-13-01")
                 && "\(error)".contains("CAST") == false && "\(error)".contains("while running")
         }
         try expectCleanFailure(w, "UPDATE big SET d = CAST(t AS DECIMAL(18,0)) WHERE id = 2") {
-            if case .sqlite = $0 as? EngineError { return true }
+            if case .backend = $0 as? EngineError { return true }
             return false
         }
     }
@@ -88,13 +89,13 @@ import Testing
         }
         // A quotient through rocky_muldiv that does not fit 64 bits.
         try expectCleanFailure(w, "CREATE TABLE divided AS SELECT id, d / 0.001 AS x FROM big") {
-            guard case let .sqlite(error) = $0 as? EngineError else { return false }
+            guard case let .backend(error) = $0 as? EngineError else { return false }
             return error.message.contains("rocky_muldiv")
         }
         // A result over its declared precision, in DML.
         try expectCleanFailure(w, "UPDATE big SET d = d * 20 WHERE id = 1") {
             if case .decimalOverflow = $0 as? EngineError { return true }
-            if case let .sqlite(error) = $0 as? EngineError { return error.message.contains("rocky_muldiv") || error.message.contains("overflow") }
+            if case let .backend(error) = $0 as? EngineError { return error.message.contains("rocky_muldiv") || error.message.contains("overflow") }
             return false
         }
     }

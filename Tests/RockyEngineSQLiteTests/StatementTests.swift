@@ -4,6 +4,7 @@ import RockyStore
 import RockyTable
 import Testing
 @testable import RockyEngine
+@testable import RockyEngineSQLite
 
 /// Each statement kind, its effect on the table set, the tables it writes and its metrics.
 @Suite struct StatementTests {

@@ -1,5 +1,6 @@
 import CSQLite
 import RockyBase
+import RockyEngine
 
 /// The helpers that keep SQLite from answering where Rocky's SQL promises an
 /// error or an exact value (Docs/sql.md, "Helper functions"): checked casts,

@@ -1,24 +1,34 @@
 import CSQLite
 import Glibc
 import RockyBase
+import RockyEngine
 import RockySQL
 import RockyStore
 import RockyTable
 
-/// The SQLite adapter: runs the SQLite SQL of compiled statements over table
-/// versions loaded into a persistent table cache (`TableCache`), and writes
-/// results back to the object store as table objects.
+/// The name the library and its tests have always used for the SQLite backend.
+public typealias SQLiteAdapter = SQLiteBackend
+
+/// The SQLite backend: runs the SQLite SQL of compiled statements over table
+/// versions loaded into a persistent table cache (`TableCache`). Statement
+/// semantics are `StatementExecutor`'s; this moves rows in and out of
+/// SQLite: versions load into the cache, queries stream, CREATE TABLE AS
+/// runs into a staging table while the tree is built from the same rows
+/// (`RowTap`), DML runs on the cached copy with TEMP triggers capturing the
+/// touched rows.
 ///
-/// One adapter owns one SQLite connection (to the cache database) and is
+/// One backend owns one SQLite connection (to the cache database) and is
 /// used by one thread at a time. See Docs/sql.md "Execution engine".
-public final class SQLiteAdapter: Adapter {
-    public let name = "sqlite"
+public final class SQLiteBackend: ExecutionBackend {
+    public let kind = EngineKind.sqlite
     public let dialect = Dialect.sqlite
+    /// The SQLite library's version ("3.45.1").
+    public let serverVersion = String(cString: sqlite3_libversion())
     public let store: any ObjectStore
     let cache: TableCache
     var connection: Connection { cache.connection }
-    let temporaryDirectory: String
-    /// Whether a `QueryResult` still holds the connection.
+    public let temporaryDirectory: String
+    /// Whether a `RowStream` still holds the connection.
     private var resultOpen = false
 
     /// The default bound of the table cache: 4 GiB of encoded rows.
@@ -29,7 +39,7 @@ public final class SQLiteAdapter: Adapter {
     /// cacheLimitBytes: the encoded size of cached versions past which the
     /// least recently used are evicted.
     public init(store: any ObjectStore, cacheDirectory: String?, maskingKey: [UInt8]?,
-                cacheLimitBytes: Int = SQLiteAdapter.defaultCacheLimitBytes) throws {
+                cacheLimitBytes: Int = SQLiteBackend.defaultCacheLimitBytes) throws {
         self.store = store
         do {
             cache = try TableCache(directory: cacheDirectory, limitBytes: cacheLimitBytes)
@@ -41,7 +51,10 @@ public final class SQLiteAdapter: Adapter {
         temporaryDirectory = cacheDirectory ?? defaultTemporaryDirectory()
     }
 
-    /// Table versions this adapter loaded from the object store into the
+    /// The engine's name, recorded in transformation records ("sqlite").
+    public var name: String { kind.rawValue }
+
+    /// Table versions this backend loaded from the object store into the
     /// cache (versions found cached, by this or another process, count nothing).
     public var tablesLoaded: Int { cache.loads }
 
@@ -111,121 +124,58 @@ public final class SQLiteAdapter: Adapter {
         do { return try cache.cachedIDs() } catch let error as SQLiteError { throw EngineError.sqlite(error) }
     }
 
-    /// Runs one compiled statement with the tables as they are now (name -> table object id).
+    /// Runs one compiled statement with the tables as they are now (name ->
+    /// table object id), through a `StatementExecutor` on this backend.
     public func execute(_ statement: CompiledStatement, tables: [String: ObjectID], options: ExecutionOptions = ExecutionOptions()) throws -> StatementOutcome {
-        guard !resultOpen else { throw EngineError.resultStillOpen }
-        let start = TableCache.now()
-        let run = StatementRun(adapter: self, statement: statement, tables: tables, options: options)
-        let effect: StatementEffect
-        do {
-            effect = try run.execute()
-        } catch let error as SQLiteError {
-            throw EngineError.from(error, table: statement.targetTable)
-        } catch let error as SchemaError {
-            throw EngineError.invalid("\(statement.targetTable.map { "table \($0): " } ?? "")\(error.description)")
-        } catch TreeError.duplicateKey(_, _) {
-            throw EngineError.duplicateKey(table: statement.targetTable ?? "result", detail: "two rows have the same key")
-        }
-        var metrics = run.metrics
-        metrics.durationSeconds = Double(TableCache.now() - start) / 1e6
-        return StatementOutcome(effect: effect, metrics: metrics)
+        try StatementExecutor(backend: self).execute(statement, tables: tables, options: options)
     }
 
     func markResultOpen(_ open: Bool) { resultOpen = open }
-}
 
-/// One input table of a statement: the name the SQL uses, its version and
-/// what the cache knows of it.
-struct Input {
-    var name: String
-    var id: ObjectID
-    var table: Table
-}
-
-/// The state of one `execute` call.
-final class StatementRun {
-    let adapter: SQLiteAdapter
-    let statement: CompiledStatement
-    let tables: [String: ObjectID]
-    let options: ExecutionOptions
-    var metrics: ExecutionMetrics
-
-    init(adapter: SQLiteAdapter, statement: CompiledStatement, tables: [String: ObjectID], options: ExecutionOptions) {
-        self.adapter = adapter
-        self.statement = statement
-        self.tables = tables
-        self.options = options
-        metrics = ExecutionMetrics(adapter: adapter.name)
-    }
-
-    var store: any ObjectStore { adapter.store }
-    var cache: TableCache { adapter.cache }
-    var connection: Connection { adapter.connection }
-
-    func execute() throws -> StatementEffect {
-        switch statement.ir {
-        case .query: return try query()
-        case let .createTable(table, columns, primaryKey, ifNotExists):
-            return try createTable(table, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists)
-        case let .createTableAs(table, _, _): return try createTableAs(table)
-        case let .insert(insert): return try modify(insert.table)
-        case let .update(update): return try modify(update.target.table)
-        case let .delete(delete): return try modify(delete.target.table)
-        case let .dropTable(table, _, _):
-            guard let (name, _) = lookup(table) else { return .nothing }
-            return .tableDropped(name: name)
-        case let .alterTable(table, action): return try alter(table, action)
+    /// Runs one backend operation: refused while a result is open; SQLite's
+    /// errors become engine errors about `table`.
+    func operation<R>(table: String?, keyColumns: [String] = [], _ body: () throws -> R) throws -> R {
+        guard !resultOpen else { throw EngineError.resultStillOpen }
+        do {
+            return try body()
+        } catch let error as SQLiteError {
+            throw EngineError.from(error, table: table, keyColumns: keyColumns)
         }
     }
 
-    /// The caller's name and id of a table, matched case-insensitively.
-    func lookup(_ name: String) -> (String, ObjectID)? {
-        if let id = tables[name] { return (name, id) }
-        let lower = name.lowercased()
-        return tables.first { $0.key.lowercased() == lower }.map { ($0.key, $0.value) }
+    // MARK: ExecutionBackend
+
+    public func makeAvailable(_ tables: [BackendTable]) throws -> Availability {
+        try operation(table: nil) {
+            var availability = Availability()
+            try load(tables, into: &availability)
+            for table in tables { availability.bytes[table.id] = try cache.entry(table.id)?.bytes ?? 0 }
+            return availability
+        }
     }
 
-    /// The statement's input tables (all of them, or all but `excluding`),
-    /// read from the store and loaded into the cache when missing. Adds
-    /// their rows and bytes to the metrics.
-    func inputs(excluding: String? = nil) throws -> [Input] {
-        var seen = Set<String>()
-        var result: [Input] = []
-        for name in statement.inputTables where seen.insert(name.lowercased()).inserted {
-            if let excluding, excluding.lowercased() == name.lowercased() { continue }
-            guard let (_, id) = lookup(name) else { throw EngineError.unknownTable(name) }
-            result.append(Input(name: name, id: id, table: try store.readTable(id)))
-        }
-        try load(result)
-        for input in result {
-            metrics.rowsRead += input.table.rowCount
-            metrics.bytesScanned += try cache.entry(input.id)?.bytes ?? 0
-        }
-        return result
-    }
-
-    /// Loads the inputs missing from the cache, each in its own transaction.
-    /// A cached input this process has not verified yet is checked against
-    /// its digest first (`TableCache.verify`); a copy that fails is dropped
-    /// and loaded again from the store.
-    func load(_ inputs: [Input]) throws {
-        let protecting = Set(inputs.map(\.id))
-        for input in inputs {
+    /// Loads the versions missing from the cache, each in its own
+    /// transaction. A cached version this process has not verified yet is
+    /// checked against its digest first (`TableCache.verify`); a copy that
+    /// fails is dropped and loaded again from the store.
+    func load(_ tables: [BackendTable], into availability: inout Availability) throws {
+        let protecting = Set(tables.map(\.id))
+        for input in tables {
             if try cache.entry(input.id) != nil {
                 if try cache.verify(input.id, schema: input.table.schema) { continue }
                 try cache.discard(input.id)
             }
             if try cache.load(input.id, table: input.table, store: store, label: input.name, protecting: protecting) {
-                metrics.tablesLoaded += 1
-                metrics.rowsLoaded += input.table.rowCount
+                availability.tablesLoaded += 1
+                availability.rowsLoaded += input.table.rowCount
             }
         }
     }
 
     /// Whether every input is still cached (inside the statement's
     /// transaction; another process may have evicted one since `load`).
-    func stillCached(_ inputs: [Input]) throws -> Bool {
-        for input in inputs where try cache.entry(input.id) == nil { return false }
+    func stillCached(_ tables: [BackendTable]) throws -> Bool {
+        for input in tables where try cache.entry(input.id) == nil { return false }
         return true
     }
 
@@ -233,13 +183,14 @@ final class StatementRun {
     /// cached, reloading inputs another process evicted meanwhile (five
     /// tries), and runs `body` in it. The transaction is left open for
     /// `body`'s caller to end; when `body` throws it is rolled back.
-    func inCachedTransaction<R>(_ inputs: [Input], immediate: Bool, _ body: () throws -> R) throws -> R {
+    func inCachedTransaction<R>(_ tables: [BackendTable], immediate: Bool, _ body: () throws -> R) throws -> R {
         for _ in 0..<5 {
             try connection.execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
             do {
-                guard try stillCached(inputs) else {
+                guard try stillCached(tables) else {
                     try connection.execute("ROLLBACK")
-                    try load(inputs)
+                    var ignored = Availability()
+                    try load(tables, into: &ignored)
                     continue
                 }
                 return try body()
@@ -252,9 +203,9 @@ final class StatementRun {
     }
 
     /// Runs `body` in a write transaction in which every input is cached, and commits.
-    func writeTransaction<R>(_ inputs: [Input], _ body: () throws -> R) throws -> R {
-        try inCachedTransaction(inputs, immediate: true) {
-            try cache.touch(inputs.map(\.id))
+    func writeTransaction<R>(_ tables: [BackendTable], _ body: () throws -> R) throws -> R {
+        try inCachedTransaction(tables, immediate: true) {
+            try cache.touch(tables.map(\.id))
             let result = try body()
             try connection.execute("COMMIT")
             cache.committed()
@@ -264,9 +215,9 @@ final class StatementRun {
 
     /// Exposes each input under the name the SQL uses, as a TEMP VIEW of
     /// its cached version (`sourceTable` overrides the cached table of an id).
-    func createViews(_ inputs: [Input], sourceTable: [ObjectID: String] = [:]) throws -> [String] {
+    func createViews(_ tables: [BackendTable], sourceTable: [ObjectID: String] = [:]) throws -> [String] {
         var names: [String] = []
-        for input in inputs {
+        for input in tables {
             let source = sourceTable[input.id] ?? TableCache.tableName(input.id)
             try connection.execute("CREATE TEMP VIEW \(quote(input.name)) AS SELECT * FROM main.\(quote(source))")
             names.append(input.name)
@@ -278,10 +229,6 @@ final class StatementRun {
         for name in names { try? connection.execute("DROP VIEW IF EXISTS temp.\(quote(name))") }
     }
 
-    func treeWriter(_ schema: Schema, label: String) -> TreeWriter {
-        TreeWriter(store: store, schema: schema, label: label, temporaryDirectory: adapter.temporaryDirectory)
-    }
-
     /// A SELECT of every column of a SQLite table, ordered by the key when asked.
     static func selectAll(_ table: String, schema: Schema, ordered: Bool) -> String {
         var sql = "SELECT \(schema.columns.map { quote($0.name) }.joined(separator: ", ")) FROM main.\(quote(table))"
@@ -289,11 +236,33 @@ final class StatementRun {
         return sql
     }
 
-    /// Writes a built table; records what was written.
-    func write(_ schema: Schema, _ built: BuiltTree) throws -> (ObjectID, Table) {
-        let table = Table(schema: schema, root: built.root)
-        let (id, bytes) = try store.writeCounting(table)
-        metrics.bytesWritten += built.bytesWritten + bytes
-        return (id, table)
+    /// ADD COLUMN and RENAME COLUMN: the cached copy of the old version, when
+    /// there is one, is altered the same way and re-registered under the new
+    /// id in one transaction.
+    public func derive(_ id: ObjectID, from old: BackendTable, schema: Schema, alteration: Alteration) throws {
+        try operation(table: old.name) {
+            let table = quote(TableCache.tableName(old.id))
+            let alter: String
+            switch alteration {
+            case let .addColumn(column):
+                alter = "ALTER TABLE main.\(table) ADD COLUMN \(quote(column.name)) \(Representation.sqliteType(column.type))"
+            case let .renameColumn(from, to):
+                alter = "ALTER TABLE main.\(table) RENAME COLUMN \(quote(from)) TO \(quote(to))"
+            }
+            if try cache.entry(old.id) != nil, try !cache.verify(old.id, schema: old.table.schema) {
+                try cache.discard(old.id)
+            }
+            try writeTransaction([]) {
+                guard id != old.id, let entry = try cache.entry(old.id) else { return }
+                try connection.execute(alter)
+                try cache.forget(old.id)
+                // The rows are unchanged and trailing NULLs do not enter a row's
+                // hash (`RowDigest`), so the digest carries over, but for a table
+                // hashed in column groups, whose grouping a new column may change.
+                let digest = schema.columns.count > RowDigest.groupWidth
+                    ? try cache.digest(of: TableCache.tableName(old.id), schema: schema) : entry.digest
+                try cache.adopt(TableCache.tableName(old.id), as: id, rows: entry.rows, bytes: entry.bytes, digest: digest, protecting: [id])
+            }
+        }
     }
 }

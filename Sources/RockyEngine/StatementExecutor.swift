@@ -1,0 +1,294 @@
+import Glibc
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// Runs compiled statements on an `ExecutionBackend` and owns what a
+/// statement means, the same on every engine: the schema of a CREATE TABLE
+/// AS result (column ids carried over by name, as import does), CREATE and
+/// ALTER rules, how DML changes a table (`ChangeCollector`), how results
+/// become table objects (`TreeWriter`), metrics and typed errors. So one
+/// statement over the same inputs gives the same table id on every engine
+/// that computes the same rows.
+///
+/// It knows tables only by name and object id, as the caller passes them;
+/// it knows nothing of branches, commits, refs or the working directory.
+/// The caller wraps each `execute` in `ObjectStore.batch`, so a statement
+/// that throws leaves no object behind; the backend leaves its own state as
+/// it was too.
+public final class StatementExecutor {
+    public let backend: any ExecutionBackend
+    /// The engine's name as the project configures it ("sqlite", "pg"),
+    /// recorded with each transformation.
+    public let name: String
+
+    public init(backend: any ExecutionBackend, name: String? = nil) {
+        self.backend = backend
+        self.name = name ?? backend.kind.rawValue
+    }
+
+    public var kind: EngineKind { backend.kind }
+    public var dialect: Dialect { backend.dialect }
+    public var store: any ObjectStore { backend.store }
+
+    /// Runs one compiled statement with the tables as they are now (name ->
+    /// table object id). A query's rows stream back in `StatementEffect.rows`;
+    /// the backend runs nothing else until that stream is consumed or closed.
+    public func execute(_ statement: CompiledStatement, tables: [String: ObjectID],
+                        options: ExecutionOptions = ExecutionOptions()) throws -> StatementOutcome {
+        let start = monotonicMicroseconds()
+        let run = StatementRun(executor: self, statement: statement, tables: tables, options: options)
+        let effect: StatementEffect
+        do {
+            effect = try run.execute()
+        } catch let error as SchemaError {
+            throw EngineError.invalid("\(statement.targetTable.map { "table \($0): " } ?? "")\(error.description)")
+        } catch TreeError.duplicateKey(_, _) {
+            throw EngineError.duplicateKey(table: statement.targetTable ?? "result", detail: "two rows have the same key")
+        }
+        var metrics = run.metrics
+        metrics.durationSeconds = Double(monotonicMicroseconds() - start) / 1e6
+        return StatementOutcome(effect: effect, metrics: metrics)
+    }
+}
+
+/// The state of one `execute` call.
+final class StatementRun {
+    let backend: any ExecutionBackend
+    let statement: CompiledStatement
+    let tables: [String: ObjectID]
+    let options: ExecutionOptions
+    var metrics: ExecutionMetrics
+
+    init(executor: StatementExecutor, statement: CompiledStatement, tables: [String: ObjectID], options: ExecutionOptions) {
+        backend = executor.backend
+        self.statement = statement
+        self.tables = tables
+        self.options = options
+        metrics = ExecutionMetrics(adapter: backend.kind.rawValue, engineVersion: backend.serverVersion)
+    }
+
+    var store: any ObjectStore { backend.store }
+
+    func execute() throws -> StatementEffect {
+        switch statement.ir {
+        case .query: return try query()
+        case let .createTable(table, columns, primaryKey, ifNotExists):
+            return try createTable(table, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists)
+        case let .createTableAs(table, _, _): return try createTableAs(table)
+        case let .insert(insert): return try modify(insert.table)
+        case let .update(update): return try modify(update.target.table)
+        case let .delete(delete): return try modify(delete.target.table)
+        case let .dropTable(table, _, _):
+            guard let (name, _) = lookup(table) else { return .nothing }
+            return .tableDropped(name: name)
+        case let .alterTable(table, action): return try alter(table, action)
+        }
+    }
+
+    /// The caller's name and id of a table, matched case-insensitively.
+    func lookup(_ name: String) -> (String, ObjectID)? {
+        if let id = tables[name] { return (name, id) }
+        let lower = name.lowercased()
+        return tables.first { $0.key.lowercased() == lower }.map { ($0.key, $0.value) }
+    }
+
+    /// The statement's input tables, read from the store and made available
+    /// to the engine. Adds their rows and bytes to the metrics.
+    func inputs() throws -> [BackendTable] {
+        var seen = Set<String>()
+        var result: [BackendTable] = []
+        for name in statement.inputTables where seen.insert(name.lowercased()).inserted {
+            guard let (_, id) = lookup(name) else { throw EngineError.unknownTable(name) }
+            result.append(BackendTable(name: name, id: id, table: try store.readTable(id)))
+        }
+        let available = try backend.makeAvailable(result)
+        metrics.tablesLoaded += available.tablesLoaded
+        metrics.rowsLoaded += available.rowsLoaded
+        for input in result {
+            metrics.rowsRead += input.table.rowCount
+            metrics.bytesScanned += available.bytes[input.id] ?? 0
+        }
+        return result
+    }
+
+    func treeWriter(_ schema: Schema, label: String) -> TreeWriter {
+        TreeWriter(store: store, schema: schema, label: label, temporaryDirectory: backend.temporaryDirectory)
+    }
+
+    /// Writes a built table; records what was written.
+    func write(_ schema: Schema, _ built: BuiltTree) throws -> (ObjectID, Table) {
+        let table = Table(schema: schema, root: built.root)
+        let (id, bytes) = try store.writeCounting(table)
+        metrics.bytesWritten += built.bytesWritten + bytes
+        return (id, table)
+    }
+
+    // MARK: Queries
+
+    /// SELECT: the backend streams the rows, typed by the IR's output columns.
+    func query() throws -> StatementEffect {
+        guard let sql = statement.querySQL(for: backend.dialect) else { throw EngineError.invalid("not a query") }
+        let inputs = try inputs()
+        return .rows(try backend.query(sql, columns: statement.outputColumns, tables: inputs))
+    }
+
+    /// CREATE [OR REPLACE] TABLE ... AS: the backend runs the query into a
+    /// copy of the result's schema (which enforces the key) while the tree
+    /// is built from the same rows.
+    func createTableAs(_ target: String) throws -> StatementEffect {
+        guard let sql = statement.querySQL(for: backend.dialect) else { throw EngineError.invalid("CREATE TABLE AS without a query") }
+        let previous = try lookup(target).map { try store.readTable($0.1).schema }
+        let schema = try resultSchema(previous: previous)
+        let inputs = try inputs()
+        var written: (ObjectID, Table)?
+        try backend.materialize(sql, schema: schema, target: target, tables: inputs, writer: treeWriter(schema, label: target)) { built in
+            let result = try write(schema, built)
+            written = result
+            return result.0
+        }
+        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no result for \(target)") }
+        metrics.rowsWritten = table.rowCount
+        return .tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table)
+    }
+
+    /// The schema of a CREATE TABLE AS result: the IR's output columns;
+    /// column ids (and their other governance fields) carried over by name
+    /// from the table's previous version, new ones numbered from its
+    /// `nextColumnID` (1, 2, ... for a new table); each column's
+    /// classification from lineage; key and time column from the options.
+    func resultSchema(previous: Schema?) throws -> Schema {
+        var next = previous?.nextColumnID ?? 1
+        var columns: [Column] = []
+        for (i, output) in statement.outputColumns.enumerated() {
+            var column = Column(id: 0, name: output.name, type: output.type, nullable: output.nullable)
+            if let old = previous?.column(named: output.name), old.name.lowercased() == output.name.lowercased() {
+                column.id = old.id
+                column.governance = old.governance
+            } else {
+                column.id = next
+                next += 1
+            }
+            column.governance.classification = i < statement.lineage.columns.count ? statement.lineage.columns[i].classification : nil
+            columns.append(column)
+        }
+        var schema = Schema(columns: columns, nextColumnID: max(next, (columns.map(\.id).max() ?? 0) + 1))
+        if let key = options.targetKey { try schema.setKey(key) }
+        if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
+        try schema.validate()
+        return schema
+    }
+
+    /// CREATE TABLE: an empty version with the declared columns and key.
+    func createTable(_ target: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool) throws -> StatementEffect {
+        if ifNotExists, lookup(target) != nil { return .nothing }
+        var schema = Schema(columns: columns.enumerated().map { i, c in
+            Column(id: i + 1, name: c.name, type: c.type, nullable: !c.notNull)
+        })
+        let key = primaryKey.isEmpty ? options.targetKey ?? [] : primaryKey
+        try schema.setKey(key)
+        if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
+        try schema.validate()
+        var written: (ObjectID, Table)?
+        try backend.materialize(nil, schema: schema, target: target, tables: [], writer: treeWriter(schema, label: target)) { built in
+            let result = try write(schema, built)
+            written = result
+            return result.0
+        }
+        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no table for \(target)") }
+        return .tableWritten(name: target, id: id, table: table)
+    }
+
+    // MARK: Modifications
+
+    /// INSERT, UPDATE and DELETE, at a cost that follows the rows changed:
+    /// the backend runs the statement against its copy of the target and
+    /// captures the touched rows' old and new images; they become
+    /// key-ordered changes that `TreeEditor` applies to the old tree,
+    /// rewriting only the chunks and index nodes on their paths.
+    func modify(_ target: String) throws -> StatementEffect {
+        guard let (callerName, oldID) = lookup(target) else { throw EngineError.unknownTable(target) }
+        let inputs = try inputs()
+        let old = try store.readTable(oldID)
+        let schema = old.schema
+        let changes = ChangeCollector(schema: schema, temporaryDirectory: backend.temporaryDirectory)
+        var written: (ObjectID, Table)?
+        let changed = try backend.modify(statement.sql(for: backend.dialect), target: BackendTable(name: target, id: oldID, table: old),
+                                         tables: inputs, changes: changes) {
+            let builder = TreeBuilder(store: store)
+            let root = try TreeEditor(store: store).apply(try changes.changes(), to: old.root, builder: builder)
+            try changes.checkComplete()
+            let table = Table(schema: schema, root: root)
+            let (id, bytes) = try store.writeCounting(table)
+            metrics.bytesWritten += builder.bytesWritten + bytes
+            written = (id, table)
+            return id
+        }
+        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no version of \(target)") }
+        metrics.rowsWritten = changed
+        return .tableWritten(name: callerName, id: id, table: table)
+    }
+
+    /// ALTER TABLE. ADD COLUMN (id `schema.nextColumnID`) and RENAME COLUMN
+    /// (same id) keep every row as it is (a NULL cell is an absent value), so
+    /// the new version shares the old tree and the backend may derive its
+    /// copy; DROP COLUMN rewrites the rows: the remaining columns of the old
+    /// version, materialized as a new one.
+    func alter(_ target: String, _ action: AlterTableAction) throws -> StatementEffect {
+        guard let (callerName, oldID) = lookup(target) else { throw EngineError.unknownTable(target) }
+        let old = try store.readTable(oldID)
+        var schema = old.schema
+        switch action {
+        case let .addColumn(definition):
+            let column = Column(id: schema.nextColumnID, name: definition.name, type: definition.type, nullable: !definition.notNull)
+            schema.columns.append(column)
+            schema.nextColumnID += 1
+            try schema.validate()
+            return try reuseRows(callerName, old: BackendTable(name: target, id: oldID, table: old), schema: schema,
+                                 alteration: .addColumn(column))
+        case let .renameColumn(from, to):
+            guard let index = schema.columns.firstIndex(where: { $0.name.lowercased() == from.lowercased() }) else {
+                throw EngineError.invalid("table \(target) has no column '\(from)'")
+            }
+            let oldName = schema.columns[index].name
+            schema.columns[index].name = to
+            try schema.validate()
+            return try reuseRows(callerName, old: BackendTable(name: target, id: oldID, table: old), schema: schema,
+                                 alteration: .renameColumn(from: oldName, to: to))
+        case let .dropColumn(name):
+            guard let index = schema.columns.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else { return .nothing }
+            let dropped = schema.columns.remove(at: index)
+            if schema.timeColumn == dropped.id { schema.timeColumn = nil }
+            try schema.validate()
+            let inputs = try inputs()
+            guard let source = inputs.first(where: { $0.id == oldID }) else { throw EngineError.unknownTable(target) }
+            let dialect = backend.dialect
+            let sql = "SELECT \(schema.columns.map { dialect.quote($0.name) }.joined(separator: ", ")) FROM \(dialect.quote(source.name))"
+            var written: (ObjectID, Table)?
+            try backend.materialize(sql, schema: schema, target: target, tables: [source], writer: treeWriter(schema, label: target)) { built in
+                let result = try write(schema, built)
+                if result.0 == oldID { throw EngineError.invalid("dropping a column left the table unchanged") }
+                written = result
+                return result.0
+            }
+            guard let (id, newTable) = written else { throw EngineError.invalid("the engine wrote no version of \(target)") }
+            metrics.rowsWritten = newTable.rowCount
+            return .tableWritten(name: callerName, id: id, table: newTable)
+        }
+    }
+
+    /// A new version with the old rows under a new schema.
+    private func reuseRows(_ name: String, old: BackendTable, schema: Schema, alteration: Alteration) throws -> StatementEffect {
+        let (id, table) = try write(schema, BuiltTree(root: old.table.root))
+        if id != old.id { try backend.derive(id, from: old, schema: schema, alteration: alteration) }
+        return .tableWritten(name: name, id: id, table: table)
+    }
+}
+
+/// Microseconds of a monotonic clock: statement durations.
+func monotonicMicroseconds() -> Int64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec) / 1000
+}
