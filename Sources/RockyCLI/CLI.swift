@@ -63,7 +63,7 @@ public enum RockyCLI {
                 throw UsageError("unknown option \(first) (see 'rocky help')")
             }
 
-            if showVersion && tokens.isEmpty { out.line("rocky \(version)"); return 0 }
+            if showVersion && tokens.isEmpty { out.line("rocky \(version) (build \(build))"); return 0 }
             guard let verb = tokens.first else {
                 out.write(HelpCommand.overview())
                 return showHelp ? 0 : ExitCode.usage.rawValue
