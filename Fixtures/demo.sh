@@ -55,6 +55,10 @@ branches = ["agent/*", "replay/*"]
 demo = ["admin"]
 "agent:rebalancer" = ["reader", "agent"]
 "agent:hedger" = ["reader", "agent"]
+
+[cost.sqlite]
+per_second = 0.05
+per_million_rows = 2.0
 TOML
 step classify customers.name pii --owner crm
 step classify customers.email pii --owner crm --mask prod=email
@@ -106,6 +110,7 @@ say "The same report in dev (raw) and in prod (masked); prod denies the SSN"
 step sql "SELECT client, email, symbol, weight FROM client_report ORDER BY weight DESC, account_id LIMIT 3"
 step --env prod sql "SELECT client, email, symbol, weight FROM client_report ORDER BY weight DESC, account_id LIMIT 3"
 refused 5 --env prod sql "SELECT client, ssn, weight FROM client_report"
+step lineage client_report.ssn
 
 say "Replay at yesterday's close: the data then had gaps (late rows, a correction)"
 refused 4 replay agent/rebalance-2026-05-21 --at 2026-05-20T16:00:00Z

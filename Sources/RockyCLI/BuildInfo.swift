@@ -8,6 +8,6 @@
 
 #if !ROCKY_STAMPED
 extension RockyCLI {
-    static let build = "unstamped (built with swift build, not make)"
+    static let build = "unstamped, plain swift build"
 }
 #endif

@@ -20,17 +20,17 @@ func deliveredRepository(fixtures: String, at folder: String) throws -> URL {
     _ = try Repository.initialize(at: folder, settings: Settings(actor: "loader", fixedTime: Timestamp("2026-05-15T21:00:00Z")))
     try repository(at: "2026-05-15T21:00:00Z").importTable(ImportRequest(
         table: "positions", path: fixtures + "/positions.csv", key: ["account_id", "symbol"], commitMessage: "Positions"))
-    let deliveries: [(time: String, file: String, mode: ImportMode)] = [
-        ("2026-05-15T22:00:00Z", "prices-2026-05-15-backfill.csv", .append),
-        ("2026-05-18T22:00:00Z", "prices-2026-05-18.csv", .append),
-        ("2026-05-20T22:00:00Z", "prices-2026-05-20.csv", .append),
-        ("2026-05-21T22:00:00Z", "prices-2026-05-21.csv", .append),
-        ("2026-05-22T22:00:00Z", "prices-2026-05-22.csv", .upsert),
+    let deliveries: [(time: String, file: String, corrects: Bool)] = [
+        ("2026-05-15T22:00:00Z", "prices-2026-05-15-backfill.csv", false),
+        ("2026-05-18T22:00:00Z", "prices-2026-05-18.csv", false),
+        ("2026-05-20T22:00:00Z", "prices-2026-05-20.csv", false),
+        ("2026-05-21T22:00:00Z", "prices-2026-05-21.csv", false),
+        ("2026-05-22T22:00:00Z", "prices-2026-05-22.csv", true),
     ]
     for delivery in deliveries {
         try repository(at: delivery.time).importTable(ImportRequest(
             table: "prices", path: fixtures + "/deliveries/" + delivery.file, key: ["symbol", "ts"], timeColumn: "ts",
-            mode: delivery.mode, commitMessage: delivery.file))
+            mode: delivery.corrects ? .upsert : .append, commitMessage: delivery.file))
     }
     return URL(fileURLWithPath: folder)
 }
