@@ -10,7 +10,18 @@ VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2
 
-.PHONY: all deps venv build release test stress demo bench dist clean
+# Where `make install` puts bin/rocky: /usr/local for root, else ~/.local.
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+
+# Release builds skip Swift's dynamic exclusivity checks (the code keeps no
+# overlapping accesses; Docs/benchmarks.md, "Exclusivity checks", gives what
+# it is worth) and carry the build stamp `rocky --version` prints. Both are
+# command-line flags, never in Package.swift: SwiftPM refuses unsafe flags in
+# a package used as a dependency.
+STAMP   := Sources/RockyCLI/Stamp/BuildStamp.swift
+RELEASE := -c release -j $(JOBS) -Xswiftc -enforce-exclusivity=unchecked -Xswiftc -DROCKY_STAMPED
+
+.PHONY: all deps venv build release test stress demo bench dist install stamp clean
 
 all: build
 
@@ -38,9 +49,28 @@ $(VENV)/.ready:
 build: deps
 	$(SWIFT) build -j $(JOBS)
 
-release: deps
-	$(SWIFT) build -c release -j $(JOBS) --product rocky
-	$(SWIFT) build -c release -j $(JOBS) --product rocky-bench
+# The git commit (with -dirty for local changes) and the date, rewritten only
+# when they change so that an unchanged tree rebuilds nothing.
+stamp:
+	@mkdir -p $(dir $(STAMP))
+	@commit=$$(git rev-parse --short=12 HEAD 2>/dev/null || echo "no git"); \
+	git diff --quiet HEAD 2>/dev/null || commit="$$commit-dirty"; \
+	printf '// Written by make (the stamp target); see BuildInfo.swift.\n#if ROCKY_STAMPED\nextension RockyCLI {\n    static let build = "%s, %s"\n}\n#endif\n' \
+	  "$$commit" "$$(date -u +%Y-%m-%d)" > $(STAMP).new; \
+	cmp -s $(STAMP).new $(STAMP) && rm $(STAMP).new || mv $(STAMP).new $(STAMP)
+
+release: deps stamp
+	$(SWIFT) build $(RELEASE) --product rocky
+	$(SWIFT) build $(RELEASE) --product rocky-bench
+
+# rocky on PATH: $(PREFIX)/bin/rocky (PREFIX=/opt/rocky make install).
+install: deps stamp
+	$(SWIFT) build $(RELEASE) --product rocky
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 .build/release/rocky $(DESTDIR)$(PREFIX)/bin/rocky
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/rocky: $$($(DESTDIR)$(PREFIX)/bin/rocky --version)"
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; \
+	  *) echo "$(PREFIX)/bin is not on PATH: export PATH=\"$(PREFIX)/bin:\$$PATH\"";; esac
 
 test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps venv
@@ -54,8 +84,11 @@ stress: deps venv
 	$(SWIFT) build -j $(JOBS) --build-tests
 	ROCKY_STRESS_ROUNDS=$(ROUNDS) ROCKY_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test -j $(JOBS) --skip-build --filter CrashStressTests
 
+# The whole story in under a minute (Fixtures/demo.sh), then the library
+# example of the README (Sources/rocky-example).
 demo: build
 	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo.sh
+	.build/debug/rocky-example Fixtures
 
 # Every benchmark beside what a user would use instead, in one run; the
 # report (Markdown) is also written to build/bench.md. Commands are timed
@@ -72,13 +105,13 @@ bench: release dist venv
 # build/static-libs holds only .a archives and comes first on the search path,
 # so -lcrypto, -lz, -lsqlite3 and the -lstdc++ of the Swift runtime resolve
 # to them; libgcc_s (the unwinder) is served by its static twin libgcc_eh.
-dist: deps
+dist: deps stamp
 	mkdir -p build/static-libs
 	for lib in libcrypto libz libsqlite3; do \
 	  ln -sf /usr/lib/$$(gcc -print-multiarch)/$$lib.a build/static-libs/$$lib.a; done
 	ln -sf $$(gcc -print-file-name=libstdc++.a) build/static-libs/libstdc++.a
 	ln -sf $$(gcc -print-file-name=libgcc_eh.a) build/static-libs/libgcc_s.a
-	$(SWIFT) build -c release -j $(JOBS) --product rocky --static-swift-stdlib \
+	$(SWIFT) build $(RELEASE) --product rocky --static-swift-stdlib \
 	  --scratch-path .build/dist -Xlinker -L$(CURDIR)/build/static-libs -Xlinker -ldl -Xlinker -lpthread -Xlinker -lm
 	mkdir -p build/dist && cp .build/dist/release/rocky build/dist/rocky
 	@echo "built build/dist/rocky:"; ldd build/dist/rocky || true

@@ -4,10 +4,12 @@
 // rocky -> RockyCLI -> Rocky -> RockyEngineSQLite -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
 import PackageDescription
 
-/// Release builds skip Swift's dynamic exclusivity checks: they cost ~10% of
-/// an import (measured with perf) and the code keeps no overlapping accesses.
-let fast: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
+// No target carries `unsafeFlags`: SwiftPM refuses them in a package that
+// another one depends on by version, so the `Rocky` library could not be
+// used. The release builds of the Makefile (`make release`, `install`,
+// `dist`) pass `-enforce-exclusivity=unchecked` on the command line instead
+// (Docs/benchmarks.md, "Exclusivity checks"); FirstHourTests checks that the
+// manifest stays free of them.
 let package = Package(
     name: "Rocky",
     products: [
@@ -22,24 +24,26 @@ let package = Package(
         .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
 
         // Vocabulary shared by the table store and the SQL compiler.
-        .target(name: "RockyBase", exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "RockyBase", exclude: ["README.md"]),
+        .target(name: "RockyStore", dependencies: ["RockyBase", "CCrypto", "CZlib"], exclude: ["README.md"]),
+        .target(name: "RockyTable", dependencies: ["RockyStore", "RockyBase"], exclude: ["README.md"]),
+        .target(name: "RockySQL", dependencies: ["RockyBase"], exclude: ["README.md"]),
         // The engine-neutral executor and the ExecutionBackend protocol; one
         // target per backend, each the only importer of its C library.
         .target(name: "RockyEngine", dependencies: ["RockyTable", "RockySQL", "RockyStore", "RockyBase"],
-                exclude: ["README.md"], swiftSettings: fast),
+                exclude: ["README.md"]),
         .target(name: "RockyEngineSQLite", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CSQLite"],
-                exclude: ["README.md"], swiftSettings: fast),
+                exclude: ["README.md"]),
         // The PostgreSQL building blocks (libpq connection, streaming, COPY,
         // retries); not yet an execution backend (Docs/postgres.md).
-        .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"], swiftSettings: fast),
+        .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"]),
         .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
-                exclude: ["README.md"], swiftSettings: fast),
-        .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"], swiftSettings: fast),
+                exclude: ["README.md"]),
+        .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
         .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
+        // The library example of the README, run by `make demo` and by FirstHourTests.
+        .executableTarget(name: "rocky-example", dependencies: ["Rocky"], exclude: ["README.md"]),
 
         .testTarget(name: "RockyBaseTests", dependencies: ["RockyBase"]),
         .testTarget(name: "RockyStoreTests", dependencies: ["RockyStore"]),

@@ -66,7 +66,11 @@ public enum RockyCLI {
             }
 
             if showVersion && tokens.isEmpty {
-                if json { out.write(JSON.object(["version": .string(version)]).prettyText + "\n") } else { out.line("rocky \(version)") }
+                if json {
+                    out.write(JSON.object(["version": .string(version), "build": .string(build)]).prettyText + "\n")
+                } else {
+                    out.line("rocky \(version) (build \(build))")
+                }
                 return 0
             }
             guard let verb = tokens.first else {
