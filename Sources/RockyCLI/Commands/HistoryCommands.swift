@@ -103,7 +103,7 @@ struct PickArguments {
                 "operation": .string(report.operation), "commit": .string(report.source.hex), "branch": .string(report.branch),
                 "old_head": .string(report.oldHead.hex), "new_head": .string(report.newHead.hex),
                 "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
-                "tables": .object(report.tables.sorted { $0.key < $1.key }.map { JSON.Member($0.key, .string($0.value.rawValue)) }),
+                "tables": .object(report.tables.sorted { $0.key < $1.key }.map { JSON.Member($0.key, .string(JSONContract.outcome($0.value))) }),
             ]))
             return
         }
@@ -112,7 +112,7 @@ struct PickArguments {
             + (report.strategyUsed.map { " (conflicts resolved: \($0.rawValue))" } ?? ""))
         for (table, outcome) in report.tables.sorted(by: { $0.key < $1.key }) {
             let detail = report.stats[table].map { ": \($0.rowsInserted) inserted, \($0.rowsUpdated) updated, \($0.rowsDeleted) deleted" } ?? ""
-            context.out.line("  \(table): \(outcome.rawValue)\(detail)")
+            context.out.line("  \(table): \(JSONContract.outcome(outcome).replacingOccurrences(of: "_", with: " "))\(detail)")
         }
     }
 }
