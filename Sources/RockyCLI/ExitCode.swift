@@ -106,6 +106,7 @@ enum ExitCode: Int32 {
             case .accessDenied: return "access_denied"
             case .commitNotReadable: return "commit_not_readable"
             case .malformedConfig: return "malformed_config"
+            case .malformedFile: return "malformed_file"
             case .noForkPoint: return "no_fork_point"
             case .fileFailure: return "file_failure"
             case .engineFailure: return "engine_failure"

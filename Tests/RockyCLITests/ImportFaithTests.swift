@@ -134,4 +134,25 @@ import Testing
         box.ok("export", "t", "-o", "c.jsonl")
         #expect(box.read("c.jsonl")?.hasPrefix("{") == true)
     }
+
+    /// A schema file that does not parse or declares nonsense is bad input,
+    /// not a usage error: exit 1 with a code of its own, naming the file.
+    @Test func aMalformedSchemaFileIsAFailureNamingTheFile() {
+        let box = Sandbox()
+        box.ok("init")
+        box.write("a.csv", "id,x\n1,2\n")
+        let before = box.snapshot()
+        for (file, text, needle) in [("broken.json", "{\"columns\": [", "broken.json:"),
+                                     ("typo.json", "{\"columns\": [{\"name\": \"id\", \"type\": \"INTEGR\"}]}", "unknown type 'INTEGR'")] {
+            box.write(file, text)
+            let run = box.rocky("import", "t", "a.csv", "--schema", file, "--json")
+            #expect(run.code == 1, "\(run)")
+            let error = box.json(run)["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "malformed_file")
+            #expect((error?["message"] as? String)?.contains(needle) == true && (error?["message"] as? String)?.contains(file) == true, "\(run)")
+        }
+        // Nothing written (the scratch folders an import makes aside).
+        let scratch: Set<String> = ["tmp", "objects/pack"]
+        #expect(box.snapshot().filter { !scratch.contains($0.key) } == before.filter { !scratch.contains($0.key) })
+    }
 }

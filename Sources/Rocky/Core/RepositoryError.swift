@@ -27,6 +27,9 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     case commitNotReadable(actor: String, revision: String, roles: [String])
     /// rocky.toml (`file`, with the revision when committed) does not parse or breaks a rule.
     case malformedConfig(file: String, reason: String)
+    /// An input file other than rocky.toml (an import's `--schema` file)
+    /// that does not parse or breaks a rule: the path, then what is wrong.
+    case malformedFile(path: String, reason: String)
     /// Two revisions share no commit.
     case noForkPoint(String, String)
     /// A file could not be read, written or spooled.
@@ -65,6 +68,7 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
             "refused: \(actor) may not read \(revision): it is on no branch \(actor) has the 'read' permission on, and \(actor) lacks 'admin'"
                 + (roles.isEmpty ? " (\(actor) has no role in the policy committed on the protected branch)" : " (roles: \(roles.joined(separator: ", ")))")
         case let .malformedConfig(file, reason): file + (reason.first?.isNumber == true ? ":" : ": ") + reason
+        case let .malformedFile(path, reason): path + (reason.first?.isNumber == true ? ":" : ": ") + reason
         case let .noForkPoint(a, b): "\(a) and \(b) share no history: there is no fork point"
         case let .fileFailure(path, reason): "\(path): \(reason)"
         case let .engineFailure(message): message

@@ -374,22 +374,22 @@ extension Repository {
     /// "key":["symbol","ts"],"time_column":"ts"}` (Docs/import.md).
     static func readSchemaFile(_ path: String) throws -> Schema {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RepositoryError.invalidArgument("cannot read the schema file \(path)")
+            throw RepositoryError.fileFailure(path: path, reason: "cannot read the schema file")
         }
         let json: JSON
         do { json = try JSON(parsing: String(decoding: data, as: UTF8.self)) } catch {
-            throw RepositoryError.invalidArgument("\(path):\(error)")
+            throw RepositoryError.malformedFile(path: path, reason: "\(error)")
         }
         guard let items = json["columns"]?.arrayValue, !items.isEmpty else {
-            throw RepositoryError.invalidArgument("\(path): expected {\"columns\": [{\"name\": ..., \"type\": ...}, ...]}")
+            throw RepositoryError.malformedFile(path: path, reason: "expected {\"columns\": [{\"name\": ..., \"type\": ...}, ...]}")
         }
         var columns: [Column] = []
         for (i, item) in items.enumerated() {
             guard let name = item["name"]?.stringValue, let typeName = item["type"]?.stringValue else {
-                throw RepositoryError.invalidArgument("\(path): column \(i + 1) needs a \"name\" and a \"type\"")
+                throw RepositoryError.malformedFile(path: path, reason: "column \(i + 1) needs a \"name\" and a \"type\"")
             }
             guard let type = ColumnType(parsing: typeName) else {
-                throw RepositoryError.invalidArgument("\(path): column \(name): unknown type '\(typeName)'")
+                throw RepositoryError.malformedFile(path: path, reason: "column \(name): unknown type '\(typeName)'")
             }
             columns.append(Column(id: i + 1, name: name, type: type, nullable: item["nullable"]?.boolValue ?? true))
         }
@@ -399,7 +399,7 @@ extension Repository {
             try schema.setTimeColumn(json["time_column"]?.stringValue)
             try schema.validate()
         } catch {
-            throw RepositoryError.invalidArgument("\(path): \(error)")
+            throw RepositoryError.malformedFile(path: path, reason: "\(error)")
         }
         return schema
     }
