@@ -61,8 +61,11 @@ extension DiskObjectStore {
             try FileSystem.rename(indexQuarantine, pack.indexPath)
             return false
         }
-        try FileSystem.unlink(packQuarantine)
+        // The index goes first: a crash between the two unlinks leaves a
+        // quarantined pack without an index, which recovery puts back as an
+        // interrupted write (never an index naming a pack that is gone).
         try FileSystem.unlink(indexQuarantine)
+        try FileSystem.unlink(packQuarantine)
         _ = packIndexes(refresh: true)
         return true
     }
@@ -77,7 +80,12 @@ extension DiskObjectStore {
             for name in try FileSystem.listDirectory(folder) where name.hasSuffix(".gc") {
                 let path = folder + "/" + name
                 let original = String(path.dropLast(3))
-                if FileSystem.exists(original) {
+                // An index whose pack is gone (a collector killed between the
+                // two unlinks of an older rocky) would name missing objects.
+                let orphanIndex = original.hasSuffix(".idx")
+                    && !FileSystem.exists(String(original.dropLast(4)) + ".pack")
+                    && !FileSystem.exists(String(original.dropLast(4)) + ".pack.gc")
+                if FileSystem.exists(original) || orphanIndex {
                     try FileSystem.unlink(path)
                 } else {
                     try FileSystem.rename(path, original)
