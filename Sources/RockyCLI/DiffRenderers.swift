@@ -97,30 +97,15 @@ struct DiffJSON {
             var first = true
             var deltas = statOnly ? nil : try table.rows()
             while let delta = try deltas?.nextDelta() {
-                let document: JSON
+                let document = rowJSON(delta, table)
                 switch delta {
-                case let .added(row):
-                    stats.added += 1
-                    let s = table.new!.schema
-                    document = .object(["change": .string("added"), "key": keyJSON(row, s), "row": ValueRendering.json(row, schema: s)])
-                case let .removed(row):
-                    stats.removed += 1
-                    let s = table.old!.schema
-                    document = .object(["change": .string("removed"), "key": keyJSON(row, s), "row": ValueRendering.json(row, schema: s)])
-                case let .modified(_, new, cells):
+                case .added: stats.added += 1
+                case .removed: stats.removed += 1
+                case let .modified(_, _, cells):
                     stats.modified += 1
                     stats.cellsChanged += cells.count
-                    document = .object([
-                        "change": .string("modified"), "key": keyJSON(new, table.new!.schema),
-                        "cells": .array(cells.map { c in
-                            .object(["column": .string(c.column), "old": ValueRendering.json(c.old), "new": ValueRendering.json(c.new)])
-                        }),
-                    ])
-                case let .countChanged(row, old, new):
+                case let .countChanged(_, old, new):
                     if new > old { stats.added += new - old } else { stats.removed += old - new }
-                    let s = (table.new ?? table.old)!.schema
-                    document = .object(["change": .string("count"), "row": ValueRendering.json(row, schema: s),
-                                        "old_count": .int(old), "new_count": .int(new)])
                 }
                 if !statOnly {
                     out.write((first ? "\n        " : ",\n        ") + document.compactText)
@@ -134,6 +119,41 @@ struct DiffJSON {
         }
         out.write(diff.tables.isEmpty ? "]" : "\n  ]")
         out.write(",\n  \"stats\": " + statsJSON(total).compactText + "\n}\n")
+    }
+
+    /// `--format jsonl`: one compact line per changed row, the document's
+    /// row object with its table first.
+    func printLines(_ diff: RepositoryDiff) throws {
+        for table in diff.tables {
+            var deltas = try table.rows()
+            while let delta = try deltas.nextDelta() {
+                let members = rowJSON(delta, table).members ?? []
+                context.out.line(JSON.object([JSON.Member("table", .string(table.name))] + members).compactText)
+            }
+        }
+    }
+
+    /// One changed row as the document's `rows` hold it.
+    private func rowJSON(_ delta: RowDelta, _ table: TableDiff) -> JSON {
+        switch delta {
+        case let .added(row):
+            let s = table.new!.schema
+            return .object(["change": .string("added"), "key": keyJSON(row, s), "row": ValueRendering.json(row, schema: s)])
+        case let .removed(row):
+            let s = table.old!.schema
+            return .object(["change": .string("removed"), "key": keyJSON(row, s), "row": ValueRendering.json(row, schema: s)])
+        case let .modified(_, new, cells):
+            return .object([
+                "change": .string("modified"), "key": keyJSON(new, table.new!.schema),
+                "cells": .array(cells.map { c in
+                    .object(["column": .string(c.column), "old": ValueRendering.json(c.old), "new": ValueRendering.json(c.new)])
+                }),
+            ])
+        case let .countChanged(row, old, new):
+            let s = (table.new ?? table.old)!.schema
+            return .object(["change": .string("count"), "row": ValueRendering.json(row, schema: s),
+                            "old_count": .int(old), "new_count": .int(new)])
+        }
     }
 
     private func keyJSON(_ row: [Value], _ schema: Schema) -> JSON {

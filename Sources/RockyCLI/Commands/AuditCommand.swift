@@ -5,7 +5,7 @@ import RockyBase
 struct AuditCommand: Command {
     static let name = "audit"
     static let abstract = "Show or verify the audit trail"
-    static let usage = ["audit [--branch <b>] [--actor <a>] [--run-id <id>] [--since <ISO time>] [-n <N>]", "audit --verify",
+    static let usage = ["audit [--branch <b>] [--actor <a>] [--run-id <id>] [--since <ISO time>] [-n <N>] [--format table|csv|json|jsonl]", "audit --verify",
                         "audit --recover"]
     static let help = """
     Every branch operation (create, import, sql, run, commit, checkout, merge,
@@ -16,6 +16,8 @@ struct AuditCommand: Command {
     options:
       --branch, --actor, --run-id, --since   filter the entries
       -n <N>                                  the last N entries only
+      --format <f>   table (default; 'text' is the same), csv, json (the --json
+                     document), jsonl: one record per entry (Docs/json.md)
       --verify   check the hash chain, and every branch's reflog against it
                  (each move names its entry); exits 1 naming the first bad
                  entry (edited, removed, inserted, reordered or truncated) and
@@ -33,8 +35,10 @@ struct AuditCommand: Command {
     let runID: String?
     let since: Timestamp?
     let limit: Int?
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         verify = arguments.flag("--verify")
         recover = arguments.flag("--recover")
         branch = try arguments.option("--branch")
@@ -48,6 +52,9 @@ struct AuditCommand: Command {
             since = nil
         }
         _ = try arguments.positionals(max: 0, names: "no arguments")
+        if verify || recover, format != nil {
+            throw arguments.usage("--format is for the list of entries; --verify and --recover print text or --json")
+        }
     }
 
     func run(_ context: CommandContext) throws {
@@ -94,10 +101,13 @@ struct AuditCommand: Command {
                 && (runID == nil || e.runID == runID) && (since.map { e.time >= $0 } ?? true)
         }
         if let limit { entries = Array(entries.suffix(limit)) }
-        if context.json {
-            context.emit(.object(["entries": .array(entries.map(\.publicJSON))]))
-            return
+        let records = entries.map(\.publicJSON)
+        try DataFormat.print(format, context, document: .object(["entries": .array(records)]), records: records) { context in
+            Self.printTable(entries, context)
         }
+    }
+
+    private static func printTable(_ entries: [AuditEntry], _ context: CommandContext) {
         context.out.write(Render.table(["seq", "time", "actor", "operation", "branch", "detail"], entries.map { e in
             let detail = [e.details?["table"]?.stringValue, e.details?["message"]?.stringValue, e.newID.map { "-> " + $0.short() }]
                 .compactMap { $0 }.joined(separator: " ")

@@ -63,30 +63,42 @@ struct CommitCommand: Command {
 struct StatusCommand: Command {
     static let name = "status"
     static let abstract = "Show the branch and what changed since the last commit"
-    static let usage = ["status"]
-    static let help = "Lists tables and project files that differ from HEAD, and pending transformations."
+    static let usage = ["status [--format table|csv|json|jsonl]"]
+    static let help = """
+    Lists tables and project files that differ from HEAD, and pending transformations.
+
+    options:
+      --format <f>   table (default; 'text' is the same), csv, json (the --json document), jsonl: Docs/json.md
+                     (csv and jsonl: one record per changed table, then per changed file,
+                     as the document's tables and files)
+    """
+
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         _ = try arguments.positionals(max: 0, names: "no arguments")
     }
 
     func run(_ context: CommandContext) throws {
         let status = try context.repository().status()
-        if context.json {
-            context.emit(.object([
-                "branch": status.branch.map(JSON.string),
-                "head": .string(status.head.hex),
-                "clean": .bool(status.isClean),
-                "tables": .array(status.tables.map(Render.json)),
-                "files": .array(status.files.map(Render.json)),
-                "pending_transforms": .int(status.pendingTransforms),
-                "merge_in_progress": status.merge.map { m in
-                    .object(["operation": .string(m.operation), "source": .string(m.source),
-                             "other_parent": m.otherParent.map { .string($0.hex) } ?? .null, "conflicts": .int(m.conflicts)])
-                } ?? .null,
-            ]))
-            return
-        }
+        let tables = status.tables.map(Render.json), files = status.files.map(Render.json)
+        let document = JSON.object([
+            "branch": status.branch.map(JSON.string),
+            "head": .string(status.head.hex),
+            "clean": .bool(status.isClean),
+            "tables": .array(tables),
+            "files": .array(files),
+            "pending_transforms": .int(status.pendingTransforms),
+            "merge_in_progress": status.merge.map { m in
+                .object(["operation": .string(m.operation), "source": .string(m.source),
+                         "other_parent": m.otherParent.map { .string($0.hex) } ?? .null, "conflicts": .int(m.conflicts)])
+            } ?? .null,
+        ])
+        try DataFormat.print(format, context, document: document, records: tables + files) { printText(status, $0) }
+    }
+
+    private func printText(_ status: Status, _ context: CommandContext) {
         context.out.line(status.branch.map { "On branch \($0)" } ?? "HEAD detached at \(status.head.short())")
         if let m = status.merge {
             context.out.line("A \(m.operation) of \(m.source) is in progress: " + (m.conflicts == 0
@@ -109,7 +121,7 @@ struct LogCommand: Command {
     static let name = "log"
     static let abstract = "Show the commit history"
     static let usage = ["log [<rev> | <A>..<B>] [-n <N>] [--oneline] [--graph] [--stat] [-p] [--author <text>] "
-        + "[--since <time>] [--until <time>] [--first-parent] [-- <table>]"]
+        + "[--since <time>] [--until <time>] [--first-parent] [--format table|csv|json|jsonl] [-- <table>]"]
     static let help = """
     Commits reachable from <rev> (default HEAD), newest first. A..B: the
     commits reachable from B but not from A (what B has that A lacks; an
@@ -127,6 +139,9 @@ struct LogCommand: Command {
       --since <time>    only commits at or after <time> (ISO 8601, or a date)
       --until <time>    only commits at or before <time>
       --first-parent    follow only first parents (the states the branch held)
+      --format <f>      table (default: the text above, with --oneline and --graph;
+                        'text' is the same), csv, json (the --json document), jsonl:
+                        one record per commit, as the document's commits (Docs/json.md)
     """
 
     let revision: String
@@ -141,8 +156,10 @@ struct LogCommand: Command {
     let until: Timestamp?
     let firstParent: Bool
     let table: String?
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         limit = try arguments.intOption("-n", "--max-count")
         oneline = arguments.flag("--oneline")
         graph = arguments.flag("--graph")
@@ -174,7 +191,9 @@ struct LogCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let repo = try context.repository()
-        if patch && context.json { throw UsageError("-p has no JSON form: use rocky diff --json <commit>^ <commit>", command: Self.self) }
+        if patch && (context.json || ![nil, "table"].contains(format)) {
+            throw UsageError("-p prints text only: use rocky diff --json <commit>^ <commit>", command: Self.self)
+        }
         if let table {
             let known = try repo.tableIDs(at: revision)
             if known[table] == nil {
@@ -196,17 +215,24 @@ struct LogCommand: Command {
             if let until, info.commit.time > until { continue }
             infos.append(info)
         }
-        if context.json {
-            context.emit(.object(["commits": .array(try infos.map { info in
+        if context.json || ![nil, "table"].contains(format) {
+            let records: [JSON] = try infos.map { info in
                 guard stat, case var .object(members) = Render.json(info) else { return Render.json(info) }
                 members.append(JSON.Member("stat", .array(try CommitStat.lines(repo, info).map { l in
                     .object(["table": .string(l.table), "change": .string(l.change), "added": .int(l.added),
                              "removed": .int(l.removed), "modified": .int(l.modified)])
                 })))
                 return .object(members)
-            })]))
-            return
+            }
+            return try DataFormat.print(format, context, document: .object(["commits": .array(records)]), records: records) {
+                try printText(infos, repo, decorations, $0)
+            }
         }
+        try printText(infos, repo, decorations, context)
+    }
+
+    private func printText(_ infos: [CommitInfo], _ repo: Repository, _ decorations: [ObjectID: [String]],
+                           _ context: CommandContext) throws {
         if graph { return try printGraph(infos, repo, decorations, context) }
         for (n, info) in infos.enumerated() {
             let subject = info.commit.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""

@@ -6,7 +6,7 @@ import RockyTable
 struct ConflictsCommand: Command {
     static let name = "conflicts"
     static let abstract = "List or resolve the conflicts of the merge in progress"
-    static let usage = ["conflicts [--json]",
+    static let usage = ["conflicts [--format table|csv|json|jsonl]",
                         "conflicts resolve <table> [<key>...] --ours | --theirs | --set <column>=<value>... [--retry <N>]"]
     static let help = """
     A merge run with --keep-conflicts records its conflicts in the working
@@ -24,6 +24,10 @@ struct ConflictsCommand: Command {
     Conflicts that are not about one row (schema, table, constraint) are
     resolved for the whole table with --ours or --theirs. Then run
     'rocky merge --continue'.
+
+    options:
+      --format <f>   the list: table (default; 'text' is the same), csv, json (the
+                     --json document), jsonl: one record per conflict (Docs/json.md)
     """
 
     enum Action {
@@ -32,8 +36,10 @@ struct ConflictsCommand: Command {
     }
 
     let action: Action
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         let ours = arguments.flag("--ours"), theirs = arguments.flag("--theirs")
         let sets = try arguments.options("--set", "--value")
         let retries = try arguments.intOption("--retry") ?? 0
@@ -43,6 +49,7 @@ struct ConflictsCommand: Command {
             action = .list
             return
         }
+        if format != nil { throw arguments.usage("--format is for the list of conflicts") }
         guard verb == "resolve" else { throw arguments.usage("unknown subcommand '\(verb)': conflicts lists; 'conflicts resolve' resolves") }
         guard words.count >= 2 else { throw arguments.usage("conflicts resolve needs the table") }
         guard [ours, theirs, !sets.isEmpty].filter({ $0 }).count == 1 else {
@@ -73,20 +80,20 @@ struct ConflictsCommand: Command {
         switch action {
         case .list:
             let listing = try repo.conflicts()
-            if context.json {
-                context.emit(.object([
-                    "branch": listing.branch.map(JSON.string) ?? .null, "operation": .string(listing.operation),
-                    "source": .string(listing.source), "other_parent": listing.otherParent.map { .string($0.hex) } ?? .null,
-                    "conflicts": .array(listing.conflicts.map(MergeCommand.conflictJSON)),
-                ]))
-                return
+            let records = listing.conflicts.map(MergeCommand.conflictJSON)
+            let document = JSON.object([
+                "branch": listing.branch.map(JSON.string) ?? .null, "operation": .string(listing.operation),
+                "source": .string(listing.source), "other_parent": listing.otherParent.map { .string($0.hex) } ?? .null,
+                "conflicts": .array(records),
+            ])
+            try DataFormat.print(format, context, document: document, records: records) { context in
+                if listing.conflicts.isEmpty {
+                    context.out.line("No conflicts remain in the \(listing.operation) of \(listing.source): run 'rocky merge --continue'")
+                    return
+                }
+                context.out.line("\(listing.conflicts.count) conflict(s) remain in the \(listing.operation) of \(listing.source):")
+                MergeCommand.conflictTable(listing.conflicts, context)
             }
-            if listing.conflicts.isEmpty {
-                context.out.line("No conflicts remain in the \(listing.operation) of \(listing.source): run 'rocky merge --continue'")
-                return
-            }
-            context.out.line("\(listing.conflicts.count) conflict(s) remain in the \(listing.operation) of \(listing.source):")
-            MergeCommand.conflictTable(listing.conflicts, context)
         case let .resolve(table, keys, choice, retries):
             let result = try repo.resolveConflicts(in: table, keys: keys, choice: choice, retries: retries)
             if context.json {
@@ -103,7 +110,7 @@ struct ConflictsCommand: Command {
 struct BlameCommand: Command {
     static let name = "blame"
     static let abstract = "Show the commit that last set each row or cell of a table"
-    static let usage = ["blame <table> [<key>...] [--cells] [--at <rev>]"]
+    static let usage = ["blame <table> [<key>...] [--cells] [--at <rev>] [--format table|csv|json|jsonl]"]
     static let help = """
     For each row of the table (or the rows named by key: the key columns'
     values, comma-separated for a composite key) the commit, actor, time and
@@ -116,14 +123,19 @@ struct BlameCommand: Command {
     options:
       --cells       one line per cell: the commit that last set that cell
       --at <rev>    blame the table as it is at this revision
+      --format <f>  table (default; 'text' is the same), csv, json (the --json
+                    document), jsonl: one record per row (per cell with --cells), as
+                    the document's rows or cells (Docs/json.md)
     """
 
     let table: String
     let keys: [String]
     let cells: Bool
     let revision: String?
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         cells = arguments.flag("--cells")
         revision = try arguments.option("--at")
         let words = try arguments.positionals(max: Int.max, names: "<table> [<key>...]")
@@ -134,24 +146,28 @@ struct BlameCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let blame = try context.repository().blame(table, keys: keys, cells: cells, at: revision)
-        func key(_ line: BlameLine) -> String { line.key.map(\.description).joined(separator: ", ") }
-        if context.json {
-            context.emit(.object([
-                "table": .string(blame.table), "commit": .string(blame.commit.hex),
-                "commits_walked": .int(blame.commitsWalked), "commits_compared": .int(blame.commitsCompared),
-                (cells ? "cells" : "rows"): .array(blame.lines.map { line in
-                    .object([
-                        "key": .object(line.key.map { JSON.Member($0.column, ValueRendering.json($0.value)) }),
-                        "column": line.column.map(JSON.string), "value": line.value.map(ValueRendering.json),
-                        "commit": .string(line.commit.hex), "actor": .string(line.actor), "time": .string(line.time.description),
-                        "message": .string(line.message),
-                        "transformation": line.transformation.map { .string($0.hex) } ?? .null,
-                        "statement": line.statement.map(JSON.string) ?? .null,
-                    ])
-                }),
-            ]))
-            return
+        let records: [JSON] = blame.lines.map { line in
+            .object([
+                "key": .object(line.key.map { JSON.Member($0.column, ValueRendering.json($0.value)) }),
+                "column": line.column.map(JSON.string), "value": line.value.map(ValueRendering.json),
+                "commit": .string(line.commit.hex), "actor": .string(line.actor), "time": .string(line.time.description),
+                "message": .string(line.message),
+                "transformation": line.transformation.map { .string($0.hex) } ?? .null,
+                "statement": line.statement.map(JSON.string) ?? .null,
+            ])
         }
+        let document = JSON.object([
+            "table": .string(blame.table), "commit": .string(blame.commit.hex),
+            "commits_walked": .int(blame.commitsWalked), "commits_compared": .int(blame.commitsCompared),
+            (cells ? "cells" : "rows"): .array(records),
+        ])
+        try DataFormat.print(format, context, document: document, records: records) { context in
+            printTable(blame, context)
+        }
+    }
+
+    private func printTable(_ blame: Blame, _ context: CommandContext) {
+        func key(_ line: BlameLine) -> String { line.key.map(\.description).joined(separator: ", ") }
         var header = ["commit", "actor", "time", "key"]
         if cells { header += ["column", "value"] }
         header.append("transformation")

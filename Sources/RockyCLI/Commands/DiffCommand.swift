@@ -7,7 +7,7 @@ import RockyTable
 struct DiffCommand: Command {
     static let name = "diff"
     static let abstract = "Show row and schema differences between revisions or the working set"
-    static let usage = ["diff [<rev> [<rev>]] [--table <t>]... [--stat] [--format text|json|sql|csv]", "diff <rev>..<rev>"]
+    static let usage = ["diff [<rev> [<rev>]] [--table <t>]... [--stat] [--format text|json|jsonl|sql|csv]", "diff <rev>..<rev>"]
     static let help = """
     No revision: the working set against HEAD. One: that revision against the
     working set. Two (or A..B): the first against the second. Reports tables
@@ -20,13 +20,15 @@ struct DiffCommand: Command {
     options:
       --table <t>       only this table (repeatable)
       --stat            counts per table
-      --format <f>      text (default), json (same as --json), sql (statements that
-                        turn the old side into the new), csv (one table: diff_type
-                        and the row's columns; a change prints a 'before' and an 'after' line);
-                        with --json, sql, csv and text print {"format": <f>, "content": <the text>}
+      --format <f>      text (default; 'table' is the same), json (same as --json),
+                        jsonl (one compact object per changed row, 'table' first, as in
+                        the document's rows), sql (statements that turn the old side
+                        into the new), csv (one table: diff_type and the row's columns;
+                        a change prints a 'before' and an 'after' line); with --json,
+                        the others print {"format": <f>, "content": <the text>}
     """
 
-    enum Format: String { case text, json, sql, csv }
+    enum Format: String, CaseIterable { case text, json, jsonl, sql, csv }
 
     let from: String?
     let to: String?
@@ -38,12 +40,7 @@ struct DiffCommand: Command {
         stat = arguments.flag("--stat")
         let t = try arguments.options("--table", "-t")
         tables = t.isEmpty ? nil : t
-        if let f = try arguments.option("--format") {
-            guard let parsed = Format(rawValue: f) else { throw arguments.usage("--format is text, json, sql or csv, not '\(f)'") }
-            format = parsed
-        } else {
-            format = nil
-        }
+        format = try DataFormat.option(&arguments, among: Format.allCases.map(\.rawValue)).flatMap(Format.init(rawValue:))
         var revisions = try arguments.positionals(max: 2, names: "[<rev> [<rev>]]")
         if revisions.count == 1, let range = revisions[0].range(of: "..") {
             let a = String(revisions[0][..<range.lowerBound]), b = String(revisions[0][range.upperBound...])
@@ -64,12 +61,14 @@ struct DiffCommand: Command {
             return try context.emitWrapped(format: format.rawValue) { try self.run($0) }
         }
         let format = context.json ? .json : (self.format ?? .text)
+        if stat && format == .jsonl { throw UsageError("--stat has no jsonl form: use --stat --format json", command: Self.self) }
         if stat && format != .json { return try printStat(diff, context) }
         // A table whose rows the environment denies refuses before anything is printed.
         if !stat { for table in diff.tables { try table.refuseIfRowsDenied() } }
         switch format {
         case .text: try DiffText(context: context).print(diff)
         case .json: try DiffJSON(context: context, statOnly: stat).print(diff)
+        case .jsonl: try DiffJSON(context: context, statOnly: false).printLines(diff)
         case .sql: try DiffSQL(context: context).print(diff)
         case .csv: try DiffCSV(context: context).print(diff)
         }

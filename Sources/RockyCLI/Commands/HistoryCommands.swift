@@ -224,7 +224,7 @@ struct ResetCommand: Command {
 struct ReflogCommand: Command {
     static let name = "reflog"
     static let abstract = "Show where a branch has been"
-    static let usage = ["reflog [<branch>] [-n <N>]"]
+    static let usage = ["reflog [<branch>] [-n <N>] [--format table|csv|json|jsonl]"]
     static let help = """
     Every move of the branch (default: the current one), newest first: the
     id it moved to, who moved it, when and why. A renamed branch's moves
@@ -232,29 +232,32 @@ struct ReflogCommand: Command {
     until the reflog expires, so 'rocky reset <id>' undoes a reset.
 
     options:
-      -n <N>   show at most N moves
+      -n <N>         show at most N moves
+      --format <f>   table (default; 'text' is the same), csv, json (the --json
+                     document), jsonl: one record per move (Docs/json.md)
     """
 
     let branch: String?
     let limit: Int?
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         limit = try arguments.intOption("-n", "--max-count")
         branch = try arguments.positionals(max: 1, names: "[<branch>]").first
     }
 
     func run(_ context: CommandContext) throws {
         let lines = try context.repository().reflog(branch: branch).prefix(limit ?? Int.max)
-        if context.json {
-            context.emit(.object(["reflog": .array(lines.map { l in
-                .object(["branch": .string(l.branch), "old": l.old.map { .string($0.hex) } ?? .null,
-                         "new": l.new.map { .string($0.hex) } ?? .null, "actor": .string(l.actor), "time": .string(l.time),
-                         "message": .string(l.message)])
-            })]))
-            return
+        let records: [JSON] = lines.map { l in
+            .object(["branch": .string(l.branch), "old": l.old.map { .string($0.hex) } ?? .null,
+                     "new": l.new.map { .string($0.hex) } ?? .null, "actor": .string(l.actor), "time": .string(l.time),
+                     "message": .string(l.message)])
         }
-        for (n, l) in lines.enumerated() {
-            context.out.line(context.paint(l.new?.short() ?? "(deleted)", "33") + " \(l.branch)@{\(n)}: \(l.message)  (\(l.actor), \(l.time))")
+        try DataFormat.print(format, context, document: .object(["reflog": .array(records)]), records: records) { context in
+            for (n, l) in lines.enumerated() {
+                context.out.line(context.paint(l.new?.short() ?? "(deleted)", "33") + " \(l.branch)@{\(n)}: \(l.message)  (\(l.actor), \(l.time))")
+            }
         }
     }
 }
@@ -263,7 +266,7 @@ struct ReflogCommand: Command {
 struct StashCommand: Command {
     static let name = "stash"
     static let abstract = "Set uncommitted changes aside, and bring them back"
-    static let usage = ["stash [push] [-m <message>]", "stash list", "stash pop"]
+    static let usage = ["stash [push] [-m <message>]", "stash list [--format table|csv|json|jsonl]", "stash pop"]
     static let help = """
     'stash' saves the working set (tables and pending transformations) and
     the project files under refs/stash and leaves the branch clean. 'stash
@@ -274,12 +277,16 @@ struct StashCommand: Command {
 
     options:
       -m, --message <text>   describe the entry
+      --format <f>           stash list: table (default; 'text' is the same), csv, json
+                             (the --json document), jsonl: one record per entry (Docs/json.md)
     """
 
     enum Action { case push(String?), list, pop }
     let action: Action
+    let format: String?
 
     init(parsing arguments: inout Arguments) throws {
+        format = try DataFormat.option(&arguments)
         let message = try arguments.option("-m", "--message")
         let words = try arguments.positionals(max: 1, names: "[push | list | pop]")
         switch words.first ?? "push" {
@@ -289,6 +296,7 @@ struct StashCommand: Command {
             action = words.first == "list" ? .list : .pop
         default: throw arguments.usage("stash takes push, list or pop, not '\(words[0])'")
         }
+        if format != nil, words.first != "list" { throw arguments.usage("--format is for stash list; --json prints any stash document") }
     }
 
     func run(_ context: CommandContext) throws {
@@ -305,8 +313,10 @@ struct StashCommand: Command {
             context.out.line("Saved stash@{0}: \(e.message)")
         case .list:
             let entries = try repo.stashList()
-            if context.json { context.emit(.object(["stash": .array(entries.map(json))])); return }
-            for e in entries { context.out.line("stash@{\(e.index)}: \(e.message)") }
+            let records = entries.map(json)
+            try DataFormat.print(format, context, document: .object(["stash": .array(records)]), records: records) { context in
+                for e in entries { context.out.line("stash@{\(e.index)}: \(e.message)") }
+            }
         case .pop:
             let e: StashEntry
             do {

@@ -42,14 +42,7 @@ struct SQLCommand: Command {
         file = try arguments.option("-f", "--file")
         message = try arguments.option("-m", "--message")
         retries = try arguments.intOption("--retry") ?? 0
-        if let text = try arguments.option("--format") {
-            guard let parsed = text == "text" ? .table : Format(rawValue: text) else {
-                throw arguments.usage("--format is one of \(Format.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
-            }
-            format = parsed
-        } else {
-            format = nil
-        }
+        format = try DataFormat.option(&arguments).flatMap(Format.init(rawValue:))
         let rest = try arguments.positionals(max: 1, names: "<statements>")
         sql = rest.first
         if (sql == nil) == (file == nil) { throw arguments.usage("give the statements, or -f <file>") }
