@@ -10,33 +10,6 @@ func builtExecutable(_ name: String) -> String {
     URL(fileURLWithPath: rockyBinary).deletingLastPathComponent().appendingPathComponent(name).path
 }
 
-/// Runs a program to its end, stdout and stderr read while it runs.
-func runProgram(_ executable: String, _ arguments: [String], in directory: String,
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Run {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.environment = environment
-    let outPipe = Pipe(), errPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return Run(out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self),
-               code: process.terminationStatus)
-}
-
 /// The environment a new user has: no Rocky variables, `rocky` on PATH.
 func newUserEnvironment(temporary: String) -> [String: String] {
     var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ROCKY_") }

@@ -39,7 +39,7 @@ import Testing
         // csv: a header naming every key, then one line per record with its values.
         let csv = box.rocky(arguments + ["--format", "csv"])
         #expect(csv.code == 0, "\(csv)", sourceLocation: sourceLocation)
-        let table = Self.parseCSV(csv.out)
+        let table = CSV.parse(csv.out)
         let header = table.first ?? []
         #expect(Set(header) == Set(expected.flatMap(\.keys)) && Set(header).count == header.count,
                 "\(label) --format csv header \(header)", sourceLocation: sourceLocation)
@@ -104,7 +104,7 @@ import Testing
                     "rocky \(arguments.joined(separator: " ")) --format table")
             #expect(!plain.hasPrefix("{"))
         }
-        let csv = Self.parseCSV(box.rocky(["tables", "--format", "csv"]).out)
+        let csv = CSV.parse(box.rocky(["tables", "--format", "csv"]).out)
         #expect(csv.first?.first == "name" && csv.count == 2 && csv[1].first == "t")
     }
 
@@ -167,31 +167,5 @@ import Testing
         case let (a as NSNumber, b as NSNumber): return a.stringValue == b.stringValue || a.doubleValue == b.doubleValue
         default: return false
         }
-    }
-
-    /// RFC 4180: quoted fields may hold commas, quotes (doubled) and newlines.
-    static func parseCSV(_ text: String) -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else {
-                    field.append(c)
-                }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                row.append(field); field = ""
-            } else if c == "\n" {
-                row.append(field); rows.append(row); row = []; field = ""
-            } else {
-                field.append(c)
-            }
-        }
-        if !field.isEmpty || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
     }
 }

@@ -53,31 +53,8 @@ final class Sandbox: @unchecked Sendable {
     }
 
     private func launch(_ arguments: [String], in directory: String?, stdin: String?, env: [String: String]) -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: rockyBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory.map { path + "/" + $0 } ?? path)
-        process.environment = environment.merging(env) { $1 }
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = inPipe
-        try! process.run()
-        if let stdin { inPipe.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? inPipe.fileHandleForWriting.close()
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return Run(out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self),
-                   code: process.terminationStatus)
+        try! runProgram(rockyBinary, arguments, in: directory.map { path + "/" + $0 } ?? path,
+                        environment: environment.merging(env) { $1 }, stdin: stdin)
     }
 
     @discardableResult
@@ -160,4 +137,37 @@ func killTree(_ process: Process) {
     }
     killAll(process.processIdentifier)
     process.waitUntilExit()
+}
+
+/// Runs a program to its end, stdout and stderr read while it runs (so a
+/// large output cannot block it); `stdin` is written then closed, nil gives
+/// an empty standard input.
+func runProgram(_ executable: String, _ arguments: [String], in directory: String,
+                environment: [String: String] = ProcessInfo.processInfo.environment, stdin: String? = nil) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = environment
+    let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
+    try process.run()
+    if let stdin {
+        inPipe.fileHandleForWriting.write(Data(stdin.utf8))
+        try? inPipe.fileHandleForWriting.close()
+    }
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Run(out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self),
+               code: process.terminationStatus)
 }
