@@ -67,6 +67,9 @@ final class OperationContext {
     /// Whether the checks were made by an outer operation.
     var isNested: Bool { outer != nil }
 
+    /// The outermost operation: the one whose checks count.
+    var root: OperationContext { outer?.root ?? self }
+
     /// Ends the operation (the `defer` after `gate`).
     func end() {
         Gatekeeper.pop(self)

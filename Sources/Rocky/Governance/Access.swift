@@ -24,8 +24,9 @@ extension Repository {
     /// the same check for a caller that asks before acting.)
     public func authorize(_ action: AccessAction, branch: String?, environment: String? = nil) throws {
         let context = try gate(.authorize); defer { context.end() }
-        if context.isNested { return }
-        try context.authorize(action, branch: branch, environment: environment)
+        // An explicit question is answered even inside another operation:
+        // by the operation that runs (an inner context checks nothing).
+        try context.root.authorize(action, branch: branch, environment: environment)
     }
 
     /// Branch patterns: `*` matches any run of characters (slashes included), everything else itself.
