@@ -7,10 +7,10 @@ import Synchronization
 ///
 /// Calling sequence of an update (git's lockfile protocol, with the new
 /// value beside the lock): create `<ref>.lock` naming its owner (the lock),
-/// read the ref and compare with the expected id, write the new id into a
-/// fresh `.new-*.lock` file beside the ref and fsync it, append and fsync the
-/// reflog entry, rename the new file over the ref, fsync the folder, remove
-/// the lock. Readers see the old value or the new one, never a mix. The lock
+/// read the ref and compare with the expected id, append and fsync the
+/// reflog entry, write the new id into a fresh `.new-*` file beside the ref
+/// (no ref name starts with a dot, so listings skip it), fsync it and rename
+/// it over the ref, fsync the folder, remove the lock. Readers see the old value or the new one, never a mix. The lock
 /// file names its owner for as long as it exists; a lock whose owner
 /// died on this host is broken and reported to `observeBrokenLocks`'s
 /// observer, any other is waited on up to `lockWaitSeconds` (not at all
@@ -18,6 +18,8 @@ import Synchronization
 public final class FileRefStore: RefStore, Sendable {
     /// The repository folder (`.rocky`).
     public let root: String
+    /// How the file holding a ref's next value is named until it is renamed over the ref.
+    public static let newValuePrefix = ".new-"
     /// How long a lock may exist before it is reported as left by a crash.
     public let staleLockSeconds: Int
     /// How long to wait for a live lock holder before giving up.
@@ -88,9 +90,8 @@ public final class FileRefStore: RefStore, Sendable {
             let target = file(change.ref)
             let entry = ReflogEntry(old: change.expected, new: change.new, note: note)
             if let new = change.new {
-                let staged = try stage(Array((new.hex + "\n").utf8), beside: target)
                 try appendReflog(change.ref.path, entry)
-                try FileSystem.rename(staged, target)
+                try FileSystem.replaceFile(target, with: Array((new.hex + "\n").utf8), temporaryPrefix: FileRefStore.newValuePrefix, mode: 0o644)
             } else {
                 try appendReflog(change.ref.path, entry)
                 try FileSystem.unlink(target)
@@ -112,26 +113,6 @@ public final class FileRefStore: RefStore, Sendable {
             folder = FileSystem.parentDirectory(folder)
         }
         try FileSystem.makeDirectories(FileSystem.parentDirectory(target))
-    }
-
-    /// Writes a ref's new content to a fresh file beside it and fsyncs it,
-    /// for the caller to rename over the ref while it holds the ref's lock.
-    /// The lock itself keeps naming its owner until it is removed, so a
-    /// process killed at any point leaves a lock the next command can break.
-    /// The name ends in `.lock`, so listings skip it and fsck reports a
-    /// leftover one.
-    private func stage(_ bytes: [UInt8], beside target: String) throws -> String {
-        let staged = FileSystem.parentDirectory(target) + "/" + FileSystem.temporaryName(".new-") + ".lock"
-        do {
-            try FileSystem.withOpenFile(staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW) { fd in
-                try FileSystem.writeAll(fd, bytes, path: staged)
-                try FileSystem.fsync(fd, path: staged)
-            }
-        } catch {
-            try? FileSystem.unlink(staged)
-            throw error
-        }
-        return staged
     }
 
     /// A lock file this process created, open.
@@ -220,9 +201,8 @@ public final class FileRefStore: RefStore, Sendable {
             case let .branch(ref): text = "ref: \(ref.path)\n"; new = try read(ref)
             case let .detached(id): text = id.hex + "\n"; new = id
             }
-            let staged = try stage(Array(text.utf8), beside: path)
             try appendReflog("HEAD", ReflogEntry(old: old ?? nil, new: new, note: note))
-            try FileSystem.rename(staged, path)
+            try FileSystem.replaceFile(path, with: Array(text.utf8), temporaryPrefix: FileRefStore.newValuePrefix, mode: 0o644)
             try FileSystem.fsyncDirectory(root)
         }
     }

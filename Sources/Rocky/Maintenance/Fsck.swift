@@ -180,11 +180,12 @@ extension Repository {
         let fm = FileManagerShim()
         let locks = fm.files(under: rockyDirectory + "/refs")
             + [rockyDirectory + "/HEAD.lock", auditLogPath + ".lock", remotesFile + ".lock"]
+        let staged = (fm.files(under: rockyDirectory + "/refs") + fm.files(under: rockyDirectory, depth: 1))
+            .filter { ($0 as NSString).lastPathComponent.hasPrefix(FileRefStore.newValuePrefix) }
+        for path in staged {
+            found.append("\(path) is a ref value written by an update that was interrupted before its rename: safe to remove")
+        }
         for path in locks where path.hasSuffix(".lock") && fm.exists(path) {
-            if (path as NSString).lastPathComponent.hasPrefix(".new-") {
-                found.append("\(path) is a ref value staged by an update that was interrupted before its rename: safe to remove")
-                continue
-            }
             let owner = (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(LockOwner.init(text:))
             if let owner, owner.isDeadProcessOnThisHost {
                 found.append("lock file \(path) was left by \(owner), which has exited: the next command that needs it removes it")
