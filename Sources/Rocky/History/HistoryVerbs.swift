@@ -118,23 +118,13 @@ extension Repository {
             var mergedFiles: [String: ObjectID] = [:]
             let commitID = try objects.batch { () -> ObjectID in
                 let tables = try merger.merge(base: base.tables, ours: oursTree.tables, theirs: theirs.tables, strategy: options.strategy)
-                var files = try TextMerge.mergeFiles(store: objects, base: base.files, ours: oursTree.files, theirs: theirs.files)
-                if let strategy = options.strategy {
-                    for conflict in files.conflicts {
-                        files.files[conflict.path] = strategy == .ours ? oursTree.files[conflict.path] : theirs.files[conflict.path]
-                    }
-                    if !files.conflicts.isEmpty { report.strategyUsed = strategy }
-                    files.conflicts = []
-                }
-                let versions = [base.tables, oursTree.tables, theirs.tables]
-                if !tables.isClean || !files.conflicts.isEmpty {
-                    throw MergeConflicts(source: "\(operation) of \(sourceID.short())", target: branch,
-                                         tables: try maskedConflicts(tables.conflicts.filter { !$0.isResolved }, tables: versions),
-                                         files: files.conflicts)
-                }
+                let (files, filesUsedStrategy) = try mergeProjectFiles(base: base.files, ours: oursTree.files, theirs: theirs.files,
+                                                                       strategy: options.strategy)
+                if filesUsedStrategy { report.strategyUsed = options.strategy }
+                report.resolved = try requireResolved(tables, files: files, versions: [base.tables, oursTree.tables, theirs.tables],
+                                                      source: "\(operation) of \(sourceID.short())", target: branch)
                 report.tables = tables.outcomes
                 report.stats = tables.stats
-                report.resolved = try maskedConflicts(tables.conflicts.filter(\.isResolved), tables: versions)
                 report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
                 try context.authorizePolicyChange(on: branch, from: oursTree.files[ProjectConfig.fileName],
                                                   to: files.files[ProjectConfig.fileName])

@@ -229,15 +229,9 @@ extension Repository {
             let keeping = options.keepConflicts && !options.dryRun
             let tables = try merger.merge(base: baseTables, ours: oursTree.tables, theirs: theirsTree.tables,
                                           strategy: keeping ? .ours : options.strategy)
-            var files = try TextMerge.mergeFiles(store: objects, base: baseFiles, ours: oursTree.files, theirs: theirsTree.files)
-            if let strategy = options.strategy {
-                for conflict in files.conflicts {
-                    let side = strategy == .ours ? oursTree.files[conflict.path] : theirsTree.files[conflict.path]
-                    files.files[conflict.path] = side
-                }
-                if !files.conflicts.isEmpty { report.strategyUsed = strategy }
-                files.conflicts = []
-            }
+            let (files, filesUsedStrategy) = try mergeProjectFiles(base: baseFiles, ours: oursTree.files, theirs: theirsTree.files,
+                                                                   strategy: options.strategy)
+            if filesUsedStrategy { report.strategyUsed = options.strategy }
             // Conflicts are reported with their values masked as the
             // environment masks them for the actor (MaskedOutputs.swift).
             let versions = [baseTables, oursTree.tables, theirsTree.tables]
@@ -261,14 +255,9 @@ extension Repository {
                 report.kept = try maskedConflicts(standing, tables: versions)
                 return report
             }
-            if !tables.isClean || !files.conflicts.isEmpty {
-                throw MergeConflicts(source: sourceName, target: targetName,
-                                     tables: try maskedConflicts(tables.conflicts.filter { !$0.isResolved }, tables: versions),
-                                     files: files.conflicts)
-            }
+            report.resolved = try requireResolved(tables, files: files, versions: versions, source: sourceName, target: targetName)
             report.tables = tables.outcomes
             report.stats = tables.stats
-            report.resolved = try maskedConflicts(tables.conflicts.filter(\.isResolved), tables: versions)
             report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
             try compileMerged(tables: tables.tables, files: files.files, base: bases.first, source: sourceID,
                               sourceName: sourceName, targetName: targetName)
@@ -362,4 +351,34 @@ extension Repository {
 extension MergeReport {
     /// Continues with the report.
     func then(_ body: (MergeReport) throws -> MergeReport) rethrows -> MergeReport { try body(self) }
+}
+
+extension Repository {
+    /// Project files merged line by line (`TextMerge`); with a strategy, a
+    /// file both sides changed takes that side's version. The flag says
+    /// whether the strategy settled any file.
+    func mergeProjectFiles(base: [String: ObjectID], ours: [String: ObjectID], theirs: [String: ObjectID],
+                           strategy: MergeStrategy?) throws -> (FileMergeResult, usedStrategy: Bool) {
+        var files = try TextMerge.mergeFiles(store: objects, base: base, ours: ours, theirs: theirs)
+        guard let strategy, !files.conflicts.isEmpty else { return (files, false) }
+        for conflict in files.conflicts {
+            files.files[conflict.path] = strategy == .ours ? ours[conflict.path] : theirs[conflict.path]
+        }
+        files.conflicts = []
+        return (files, true)
+    }
+
+    /// Throws every conflict that stands (masked as the environment masks
+    /// it for the actor, MaskedOutputs.swift), tables and files, as
+    /// `MergeConflicts`; otherwise returns the ones a strategy resolved,
+    /// masked too. `versions`: base, ours and theirs (table name -> id).
+    func requireResolved(_ tables: TreeMergeResult, files: FileMergeResult, versions: [[String: ObjectID]],
+                         source: String, target: String) throws -> [MergeConflict] {
+        if !tables.isClean || !files.conflicts.isEmpty {
+            throw MergeConflicts(source: source, target: target,
+                                 tables: try maskedConflicts(tables.conflicts.filter { !$0.isResolved }, tables: versions),
+                                 files: files.conflicts)
+        }
+        return try maskedConflicts(tables.conflicts.filter(\.isResolved), tables: versions)
+    }
 }
