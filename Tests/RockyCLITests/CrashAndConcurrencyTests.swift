@@ -44,6 +44,19 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: box.path + "/.rocky/refs/heads/main.lock"))
     }
 
+    /// A ref's next value is written beside it under a dot name before the
+    /// rename: one a kill left behind is never taken for a branch, and fsck
+    /// names it as safe to remove.
+    @Test func aNewRefValueLeftByAKillIsNoBranchAndFsckNamesIt() {
+        let box = Sandbox()
+        box.ok("init")
+        box.write(".rocky/refs/heads/.new-1a2b3c-4242", String(repeating: "0", count: 63) + "1\n")
+        #expect(box.ok("branch").split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == ["* main"])
+        let fsck = box.rocky("fsck")
+        #expect(fsck.code == 0, "\(fsck)")
+        #expect(fsck.err.contains(".new-1a2b3c-4242 is a ref value written by an update that was interrupted"), "\(fsck)")
+    }
+
     /// Several processes race compare-and-swap updates of one ref. Every update
     /// that reported success is in the reflog and in main's history; none is lost.
     @Test func concurrentCompareAndSwapLosesNoUpdate() throws {
