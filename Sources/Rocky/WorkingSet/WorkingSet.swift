@@ -1,3 +1,4 @@
+import Glibc
 import RockyBase
 import RockyStore
 
@@ -66,6 +67,16 @@ extension Repository {
     public func workingSet(_ target: WorkTarget) throws -> (set: WorkingSet, ref: ObjectID?) {
         let context = try gate(.workingSet); defer { context.end() }
         if let branch = target.branch { try context.authorize(.read, branch: branch) } else { try context.authorizeCommit(target.head) }
+        return try loadWorkingSet(target, settling: 200)
+    }
+
+    /// `workingSet` without the gate. A commit moves the branch and then
+    /// removes the working set, under both refs' locks: a reader between the
+    /// two renames sees the new head with the old working set. So a working
+    /// set that does not fit its head is looked at again, for up to
+    /// `settling` milliseconds, until its ref changes; only one that stays
+    /// is a divergence.
+    private func loadWorkingSet(_ target: WorkTarget, settling: Int) throws -> (set: WorkingSet, ref: ObjectID?) {
         let headTables = try objects.readTree(try objects.readCommit(target.head).tree).tables
         guard let id = try refs.read(target.worksetRef) else {
             return (WorkingSet(base: target.head, tables: headTables), nil)
@@ -82,6 +93,10 @@ extension Repository {
         // and a third saved a working set on the new head): a race this
         // command lost, not a divergence; reading again finds them consistent.
         if let ref = target.ref, try refs.read(ref) != target.head { throw RepositoryError.lostRace(target) }
+        for waited in 0..<settling {
+            usleep(1000)
+            if try refs.read(target.worksetRef) != id { return try loadWorkingSet(target, settling: settling - waited - 1) }
+        }
         throw RepositoryError.workingSetDiverged(branch: target.branch ?? "HEAD", base: set.base, head: target.head)
     }
 
