@@ -39,11 +39,12 @@ deps:
 	  fi; \
 	fi
 
-# Python with DuckDB, for the SQL dialect tests and the benchmark comparisons.
+# Python with the packages of requirements-test.txt (DuckDB for the SQL
+# dialect tests and the benchmark comparisons, the integrations' peers).
 venv: $(VENV)/.ready
-$(VENV)/.ready:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q duckdb
+$(VENV)/.ready: requirements-test.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements-test.txt
 	touch $@
 
 build: deps
