@@ -133,10 +133,10 @@ public enum RockyCLI {
         }
         if json || document != nil {
             let failure = JSON.Member("error", .object([
-                "code": .string(name),
-                "message": .string(message),
-                "exit_code": .int(code.rawValue),
-            ]))
+                JSON.Member("code", .string(name)),
+                JSON.Member("message", .string(message)),
+                JSON.Member("exit_code", .int(code.rawValue)),
+            ] + ExitCode.details(of: error)))
             let rest = (document?.members ?? []).filter { $0.key != "error" }
             out.write(JSON.object([failure] + rest).prettyText + "\n")
         }

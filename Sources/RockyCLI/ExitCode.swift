@@ -118,4 +118,18 @@ enum ExitCode: Int32 {
             return "error"
         }
     }
+
+    /// Members a failure's JSON `error` carries beside its code, so that an
+    /// orchestrator need not parse the message: an access refusal names the
+    /// permission the actor lacks, and where (Docs/json.md).
+    static func details(of error: Error) -> [JSON.Member] {
+        guard case let RepositoryError.accessDenied(actor, action, branch, environment, roles) = error else { return [] }
+        return [
+            JSON.Member("actor", .string(actor)),
+            JSON.Member("permission", .string(action)),
+            JSON.Member("branch", branch.map(JSON.string) ?? .null),
+            JSON.Member("environment", environment.map(JSON.string) ?? .null),
+            JSON.Member("roles", .array(roles.map(JSON.string))),
+        ]
+    }
 }

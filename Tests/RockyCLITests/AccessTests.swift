@@ -56,6 +56,18 @@ import Testing
         refused(box.rocky(["log", "--as", "mallory"]), "read")
     }
 
+    @Test func aRefusalInJSONNamesThePermissionTheActorLacks() {
+        let box = governed()
+        let before = box.snapshot()
+        let run = box.rocky(["--json", "branch", "risk/x", "--as", "agent:rebalancer"])
+        #expect(run.code == 5, "\(run)")
+        let error = box.json(run)["error"] as? [String: Any] ?? [:]
+        #expect(error["code"] as? String == "access_denied" && error["permission"] as? String == "create", "\(error)")
+        #expect(error["actor"] as? String == "agent:rebalancer" && error["branch"] as? String == "risk/x")
+        #expect(error["roles"] as? [String] == ["analyst", "reader"])
+        #expect(box.snapshot() == before)
+    }
+
     @Test func anAnalystCannotGrantThemselvesARole() {
         let box = governed()
         let agent = ["--as", "agent:rebalancer"]

@@ -444,6 +444,15 @@ import Testing
 
         let dev = box.rocky(["check"])
         #expect(dev.code == 0 && dev.out.contains("5 models: 5 ok, 0 with errors"), "\(dev)")
+        // What an orchestrator builds its asset graph from: the tables each
+        // model reads, and its column lineage (integrations/dagster).
+        let devFiles = box.json(box.rocky(["--json", "check"]))["files"] as? [[String: Any]] ?? []
+        let counts = (devFiles.first { $0["model"] as? String == "holder_counts" }?["statements"] as? [[String: Any]])?.first
+        #expect(counts?["input_tables"] as? [String] == ["holders"], "\(devFiles)")
+        let columns = (counts?["lineage"] as? [String: Any])?["columns"] as? [[String: Any]] ?? []
+        let holder = (columns.first { $0["name"] as? String == "holder" }?["inputs"] as? [[String: Any]])?.first
+        #expect(holder?["table"] as? String == "holders" && holder?["column"] as? String == "holder" && holder?["column_id"] is Int,
+                "\(columns)")
         let inline = prod(box, "check", "-e", "SELECT ssn FROM customers")
         #expect(inline.code == 5 && inline.out.contains("ssn <- customers.ssn (restricted)"), "\(inline)")
     }

@@ -123,6 +123,10 @@ extension CheckCommand {
                             .object(["name": .string(column.name), "type": .string(column.type.name), "nullable": .bool(column.nullable)])
                         })),
                         JSON.Member("sql", sql.map { .array($0.map { .string($0) }) } ?? .null),
+                        // What an orchestrator needs before running: the
+                        // tables the model reads and its column lineage.
+                        JSON.Member("input_tables", .array(statement.inputTables.map { .string($0) })),
+                        JSON.Member("lineage", JSONContract.normalized(statement.lineage.json)),
                     ])]
                 } ?? []
                 documents.append(.object([

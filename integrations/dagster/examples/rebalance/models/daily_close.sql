@@ -1,0 +1,3 @@
+-- key: symbol, ts
+-- description: the daily close of each symbol
+SELECT symbol, ts, close FROM prices
