@@ -40,7 +40,8 @@ deps:
 	fi
 
 # Python with the packages of requirements-test.txt (DuckDB for the SQL
-# dialect tests and the benchmark comparisons, the integrations' peers).
+# dialect tests and the benchmark comparisons, the integrations' peers:
+# Dagster and dagster-rocky, installed from integrations/dagster).
 venv: $(VENV)/.ready
 $(VENV)/.ready: requirements-test.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -77,6 +78,7 @@ test: DEB_PACKAGES += $(TEST_PACKAGES)
 test: deps venv
 	$(SWIFT) build -j $(JOBS) --build-tests
 	ROCKY_PYTHON=$(CURDIR)/$(PYTHON) $(SWIFT) test -j $(JOBS) --skip-build
+	ROCKY_BIN=$(CURDIR)/.build/debug/rocky $(PYTHON) -m pytest -q -p no:cacheprovider integrations/dagster/tests
 
 # The crash stress run outside the default suite: every writing command
 # SIGKILLed at random points, ROUNDS times (the suite itself runs 25).

@@ -168,18 +168,34 @@ class RockyResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 if logger is not None and line:
                     logger.info(f"rocky: {line}" if not line.startswith("rocky") else line)
 
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
+        chunks: list[str] = []
+
+        def collect() -> None:
+            assert proc.stdout is not None
+            chunks.append(proc.stdout.read())
+
+        # stdout and stderr each have their own reader, so that neither pipe
+        # fills while the other is read, and stderr reaches the log as it comes.
+        readers = [threading.Thread(target=pump, daemon=True), threading.Thread(target=collect, daemon=True)]
+        for reader in readers:
+            reader.start()
+        if input is not None:
+            assert proc.stdin is not None
+            proc.stdin.write(input)
+            proc.stdin.close()
         try:
-            out, _ = proc.communicate(input=input, timeout=self.timeout)
+            proc.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.communicate()
-            reader.join()
+            proc.wait()
+            for reader in readers:
+                reader.join()
             raise RockyError(list(args), 1, {"error": {"code": "timeout",
                              "message": f"rocky did not finish within {self.timeout:g} s and was killed"}},
                              "\n".join(err_lines))
-        reader.join()
+        for reader in readers:
+            reader.join()
+        out = "".join(chunks)
         try:
             document = json.loads(out) if out.strip() else {}
         except json.JSONDecodeError as exc:
