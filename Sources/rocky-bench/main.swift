@@ -10,10 +10,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "engine": EngineBench.run,
     "clone": CloneBench.run,
     "workflow": WorkflowBench.run,
+    "dagster": DagsterBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine", "workflow", "clone"]
+let order = ["objects", "history", "tables", "sql", "engine", "workflow", "clone", "dagster"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {
