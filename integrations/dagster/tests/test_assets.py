@@ -100,6 +100,9 @@ def test_models_become_assets_with_lineage_dependencies_and_exact_versions(binar
     ran = {e.asset_key for e in third.get_asset_materialization_events()}
     assert ran == {key(m) for m in MODELS}, ran
     assert data_version(latest(instance, "daily_close")) == cli.tables()["daily_close"]["id"] != tables["daily_close"]["id"]
+    # The source was observed in the same run: its data version is the new prices table id.
+    [observed] = instance.fetch_observations(key("prices"), limit=1).records
+    assert observed.asset_observation.tags["dagster/data_version"] == cli.tables()["prices"]["id"] != tables["prices"]["id"]
 
 
 def test_a_run_works_on_its_own_branch_and_merges_only_when_checks_pass(binary, repo, cli):

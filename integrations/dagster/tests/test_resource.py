@@ -4,6 +4,8 @@ typed errors, the Dagster run id as Rocky's run id."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
 import dagster as dg
 import pytest
@@ -90,3 +92,29 @@ def test_the_dagster_run_id_is_rockys_run_id(binary, repo, cli):
     assert all(e["run_id"] == result.run_id for e in entries)
     log = cli("log", "-n", "1")["commits"][0]
     assert log["run_id"] == result.run_id and log["message"] == "score the unscored"
+
+
+def test_steps_of_one_repository_take_turns_on_its_working_directory(binary, repo):
+    # Two holders of the same repository (as two step processes would be):
+    # the second waits until the first lets go.
+    first, second = RockyResource(repository=repo, rocky_bin=binary), RockyResource(repository=repo + "/.", rocky_bin=binary)
+    order: list[str] = []
+    holding = threading.Event()
+
+    def hold() -> None:
+        with first.working_directory():
+            holding.set()
+            time.sleep(0.5)
+            order.append("first done")
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait()
+    with second.working_directory():
+        order.append("second in")
+    thread.join()
+    assert order == ["first done", "second in"]
+    # Re-entrant within a thread: a step that holds it may call helpers that take it.
+    with first.working_directory(), first.working_directory():
+        order.append("nested")
+    assert order[-1] == "nested"
