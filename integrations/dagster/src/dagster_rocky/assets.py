@@ -227,7 +227,7 @@ def _materialize(context: dg.AssetExecutionContext, rocky: RockyResource, plan: 
     log = context.log
     selected = [m for m in plan.models if key_of[m.name] in context.selected_asset_keys]
     original = rocky.current_branch(log=log)
-    branch = f"{branch_prefix}{run_id}" if isolate else original
+    branch: str = f"{branch_prefix}{run_id}" if isolate else (original or base_branch)
     if isolate:
         if branch in rocky.branches(log=log):  # a retried step: the run's own branch
             rocky.checkout(branch, log=log)
@@ -274,11 +274,11 @@ def _materialize(context: dg.AssetExecutionContext, rocky: RockyResource, plan: 
         for result in check_results:
             yield result
         if failed_blocking:
-            names = ", ".join(f"{r.asset_key.to_user_string()}:{r.check_name}" for r in failed_blocking)
+            names = ", ".join(f"{_label(r)}:{r.check_name}" for r in failed_blocking)
             raise dg.Failure(description=f"blocking checks failed ({names}); nothing was merged into {base_branch}"
                              if isolate else f"blocking checks failed: {names}",
                              metadata={"failed_checks": dg.MetadataValue.json(
-                                 [{"asset": r.asset_key.to_user_string(), "check": r.check_name,
+                                 [{"asset": _label(r), "check": r.check_name,
                                    "description": r.description} for r in failed_blocking])})
         if isolate:
             rocky.checkout(original or base_branch, log=log)
@@ -300,9 +300,15 @@ def _roll_back(rocky: RockyResource, run_id: str, original: str, log: Any) -> No
         log.error(f"rollback failed: {exc}")
 
 
+def _label(result: dg.AssetCheckResult) -> str:
+    return result.asset_key.to_user_string() if result.asset_key is not None else "?"
+
+
 def _blocking(context: dg.AssetExecutionContext, result: dg.AssetCheckResult) -> bool:
-    spec = context.assets_def.get_spec_for_check_key(dg.AssetCheckKey(result.asset_key, result.check_name)) \
-        if hasattr(context.assets_def, "get_spec_for_check_key") else None
+    """Whether the check's spec is blocking (a result always names its asset and check here)."""
+    if result.asset_key is None or result.check_name is None:
+        return True
+    spec = context.assets_def.get_spec_for_check_key(dg.AssetCheckKey(result.asset_key, result.check_name))
     return bool(getattr(spec, "blocking", True))
 
 

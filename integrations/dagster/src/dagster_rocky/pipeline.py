@@ -4,7 +4,7 @@ Rocky branch, and a run that fails rolls back what it did to branches."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Union
 
 import dagster as dg
 
@@ -32,15 +32,19 @@ def failure_for(exc: RockyError) -> dg.Failure:
     return dg.Failure(description=str(exc), metadata=metadata)
 
 
-def _final_attempt(context: dg.OpExecutionContext) -> bool:
-    policy = getattr(context.op_def, "retry_policy", None)
-    return policy is None or context.retry_number >= policy.max_retries
+StepContext = Union[dg.AssetExecutionContext, dg.OpExecutionContext]
+
+
+def _final_attempt(context: StepContext) -> bool:
+    op = context.op_execution_context if isinstance(context, dg.AssetExecutionContext) else context
+    policy = getattr(op.op_def, "retry_policy", None)
+    return policy is None or op.retry_number >= policy.max_retries
 
 
 class BranchStep:
     """One step of a run on its branch (see `branch_step`)."""
 
-    def __init__(self, context: dg.OpExecutionContext, rocky: RockyResource) -> None:
+    def __init__(self, context: StepContext, rocky: RockyResource) -> None:
         self.context = context
         self.rocky = rocky
         self.branch: Optional[str] = None
@@ -68,7 +72,7 @@ class BranchStep:
 
 
 @contextmanager
-def branch_step(context: dg.OpExecutionContext, rocky: RockyResource, *, home: str = "main") -> Iterator[BranchStep]:
+def branch_step(context: StepContext, rocky: RockyResource, *, home: str = "main") -> Iterator[BranchStep]:
     """Runs a step on Rocky branches. When the step fails on its last
     attempt (a step Dagster will retry keeps its branch, so the retry picks
     it up), every branch the run created is deleted and every branch it
@@ -88,7 +92,7 @@ def branch_step(context: dg.OpExecutionContext, rocky: RockyResource, *, home: s
                 rocky.checkout(home, log=context.log)
 
 
-def _fail(context: dg.OpExecutionContext, rocky: RockyResource, home: str, exc: BaseException) -> None:
+def _fail(context: StepContext, rocky: RockyResource, home: str, exc: BaseException) -> None:
     if _final_attempt(context):
         try:
             if rocky.current_branch(log=context.log) != home:

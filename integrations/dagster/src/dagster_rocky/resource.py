@@ -215,7 +215,8 @@ class RockyResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         doc = self.cli(["tables"] + ([revision] if revision else []), **kw)
         return {t["name"]: t for t in doc.get("tables", [])}
 
-    def schema(self, table: str, revision: Optional[str] = None, **kw: Any) -> dict[str, Any]:
+    def table_schema(self, table: str, revision: Optional[str] = None, **kw: Any) -> dict[str, Any]:
+        """`rocky schema <table>`: columns with ids, types, nullability and governance."""
         return self.cli(["schema", table] + ([revision] if revision else []), **kw)
 
     def models(self, revision: Optional[str] = None, **kw: Any) -> list[RockyModel]:
