@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,9 +87,10 @@ class RockyResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         that check out a branch and write to it (`branch_step`, the models'
         multi-asset) take it, so that steps of one repository that Dagster
         runs at once in several processes of this host take turns instead
-        of changing each other's checkout. An `flock` on a file of the
-        system's temporary folder named after the repository's path;
-        re-entrant within a thread."""
+        of changing each other's checkout. An `flock` on the repository's
+        folder itself (Rocky's own locks are files under .rocky/locks, so
+        they do not meet it; nothing is written); re-entrant within a
+        thread."""
         depth = getattr(_held, "depth", {})
         _held.depth = depth
         real = os.path.realpath(self.repository)
@@ -102,15 +101,17 @@ class RockyResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             finally:
                 depth[real] -= 1
             return
-        name = hashlib.sha256(real.encode()).hexdigest()[:16]
-        with open(os.path.join(tempfile.gettempdir(), f"dagster-rocky-{name}.lock"), "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        fd = os.open(real, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             depth[real] = 1
             try:
                 yield
             finally:
                 depth[real] = 0
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     # -- the one entry point ------------------------------------------------
 
