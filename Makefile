@@ -5,7 +5,7 @@
 SWIFT        ?= swift
 DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 # The Postgres tests start a throw-away server of their own (initdb, pg_ctl).
-TEST_PACKAGES := postgresql
+TEST_PACKAGES := postgresql neovim
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2

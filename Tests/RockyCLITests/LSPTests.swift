@@ -11,8 +11,6 @@ import Testing
         let box = Sandbox()
         box.ok("init")
         box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
-        box.ok("classify", "customers.email", "pii")
-        box.ok("classify", "customers.ssn", "restricted")
         box.write("rocky.toml", """
             [environments.dev.masking]
             pii = "none"
@@ -23,6 +21,8 @@ import Testing
             restricted = "deny"
 
             """)
+        box.ok("classify", "customers.email", "pii")
+        box.ok("classify", "customers.ssn", "restricted")
         box.write("models/clean.sql", "SELECT customer_id, name, email FROM customers\n")
         box.write("models/report.sql", "-- key: customer_id\nSELECT customer_id, nme FROM clean\n")
         box.ok("commit", "-m", "customers and models")
