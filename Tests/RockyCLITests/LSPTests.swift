@@ -152,6 +152,30 @@ import Testing
         #expect(symbols.first?["name"] as? String == "report" && children == ["customer_id", "email"], "\(symbols)")
     }
 
+    /// The VS Code extension's client (integrations/vscode/src/lspClient.js,
+    /// plain Node) against the real server: what the extension's providers
+    /// are given. VS Code itself is not run here.
+    @Test func theVSCodeExtensionsClientTalksToTheServerUnderNode() throws {
+        guard let node = ["/usr/bin/node", "/usr/bin/nodejs", "/usr/local/bin/node"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            Issue.record("Node is missing: apt-get install -y nodejs (make test installs TEST_PACKAGES)")
+            return
+        }
+        let box = Self.modelBox()
+        let script = URL(fileURLWithPath: fixtures).deletingLastPathComponent().appendingPathComponent("integrations/vscode/test/protocol.js").path
+        let run = try runProgram(node, [script, rockyBinary, box.path, "prod"], in: box.path, environment: box.environment)
+        let result = (try? JSONSerialization.jsonObject(with: Data(run.out.utf8))) as? [String: Any] ?? [:]
+        #expect(run.code == 0 && !result.isEmpty, "\(run)")
+        let opened = (result["opened"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
+        #expect(opened.map { $0["code"] as? String } == ["E0202"], "\(opened)")
+        #expect(((result["changed"] as? [String: Any])?["diagnostics"] as? [Any])?.isEmpty == true, "\(result)")
+        let hover = ((result["hover"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String ?? ""
+        #expect(hover.contains("masking in prod: hash"), "\(hover)")
+        let items = ((result["completion"] as? [String: Any])?["items"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+        #expect(items.contains("email") && items.contains("ssn"), "\(items)")
+        #expect(((result["definition"] as? [String: Any])?["uri"] as? String)?.hasSuffix("models/clean.sql") == true)
+        #expect(result["unknownMethod"] as? Int == -32601 && result["exitCode"] as? Int == 0, "\(result)")
+    }
+
     /// LSP framing through the binary: a body that is not JSON, a header
     /// without Content-Length, a message over the size limit, an unknown
     /// method and a cancelled request each get their error, then shutdown
@@ -170,8 +194,8 @@ import Testing
             frame(#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":3}}"#),
             frame(#"{"jsonrpc":"2.0","id":3,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///x.sql"},"position":{"line":0,"character":0}}}"#),
             frame(#"{"jsonrpc":"2.0","id":4,"method":"textDocument/hover","params":{}}"#),
-            frame(#"{"jsonrpc":"2.0","id":5,"method":"shutdown"}"#),
-            frame(#"{"jsonrpc":"2.0","method":"exit"}"#),
+            frame(#"{"jsonrpc":"2.0","id":5,"method":"shutdown","params":null}"#),
+            frame(#"{"jsonrpc":"2.0","method":"exit","params":null}"#),
             frame(#"{"jsonrpc":"2.0","id":6,"method":"shutdown"}"#),
         ].joined()
         let run = try runProgram(rockyBinary, ["lsp", "--max-message-bytes", "1024"], in: box.path, environment: box.environment, stdin: input)

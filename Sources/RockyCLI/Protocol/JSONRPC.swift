@@ -315,7 +315,8 @@ final class RPCServer: @unchecked Sendable {
         guard let method = methodValue.stringValue else {
             return .failure(FailureWithID((RPC.Failure(RPC.invalidRequest, "method is a string"), id)))
         }
-        let params = message["params"]
+        // `"params": null` is taken as no params (clients send it with `shutdown` and `exit`).
+        let params = message["params"].flatMap { $0.isNull ? nil : $0 }
         if let params {
             switch params {
             case .object, .array: break

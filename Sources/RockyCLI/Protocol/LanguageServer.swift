@@ -149,6 +149,8 @@ final class LanguageServer {
         }
         analysis.repository = repo
         do {
+            // As `rocky check`: the actor must be allowed to use the environment on the branch.
+            try repo.authorize(.use, branch: try repo.currentBranch(), environment: settings.environment)
             analysis.options = try repo.compileOptions()
             var catalog = CatalogOverlay(try repo.catalog(at: nil))
             let modelsFolder = repo.workDirectory + "/models"
