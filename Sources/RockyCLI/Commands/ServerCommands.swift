@@ -31,6 +31,7 @@ struct MCPCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
+        if context.json { throw UsageError("rocky mcp speaks JSON-RPC on standard output; --json does not apply", command: MCPCommand.self) }
         let server = MCPServer(settings: context.settings, directory: context.directory, environment: context.environment)
         let rpc = RPCServer(framing: .newline, maxMessageBytes: maxBytes, cancelMethod: "notifications/cancelled",
                             cancelIDKey: "requestId", answerCancelled: false)
@@ -67,6 +68,7 @@ struct LSPCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
+        if context.json { throw UsageError("rocky lsp speaks JSON-RPC on standard output; --json does not apply", command: LSPCommand.self) }
         let rpc = RPCServer(framing: .contentLength, maxMessageBytes: maxBytes, cancelMethod: "$/cancelRequest",
                             cancelIDKey: "id", answerCancelled: true)
         let server = LanguageServer(rpc: rpc, settings: context.settings, directory: context.directory)

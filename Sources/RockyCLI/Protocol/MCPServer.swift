@@ -41,7 +41,7 @@ final class MCPServer {
 
         func string(_ key: String) throws -> String? {
             guard let value = values[key], !value.isNull else { return nil }
-            guard let text = value.stringValue else { throw RPC.Failure(RPC.invalidParams, "argument \(key) is a string") }
+            guard let text = value.stringValue else { throw UsageError("argument \(key) is a string") }
             return text
         }
 
@@ -64,22 +64,22 @@ final class MCPServer {
 
         func bool(_ key: String) throws -> Bool {
             guard let value = values[key], !value.isNull else { return false }
-            guard let flag = value.boolValue else { throw RPC.Failure(RPC.invalidParams, "argument \(key) is a boolean") }
+            guard let flag = value.boolValue else { throw UsageError("argument \(key) is a boolean") }
             return flag
         }
 
         func int(_ key: String) throws -> Int? {
             guard let value = values[key], !value.isNull else { return nil }
             guard let n = value.intValue ?? value.numberText.flatMap(Double.init).flatMap({ $0 == $0.rounded() ? Int(exactly: $0) : nil }),
-                  n >= 0 else { throw RPC.Failure(RPC.invalidParams, "argument \(key) is a non-negative integer") }
+                  n >= 0 else { throw UsageError("argument \(key) is a non-negative integer") }
             return n
         }
 
         func words(_ key: String) throws -> [String] {
             guard let value = values[key], !value.isNull else { return [] }
-            guard let items = value.arrayValue else { throw RPC.Failure(RPC.invalidParams, "argument \(key) is an array of strings") }
+            guard let items = value.arrayValue else { throw UsageError("argument \(key) is an array of strings") }
             return try items.map { item in
-                guard let text = item.stringValue else { throw RPC.Failure(RPC.invalidParams, "argument \(key) is an array of strings") }
+                guard let text = item.stringValue else { throw UsageError("argument \(key) is an array of strings") }
                 if text.hasPrefix("-") { throw UsageError("argument \(key) may not start with '-': \(text)") }
                 return text
             }
