@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `rocky lsp` driven by a real client, Neovim's built-in LSP client
@@ -212,6 +213,40 @@ import Testing
         #expect(early.code == 1, "exit without shutdown exits 1 (LSP): \(early)")
         let ended = try runProgram(rockyBinary, ["lsp"], in: box.path, environment: box.environment, stdin: "")
         #expect(ended.code == 0 && ended.out.isEmpty, "the end of the input ends the server: \(ended)")
+    }
+
+    /// The server reads without locks: with gc's exclusive locks and the
+    /// branch's writer turn held by another process (here, the test), which
+    /// stop every writer, it still checks a model and answers a hover.
+    @Test func theServerAnswersWhileEveryWriterLockIsHeldElsewhere() throws {
+        let box = Self.modelBox()
+        try FileManager.default.createDirectory(atPath: box.path + "/.rocky/locks/turn", withIntermediateDirectories: true)
+        var held: [Int32] = []
+        defer { for fd in held { flock(fd, LOCK_UN); close(fd) } }
+        for lock in ["objects/gc.lock", "objects/gc.run", "locks/turn/main.lock"] {
+            let fd = open(box.path + "/.rocky/" + lock, O_RDWR | O_CREAT, 0o644)
+            #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0, "cannot take \(lock)")
+            held.append(fd)
+        }
+        func frame(_ body: String) -> String { "Content-Length: \(body.utf8.count)\r\n\r\n" + body }
+        let uri = URL(fileURLWithPath: box.path + "/models/report.sql").absoluteString
+        let text = "SELECT customer_id, nme FROM clean\n"
+        let input = [
+            frame(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#),
+            frame(#"{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"\#(uri)","languageId":"sql","version":1,"text":"\#(text.replacingOccurrences(of: "\n", with: "\\n"))"}}}"#),
+            frame(#"{"jsonrpc":"2.0","id":2,"method":"textDocument/hover","params":{"textDocument":{"uri":"\#(uri)"},"position":{"line":0,"character":31}}}"#),
+            frame(#"{"jsonrpc":"2.0","id":3,"method":"shutdown"}"#),
+            frame(#"{"jsonrpc":"2.0","method":"exit"}"#),
+        ].joined()
+        // `timeout` only turns a server that would wait on a lock into a failure.
+        let run = try runProgram("/usr/bin/timeout", ["120", rockyBinary, "lsp"], in: box.path, environment: box.environment, stdin: input)
+        #expect(run.code == 0, "\(run)")
+        let messages = Self.messages(run.out)
+        let published = messages.first { $0["method"] as? String == "textDocument/publishDiagnostics" }?["params"] as? [String: Any]
+        #expect((published?["diagnostics"] as? [[String: Any]])?.first?["code"] as? String == "E0202", "\(run.out)")
+        let hover = messages.first(where: { $0["id"] as? Int == 2 })?["result"] as? [String: Any]
+        let value = (hover?["contents"] as? [String: Any])?["value"] as? String ?? ""
+        #expect(value.contains("**table clean** (model)") && value.contains("not in the working set"), "\(run.out)")
     }
 
     /// The bodies of Content-Length framed messages.
