@@ -174,6 +174,10 @@ import Testing
         let items = ((result["completion"] as? [String: Any])?["items"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
         #expect(items.contains("email") && items.contains("ssn"), "\(items)")
         #expect(((result["definition"] as? [String: Any])?["uri"] as? String)?.hasSuffix("models/clean.sql") == true)
+        let lineage = (result["lineage"] as? [String: Any])?["lineage"] as? [String: Any]
+        let input = ((lineage?["columns"] as? [[String: Any]])?.first?["inputs"] as? [[String: Any]])?.first
+        #expect(input?["table"] as? String == "customers" && input?["column"] as? String == "email"
+                && input?["strategy"] as? String == "hash", "rocky/lineage: \(String(describing: result["lineage"]))")
         #expect(result["unknownMethod"] as? Int == -32601 && result["exitCode"] as? Int == 0, "\(result)")
     }
 

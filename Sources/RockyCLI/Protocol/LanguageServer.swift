@@ -56,6 +56,9 @@ final class LanguageServer {
         case "textDocument/definition":
             let (uri, position) = try location(params)
             return try definition(uri: uri, position: position)
+        case "rocky/lineage":
+            let (uri, position) = try location(params)
+            return try lineage(uri: uri, position: position)
         case "textDocument/documentSymbol":
             guard let uri = params?["textDocument"]?["uri"]?.stringValue else { throw RPC.Failure(RPC.invalidParams, "textDocument.uri is required") }
             return try symbols(uri: uri)
@@ -422,6 +425,26 @@ final class LanguageServer {
         for name in LanguageServer.functions { item(name, kind: 3, detail: "function") }
         for keyword in LanguageServer.keywords { item(keyword, kind: 14, detail: "keyword") }
         return .object(["isIncomplete": .bool(false), "items": .array(items)])
+    }
+
+    // MARK: Lineage
+
+    /// `rocky/lineage`: the lineage of the output column under the position
+    /// (its name, in the statement around it), in the shape of `rocky
+    /// lineage --sql --json` (Docs/lineage.md) with only that column; null
+    /// when the position is on no output column.
+    func lineage(uri: String, position: (line: Int, character: Int)) throws -> JSON {
+        let analysis = analyze(uri)
+        guard let word = LanguageServer.word(at: position, lines: analysis.lines, text: analysis.text), !word.text.isEmpty,
+              let statement = analysis.statements.first(where: { $0.range.start.offset <= word.offset && word.offset <= $0.range.end.offset }),
+              let column = statement.lineage.columns.first(where: { $0.name.lowercased() == word.text.lowercased() }) else { return .null }
+        var lineage = statement.lineage
+        lineage.columns = [column]
+        return .object([
+            JSON.Member("column", .string(column.name)),
+            JSON.Member("statement", .int(statement.index + 1)),
+            JSON.Member("lineage", JSONContract.normalized(lineage.json)),
+        ])
     }
 
     // MARK: Definition and symbols

@@ -42,6 +42,7 @@ async function main() {
   result.hover = await client.request('textDocument/hover', at(0, 25));
   result.completion = await client.request('textDocument/completion', at(0, 24));
   result.definition = await client.request('textDocument/definition', at(1, 27));
+  result.lineage = await client.request('rocky/lineage', at(0, 25));
   try {
     await client.request('rocky/nothing', {});
   } catch (error) {
