@@ -164,7 +164,9 @@ import Testing
         // The access policy: agent/* only, refused with Rocky's code and exit code 5.
         #expect(step("branch")["is_error"] as? Bool == false, "\(step("branch"))")
         #expect(errorCode("branch_refused") == "access_denied", "\(step("branch_refused"))")
-        #expect((document("branch_refused")["error"] as? [String: Any])?["exit_code"] as? Int == 5)
+        let refusal = document("branch_refused")["error"] as? [String: Any]
+        #expect(refusal?["exit_code"] as? Int == 5 && (refusal?["message"] as? String)?.contains("lacks the 'create' permission") == true,
+                "the refusal names the missing permission: \(String(describing: refusal))")
         #expect(step("write")["is_error"] as? Bool == false && document("write")["commit"] is String, "\(step("write"))")
         let diffTables = document("diff")["tables"] as? [[String: Any]] ?? []
         #expect(diffTables.first?["table"] as? String == "customers" && (diffTables.first?["rows"] as? [Any])?.count == 1, "\(step("diff"))")
