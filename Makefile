@@ -4,8 +4,9 @@
 
 SWIFT        ?= swift
 DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
-# The Postgres tests start a throw-away server of their own (initdb, pg_ctl).
-TEST_PACKAGES := postgresql
+# The Postgres tests start a throw-away server of their own (initdb, pg_ctl);
+# the editor tests drive `rocky lsp` from Neovim and the VS Code client under Node.
+TEST_PACKAGES := postgresql neovim nodejs
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2

@@ -48,6 +48,8 @@ let commandTable: [any Command.Type] = [
     CheckCommand.self,
     LineageCommand.self,
     AuditCommand.self,
+    LSPCommand.self,
+    MCPCommand.self,
     CloneCommand.self,
     RemoteCommand.self,
     FetchCommand.self,

@@ -104,6 +104,9 @@ import Testing
         run("conflicts", in: h)
         run("help", "status")
         run("nosuchcommand")
+        // The servers speak JSON-RPC on stdout: --json is a usage error.
+        run("lsp", in: r)
+        run("mcp", in: r)
 
         let update = ProcessInfo.processInfo.environment["ROCKY_UPDATE_GOLDEN"] == "1"
         for (command, list) in cases {
