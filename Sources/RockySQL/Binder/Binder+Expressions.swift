@@ -157,6 +157,12 @@ extension Binder {
                 unitText = String(words[1])
             }
         }
+        let words = number.split(separator: " ", omittingEmptySubsequences: true)
+        if unit == nil, words.count > 2, words.count % 2 == 0,
+           stride(from: 1, to: words.count, by: 2).allSatisfy({ IntervalUnit(String(words[$0])) != nil }) {
+            throw failure(.unsupportedSyntax, "compound intervals such as '\(quantity)' are not supported", at: range,
+                          help: "add one interval per unit: x + INTERVAL '1 day' + INTERVAL '2 hours'")
+        }
         guard let unitText, let parsedUnit = IntervalUnit(unitText) else {
             throw failure(.invalidLiteral, "an INTERVAL needs one unit: YEAR, MONTH, WEEK, DAY, HOUR, MINUTE or SECOND",
                           at: range, help: "as in INTERVAL '3' MONTH")
@@ -231,7 +237,9 @@ extension Binder {
             case (.date, .date) where op == .subtract:
                 return BoundExpr(.daysBetween(left, right), type: .integer, nullable: left.nullable || right.nullable, range: range)
             case (.timestamp, .timestamp), (.timestamp, .date), (.date, .timestamp):
-                throw failure(.operatorTypeMismatch, "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
+                throw failure(op == .subtract ? .unsupportedSyntax : .operatorTypeMismatch,
+                              op == .subtract ? "\(lt) - \(rt) (an interval) is not supported"
+                                  : "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
                               help: "subtract DATEs for a number of days, or compare EXTRACT(EPOCH FROM ...) values")
             default: break
             }
@@ -243,10 +251,20 @@ extension Binder {
         let nullable = left.nullable || right.nullable || op == .divide || op == .modulo
         let arithmetic = ArithmeticOperator(rawValue: op.rawValue)!
         if op == .modulo {
-            guard lt == .integer, rt == .integer else {
-                throw failure(.operatorTypeMismatch, "'%' needs INTEGER operands, not \(lt) and \(rt)", at: range)
+            if lt == .integer && rt == .integer {
+                return BoundExpr(.arithmetic(.modulo, left, right), type: .integer, nullable: nullable, range: range)
             }
-            return BoundExpr(.arithmetic(.modulo, left, right), type: .integer, nullable: nullable, range: range)
+            guard lt != .double && rt != .double, let a = TypeRules.shape(left), let b = TypeRules.shape(right) else {
+                throw failure(.operatorTypeMismatch, "'%' needs exact operands (INTEGER or DECIMAL), not \(lt) and \(rt)",
+                              at: range)
+            }
+            // Exact: both at the larger scale; the remainder has the sign of the
+            // dividend and is smaller than either operand.
+            let s = max(a.scale, b.scale)
+            left = try coerce(left, to: TypeRules.decimal(a.precision - a.scale + s, s))
+            right = try coerce(right, to: TypeRules.decimal(b.precision - b.scale + s, s))
+            let type = TypeRules.decimal(min(a.precision - a.scale, b.precision - b.scale) + s, s)
+            return BoundExpr(.arithmetic(.modulo, left, right), type: type, nullable: nullable, range: range)
         }
         if lt == .double || rt == .double {
             left = try coerce(left, to: .double)

@@ -31,7 +31,8 @@ extension SQLEmitter {
             let sql = "(\(x) \(op.rawValue) \(y))"
             return isDecimal(type) ? conform(sql, type) : sql
         case .modulo:
-            return "(\(x) % NULLIF(\(y), 0))"
+            let sql = "(\(x) % NULLIF(\(y), 0))"
+            return isDecimal(type) && !isSQLite ? conform(sql, type) : sql
         case .multiply:
             guard isDecimal(type) else { return "(\(x) * \(y))" }
             if let q = quotient(of: BoundExpr(.arithmetic(op, a, b), type: type, nullable: true, range: a.range)) {

@@ -61,6 +61,10 @@ extension Parser {
             if let (op, precedence) = binaryOperator() {
                 guard precedence >= minimum else { return left }
                 _ = bump()
+                if op.isComparison && (at(.all) || (atWord("any") || atWord("some")) && peek().kind == .leftParen) {
+                    throw failure("comparisons with \(lexer.text(current.range).uppercased()) (...) are not supported; use IN, EXISTS or MIN/MAX in a subquery",
+                                  code: .unsupportedSyntax)
+                }
                 let right = try parseBinary(minimum: precedence + 1)
                 left = try node(.binary(op, left, right), left.range.union(right.range), left, right)
             } else if at(.and) || at(.or) {
@@ -90,12 +94,27 @@ extension Parser {
         if at(.is) {
             _ = bump()
             let negated = eat(.not)
-            if at(.true) || at(.false) || atWord("distinct") || atWord("unknown") {
-                throw failure("IS \(lexer.text(current.range).uppercased()) is not supported; use = or IS NULL",
+            if at(.true) || at(.false) {
+                return try truthTest(left, value: bump().keyword == .true, negated: negated)
+            }
+            if at(.distinct) {
+                _ = bump()
+                try expect(.from)
+                let right = try parseBinary(minimum: Precedence.comparison + 1)
+                return try distinctTest(left, right, negated: negated)
+            }
+            if atWord("unknown") {
+                throw failure("IS \(negated ? "NOT " : "")UNKNOWN is not supported; use IS \(negated ? "NOT " : "")NULL",
                               code: .unsupportedSyntax)
             }
             try expect(.null)
             return try node(.isNull(left, negated: negated), range(from: left.range.start), left)
+        }
+        if atWord("ilike") || atWord("similar") || at(.not) && (wordMatches(peek(), "ilike") || wordMatches(peek(), "similar")) {
+            let word = at(.not) ? peek() : current
+            let construct = wordMatches(word, "ilike") ? "ILIKE" : "SIMILAR TO"
+            throw failure("\(at(.not) ? "NOT " : "")\(construct) is not supported; use LIKE (with LOWER for ILIKE)",
+                          at: word.range, code: .unsupportedSyntax)
         }
         var negated = false
         if at(.not) {
@@ -131,6 +150,34 @@ extension Parser {
         }
         if negated { throw failure("expected IN, BETWEEN or LIKE after NOT") }
         return nil
+    }
+
+    /// `x IS [NOT] TRUE | FALSE` (never NULL), written as what it means:
+    /// `COALESCE(x, FALSE)`, with `NOT x` for FALSE and a `NOT` around it
+    /// for NOT. Every later stage (types, lineage, each dialect) handles it
+    /// as that expression.
+    private func truthTest(_ value: Expr, value truth: Bool, negated: Bool) throws(ParseFailure) -> Expr {
+        let whole = range(from: value.range.start)
+        let operand = truth ? value : try node(.unary(.not, value), value.range, value)
+        let no = try node(.literal(.boolean(false)), whole, height: 1)
+        let name = Identifier("coalesce", quoted: false, range: whole)
+        let call = FunctionCall(name: name, arguments: [operand, no], distinct: false, star: false, over: nil)
+        let test = try node(.function(call), whole, operand)
+        return negated ? try node(.unary(.not, test), whole, test) : test
+    }
+
+    /// `a IS [NOT] DISTINCT FROM b` (NULL is not distinct from NULL, and
+    /// distinct from every value), written as the CASE it means:
+    /// `CASE WHEN a IS NULL THEN b IS [NOT] NULL WHEN b IS NULL THEN TRUE|FALSE ELSE a <> | = b END`.
+    private func distinctTest(_ a: Expr, _ b: Expr, negated: Bool) throws(ParseFailure) -> Expr {
+        let whole = range(from: a.range.start)
+        let aNull = try node(.isNull(a, negated: false), a.range, a)
+        let bNull = try node(.isNull(b, negated: false), b.range, b)
+        let bNotNull = try node(.isNull(b, negated: !negated), b.range, b)
+        let known = try node(.literal(.boolean(!negated)), whole, height: 1)
+        let compare = try node(.binary(negated ? .equal : .notEqual, a, b), whole, a, b)
+        return try node(.caseWhen(operand: nil, branches: [(aNull, bNotNull), (bNull, known)], otherwise: compare), whole,
+                        aNull, bNull, compare)
     }
 
     private mutating func parseUnary() throws(ParseFailure) -> Expr {
@@ -180,6 +227,10 @@ extension Parser {
                 return try node(.subquery(query), range(from: start), height: 1)
             }
             let inner = try parseExpr()
+            if at(.comma) {
+                throw failure("row values such as (a, b) are not supported; compare each column", at: range(from: start),
+                              code: .unsupportedSyntax)
+            }
             try expect(.rightParen, "')'")
             var wrapped = inner
             wrapped.range = range(from: start)
@@ -289,6 +340,10 @@ extension Parser {
             return try node(.literal(literal), range(from: start), height: 1)
         }
         if at(.leftParen) { return try parseCall(first) }
+        if !first.quoted, !at(.dot), ["current_date", "current_timestamp", "current_time", "localtimestamp", "localtime"].contains(first.key) {
+            throw failure("\(first.text.uppercased()) is not supported: a replayed transformation must give the same result",
+                          at: first.range, code: .unsupportedSyntax)
+        }
         var parts = [first]
         while at(.dot) {
             let before = index
@@ -314,6 +369,15 @@ extension Parser {
             return try node(.extract(field: field, operand), range(from: start), operand)
         }
         var call = FunctionCall(name: name, arguments: [], distinct: false, star: false, over: nil)
+        if name.key == "position" && !name.quoted {
+            // POSITION(needle IN haystack): the 1-based character position, 0 when absent.
+            let needle = try parseBinary(minimum: Precedence.concat)
+            try expect(.in)
+            let haystack = try parseExpr()
+            try expect(.rightParen, "')'")
+            call.arguments = [needle, haystack]
+            return try node(.function(call), range(from: start), needle, haystack)
+        }
         if at(.star) {
             _ = bump()
             call.star = true
@@ -322,6 +386,9 @@ extension Parser {
             call.arguments = try parseExprList()
         }
         try expect(.rightParen, "')'")
+        if atWord("filter") && peek().kind == .leftParen {
+            try parseFilter(into: &call)
+        }
         if atWord("filter") || atWord("within") {
             throw failure("\(lexer.text(current.range).uppercased()) after a function call is not supported",
                           code: .unsupportedSyntax)
@@ -332,10 +399,31 @@ extension Parser {
         return try node(.function(call), range(from: start), height: height + 1)
     }
 
+    /// `agg(x) FILTER (WHERE c)`: the aggregate of the rows where c is true,
+    /// written as `agg(CASE WHEN c THEN x END)` (`COUNT(*)`: `COUNT(CASE WHEN c
+    /// THEN 1 END)`), which every later stage and dialect handles.
+    private mutating func parseFilter(into call: inout FunctionCall) throws(ParseFailure) {
+        let aggregates: Set<String> = ["count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
+                                       "variance", "var_samp", "var_pop"]
+        guard aggregates.contains(call.name.key), call.star || call.arguments.count == 1 else {
+            throw failure("FILTER is supported on aggregates of one argument only", code: .unsupportedSyntax)
+        }
+        _ = bump()
+        try expect(.leftParen, "'('")
+        try expect(.where)
+        let condition = try parseExpr()
+        try expect(.rightParen, "')'")
+        let value = call.star ? Expr(kind: .literal(.integer("1")), range: call.name.range, height: 1) : call.arguments[0]
+        let whole = condition.range.union(value.range)
+        call.star = false
+        call.arguments = [try node(.caseWhen(operand: nil, branches: [(condition, value)], otherwise: nil), whole, condition, value)]
+    }
+
     private mutating func parseWindowSpec() throws(ParseFailure) -> WindowSpec {
         let start = current.range.start
         guard eat(.leftParen) else {
-            throw failure("expected '(' after OVER (named windows are not supported), found \(describe(current))")
+            if atName { throw failure("named windows (OVER name) are not supported; write the window", code: .unsupportedSyntax) }
+            throw failure("expected '(' after OVER, found \(describe(current))")
         }
         var partitionBy: [Expr] = []
         var orderBy: [OrderItem] = []
