@@ -228,8 +228,10 @@ extension Parser {
             }
             let inner = try parseExpr()
             if at(.comma) {
-                throw failure("row values such as (a, b) are not supported; compare each column", at: range(from: start),
-                              code: .unsupportedSyntax)
+                var row = [inner]
+                while eat(.comma) { row.append(try parseExpr()) }
+                try expect(.rightParen, "')'")
+                return try parseRowComparison(row, start: start)
             }
             try expect(.rightParen, "')'")
             var wrapped = inner
@@ -242,6 +244,52 @@ extension Parser {
         default:
             throw failure("expected an expression, found \(describe(token))")
         }
+    }
+
+    /// A row value `(a, b, ...)` and what it is compared with: `= (x, y)`,
+    /// `<> (x, y)` or `[NOT] IN ((x, y), ...)`, written as what they mean
+    /// (`a = x AND b = y`, its NOT, an OR of those), with SQL's NULL logic.
+    private mutating func parseRowComparison(_ row: [Expr], start: SourcePosition) throws(ParseFailure) -> Expr {
+        let rowRange = range(from: start)
+        func unsupported() -> ParseFailure {
+            failure("row values such as (a, b) are supported only in =, <> and [NOT] IN (...) with a list of rows",
+                    at: rowRange, code: .unsupportedSyntax)
+        }
+        func parseRow() throws(ParseFailure) -> [Expr] {
+            try expect(.leftParen, "'(' of a row")
+            if at(.select) || at(.with) { throw unsupported() }
+            let values = try parseExprList()
+            try expect(.rightParen, "')'")
+            guard values.count == row.count else {
+                throw failure("a row of \(values.count) values compared with a row of \(row.count)", at: range(from: start))
+            }
+            return values
+        }
+        func equal(_ values: [Expr]) throws(ParseFailure) -> Expr {
+            var terms: [Expr] = []
+            for (a, b) in zip(row, values) { terms.append(try node(.binary(.equal, a, b), a.range.union(b.range), a, b)) }
+            return try node(.logical(.and, terms), range(from: start), height: terms.map(\.height).max()! + 1)
+        }
+        if at(.equal) || at(.notEqual) {
+            let negated = bump().kind == .notEqual
+            let test = try equal(try parseRow())
+            return negated ? try node(.unary(.not, test), range(from: start), test) : test
+        }
+        let negated = at(.not) && peek().keyword == .in
+        if negated { _ = bump() }
+        guard eat(.in) else { throw unsupported() }
+        try expect(.leftParen, "'('")
+        if at(.select) || at(.with) { throw unsupported() }
+        var alternatives: [Expr] = []
+        repeat {
+            let before = index
+            alternatives.append(try equal(try parseRow()))
+            checkProgress(since: before)
+        } while eat(.comma)
+        try expect(.rightParen, "')'")
+        let any = alternatives.count == 1 ? alternatives[0]
+            : try node(.logical(.or, alternatives), range(from: start), height: alternatives.map(\.height).max()! + 1)
+        return negated ? try node(.unary(.not, any), range(from: start), any) : any
     }
 
     private mutating func parseKeywordPrimary(_ token: Token) throws(ParseFailure) -> Expr {

@@ -151,3 +151,24 @@ SELECT x, y, z FROM (VALUES (1, 'a'), (2, 'b')) AS l(x, y) NATURAL JOIN (VALUES 
 
 -- @name feat_050
 SELECT * FROM risk_scores NATURAL FULL JOIN (SELECT symbol, COUNT(*) AS n FROM positions WHERE quantity < 0 GROUP BY symbol) s;
+
+-- @name feat_051
+SELECT trade_id FROM trades WHERE (symbol, side) IN (('AAPL', 'buy'), ('NVDA', 'sell'));
+
+-- @name feat_052
+SELECT trade_id FROM trades WHERE (symbol, side) NOT IN (('AAPL', 'buy'), ('NVDA', 'sell')) AND trade_id < 40;
+
+-- @name feat_053
+SELECT account_id, symbol FROM positions WHERE (account_id, symbol) = ('ACC-1001', 'JPM') OR (account_id, symbol) <> ('ACC-1002', symbol) AND quantity < 0;
+
+-- @name feat_054
+SELECT x, y, (x, y) IN ((1, 2), (3, NULL)) AS hit, (x, y) = (1, 2) AS eq FROM (VALUES (1, 2), (3, 4), (3, NULL), (NULL, 2)) AS t(x, y);
+
+-- @name feat_055
+SELECT account_id, opened + INTERVAL '1 year 2 months' AS a, opened - INTERVAL '1 month 3 days' AS b FROM accounts;
+
+-- @name feat_056
+SELECT trade_id, executed_at + INTERVAL '1 day 2 hours 30 minutes' AS t, executed_at - INTERVAL '2 hours 1 day' AS u FROM trades WHERE trade_id <= 20;
+
+-- @name feat_057
+SELECT DATE '2026-01-31' + INTERVAL '1 month 1 day' AS a, DATE '2026-01-31' + INTERVAL '1 day 1 month' AS b, DATE '2026-05-20' + INTERVAL '1 day 6 hours' AS c;
