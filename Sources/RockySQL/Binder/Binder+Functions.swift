@@ -121,6 +121,15 @@ extension Binder {
 
     private func anyNullable(_ args: [BoundExpr]) -> Bool { args.contains { $0.nullable } }
 
+    /// A bound INTEGER literal, also a negated one (`-2`).
+    static func constantInteger(_ expr: BoundExpr) -> Int64? {
+        switch expr.kind {
+        case let .literal(.integer(n)): return n
+        case let .negate(inner): return constantInteger(inner).flatMap { $0 == .min ? nil : -$0 }
+        default: return nil
+        }
+    }
+
     private func bindScalar(_ name: String, _ call: FunctionCall, _ rawArgs: [BoundExpr], range: SourceRange) throws(BindFailure) -> BoundExpr {
         var args = rawArgs
         let label = name.uppercased()
@@ -154,8 +163,10 @@ extension Binder {
             args[0] = try numeric(args[0], label)
             var places = 0
             if args.count == 2 {
-                guard case let .literal(.integer(n)) = args[1].kind, (0...38).contains(n) else {
-                    throw failure(.constantRequired, "ROUND's number of decimal places must be a whole number from 0 to 38",
+                let scale = if case let .decimal(_, s)? = args[0].type { s } else { 0 }
+                guard let n = Self.constantInteger(args[1]), (Int64(-(18 - scale))...38).contains(n) else {
+                    throw failure(.constantRequired,
+                                  "ROUND's number of decimal places must be a whole number from \(-(18 - scale)) to 38",
                                   at: args[1].range)
                 }
                 places = Int(n)

@@ -172,3 +172,20 @@ SELECT trade_id, executed_at + INTERVAL '1 day 2 hours 30 minutes' AS t, execute
 
 -- @name feat_057
 SELECT DATE '2026-01-31' + INTERVAL '1 month 1 day' AS a, DATE '2026-01-31' + INTERVAL '1 day 1 month' AS b, DATE '2026-05-20' + INTERVAL '1 day 6 hours' AS c;
+
+-- @name feat_058
+-- @ordered
+SELECT trade_id FROM trades ORDER BY trade_id LIMIT 2 * 3 OFFSET 10 - 4;
+
+-- @name feat_059
+-- @ordered
+SELECT trade_id FROM trades ORDER BY trade_id DESC OFFSET ((1 + 1) * 2) ROWS FETCH FIRST (7 % 4) ROWS ONLY;
+
+-- @name feat_060
+SELECT trade_id, ROUND(price, -1) AS tens, ROUND(price, -2) AS hundreds, ROUND(quantity, -1) AS q10, ROUND(quantity * 10, -2) AS q100 FROM trades WHERE trade_id <= 40;
+
+-- @name feat_061
+SELECT ROUND(1250, -2) AS a, ROUND(-1250, -2) AS b, ROUND(1249.99, -2) AS c, ROUND(-5.5, -1) AS d, ROUND(95, -1) AS e;
+
+-- @name feat_062
+SELECT symbol, ROUND(SUM(volume), -6) AS volume_millions, ROUND(AVG(close), -1) AS close_tens FROM prices GROUP BY symbol;
