@@ -7,7 +7,7 @@ private let knownFunctions = [
     "count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
     "variance", "var_samp", "var_pop",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
-    "replace", "ltrim", "rtrim", "log10", "position", "greatest", "least", "mod", "sign",
+    "replace", "ltrim", "rtrim", "log10", "position", "greatest", "least", "mod", "sign", "trunc",
     "ntile", "percent_rank", "cume_dist", "nth_value",
 ]
 
@@ -15,7 +15,7 @@ private let knownFunctions = [
 /// (E0102, naming the function), rather than "unknown function".
 private let unsupportedFunctions: [String: String] = [
     "string_agg": "STRING_AGG", "listagg": "LISTAGG", "group_concat": "GROUP_CONCAT", "array_agg": "ARRAY_AGG",
-    "rollup": "ROLLUP", "cube": "CUBE", "grouping": "GROUPING()", "trunc": "TRUNC", "truncate": "TRUNCATE",
+    "rollup": "ROLLUP", "cube": "CUBE", "grouping": "GROUPING()", "truncate": "TRUNCATE (use TRUNC)",
     "now": "NOW() (a clock: a replayed transformation must give the same result)",
     "random": "RANDOM() (a replayed transformation must give the same result)",
     "median": "MEDIAN", "percentile_cont": "PERCENTILE_CONT", "percentile_disc": "PERCENTILE_DISC", "mode": "MODE",
@@ -121,6 +121,19 @@ extension Binder {
 
     private func anyNullable(_ args: [BoundExpr]) -> Bool { args.contains { $0.nullable } }
 
+    /// A DECIMAL `/`, AVG of a DECIMAL, or such a value times an exact number:
+    /// what the emitters keep as an exact quotient for an outer ROUND or CAST.
+    static func isUnroundedQuotient(_ expr: BoundExpr) -> Bool {
+        switch expr.kind {
+        case .arithmetic(.divide, _, _): return true
+        case let .aggregate(call): return call.function == .avg
+        case let .window(call): if case .aggregate(.avg) = call.function { return true } else { return false }
+        case let .arithmetic(.multiply, a, b): return isUnroundedQuotient(a) || isUnroundedQuotient(b)
+        case let .cast(inner, _, _): return isUnroundedQuotient(inner)
+        default: return false
+        }
+    }
+
     /// A bound INTEGER literal, also a negated one (`-2`).
     static func constantInteger(_ expr: BoundExpr) -> Int64? {
         switch expr.kind {
@@ -217,6 +230,32 @@ extension Binder {
             try arity(call, args, 1...1, range: range)
             args[0] = try text(args[0], label)
             return make(name == "ltrim" ? .ltrim : .rtrim, .text)
+        case "trunc":
+            try arity(call, args, 1...2, range: range)
+            args[0] = try numeric(args[0], label)
+            var places = 0
+            if args.count == 2 {
+                guard let n = Self.constantInteger(args[1]), (0...38).contains(n) else {
+                    throw failure(.constantRequired, "TRUNC's number of decimal places must be a whole number from 0 to 38",
+                                  at: args[1].range)
+                }
+                places = Int(n)
+            }
+            let value = args[0]
+            if case .decimal? = value.type, Self.isUnroundedQuotient(value) {
+                // A quotient is rounded once, at the outer ROUND or CAST; truncating
+                // one rounded at its own scale could differ from the exact value's.
+                throw failure(.unsupportedSyntax, "TRUNC of a DECIMAL quotient is not supported; ROUND it, or CAST to DOUBLE first",
+                              at: range)
+            }
+            if value.type == .double && places > 0 {
+                throw failure(.unsupportedSyntax, "TRUNC of a DOUBLE to decimal places is not supported; CAST it to DECIMAL first",
+                              at: range)
+            }
+            args = [value]
+            var type = value.type!
+            if case let .decimal(p, s) = type, places < s { type = TypeRules.decimal(p - s + places, places) }
+            return make(.trunc(scale: places), type)
         case "sign":
             try arity(call, args, 1...1, range: range)
             args[0] = try numeric(args[0], label)

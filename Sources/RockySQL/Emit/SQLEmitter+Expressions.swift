@@ -166,6 +166,19 @@ extension SQLEmitter {
         case .ltrim: return "ltrim(\(a[0]))"
         case .rtrim: return "rtrim(\(a[0]))"
         case .log10: return isSQLite ? "rocky_log10(\(a[0]))" : dialect == .snowflake ? "log(10, \(a[0]))" : "log10(\(a[0]))"
+        case let .trunc(places):
+            // Toward zero: SQLite's integer division of the scaled DECIMAL truncates.
+            switch args[0].type {
+            case let .decimal(_, s)? where places < s:
+                let unit = "0." + String(repeating: "0", count: max(places - 1, 0)) + "1"
+                return isSQLite ? "(\(a[0]) / \(SQLEmitter.pow10(s - places)))"
+                    : dialect == .databricks ? conform("(\(a[0]) - (\(a[0]) % \(places == 0 ? "1" : unit)))", type)
+                    : conform("trunc(\(a[0]), \(places))", type)
+            case .double?:
+                return dialect == .databricks ? "(\(a[0]) - (\(a[0]) % 1))" : "trunc(\(a[0]))"
+            default:
+                return a[0]
+            }
         case .sign: return isSQLite ? "sign(\(a[0]))" : "CAST(sign(\(a[0])) AS \(dialect.typeName(.integer)))"
         case .position:
             switch dialect {

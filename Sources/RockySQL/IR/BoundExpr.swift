@@ -119,6 +119,8 @@ public enum ScalarFunction: Hashable, Sendable {
     case log10
     /// SIGN(x): INTEGER -1, 0 or 1.
     case sign
+    /// TRUNC(x[, n]): toward zero, to n decimal places (a constant 0...38).
+    case trunc(scale: Int)
     /// POSITION(needle IN haystack): the 1-based character position, 0 when absent.
     case position
     /// GREATEST/LEAST of values of one type, ignoring NULLs (NULL only when all are).

@@ -189,3 +189,9 @@ SELECT ROUND(1250, -2) AS a, ROUND(-1250, -2) AS b, ROUND(1249.99, -2) AS c, ROU
 
 -- @name feat_062
 SELECT symbol, ROUND(SUM(volume), -6) AS volume_millions, ROUND(AVG(close), -1) AS close_tens FROM prices GROUP BY symbol;
+
+-- @name feat_063
+SELECT trade_id, TRUNC(price) AS t0, TRUNC(price, 1) AS t1, TRUNC(-price, 2) AS t2, TRUNC(fee * 0.333, 3) AS f3 FROM trades WHERE trade_id <= 40;
+
+-- @name feat_064
+SELECT TRUNC(-2.789) AS a, TRUNC(2.789, 2) AS b, TRUNC(-2.5e0) AS c, TRUNC(17) AS d, TRUNC(beta) AS e FROM risk_scores;
