@@ -38,6 +38,7 @@ import Testing
         ("SELECT trade_id FROM trades WHERE is_algo IS UNKNOWN", "UNKNOWN", "IS UNKNOWN"),
         ("WITH RECURSIVE r(n) AS (SELECT 1) SELECT n FROM r", "RECURSIVE", "WITH RECURSIVE"),
         ("SELECT SUM(quantity) OVER (ORDER BY trade_id RANGE BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM trades", "RANGE", "RANGE"),
+        ("SELECT SUM(quantity) OVER (ORDER BY trade_id GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM trades", "GROUPS", "GROUPS"),
         ("SELECT LOWER(side) FILTER (WHERE side = 'buy') AS n FROM trades", "FILTER", "FILTER"),
         ("SELECT DISTINCT ON (symbol) symbol, trade_id FROM trades", "ON", "DISTINCT ON"),
     ]

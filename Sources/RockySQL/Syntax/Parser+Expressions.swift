@@ -486,12 +486,41 @@ extension Parser {
         }
         if atWord("rows") {
             frame = try parseFrame()
+        } else if atWord("range"), let whole = try parseUnboundedRange() {
+            // RANGE from the partition's start to the current row's last peer is
+            // the default frame; to the partition's end, the whole partition.
+            if whole { frame = FrameSpec(start: .unboundedPreceding, end: .unboundedFollowing, range: range(from: start)) }
         } else if atWord("range") || atWord("groups") {
-            throw failure("\(lexer.text(current.range).uppercased()) frames are not supported; use ROWS",
+            throw failure("\(lexer.text(current.range).uppercased()) frames are supported only as RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW or UNBOUNDED FOLLOWING; use ROWS",
                           code: .unsupportedSyntax)
         }
         try expect(.rightParen, "')'")
         return WindowSpec(partitionBy: partitionBy, orderBy: orderBy, frame: frame, range: range(from: start))
+    }
+
+    /// `RANGE [BETWEEN] UNBOUNDED PRECEDING [AND CURRENT ROW | AND UNBOUNDED
+    /// FOLLOWING]`: false for the first (the default frame: up to the current
+    /// row's last peer), true for the whole partition; nil (nothing consumed)
+    /// for any other RANGE frame.
+    private mutating func parseUnboundedRange() throws(ParseFailure) -> Bool? {
+        func word(_ ahead: Int, _ text: String) -> Bool { wordMatches(peek(ahead), text) }
+        let between = peek().keyword == .between
+        let at = between ? 2 : 1
+        guard word(at, "unbounded"), word(at + 1, "preceding") else { return nil }
+        if !between {
+            for _ in 0..<3 { _ = bump() }
+            return false
+        }
+        guard peek(at + 2).keyword == .and else { return nil }
+        if word(at + 3, "current") && word(at + 4, "row") {
+            for _ in 0..<7 { _ = bump() }
+            return false
+        }
+        if word(at + 3, "unbounded") && word(at + 4, "following") {
+            for _ in 0..<7 { _ = bump() }
+            return true
+        }
+        return nil
     }
 
     private mutating func parseFrame() throws(ParseFailure) -> FrameSpec {

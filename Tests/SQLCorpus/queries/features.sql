@@ -195,3 +195,12 @@ SELECT trade_id, TRUNC(price) AS t0, TRUNC(price, 1) AS t1, TRUNC(-price, 2) AS 
 
 -- @name feat_064
 SELECT TRUNC(-2.789) AS a, TRUNC(2.789, 2) AS b, TRUNC(-2.5e0) AS c, TRUNC(17) AS d, TRUNC(beta) AS e FROM risk_scores;
+
+-- @name feat_065
+SELECT trade_id, side, SUM(quantity) OVER (ORDER BY side RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS s, COUNT(*) OVER (ORDER BY side RANGE UNBOUNDED PRECEDING) AS n FROM trades;
+
+-- @name feat_066
+SELECT symbol, ts, LAST_VALUE(close) OVER (PARTITION BY symbol ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_close FROM prices;
+
+-- @name feat_067
+SELECT trade_id, side, MAX(price) OVER (PARTITION BY symbol ORDER BY side RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS m FROM trades;
