@@ -128,7 +128,7 @@ def read_differences():
             if field not in entry:
                 raise HarnessError(f"differences.toml: an entry lacks `{field}`: {entry}")
         for engine in entry["engines"]:
-            if engine not in ENGINES + ("rocky",):
+            if engine not in ENGINES + ("rocky", "emitted-duckdb", "emitted-postgres"):
                 raise HarnessError(f"differences.toml: unknown engine {engine!r}")
             for name in entry["queries"]:
                 known[(name, engine)] = entry["reason"]
@@ -331,6 +331,18 @@ class Rocky:
             schemas[name] = [(c["name"], c["type"]) for c in columns]
         return schemas
 
+    def emitted(self, queries, dialect, scratch):
+        """Rocky's own SQL for `dialect` of each query (`rocky check --emit`), by name."""
+        path = os.path.join(scratch, f"emit-{dialect}.sql")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(q.sql + ";\n" for q in queries))
+        p = self.run("--json", "check", path, "--dialect", dialect, "--emit", check=False)
+        doc = json.loads(p.stdout)
+        statements = doc.get("statements", [])
+        if len(statements) != len(queries):
+            raise HarnessError(f"rocky check --emit --dialect {dialect} compiled {len(statements)} of {len(queries)} queries")
+        return {q.name: s["sql"] for q, s in zip(queries, statements)}
+
     def run_queries(self, queries, scratch):
         """Rocky's answer to each query: {"names", "types", "rows"} or {"error"}.
 
@@ -516,6 +528,7 @@ def main():
     parser.add_argument("--rocky", required=True)
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--skip-emitted", action="store_true", help="do not run Rocky's own DuckDB and PostgreSQL SQL")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
@@ -596,6 +609,33 @@ def main():
                 if args.verbose:
                     print(f"listed {q.name} {engine}: {message}")
     phase("engines compared")
+
+    # Rocky's own DuckDB and PostgreSQL SQL, run on those engines, must give
+    # Rocky's answers (issue 21, item 5): a dialect emitter cannot drift.
+    if not args.skip_emitted:
+        for setting in spec.get("duckdb", {}).get("reset_for_emitted", []):
+            duck.db.execute(setting)
+        answered = [q for q in queries if not q.error and "error" not in answers[q.name]]
+        for dialect, db in (("duckdb", duck), ("postgres", pg)):
+            engine = "emitted-" + dialect
+            try:
+                sql = rocky.emitted(answered, dialect, work)
+            except HarnessError as e:
+                problems.append(f"{engine}: {e}")
+                continue
+            for q in answered:
+                statements = sql[q.name]
+                compared += 1
+                theirs = db.run(statements[-1]) if len(statements) == 1 else {"error": f"{len(statements)} statements"}
+                message = ("failed: " + theirs["error"]) if "error" in theirs else compare_rows(q, answers[q.name], theirs)
+                reason = known.get((q.name, engine))
+                if message is None and reason is not None:
+                    problems.append(f"{q.file}:{q.line}: {q.name}: Rocky's {dialect} SQL agrees now; remove it from differences.toml")
+                elif message is not None and reason is None:
+                    problems.append(f"{q.file}:{q.line}: {q.name}: Rocky's {dialect} SQL on {dialect}: {message}")
+                elif message is not None:
+                    listed_ok += 1
+        phase("Rocky's emitted SQL compared")
     pg.stop()
     for p in problems:
         print(p)
