@@ -37,7 +37,7 @@ import RockyBase
         Case(code: "E0209", sql: "ALTER TABLE prices ADD COLUMN ⟦close⟧ DOUBLE"),
         Case(code: "E0210", sql: "SELECT ⟦*⟧"),
         Case(code: "E0301", sql: "SELECT ⟦symbol + 1⟧ FROM prices"),
-        Case(code: "E0301", sql: "SELECT ⟦ts - ts⟧ FROM prices"),
+        Case(code: "E0102", sql: "SELECT ⟦ts - ts⟧ FROM prices"),
         Case(code: "E0302", sql: "SELECT LOWER(⟦close⟧) FROM prices"),
         Case(code: "E0303", sql: "SELECT ⟦CAST(ts AS INTEGER)⟧ FROM prices"),
         Case(code: "E0304", sql: "SELECT * FROM prices WHERE ⟦close⟧"),

@@ -1,3 +1,4 @@
+import Foundation
 import CSQLite
 import RockyBase
 import RockyEngine
@@ -28,6 +29,9 @@ extension HelperFunctions {
         try check(sqlite3_create_function_v2(db, "rocky_lower", 1, flags, nil, { context, _, arguments in
             HelperFunctions.caseMapped(context, arguments, upper: false)
         }, nil, nil, nil), "rocky_lower")
+        try check(sqlite3_create_function_v2(db, "rocky_log10", 1, flags, nil, { context, _, arguments in
+            HelperFunctions.log10(context, arguments)
+        }, nil, nil, nil), "rocky_log10")
         try check(sqlite3_create_function_v2(db, "rocky_muldiv", 4, flags, nil, { context, _, arguments in
             HelperFunctions.scaledMulDiv(context, arguments)
         }, nil, nil, nil), "rocky_muldiv")
@@ -242,6 +246,16 @@ extension HelperFunctions {
         if sqlite3_value_type(arguments[0]) == SQLITE_NULL { return sqlite3_result_null(context) }
         let text = argumentText(arguments[0])
         result(context, text: upper ? text.uppercased() : text.lowercased())
+    }
+
+    /// rocky_log10(x): the C library's log10 (SQLite's own divides ln(x) by
+    /// ln(10), so LOG10(1000) would be 2.9999999999999996); NULL for x <= 0.
+    static func log10(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments else { return failure(context, "rocky_log10: no arguments") }
+        if sqlite3_value_type(arguments[0]) == SQLITE_NULL { return sqlite3_result_null(context) }
+        let x = sqlite3_value_double(arguments[0])
+        guard x > 0 else { return sqlite3_result_null(context) }
+        sqlite3_result_double(context, Foundation.log10(x))
     }
 
     // MARK: Exact arithmetic

@@ -146,6 +146,23 @@ extension Binder {
         }
     }
 
+    /// An interval literal as the intervals it adds, in PostgreSQL's order:
+    /// years and months, then weeks and days, then time (`'1 day 2 hours'`
+    /// is two).
+    func intervals(_ literal: LiteralSyntax, range: SourceRange) throws(BindFailure) -> [Interval] {
+        guard case let .interval(quantity, nil) = literal else { return [try interval(literal, range: range)] }
+        let words = quantity.trimmingSpaces.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        guard words.count > 2, words.count % 2 == 0 else { return [try interval(literal, range: range)] }
+        var parts: [Interval] = []
+        for i in stride(from: 0, to: words.count, by: 2) {
+            parts.append(try interval(.interval(quantity: words[i], unit: words[i + 1]), range: range))
+        }
+        func rank(_ interval: Interval) -> Int {
+            interval.months != nil ? 0 : interval.unit == .week || interval.unit == .day ? 1 : 2
+        }
+        return parts.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }.map(\.element)
+    }
+
     func interval(_ literal: LiteralSyntax, range: SourceRange) throws(BindFailure) -> Interval {
         guard case let .interval(quantity, unit) = literal else { preconditionFailure("not an interval") }
         var number = quantity.trimmingSpaces
@@ -231,7 +248,9 @@ extension Binder {
             case (.date, .date) where op == .subtract:
                 return BoundExpr(.daysBetween(left, right), type: .integer, nullable: left.nullable || right.nullable, range: range)
             case (.timestamp, .timestamp), (.timestamp, .date), (.date, .timestamp):
-                throw failure(.operatorTypeMismatch, "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
+                throw failure(op == .subtract ? .unsupportedSyntax : .operatorTypeMismatch,
+                              op == .subtract ? "\(lt) - \(rt) (an interval) is not supported"
+                                  : "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
                               help: "subtract DATEs for a number of days, or compare EXTRACT(EPOCH FROM ...) values")
             default: break
             }
@@ -243,10 +262,20 @@ extension Binder {
         let nullable = left.nullable || right.nullable || op == .divide || op == .modulo
         let arithmetic = ArithmeticOperator(rawValue: op.rawValue)!
         if op == .modulo {
-            guard lt == .integer, rt == .integer else {
-                throw failure(.operatorTypeMismatch, "'%' needs INTEGER operands, not \(lt) and \(rt)", at: range)
+            if lt == .integer && rt == .integer {
+                return BoundExpr(.arithmetic(.modulo, left, right), type: .integer, nullable: nullable, range: range)
             }
-            return BoundExpr(.arithmetic(.modulo, left, right), type: .integer, nullable: nullable, range: range)
+            guard lt != .double && rt != .double, let a = TypeRules.shape(left), let b = TypeRules.shape(right) else {
+                throw failure(.operatorTypeMismatch, "'%' needs exact operands (INTEGER or DECIMAL), not \(lt) and \(rt)",
+                              at: range)
+            }
+            // Exact: both at the larger scale; the remainder has the sign of the
+            // dividend and is smaller than either operand.
+            let s = max(a.scale, b.scale)
+            left = try coerce(left, to: TypeRules.decimal(a.precision - a.scale + s, s))
+            right = try coerce(right, to: TypeRules.decimal(b.precision - b.scale + s, s))
+            let type = TypeRules.decimal(min(a.precision - a.scale, b.precision - b.scale) + s, s)
+            return BoundExpr(.arithmetic(.modulo, left, right), type: type, nullable: nullable, range: range)
         }
         if lt == .double || rt == .double {
             left = try coerce(left, to: .double)
@@ -281,16 +310,23 @@ extension Binder {
         }
         let (valueSyntax, intervalSyntax) = intervalOnLeft ? (rightSyntax, leftSyntax) : (leftSyntax, rightSyntax)
         guard case let .literal(literal) = intervalSyntax.kind else { preconditionFailure() }
-        var amount = try interval(literal, range: intervalSyntax.range)
-        if op == .subtract { amount = amount.negated }
+        var amounts = try intervals(literal, range: intervalSyntax.range)
+        if op == .subtract { amounts = amounts.map(\.negated) }
         var value = try bindExpr(valueSyntax, context)
-        if TypeRules.isTextLiteral(value) { value = try coerce(value, to: amount.microseconds == nil ? .date : .timestamp) }
+        let timed = amounts.contains { $0.microseconds != nil }
+        if TypeRules.isTextLiteral(value) { value = try coerce(value, to: timed ? .timestamp : .date) }
         guard let type = value.type, type == .date || type == .timestamp else {
             throw failure(.operatorTypeMismatch, "cannot add an INTERVAL to \(value.type.map(\.name) ?? "NULL")", at: range)
         }
-        let resultType: ColumnType = type == .date && amount.microseconds != nil ? .timestamp : type
-        if resultType != type { value = try coerce(value, to: resultType) }
-        return BoundExpr(.addInterval(value, amount), type: resultType, nullable: value.nullable, range: range)
+        let resultType: ColumnType = type == .date && timed ? .timestamp : type
+        for amount in amounts {
+            // A DATE becomes a TIMESTAMP only for the time parts (months and days are added to the DATE first).
+            let stepType: ColumnType = value.type == .date && amount.microseconds != nil ? .timestamp : value.type!
+            if stepType != value.type { value = try coerce(value, to: stepType) }
+            value = BoundExpr(.addInterval(value, amount), type: stepType, nullable: value.nullable, range: range)
+        }
+        if value.type != resultType { value = try coerce(value, to: resultType) }
+        return value
     }
 
     /// Converts any value to TEXT for `||` and CONCAT.

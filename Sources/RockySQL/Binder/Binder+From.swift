@@ -55,6 +55,21 @@ extension Binder {
                 bound = try self.condition(expr, .clause("ON", scope), what: "the ON condition")
             case let .using(names):
                 bound = try bindUsing(names, kind: kind, scope: scope, left: first..<middle, right: middle..<last, range: range)
+            case let .natural(keyword):
+                // USING the names both sides show, in the left side's order; none: a cross join.
+                let rightNames = Set((middle..<last).flatMap { e in
+                    scope.entries[e].columns.indices.filter { !scope.entries[e].hiddenFromStar.contains($0) }.map { scope.entries[e].columns[$0].key }
+                })
+                var names: [Identifier] = []
+                for e in first..<middle {
+                    for (i, column) in scope.entries[e].columns.enumerated()
+                    where !scope.entries[e].hiddenFromStar.contains(i) && rightNames.contains(column.key) && !names.contains(where: { $0.key == column.key }) {
+                        names.append(Identifier(column.name, quoted: true, range: keyword))
+                    }
+                }
+                if !names.isEmpty {
+                    bound = try bindUsing(names, kind: kind, scope: scope, left: first..<middle, right: middle..<last, range: range)
+                }
             }
             if kind == .left || kind == .full {
                 for i in middle..<last { makeNullable(&scope.entries[i]) }

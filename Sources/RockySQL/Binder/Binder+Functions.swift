@@ -7,6 +7,25 @@ private let knownFunctions = [
     "count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
     "variance", "var_samp", "var_pop",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
+    "replace", "ltrim", "rtrim", "log10", "position", "greatest", "least", "mod", "sign", "trunc",
+    "ntile", "percent_rank", "cume_dist", "nth_value",
+]
+
+/// Functions of other SQL dialects that Rocky knows and does not support
+/// (E0102, naming the function), rather than "unknown function".
+private let unsupportedFunctions: [String: String] = [
+    "string_agg": "STRING_AGG", "listagg": "LISTAGG", "group_concat": "GROUP_CONCAT", "array_agg": "ARRAY_AGG",
+    "rollup": "ROLLUP", "cube": "CUBE", "grouping": "GROUPING()", "truncate": "TRUNCATE (use TRUNC)",
+    "now": "NOW() (a clock: a replayed transformation must give the same result)",
+    "random": "RANDOM() (a replayed transformation must give the same result)",
+    "median": "MEDIAN", "percentile_cont": "PERCENTILE_CONT", "percentile_disc": "PERCENTILE_DISC", "mode": "MODE",
+    "bool_and": "BOOL_AND", "bool_or": "BOOL_OR", "every": "EVERY", "log": "LOG (use LN or LOG10)",
+    "regexp_replace": "REGEXP_REPLACE", "regexp_matches": "REGEXP_MATCHES", "split_part": "SPLIT_PART",
+    "left": "LEFT", "right": "RIGHT", "lpad": "LPAD", "rpad": "RPAD", "initcap": "INITCAP", "reverse": "REVERSE",
+    "date_add": "DATE_ADD", "datediff": "DATEDIFF", "date_diff": "DATE_DIFF", "age": "AGE", "to_char": "TO_CHAR",
+    "to_date": "TO_DATE", "to_timestamp": "TO_TIMESTAMP", "strftime": "STRFTIME", "corr": "CORR",
+    "covar_pop": "COVAR_POP", "covar_samp": "COVAR_SAMP", "if": "IF (use CASE)", "iif": "IIF (use CASE)",
+    "ifnull": "IFNULL (use COALESCE)", "nvl": "NVL (use COALESCE)",
 ]
 
 private let aggregateNames: [String: AggregateFunction] = [
@@ -28,15 +47,32 @@ extension Binder {
             let inner = ExprContext.clause("an aggregate's argument", context.scope)
             return try bindAggregate(function, call, range: range, inner)
         }
-        if ["row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value"].contains(name) {
+        if ["row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "ntile", "percent_rank", "cume_dist",
+            "nth_value"].contains(name) {
             throw failure(.windowNotAllowed, "\(name.uppercased()) is a window function and needs OVER (...)", at: range)
         }
         if call.star || call.distinct {
             throw failure(.unexpectedToken, "\(call.star ? "'*'" : "DISTINCT") is only allowed in aggregate functions", at: range)
         }
+        if let rewritten = try rewrite(call, range: range) { return try bindExpr(rewritten, context) }
         var args: [BoundExpr] = []
         for argument in call.arguments { args.append(try bindExpr(argument, context)) }
         return try bindScalar(name, call, args, range: range)
+    }
+
+    /// Functions that are another expression: MOD(a, b) is `a % b`, bound as
+    /// that expression, so types, lineage and every dialect follow.
+    private func rewrite(_ call: FunctionCall, range: SourceRange) throws(BindFailure) -> Expr? {
+        let args = call.arguments
+        let height = (args.map(\.height).max() ?? 0) + 2
+        switch call.name.key {
+        case "mod":
+            guard args.count == 2 else { break }
+            return Expr(kind: .binary(.modulo, args[0], args[1]), range: range, height: height)
+        default:
+            return nil
+        }
+        throw failure(.wrongArgumentCount, "MOD takes 2 arguments, not \(args.count)", at: range)
     }
 
     private func arity(_ call: FunctionCall, _ args: [BoundExpr], _ allowed: ClosedRange<Int>, range: SourceRange) throws(BindFailure) {
@@ -85,6 +121,28 @@ extension Binder {
 
     private func anyNullable(_ args: [BoundExpr]) -> Bool { args.contains { $0.nullable } }
 
+    /// A DECIMAL `/`, AVG of a DECIMAL, or such a value times an exact number:
+    /// what the emitters keep as an exact quotient for an outer ROUND or CAST.
+    static func isUnroundedQuotient(_ expr: BoundExpr) -> Bool {
+        switch expr.kind {
+        case .arithmetic(.divide, _, _): return true
+        case let .aggregate(call): return call.function == .avg
+        case let .window(call): if case .aggregate(.avg) = call.function { return true } else { return false }
+        case let .arithmetic(.multiply, a, b): return isUnroundedQuotient(a) || isUnroundedQuotient(b)
+        case let .cast(inner, _, _): return isUnroundedQuotient(inner)
+        default: return false
+        }
+    }
+
+    /// A bound INTEGER literal, also a negated one (`-2`).
+    static func constantInteger(_ expr: BoundExpr) -> Int64? {
+        switch expr.kind {
+        case let .literal(.integer(n)): return n
+        case let .negate(inner): return constantInteger(inner).flatMap { $0 == .min ? nil : -$0 }
+        default: return nil
+        }
+    }
+
     private func bindScalar(_ name: String, _ call: FunctionCall, _ rawArgs: [BoundExpr], range: SourceRange) throws(BindFailure) -> BoundExpr {
         var args = rawArgs
         let label = name.uppercased()
@@ -118,8 +176,10 @@ extension Binder {
             args[0] = try numeric(args[0], label)
             var places = 0
             if args.count == 2 {
-                guard case let .literal(.integer(n)) = args[1].kind, (0...38).contains(n) else {
-                    throw failure(.constantRequired, "ROUND's number of decimal places must be a whole number from 0 to 38",
+                let scale = if case let .decimal(_, s)? = args[0].type { s } else { 0 }
+                guard let n = Self.constantInteger(args[1]), (Int64(-(18 - scale))...38).contains(n) else {
+                    throw failure(.constantRequired,
+                                  "ROUND's number of decimal places must be a whole number from \(-(18 - scale)) to 38",
                                   at: args[1].range)
                 }
                 places = Int(n)
@@ -162,7 +222,61 @@ extension Binder {
             try arity(call, args, 2...2, range: range)
             let part = try datePart(args[0], allowed: DatePart.allCases, label)
             return try extract(part, try temporal(args[1], label), range: range)
+        case "replace":
+            try arity(call, args, 3...3, range: range)
+            for i in args.indices { args[i] = try text(args[i], label) }
+            return make(.replace, .text)
+        case "ltrim", "rtrim":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try text(args[0], label)
+            return make(name == "ltrim" ? .ltrim : .rtrim, .text)
+        case "trunc":
+            try arity(call, args, 1...2, range: range)
+            args[0] = try numeric(args[0], label)
+            var places = 0
+            if args.count == 2 {
+                guard let n = Self.constantInteger(args[1]), (0...38).contains(n) else {
+                    throw failure(.constantRequired, "TRUNC's number of decimal places must be a whole number from 0 to 38",
+                                  at: args[1].range)
+                }
+                places = Int(n)
+            }
+            let value = args[0]
+            if case .decimal? = value.type, Self.isUnroundedQuotient(value) {
+                // A quotient is rounded once, at the outer ROUND or CAST; truncating
+                // one rounded at its own scale could differ from the exact value's.
+                throw failure(.unsupportedSyntax, "TRUNC of a DECIMAL quotient is not supported; ROUND it, or CAST to DOUBLE first",
+                              at: range)
+            }
+            if value.type == .double && places > 0 {
+                throw failure(.unsupportedSyntax, "TRUNC of a DOUBLE to decimal places is not supported; CAST it to DECIMAL first",
+                              at: range)
+            }
+            args = [value]
+            var type = value.type!
+            if case let .decimal(p, s) = type, places < s { type = TypeRules.decimal(p - s + places, places) }
+            return make(.trunc(scale: places), type)
+        case "sign":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try numeric(args[0], label)
+            return make(.sign, .integer)
+        case "log10":
+            try arity(call, args, 1...1, range: range)
+            args[0] = try coerce(try numeric(args[0], label), to: .double)
+            return make(.log10, .double, nullable: true)
+        case "position":
+            try arity(call, args, 2...2, range: range)
+            for i in args.indices { args[i] = try text(args[i], label) }
+            return make(.position, .integer)
+        case "greatest", "least":
+            try arity(call, args, 1...Int.max, range: range)
+            let type = try commonType(args, what: label, range: range, allowNull: true)
+            for i in args.indices { args[i] = try coerce(args[i], to: type) }
+            return make(name == "greatest" ? .greatest : .least, type, nullable: args.allSatisfy(\.nullable))
         default:
+            if let construct = unsupportedFunctions[name] {
+                throw failure(.unsupportedSyntax, "\(construct) is not supported", at: call.name.range)
+            }
             throw failure(.unknownFunction, "unknown function '\(call.name.text)'", at: call.name.range,
                           help: Suggestion.nearest(to: name, among: knownFunctions).map { "did you mean '\($0.uppercased())'?" })
         }
@@ -294,8 +408,28 @@ extension Binder {
             var value = args[0]
             if value.type == nil { value = try coerce(value, to: .integer) }
             return window(name == "first_value" ? .firstValue : .lastValue, [value], value.type!, nullable: true)
+        case "ntile":
+            try arity(call, args, 1...1, range: range)
+            guard case let .literal(.integer(n)) = args[0].kind, (1...1_000_000).contains(n) else {
+                throw failure(.constantRequired, "NTILE's number of buckets must be a whole number from 1", at: args[0].range)
+            }
+            return window(.ntile(buckets: Int(n)), [], .integer, nullable: false)
+        case "percent_rank", "cume_dist":
+            try arity(call, args, 0...0, range: range)
+            return window(name == "percent_rank" ? .percentRank : .cumeDist, [], .double, nullable: false)
+        case "nth_value":
+            try arity(call, args, 2...2, range: range)
+            guard case let .literal(.integer(n)) = args[1].kind, (1...1_000_000).contains(n) else {
+                throw failure(.constantRequired, "NTH_VALUE's row number must be a whole number from 1", at: args[1].range)
+            }
+            var value = args[0]
+            if value.type == nil { value = try coerce(value, to: .integer) }
+            return window(.nthValue(Int(n)), [value], value.type!, nullable: true)
         default:
             guard let function = aggregateNames[name] else {
+                if let construct = unsupportedFunctions[name] {
+                    throw failure(.unsupportedSyntax, "\(construct) is not supported", at: call.name.range)
+                }
                 throw failure(.unknownFunction, "unknown window function '\(call.name.text)'", at: call.name.range,
                               help: Suggestion.nearest(to: name, among: knownFunctions).map { "did you mean '\($0.uppercased())'?" })
             }

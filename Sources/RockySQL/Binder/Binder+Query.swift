@@ -42,10 +42,32 @@ extension Binder {
     }
 
     private func bindLimit(_ expr: Expr, _ what: String) throws(BindFailure) -> BoundExpr {
-        guard case let .literal(.integer(text)) = expr.kind, let value = Int64(text), value >= 0 else {
-            throw failure(.constantRequired, "\(what) must be a whole number", at: expr.range)
+        guard let value = Self.constantInteger(expr), value >= 0 else {
+            throw failure(.constantRequired, "\(what) must be a whole number (a constant expression such as 10 or 5 * 20)",
+                          at: expr.range)
         }
         return BoundExpr(.literal(.integer(value)), type: .integer, nullable: false, range: expr.range)
+    }
+
+    /// The value of an INTEGER constant expression (literals, unary minus,
+    /// + - * / %), or nil (not constant, overflow, division by zero).
+    static func constantInteger(_ expr: Expr) -> Int64? {
+        switch expr.kind {
+        case let .literal(.integer(text)): return Int64(text)
+        case let .unary(.negate, operand): return constantInteger(operand).flatMap { $0 == .min ? nil : -$0 }
+        case let .unary(.plus, operand): return constantInteger(operand)
+        case let .binary(op, left, right):
+            guard let a = constantInteger(left), let b = constantInteger(right) else { return nil }
+            switch op {
+            case .add: let r = a.addingReportingOverflow(b); return r.overflow ? nil : r.partialValue
+            case .subtract: let r = a.subtractingReportingOverflow(b); return r.overflow ? nil : r.partialValue
+            case .multiply: let r = a.multipliedReportingOverflow(by: b); return r.overflow ? nil : r.partialValue
+            case .divide: return b == 0 || (a == .min && b == -1) ? nil : a / b
+            case .modulo: return b == 0 || (a == .min && b == -1) ? nil : a % b
+            default: return nil
+            }
+        default: return nil
+        }
     }
 
     /// A set-operation operand or VALUES, as a query of its own.

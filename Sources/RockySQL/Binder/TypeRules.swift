@@ -126,7 +126,7 @@ enum TypeRules {
     /// ROUND(x, n) of DECIMAL(p, s): DECIMAL(p-s+n+1, n) when n < s, else unchanged.
     static func round(_ type: ColumnType, places: Int) -> ColumnType {
         if case let .decimal(p, s) = type, places < s {
-            return decimal(p - s + places + 1, places)
+            return decimal(p - s + max(places, 0) + 1, max(places, 0))
         }
         return type
     }

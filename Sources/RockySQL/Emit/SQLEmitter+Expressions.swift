@@ -162,6 +162,37 @@ extension SQLEmitter {
         case let .round(places): return round(args[0], places: places, type: type)
         case .floor: return integral(args[0], ceiling: false, type: type)
         case .ceil: return integral(args[0], ceiling: true, type: type)
+        case .replace: return "replace(\(a.joined(separator: ", ")))"
+        case .ltrim: return "ltrim(\(a[0]))"
+        case .rtrim: return "rtrim(\(a[0]))"
+        case .log10: return isSQLite ? "rocky_log10(\(a[0]))" : dialect == .snowflake ? "log(10, \(a[0]))" : "log10(\(a[0]))"
+        case let .trunc(places):
+            // Toward zero: SQLite's integer division of the scaled DECIMAL truncates.
+            switch args[0].type {
+            case let .decimal(_, s)? where places < s:
+                let unit = "0." + String(repeating: "0", count: max(places - 1, 0)) + "1"
+                return isSQLite ? "(\(a[0]) / \(SQLEmitter.pow10(s - places)))"
+                    : dialect == .databricks ? conform("(\(a[0]) - (\(a[0]) % \(places == 0 ? "1" : unit)))", type)
+                    : conform("trunc(\(a[0]), \(places))", type)
+            case .double?:
+                return dialect == .databricks ? "(\(a[0]) - (\(a[0]) % 1))" : "trunc(\(a[0]))"
+            default:
+                return a[0]
+            }
+        case .sign: return isSQLite ? "sign(\(a[0]))" : "CAST(sign(\(a[0])) AS \(dialect.typeName(.integer)))"
+        case .position:
+            switch dialect {
+            case .sqlite, .databricks: return "instr(\(a[1]), \(a[0]))"
+            case .snowflake: return "position(\(a[0]) in \(a[1]))"
+            case .postgres, .duckdb, .bigquery: return "strpos(\(a[1]), \(a[0]))"
+            }
+        case .greatest, .least:
+            // Each argument or, when NULL, another: the extreme of the non-NULL
+            // values in every dialect (SQLite's max/min, Snowflake's and
+            // BigQuery's GREATEST/LEAST return NULL when any argument is NULL).
+            let name = isSQLite ? (function == .greatest ? "max" : "min") : (function == .greatest ? "greatest" : "least")
+            let terms = a.indices.map { i in a.count == 1 ? a[i] : "COALESCE(\(([a[i]] + a.indices.filter { $0 != i }.map { a[$0] }).joined(separator: ", ")))" }
+            return a.count == 1 ? a[0] : "\(name)(\(terms.joined(separator: ", ")))"
         }
     }
 
@@ -212,6 +243,10 @@ extension SQLEmitter {
             return "\(name)(\(a[0])\(rest)) OVER (\(over))"
         case .firstValue: return "FIRST_VALUE(\(a[0])) OVER (\(over))"
         case .lastValue: return "LAST_VALUE(\(a[0])) OVER (\(over))"
+        case let .ntile(buckets): return "NTILE(\(buckets)) OVER (\(over))"
+        case .percentRank: return "PERCENT_RANK() OVER (\(over))"
+        case .cumeDist: return "CUME_DIST() OVER (\(over))"
+        case let .nthValue(n): return "NTH_VALUE(\(a[0]), \(n)) OVER (\(over))"
         case let .aggregate(function):
             let aggregateCall = AggregateCall(function: function, argument: call.arguments.first, distinct: false)
             return aggregate(aggregateCall, over: over, type: type)

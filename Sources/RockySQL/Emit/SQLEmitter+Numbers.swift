@@ -31,7 +31,8 @@ extension SQLEmitter {
             let sql = "(\(x) \(op.rawValue) \(y))"
             return isDecimal(type) ? conform(sql, type) : sql
         case .modulo:
-            return "(\(x) % NULLIF(\(y), 0))"
+            let sql = "(\(x) % NULLIF(\(y), 0))"
+            return isDecimal(type) && !isSQLite ? conform(sql, type) : sql
         case .multiply:
             guard isDecimal(type) else { return "(\(x) * \(y))" }
             if let q = quotient(of: BoundExpr(.arithmetic(op, a, b), type: type, nullable: true, range: a.range)) {
@@ -149,6 +150,20 @@ extension SQLEmitter {
     }
 
     func round(_ value: BoundExpr, places: Int, type: ColumnType) -> String {
+        if places < 0 {
+            // To tens, hundreds, ...: half away from zero, then scaled back (scale 0).
+            let x = expr(value), k = -places
+            switch value.type {
+            case let .decimal(_, s)?:
+                return isSQLite ? "(\(muldiv(x, "1", Self.pow10(s + k))) * \(Self.pow10(k)))" : conform("round(\(x), \(places))", type)
+            case .integer?:
+                return isSQLite ? "(\(muldiv(x, "1", Self.pow10(k))) * \(Self.pow10(k)))" : conform("round(\(x), \(places))", type)
+            case .double?:
+                return isSQLite ? "(round(\(x) / \(Self.pow10(k)).0) * \(Self.pow10(k)).0)" : "round(\(x), \(places))"
+            default:
+                return x
+            }
+        }
         if case let .decimal(_, s)? = value.type, places < s, let q = quotient(of: value) {
             return render(q, scale: places, type: type)
         }

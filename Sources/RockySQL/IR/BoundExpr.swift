@@ -113,6 +113,18 @@ public enum ScalarFunction: Hashable, Sendable {
     /// ROUND to a constant number of decimal places.
     case round(scale: Int)
     case coalesce, nullif
+    /// REPLACE(text, from, to), LTRIM(text), RTRIM(text) (spaces).
+    case replace, ltrim, rtrim
+    /// LOG10(x): DOUBLE.
+    case log10
+    /// SIGN(x): INTEGER -1, 0 or 1.
+    case sign
+    /// TRUNC(x[, n]): toward zero, to n decimal places (a constant 0...38).
+    case trunc(scale: Int)
+    /// POSITION(needle IN haystack): the 1-based character position, 0 when absent.
+    case position
+    /// GREATEST/LEAST of values of one type, ignoring NULLs (NULL only when all are).
+    case greatest, least
 }
 
 public enum AggregateFunction: String, Hashable, Sendable {
@@ -133,6 +145,12 @@ public enum WindowFunction: Hashable, Sendable {
     case lag(offset: Int), lead(offset: Int)
     case firstValue, lastValue
     case aggregate(AggregateFunction)
+    /// NTILE(buckets): INTEGER 1...buckets.
+    case ntile(buckets: Int)
+    /// PERCENT_RANK(), CUME_DIST(): DOUBLE in 0...1.
+    case percentRank, cumeDist
+    /// NTH_VALUE(value, n): the value of the frame's n-th row (1-based), NULL when it has fewer.
+    case nthValue(Int)
 }
 
 /// A window function call with its window.

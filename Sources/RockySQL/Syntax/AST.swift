@@ -188,6 +188,8 @@ enum JoinCondition: Sendable {
     case none
     case on(Expr)
     case using([Identifier])
+    /// `NATURAL JOIN`: USING every column name both sides have (range: NATURAL).
+    case natural(SourceRange)
 }
 
 indirect enum TableRef: Sendable {

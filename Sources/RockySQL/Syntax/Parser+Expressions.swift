@@ -61,6 +61,10 @@ extension Parser {
             if let (op, precedence) = binaryOperator() {
                 guard precedence >= minimum else { return left }
                 _ = bump()
+                if op.isComparison && (at(.all) || (atWord("any") || atWord("some")) && peek().kind == .leftParen) {
+                    throw failure("comparisons with \(lexer.text(current.range).uppercased()) (...) are not supported; use IN, EXISTS or MIN/MAX in a subquery",
+                                  code: .unsupportedSyntax)
+                }
                 let right = try parseBinary(minimum: precedence + 1)
                 left = try node(.binary(op, left, right), left.range.union(right.range), left, right)
             } else if at(.and) || at(.or) {
@@ -90,12 +94,27 @@ extension Parser {
         if at(.is) {
             _ = bump()
             let negated = eat(.not)
-            if at(.true) || at(.false) || atWord("distinct") || atWord("unknown") {
-                throw failure("IS \(lexer.text(current.range).uppercased()) is not supported; use = or IS NULL",
+            if at(.true) || at(.false) {
+                return try truthTest(left, value: bump().keyword == .true, negated: negated)
+            }
+            if at(.distinct) {
+                _ = bump()
+                try expect(.from)
+                let right = try parseBinary(minimum: Precedence.comparison + 1)
+                return try distinctTest(left, right, negated: negated)
+            }
+            if atWord("unknown") {
+                throw failure("IS \(negated ? "NOT " : "")UNKNOWN is not supported; use IS \(negated ? "NOT " : "")NULL",
                               code: .unsupportedSyntax)
             }
             try expect(.null)
             return try node(.isNull(left, negated: negated), range(from: left.range.start), left)
+        }
+        if atWord("ilike") || atWord("similar") || at(.not) && (wordMatches(peek(), "ilike") || wordMatches(peek(), "similar")) {
+            let word = at(.not) ? peek() : current
+            let construct = wordMatches(word, "ilike") ? "ILIKE" : "SIMILAR TO"
+            throw failure("\(at(.not) ? "NOT " : "")\(construct) is not supported; use LIKE (with LOWER for ILIKE)",
+                          at: word.range, code: .unsupportedSyntax)
         }
         var negated = false
         if at(.not) {
@@ -131,6 +150,34 @@ extension Parser {
         }
         if negated { throw failure("expected IN, BETWEEN or LIKE after NOT") }
         return nil
+    }
+
+    /// `x IS [NOT] TRUE | FALSE` (never NULL), written as what it means:
+    /// `COALESCE(x, FALSE)`, with `NOT x` for FALSE and a `NOT` around it
+    /// for NOT. Every later stage (types, lineage, each dialect) handles it
+    /// as that expression.
+    private func truthTest(_ value: Expr, value truth: Bool, negated: Bool) throws(ParseFailure) -> Expr {
+        let whole = range(from: value.range.start)
+        let operand = truth ? value : try node(.unary(.not, value), value.range, value)
+        let no = try node(.literal(.boolean(false)), whole, height: 1)
+        let name = Identifier("coalesce", quoted: false, range: whole)
+        let call = FunctionCall(name: name, arguments: [operand, no], distinct: false, star: false, over: nil)
+        let test = try node(.function(call), whole, operand)
+        return negated ? try node(.unary(.not, test), whole, test) : test
+    }
+
+    /// `a IS [NOT] DISTINCT FROM b` (NULL is not distinct from NULL, and
+    /// distinct from every value), written as the CASE it means:
+    /// `CASE WHEN a IS NULL THEN b IS [NOT] NULL WHEN b IS NULL THEN TRUE|FALSE ELSE a <> | = b END`.
+    private func distinctTest(_ a: Expr, _ b: Expr, negated: Bool) throws(ParseFailure) -> Expr {
+        let whole = range(from: a.range.start)
+        let aNull = try node(.isNull(a, negated: false), a.range, a)
+        let bNull = try node(.isNull(b, negated: false), b.range, b)
+        let bNotNull = try node(.isNull(b, negated: !negated), b.range, b)
+        let known = try node(.literal(.boolean(!negated)), whole, height: 1)
+        let compare = try node(.binary(negated ? .equal : .notEqual, a, b), whole, a, b)
+        return try node(.caseWhen(operand: nil, branches: [(aNull, bNotNull), (bNull, known)], otherwise: compare), whole,
+                        aNull, bNull, compare)
     }
 
     private mutating func parseUnary() throws(ParseFailure) -> Expr {
@@ -180,6 +227,12 @@ extension Parser {
                 return try node(.subquery(query), range(from: start), height: 1)
             }
             let inner = try parseExpr()
+            if at(.comma) {
+                var row = [inner]
+                while eat(.comma) { row.append(try parseExpr()) }
+                try expect(.rightParen, "')'")
+                return try parseRowComparison(row, start: start)
+            }
             try expect(.rightParen, "')'")
             var wrapped = inner
             wrapped.range = range(from: start)
@@ -191,6 +244,52 @@ extension Parser {
         default:
             throw failure("expected an expression, found \(describe(token))")
         }
+    }
+
+    /// A row value `(a, b, ...)` and what it is compared with: `= (x, y)`,
+    /// `<> (x, y)` or `[NOT] IN ((x, y), ...)`, written as what they mean
+    /// (`a = x AND b = y`, its NOT, an OR of those), with SQL's NULL logic.
+    private mutating func parseRowComparison(_ row: [Expr], start: SourcePosition) throws(ParseFailure) -> Expr {
+        let rowRange = range(from: start)
+        func unsupported() -> ParseFailure {
+            failure("row values such as (a, b) are supported only in =, <> and [NOT] IN (...) with a list of rows",
+                    at: rowRange, code: .unsupportedSyntax)
+        }
+        func parseRow() throws(ParseFailure) -> [Expr] {
+            try expect(.leftParen, "'(' of a row")
+            if at(.select) || at(.with) { throw unsupported() }
+            let values = try parseExprList()
+            try expect(.rightParen, "')'")
+            guard values.count == row.count else {
+                throw failure("a row of \(values.count) values compared with a row of \(row.count)", at: range(from: start))
+            }
+            return values
+        }
+        func equal(_ values: [Expr]) throws(ParseFailure) -> Expr {
+            var terms: [Expr] = []
+            for (a, b) in zip(row, values) { terms.append(try node(.binary(.equal, a, b), a.range.union(b.range), a, b)) }
+            return try node(.logical(.and, terms), range(from: start), height: terms.map(\.height).max()! + 1)
+        }
+        if at(.equal) || at(.notEqual) {
+            let negated = bump().kind == .notEqual
+            let test = try equal(try parseRow())
+            return negated ? try node(.unary(.not, test), range(from: start), test) : test
+        }
+        let negated = at(.not) && peek().keyword == .in
+        if negated { _ = bump() }
+        guard eat(.in) else { throw unsupported() }
+        try expect(.leftParen, "'('")
+        if at(.select) || at(.with) { throw unsupported() }
+        var alternatives: [Expr] = []
+        repeat {
+            let before = index
+            alternatives.append(try equal(try parseRow()))
+            checkProgress(since: before)
+        } while eat(.comma)
+        try expect(.rightParen, "')'")
+        let any = alternatives.count == 1 ? alternatives[0]
+            : try node(.logical(.or, alternatives), range(from: start), height: alternatives.map(\.height).max()! + 1)
+        return negated ? try node(.unary(.not, any), range(from: start), any) : any
     }
 
     private mutating func parseKeywordPrimary(_ token: Token) throws(ParseFailure) -> Expr {
@@ -289,6 +388,10 @@ extension Parser {
             return try node(.literal(literal), range(from: start), height: 1)
         }
         if at(.leftParen) { return try parseCall(first) }
+        if !first.quoted, !at(.dot), ["current_date", "current_timestamp", "current_time", "localtimestamp", "localtime"].contains(first.key) {
+            throw failure("\(first.text.uppercased()) is not supported: a replayed transformation must give the same result",
+                          at: first.range, code: .unsupportedSyntax)
+        }
         var parts = [first]
         while at(.dot) {
             let before = index
@@ -314,6 +417,15 @@ extension Parser {
             return try node(.extract(field: field, operand), range(from: start), operand)
         }
         var call = FunctionCall(name: name, arguments: [], distinct: false, star: false, over: nil)
+        if name.key == "position" && !name.quoted {
+            // POSITION(needle IN haystack): the 1-based character position, 0 when absent.
+            let needle = try parseBinary(minimum: Precedence.concat)
+            try expect(.in)
+            let haystack = try parseExpr()
+            try expect(.rightParen, "')'")
+            call.arguments = [needle, haystack]
+            return try node(.function(call), range(from: start), needle, haystack)
+        }
         if at(.star) {
             _ = bump()
             call.star = true
@@ -322,6 +434,9 @@ extension Parser {
             call.arguments = try parseExprList()
         }
         try expect(.rightParen, "')'")
+        if atWord("filter") && peek().kind == .leftParen {
+            try parseFilter(into: &call)
+        }
         if atWord("filter") || atWord("within") {
             throw failure("\(lexer.text(current.range).uppercased()) after a function call is not supported",
                           code: .unsupportedSyntax)
@@ -332,10 +447,31 @@ extension Parser {
         return try node(.function(call), range(from: start), height: height + 1)
     }
 
+    /// `agg(x) FILTER (WHERE c)`: the aggregate of the rows where c is true,
+    /// written as `agg(CASE WHEN c THEN x END)` (`COUNT(*)`: `COUNT(CASE WHEN c
+    /// THEN 1 END)`), which every later stage and dialect handles.
+    private mutating func parseFilter(into call: inout FunctionCall) throws(ParseFailure) {
+        let aggregates: Set<String> = ["count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop",
+                                       "variance", "var_samp", "var_pop"]
+        guard aggregates.contains(call.name.key), call.star || call.arguments.count == 1 else {
+            throw failure("FILTER is supported on aggregates of one argument only", code: .unsupportedSyntax)
+        }
+        _ = bump()
+        try expect(.leftParen, "'('")
+        try expect(.where)
+        let condition = try parseExpr()
+        try expect(.rightParen, "')'")
+        let value = call.star ? Expr(kind: .literal(.integer("1")), range: call.name.range, height: 1) : call.arguments[0]
+        let whole = condition.range.union(value.range)
+        call.star = false
+        call.arguments = [try node(.caseWhen(operand: nil, branches: [(condition, value)], otherwise: nil), whole, condition, value)]
+    }
+
     private mutating func parseWindowSpec() throws(ParseFailure) -> WindowSpec {
         let start = current.range.start
         guard eat(.leftParen) else {
-            throw failure("expected '(' after OVER (named windows are not supported), found \(describe(current))")
+            if atName { throw failure("named windows (OVER name) are not supported; write the window", code: .unsupportedSyntax) }
+            throw failure("expected '(' after OVER, found \(describe(current))")
         }
         var partitionBy: [Expr] = []
         var orderBy: [OrderItem] = []
@@ -350,12 +486,41 @@ extension Parser {
         }
         if atWord("rows") {
             frame = try parseFrame()
+        } else if atWord("range"), let whole = try parseUnboundedRange() {
+            // RANGE from the partition's start to the current row's last peer is
+            // the default frame; to the partition's end, the whole partition.
+            if whole { frame = FrameSpec(start: .unboundedPreceding, end: .unboundedFollowing, range: range(from: start)) }
         } else if atWord("range") || atWord("groups") {
-            throw failure("\(lexer.text(current.range).uppercased()) frames are not supported; use ROWS",
+            throw failure("\(lexer.text(current.range).uppercased()) frames are supported only as RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW or UNBOUNDED FOLLOWING; use ROWS",
                           code: .unsupportedSyntax)
         }
         try expect(.rightParen, "')'")
         return WindowSpec(partitionBy: partitionBy, orderBy: orderBy, frame: frame, range: range(from: start))
+    }
+
+    /// `RANGE [BETWEEN] UNBOUNDED PRECEDING [AND CURRENT ROW | AND UNBOUNDED
+    /// FOLLOWING]`: false for the first (the default frame: up to the current
+    /// row's last peer), true for the whole partition; nil (nothing consumed)
+    /// for any other RANGE frame.
+    private mutating func parseUnboundedRange() throws(ParseFailure) -> Bool? {
+        func word(_ ahead: Int, _ text: String) -> Bool { wordMatches(peek(ahead), text) }
+        let between = peek().keyword == .between
+        let at = between ? 2 : 1
+        guard word(at, "unbounded"), word(at + 1, "preceding") else { return nil }
+        if !between {
+            for _ in 0..<3 { _ = bump() }
+            return false
+        }
+        guard peek(at + 2).keyword == .and else { return nil }
+        if word(at + 3, "current") && word(at + 4, "row") {
+            for _ in 0..<7 { _ = bump() }
+            return false
+        }
+        if word(at + 3, "unbounded") && word(at + 4, "following") {
+            for _ in 0..<7 { _ = bump() }
+            return true
+        }
+        return nil
     }
 
     private mutating func parseFrame() throws(ParseFailure) -> FrameSpec {

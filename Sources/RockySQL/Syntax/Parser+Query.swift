@@ -38,7 +38,25 @@ extension Parser {
             _ = eatWord("rows") || eatWord("row")
         }
         if limit == nil && eat(.limit) { limit = try parseExpr() }
+        if limit == nil && atWord("fetch") && (wordMatches(peek(), "first") || wordMatches(peek(), "next")) {
+            limit = try parseFetchFirst()
+        }
         return QueryExpr(ctes: ctes, body: body, orderBy: orderBy, limit: limit, offset: offset, range: range(from: start))
+    }
+
+    /// `FETCH {FIRST | NEXT} [n] {ROW | ROWS} ONLY`, the standard's LIMIT n
+    /// (n defaults to 1); `WITH TIES` is not supported.
+    private mutating func parseFetchFirst() throws(ParseFailure) -> Expr {
+        _ = bump()
+        _ = bump()
+        var count = Expr(kind: .literal(.integer("1")), range: current.range, height: 1)
+        if !atWord("row") && !atWord("rows") { count = try parseExpr() }
+        if !eatWord("rows") { try expectWord("row") }
+        if atWord("with") || at(.with) {
+            throw failure("FETCH ... WITH TIES is not supported", code: .unsupportedSyntax)
+        }
+        try expectWord("only")
+        return count
     }
 
     /// UNION and EXCEPT chain INTERSECT terms, left to right; INTERSECT binds tighter.
@@ -136,6 +154,10 @@ extension Parser {
         var groupBy: [Expr] = []
         if eat(.group) {
             try expect(.by)
+            if atWord("grouping") && wordMatches(peek(), "sets") || (atWord("rollup") || atWord("cube")) && peek().kind == .leftParen {
+                let construct = atWord("grouping") ? "GROUPING SETS" : lexer.text(current.range).uppercased()
+                throw failure("\(construct) is not supported", code: .unsupportedSyntax)
+            }
             groupBy = try parseExprList()
         }
         let having: Expr? = eat(.having) ? try parseExpr() : nil
@@ -188,8 +210,10 @@ extension Parser {
         var left = try parseTablePrimary()
         while true {
             let before = index
+            var natural: SourceRange?
             if atWord("natural") {
-                throw failure("NATURAL JOIN is not supported; use USING (...)", code: .unsupportedSyntax)
+                natural = bump().range
+                if at(.cross) { throw failure("NATURAL CROSS JOIN is not valid SQL") }
             }
             let kind: JoinKind
             if eat(.join) {
@@ -206,11 +230,14 @@ extension Parser {
                 try expect(.join)
                 kind = .cross
             } else {
+                if natural != nil { throw failure("expected JOIN after NATURAL, found \(describe(current))") }
                 return left
             }
             let right = try parseTablePrimary()
             var condition = JoinCondition.none
-            if kind != .cross {
+            if let natural {
+                condition = .natural(natural)
+            } else if kind != .cross {
                 if eat(.on) {
                     condition = .on(try parseExpr())
                 } else if eat(.using) {
@@ -246,6 +273,9 @@ extension Parser {
         let name = try parseName("a table name")
         if at(.dot) {
             throw failure("qualified table names are not supported: Rocky tables have one-part names", code: .unsupportedSyntax)
+        }
+        if name.key == "lateral" && !name.quoted && (at(.leftParen) || atName) {
+            throw failure("LATERAL is not supported", at: name.range, code: .unsupportedSyntax)
         }
         if at(.leftParen) {
             throw failure("table functions are not supported", code: .unsupportedSyntax)

@@ -33,7 +33,9 @@ extension Parser {
             return try parseAlter(start)
         default:
             if at(.leftParen) { return .query(try parseQuery()) }
-            if atWord("explain") || atWord("pragma") || atWord("attach") || atWord("begin") || atWord("commit") {
+            if atWord("explain") || atWord("pragma") || atWord("attach") || atWord("begin") || atWord("commit")
+                || atWord("truncate") || atWord("merge") || atWord("copy") || atWord("grant") || atWord("revoke")
+                || atWord("vacuum") || atWord("analyze") || atWord("rollback") || atWord("call") {
                 throw failure("\(lexer.text(current.range).uppercased()) is not supported by Rocky", code: .unsupportedSyntax)
             }
             throw failure("expected a statement (SELECT, WITH, CREATE, INSERT, UPDATE, DELETE, DROP or ALTER), found \(describe(current))")
@@ -74,6 +76,8 @@ extension Parser {
                 _ = bump()
                 try expect(.key)
                 primaryKey += try parseNameList()
+            } else if let constraint = unsupportedConstraint() {
+                throw failure("\(constraint) constraints are not supported", code: .unsupportedSyntax)
             } else {
                 columns.append(try parseColumnDefinition())
             }
@@ -102,6 +106,8 @@ extension Parser {
                 try expect(.key)
                 primaryKey = true
                 notNull = true
+            } else if let constraint = unsupportedConstraint() {
+                throw failure("\(constraint) is not supported in CREATE TABLE", code: .unsupportedSyntax)
             } else {
                 break
             }
@@ -109,6 +115,22 @@ extension Parser {
         }
         return ColumnDefinitionSyntax(name: name, type: type, notNull: notNull, primaryKey: primaryKey,
                                       range: range(from: start))
+    }
+
+    /// A column or table constraint Rocky does not support, by its SQL name.
+    private func unsupportedConstraint() -> String? {
+        guard at(.identifier) else { return nil }
+        switch lexer.text(current.range).lowercased() {
+        case "default": return "DEFAULT"
+        case "unique": return "UNIQUE"
+        case "check": return "CHECK"
+        case "references": return "REFERENCES"
+        case "foreign": return "FOREIGN KEY"
+        case "constraint": return "CONSTRAINT"
+        case "generated": return "GENERATED"
+        case "collate": return "COLLATE"
+        default: return nil
+        }
     }
 
     private mutating func parseInsert(_ start: SourcePosition) throws(ParseFailure) -> Statement {
@@ -185,5 +207,7 @@ extension Parser {
     /// Unreserved words that still cannot start an alias because a clause follows.
     var isClauseWord: Bool {
         atWord("window") || atWord("qualify") || atWord("natural") || atWord("lateral") || atWord("returning")
+            || atWord("fetch") || atWord("tablesample") || atWord("collate") || atWord("ilike") || atWord("similar")
+            || atWord("for") && ["update", "share", "no", "key"].contains(where: { wordMatches(peek(), $0) || peek().keyword?.rawValue == $0 })
     }
 }

@@ -56,6 +56,9 @@ struct Parser {
             do throws(ParseFailure) {
                 let parsed = try parseStatement()
                 if !at(.semicolon) && !at(.endOfInput) {
+                    if let construct = unsupportedConstruct() {
+                        throw failure("\(construct) is not supported", code: .unsupportedSyntax)
+                    }
                     throw failure("expected ';' or the end of the script after the statement")
                 }
                 statement = parsed
@@ -84,6 +87,32 @@ struct Parser {
             statements.append(ParsedStatement(statement: nil, range: range, diagnostics: Array(lexical)))
         }
         return statements
+    }
+
+    /// The construct a statement's unexpected next token starts, when it is
+    /// SQL that Rocky knows and does not support (named in an E0102 with a
+    /// caret there), rather than a typo.
+    func unsupportedConstruct() -> String? {
+        let word = current.kind == .identifier || current.kind == .keyword ? lexer.text(current.range).lowercased() : ""
+        let next = peek().kind == .identifier || peek().kind == .keyword ? lexer.text(peek().range).lowercased() : ""
+        switch word {
+        case "ilike": return "ILIKE"
+        case "similar": return "SIMILAR TO"
+        case "collate": return "COLLATE"
+        case "for" where ["update", "share", "no", "key"].contains(next): return "FOR \(next.uppercased()) (row locking)"
+        case "returning": return "RETURNING"
+        case "tablesample": return "TABLESAMPLE"
+        case "using": return "USING here (ORDER BY ... USING, DELETE ... USING)"
+        case "window": return "WINDOW (named windows)"
+        case "qualify": return "QUALIFY"
+        case "lateral": return "LATERAL"
+        case "escape": return "LIKE ... ESCAPE"
+        case "within": return "WITHIN GROUP"
+        case "filter": return "FILTER"
+        case "at" where next == "time": return "AT TIME ZONE"
+        case "on" where next == "conflict": return "ON CONFLICT"
+        default: return nil
+        }
     }
 
     private mutating func skipToStatementEnd() {

@@ -207,6 +207,10 @@ def rocky_scalar(rows, value, position):
     return value
 
 
+def rocky_log10(x):
+    return None if x is None or x <= 0 else math.log10(x)
+
+
 def rocky_upper(text):
     return None if text is None else text.upper()
 
@@ -361,6 +365,7 @@ def load(tables, fixtures):
     lite.create_function("rocky_cast", 3, rocky_cast, deterministic=True)
     lite.create_function("rocky_scalar", 3, rocky_scalar, deterministic=True)
     lite.create_function("rocky_upper", 1, rocky_upper, deterministic=True)
+    lite.create_function("rocky_log10", 1, rocky_log10, deterministic=True)
     lite.create_function("rocky_lower", 1, rocky_lower, deterministic=True)
     for kind in ("var_samp", "var_pop", "stddev_samp", "stddev_pop"):
         lite.create_window_function("rocky_" + kind, 1, welford(kind))
