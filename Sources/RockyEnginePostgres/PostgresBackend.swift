@@ -313,11 +313,41 @@ public final class PostgresBackend: ExecutionBackend {
         }
     }
 
-    /// Drops every version the server holds that is not in `keep` (each in
-    /// its own transaction); returns the ids dropped.
-    public func dropVersions(keeping keep: Set<ObjectID>) throws -> [ObjectID] {
+    /// Which versions `dropVersions` may drop, by when they were loaded.
+    public enum Age: Sendable {
+        case any, none
+        case olderThan(seconds: Int64)
+        /// Loaded before this time (ISO 8601).
+        case before(String)
+    }
+
+    /// Drops every version the server holds that is not in `keep` and was
+    /// loaded as `loaded` allows (each in its own transaction, under the
+    /// version's lock); returns the ids dropped (with `dryRun`, that would
+    /// be) and how many unreachable ones were kept as too recent.
+    public func dropVersions(keeping keep: Set<ObjectID>, loaded age: Age = .any, dryRun: Bool = false) throws -> (dropped: [ObjectID], keptRecent: Int) {
+        let condition: String
+        var parameters: [PostgresValue] = []
+        switch age {
+        case .any: condition = "true"
+        case .none: condition = "false"
+        case let .olderThan(seconds):
+            condition = "loaded_at < now() - make_interval(secs => $1)"
+            parameters = [.double(Double(seconds))]
+        case let .before(time):
+            condition = "loaded_at < $1::timestamptz"
+            parameters = [.text(time)]
+        }
+        let rows = try operation("list versions", sql: nil) {
+            try connection.execute("SELECT id, \(condition) FROM \(catalog) ORDER BY id", parameters).rows
+        }
         var dropped: [ObjectID] = []
-        for id in try heldVersions() where !keep.contains(id) {
+        var kept = 0
+        for row in rows {
+            guard case let .text(hex) = row[0], let id = ObjectID(hex: hex), !keep.contains(id) else { continue }
+            guard row[1] == .bool(true) else { kept += 1; continue }
+            dropped.append(id)
+            if dryRun { continue }
             try operation("drop version", sql: nil) {
                 try inTransaction {
                     try lock(id)
@@ -325,9 +355,8 @@ public final class PostgresBackend: ExecutionBackend {
                     try connection.execute("DELETE FROM \(catalog) WHERE id = $1", [.text(id.hex)])
                 }
             }
-            dropped.append(id)
         }
-        return dropped
+        return (dropped, kept)
     }
 
     // MARK: Views

@@ -83,7 +83,11 @@ extension Repository {
         let options = PostgresEngineOptions(name: choice.name, conninfo: conninfo, schema: choice.schema ?? "rocky",
                                             statementTimeout: choice.statementTimeoutSeconds.map { .seconds($0) },
                                             retries: choice.retries, maskingKey: try maskingKey())
-        return try PostgresBackend(store: objects, options: options, temporaryDirectory: temporaryDirectory())
+        do {
+            return try PostgresBackend(store: objects, options: options, temporaryDirectory: temporaryDirectory())
+        } catch let error as EngineError {
+            throw RepositoryError.engineFailure("engine '\(choice.name)' (postgres) is not available, nothing was run: \(error)")
+        }
     }
 
     /// The SQLite backend and its table cache in `.rocky/cache`.
