@@ -21,7 +21,7 @@ PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 STAMP   := Sources/RockyCLI/Stamp/BuildStamp.swift
 RELEASE := -c release -j $(JOBS) -Xswiftc -enforce-exclusivity=unchecked -Xswiftc -DROCKY_STAMPED
 
-.PHONY: all deps venv build release test stress demo bench dist install stamp clean
+.PHONY: all deps venv build release test stress demo demo-pg bench dist install stamp clean
 
 all: build
 
@@ -90,6 +90,12 @@ stress: deps venv
 demo: build
 	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo.sh
 	.build/debug/rocky-example Fixtures
+
+# The same story with the agent's chain run on PostgreSQL (--engine pg), on a
+# throw-away server the script starts and stops (Fixtures/demo-pg.sh).
+demo-pg: DEB_PACKAGES += $(TEST_PACKAGES)
+demo-pg: build
+	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo-pg.sh
 
 # Every benchmark beside what a user would use instead, in one run; the
 # report (Markdown) is also written to build/bench.md. Commands are timed

@@ -118,10 +118,13 @@ import Testing
         }
         func release() throws { try connection.execute("COMMIT") }
 
-        /// The rocky session of `schema` waiting for this lock (polled; the server decides, never a clock).
-        func waitingBackend(schema: String) throws -> Int64 {
+        /// The rocky session of `schema` waiting for this lock (polled; the
+        /// server decides, never a clock). From a connection of its own: a
+        /// transaction sees one snapshot of pg_stat_activity.
+        func waitingBackend(schema: String, server: PostgresServer) throws -> Int64 {
+            let poll = try PostgresConnection(conninfo: server.conninfo)
             while true {
-                let rows = try connection.execute("""
+                let rows = try poll.execute("""
                     SELECT pid FROM pg_stat_activity
                     WHERE application_name = 'rocky' AND wait_event_type = 'Lock' AND position($1 IN query) > 0
                     """, [.text(schema)]).rows
@@ -144,7 +147,7 @@ import Testing
             run = box.rocky(["--engine", "pg", "sql", query])
             done.signal()
         }
-        let pid = try lock.waitingBackend(schema: schema)
+        let pid = try lock.waitingBackend(schema: schema, server: server)
         let killed = try lock.connection.execute("SELECT pg_terminate_backend($1::int)", [.int64(pid)]).rows.first?.first
         try lock.release()
         done.wait()
