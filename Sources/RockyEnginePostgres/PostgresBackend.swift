@@ -173,7 +173,7 @@ public final class PostgresBackend: ExecutionBackend {
 
     /// The backend's own session settings, then the dialect's (its one call site).
     private func setUpSession() throws {
-        try connection.run("SET client_min_messages = warning; SET search_path = pg_temp, pg_catalog")
+        try connection.run("SET client_min_messages = warning; SET search_path = pg_catalog, pg_temp")
         // PostgreSQL dialect helpers and masking (PostgresSessionSetup.swift):
         for statement in PostgresSessionSetup.statements(maskingKey: options.maskingKey) { try connection.run(statement) }
         sessionPID = connection.backendPID

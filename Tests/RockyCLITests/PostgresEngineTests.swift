@@ -244,4 +244,29 @@ import Testing
         box.ok("--engine", "pg", "sql", "CREATE TABLE again AS SELECT symbol FROM big")
         #expect(try Self.catalog(server, schema: schema).values.filter { $0.hasPrefix("upload ") }.count == 1, "nothing uploaded again")
     }
+
+    /// `replay --engine pg` re-runs a chain recorded on sqlite on PostgreSQL:
+    /// the reuse key holds the engine, so nothing is reused, and the result
+    /// is the same table.
+    @Test func replayWithEngineReRunsOnPostgres() throws {
+        let box = Sandbox()
+        box.ok("init")
+        let early = ["ROCKY_COMMIT_TIME": "2026-05-15T21:00:00Z"], late = ["ROCKY_COMMIT_TIME": "2026-05-30T09:00:00Z"]
+        #expect(box.rocky(["import", "positions", fixture("positions.csv"), "--key", "account_id,symbol"], env: early).code == 0)
+        #expect(box.rocky(["commit", "-m", "positions"], env: early).code == 0)
+        #expect(box.rocky(["checkout", "-b", "agent/x"], env: late).code == 0)
+        let step = "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0"
+        #expect(box.rocky(["sql", step, "-m", "big"], env: late).code == 0)
+        box.write("rocky.toml", Self.toml(try Self.server(), schema: Self.newSchema()))
+        let replay = box.json(box.rocky(["--engine", "pg", "replay", "agent/x", "--at", "2026-05-29T23:00:00Z", "--name", "r1", "--json"]))
+        #expect(replay["steps"] as? Int == 1)
+        #expect(replay["reused"] as? Int == 0, "a sqlite execution is not reused for postgres: \(replay)")
+        let record = (box.json(box.rocky("show", "r1", "--json"))["transformations"] as? [[String: Any]])?.first
+        #expect(record?["adapter"] as? String == "postgres")
+        func big(_ revision: String) -> String? {
+            ((box.json(box.rocky("tables", revision, "--json"))["tables"] as? [[String: Any]]) ?? [])
+                .first { $0["name"] as? String == "big" }?["id"] as? String
+        }
+        #expect(big("r1") != nil && big("r1") == big("agent/x"))
+    }
 }
