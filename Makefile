@@ -112,6 +112,8 @@ bench: release dist venv
 # build/static-libs holds only .a archives and comes first on the search path,
 # so -lcrypto, -lz, -lsqlite3 and the -lstdc++ of the Swift runtime resolve
 # to them; libgcc_s (the unwinder) is served by its static twin libgcc_eh.
+# libpq (the PostgreSQL engine) stays dynamic: no libpq.a is linked here, and
+# Debian's would pull in GSSAPI and LDAP; ldd lists libpq and what it needs.
 dist: deps stamp
 	mkdir -p build/static-libs
 	for lib in libcrypto libz libsqlite3; do \
