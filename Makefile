@@ -22,7 +22,7 @@ PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 STAMP   := Sources/RockyCLI/Stamp/BuildStamp.swift
 RELEASE := -c release -j $(JOBS) -Xswiftc -enforce-exclusivity=unchecked -Xswiftc -DROCKY_STAMPED
 
-.PHONY: all deps venv build release test stress demo bench dist install stamp clean
+.PHONY: all deps venv build release test stress demo demo-pg bench dist install stamp clean
 
 all: build
 
@@ -94,6 +94,12 @@ demo: build
 	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo.sh
 	.build/debug/rocky-example Fixtures
 
+# The same story with the agent's chain run on PostgreSQL (--engine pg), on a
+# throw-away server the script starts and stops (Fixtures/demo-pg.sh).
+demo-pg: DEB_PACKAGES += $(TEST_PACKAGES)
+demo-pg: build
+	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo-pg.sh
+
 # Every benchmark beside what a user would use instead, in one run; the
 # report (Markdown) is also written to build/bench.md. Commands are timed
 # with the distributed (static) binary: it starts in ~3 ms, the dynamically
@@ -109,6 +115,8 @@ bench: release dist venv
 # build/static-libs holds only .a archives and comes first on the search path,
 # so -lcrypto, -lz, -lsqlite3 and the -lstdc++ of the Swift runtime resolve
 # to them; libgcc_s (the unwinder) is served by its static twin libgcc_eh.
+# libpq (the PostgreSQL engine) stays dynamic: no libpq.a is linked here, and
+# Debian's would pull in GSSAPI and LDAP; ldd lists libpq and what it needs.
 dist: deps stamp
 	mkdir -p build/static-libs
 	for lib in libcrypto libz libsqlite3; do \

@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Rocky: a content-addressed, versioned data store for tables.
 // The targets follow the layers of DESIGN.md; arrows only point down:
-// rocky -> RockyCLI -> Rocky -> RockyEngineSQLite -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
+// rocky -> RockyCLI -> Rocky -> RockyEngineSQLite / RockyEnginePostgres -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
 import PackageDescription
 
 // No target carries `unsafeFlags`: SwiftPM refuses them in a package that
@@ -34,10 +34,12 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "RockyEngineSQLite", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CSQLite"],
                 exclude: ["README.md"]),
-        // The PostgreSQL building blocks (libpq connection, streaming, COPY,
-        // retries); not yet an execution backend (Docs/postgres.md).
-        .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"]),
-        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
+        // The PostgreSQL backend over libpq (connection, streaming, COPY,
+        // retries; Docs/postgres.md).
+        .target(name: "RockyEnginePostgres", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CPostgres"],
+                exclude: ["README.md"]),
+        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockyEnginePostgres", "RockySQL", "RockyTable",
+                                              "RockyStore", "RockyBase"],
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
@@ -50,9 +52,12 @@ let package = Package(
         .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
-        .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres"]),
+        // Test harnesses shared by test targets (a throw-away PostgreSQL
+        // cluster); no product includes it.
+        .target(name: "RockyTestSupport", path: "Tests/Support"),
+        .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
-        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI"], exclude: ["Golden"]),
+        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -60,6 +60,9 @@ demo = ["admin"]
 per_second = 0.05
 per_million_rows = 2.0
 TOML
+# `make demo-pg` (Fixtures/demo-pg.sh) declares a PostgreSQL engine here and
+# runs the agent's chain of transformations on it.
+if [ -n "${ROCKY_DEMO_ENGINE_TOML:-}" ]; then printf '\n%s\n' "$ROCKY_DEMO_ENGINE_TOML" >> "$work/rocky.toml"; fi
 step classify customers.name pii --owner crm
 step classify customers.email pii --owner crm --mask prod=email
 step classify customers.ssn restricted --owner compliance
@@ -79,7 +82,7 @@ step tables HEAD
 step checkout main
 
 say "An agent branches and runs a chain of transformations (run id rebalance-1)"
-export ROCKY_COMMIT_TIME=2026-05-29T23:00:00Z ROCKY_ACTOR=agent:rebalancer ROCKY_RUN_ID=rebalance-1
+export ROCKY_COMMIT_TIME=2026-05-29T23:00:00Z ROCKY_ACTOR=agent:rebalancer ROCKY_RUN_ID=rebalance-1 ROCKY_ENGINE=${ROCKY_DEMO_ENGINE:-}
 step checkout -b agent/rebalance-2026-05-21
 step sql "UPDATE positions SET risk_score = 0.85 WHERE risk_score IS NULL"
 step sql "CREATE TABLE daily_close AS SELECT symbol, ts, close FROM prices"
@@ -96,6 +99,7 @@ step sql "CREATE TABLE positions_adjusted AS SELECT * FROM positions WHERE risk_
 step sql "CREATE TABLE rebalance AS SELECT r.account_id, r.symbol, r.weight, v.vol FROM risky r JOIN volatility v ON r.symbol = v.symbol"
 step sql "CREATE TABLE client_report AS SELECT c.name AS client, c.email, c.ssn, r.account_id, r.symbol, r.weight FROM rebalance r JOIN accounts a ON r.account_id = a.account_id JOIN customers c ON a.customer_id = c.customer_id"
 step commit -m "Rebalancing proposal: trim positions with risk_score >= 0.8, unscored ones count as risky"
+unset ROCKY_ENGINE
 
 say "What changed against main, and what it cost"
 step diff main --stat

@@ -184,7 +184,8 @@ public final class PostgresConnection: CustomStringConvertible {
             kind = sqlState == nil ? .client : .server
         }
         return PostgresError(kind: kind, sqlState: sqlState, message: message.isEmpty ? "unknown error" : message,
-                             detail: field("D"), hint: field("H"), position: field("P").flatMap { Int($0) }, sql: sql)
+                             detail: field("D"), hint: field("H"), position: field("P").flatMap { Int($0) }, sql: sql,
+                             column: field("c"))
     }
 
     /// Ends a COPY the connection is in (`status` says which way) without

@@ -35,9 +35,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var position: Int?
     /// The statement sent, when the failure belongs to one.
     public var sql: String?
+    /// The column a constraint violation concerns (the server's `column_name` field).
+    public var column: String?
 
     public init(kind: Kind, sqlState: String? = nil, message: String, detail: String? = nil, hint: String? = nil,
-                position: Int? = nil, sql: String? = nil) {
+                position: Int? = nil, sql: String? = nil, column: String? = nil) {
+        self.column = column
         self.kind = kind
         self.sqlState = sqlState
         self.message = redactingPasswords(in: message)

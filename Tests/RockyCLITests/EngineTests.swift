@@ -66,14 +66,15 @@ import Testing
         box.snapshot().filter { !$0.key.hasPrefix("cache") && !$0.key.hasPrefix("tmp") && !$0.key.hasPrefix("audit") }
     }
 
-    @Test(arguments: [("pg", "postgres"), ("spark", "spark")])
-    func aDeclaredServerEngineIsRefusedByNameAndNothingRuns(engine: String, type: String) {
+    /// spark: this build cannot execute on it; pg: its server (/run/pg) is not there.
+    @Test(arguments: [("pg", "postgres", "engine_failure"), ("spark", "spark", "engine_unavailable")])
+    func aDeclaredServerEngineThatCannotRunIsRefusedByNameAndNothingRuns(engine: String, type: String, code: String) {
         let box = repository()
         let before = state(box)
         let run = box.rocky(["--engine", engine, "--json", "sql", "CREATE TABLE big AS SELECT symbol FROM positions"])
         #expect(run.code == 1, "\(run)")
         let error = box.json(run)["error"] as? [String: Any]
-        #expect(error?["code"] as? String == "engine_unavailable")
+        #expect(error?["code"] as? String == code)
         let message = error?["message"] as? String ?? ""
         #expect(message.contains("'\(engine)'") && message.contains(type), "\(message)")
         #expect(state(box) == before, "the working set is as it was")
@@ -101,7 +102,7 @@ import Testing
             """)
         let prod = box.rocky(["--env", "prod", "--json", "sql", "CREATE TABLE big AS SELECT symbol FROM positions"])
         #expect(prod.code == 1)
-        #expect((box.json(prod)["error"] as? [String: Any])?["code"] as? String == "engine_unavailable")
+        #expect((box.json(prod)["error"] as? [String: Any])?["code"] as? String == "engine_failure", "no server at /run/pg")
         #expect(box.rocky(["--env", "prod", "--engine", "sqlite", "sql", "CREATE TABLE big AS SELECT symbol FROM positions"]).code == 0)
         #expect(box.rocky(["sql", "CREATE TABLE dev_big AS SELECT symbol FROM positions"]).code == 0, "dev has no engine: sqlite")
     }
@@ -160,7 +161,7 @@ import Testing
         #expect(box.rocky(["sql", "SELECT 1 AS one"]).code == 1, "dev's default engine cannot execute")
         let before = state(box)
         let refused = box.rocky(["--engine", "pg", "--json", "replay", "agent/x", "--at", "2026-05-29T23:00:00Z", "--name", "r0"])
-        #expect(refused.code == 1 && (box.json(refused)["error"] as? [String: Any])?["code"] as? String == "engine_unavailable", "\(refused)")
+        #expect(refused.code == 1 && (box.json(refused)["error"] as? [String: Any])?["code"] as? String == "engine_failure", "\(refused)")
         #expect(state(box) == before, "a refused replay writes nothing")
         let replay = box.json(box.rocky("replay", "agent/x", "--at", "2026-05-29T23:00:00Z", "--name", "r1", "--json"))
         #expect(replay["steps"] as? Int == 1)

@@ -1,5 +1,13 @@
 import Foundation
 import RockyEnginePostgres
+@_exported import RockyTestSupport
+
+extension PostgresServer {
+    /// A new connection to this server.
+    func connect(statementTimeout: Duration? = nil) throws -> PostgresConnection {
+        try PostgresConnection(conninfo: conninfo, statementTimeout: statementTimeout)
+    }
+}
 
 /// The suite's shared server (one throw-away cluster per test process).
 func server() throws -> PostgresServer { try PostgresServer.shared.get() }

@@ -31,7 +31,7 @@ enum Operation: String, CaseIterable, Sendable {
     // Remote
     case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
     // Maintenance
-    case fsck, fsckCaches, collectGarbage
+    case fsck, fsckCaches, collectGarbage, collectEngineGarbage
 }
 
 /// What one operation knows while it runs: the actor, the environment, the

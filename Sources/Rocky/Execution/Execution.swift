@@ -1,6 +1,7 @@
 import Foundation
 import RockyBase
 import RockyEngine
+import RockyEnginePostgres
 import RockyEngineSQLite
 import RockySQL
 import RockyStore
@@ -44,7 +45,7 @@ extension Repository {
     /// The engine this command runs statements on: `--engine` /
     /// `ROCKY_ENGINE`, else the environment's `engine` in rocky.toml, else
     /// the embedded sqlite. A declared engine this build cannot execute on
-    /// (postgres, spark) is `engineUnavailable`, before anything runs.
+    /// (spark) is `engineUnavailable`, before anything runs.
     func engine() throws -> StatementExecutor {
         try engine(try engineChoice())
     }
@@ -60,11 +61,32 @@ extension Repository {
     /// A statement executor on the engine `choice` configures. SQLite keeps
     /// its table cache in `.rocky/cache`; its `hash` masking is HMAC-SHA-256
     /// under the repository's masking key (MaskingKey.swift;
-    /// `ROCKY_MASKING_KEY` overrides it for `admin`).
+    /// `ROCKY_MASKING_KEY` overrides it for `admin`). A postgres engine
+    /// connects to its server (Docs/postgres.md); a failure to connect is an
+    /// `EngineError` naming the engine, before anything runs.
     func engine(_ choice: EngineConfig) throws -> StatementExecutor {
         switch choice.kind {
         case .sqlite: return StatementExecutor(backend: try sqliteBackend(), name: choice.name)
-        case .postgres, .spark: throw RepositoryError.engineUnavailable(name: choice.name, kind: choice.kind.rawValue)
+        case .postgres: return StatementExecutor(backend: try postgresBackend(choice), name: choice.name)
+        case .spark: throw RepositoryError.engineUnavailable(name: choice.name, kind: choice.kind.rawValue)
+        }
+    }
+
+    /// A backend on the PostgreSQL server `choice` configures: its
+    /// conninfo (a password only from `PGPASSWORD` or `~/.pgpass`, which
+    /// libpq reads), its schema (default `rocky`), statement_timeout and
+    /// retries; keyed-hash masking under the repository's masking key.
+    func postgresBackend(_ choice: EngineConfig) throws -> PostgresBackend {
+        guard let conninfo = choice.conninfo else {
+            throw RepositoryError.malformedConfig(file: ProjectConfig.fileName, reason: "engines.\(choice.name): a postgres engine needs conninfo")
+        }
+        let options = PostgresEngineOptions(name: choice.name, conninfo: conninfo, schema: choice.schema ?? "rocky",
+                                            statementTimeout: choice.statementTimeoutSeconds.map { .seconds($0) },
+                                            retries: choice.retries, maskingKey: try maskingKey())
+        do {
+            return try PostgresBackend(store: objects, options: options, temporaryDirectory: temporaryDirectory())
+        } catch let error as EngineError {
+            throw RepositoryError.engineFailure("engine '\(choice.name)' (postgres) is not available, nothing was run: \(error)")
         }
     }
 

@@ -1,5 +1,7 @@
 import Foundation
 import RockyBase
+import RockyEngine
+import RockyEnginePostgres
 import RockyStore
 
 /// How old something must be before gc may remove it: `gc --prune` for
@@ -295,5 +297,64 @@ extension Repository {
             }
         }
         return roots
+    }
+}
+
+/// What `gc --engine <name>` dropped from an engine (or, with `dryRun`, would have).
+public struct EngineGCReport: Sendable {
+    public var engine: String
+    public var dryRun: Bool
+    /// Versions the engine held before.
+    public var held = 0
+    /// Versions no ref, reflog entry or detached HEAD reaches, older than the grace period: dropped.
+    public var dropped: [ObjectID] = []
+    /// Unreachable versions kept because they were loaded within the grace period.
+    public var keptRecent = 0
+}
+
+extension Repository {
+    /// Drops from the chosen server engine (`--engine`) the table versions
+    /// that nothing reaches: the roots are those of `collectGarbage` (every
+    /// ref, a detached HEAD, every reflog entry; none expired here), and a
+    /// version is kept when they reach its table id. Versions loaded within
+    /// the grace period (`prune`) are kept too: a statement running now may
+    /// have just made one that its working set does not name yet.
+    public func collectEngineGarbage(prune: Expiry = .defaultPrune, dryRun: Bool = false) throws -> EngineGCReport {
+        let context = try gate(.collectEngineGarbage); defer { context.end() }
+        try context.authorize(.admin, branch: nil)
+        let choice = try engineChoice()
+        guard choice.kind == .postgres else {
+            throw RepositoryError.engineFailure("gc --engine works on a server engine; '\(choice.name)' is \(choice.kind.rawValue) "
+                                                + "(the sqlite table cache is checked by fsck --caches and bounded by its size)")
+        }
+        let backend = try postgresBackend(choice)
+        var ignored = GCReport(dryRun: true)
+        let roots = try gcRoots(.never, dryRun: true, report: &ignored)
+        var reachable = Set<ObjectID>()
+        try walkObjects(from: roots, read: { try objects.read($0) }, stop: { _ in false }) { id, leaf in
+            if !leaf { reachable.insert(id) }
+        }
+        let age: PostgresBackend.Age = switch prune {
+        case .now: .any
+        case .never: .none
+        case let .olderThan(seconds): .olderThan(seconds: seconds)
+        case let .before(time): .before(time.description)
+        }
+        var report = EngineGCReport(engine: choice.name, dryRun: dryRun)
+        do {
+            report.held = try backend.heldVersions().count
+            let (dropped, kept) = try backend.dropVersions(keeping: reachable, loaded: age, dryRun: dryRun)
+            report.dropped = dropped
+            report.keptRecent = kept
+        } catch let error as EngineError {
+            throw RepositoryError.engineFailure("gc of engine '\(choice.name)': \(error)")
+        }
+        if !dryRun {
+            try context.record(AuditEntry(operation: "gc", branch: nil, details: .object([
+                "engine": .string(choice.name),
+                "versions_dropped": .int(report.dropped.count),
+            ])))
+        }
+        return report
     }
 }

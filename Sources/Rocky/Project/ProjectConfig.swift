@@ -1,6 +1,7 @@
 import Foundation
 import RockyBase
 import RockyEngine
+import RockyEnginePostgres
 
 /// What rocky.toml declares (Docs/governance.md has the full shape):
 /// environments and their masking and engine, column governance, access
@@ -170,6 +171,11 @@ public struct EngineConfig: Sendable, Equatable {
         self.name = name
         self.kind = kind
         conninfo = try text("conninfo")
+        // rocky.toml is committed and shared: a secret never goes in it (nor
+        // into a message: the conninfo is not repeated).
+        if let conninfo, redactingPasswords(in: conninfo) != conninfo {
+            throw fail("\(at).conninfo must not hold a password: set PGPASSWORD or use ~/.pgpass, which libpq reads")
+        }
         schema = try text("schema")
         host = try text("host")
         port = try integer("port", in: 1...65535)

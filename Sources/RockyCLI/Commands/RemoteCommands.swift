@@ -258,7 +258,8 @@ struct PushCommand: Command {
 struct GCCommand: Command {
     static let name = "gc"
     static let abstract = "Remove unreachable objects older than a grace period"
-    static let usage = ["gc [--prune <age>] [--expire-reflogs <age>] [--dry-run] [--no-repack]"]
+    static let usage = ["gc [--prune <age>] [--expire-reflogs <age>] [--dry-run] [--no-repack]",
+                        "gc --engine <name> [--prune <age>] [--dry-run]"]
     static let help = """
     Removes the objects that no ref (branches, remote-tracking refs, working
     sets), no reflog entry and no detached HEAD reaches, and that are older
@@ -266,6 +267,11 @@ struct GCCommand: Command {
     Packs holding such objects are rewritten (the new pack is durable before
     the old one goes); reachable loose objects and small packs are gathered
     into one pack. Safe while other rocky processes write. Reports what it freed.
+
+    With --engine <name> (a server engine of rocky.toml), drops instead the
+    table versions that engine holds and that no ref, reflog entry or
+    detached HEAD reaches, loaded longer ago than the grace period; the
+    object store is left alone.
 
     options:
       --prune <age>           grace period for unreachable objects (default 2w)
@@ -292,6 +298,22 @@ struct GCCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
+        if context.settings.engine != nil {
+            let r = try context.repository().collectEngineGarbage(prune: options.prune, dryRun: options.dryRun)
+            if context.json {
+                context.emit(.object([
+                    "engine": .string(r.engine),
+                    "dry_run": .bool(r.dryRun),
+                    "versions_held": .int(r.held),
+                    "versions_dropped": .array(r.dropped.map { .string($0.hex) }),
+                    "kept_recent": .int(r.keptRecent),
+                ]))
+                return
+            }
+            context.out.line("\(r.dryRun ? "Would drop" : "Dropped") \(r.dropped.count) of the \(r.held) version(s) engine \(r.engine) held (no revision reaches them)")
+            if r.keptRecent > 0 { context.out.line("  \(r.keptRecent) unreachable version(s) kept as recent") }
+            return
+        }
         let r = try context.repository().collectGarbage(options)
         if context.json {
             context.emit(.object([

@@ -1,5 +1,4 @@
 import Foundation
-import RockyEnginePostgres
 
 /// A throw-away PostgreSQL cluster of this test process: `initdb` into a
 /// fresh folder under /tmp, served on a Unix socket in that folder only (no
@@ -13,20 +12,20 @@ import RockyEnginePostgres
 ///
 /// The server refuses to run as root, so as root every server command runs
 /// as the `postgres` OS user (`runuser`), which owns the folder.
-final class PostgresServer: Sendable {
+public final class PostgresServer: Sendable {
     /// The folder holding `data/`, the socket and the logs.
-    let root: String
-    let bin: String
-    let runAs: String?
+    public let root: String
+    public let bin: String
+    public let runAs: String?
 
     /// Connects as the cluster's superuser `rocky` (trust authentication).
-    var conninfo: String { "host=\(root) port=5432 user=rocky dbname=postgres" }
-    var dataDirectory: String { root + "/data" }
+    public var conninfo: String { "host=\(root) port=5432 user=rocky dbname=postgres" }
+    public var dataDirectory: String { root + "/data" }
 
     /// The suite's one server, started on first use, stopped at process exit.
-    static let shared = Result { try PostgresServer() }
+    public static let shared = Result { try PostgresServer() }
 
-    init() throws {
+    public init() throws {
         bin = try PostgresServer.findBinaries()
         runAs = geteuid() == 0 ? "postgres" : nil
         var template = Array("/tmp/rocky-pg-XXXXXX".utf8CString)
@@ -58,17 +57,12 @@ final class PostgresServer: Sendable {
     deinit { stop() }
 
     /// Stops the server (fast shutdown) and removes its folder; idempotent.
-    func stop() {
+    public func stop() {
         PostgresServer.stop(root: root, bin: bin, runAs: runAs)
         Registry.remove(root: root)
     }
 
-    /// A new connection to this server.
-    func connect(statementTimeout: Duration? = nil) throws -> PostgresConnection {
-        try PostgresConnection(conninfo: conninfo, statementTimeout: statementTimeout)
-    }
-
-    static func stop(root: String, bin: String, runAs: String?) {
+    public static func stop(root: String, bin: String, runAs: String?) {
         if FileManager.default.fileExists(atPath: root + "/data/postmaster.pid") {
             try? PostgresServer.run(bin + "/pg_ctl", ["stop", "-D", root + "/data", "-m", "fast", "-w", "-t", "60"],
                                     runAs: runAs, log: root + "/stop.log")
@@ -77,7 +71,7 @@ final class PostgresServer: Sendable {
     }
 
     /// The newest installed server: `/usr/lib/postgresql/<major>/bin`, or `ROCKY_PG_BIN`.
-    static func findBinaries() throws -> String {
+    public static func findBinaries() throws -> String {
         if let bin = ProcessInfo.processInfo.environment["ROCKY_PG_BIN"] { return bin }
         let base = "/usr/lib/postgresql"
         let majors = ((try? FileManager.default.contentsOfDirectory(atPath: base)) ?? [])
@@ -96,7 +90,7 @@ final class PostgresServer: Sendable {
 
     /// Runs a server command to its end, as `runAs` when given; its output
     /// goes to `log` and into the error when it fails.
-    static func run(_ executable: String, _ arguments: [String], runAs: String?, log: String) throws {
+    public static func run(_ executable: String, _ arguments: [String], runAs: String?, log: String) throws {
         let argv = runAs.map { ["/usr/sbin/runuser", "-u", $0, "--", executable] } ?? [executable]
         let pid = try spawn(argv + arguments, output: log)
         var status: Int32 = 0
@@ -111,7 +105,7 @@ final class PostgresServer: Sendable {
     /// `output`, and no other descriptor of ours: the server it may start
     /// outlives it, and must not hold open a pipe of this process (Foundation's
     /// `Process` would wait for the server to close its end, forever).
-    static func spawn(_ argv: [String], output: String) throws -> pid_t {
+    public static func spawn(_ argv: [String], output: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -183,7 +177,7 @@ final class PostgresServer: Sendable {
     }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,706 @@
+import Foundation
+import RockyBase
+import RockyEngine
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// How a `PostgresBackend` reaches its server and keeps its versions:
+/// `[engines.<name>]` of rocky.toml.
+public struct PostgresEngineOptions: Sendable {
+    /// The engine's name in rocky.toml ("pg"), for messages.
+    public var name: String
+    /// A libpq conninfo or URI. Passwords come from `PGPASSWORD` or
+    /// `~/.pgpass` (libpq reads them); the conninfo is shown only redacted.
+    public var conninfo: String
+    /// The schema holding the table versions (created when missing).
+    public var schema: String
+    public var statementTimeout: Duration?
+    /// Tries after the first on a lost connection or a timeout, with exponential backoff.
+    public var retries: Int
+    public var initialRetryDelay: Duration
+    /// The HMAC key of keyed-hash masking (handed to `PostgresSessionSetup`).
+    public var maskingKey: [UInt8]?
+
+    public init(name: String, conninfo: String, schema: String = "rocky", statementTimeout: Duration? = nil, retries: Int = 0,
+                initialRetryDelay: Duration = .milliseconds(200), maskingKey: [UInt8]? = nil) {
+        self.name = name
+        self.conninfo = conninfo
+        self.schema = schema
+        self.statementTimeout = statementTimeout
+        self.retries = retries
+        self.initialRetryDelay = initialRetryDelay
+        self.maskingKey = maskingKey
+    }
+}
+
+/// The PostgreSQL backend: runs the PostgreSQL SQL of compiled statements on
+/// a server, over table versions it keeps there. Statement semantics are
+/// `StatementExecutor`'s; this moves rows in and out of the server.
+///
+/// - **Versions.** Version `X` is the table `<schema>."v_<first 60 hex digits
+///   of X>"` (an identifier holds at most 63 bytes), listed in
+///   `<schema>.rocky_versions` with its full id in the same transaction that
+///   filled it, so a listed version is complete. It enters the server once
+///   (`COPY ... FROM STDIN`, text format; a keyless row as many times as its
+///   multiplicity) and is reused by every later statement, branch, replay
+///   and process; results stay on the server under their new ids. Text
+///   columns are `COLLATE "C"`: text compares in byte order, as in Rocky's keys.
+/// - **Names.** A statement's inputs are TEMP VIEWs named as its SQL names
+///   them, created inside the statement's transaction and gone with it.
+/// - **Queries** run through a cursor, fetched in batches of
+///   `PostgresBackend.fetchRows` rows: bounded memory whatever the size.
+/// - **CREATE TABLE AS** runs into a staging table of the result's schema
+///   (the server enforces the key and NOT NULLs), whose rows are then read
+///   back in key order into the tree; the staging table becomes the new
+///   version, all in one transaction.
+/// - **DML** runs on a staging copy of the target, exposed under the
+///   target's name as an (automatically updatable) TEMP VIEW; the old and
+///   new images of the rows it changed are the two `EXCEPT ALL` differences
+///   of the old version and the copy; the copy becomes the new version.
+/// - **Retries.** Each operation is one transaction; on a lost connection
+///   or a timeout it is rolled back and run again (reconnecting first) up to
+///   `retries` times with exponential backoff. A DML operation is retried
+///   up to the end of its statements (after that its changes are being
+///   handed over). Then the failure is thrown naming the engine, the SQL
+///   and the last error.
+public final class PostgresBackend: ExecutionBackend {
+    public let kind = EngineKind.postgres
+    public let dialect = Dialect.postgres
+    /// The server's version as it reports it (`15.18 (Debian 15.18-0+deb12u1)`).
+    public let serverVersion: String
+    public let store: any ObjectStore
+    public let temporaryDirectory: String
+    public let options: PostgresEngineOptions
+    let connection: PostgresConnection
+    let policy: PostgresRetryPolicy
+    /// The server process whose session was set up (a reconnect changes it).
+    private var sessionPID: Int32 = 0
+    private var resultOpen = false
+    private var stagingCount = 0
+    /// Bytes sent with COPY by this backend (versions uploaded).
+    public private(set) var bytesUploaded = 0
+    /// Versions this backend uploaded.
+    public private(set) var versionsUploaded = 0
+    /// Tries that failed and were retried.
+    public private(set) var retriesUsed = 0
+
+    /// Rows per FETCH of a query's cursor.
+    public static let fetchRows = 2000
+    /// Bytes per COPY chunk of an upload.
+    static let copyChunkBytes = 1 << 18
+
+    /// Connects (retrying as configured), creates the schema and its
+    /// catalog when missing, and sets the session up.
+    public init(store: any ObjectStore, options: PostgresEngineOptions, temporaryDirectory: String) throws {
+        self.store = store
+        self.options = options
+        self.temporaryDirectory = temporaryDirectory
+        policy = PostgresRetryPolicy(retries: options.retries, initialDelay: options.initialRetryDelay)
+        var attempt = 0
+        var connected: PostgresConnection?
+        while connected == nil {
+            attempt += 1
+            do {
+                connected = try PostgresConnection(conninfo: options.conninfo, statementTimeout: options.statementTimeout)
+            } catch {
+                guard error.isRetryable, attempt <= policy.retries else {
+                    var failure = PostgresBackend.backendError(error, engine: options.name, sql: nil)
+                    if attempt > 1 { failure.message += " (gave up after \(attempt) tries)" }
+                    throw EngineError.backend(failure)
+                }
+                Thread.sleep(forTimeInterval: PostgresBackend.seconds(policy.delay(beforeRetry: attempt)))
+            }
+        }
+        connection = connected!
+        serverVersion = connection.serverVersion
+        try operation("set up", sql: nil) {
+            try inTransaction {
+                // One process at a time creates the schema and its catalog.
+                try connection.execute("SELECT pg_advisory_xact_lock(7463015347261839000)")
+                try connection.run("CREATE SCHEMA IF NOT EXISTS \(quote(options.schema))")
+                try connection.run("""
+                    CREATE TABLE IF NOT EXISTS \(catalog) (
+                      id text PRIMARY KEY, name text NOT NULL, rows bigint NOT NULL, bytes bigint NOT NULL,
+                      origin text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now())
+                    """)
+            }
+        }
+    }
+
+    // MARK: Names and types
+
+    func quote(_ name: String) -> String { Dialect.postgres.quote(name) }
+
+    /// `<schema>.rocky_versions`: id (hex), table name, rows, encoded bytes,
+    /// origin (upload, result, derived), when it was loaded.
+    var catalog: String { "\(quote(options.schema)).rocky_versions" }
+
+    /// The table name of version `id` (unqualified, unquoted).
+    public static func versionName(_ id: ObjectID) -> String { "v_" + id.hex.prefix(60) }
+
+    func versionTable(_ id: ObjectID) -> String { "\(quote(options.schema)).\(quote(PostgresBackend.versionName(id)))" }
+
+    func stagingTable() -> (qualified: String, name: String) {
+        stagingCount += 1
+        let name = "s_\(getpid())_\(stagingCount)_\(UInt32.random(in: 0...UInt32.max))"
+        return ("\(quote(options.schema)).\(quote(name))", name)
+    }
+
+    /// The column type of a version's table.
+    static func columnType(_ type: ColumnType) -> String {
+        switch type {
+        case .boolean: "boolean"
+        case .integer: "bigint"
+        case .double: "double precision"
+        case let .decimal(p, s): "numeric(\(p),\(s))"
+        case .text: "text COLLATE \"C\""
+        case .date: "date"
+        case .timestamp: "timestamp(6)"
+        }
+    }
+
+    /// CREATE TABLE of a version: the schema's columns, NOT NULLs and key.
+    func createSQL(_ table: String, schema: Schema) -> String {
+        var parts = schema.columns.map { "\(quote($0.name)) \(PostgresBackend.columnType($0.type))\($0.nullable ? "" : " NOT NULL")" }
+        if !schema.isKeyless { parts.append("PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))") }
+        return "CREATE TABLE \(table) (\(parts.joined(separator: ", ")))"
+    }
+
+    func columnList(_ schema: Schema) -> String { schema.columns.map { quote($0.name) }.joined(separator: ", ") }
+
+    // MARK: Sessions, transactions, retries, errors
+
+    /// The backend's own session settings, then the dialect's (its one call site).
+    private func setUpSession() throws {
+        try connection.run("SET client_min_messages = warning; SET search_path = pg_catalog, pg_temp")
+        // PostgreSQL dialect helpers and masking (PostgresSessionSetup.swift):
+        for statement in PostgresSessionSetup.statements(maskingKey: options.maskingKey) { try connection.run(statement) }
+        sessionPID = connection.backendPID
+    }
+
+    private func ensureSession() throws {
+        if sessionPID != connection.backendPID || sessionPID == 0 { try setUpSession() }
+    }
+
+    /// Runs `body` as one operation: refused while a result is open; run
+    /// again after a lost connection or a timeout (see the type's
+    /// documentation); PostgreSQL's errors become engine errors about
+    /// `target`, naming `sql`.
+    func operation<R>(_ name: String, sql: String?, target: String? = nil, keyColumns: [String] = [], _ body: () throws -> R) throws -> R {
+        guard !resultOpen else { throw EngineError.resultStillOpen }
+        do {
+            return try retrying(name, sql: sql, body)
+        } catch {
+            throw engineError(error, sql: sql, target: target, keyColumns: keyColumns)
+        }
+    }
+
+    private func retrying<R>(_ name: String, sql: String?, _ body: () throws -> R) throws -> R {
+        try connection.withRetries(name, sql: sql, policy: policy, onRetry: { _, _ in retriesUsed += 1 }) { _ in
+            try ensureSession()
+            return try body()
+        }
+    }
+
+    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws.
+    func inTransaction<R>(_ body: () throws -> R) throws -> R {
+        try connection.run("BEGIN")
+        do {
+            let result = try body()
+            try connection.run("COMMIT")
+            return result
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    func rollback() {
+        if connection.isConnected { try? connection.run("ROLLBACK") }
+    }
+
+    /// A failure as an engine error: constraint violations on `target` as
+    /// `duplicateKey` / `nullKey`, the rest as `EngineError.backend` with
+    /// the SQLSTATE, the message and `sql`.
+    func engineError(_ error: any Error, sql: String?, target: String?, keyColumns: [String]) -> any Error {
+        switch error {
+        case let exhausted as PostgresRetriesExhausted:
+            var failure = PostgresBackend.backendError(exhausted.lastError, engine: options.name, sql: sql ?? exhausted.sql)
+            failure.message += " (gave up after \(exhausted.attempts) tries)"
+            return EngineError.backend(failure)
+        case let error as PostgresError:
+            if let target, error.sqlState == "23505" {
+                return EngineError.duplicateKey(table: target, detail: "two rows have the same (\(keyColumns.joined(separator: ", ")))")
+            }
+            if let target, error.sqlState == "23502" {
+                let column = error.column ?? "?"
+                if keyColumns.contains(where: { $0.lowercased() == column.lowercased() }) { return EngineError.nullKey(table: target, column: column) }
+                var failure = PostgresBackend.backendError(error, engine: options.name, sql: sql)
+                failure.message = "NULL in NOT NULL column \(target).\(column)"
+                return EngineError.backend(failure)
+            }
+            return EngineError.backend(PostgresBackend.backendError(error, engine: options.name, sql: sql ?? error.sql))
+        default:
+            return error
+        }
+    }
+
+    /// The engine-neutral form of a PostgreSQL failure. The server's
+    /// `detail` is left out: it quotes row values (a key, a bad input).
+    static func backendError(_ error: PostgresError, engine: String, sql: String?) -> BackendError {
+        let (code, name): (String, String?) = switch error.kind {
+        case .connect: (error.sqlState ?? "08001", "cannot connect")
+        case .connectionLost: (error.sqlState ?? "08006", "connection lost")
+        case .timeout: (error.sqlState ?? "57014", "statement timeout")
+        case .canceled: (error.sqlState ?? "57014", "canceled")
+        case .server: (error.sqlState ?? "XX000", nil)
+        case .client: (error.sqlState ?? "client", "client error")
+        }
+        return BackendError(engine: "PostgreSQL (engine '\(engine)')", code: code, codeName: name,
+                            message: error.message + (error.hint.map { " (hint: \($0))" } ?? ""), sql: sql)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    // MARK: The catalog of versions
+
+    /// The encoded size of version `id` when the server holds it.
+    func held(_ id: ObjectID) throws -> Int? {
+        let result = try connection.execute("SELECT bytes FROM \(catalog) WHERE id = $1", [.text(id.hex)])
+        guard let first = result.rows.first, case let .int64(bytes) = first[0] else { return nil }
+        return Int(bytes)
+    }
+
+    /// Serializes, until the transaction ends, every change of version `id`'s entry.
+    func lock(_ id: ObjectID) throws {
+        try connection.execute("SELECT pg_advisory_xact_lock($1)", [.int64(Int64(bitPattern: id.w0))])
+    }
+
+    func register(_ id: ObjectID, rows: Int, bytes: Int, origin: String) throws {
+        try connection.execute("INSERT INTO \(catalog) (id, name, rows, bytes, origin) VALUES ($1, $2, $3, $4, $5)",
+                               [.text(id.hex), .text(PostgresBackend.versionName(id)), .int64(Int64(rows)), .int64(Int64(bytes)),
+                                .text(origin)])
+    }
+
+    /// Makes staging table `staging` (nil: a new empty table) version `id`,
+    /// or drops it when the server holds `id` already (the same rows were
+    /// computed before). Inside the caller's transaction.
+    func adopt(_ staging: (qualified: String, name: String)?, as id: ObjectID, schema: Schema, rows: Int, bytes: Int) throws {
+        try lock(id)
+        if try held(id) != nil {
+            if let staging { try connection.run("DROP TABLE \(staging.qualified)") }
+            return
+        }
+        if let staging {
+            try connection.run("ALTER TABLE \(staging.qualified) RENAME TO \(quote(PostgresBackend.versionName(id)))")
+        } else {
+            try connection.run(createSQL(versionTable(id), schema: schema))
+        }
+        try register(id, rows: rows, bytes: bytes, origin: "result")
+    }
+
+    /// The versions the server holds, by id.
+    public func heldVersions() throws -> [ObjectID] {
+        try operation("list versions", sql: nil) {
+            try connection.execute("SELECT id FROM \(catalog) ORDER BY id").rows.compactMap { row in
+                if case let .text(hex) = row[0] { return ObjectID(hex: hex) }
+                return nil
+            }
+        }
+    }
+
+    /// Which versions `dropVersions` may drop, by when they were loaded.
+    public enum Age: Sendable {
+        case any, none
+        case olderThan(seconds: Int64)
+        /// Loaded before this time (ISO 8601).
+        case before(String)
+    }
+
+    /// Drops every version the server holds that is not in `keep` and was
+    /// loaded as `loaded` allows (each in its own transaction, under the
+    /// version's lock); returns the ids dropped (with `dryRun`, that would
+    /// be) and how many unreachable ones were kept as too recent.
+    public func dropVersions(keeping keep: Set<ObjectID>, loaded age: Age = .any, dryRun: Bool = false) throws -> (dropped: [ObjectID], keptRecent: Int) {
+        let condition: String
+        var parameters: [PostgresValue] = []
+        switch age {
+        case .any: condition = "true"
+        case .none: condition = "false"
+        case let .olderThan(seconds):
+            condition = "loaded_at < now() - make_interval(secs => $1)"
+            parameters = [.double(Double(seconds))]
+        case let .before(time):
+            condition = "loaded_at < $1::timestamptz"
+            parameters = [.text(time)]
+        }
+        let rows = try operation("list versions", sql: nil) {
+            try connection.execute("SELECT id, \(condition) FROM \(catalog) ORDER BY id", parameters).rows
+        }
+        var dropped: [ObjectID] = []
+        var kept = 0
+        for row in rows {
+            guard case let .text(hex) = row[0], let id = ObjectID(hex: hex), !keep.contains(id) else { continue }
+            guard row[1] == .bool(true) else { kept += 1; continue }
+            dropped.append(id)
+            if dryRun { continue }
+            try operation("drop version", sql: nil) {
+                try inTransaction {
+                    try lock(id)
+                    try connection.run("DROP TABLE IF EXISTS \(versionTable(id))")
+                    try connection.execute("DELETE FROM \(catalog) WHERE id = $1", [.text(id.hex)])
+                }
+            }
+        }
+        return (dropped, kept)
+    }
+
+    // MARK: Views
+
+    /// Exposes each input under the name its SQL uses, as a TEMP VIEW of its
+    /// version (inside the operation's transaction).
+    func createViews(_ tables: [BackendTable]) throws {
+        for input in tables {
+            try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(input.name)); "
+                               + "CREATE TEMP VIEW \(quote(input.name)) AS SELECT * FROM \(versionTable(input.id))")
+        }
+    }
+
+    func dropViews(_ names: [String]) throws {
+        for name in names { try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(name))") }
+    }
+
+    // MARK: ExecutionBackend
+
+    public func makeAvailable(_ tables: [BackendTable]) throws -> Availability {
+        var availability = Availability()
+        for input in tables where availability.bytes[input.id] == nil {
+            let (bytes, rows, loaded) = try operation("upload", sql: nil, target: input.name,
+                                                      keyColumns: input.table.schema.keyColumnNames) { try upload(input) }
+            availability.bytes[input.id] = bytes
+            if loaded {
+                availability.tablesLoaded += 1
+                availability.rowsLoaded += rows
+            }
+        }
+        return availability
+    }
+
+    /// Loads one version with COPY unless the server holds it. Returns its
+    /// encoded size, the rows copied and whether it was loaded.
+    private func upload(_ input: BackendTable) throws -> (bytes: Int, rows: Int, loaded: Bool) {
+        if let bytes = try held(input.id) { return (bytes, 0, false) }
+        return try inTransaction {
+            try lock(input.id)
+            if let bytes = try held(input.id) { return (bytes, 0, false) }
+            let schema = input.table.schema
+            let table = versionTable(input.id)
+            try connection.run(createSQL(table, schema: schema))
+            let codec = RowCodec(schema: schema)
+            var cursor = TreeReader(store: store).rows(input.table.root)
+            var row: [Value] = []
+            var line: [UInt8] = []
+            var rows = 0, bytes = 0, sent = 0
+            var done = false
+            try connection.copyIn("COPY \(table) (\(columnList(schema))) FROM STDIN") { () throws -> [UInt8]? in
+                guard !done else { return nil }
+                var chunk: [UInt8] = []
+                chunk.reserveCapacity(PostgresBackend.copyChunkBytes + 4096)
+                while chunk.count < PostgresBackend.copyChunkBytes {
+                    guard let (key, value) = try cursor.nextRow() else { done = true; break }
+                    bytes += key.count + value.count
+                    let count: Int
+                    do {
+                        count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
+                    } catch {
+                        throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
+                    }
+                    line.removeAll(keepingCapacity: true)
+                    PostgresBackend.appendCopyLine(row, to: &line)
+                    for _ in 0..<count { chunk.append(contentsOf: line) }
+                    rows += count
+                }
+                sent += chunk.count
+                return chunk.isEmpty ? nil : chunk
+            }
+            try register(input.id, rows: rows, bytes: bytes, origin: "upload")
+            bytesUploaded += sent
+            versionsUploaded += 1
+            return (bytes, rows, true)
+        }
+    }
+
+    public func query(_ sql: String, columns: [OutputColumn], tables: [BackendTable]) throws -> RowStream {
+        let (first, finished) = try operation("query", sql: sql) { () throws -> ([[PostgresValue]], Bool) in
+            try connection.run("BEGIN")
+            do {
+                try createViews(tables)
+                try connection.run("DECLARE rocky_rows NO SCROLL CURSOR FOR \(sql)")
+                let batch = try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows")
+                return (batch.rows, batch.rows.count < PostgresBackend.fetchRows)
+            } catch {
+                rollback()
+                throw error
+            }
+        }
+        resultOpen = true
+        let source = PostgresRows(backend: self, sql: sql, pending: first, finished: finished)
+        return RowStream(columns: columns, source: source, exhausted: first.isEmpty && finished)
+    }
+
+    /// The next batch of the open cursor (no retry: rows were handed out already).
+    func fetch(sql: String) throws -> [[PostgresValue]] {
+        do {
+            return try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows").rows
+        } catch {
+            throw engineError(error, sql: sql, target: nil, keyColumns: [])
+        }
+    }
+
+    /// Ends a query's transaction (its views and cursor go with it).
+    func closeResult() {
+        rollback()
+        resultOpen = false
+    }
+
+    public func materialize(_ sql: String?, schema: Schema, target: String, tables: [BackendTable], writer: TreeWriter,
+                            commit: (BuiltTree) throws -> ObjectID) throws {
+        try operation("materialize", sql: sql, target: target, keyColumns: schema.keyColumnNames) {
+            try inTransaction {
+                guard let sql else {
+                    try adopt(nil, as: try commit(BuiltTree()), schema: schema, rows: 0, bytes: 0)
+                    return
+                }
+                try createViews(tables)
+                let staging = stagingTable()
+                try connection.run(createSQL(staging.qualified, schema: schema))
+                do {
+                    try connection.execute("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT * FROM (\(sql)) AS rocky_result")
+                } catch var error as PostgresError {
+                    error.sql = sql
+                    error.position = nil
+                    throw error
+                }
+                let built = try writer.build { ordered, feed in
+                    try read(staging.qualified, schema: schema, ordered: ordered, table: target) { try feed.add(row: $0) }
+                }
+                try dropViews(tables.map(\.name))
+                let id = try commit(built)
+                try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes)
+            }
+        }
+    }
+
+    /// Streams every row of a server table (`select`: its own query),
+    /// typed by `schema`, ordered by the key when asked.
+    func read(_ table: String, schema: Schema, ordered: Bool, table label: String, _ body: ([Value]) throws -> Void) throws {
+        var sql = "SELECT \(columnList(schema)) FROM \(table)"
+        if ordered, !schema.isKeyless { sql += " ORDER BY " + schema.keyColumnNames.map(quote).joined(separator: ", ") }
+        try stream(sql, schema: schema, table: label, body)
+    }
+
+    func stream(_ sql: String, schema: Schema, table: String, _ body: ([Value]) throws -> Void) throws {
+        let columns = schema.columns
+        try connection.query(sql) { row in
+            var values: [Value] = []
+            values.reserveCapacity(columns.count)
+            for (i, column) in columns.enumerated() {
+                values.append(try PostgresBackend.value(row.values[i], type: column.type, table: table, column: column.name))
+            }
+            try body(values)
+        }
+    }
+
+    public func modify(_ statements: [String], target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
+                       commit: () throws -> ObjectID) throws -> Int {
+        guard !resultOpen else { throw EngineError.resultStillOpen }
+        let schema = target.table.schema
+        let old = versionTable(target.id)
+        var running: String? = statements.joined(separator: ";\n")
+        do {
+            // Up to the end of the statements: one transaction, retried as a whole.
+            let (staging, changed, views) = try retrying("modify", sql: running) { () throws -> ((qualified: String, name: String), Int, [String]) in
+                try connection.run("BEGIN")
+                do {
+                    let others = tables.filter { $0.name.lowercased() != target.name.lowercased() }
+                    try createViews(others)
+                    let staging = stagingTable()
+                    try connection.run(createSQL(staging.qualified, schema: schema))
+                    try connection.run("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT \(columnList(schema)) FROM \(old)")
+                    try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(target.name)); "
+                                       + "CREATE TEMP VIEW \(quote(target.name)) AS SELECT * FROM \(staging.qualified)")
+                    var changed = 0
+                    for sql in statements {
+                        running = sql
+                        changed += try connection.execute(sql).affectedRows ?? 0
+                    }
+                    running = nil
+                    return (staging, changed, others.map(\.name) + [target.name])
+                } catch {
+                    rollback()
+                    throw error
+                }
+            }
+            do {
+                // Old images first, then new ones (ChangeCollector's order).
+                let columns = columnList(schema)
+                try stream("SELECT \(columns) FROM \(old) EXCEPT ALL SELECT \(columns) FROM \(staging.qualified)",
+                           schema: schema, table: target.name) { try changes.add(new: false, row: $0) }
+                try stream("SELECT \(columns) FROM \(staging.qualified) EXCEPT ALL SELECT \(columns) FROM \(old)",
+                           schema: schema, table: target.name) { try changes.add(new: true, row: $0) }
+                try dropViews(views)
+                let oldBytes = try held(target.id) ?? 0
+                let id = try commit()
+                if id == target.id {
+                    try connection.run("DROP TABLE \(staging.qualified)")
+                } else {
+                    try adopt(staging, as: id, schema: schema, rows: max(0, target.table.rowCount + changes.rowDelta),
+                              bytes: max(0, oldBytes + changes.byteDelta))
+                }
+                try connection.run("COMMIT")
+                return changed
+            } catch {
+                rollback()
+                throw error
+            }
+        } catch {
+            throw engineError(error, sql: running, target: target.name, keyColumns: schema.keyColumnNames)
+        }
+    }
+
+    /// ADD COLUMN and RENAME COLUMN: when the server holds the old version,
+    /// the new one is copied from it on the server (columns matched by id).
+    public func derive(_ id: ObjectID, from old: BackendTable, schema: Schema, alteration: Alteration) throws {
+        try operation("derive", sql: nil, target: old.name) {
+            guard let bytes = try held(old.id) else { return }
+            try inTransaction {
+                try lock(id)
+                guard try held(id) == nil else { return }
+                let pairs = schema.columns.compactMap { column in
+                    old.table.schema.columns.first { $0.id == column.id }.map { (new: column.name, old: $0.name) }
+                }
+                try connection.run(createSQL(versionTable(id), schema: schema))
+                try connection.run("INSERT INTO \(versionTable(id)) (\(pairs.map { quote($0.new) }.joined(separator: ", "))) "
+                                   + "SELECT \(pairs.map { quote($0.old) }.joined(separator: ", ")) FROM \(versionTable(old.id))")
+                try register(id, rows: old.table.rowCount, bytes: bytes, origin: "derived")
+            }
+        }
+    }
+
+    // MARK: Values
+
+    /// One row in COPY's text format (tab-separated, `\N` for NULL, newline-terminated).
+    static func appendCopyLine(_ row: [Value], to out: inout [UInt8]) {
+        for (i, value) in row.enumerated() {
+            if i > 0 { out.append(9) }
+            appendCopyText(value, to: &out)
+        }
+        out.append(10)
+    }
+
+    static func appendCopyText(_ value: Value, to out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: [92, 78])
+        case let .boolean(b): out.append(b ? 116 : 102)
+        case let .integer(i): out.append(contentsOf: String(i).utf8)
+        case let .double(d):
+            let text = d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)"
+            out.append(contentsOf: text.utf8)
+        case let .decimal(d): out.append(contentsOf: d.description.utf8)
+        case let .text(s):
+            for byte in s.utf8 {
+                switch byte {
+                case 92: out.append(contentsOf: [92, 92])
+                case 10: out.append(contentsOf: [92, 110])
+                case 13: out.append(contentsOf: [92, 114])
+                case 9: out.append(contentsOf: [92, 116])
+                default: out.append(byte)
+                }
+            }
+        case let .date(d): out.append(contentsOf: d.description.utf8)
+        case let .timestamp(t): out.append(contentsOf: t.description.utf8)
+        }
+    }
+
+    /// A value read from the server as a value of `type`. A DECIMAL is
+    /// brought to its column's scale (rounded as Rocky rounds) and its
+    /// precision checked; anything else not of the column's type is a
+    /// representation error (the compiled SQL and the IR disagree).
+    static func value(_ value: PostgresValue, type: ColumnType, table: String, column: String) throws -> Value {
+        func mismatch() -> EngineError {
+            .representation(table: table, column: column, detail: "PostgreSQL returned \(value) where a \(type.name) was expected")
+        }
+        switch (type, value) {
+        case (_, .null): return .null
+        case let (.boolean, .bool(b)): return .boolean(b)
+        case let (.integer, .int64(i)): return .integer(i)
+        case let (.integer, .numeric(text)):
+            guard let i = Int64(text) else { throw mismatch() }
+            return .integer(i)
+        case let (.double, .double(d)): return .double(d)
+        case let (.decimal(p, s), .numeric(text)):
+            guard let d = ExactDecimal(parsing: text) else {
+                throw EngineError.decimalOverflow(table: table, column: column, detail: "\(text) does not fit \(type.name)")
+            }
+            return try decimal(d, precision: p, scale: s, table: table, column: column, type: type)
+        case let (.decimal(p, s), .int64(i)):
+            return try decimal(ExactDecimal(Int(i)), precision: p, scale: s, table: table, column: column, type: type)
+        case let (.text, .text(s)): return .text(s)
+        case let (.date, .date(d)): return .date(d)
+        case let (.timestamp, .timestamp(t)): return .timestamp(t)
+        default: throw mismatch()
+        }
+    }
+
+    private static func decimal(_ d: ExactDecimal, precision: Int, scale: Int, table: String, column: String, type: ColumnType) throws -> Value {
+        let scaled = d.rescaled(to: scale) ?? d.rounded(toScale: scale)
+        guard scaled.fits(precision: precision, scale: scale) else {
+            throw EngineError.decimalPrecision(table: table, column: column, value: scaled.description, type: type.name)
+        }
+        return .decimal(scaled)
+    }
+}
+
+/// A query's rows, fetched from its cursor in batches.
+final class PostgresRows: RowSource {
+    private var backend: PostgresBackend?
+    private let sql: String
+    private var pending: [[PostgresValue]]
+    private var index = 0
+    private var finished: Bool
+
+    init(backend: PostgresBackend, sql: String, pending: [[PostgresValue]], finished: Bool) {
+        self.backend = backend
+        self.sql = sql
+        self.pending = pending
+        self.finished = finished
+    }
+
+    func nextRow(columns: [OutputColumn]) throws -> [Value]? {
+        guard let backend else { return nil }
+        if index == pending.count {
+            guard !finished else { return nil }
+            pending = try backend.fetch(sql: sql)
+            index = 0
+            finished = pending.count < PostgresBackend.fetchRows
+            if pending.isEmpty { return nil }
+        }
+        let row = pending[index]
+        index += 1
+        var values: [Value] = []
+        values.reserveCapacity(columns.count)
+        for (i, column) in columns.enumerated() {
+            values.append(try PostgresBackend.value(row[i], type: column.type, table: "result", column: column.name))
+        }
+        return values
+    }
+
+    func close() {
+        backend?.closeResult()
+        backend = nil
+    }
+}
