@@ -9,6 +9,18 @@ import RockyBase
 public enum Dialect: String, CaseIterable, Hashable, Sendable {
     case sqlite, postgres, duckdb, snowflake, bigquery, databricks
 
+    /// The masking strategies whose SQL in this dialect gives exactly the
+    /// value Rocky defines (Docs/sql.md, "Governance"). `hash` is keyed
+    /// (HMAC-SHA-256 under the repository key): SQLite and PostgreSQL compute
+    /// it through a session helper; the others would give an unkeyed SHA-256,
+    /// so compiling for them refuses it (E0504).
+    public var exactMaskingStrategies: Set<MaskingStrategy> {
+        switch self {
+        case .sqlite, .postgres: Set(MaskingStrategy.allCases)
+        case .duckdb, .snowflake, .bigquery, .databricks: Set(MaskingStrategy.allCases).subtracting([.hash])
+        }
+    }
+
     /// Quotes an identifier (always, so reserved words and case survive).
     public func quote(_ name: String) -> String {
         switch self {

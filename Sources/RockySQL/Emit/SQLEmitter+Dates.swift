@@ -77,7 +77,8 @@ extension SQLEmitter {
         case .snowflake:
             return "DATE_TRUNC('\(unit.uppercased())', \(x))"
         default:
-            let sql = "date_trunc('\(unit)', \(x))"
+            // PostgreSQL would take a DATE for a timestamptz, in the session's time zone.
+            let sql = "date_trunc('\(unit)', \(isDate && dialect == .postgres ? "CAST(\(x) AS TIMESTAMP)" : x))"
             return isDate ? "CAST(\(sql) AS DATE)" : sql
         }
     }
@@ -117,7 +118,10 @@ extension SQLEmitter {
         case (.databricks, .dayOfWeek): return "(EXTRACT(DOW FROM \(x)) - 1)"
         case (.databricks, .epoch): return "CAST(unix_timestamp(\(x)) AS BIGINT)"
         case (.databricks, .second): return "CAST(floor(EXTRACT(SECOND FROM \(x))) AS BIGINT)"
-        case (.postgres, _): return "CAST(floor(EXTRACT(\(part.rawValue.uppercased()) FROM \(x))) AS \(integer))"
+        case (.postgres, _):
+            // PostgreSQL refuses hours of a DATE: a DATE is its midnight.
+            let value = isDate ? "CAST(\(x) AS TIMESTAMP)" : x
+            return "CAST(floor(EXTRACT(\(part.rawValue.uppercased()) FROM \(value))) AS \(integer))"
         default: return "EXTRACT(\(part.rawValue.uppercased()) FROM \(x))"
         }
     }
@@ -172,6 +176,7 @@ extension SQLEmitter {
         case .snowflake: "DATEADD(day, \(days), \(date))"
         case .bigquery: "DATE_ADD(\(date), INTERVAL \(days) DAY)"
         case .databricks: "date_add(\(date), \(days))"
+        case .postgres: "(\(date) + CAST(\(days) AS INTEGER))"
         default: "(\(date) + \(days))"
         }
     }
@@ -181,6 +186,7 @@ extension SQLEmitter {
         case .snowflake: "DATEDIFF(day, \(b), \(a))"
         case .bigquery: "DATE_DIFF(\(a), \(b), DAY)"
         case .databricks: "datediff(\(a), \(b))"
+        case .postgres: "CAST((\(a) - \(b)) AS BIGINT)"
         default: "(\(a) - \(b))"
         }
     }

@@ -11,9 +11,9 @@ extension SQLEmitter {
             return raw
         case .hash:
             switch dialect {
-            case .sqlite: return "rocky_mask_hash(\(text))"
+            case .sqlite: return helper(.maskHash, text)
             case .duckdb: return "sha256(\(text))"
-            case .postgres: return "encode(sha256(convert_to(\(text), 'UTF8')), 'hex')"
+            case .postgres: return helper(.maskHash, text)
             case .snowflake: return "SHA2(\(text), 256)"
             case .bigquery: return "TO_HEX(SHA256(\(text)))"
             case .databricks: return "sha2(\(text), 256)"

@@ -198,6 +198,7 @@ extension SQLEmitter {
             let rounded = render(q, scale: scale(type), type: type)
             return type == .integer && !isSQLite ? "CAST(\(rounded) AS \(dialect.typeName(.integer)))" : rounded
         }
+        if isPostgres { return postgresCast(value, from: from, to: type, at: range ?? value.range) }
         return isSQLite ? sqliteCast(value, from: from, to: type, at: range ?? value.range)
             : nativeCast(value, from: from, to: type)
     }
@@ -248,9 +249,6 @@ extension SQLEmitter {
         let x = expr(value)
         let target = dialect.typeName(to)
         switch (from, to) {
-        case (.double, .integer) where dialect == .postgres:
-            // round(double precision) rounds ties to even in PostgreSQL; numeric rounds them away from zero.
-            return "CAST(round(CAST(\(x) AS NUMERIC)) AS \(target))"
         case (.double, .integer):
             return "CAST(round(\(x)) AS \(target))"
         case (.text, .integer) where dialect == .duckdb:

@@ -100,9 +100,17 @@ struct SQLEmitter {
             }
             sql += "WITH " + query.ctes.map { "\(q(cteNames[$0.id] ?? $0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
         }
-        sql += body(query.body, columns: query.columns)
-        if !query.orderBy.isEmpty {
-            sql += " ORDER BY " + query.orderBy.map { orderItem($0) }.joined(separator: ", ")
+        if needsSortedWrap(query) {
+            let names = query.columns.indices.map { q("_c\($0 + 1)") }
+            let results = query.columns.indices.map { "\(names[$0]) AS \(q(query.columns[$0].name))" }
+            sql += "SELECT \(results.joined(separator: ", ")) FROM (\(body(query.body, columns: query.columns))) AS "
+                + "\(q("_sorted"))(\(names.joined(separator: ", ")))"
+            sql += " ORDER BY " + query.orderBy.map { orderItem($0, sortedNames: names) }.joined(separator: ", ")
+        } else {
+            sql += body(query.body, columns: query.columns)
+            if !query.orderBy.isEmpty {
+                sql += " ORDER BY " + query.orderBy.map { orderItem($0) }.joined(separator: ", ")
+            }
         }
         if let limit = query.limit {
             sql += " LIMIT \(expr(limit))"
@@ -113,8 +121,16 @@ struct SQLEmitter {
         return sql
     }
 
-    func orderItem(_ item: BoundOrderItem) -> String {
-        var sql = item.outputPosition.map(String.init) ?? expr(item.expr)
+    func orderItem(_ item: BoundOrderItem, sortedNames: [String]? = nil) -> String {
+        var sql: String
+        if let sortedNames, let position = item.outputPosition {
+            sql = collated(sortedNames[position - 1], item.expr.type)
+        } else if isPostgres, item.expr.type == .text {
+            // Byte order: the expression itself, since a position takes no COLLATE.
+            sql = collated(expr(item.expr), .text)
+        } else {
+            sql = item.outputPosition.map(String.init) ?? expr(item.expr)
+        }
         if item.descending { sql += " DESC" }
         // Rocky sorts NULL as the largest value unless told otherwise; say so
         // explicitly, since dialects disagree on the default.
