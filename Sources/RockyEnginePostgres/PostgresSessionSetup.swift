@@ -134,19 +134,47 @@ public enum PostgresSessionSetup {
         END $f$
         """,
         // TEXT -> DECIMAL(p,s): rocky_from_text's decimal number (sign, digits,
-        // one optional point, an optional exponent), rounded half away from
-        // zero to s places; the caller's CAST checks the precision.
+        // one optional point, an optional exponent up to 76; at most 38
+        // significant digits and 38 decimals), rounded half away from zero to
+        // s places, and fitting 64 bits at that scale, as the SQLite
+        // representation must; the caller's CAST checks the precision.
         """
         CREATE OR REPLACE FUNCTION pg_temp.rocky_from_text_decimal(t text, scale integer, at text) RETURNS numeric
         LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
-        DECLARE s text;
+        DECLARE s text; m text[]; digits text; ex int; sc int; v numeric;
         BEGIN
           IF t IS NULL THEN RETURN NULL; END IF;
           s := btrim(t, E' \\t\\n\\r');
-          IF s !~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' THEN
+          m := regexp_match(s, '^[+-]?([0-9]*)(?:[.]([0-9]*))?(?:[eE]([+-]?[0-9]{1,6}))?$');
+          IF m IS NULL OR coalesce(m[1], '') || coalesce(m[2], '') = '' THEN
             RAISE EXCEPTION 'rocky_from_text: ''%'' is not a decimal number (cast at %)', t, at USING ERRCODE = '22P02';
           END IF;
-          RETURN round(CAST(s AS numeric), scale);
+          digits := ltrim(coalesce(m[1], '') || coalesce(m[2], ''), '0');
+          ex := CAST(coalesce(m[3], '0') AS int);
+          sc := length(coalesce(m[2], '')) - ex;
+          IF abs(ex) > 76 OR length(digits) > 38 OR sc > 38 OR (sc < 0 AND length(digits) - sc > 38) THEN
+            RAISE EXCEPTION 'rocky_from_text: ''%'' is not a decimal number (cast at %)', t, at USING ERRCODE = '22P02';
+          END IF;
+          v := round(CAST(s AS numeric), scale);
+          IF abs(v) * CAST('1e' || scale AS numeric) > 9223372036854775807 THEN
+            RAISE EXCEPTION 'rocky_from_text: ''%'' does not fit 64 bits at scale % (DECIMAL overflow) (cast at %)', t, scale, at
+              USING ERRCODE = '22003';
+          END IF;
+          RETURN v;
+        END $f$
+        """,
+        // The date of exactly YYYY-MM-DD, NULL for other text or no such day.
+        """
+        CREATE OR REPLACE FUNCTION pg_temp.rocky_valid_date(s text) RETURNS date
+        LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $f$
+        DECLARE y int; m int; d int; first date;
+        BEGIN
+          IF s !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN RETURN NULL; END IF;
+          y := CAST(substr(s, 1, 4) AS int); m := CAST(substr(s, 6, 2) AS int); d := CAST(substr(s, 9, 2) AS int);
+          IF m < 1 OR m > 12 OR d < 1 THEN RETURN NULL; END IF;
+          first := make_date(y, m, 1);
+          IF d > CAST(extract(day FROM first + interval '1 month' - interval '1 day') AS int) THEN RETURN NULL; END IF;
+          RETURN first + (d - 1);
         END $f$
         """,
         // TEXT -> DATE: exactly YYYY-MM-DD (PostgreSQL alone would also take
@@ -154,18 +182,14 @@ public enum PostgresSessionSetup {
         """
         CREATE OR REPLACE FUNCTION pg_temp.rocky_from_text_date(t text, at text) RETURNS date
         LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
-        DECLARE s text; d date;
+        DECLARE d date;
         BEGIN
           IF t IS NULL THEN RETURN NULL; END IF;
-          s := btrim(t, E' \\t\\n\\r');
-          IF s ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' THEN
-            d := make_date(CAST(substr(s, 1, 4) AS int), CAST(substr(s, 6, 2) AS int), 1);
-            IF CAST(substr(s, 6, 2) AS int) BETWEEN 1 AND 12 AND CAST(substr(s, 9, 2) AS int) BETWEEN 1 AND
-               CAST(extract(day FROM d + interval '1 month' - interval '1 day') AS int) THEN
-              RETURN d + (CAST(substr(s, 9, 2) AS int) - 1);
-            END IF;
+          d := pg_temp.rocky_valid_date(btrim(t, E' \\t\\n\\r'));
+          IF d IS NULL THEN
+            RAISE EXCEPTION 'rocky_from_text: ''%'' is not a date (YYYY-MM-DD) (cast at %)', t, at USING ERRCODE = '22007';
           END IF;
-          RAISE EXCEPTION 'rocky_from_text: ''%'' is not a date (YYYY-MM-DD) (cast at %)', t, at USING ERRCODE = '22007';
+          RETURN d;
         END $f$
         """,
         // TEXT -> TIMESTAMP: ISO 8601 with T or a space, 1-6 fraction digits,
@@ -178,20 +202,18 @@ public enum PostgresSessionSetup {
           IF t IS NULL THEN RETURN NULL; END IF;
           s := btrim(t, E' \\t\\n\\r');
           m := regexp_match(s, '^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:[.]([0-9]{1,6}))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?)?$');
-          IF m IS NOT NULL AND (m[2] IS NOT NULL OR (m[6] IS NULL AND m[7] IS NULL)) THEN
-            d := pg_temp.rocky_from_text_date(m[1], at);
-            IF m[2] IS NULL THEN RETURN CAST(d AS timestamp); END IF;
-            IF CAST(m[2] AS int) < 24 AND CAST(m[3] AS int) < 60 AND CAST(m[4] AS int) < 60
-               AND (m[8] IS NULL OR (CAST(m[8] AS int) < 24 AND CAST(m[9] AS int) < 60)) THEN
-              ts := CAST(d AS timestamp) + make_interval(hours => CAST(m[2] AS int), mins => CAST(m[3] AS int))
-                    + CAST(m[4] AS int) * interval '1 second'
-                    + CAST(rpad(coalesce(m[5], '0'), 6, '0') AS int) * interval '1 microsecond';
-              IF m[7] IS NOT NULL THEN
-                off := CAST(m[8] AS int) * 60 + CAST(m[9] AS int);
-                ts := ts - (CASE WHEN m[7] = '-' THEN -off ELSE off END) * interval '1 minute';
-              END IF;
-              RETURN ts;
+          d := pg_temp.rocky_valid_date(m[1]);
+          IF d IS NOT NULL AND m[2] IS NULL THEN RETURN CAST(d AS timestamp); END IF;
+          IF d IS NOT NULL AND CAST(m[2] AS int) < 24 AND CAST(m[3] AS int) < 60 AND CAST(m[4] AS int) < 60
+             AND (m[8] IS NULL OR (CAST(m[8] AS int) < 24 AND CAST(m[9] AS int) < 60)) THEN
+            ts := CAST(d AS timestamp) + make_interval(hours => CAST(m[2] AS int), mins => CAST(m[3] AS int))
+                  + CAST(m[4] AS int) * interval '1 second'
+                  + CAST(rpad(coalesce(m[5], '0'), 6, '0') AS int) * interval '1 microsecond';
+            IF m[7] IS NOT NULL THEN
+              off := CAST(m[8] AS int) * 60 + CAST(m[9] AS int);
+              ts := ts - (CASE WHEN m[7] = '-' THEN -off ELSE off END) * interval '1 minute';
             END IF;
+            RETURN ts;
           END IF;
           RAISE EXCEPTION 'rocky_from_text: ''%'' is not a timestamp (ISO 8601) (cast at %)', t, at USING ERRCODE = '22007';
         END $f$
@@ -210,14 +232,17 @@ public enum PostgresSessionSetup {
           n := CAST(x AS numeric);
           IF n = 0 THEN RETURN '0.0'; END IF;
           e := CAST(floor(log(abs(n))) AS int);
+          -- log is rounded: make 10^e <= |n| < 10^(e+1) exact.
+          IF abs(n) < CAST('1e' || e AS numeric) THEN e := e - 1; END IF;
+          IF abs(n) >= CAST('1e' || (e + 1) AS numeric) THEN e := e + 1; END IF;
           d := rtrim(CAST(trunc(abs(n) * CAST('1e' || (14 - e) AS numeric)) AS text), '0');
           IF e < -4 OR e >= 15 THEN
             r := left(d, 1) || '.' || coalesce(nullif(substr(d, 2), ''), '0') || 'e'
-                 || CASE WHEN e < 0 THEN '-' ELSE '+' END || lpad(CAST(abs(e) AS text), 2, '0');
+                 || CASE WHEN e < 0 THEN '-' ELSE '+' END || CASE WHEN abs(e) < 10 THEN '0' ELSE '' END || abs(e);
           ELSIF e < 0 THEN
             r := '0.' || repeat('0', -e - 1) || d;
           ELSE
-            d := rpad(d, e + 1, '0');
+            IF length(d) < e + 1 THEN d := rpad(d, e + 1, '0'); END IF;
             r := left(d, e + 1) || '.' || coalesce(nullif(substr(d, e + 2), ''), '0');
           END IF;
           RETURN CASE WHEN n < 0 THEN '-' || r ELSE r END;

@@ -43,9 +43,13 @@ public struct CompileOptions: Sendable {
     /// is then refused where the column is read (E0504), never approximated.
     public var dialect: Dialect?
 
-    public init(environment: String = "dev", masking: MaskingPolicy = .none, dialect: Dialect? = nil) {
+    public init(environment: String = "dev", masking: MaskingPolicy = .none) {
         self.environment = environment
         self.masking = masking
+    }
+
+    public init(environment: String = "dev", masking: MaskingPolicy = .none, dialect: Dialect?) {
+        self.init(environment: environment, masking: masking)
         self.dialect = dialect
     }
 }
