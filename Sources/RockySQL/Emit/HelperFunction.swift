@@ -48,9 +48,11 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     public func name(in dialect: Dialect) -> String {
         dialect == .postgres ? "pg_temp." + rawValue : rawValue
     }
+}
 
-    /// A call of the function with the given SQL arguments.
-    func call(_ arguments: String..., in dialect: Dialect) -> String {
-        "\(name(in: dialect))(\(arguments.joined(separator: ", ")))"
+extension SQLEmitter {
+    /// A call of `function` with the given SQL arguments, in this emitter's dialect.
+    func helper(_ function: HelperFunction, _ arguments: String...) -> String {
+        "\(function.name(in: dialect))(\(arguments.joined(separator: ", ")))"
     }
 }

@@ -38,7 +38,7 @@ extension SQLEmitter {
             guard isSQLite, !Self.yieldsAtMostOneRow(subquery) else { return "(\(sql))" }
             // SQLite would take the first row: count up to two, fail on two.
             let column = q(subquery.columns[0].name)
-            return "(SELECT rocky_scalar(COUNT(*), MAX(\(column)), \(dialect.string("line \(e.range.start.line), column \(e.range.start.column)"))) "
+            return "(SELECT \(helper(.scalar, "COUNT(*)", "MAX(\(column))", castPosition(e.range))) "
                 + "FROM (SELECT \(column) FROM (\(sql)) LIMIT 2))"
         case let .between(value, low, high, negated):
             return "(\(collated(expr(value), value.type)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
@@ -154,8 +154,8 @@ extension SQLEmitter {
         let a = args.map { expr($0) }
         if isPostgres, let sql = postgresFunction(function, args, a, type: type) { return sql }
         switch function {
-        case .lower: return isSQLite ? "rocky_lower(\(a[0]))" : "lower(\(a[0]))"
-        case .upper: return isSQLite ? "rocky_upper(\(a[0]))" : "upper(\(a[0]))"
+        case .lower: return isSQLite ? helper(.lower, a[0]) : "lower(\(a[0]))"
+        case .upper: return isSQLite ? helper(.upper, a[0]) : "upper(\(a[0]))"
         case .trim: return "trim(\(a[0]))"
         case .length: return isSQLite || dialect == .duckdb ? "length(\(a[0]))" : "CAST(length(\(a[0])) AS \(dialect.typeName(.integer)))"
         case .substr: return "substr(\(a.joined(separator: ", ")))"
@@ -206,7 +206,14 @@ extension SQLEmitter {
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             // SQLite: Welford's algorithm in a registered aggregate (a sum of squares loses the digits).
             let name = call.function.rawValue
-            return "\(isSQLite ? "rocky_" : "")\(name)(\(distinct)\(toDouble(argument)))\(suffix)"
+            guard isSQLite else { return "\(name)(\(distinct)\(toDouble(argument)))\(suffix)" }
+            let welford: HelperFunction = switch call.function {
+            case .stddevSamp: .stddevSamp
+            case .stddevPop: .stddevPop
+            case .varSamp: .varSamp
+            default: .varPop
+            }
+            return "\(welford.name(in: dialect))(\(distinct)\(toDouble(argument)))\(suffix)"
         }
     }
 

@@ -21,7 +21,7 @@ extension SQLEmitter {
 
     /// `round(a × b / c)` over scaled integers in SQLite.
     func muldiv(_ a: String, _ b: String, _ c: String) -> String {
-        "rocky_muldiv(\(a), \(b), \(c))"
+        helper(.muldiv, a, b, c)
     }
 
     func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType) -> String {
@@ -136,7 +136,7 @@ extension SQLEmitter {
                                  denominatorScale: q.denominatorScale, scale: s, type: type)
         }
         // Units at scale s: f1·f2·10^(s + sd - sn) / d, in 128 bits.
-        return "rocky_muldiv(\(q.factors[0]), \(q.factors[1]), \(s + q.denominatorScale - q.numeratorScale), \(q.denominator))"
+        return helper(.muldiv, q.factors[0], q.factors[1], String(s + q.denominatorScale - q.numeratorScale), q.denominator)
     }
 
     private func hugeint(_ power: Int) -> String {
@@ -217,7 +217,7 @@ extension SQLEmitter {
         case let (.decimal(_, s), .double):
             return s == 0 ? "CAST(\(x) AS REAL)" : "(\(x) / \(Self.pow10(s)).0)"
         case (.double, .decimal), (.double, .integer), (.text, .integer), (.text, .double), (.text, .boolean):
-            return "rocky_cast(\(x), '\(to.name)', \(position))"
+            return helper(.cast, x, "'\(to.name)'", position)
         case (.integer, .double), (.boolean, .double):
             return "CAST(\(x) AS REAL)"
         case (.integer, .boolean):
@@ -233,13 +233,13 @@ extension SQLEmitter {
         case (.timestamp, .date):
             return "((\(x) + \(Self.offset)) / 86400000000 - \(Self.offset / 86_400_000_000))"
         case (.text, .decimal), (.text, .date), (.text, .timestamp):
-            return "rocky_from_text(\(x), '\(to.name)', \(position))"
+            return helper(.fromText, x, "'\(to.name)'", position)
         case (.integer, .text), (.double, .text):
             return "CAST(\(x) AS TEXT)"
         case (.boolean, .text):
             return "(CASE \(x) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
         case (.decimal, .text), (.date, .text), (.timestamp, .text):
-            return "rocky_to_text(\(x), '\(from.name)')"
+            return helper(.toText, x, "'\(from.name)'")
         default:
             return "CAST(\(x) AS \(dialect.typeName(to)))"
         }

@@ -9,10 +9,6 @@ import RockyBase
 extension SQLEmitter {
     var isPostgres: Bool { dialect == .postgres }
 
-    func helper(_ function: HelperFunction, _ arguments: String...) -> String {
-        "\(function.name(in: dialect))(\(arguments.joined(separator: ", ")))"
-    }
-
     /// `sql` in byte order when the dialect is PostgreSQL and the type TEXT.
     func collated(_ sql: String, _ type: ColumnType?) -> String {
         isPostgres && type == .text ? "\(sql) COLLATE \"C\"" : sql
