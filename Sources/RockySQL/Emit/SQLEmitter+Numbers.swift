@@ -44,14 +44,7 @@ extension SQLEmitter {
             return muldiv(x, y, Self.pow10(min(k, 18))) + (k > 18 ? " / \(Self.pow10(k - 18))" : "")
         case .divide:
             guard isDecimal(type) else {
-                switch dialect {
-                case _ where type == .double: return "(\(x) / NULLIF(\(y), 0))"
-                case .sqlite, .postgres: return "(\(x) / NULLIF(\(y), 0))"
-                case .duckdb: return "(\(x) // NULLIF(\(y), 0))"
-                case .bigquery: return "DIV(\(x), NULLIF(\(y), 0))"
-                case .databricks: return "(\(x) DIV NULLIF(\(y), 0))"
-                case .snowflake: return "CAST(TRUNC(\(x) / NULLIF(\(y), 0)) AS BIGINT)"
-                }
+                return type == .double ? "(\(x) / NULLIF(\(y), 0))" : emitter.integerDivide(x, y)
             }
             return exactQuotient(numerator: x, numeratorScale: scale(a.type), denominator: y, denominatorScale: scale(b.type),
                                  scale: scale(type), type: type)
@@ -62,26 +55,8 @@ extension SQLEmitter {
     /// scales), rounded half away from zero to `scale` digits.
     func exactQuotient(numerator: String, numeratorScale: Int, denominator: String, denominatorScale: Int,
                        scale s: Int, type: ColumnType) -> String {
-        switch dialect {
-        case .sqlite:
-            // Units: x·10^(s + sd - sn) / y.
-            let e = s + denominatorScale - numeratorScale
-            if e < 0 { return muldiv(numerator, "1", "(\(denominator) * \(Self.pow10(-e)))") }
-            if e > 18 { return "(\(muldiv(numerator, Self.pow10(18), denominator)) * \(Self.pow10(e - 18)))" }
-            return muldiv(numerator, Self.pow10(e), denominator)
-        case .duckdb:
-            // Integer division of the scaled values at one extra digit, then ROUND.
-            let n = "CAST(\(numerator) * \(hugeint(s + denominatorScale + 1)) AS HUGEINT)"
-            let d = denominatorScale == 0 ? "CAST(\(denominator) AS HUGEINT)" : "CAST(\(denominator) * \(hugeint(denominatorScale)) AS HUGEINT)"
-            let q = "CAST((\(n) // NULLIF(\(d), 0)) AS DECIMAL(38,0))"
-            return conform("round(\(q) * \(fraction(s + 1)), \(s))", type)
-        case .postgres:
-            let n = "(CAST(\(numerator) AS NUMERIC) * \(Self.pow10(s + denominatorScale + 1)))"
-            let d = "(CAST(\(denominator) AS NUMERIC) * \(Self.pow10(denominatorScale)))"
-            return conform("ROUND(div(\(n), NULLIF(\(d), 0)) * \(fraction(s + 1)), \(s))", type)
-        case .snowflake, .bigquery, .databricks:
-            return conform("ROUND(\(numerator) / NULLIF(\(denominator), 0), \(s))", type)
-        }
+        emitter.exactQuotient(numerator: numerator, numeratorScale: numeratorScale, denominator: denominator,
+                              denominatorScale: denominatorScale, scale: s, type: type, self)
     }
 
     /// A DECIMAL quotient not yet rounded: the product of `factors` (exact
@@ -139,12 +114,8 @@ extension SQLEmitter {
         return helper(.muldiv, q.factors[0], q.factors[1], String(s + q.denominatorScale - q.numeratorScale), q.denominator)
     }
 
-    private func hugeint(_ power: Int) -> String {
-        power <= 18 ? Self.pow10(power) : "CAST('\(Self.pow10(power))' AS HUGEINT)"
-    }
-
     /// 10^-n as an exact decimal literal.
-    private func fraction(_ n: Int) -> String {
+    static func fraction(_ n: Int) -> String {
         n == 0 ? "1" : "0." + String(repeating: "0", count: n - 1) + "1"
     }
 
@@ -198,12 +169,11 @@ extension SQLEmitter {
             let rounded = render(q, scale: scale(type), type: type)
             return type == .integer && !isSQLite ? "CAST(\(rounded) AS \(dialect.typeName(.integer)))" : rounded
         }
-        if isPostgres { return postgresCast(value, from: from, to: type, at: range ?? value.range) }
-        return isSQLite ? sqliteCast(value, from: from, to: type, at: range ?? value.range)
-            : nativeCast(value, from: from, to: type)
+        return emitter.cast(value, from: from, to: type, at: range ?? value.range, self)
     }
 
-    private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
+    /// SQLite's CAST over the representation (SQLiteEmitter).
+    func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
         let x = expr(value)
         let position = dialect.string("line \(range.start.line), column \(range.start.column)")
         switch (from, to) {
@@ -242,30 +212,6 @@ extension SQLEmitter {
             return helper(.toText, x, "'\(from.name)'")
         default:
             return "CAST(\(x) AS \(dialect.typeName(to)))"
-        }
-    }
-
-    private func nativeCast(_ value: BoundExpr, from: ColumnType, to: ColumnType) -> String {
-        let x = expr(value)
-        let target = dialect.typeName(to)
-        switch (from, to) {
-        case (.double, .integer):
-            return "CAST(round(\(x)) AS \(target))"
-        case (.text, .integer) where dialect == .duckdb:
-            // DuckDB would round '3.7'; Rocky takes PostgreSQL's rule: an optional sign and digits only.
-            return "CAST(CASE WHEN \(x) IS NULL OR regexp_full_match(\(x), '\\s*[+-]?[0-9]+\\s*') THEN \(x) "
-                + "ELSE error('invalid input for INTEGER: ''' || \(x) || '''') END AS \(target))"
-        case (.text, .boolean) where dialect == .duckdb:
-            // PostgreSQL's spellings, of which DuckDB accepts only some.
-            return "(CASE WHEN \(x) IS NULL THEN NULL WHEN lower(trim(\(x))) IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE "
-                + "WHEN lower(trim(\(x))) IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE "
-                + "ELSE CAST(error('invalid input for BOOLEAN: ''' || \(x) || '''') AS BOOLEAN) END)"
-        case (.timestamp, .text) where dialect == .bigquery:
-            return "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', \(x))"
-        case (.boolean, .text) where dialect == .snowflake || dialect == .bigquery:
-            return "LOWER(CAST(\(x) AS \(target)))"
-        default:
-            return "CAST(\(x) AS \(target))"
         }
     }
 }

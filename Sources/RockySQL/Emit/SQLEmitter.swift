@@ -7,6 +7,8 @@ import RockyBase
 /// explicit alias, so results have exactly the IR's column names.
 struct SQLEmitter {
     let dialect: Dialect
+    /// What the dialect writes its own way (Emit/Dialects).
+    let emitter: any DialectEmitter
     private var wrapCounter = 0
     /// Lowercased names of the catalog tables the statement reads or writes.
     private let tables: Set<String>
@@ -15,6 +17,7 @@ struct SQLEmitter {
 
     init(dialect: Dialect, statement: BoundStatement? = nil) {
         self.dialect = dialect
+        emitter = dialect.emitter
         var walker = TableNames()
         if let statement { walker.statement(statement) }
         tables = walker.names

@@ -6,6 +6,60 @@ import RockyBase
 /// the session's `pg_temp` schema (`HelperFunction`, created by
 /// `PostgresSessionSetup`). Text comparisons and sorts use `COLLATE "C"`
 /// (byte order, as SQLite), whatever the database's collation.
+struct PostgresEmitter: NativeDialectEmitter {
+    var dialect: Dialect { .postgres }
+
+    func typeName(_ type: ColumnType) -> String {
+        switch type {
+        case .boolean: "BOOLEAN"
+        case .integer: "BIGINT"
+        case .double: "DOUBLE PRECISION"
+        case let .decimal(p, s): "NUMERIC(\(p),\(s))"
+        case .text: "TEXT"
+        case .date: "DATE"
+        case .timestamp: "TIMESTAMP"
+        }
+    }
+
+    /// Every strategy: `hash` is the session helper's HMAC.
+    var exactMaskingStrategies: Set<MaskingStrategy> { Set(MaskingStrategy.allCases) }
+
+    func maskHash(_ text: String, _ e: SQLEmitter) -> String { e.helper(.maskHash, text) }
+
+    func position(_ needle: String, in haystack: String) -> String { "strpos(\(haystack), \(needle))" }
+
+    /// Exact: the scaled values divided as integers (`div`) at one extra
+    /// digit, then rounded (`round(trunc(x, s+1), s) = round(x, s)` half away).
+    func exactQuotient(numerator: String, numeratorScale: Int, denominator: String, denominatorScale: Int,
+                       scale s: Int, type: ColumnType, _ e: SQLEmitter) -> String {
+        let n = "(CAST(\(numerator) AS NUMERIC) * \(SQLEmitter.pow10(s + denominatorScale + 1)))"
+        let d = "(CAST(\(denominator) AS NUMERIC) * \(SQLEmitter.pow10(denominatorScale)))"
+        return e.conform("ROUND(div(\(n), NULLIF(\(d), 0)) * \(SQLEmitter.fraction(s + 1)), \(s))", type)
+    }
+
+    func cast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange, _ e: SQLEmitter) -> String {
+        e.postgresCast(value, from: from, to: to, at: range)
+    }
+
+    func dateTrunc(_ part: DatePart, _ value: BoundExpr, _ e: SQLEmitter) -> String {
+        // A DATE would be taken for a timestamptz, in the session's time zone.
+        guard value.type == .date else { return "date_trunc('\(part.rawValue)', \(e.expr(value)))" }
+        return "CAST(date_trunc('\(part.rawValue)', CAST(\(e.expr(value)) AS TIMESTAMP)) AS DATE)"
+    }
+
+    func extract(_ part: DatePart, _ value: BoundExpr, _ e: SQLEmitter) -> String {
+        // PostgreSQL refuses hours of a DATE: a DATE is its midnight.
+        let x = value.type == .date ? "CAST(\(e.expr(value)) AS TIMESTAMP)" : e.expr(value)
+        return "CAST(floor(EXTRACT(\(part.rawValue.uppercased()) FROM \(x))) AS BIGINT)"
+    }
+
+    /// DATE + BIGINT has no operator.
+    func addDays(_ date: String, _ days: String) -> String { "(\(date) + CAST(\(days) AS INTEGER))" }
+
+    /// DATE - DATE is a 32-bit INTEGER.
+    func daysBetween(_ a: String, _ b: String) -> String { "CAST((\(a) - \(b)) AS BIGINT)" }
+}
+
 extension SQLEmitter {
     var isPostgres: Bool { dialect == .postgres }
 
