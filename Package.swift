@@ -55,7 +55,8 @@ let package = Package(
         // Test harnesses shared by test targets (a throw-away PostgreSQL
         // cluster); no product includes it.
         .target(name: "RockyTestSupport", path: "Tests/Support"),
-        .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport"]),
+        .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
+                                                                    "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres"], exclude: ["Golden"]),
     ],

@@ -79,6 +79,32 @@ import RockyBase
         #expect(marked.matches(diagnostic.range))
     }
 
+    @Test func aStrategyTheDialectCannotComputeExactlyIsRefusedWhereTheColumnIsRead() throws {
+        for dialect in Dialect.allCases {
+            let options = CompileOptions(environment: "prod", masking: .byClassification(["prod": ["pii": .hash]]), dialect: dialect)
+            let marked = MarkedSQL("SELECT customer_id, ⟦ssn⟧ FROM customers")
+            let script = Fixtures.compile(marked.text, options: options)
+            if dialect == .sqlite || dialect == .postgres {
+                #expect(!script.hasErrors, "\(dialect)")
+                #expect(script.statements.first?.sql(for: dialect)[0].contains(HelperFunction.maskHash.name(in: dialect) + "(") == true)
+                continue
+            }
+            // DuckDB, Snowflake, BigQuery and Databricks have no exact keyed hash: never an unkeyed stand-in.
+            let diagnostic = try #require(script.diagnostics.first, "\(dialect)")
+            #expect(diagnostic.code == .maskingNotExpressible)
+            #expect(diagnostic.code.rawValue == "E0504")
+            #expect(diagnostic.message.contains("ssn") && diagnostic.message.contains(dialect.rawValue))
+            #expect(marked.matches(diagnostic.range))
+            // Strategies it can express compile.
+            let redact = CompileOptions(environment: "prod", masking: .byClassification(["prod": ["pii": .redact]]), dialect: dialect)
+            #expect(!Fixtures.compile(marked.text, options: redact).hasErrors)
+        }
+        // `rocky check --dialect` compiles for its dialect.
+        let options = CompileOptions(environment: "prod", masking: .byClassification(["prod": ["pii": .hash]]))
+        #expect(SQLTools.check(sql: "SELECT ssn FROM customers", catalog: Fixtures.catalog, dialect: .duckdb, options: options).exitCode == 1)
+        #expect(SQLTools.check(sql: "SELECT ssn FROM customers", catalog: Fixtures.catalog, dialect: .postgres, options: options).exitCode == 0)
+    }
+
     @Test func updateStoringMaskedValuesWarns() throws {
         let options = CompileOptions(environment: "prod", masking: .byClassification(["prod": ["pii": .hash]]))
         let marked = MarkedSQL("UPDATE customers SET segment = ⟦LOWER(email)⟧ WHERE customer_id = 1")

@@ -121,6 +121,8 @@ public enum SQLTools {
     /// `--emit` flag, default dialect sqlite), each statement's SQL too.
     public static func check(sql: String, catalog: any Catalog, dialect: Dialect? = nil,
                              options: CompileOptions = CompileOptions()) -> CheckReport {
+        var options = options
+        if options.dialect == nil { options.dialect = dialect }
         let script = SQLCompiler.compile(sql, catalog: catalog, options: options)
         let statements = script.statements.map { compiled in
             CheckReport.Statement(index: compiled.index, range: compiled.range, kind: compiled.kind, targetTable: compiled.targetTable,

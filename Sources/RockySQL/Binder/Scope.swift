@@ -128,6 +128,11 @@ extension Binder {
         let ref = ColumnRef(relation: entry.relation, index: index, qualifier: entry.qualifier, name: column.name)
         let expr = BoundExpr(.column(ref), type: column.type, nullable: column.nullable, range: range)
         guard let strategy = entry.masking?[index] else { return expr }
+        if let dialect = options.dialect, !dialect.exactMaskingStrategies.contains(strategy) {
+            throw failure(.maskingNotExpressible,
+                          "environment \(options.environment) masks \(entry.table ?? entry.qualifier).\(column.name) as \(strategy), which \(dialect.rawValue) cannot compute exactly",
+                          at: range, help: "run it on an engine that can (sqlite or postgres), or choose another strategy")
+        }
         switch strategy {
         case .none, .deny:
             return expr

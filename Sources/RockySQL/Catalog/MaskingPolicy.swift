@@ -38,9 +38,18 @@ public struct CompileOptions: Sendable {
     /// The environment name (`dev`, `prod`, ...), passed to the masking policy.
     public var environment: String
     public var masking: MaskingPolicy
+    /// The dialect the statements will run in, when known: a masking
+    /// strategy it cannot compute exactly (`Dialect.exactMaskingStrategies`)
+    /// is then refused where the column is read (E0504), never approximated.
+    public var dialect: Dialect?
 
     public init(environment: String = "dev", masking: MaskingPolicy = .none) {
         self.environment = environment
         self.masking = masking
+    }
+
+    public init(environment: String = "dev", masking: MaskingPolicy = .none, dialect: Dialect?) {
+        self.init(environment: environment, masking: masking)
+        self.dialect = dialect
     }
 }

@@ -99,6 +99,7 @@ public struct DiagnosticCode: Hashable, Sendable, CustomStringConvertible {
     public static let maskingDenied = DiagnosticCode("E0501")
     public static let maskingNotApplicable = DiagnosticCode("E0502")
     public static let writesMaskedValues = DiagnosticCode("W0503")
+    public static let maskingNotExpressible = DiagnosticCode("E0504")
     // Schema changes
     public static let invalidPrimaryKey = DiagnosticCode("E0601")
     public static let invalidSchemaChange = DiagnosticCode("E0602")

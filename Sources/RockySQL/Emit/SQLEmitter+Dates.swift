@@ -47,10 +47,19 @@ extension SQLEmitter {
         }
     }
 
-    func dateTrunc(_ part: DatePart, _ value: BoundExpr) -> String {
+    func dateTrunc(_ part: DatePart, _ value: BoundExpr) -> String { emitter.dateTrunc(part, value, self) }
+
+    func extract(_ part: DatePart, _ value: BoundExpr) -> String { emitter.extract(part, value, self) }
+
+    func addInterval(_ value: BoundExpr, _ interval: Interval) -> String { emitter.addInterval(value, interval, self) }
+
+    func addDays(_ date: String, _ days: String) -> String { emitter.addDays(date, days) }
+
+    func daysBetween(_ a: String, _ b: String) -> String { emitter.daysBetween(a, b) }
+
+    func sqliteDateTrunc(_ part: DatePart, _ value: BoundExpr) -> String {
         let x = expr(value)
         let isDate = value.type == .date
-        guard isSQLite else { return nativeDateTrunc(part, x, isDate: isDate) }
         switch part {
         case .year, .quarter, .month:
             let s = seconds(x, value.type)
@@ -68,23 +77,8 @@ extension SQLEmitter {
         }
     }
 
-    private func nativeDateTrunc(_ part: DatePart, _ x: String, isDate: Bool) -> String {
-        let unit = part.rawValue
-        switch dialect {
-        case .bigquery:
-            let bqUnit = part == .week ? "WEEK(MONDAY)" : unit.uppercased()
-            return isDate ? "DATE_TRUNC(\(x), \(bqUnit))" : "TIMESTAMP_TRUNC(\(x), \(bqUnit), 'UTC')"
-        case .snowflake:
-            return "DATE_TRUNC('\(unit.uppercased())', \(x))"
-        default:
-            let sql = "date_trunc('\(unit)', \(x))"
-            return isDate ? "CAST(\(sql) AS DATE)" : sql
-        }
-    }
-
-    func extract(_ part: DatePart, _ value: BoundExpr) -> String {
+    func sqliteExtract(_ part: DatePart, _ value: BoundExpr) -> String {
         let x = expr(value)
-        guard isSQLite else { return nativeExtract(part, x, isDate: value.type == .date) }
         let s = seconds(x, value.type)
         switch part {
         case .year: return field("%Y", s)
@@ -103,25 +97,6 @@ extension SQLEmitter {
         }
     }
 
-    private func nativeExtract(_ part: DatePart, _ x: String, isDate: Bool) -> String {
-        let integer = dialect.typeName(.integer)
-        switch (dialect, part) {
-        case (.duckdb, .epoch): return "CAST(floor(epoch(\(x))) AS BIGINT)"
-        case (.duckdb, _): return "extract(\(part.rawValue) FROM \(x))"
-        case (.bigquery, .dayOfWeek): return "(EXTRACT(DAYOFWEEK FROM \(x)) - 1)"
-        case (.bigquery, .dayOfYear): return "EXTRACT(DAYOFYEAR FROM \(x))"
-        case (.bigquery, .epoch): return isDate ? "(UNIX_DATE(\(x)) * 86400)" : "UNIX_SECONDS(\(x))"
-        case (.snowflake, .dayOfWeek): return "EXTRACT(DAYOFWEEK FROM \(x))"
-        case (.snowflake, .dayOfYear): return "EXTRACT(DAYOFYEAR FROM \(x))"
-        case (.snowflake, .epoch): return "EXTRACT(EPOCH_SECOND FROM \(x))"
-        case (.databricks, .dayOfWeek): return "(EXTRACT(DOW FROM \(x)) - 1)"
-        case (.databricks, .epoch): return "CAST(unix_timestamp(\(x)) AS BIGINT)"
-        case (.databricks, .second): return "CAST(floor(EXTRACT(SECOND FROM \(x))) AS BIGINT)"
-        case (.postgres, _): return "CAST(floor(EXTRACT(\(part.rawValue.uppercased()) FROM \(x))) AS \(integer))"
-        default: return "EXTRACT(\(part.rawValue.uppercased()) FROM \(x))"
-        }
-    }
-
     // MARK: Arithmetic
 
     /// SQLite: DATE `days` plus `months` calendar months, with the day of
@@ -135,53 +110,16 @@ extension SQLEmitter {
         return "(min(\(sameDay), \(lastDay)) / 86400)"
     }
 
-    func addInterval(_ value: BoundExpr, _ interval: Interval) -> String {
+    func sqliteAddInterval(_ value: BoundExpr, _ interval: Interval) -> String {
         let x = expr(value)
         let isDate = value.type == .date
-        if isSQLite {
-            if let days = interval.days {
-                return isDate ? "(\(x) + \(days))" : "(\(x) + \(days * Self.dayMicros))"
-            }
-            if let micros = interval.microseconds { return "(\(x) + \(micros))" }
-            let months = interval.months!
-            if isDate { return addMonthsSQLite(days: x, months: months) }
-            let timeOfDay = "((\(x) + \(Self.offset)) % \(Self.dayMicros))"
-            return "(\(addMonthsSQLite(days: days(ofTimestamp: x), months: months)) * \(Self.dayMicros) + \(timeOfDay))"
+        if let days = interval.days {
+            return isDate ? "(\(x) + \(days))" : "(\(x) + \(days * Self.dayMicros))"
         }
-        let (quantity, unit): (Int64, String) = interval.months.map { ($0, "month") }
-            ?? interval.days.map { ($0, "day") } ?? (interval.quantity, interval.unit.rawValue)
-        switch dialect {
-        case .snowflake:
-            return "DATEADD(\(unit), \(quantity), \(x))"
-        case .bigquery:
-            if isDate { return "DATE_ADD(\(x), INTERVAL \(quantity) \(unit.uppercased()))" }
-            if unit == "month" { return "TIMESTAMP(DATETIME_ADD(DATETIME(\(x)), INTERVAL \(quantity) MONTH))" }
-            return "TIMESTAMP_ADD(\(x), INTERVAL \(quantity) \(unit.uppercased()))"
-        case .databricks:
-            if isDate { return unit == "month" ? "add_months(\(x), \(quantity))" : "date_add(\(x), \(quantity))" }
-            return "(\(x) + INTERVAL \(quantity) \(unit.uppercased()))"
-        default:
-            if isDate && unit == "day" { return "(\(x) + \(quantity))" }
-            let sql = "(\(x) + INTERVAL '\(quantity) \(unit)s')"
-            return isDate ? "CAST(\(sql) AS DATE)" : sql
-        }
-    }
-
-    func addDays(_ date: String, _ days: String) -> String {
-        switch dialect {
-        case .snowflake: "DATEADD(day, \(days), \(date))"
-        case .bigquery: "DATE_ADD(\(date), INTERVAL \(days) DAY)"
-        case .databricks: "date_add(\(date), \(days))"
-        default: "(\(date) + \(days))"
-        }
-    }
-
-    func daysBetween(_ a: String, _ b: String) -> String {
-        switch dialect {
-        case .snowflake: "DATEDIFF(day, \(b), \(a))"
-        case .bigquery: "DATE_DIFF(\(a), \(b), DAY)"
-        case .databricks: "datediff(\(a), \(b))"
-        default: "(\(a) - \(b))"
-        }
+        if let micros = interval.microseconds { return "(\(x) + \(micros))" }
+        let months = interval.months!
+        if isDate { return addMonthsSQLite(days: x, months: months) }
+        let timeOfDay = "((\(x) + \(Self.offset)) % \(Self.dayMicros))"
+        return "(\(addMonthsSQLite(days: days(ofTimestamp: x), months: months)) * \(Self.dayMicros) + \(timeOfDay))"
     }
 }

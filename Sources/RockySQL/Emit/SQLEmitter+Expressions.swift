@@ -16,6 +16,9 @@ extension SQLEmitter {
         case let .concat(a, b):
             return "(\(expr(a)) || \(expr(b)))"
         case let .comparison(op, a, b):
+            if isPostgres, a.type == .text || b.type == .text, op.rawValue != "=", op.rawValue != "<>", op.rawValue != "!=" {
+                return "(\(collated(expr(a), .text)) \(op.rawValue) \(expr(b)))"
+            }
             return "(\(expr(a)) \(op.rawValue) \(expr(b)))"
         case let .logical(op, terms):
             return "(" + terms.map { expr($0) }.joined(separator: " \(op.rawValue) ") + ")"
@@ -35,10 +38,10 @@ extension SQLEmitter {
             guard isSQLite, !Self.yieldsAtMostOneRow(subquery) else { return "(\(sql))" }
             // SQLite would take the first row: count up to two, fail on two.
             let column = q(subquery.columns[0].name)
-            return "(SELECT rocky_scalar(COUNT(*), MAX(\(column)), \(dialect.string("line \(e.range.start.line), column \(e.range.start.column)"))) "
+            return "(SELECT \(helper(.scalar, "COUNT(*)", "MAX(\(column))", castPosition(e.range))) "
                 + "FROM (SELECT \(column) FROM (\(sql)) LIMIT 2))"
         case let .between(value, low, high, negated):
-            return "(\(expr(value)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
+            return "(\(collated(expr(value), value.type)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
         case let .like(value, pattern, negated):
             return like(value, pattern, negated: negated)
         case let .caseWhen(operand, branches, otherwise):
@@ -75,10 +78,13 @@ extension SQLEmitter {
     func literal(_ value: Literal, type: ColumnType?) -> String {
         switch value {
         case .null:
+            if isPostgres, let type { return "CAST(NULL AS \(dialect.typeName(type)))" }
             return "NULL"
         case let .boolean(b):
             return isSQLite ? (b ? "1" : "0") : (b ? "TRUE" : "FALSE")
         case let .integer(n):
+            // PostgreSQL types a small literal INTEGER (32 bits), whose arithmetic would overflow early.
+            if isPostgres { return "CAST(\(n) AS BIGINT)" }
             return n < 0 ? "(\(n))" : String(n)
         case let .decimal(d):
             if isSQLite { return d.units < 0 ? "(\(d.units))" : String(d.units) }
@@ -138,16 +144,18 @@ extension SQLEmitter {
             }
             return "(\(expr(value)) \(negated ? "NOT " : "")GLOB \(dialect.string(glob)))"
         }
-        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(expr(pattern)))"
+        // PostgreSQL's LIKE takes a backslash for an escape unless told otherwise; Rocky's has none.
+        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(expr(pattern))\(isPostgres ? " ESCAPE ''" : ""))"
     }
 
     // MARK: Functions
 
     private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
         let a = args.map { expr($0) }
+        if isPostgres, let sql = postgresFunction(function, args, a, type: type) { return sql }
         switch function {
-        case .lower: return isSQLite ? "rocky_lower(\(a[0]))" : "lower(\(a[0]))"
-        case .upper: return isSQLite ? "rocky_upper(\(a[0]))" : "upper(\(a[0]))"
+        case .lower: return isSQLite ? helper(.lower, a[0]) : "lower(\(a[0]))"
+        case .upper: return isSQLite ? helper(.upper, a[0]) : "upper(\(a[0]))"
         case .trim: return "trim(\(a[0]))"
         case .length: return isSQLite || dialect == .duckdb ? "length(\(a[0]))" : "CAST(length(\(a[0])) AS \(dialect.typeName(.integer)))"
         case .substr: return "substr(\(a.joined(separator: ", ")))"
@@ -207,12 +215,20 @@ extension SQLEmitter {
         case .count, .countStar:
             return "COUNT(\(distinct)\(arg))\(suffix)"
         case .min, .max:
-            return "\(call.function.rawValue.uppercased())(\(distinct)\(arg))\(suffix)"
+            if isPostgres, argument.type == .boolean {
+                // PostgreSQL has no MIN or MAX of BOOLEAN.
+                return "\(call.function == .min ? "bool_and" : "bool_or")(\(distinct)\(arg))\(suffix)"
+            }
+            return "\(call.function.rawValue.uppercased())(\(distinct)\(collated(arg, argument.type)))\(suffix)"
         case .sum:
             let sum = "SUM(\(distinct)\(arg))\(suffix)"
             return isSQLite ? sum : conform(sum, type)
         case .avg:
             guard case let .decimal(_, s) = argument.type, case let .decimal(_, resultScale) = type else {
+                if isPostgres, argument.type == .integer {
+                    // As SQLite: the mean of the values as DOUBLE (PostgreSQL would average exactly, then convert).
+                    return "AVG(\(distinct)CAST(\(arg) AS DOUBLE PRECISION))\(suffix)"
+                }
                 return isSQLite ? "AVG(\(distinct)\(arg))\(suffix)" : conform("AVG(\(distinct)\(arg))\(suffix)", type)
             }
             return exactQuotient(numerator: "SUM(\(distinct)\(arg))\(suffix)", numeratorScale: s,
@@ -221,7 +237,14 @@ extension SQLEmitter {
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             // SQLite: Welford's algorithm in a registered aggregate (a sum of squares loses the digits).
             let name = call.function.rawValue
-            return "\(isSQLite ? "rocky_" : "")\(name)(\(distinct)\(toDouble(argument)))\(suffix)"
+            guard isSQLite else { return "\(name)(\(distinct)\(toDouble(argument)))\(suffix)" }
+            let welford: HelperFunction = switch call.function {
+            case .stddevSamp: .stddevSamp
+            case .stddevPop: .stddevPop
+            case .varSamp: .varSamp
+            default: .varPop
+            }
+            return "\(welford.name(in: dialect))(\(distinct)\(toDouble(argument)))\(suffix)"
         }
     }
 

@@ -10,14 +10,7 @@ extension SQLEmitter {
         case .none, .deny:
             return raw
         case .hash:
-            switch dialect {
-            case .sqlite: return "rocky_mask_hash(\(text))"
-            case .duckdb: return "sha256(\(text))"
-            case .postgres: return "encode(sha256(convert_to(\(text), 'UTF8')), 'hex')"
-            case .snowflake: return "SHA2(\(text), 256)"
-            case .bigquery: return "TO_HEX(SHA256(\(text)))"
-            case .databricks: return "sha2(\(text), 256)"
-            }
+            return emitter.maskHash(text, self)
         case .redact:
             return "CASE WHEN \(raw) IS NULL THEN NULL ELSE '[REDACTED]' END"
         case .partial:
@@ -34,10 +27,6 @@ extension SQLEmitter {
 
     /// The 1-based position of `needle` in `haystack`, 0 when absent.
     private func position(_ needle: String, in haystack: String) -> String {
-        switch dialect {
-        case .postgres, .bigquery: "strpos(\(haystack), \(needle))"
-        case .snowflake: "POSITION(\(needle), \(haystack))"
-        default: "instr(\(haystack), \(needle))"
-        }
+        emitter.position(needle, in: haystack)
     }
 }

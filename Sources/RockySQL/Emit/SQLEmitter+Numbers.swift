@@ -21,7 +21,7 @@ extension SQLEmitter {
 
     /// `round(a × b / c)` over scaled integers in SQLite.
     func muldiv(_ a: String, _ b: String, _ c: String) -> String {
-        "rocky_muldiv(\(a), \(b), \(c))"
+        helper(.muldiv, a, b, c)
     }
 
     func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType) -> String {
@@ -45,14 +45,7 @@ extension SQLEmitter {
             return muldiv(x, y, Self.pow10(min(k, 18))) + (k > 18 ? " / \(Self.pow10(k - 18))" : "")
         case .divide:
             guard isDecimal(type) else {
-                switch dialect {
-                case _ where type == .double: return "(\(x) / NULLIF(\(y), 0))"
-                case .sqlite, .postgres: return "(\(x) / NULLIF(\(y), 0))"
-                case .duckdb: return "(\(x) // NULLIF(\(y), 0))"
-                case .bigquery: return "DIV(\(x), NULLIF(\(y), 0))"
-                case .databricks: return "(\(x) DIV NULLIF(\(y), 0))"
-                case .snowflake: return "CAST(TRUNC(\(x) / NULLIF(\(y), 0)) AS BIGINT)"
-                }
+                return type == .double ? "(\(x) / NULLIF(\(y), 0))" : emitter.integerDivide(x, y)
             }
             return exactQuotient(numerator: x, numeratorScale: scale(a.type), denominator: y, denominatorScale: scale(b.type),
                                  scale: scale(type), type: type)
@@ -63,26 +56,8 @@ extension SQLEmitter {
     /// scales), rounded half away from zero to `scale` digits.
     func exactQuotient(numerator: String, numeratorScale: Int, denominator: String, denominatorScale: Int,
                        scale s: Int, type: ColumnType) -> String {
-        switch dialect {
-        case .sqlite:
-            // Units: x·10^(s + sd - sn) / y.
-            let e = s + denominatorScale - numeratorScale
-            if e < 0 { return muldiv(numerator, "1", "(\(denominator) * \(Self.pow10(-e)))") }
-            if e > 18 { return "(\(muldiv(numerator, Self.pow10(18), denominator)) * \(Self.pow10(e - 18)))" }
-            return muldiv(numerator, Self.pow10(e), denominator)
-        case .duckdb:
-            // Integer division of the scaled values at one extra digit, then ROUND.
-            let n = "CAST(\(numerator) * \(hugeint(s + denominatorScale + 1)) AS HUGEINT)"
-            let d = denominatorScale == 0 ? "CAST(\(denominator) AS HUGEINT)" : "CAST(\(denominator) * \(hugeint(denominatorScale)) AS HUGEINT)"
-            let q = "CAST((\(n) // NULLIF(\(d), 0)) AS DECIMAL(38,0))"
-            return conform("round(\(q) * \(fraction(s + 1)), \(s))", type)
-        case .postgres:
-            let n = "(CAST(\(numerator) AS NUMERIC) * \(Self.pow10(s + denominatorScale + 1)))"
-            let d = "(CAST(\(denominator) AS NUMERIC) * \(Self.pow10(denominatorScale)))"
-            return conform("ROUND(div(\(n), NULLIF(\(d), 0)) * \(fraction(s + 1)), \(s))", type)
-        case .snowflake, .bigquery, .databricks:
-            return conform("ROUND(\(numerator) / NULLIF(\(denominator), 0), \(s))", type)
-        }
+        emitter.exactQuotient(numerator: numerator, numeratorScale: numeratorScale, denominator: denominator,
+                              denominatorScale: denominatorScale, scale: s, type: type, self)
     }
 
     /// A DECIMAL quotient not yet rounded: the product of `factors` (exact
@@ -137,15 +112,11 @@ extension SQLEmitter {
                                  denominatorScale: q.denominatorScale, scale: s, type: type)
         }
         // Units at scale s: f1·f2·10^(s + sd - sn) / d, in 128 bits.
-        return "rocky_muldiv(\(q.factors[0]), \(q.factors[1]), \(s + q.denominatorScale - q.numeratorScale), \(q.denominator))"
-    }
-
-    private func hugeint(_ power: Int) -> String {
-        power <= 18 ? Self.pow10(power) : "CAST('\(Self.pow10(power))' AS HUGEINT)"
+        return helper(.muldiv, q.factors[0], q.factors[1], String(s + q.denominatorScale - q.numeratorScale), q.denominator)
     }
 
     /// 10^-n as an exact decimal literal.
-    private func fraction(_ n: Int) -> String {
+    static func fraction(_ n: Int) -> String {
         n == 0 ? "1" : "0." + String(repeating: "0", count: n - 1) + "1"
     }
 
@@ -213,11 +184,11 @@ extension SQLEmitter {
             let rounded = render(q, scale: scale(type), type: type)
             return type == .integer && !isSQLite ? "CAST(\(rounded) AS \(dialect.typeName(.integer)))" : rounded
         }
-        return isSQLite ? sqliteCast(value, from: from, to: type, at: range ?? value.range)
-            : nativeCast(value, from: from, to: type)
+        return emitter.cast(value, from: from, to: type, at: range ?? value.range, self)
     }
 
-    private func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
+    /// SQLite's CAST over the representation (SQLiteEmitter).
+    func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
         let x = expr(value)
         let position = dialect.string("line \(range.start.line), column \(range.start.column)")
         switch (from, to) {
@@ -231,7 +202,7 @@ extension SQLEmitter {
         case let (.decimal(_, s), .double):
             return s == 0 ? "CAST(\(x) AS REAL)" : "(\(x) / \(Self.pow10(s)).0)"
         case (.double, .decimal), (.double, .integer), (.text, .integer), (.text, .double), (.text, .boolean):
-            return "rocky_cast(\(x), '\(to.name)', \(position))"
+            return helper(.cast, x, "'\(to.name)'", position)
         case (.integer, .double), (.boolean, .double):
             return "CAST(\(x) AS REAL)"
         case (.integer, .boolean):
@@ -247,42 +218,15 @@ extension SQLEmitter {
         case (.timestamp, .date):
             return "((\(x) + \(Self.offset)) / 86400000000 - \(Self.offset / 86_400_000_000))"
         case (.text, .decimal), (.text, .date), (.text, .timestamp):
-            return "rocky_from_text(\(x), '\(to.name)', \(position))"
+            return helper(.fromText, x, "'\(to.name)'", position)
         case (.integer, .text), (.double, .text):
             return "CAST(\(x) AS TEXT)"
         case (.boolean, .text):
             return "(CASE \(x) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
         case (.decimal, .text), (.date, .text), (.timestamp, .text):
-            return "rocky_to_text(\(x), '\(from.name)')"
+            return helper(.toText, x, "'\(from.name)'")
         default:
             return "CAST(\(x) AS \(dialect.typeName(to)))"
-        }
-    }
-
-    private func nativeCast(_ value: BoundExpr, from: ColumnType, to: ColumnType) -> String {
-        let x = expr(value)
-        let target = dialect.typeName(to)
-        switch (from, to) {
-        case (.double, .integer) where dialect == .postgres:
-            // round(double precision) rounds ties to even in PostgreSQL; numeric rounds them away from zero.
-            return "CAST(round(CAST(\(x) AS NUMERIC)) AS \(target))"
-        case (.double, .integer):
-            return "CAST(round(\(x)) AS \(target))"
-        case (.text, .integer) where dialect == .duckdb:
-            // DuckDB would round '3.7'; Rocky takes PostgreSQL's rule: an optional sign and digits only.
-            return "CAST(CASE WHEN \(x) IS NULL OR regexp_full_match(\(x), '\\s*[+-]?[0-9]+\\s*') THEN \(x) "
-                + "ELSE error('invalid input for INTEGER: ''' || \(x) || '''') END AS \(target))"
-        case (.text, .boolean) where dialect == .duckdb:
-            // PostgreSQL's spellings, of which DuckDB accepts only some.
-            return "(CASE WHEN \(x) IS NULL THEN NULL WHEN lower(trim(\(x))) IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE "
-                + "WHEN lower(trim(\(x))) IN ('false', 'f', 'no', 'n', 'off', '0') THEN FALSE "
-                + "ELSE CAST(error('invalid input for BOOLEAN: ''' || \(x) || '''') AS BOOLEAN) END)"
-        case (.timestamp, .text) where dialect == .bigquery:
-            return "FORMAT_TIMESTAMP('%Y-%m-%d %H:%M:%E*S', \(x))"
-        case (.boolean, .text) where dialect == .snowflake || dialect == .bigquery:
-            return "LOWER(CAST(\(x) AS \(target)))"
-        default:
-            return "CAST(\(x) AS \(target))"
         }
     }
 }

@@ -7,6 +7,8 @@ import RockyBase
 /// explicit alias, so results have exactly the IR's column names.
 struct SQLEmitter {
     let dialect: Dialect
+    /// What the dialect writes its own way (Emit/Dialects).
+    let emitter: any DialectEmitter
     private var wrapCounter = 0
     /// Lowercased names of the catalog tables the statement reads or writes.
     private let tables: Set<String>
@@ -15,6 +17,7 @@ struct SQLEmitter {
 
     init(dialect: Dialect, statement: BoundStatement? = nil) {
         self.dialect = dialect
+        emitter = dialect.emitter
         var walker = TableNames()
         if let statement { walker.statement(statement) }
         tables = walker.names
@@ -100,9 +103,17 @@ struct SQLEmitter {
             }
             sql += "WITH " + query.ctes.map { "\(q(cteNames[$0.id] ?? $0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
         }
-        sql += body(query.body, columns: query.columns)
-        if !query.orderBy.isEmpty {
-            sql += " ORDER BY " + query.orderBy.map { orderItem($0) }.joined(separator: ", ")
+        if needsSortedWrap(query) {
+            let names = query.columns.indices.map { q("_c\($0 + 1)") }
+            let results = query.columns.indices.map { "\(names[$0]) AS \(q(query.columns[$0].name))" }
+            sql += "SELECT \(results.joined(separator: ", ")) FROM (\(body(query.body, columns: query.columns))) AS "
+                + "\(q("_sorted"))(\(names.joined(separator: ", ")))"
+            sql += " ORDER BY " + query.orderBy.map { orderItem($0, sortedNames: names) }.joined(separator: ", ")
+        } else {
+            sql += body(query.body, columns: query.columns)
+            if !query.orderBy.isEmpty {
+                sql += " ORDER BY " + query.orderBy.map { orderItem($0) }.joined(separator: ", ")
+            }
         }
         if let limit = query.limit {
             sql += " LIMIT \(expr(limit))"
@@ -113,8 +124,16 @@ struct SQLEmitter {
         return sql
     }
 
-    func orderItem(_ item: BoundOrderItem) -> String {
-        var sql = item.outputPosition.map(String.init) ?? expr(item.expr)
+    func orderItem(_ item: BoundOrderItem, sortedNames: [String]? = nil) -> String {
+        var sql: String
+        if let sortedNames, let position = item.outputPosition {
+            sql = collated(sortedNames[position - 1], item.expr.type)
+        } else if isPostgres, item.expr.type == .text {
+            // Byte order: the expression itself, since a position takes no COLLATE.
+            sql = collated(expr(item.expr), .text)
+        } else {
+            sql = item.outputPosition.map(String.init) ?? expr(item.expr)
+        }
         if item.descending { sql += " DESC" }
         // Rocky sorts NULL as the largest value unless told otherwise; say so
         // explicitly, since dialects disagree on the default.

@@ -1,0 +1,58 @@
+/// A function the emitted SQL calls that the engine, not the database,
+/// provides: registered on each SQLite connection by the SQLite backend, and
+/// created in the session's `pg_temp` schema on each PostgreSQL connection
+/// (`PostgresSessionSetup`). Docs/sql.md says what each one computes.
+public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
+    // SQLite (Docs/sql.md, "Helper functions").
+    case muldiv = "rocky_muldiv"
+    case cast = "rocky_cast"
+    case fromText = "rocky_from_text"
+    case toText = "rocky_to_text"
+    case scalar = "rocky_scalar"
+    case upper = "rocky_upper"
+    case lower = "rocky_lower"
+    case varSamp = "rocky_var_samp"
+    case varPop = "rocky_var_pop"
+    case stddevSamp = "rocky_stddev_samp"
+    case stddevPop = "rocky_stddev_pop"
+    /// Both SQLite and PostgreSQL: HMAC-SHA-256 hex under the masking key.
+    case maskHash = "rocky_mask_hash"
+
+    // PostgreSQL (Docs/sql.md, "PostgreSQL").
+    case castInteger = "rocky_cast_integer"
+    case castDouble = "rocky_cast_double"
+    case castBoolean = "rocky_cast_boolean"
+    case fromTextDecimal = "rocky_from_text_decimal"
+    case fromTextDate = "rocky_from_text_date"
+    case fromTextTimestamp = "rocky_from_text_timestamp"
+    case doubleText = "rocky_double_text"
+    case round = "rocky_round"
+    case roundAway = "rocky_round_away"
+    case substr = "rocky_substr"
+    case sqrt = "rocky_sqrt"
+    case ln = "rocky_ln"
+    case exp = "rocky_exp"
+    case power = "rocky_power"
+
+    /// The dialects whose engine provides the function.
+    public var dialects: Set<Dialect> {
+        switch self {
+        case .maskHash: [.sqlite, .postgres]
+        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop: [.sqlite]
+        default: [.postgres]
+        }
+    }
+
+    /// The function's name as SQL of `dialect` calls it: PostgreSQL finds
+    /// functions of `pg_temp` only when qualified.
+    public func name(in dialect: Dialect) -> String {
+        dialect == .postgres ? "pg_temp." + rawValue : rawValue
+    }
+}
+
+extension SQLEmitter {
+    /// A call of `function` with the given SQL arguments, in this emitter's dialect.
+    func helper(_ function: HelperFunction, _ arguments: String...) -> String {
+        "\(function.name(in: dialect))(\(arguments.joined(separator: ", ")))"
+    }
+}
