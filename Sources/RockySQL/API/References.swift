@@ -31,7 +31,7 @@ private struct ReferenceWalker {
         switch s {
         case let .query(q): query(q)
         case .createTable, .dropTable, .alterTable: break
-        case let .createTableAs(_, _, q, _): query(q)
+        case let .createTableAs(_, _, _, q, _): query(q)
         case let .insert(table, _, source, _): note(table); query(source)
         case let .update(table, _, assignments, whereClause, _):
             note(table)

@@ -26,7 +26,8 @@ extension Binder {
                 columns: table.columns.map { ScopeColumn(name: $0.name, key: $0.name.lowercased(), type: $0.type, nullable: $0.nullable) },
                 masking: masking, table: table.name))
             return .table(TableScan(relation: relation, table: table.name, alias: qualifier, hasAlias: alias != nil,
-                                    columns: table.columns, masking: masking))
+                                    columns: table.columns, masking: masking,
+                                    key: table.primaryKey.compactMap { table.column(named: $0)?.index }))
         case let .subquery(query, alias, columnNames, range):
             var bound = try bindQuery(query, parent: scope.parent)
             if !columnNames.isEmpty {

@@ -226,7 +226,8 @@ enum Statement: Sendable {
     case query(QueryExpr)
     case createTable(name: Identifier, columns: [ColumnDefinitionSyntax], primaryKey: [Identifier],
                      ifNotExists: Bool, range: SourceRange)
-    case createTableAs(name: Identifier, orReplace: Bool, query: QueryExpr, range: SourceRange)
+    /// `primaryKey`: `CREATE TABLE t (PRIMARY KEY (a, b)) AS ...`; empty: none declared.
+    case createTableAs(name: Identifier, orReplace: Bool, primaryKey: [Identifier], query: QueryExpr, range: SourceRange)
     case insert(table: Identifier, columns: [Identifier], source: QueryExpr, range: SourceRange)
     case update(table: Identifier, alias: Identifier?, assignments: [Assignment], whereClause: Expr?, range: SourceRange)
     case delete(table: Identifier, alias: Identifier?, whereClause: Expr?, range: SourceRange)
@@ -236,7 +237,7 @@ enum Statement: Sendable {
     var range: SourceRange {
         switch self {
         case let .query(q): q.range
-        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, r), let .insert(_, _, _, r),
+        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
              let .update(_, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
         }
     }
