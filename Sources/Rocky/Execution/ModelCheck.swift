@@ -69,8 +69,11 @@ extension Repository {
     /// gives later models its table (its denied columns unmasked and
     /// classified), so they report their own violations rather than an
     /// unknown table.
-    func compileModels(_ order: [Model], tables: [String: ObjectID], options: CompileOptions) throws -> [CompiledModel] {
-        var catalog = CatalogOverlay(try catalogInForce(tables: tables, environment: options.environment))
+    func compileModels(_ order: [Model], tables: [String: ObjectID], history: [CatalogTable] = [],
+                       options: CompileOptions) throws -> [CompiledModel] {
+        var base = try catalogInForce(tables: tables, environment: options.environment)
+        base.add(history)
+        var catalog = CatalogOverlay(base)
         let permissive = CompileOptions(environment: options.environment, masking: MaskingPolicy { governance, environment in
             let strategy = options.masking.strategy(for: governance, environment: environment)
             return strategy == .deny ? .none : strategy

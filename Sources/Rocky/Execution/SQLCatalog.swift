@@ -7,7 +7,7 @@ import RockyTable
 /// table's columns (with their stable ids and governance), key and time
 /// column. Governance declared in rocky.toml is laid over the stored schemas.
 public struct TableCatalog: Catalog, Sendable {
-    private var byName: [String: CatalogTable] = [:]
+    var byName: [String: CatalogTable] = [:]
 
     public init(tables: [String: Table], declarations: [String: ColumnGovernance] = [:]) {
         for (name, table) in tables {

@@ -16,8 +16,10 @@ extension SQLCompiler {
     }
 }
 
-private struct ReferenceWalker {
+struct ReferenceWalker {
     var names: [String] = []
+    /// `AS OF` reads and `rocky_diff(...)`, in order.
+    var history: [HistoryReference] = []
     private var seen: Set<String> = []
     /// CTE names in scope, innermost last.
     private var scopes: [Set<String>] = []
@@ -73,6 +75,7 @@ private struct ReferenceWalker {
     mutating func table(_ t: TableRef) {
         switch t {
         case let .table(name, _, _): note(name)
+        case let .history(reference, _, _, _): history.append(reference)
         case let .subquery(q, _, _, _): query(q)
         case let .join(l, _, r, condition, _):
             table(l)

@@ -194,10 +194,13 @@ indirect enum TableRef: Sendable {
     case table(name: Identifier, alias: Identifier?, range: SourceRange)
     case subquery(QueryExpr, alias: Identifier?, columnNames: [Identifier], range: SourceRange)
     case join(TableRef, JoinKind, TableRef, JoinCondition, range: SourceRange)
+    /// `t AS OF '<rev>'` or `rocky_diff('<from>', '<to>', '<table>')`; `name`
+    /// is the name as written (`t` or `rocky_diff`).
+    case history(HistoryReference, name: Identifier, alias: Identifier?, range: SourceRange)
 
     var range: SourceRange {
         switch self {
-        case let .table(_, _, range), let .subquery(_, _, _, range), let .join(_, _, _, _, range): range
+        case let .table(_, _, range), let .subquery(_, _, _, range), let .join(_, _, _, _, range), let .history(_, _, _, range): range
         }
     }
 }
