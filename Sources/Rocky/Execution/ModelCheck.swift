@@ -61,7 +61,10 @@ extension Repository {
     public func checkModels(at revision: String? = nil) throws -> [CompiledModel] {
         let context = try gate(.checkModels); defer { context.end() }
         try context.authorizeRevisionOrWorkingSet(revision)
-        return try compileModels(try modelOrder(), tables: try tableIDs(at: revision), options: try compileOptions())
+        let order = try modelOrder(), tables = try tableIDs(at: revision)
+        let history = try historyInputs(for: order.map { Repository.strippingTrailingSemicolon($0.sql) }.joined(separator: ";\n"),
+                                        tables: tables, context: context)
+        return try compileModels(order, tables: tables, history: history.tables, options: try compileOptions())
     }
 
     /// Compiles models in order over `tables`, each seeing the tables the
