@@ -116,9 +116,10 @@ public protocol ExecutionBackend: AnyObject {
 
 /// What the caller knows about the table a statement writes, beyond the SQL.
 public struct ExecutionOptions: Sendable {
-    /// Key column names of a CREATE TABLE AS result (a model's declared key).
-    /// Nil: a CREATE TABLE AS result is keyless (rows with multiplicity) and
-    /// a CREATE TABLE keeps its declared PRIMARY KEY.
+    /// Key column names of a CREATE TABLE AS result (a model's declared key;
+    /// empty: keyless). Nil: a CREATE TABLE AS result takes the statement's
+    /// `resultKey` (declared in the statement or proven by the compiler, else
+    /// keyless) and a CREATE TABLE keeps its declared PRIMARY KEY.
     public var targetKey: [String]?
     /// The event-time column of a CREATE TABLE [AS] result.
     public var targetTimeColumn: String?

@@ -174,7 +174,9 @@ final class StatementRun {
             columns.append(column)
         }
         var schema = Schema(columns: columns, nextColumnID: max(next, (columns.map(\.id).max() ?? 0) + 1))
-        if let key = options.targetKey { try schema.setKey(key) }
+        // The caller's key (a model's header) first, else the statement's own
+        // (declared or proven by the compiler); none: keyless.
+        try schema.setKey(options.targetKey ?? statement.resultKey)
         if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
         try schema.validate()
         return schema

@@ -5,6 +5,7 @@ import RockyStore
 
 /// `rocky log -n 10` and `rocky checkout --at` on branches of 1,000 and
 /// 10,000 commits: both must stay under 100 ms and not grow with history.
+/// And a query `AS OF` a cached revision against the same query now.
 enum HistoryBench {
     static func run(_ arguments: [String]) throws {
         let rocky = ProcessInfo.processInfo.environment["ROCKY"] ?? ".build/release/rocky"
@@ -43,5 +44,26 @@ enum HistoryBench {
             Bench.row("10,000 vs 1,000 commits", rocky: "log " + Bench.format(b.0 / a.0) + "x, checkout --at " + Bench.format(b.1 / a.1) + "x",
                       other: "", ratio: "", goal: "no slower")
         }
+        try asOf(rocky)
+    }
+
+    /// `SELECT ... FROM t AS OF '<rev>'` of a version the table cache holds
+    /// already, against the same query on the current version (each cached
+    /// by a first run): reading history costs what reading the present does.
+    static func asOf(_ rocky: String) throws {
+        let dir = Bench.temporaryDirectory("as-of")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var csv = "id,v\n"
+        for i in 0..<200_000 { csv += "\(i),\(i % 1000)\n" }
+        try csv.write(toFile: dir + "/t.csv", atomically: true, encoding: .utf8)
+        _ = try Bench.shell("\(rocky) init > /dev/null && \(rocky) import t t.csv --key id -m base > /dev/null"
+                            + " && \(rocky) sql 'UPDATE t SET v = v + 1 WHERE id < 10' -m change > /dev/null", repeats: 1, in: dir)
+        let present = "\(rocky) sql 'SELECT COUNT(*) AS n, SUM(v) AS s FROM t' > /dev/null"
+        let past = "\(rocky) sql \"SELECT COUNT(*) AS n, SUM(v) AS s FROM t AS OF 'HEAD~1'\" > /dev/null"
+        _ = try Bench.shell(present + " && " + past, repeats: 1, in: dir)
+        let now = try Bench.shell(present, repeats: 5, in: dir), then = try Bench.shell(past, repeats: 5, in: dir)
+        Bench.row("SELECT ... AS OF 'HEAD~1' (cached), 200,000 rows", rocky: Bench.format(then * 1000, 1) + " ms",
+                  other: Bench.format(now * 1000, 1) + " ms (same query, current version)", ratio: Bench.format(then / now) + "x",
+                  goal: "no slower")
     }
 }

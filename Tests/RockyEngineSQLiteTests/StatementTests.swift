@@ -141,7 +141,8 @@ import Testing
         #expect(schema.columns.map(\.name) == ["ts", "symbol", "volume", "close"])
         #expect(schema.columns.map(\.id) == [2, 1, 5, 3])
         #expect(schema.nextColumnID == 6)
-        #expect(schema.isKeyless)
+        // The join equates prices' whole key, so each daily row meets one price: daily's key is carried (derived).
+        #expect(schema.keyColumnNames == ["symbol", "ts"])
         #expect(try w.rows("daily").count == 120)
     }
 

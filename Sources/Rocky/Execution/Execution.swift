@@ -127,7 +127,9 @@ extension Repository {
             }
             let (_, commit) = try updateWorkingSet(target, message: "sql", commit: commitMessage, entry: entry) { set in
                 records = []
-                let catalog = try catalogInForce(tables: set.tables)
+                var catalog = try catalogInForce(tables: set.tables)
+                let history = try historyInputs(for: script, tables: set.tables, context: context)
+                catalog.add(history.tables)
                 let compiled = SQLCompiler.compile(script, catalog: catalog, options: try compileOptions())
                 if compiled.hasErrors {
                     throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.renderedDiagnostics(sourceName: sourceName))
@@ -137,7 +139,7 @@ extension Repository {
                 for statement in compiled.statements {
                     let executed: Transformation?
                     do {
-                        executed = try execute(statement, adapter: adapter, tables: &set.tables, model: nil,
+                        executed = try execute(statement, adapter: adapter, tables: &set.tables, history: history.ids, model: nil,
                                                options: ExecutionOptions(), onRows: onRows)
                     } catch var failure as ExecutionFailure {
                         failure.file = sourceName
@@ -160,19 +162,23 @@ extension Repository {
     }
 
     /// Runs one compiled statement and returns its transformation record
-    /// (nil for a query, whose rows go to `onRows`).
-    func execute(_ statement: CompiledStatement, adapter: StatementExecutor, tables: inout [String: ObjectID], model: String?,
+    /// (nil for a query, whose rows go to `onRows`). `history`: the reads
+    /// of history the statement may make, by catalog name (inputs like any
+    /// table, never part of `tables`).
+    func execute(_ statement: CompiledStatement, adapter: StatementExecutor, tables: inout [String: ObjectID],
+                 history: [String: ObjectID] = [:], model: String?,
                  options: ExecutionOptions, onRows: (CompiledStatement, RowStream) throws -> Void) throws -> Transformation? {
         if statement.kind == .createTable || statement.kind == .createTableAs, let name = statement.targetTable {
             // The same rule as import: a table is named by an identifier, never a path.
             try Repository.validateTableName(name)
         }
+        let available = history.isEmpty ? tables : tables.merging(history) { table, _ in table }
         let inputs = Dictionary(uniqueKeysWithValues: statement.inputTables.compactMap { name in
-            tables.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
+            available.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
         })
         let outcome: StatementOutcome
         do {
-            outcome = try adapter.execute(statement, tables: tables, options: options)
+            outcome = try adapter.execute(statement, tables: available, options: options)
         } catch {
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                    column: statement.range.start.column, model: model,

@@ -61,7 +61,10 @@ extension Repository {
     public func checkModels(at revision: String? = nil) throws -> [CompiledModel] {
         let context = try gate(.checkModels); defer { context.end() }
         try context.authorizeRevisionOrWorkingSet(revision)
-        return try compileModels(try modelOrder(), tables: try tableIDs(at: revision), options: try compileOptions())
+        let order = try modelOrder(), tables = try tableIDs(at: revision)
+        let history = try historyInputs(for: order.map { Repository.strippingTrailingSemicolon($0.sql) }.joined(separator: ";\n"),
+                                        tables: tables, context: context)
+        return try compileModels(order, tables: tables, history: history.tables, options: try compileOptions())
     }
 
     /// Compiles models in order over `tables`, each seeing the tables the
@@ -69,8 +72,11 @@ extension Repository {
     /// gives later models its table (its denied columns unmasked and
     /// classified), so they report their own violations rather than an
     /// unknown table.
-    func compileModels(_ order: [Model], tables: [String: ObjectID], options: CompileOptions) throws -> [CompiledModel] {
-        var catalog = CatalogOverlay(try catalogInForce(tables: tables, environment: options.environment))
+    func compileModels(_ order: [Model], tables: [String: ObjectID], history: [CatalogTable] = [],
+                       options: CompileOptions) throws -> [CompiledModel] {
+        var base = try catalogInForce(tables: tables, environment: options.environment)
+        base.add(history)
+        var catalog = CatalogOverlay(base)
         let permissive = CompileOptions(environment: options.environment, masking: MaskingPolicy { governance, environment in
             let strategy = options.masking.strategy(for: governance, environment: environment)
             return strategy == .deny ? .none : strategy

@@ -121,18 +121,23 @@ extension Repository {
                 records = []
                 let options = try compileOptions()
                 // Every model compiles before any runs: a refusal writes nothing.
-                let failed = try compileModels(order, tables: set.tables, options: options).filter(\.hasErrors)
+                // The models' reads of history (AS OF, system tables), resolved and authorized once.
+                let history = try historyInputs(for: order.map { Repository.strippingTrailingSemicolon($0.sql) }.joined(separator: ";\n"),
+                                                tables: set.tables, context: context)
+                let failed = try compileModels(order, tables: set.tables, history: history.tables, options: options).filter(\.hasErrors)
                 if !failed.isEmpty {
                     throw CompileFailure(diagnostics: failed.flatMap(\.diagnostics), rendered: failed.map(\.rendered).joined(separator: "\n"))
                 }
                 let adapter = try engine()
                 for model in order {
                     onModel(model)
-                    let compiled = Repository.compileModel(model, catalog: try catalogInForce(tables: set.tables), options: options)
+                    var catalog = try catalogInForce(tables: set.tables)
+                    catalog.add(history.tables)
+                    let compiled = Repository.compileModel(model, catalog: catalog, options: options)
                     guard let statement = compiled.statement else {
                         throw CompileFailure(diagnostics: compiled.diagnostics, rendered: compiled.rendered)
                     }
-                    if var record = try execute(statement, adapter: adapter, tables: &set.tables, model: model.name,
+                    if var record = try execute(statement, adapter: adapter, tables: &set.tables, history: history.ids, model: model.name,
                                                 options: ExecutionOptions(targetKey: model.key, targetTimeColumn: model.timeColumn),
                                                 onRows: { _, r in r.close() }) {
                         record.statement = model.sql

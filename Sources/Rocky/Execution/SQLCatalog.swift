@@ -7,7 +7,7 @@ import RockyTable
 /// table's columns (with their stable ids and governance), key and time
 /// column. Governance declared in rocky.toml is laid over the stored schemas.
 public struct TableCatalog: Catalog, Sendable {
-    private var byName: [String: CatalogTable] = [:]
+    var byName: [String: CatalogTable] = [:]
 
     public init(tables: [String: Table], declarations: [String: ColumnGovernance] = [:]) {
         for (name, table) in tables {
@@ -49,11 +49,15 @@ extension ColumnGovernance {
 extension Repository {
     /// The catalog of a revision's tables (nil: the working set), with the
     /// working rocky.toml's column declarations applied, never weaker than
-    /// the protected branch's (`catalogInForce`).
-    public func catalog(at revision: String?) throws -> TableCatalog {
+    /// the protected branch's (`catalogInForce`). With `scripts`, also the
+    /// reads of history they make (`AS OF`, system tables), each authorized.
+    public func catalog(at revision: String?, for scripts: [String] = []) throws -> TableCatalog {
         let context = try gate(.catalog); defer { context.end() }
         try context.authorizeRevisionOrWorkingSet(revision)
-        return try catalogInForce(tables: try tableIDs(at: revision))
+        let tables = try tableIDs(at: revision)
+        var catalog = try catalogInForce(tables: tables)
+        for script in scripts { catalog.add(try historyInputs(for: script, tables: tables, context: context).tables) }
+        return catalog
     }
 
     /// The masking in force: the environments of rocky.toml as committed on

@@ -324,7 +324,12 @@ extension Repository {
         var failures: [(String, String)] = []
         for (path, blob) in files.sorted(by: { $0.key < $1.key }) where path.hasPrefix("models/") && path.hasSuffix(".sql") {
             let sql = Repository.strippingTrailingSemicolon(String(decoding: try objects.read(blob, as: .blob), as: UTF8.self))
-            let compiled = SQLCompiler.compile(sql, catalog: catalog)
+            // A model's reads of history (AS OF, system tables), resolved as `run` resolves them.
+            var modelCatalog = catalog
+            if let context = Gatekeeper.current(self) {
+                modelCatalog.add(try historyInputs(for: sql, tables: tables, context: context).tables)
+            }
+            let compiled = SQLCompiler.compile(sql, catalog: modelCatalog)
             if compiled.hasErrors { failures.append((path, compiled.renderedDiagnostics(sourceName: path))) }
         }
         var seen = Set<ObjectID>()
@@ -336,7 +341,9 @@ extension Repository {
                 guard !["createTable", "alterTable", "dropTable"].contains(t.kind), !t.reused else { continue }
                 // Tables the statement itself created do not exist before it runs.
                 let created = t.kind == "createTable" || t.kind == "createTableAs" ? Set(t.outputs.keys) : []
-                let before = TableCatalog(tables: merged.filter { !created.contains($0.key) }, declarations: config.columns)
+                var before = TableCatalog(tables: merged.filter { !created.contains($0.key) }, declarations: config.columns)
+                // Its reads of history: the versions it recorded.
+                before.add(try recordedHistoryInputs(t.inputs, state: tables).tables)
                 let compiled = SQLCompiler.compile(t.statement, catalog: before)
                 if compiled.hasErrors {
                     failures.append(("transformation \(transformID.short()) of commit \(id.short())",

@@ -276,14 +276,18 @@ extension Repository {
             sql = "CREATE OR REPLACE TABLE \"\(model)\" AS\n" + Repository.strippingTrailingSemicolon(t.statement)
         }
         // The masking in force, as for every other compile: never weaker than the protected branch's.
-        let catalog = try catalogInForce(tables: state, environment: t.environment)
+        var catalog = try catalogInForce(tables: state, environment: t.environment)
+        // Reads of history (AS OF, system tables) re-read the versions recorded, by id.
+        let history = try recordedHistoryInputs(t.inputs, state: state)
+        catalog.add(history.tables)
         let compiled = SQLCompiler.compile(sql, catalog: catalog, options: try compileOptions(environment: t.environment))
         guard let statement = compiled.statements.first, !compiled.hasErrors else {
             throw CompileFailure(diagnostics: compiled.diagnostics,
                                  rendered: "replaying \(stepName) of commit \(commit.short()):\n" + compiled.renderedDiagnostics(sourceName: stepName))
         }
+        let available = state.merging(history.ids) { table, _ in table }
         let inputs = Dictionary(uniqueKeysWithValues: statement.inputTables.compactMap { name in
-            state.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
+            available.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
         })
         var probe = t
         probe.executedSQL = statement.sql(for: adapter.dialect)
@@ -307,7 +311,7 @@ extension Repository {
             record.reused = true
             return (record, true)
         }
-        guard var record = try execute(statement, adapter: adapter, tables: &state, model: t.model, options: options,
+        guard var record = try execute(statement, adapter: adapter, tables: &state, history: history.ids, model: t.model, options: options,
                                        onRows: { _, r in r.close() }) else {
             return (probe, false)
         }

@@ -92,7 +92,7 @@ struct LineageCommand: Command {
         let format = context.json ? .json : (self.format ?? .text)
         let repo = try context.repository()
         if let sql {
-            let report = SQLTools.lineage(sql: sql, catalog: try repo.catalog(at: revision), options: try repo.compileOptions())
+            let report = SQLTools.lineage(sql: sql, catalog: try repo.catalog(at: revision, for: [sql]), options: try repo.compileOptions())
             if format == .json { context.emit(JSONContract.normalized(report.json())) } else { context.out.write(report.text()) }
             if report.hasErrors { throw ExitStatus(code: .failure, message: "", error: "compile_error") }
             return

@@ -76,7 +76,7 @@ struct CheckCommand: Command {
         } else {
             let repo = try context.repository()
             try repo.authorize(.use, branch: try repo.currentBranch(), environment: context.settings.environment)
-            catalog = try repo.catalog(at: revision)
+            catalog = try repo.catalog(at: revision, for: sources.map(\.sql))
             options = try repo.compileOptions()
         }
         var documents: [JSON] = []

@@ -17,6 +17,8 @@ public struct CompiledStatement: Sendable {
     /// and the target of INSERT, UPDATE, DELETE and ALTER TABLE.
     public let inputTables: [String]
     public let lineage: ColumnLineage
+    /// The key CREATE TABLE AS declares; empty: none (see `resultKey`).
+    let declaredKey: [String]
     /// Warnings (a compiled statement has no errors).
     public let diagnostics: [Diagnostic]
 
@@ -39,10 +41,20 @@ public struct CompiledStatement: Sendable {
         }
     }
 
-    /// The primary key declared by CREATE TABLE.
+    /// The primary key declared by CREATE TABLE, or by CREATE TABLE AS
+    /// (`CREATE TABLE t (PRIMARY KEY (a, b)) AS SELECT ...`); empty: none.
     public var primaryKey: [String] {
         if case let .createTable(_, _, key, _) = ir { return key }
-        return []
+        return declaredKey
+    }
+
+    /// The key of the table a CREATE TABLE AS makes: the declared one, else
+    /// the one the compiler proves (`KeyDerivation`); empty: keyless. Empty
+    /// for other statements.
+    public var resultKey: [String] {
+        guard case let .createTableAs(_, _, query) = ir else { return [] }
+        if !declaredKey.isEmpty { return declaredKey }
+        return KeyDerivation.key(of: query)?.map { query.columns[$0].name } ?? []
     }
 
     /// CREATE OR REPLACE TABLE ... AS.

@@ -16,8 +16,10 @@ extension SQLCompiler {
     }
 }
 
-private struct ReferenceWalker {
+struct ReferenceWalker {
     var names: [String] = []
+    /// `AS OF` reads and `rocky_diff(...)`, in order.
+    var history: [HistoryReference] = []
     private var seen: Set<String> = []
     /// CTE names in scope, innermost last.
     private var scopes: [Set<String>] = []
@@ -31,7 +33,7 @@ private struct ReferenceWalker {
         switch s {
         case let .query(q): query(q)
         case .createTable, .dropTable, .alterTable: break
-        case let .createTableAs(_, _, q, _): query(q)
+        case let .createTableAs(_, _, _, q, _): query(q)
         case let .insert(table, _, source, _): note(table); query(source)
         case let .update(table, _, assignments, whereClause, _):
             note(table)
@@ -73,6 +75,7 @@ private struct ReferenceWalker {
     mutating func table(_ t: TableRef) {
         switch t {
         case let .table(name, _, _): note(name)
+        case let .history(reference, _, _, _): history.append(reference)
         case let .subquery(q, _, _, _): query(q)
         case let .join(l, _, r, condition, _):
             table(l)

@@ -45,7 +45,7 @@ public enum SQLCompiler {
             let text = String(decoding: utf8[item.range.start.offset..<item.range.end.offset], as: UTF8.self)
             let compiled = CompiledStatement(
                 index: index, range: item.range, text: text, ir: ir, targetTable: target(of: ir),
-                inputTables: binder.inputTables, lineage: lineage,
+                inputTables: binder.inputTables, lineage: lineage, declaredKey: binder.declaredKey,
                 diagnostics: warnings.map { var d = $0; d.statementIndex = index; return d })
             overlay.apply(compiled)
             statements.append(compiled)

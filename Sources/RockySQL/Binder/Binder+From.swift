@@ -18,15 +18,22 @@ extension Binder {
                                     columns: cte.columns))
             }
             let table = try catalogTable(name)
-            noteInput(table.name)
-            let masking = table.columns.map { options.masking.strategy(for: $0.governance, environment: options.environment) }
-            let qualifier = alias?.text ?? table.name
-            scope.entries.append(ScopeEntry(
-                key: key, qualifier: qualifier, relation: relation,
-                columns: table.columns.map { ScopeColumn(name: $0.name, key: $0.name.lowercased(), type: $0.type, nullable: $0.nullable) },
-                masking: masking, table: table.name))
-            return .table(TableScan(relation: relation, table: table.name, alias: qualifier, hasAlias: alias != nil,
-                                    columns: table.columns, masking: masking))
+            return scan(table, relation: relation, key: key, qualifier: alias?.text ?? table.name, hasAlias: alias != nil, scope: scope)
+        case let .history(reference, name, alias, _):
+            // Offered by the caller under its catalog name (the revision read and authorized).
+            guard let table = catalog.table(named: reference.catalogName) else {
+                switch reference {
+                case let .asOf(table, revision):
+                    throw failure(.unknownTable, "table '\(table)' does not exist at revision '\(revision)'", at: name.range)
+                case .diff, .system:
+                    throw failure(.unknownTable, "\(reference.catalogName) is not available here", at: name.range,
+                                  help: "system tables are read through a repository (rocky sql, rocky run)")
+                }
+            }
+            let qualifier = alias?.text ?? reference.defaultQualifier
+            let relation = newRelation()
+            try checkFreeName(qualifier.lowercased(), alias ?? name, scope: scope)
+            return scan(table, relation: relation, key: qualifier.lowercased(), qualifier: qualifier, hasAlias: true, scope: scope)
         case let .subquery(query, alias, columnNames, range):
             var bound = try bindQuery(query, parent: scope.parent)
             if !columnNames.isEmpty {
@@ -80,6 +87,20 @@ extension Binder {
             let joinKind = BoundJoin.Kind(rawValue: kind.rawValue)!
             return .join(BoundJoin(kind: joinKind, left: left, right: right, condition: bound))
         }
+    }
+
+    /// A catalog table read by a query: an input, masked as the environment requires.
+    private mutating func scan(_ table: CatalogTable, relation: RelationID, key: String, qualifier: String, hasAlias: Bool,
+                               scope: Scope) -> BoundFrom {
+        noteInput(table.name)
+        let masking = table.columns.map { options.masking.strategy(for: $0.governance, environment: options.environment) }
+        scope.entries.append(ScopeEntry(
+            key: key, qualifier: qualifier, relation: relation,
+            columns: table.columns.map { ScopeColumn(name: $0.name, key: $0.name.lowercased(), type: $0.type, nullable: $0.nullable) },
+            masking: masking, table: table.name))
+        return .table(TableScan(relation: relation, table: table.name, alias: qualifier, hasAlias: hasAlias,
+                                columns: table.columns, masking: masking,
+                                key: table.primaryKey.compactMap { table.column(named: $0)?.index }))
     }
 
     private func makeNullable(_ entry: inout ScopeEntry) {

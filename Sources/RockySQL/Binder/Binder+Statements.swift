@@ -7,7 +7,7 @@ extension Binder {
             return .query(try bindQuery(query, parent: nil))
         case let .createTable(name, columns, primaryKey, ifNotExists, _):
             return try bindCreateTable(name, columns, primaryKey, ifNotExists)
-        case let .createTableAs(name, orReplace, query, _):
+        case let .createTableAs(name, orReplace, primaryKey, query, _):
             try checkNotReserved(name)
             if !orReplace, catalog.table(named: name.text) != nil {
                 throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
@@ -15,6 +15,7 @@ extension Binder {
             }
             let bound = try bindQuery(query, parent: nil)
             try checkUniqueNames(bound, what: "table '\(name.text)'")
+            declaredKey = try resultKey(primaryKey, of: bound)
             return .createTableAs(table: name.text, orReplace: orReplace, query: bound)
         case let .insert(table, columns, source, _):
             return .insert(try bindInsert(table, columns, source))
@@ -64,6 +65,22 @@ extension Binder {
             keyNames.append(definitions[index].name)
         }
         return .createTable(table: name.text, columns: definitions, primaryKey: keyNames, ifNotExists: ifNotExists)
+    }
+
+    /// The declared key of a CREATE TABLE AS: result columns, each once.
+    private func resultKey(_ names: [Identifier], of query: BoundQuery) throws(BindFailure) -> [String] {
+        var keyNames: [String] = []
+        for name in names {
+            guard let column = query.columns.first(where: { $0.name.lowercased() == name.key }) else {
+                throw failure(.invalidPrimaryKey, "primary key column '\(name.text)' is not a column of the result", at: name.range,
+                              help: Suggestion.nearest(to: name.text, among: query.columns.map(\.name)).map { "did you mean '\($0)'?" })
+            }
+            guard !keyNames.contains(column.name) else {
+                throw failure(.invalidPrimaryKey, "column '\(name.text)' appears twice in the primary key", at: name.range)
+            }
+            keyNames.append(column.name)
+        }
+        return keyNames
     }
 
     /// The target of UPDATE or DELETE as a scan, with a scope holding it.

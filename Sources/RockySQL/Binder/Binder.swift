@@ -23,6 +23,8 @@ struct Binder {
     var nextRelation = 0
     var cteFrames: [[String: CTEBinding]] = []
     private(set) var inputTables: [String] = []
+    /// The key a CREATE TABLE AS declares (`CREATE TABLE t (PRIMARY KEY (a)) AS ...`); empty: none.
+    var declaredKey: [String] = []
     private var inputKeys: Set<String> = []
     /// Aggregate calls bound in the current SELECT's own clauses.
     var aggregateCount = 0

@@ -36,6 +36,11 @@ public struct CatalogOverlay: Catalog {
     /// TABLE and ALTER TABLE change the overlay; anything else does nothing.
     public mutating func apply(_ statement: CompiledStatement) {
         apply(statement.ir, lineage: statement.lineage)
+        if statement.kind == .createTableAs, let name = statement.targetTable, var table = table(named: name) {
+            table.primaryKey = statement.resultKey
+            for i in table.columns.indices where table.primaryKey.contains(table.columns[i].name) { table.columns[i].nullable = false }
+            changes[name.lowercased()] = table
+        }
     }
 
     /// Applies a statement's schema effect. `lineage` gives a CREATE TABLE AS

@@ -85,6 +85,9 @@ public struct TableScan: Hashable, Sendable {
     public var columns: [CatalogColumn]
     /// The masking strategy of each column in the compile environment.
     public var masking: [MaskingStrategy]
+    /// Positions (in `columns`) of the table's primary key, in key order;
+    /// empty for a keyless table.
+    public var key: [Int] = []
 }
 
 /// `(subquery) AS alias`.

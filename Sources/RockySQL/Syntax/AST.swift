@@ -196,10 +196,13 @@ indirect enum TableRef: Sendable {
     case table(name: Identifier, alias: Identifier?, range: SourceRange)
     case subquery(QueryExpr, alias: Identifier?, columnNames: [Identifier], range: SourceRange)
     case join(TableRef, JoinKind, TableRef, JoinCondition, range: SourceRange)
+    /// `t AS OF '<rev>'` or `rocky_diff('<from>', '<to>', '<table>')`; `name`
+    /// is the name as written (`t` or `rocky_diff`).
+    case history(HistoryReference, name: Identifier, alias: Identifier?, range: SourceRange)
 
     var range: SourceRange {
         switch self {
-        case let .table(_, _, range), let .subquery(_, _, _, range), let .join(_, _, _, _, range): range
+        case let .table(_, _, range), let .subquery(_, _, _, range), let .join(_, _, _, _, range), let .history(_, _, _, range): range
         }
     }
 }
@@ -228,7 +231,8 @@ enum Statement: Sendable {
     case query(QueryExpr)
     case createTable(name: Identifier, columns: [ColumnDefinitionSyntax], primaryKey: [Identifier],
                      ifNotExists: Bool, range: SourceRange)
-    case createTableAs(name: Identifier, orReplace: Bool, query: QueryExpr, range: SourceRange)
+    /// `primaryKey`: `CREATE TABLE t (PRIMARY KEY (a, b)) AS ...`; empty: none declared.
+    case createTableAs(name: Identifier, orReplace: Bool, primaryKey: [Identifier], query: QueryExpr, range: SourceRange)
     case insert(table: Identifier, columns: [Identifier], source: QueryExpr, range: SourceRange)
     case update(table: Identifier, alias: Identifier?, assignments: [Assignment], whereClause: Expr?, range: SourceRange)
     case delete(table: Identifier, alias: Identifier?, whereClause: Expr?, range: SourceRange)
@@ -238,7 +242,7 @@ enum Statement: Sendable {
     var range: SourceRange {
         switch self {
         case let .query(q): q.range
-        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, r), let .insert(_, _, _, r),
+        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
              let .update(_, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
         }
     }

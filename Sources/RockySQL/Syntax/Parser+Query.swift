@@ -278,7 +278,33 @@ extension Parser {
             throw failure("LATERAL is not supported", at: name.range, code: .unsupportedSyntax)
         }
         if at(.leftParen) {
-            throw failure("table functions are not supported", code: .unsupportedSyntax)
+            guard !name.quoted, name.key == "rocky_diff" else {
+                throw failure("table functions are not supported (except rocky_diff('<from>', '<to>', '<table>'))", code: .unsupportedSyntax)
+            }
+            _ = bump()
+            var arguments: [String] = []
+            repeat {
+                guard at(.string) else {
+                    throw failure("rocky_diff takes three quoted arguments: rocky_diff('<from>', '<to>', '<table>'), found \(describe(current))")
+                }
+                arguments.append(lexer.unquoted(bump()))
+            } while eat(.comma)
+            guard arguments.count == 3 else {
+                throw failure("rocky_diff takes three quoted arguments: rocky_diff('<from>', '<to>', '<table>')")
+            }
+            try expect(.rightParen, "')'")
+            let alias = try parseOptionalAlias()
+            return .history(.diff(from: arguments[0], to: arguments[1], table: arguments[2]), name: name, alias: alias,
+                            range: range(from: start))
+        }
+        // `t AS OF '<rev>'` (a bare alias `of` stays an alias: a revision string follows AS OF).
+        if at(.as), peek().kind == .identifier, wordMatches(peek(), "of"), peek(2).kind == .string {
+            _ = bump()
+            _ = bump()
+            let revision = lexer.unquoted(bump())
+            guard !revision.isEmpty else { throw failure("AS OF needs a revision: a commit, branch, tag or branch@{time}") }
+            let alias = try parseOptionalAlias()
+            return .history(.asOf(table: name.text, revision: revision), name: name, alias: alias, range: range(from: start))
         }
         let alias = try parseOptionalAlias()
         return .table(name: name, alias: alias, range: range(from: start))

@@ -64,9 +64,24 @@ extension Parser {
         if eat(.as) {
             if ifNotExists { throw failure("IF NOT EXISTS cannot be used with CREATE TABLE ... AS", code: .unsupportedSyntax) }
             let query = try parseQuery()
-            return .createTableAs(name: name, orReplace: orReplace, query: query, range: range(from: start))
+            return .createTableAs(name: name, orReplace: orReplace, primaryKey: [], query: query, range: range(from: start))
         }
-        if orReplace { throw failure("expected AS after CREATE OR REPLACE TABLE \(name.text)") }
+        // `CREATE [OR REPLACE] TABLE t (PRIMARY KEY (a, b)) AS SELECT ...`: the result's key, declared.
+        if at(.leftParen), peek().keyword == .primary {
+            let keyStart = index
+            _ = bump()
+            _ = bump()
+            try expect(.key)
+            let key = try parseNameList()
+            if eat(.rightParen), at(.as) {
+                _ = bump()
+                if ifNotExists { throw failure("IF NOT EXISTS cannot be used with CREATE TABLE ... AS", code: .unsupportedSyntax) }
+                let query = try parseQuery()
+                return .createTableAs(name: name, orReplace: orReplace, primaryKey: key, query: query, range: range(from: start))
+            }
+            index = keyStart
+        }
+        if orReplace { throw failure("expected AS or (PRIMARY KEY (...)) AS after CREATE OR REPLACE TABLE \(name.text)") }
         try expect(.leftParen, "'(' or AS")
         var columns: [ColumnDefinitionSyntax] = []
         var primaryKey: [Identifier] = []
