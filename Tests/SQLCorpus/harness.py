@@ -332,7 +332,8 @@ class Rocky:
         return schemas
 
     def emitted(self, queries, dialect, scratch):
-        """Rocky's own SQL for `dialect` of each query (`rocky check --emit`), by name."""
+        """Rocky's own SQL for `dialect` of each query (`rocky check --emit`), by
+        name, and the session set-up that SQL needs (run once per connection)."""
         path = os.path.join(scratch, f"emit-{dialect}.sql")
         with open(path, "w", encoding="utf-8") as f:
             f.write("".join(q.sql + ";\n" for q in queries))
@@ -341,7 +342,7 @@ class Rocky:
         statements = doc.get("statements", [])
         if len(statements) != len(queries):
             raise HarnessError(f"rocky check --emit --dialect {dialect} compiled {len(statements)} of {len(queries)} queries")
-        return {q.name: s["sql"] for q, s in zip(queries, statements)}
+        return doc.get("session_setup") or [], {q.name: s["sql"] for q, s in zip(queries, statements)}
 
     def run_queries(self, queries, scratch):
         """Rocky's answer to each query: {"names", "types", "rows"} or {"error"}.
@@ -516,6 +517,8 @@ class Postgres:
         try:
             with self.db.cursor() as cursor:
                 cursor.execute(sql)
+                if cursor.description is None:  # SET, CREATE FUNCTION: no rows
+                    return {"width": 0, "rows": []}
                 return {"width": len(cursor.description), "rows": [list(r) for r in cursor.fetchall()]}
         except Exception as e:
             return {"error": str(e).split("\n")[0]}
@@ -619,10 +622,14 @@ def main():
         for dialect, db in (("duckdb", duck), ("postgres", pg)):
             engine = "emitted-" + dialect
             try:
-                sql = rocky.emitted(answered, dialect, work)
+                setup, sql = rocky.emitted(answered, dialect, work)
             except HarnessError as e:
                 problems.append(f"{engine}: {e}")
                 continue
+            for statement in setup:
+                done = db.run(statement)
+                if "error" in done:
+                    problems.append(f"{engine}: session setup failed: {done['error']}: {statement[:80]}")
             for q in answered:
                 statements = sql[q.name]
                 compared += 1

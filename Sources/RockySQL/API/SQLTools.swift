@@ -27,7 +27,12 @@ public struct CheckReport: Sendable {
     public func text(sourceName: String? = nil) -> String {
         var out = script.renderedDiagnostics(sourceName: sourceName)
         if !out.isEmpty { out += "\n" }
-        if dialect != nil {
+        if let dialect {
+            let setup = dialect.sessionSetup()
+            if !setup.isEmpty {
+                out += "-- session setup (run once per connection, before the statements)\n"
+                    + setup.map { $0 + ";" }.joined(separator: "\n") + "\n"
+            }
             for statement in statements {
                 guard let sql = statement.sql else { continue }
                 out += "-- statement \(statement.index + 1)\n" + sql.map { $0 + ";" }.joined(separator: "\n") + "\n"
@@ -40,12 +45,15 @@ public struct CheckReport: Sendable {
         return out
     }
 
-    /// `{"ok", "dialect", "statements": [{"index", "kind", "target", "line", "column", "columns", "sql"}],
+    /// `{"ok", "dialect", "session_setup", "statements": [{"index", "kind", "target", "line", "column", "columns", "sql"}],
     /// "diagnostics": [{"code", "severity", "message", "statement", "line", "column", "endLine", "endColumn", "help", "rendered"}]}`.
     public func json(sourceName: String? = nil) -> JSON {
         .object([
             JSON.Member("ok", .bool(!hasErrors)),
             JSON.Member("dialect", dialect.map { .string($0.rawValue) } ?? .null),
+            // What a session must run before the statements' SQL (unkeyed
+            // `hash` masking: the repository's key never leaves it).
+            JSON.Member("session_setup", dialect.map { .array($0.sessionSetup().map { .string($0) }) } ?? .null),
             JSON.Member("statements", .array(statements.map { statement in
                 .object([
                     JSON.Member("index", .int(statement.index)),

@@ -16,6 +16,16 @@ public enum Dialect: String, CaseIterable, Hashable, Sendable {
     /// so compiling for them refuses it (E0504).
     public var exactMaskingStrategies: Set<MaskingStrategy> { emitter.exactMaskingStrategies }
 
+    /// The SQL a session of this dialect's engine runs once, before the SQL
+    /// emitted for it: PostgreSQL's `pg_temp.rocky_*` helpers and settings
+    /// (`PostgresSessionSetup`), with `hash` masking keyed by `maskingKey`
+    /// (nil: plain SHA-256). Empty for the dialects whose SQL needs none.
+    /// SQLite's helpers are functions of Rocky's own SQLite engine, so its
+    /// SQL runs only there.
+    public func sessionSetup(maskingKey: [UInt8]? = nil) -> [String] {
+        self == .postgres ? PostgresSessionSetup.statements(maskingKey: maskingKey) : []
+    }
+
     /// Quotes an identifier (always, so reserved words and case survive).
     public func quote(_ name: String) -> String { emitter.quote(name) }
 
