@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+        // TLS for the HTTPS remote client (libssl; libcrypto comes with it).
+        .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
 
         // Vocabulary shared by the table store and the SQL compiler.
         .target(name: "RockyBase", exclude: ["README.md"]),
@@ -37,7 +39,7 @@ let package = Package(
         // The PostgreSQL building blocks (libpq connection, streaming, COPY,
         // retries); not yet an execution backend (Docs/postgres.md).
         .target(name: "RockyEnginePostgres", dependencies: ["RockyBase", "CPostgres"], exclude: ["README.md"]),
-        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockySQL", "RockyTable", "RockyStore", "RockyBase"],
+        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockySQL", "RockyTable", "RockyStore", "RockyBase", "CSSL"],
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
