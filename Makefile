@@ -5,7 +5,8 @@
 SWIFT        ?= swift
 DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 # The Postgres tests start a throw-away server of their own (initdb, pg_ctl).
-TEST_PACKAGES := postgresql
+# The HTTPS remote tests serve `rocky http-backend` with nginx + fcgiwrap.
+TEST_PACKAGES := postgresql nginx fcgiwrap
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2
@@ -108,7 +109,7 @@ bench: release dist venv
 # to them; libgcc_s (the unwinder) is served by its static twin libgcc_eh.
 dist: deps stamp
 	mkdir -p build/static-libs
-	for lib in libcrypto libz libsqlite3; do \
+	for lib in libssl libcrypto libz libsqlite3; do \
 	  ln -sf /usr/lib/$$(gcc -print-multiarch)/$$lib.a build/static-libs/$$lib.a; done
 	ln -sf $$(gcc -print-file-name=libstdc++.a) build/static-libs/libstdc++.a
 	ln -sf $$(gcc -print-file-name=libgcc_eh.a) build/static-libs/libgcc_s.a

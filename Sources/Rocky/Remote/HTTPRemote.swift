@@ -73,6 +73,7 @@ extension Repository {
         let quarantine = try Quarantine(rockyDirectory: rockyDirectory)
         defer { quarantine.remove() }
         try quarantine.receive(reader)
+        while try !response.read().isEmpty {}
         try checkReceived(roots: refs.map(\.id), quarantine: quarantine, main: store)
         try quarantine.adopt(into: store)
         var stats = TransferStats()

@@ -89,6 +89,7 @@ extension Repository {
             }
         } else {
             chosen = all.filter { (try? context.authorize(.read, branch: $0.name)) != nil }
+            if chosen.isEmpty, let first = all.first { try context.authorize(.read, branch: first.name) }
         }
         for branch in chosen { try checkRawAccess(branch.name, commit: branch.id, context: context) }
         let store = try diskObjects

@@ -188,6 +188,10 @@ struct FetchCommand: Command {
             }
         }
         if result.updates.isEmpty { context.out.line("Already up to date with \(result.remote.name)") }
+        if result.remote.isURL {
+            context.note("\(result.transfer.objects) object(s) received and verified")
+            return
+        }
         context.note("\(result.transfer.objects) object(s) received and verified; \(result.newAuditEntries) new audit entr\(result.newAuditEntries == 1 ? "y" : "ies") from \(result.remote.name)")
     }
 }
