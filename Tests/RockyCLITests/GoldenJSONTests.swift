@@ -103,6 +103,7 @@ import Testing
         run("stash", "pop", in: h)
         run("conflicts", in: h)
         run("help", "status")
+        run("http-backend")
         run("nosuchcommand")
 
         let update = ProcessInfo.processInfo.environment["ROCKY_UPDATE_GOLDEN"] == "1"

@@ -123,6 +123,10 @@ import Testing
         #expect(mismatch.code == 1 && mismatch.err.contains("certificate"), "\(mismatch)")
         #expect(!FileManager.default.fileExists(atPath: box.path + "/y"))
 
+        // Nothing listening: tried again after a pause, then a clear error.
+        let nobody = box.rocky(["clone", "https://localhost:\(try WebServer.freePort())/data", "z"], env: server.clientEnvironment("alice"))
+        #expect(nobody.code == 1 && nobody.err.contains("cannot connect"), "\(nobody)")
+
         // Plain http only for loopback; credentials never in a URL.
         #expect(box.rocky(["remote", "add", "web", "http://example.com/data"], in: "served/data").code == 2)
         #expect(box.rocky(["remote", "add", "web", "https://alice:pw@localhost/data"], in: "served/data").code == 2)

@@ -480,10 +480,32 @@ struct HTTPClient {
     let url: RemoteURL
     let settings: HTTPSettings
 
+    /// Attempts of a request whose connection drops before the answer's
+    /// head arrives, waiting 0.5 s, then 1 s, between them. Every request
+    /// of the protocol may be repeated: listing and fetching change
+    /// nothing, and a push is a compare-and-swap (its repetition after a
+    /// lost answer finds the branch already moved to the pushed commit).
+    static let attempts = 3
+
     /// Sends `method` to `<url path>/<endpoint>`; `body` streams the
-    /// request body (chunked) through the writer it is given.
+    /// request body (chunked) through the writer it is given (again, on a
+    /// retry after a dropped connection).
     func send(_ method: String, _ endpoint: String, contentType: String? = nil,
               body: ((ChunkedWriter) throws -> Void)? = nil) throws -> HTTPResponse {
+        var attempt = 1
+        while true {
+            do {
+                return try sendOnce(method, endpoint, contentType: contentType, body: body)
+            } catch let error as HTTPRemoteError {
+                guard case .connection = error, attempt < HTTPClient.attempts else { throw error }
+                usleep(useconds_t(500_000 << (attempt - 1)))
+                attempt += 1
+            }
+        }
+    }
+
+    private func sendOnce(_ method: String, _ endpoint: String, contentType: String?,
+                          body: ((ChunkedWriter) throws -> Void)?) throws -> HTTPResponse {
         let connection = try HTTPConnection(url: url, settings: settings)
         var head = "\(method) \(url.path)/\(endpoint) HTTP/1.1\r\n"
         let defaultPort = url.tls ? 443 : 80

@@ -152,6 +152,18 @@ extension Repository {
             "version": .int(1),
         ])
         var sent = TransferStats()
+        func finish() throws -> PushResult {
+            result.transfer = sent
+            try updateTrackingRef(remote.name, remoteBranch, to: new)
+            try context.record(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: .object([
+                "remote": .string(remote.name),
+                "url": .string(client.url.description),
+                "branch": .string(branch),
+                "forced": .bool(result.forced),
+                "objects": .int(sent.objects),
+            ])))
+            return result
+        }
         let response = try client.send("POST", "receive-pack", contentType: "application/x-rocky-pack") { body in
             var writer = try PackStreamWriter(header: header) { try body.write($0) }
             for id in ids {
@@ -164,6 +176,10 @@ extension Repository {
         }
         guard response.status == 200 else {
             let error = Repository.failure(response, client: client)
+            if case let RemoteError.pushRaced(_, _, _, actual, pushed) = error, actual == pushed, actual == new {
+                // A retry after a lost answer: the first attempt moved the branch.
+                return try finish()
+            }
             if case let RemoteError.pushRaced(_, b, expected, actual, pushed) = error {
                 throw RemoteError.pushRaced(remote: remote.name, branch: b, expected: expected, actual: actual, pushed: pushed)
             }
@@ -173,16 +189,7 @@ extension Repository {
             throw error
         }
         _ = try response.readAll()
-        result.transfer = sent
-        try updateTrackingRef(remote.name, remoteBranch, to: new)
-        try context.record(AuditEntry(operation: "push", branch: branch, oldID: old, newID: new, details: .object([
-            "remote": .string(remote.name),
-            "url": .string(client.url.description),
-            "branch": .string(branch),
-            "forced": .bool(result.forced),
-            "objects": .int(sent.objects),
-        ])))
-        return result
+        return try finish()
     }
 
     /// Clone from an HTTP URL into `staging` (an empty repository being

@@ -32,6 +32,9 @@ struct HTTPBackendCommand: Command {
 
     func run(_ context: CommandContext) throws {
         let env = context.environment
+        guard env["REQUEST_METHOD"] != nil else {
+            throw UsageError("rocky http-backend is a CGI program: run it from a web server, which sets REQUEST_METHOD, PATH_INFO and REMOTE_USER (Docs/remotes.md)", command: HTTPBackendCommand.self)
+        }
         let output = CGIOutput()
         do {
             try serve(env, output: output, context: context)
