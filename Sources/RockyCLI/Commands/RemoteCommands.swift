@@ -71,6 +71,10 @@ struct CloneCommand: Command {
         } else {
             context.out.line("Cloned \(result.source) into \(result.path)")
             context.out.line("  branch \(result.branch) at \(result.head.short()); \(result.branches.count) branch(es) as origin/*")
+            if RemoteURL.isURL(source) {
+                context.out.line("  \(result.objects) objects received and verified")
+                return
+            }
             context.out.line("  \(result.objects) objects in \(result.files) files: \(result.linkedFiles) hard-linked, "
                 + "\(result.copiedBytes) bytes copied; \(result.auditEntries) audit entries verified")
         }
