@@ -5,7 +5,7 @@ import Testing
 /// Remotes over HTTPS through a real web server (nginx + fcgiwrap, TLS with
 /// a CA made per test, basic authentication) running `rocky http-backend`
 /// (Docs/remotes.md).
-@Suite struct HTTPSRemoteTests {
+@Suite(.serialized) struct HTTPSRemoteTests {
     static let users = ["alice": "alice-pw-1", "bob": "bob-pw-2", "carol": "carol-pw-3"]
 
     /// A sandbox whose `served/data` holds the fixtures, and a web server

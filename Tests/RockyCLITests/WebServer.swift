@@ -11,8 +11,8 @@ final class WebServer: @unchecked Sendable {
     /// The folder of served repositories (ROCKY_PROJECT_ROOT).
     let projectRoot: String
     private(set) var port = 0
-    private var nginx: Process?
-    private var fcgiwrap: Process?
+    private var nginx: pid_t?
+    private var fcgiwrap: pid_t?
 
     var caFile: String { folder + "/ca.crt" }
     func url(_ repository: String) -> String { "https://localhost:\(port)/\(repository)" }
@@ -63,14 +63,11 @@ final class WebServer: @unchecked Sendable {
     deinit { stop() }
 
     func stop() {
-        if let nginx, nginx.isRunning { kill(nginx.processIdentifier, SIGTERM) }
-        if let fcgiwrap, fcgiwrap.isRunning {
+        if let nginx { WebServer.end(nginx, signal: SIGTERM) }
+        if let fcgiwrap {
             // fcgiwrap ignores SIGTERM while it waits; its workers are its children.
-            for child in WebServer.children(of: fcgiwrap.processIdentifier) { kill(child, SIGKILL) }
-            kill(fcgiwrap.processIdentifier, SIGKILL)
-        }
-        for process in [nginx, fcgiwrap].compactMap({ $0 }) {
-            for _ in 0..<200 where process.isRunning { usleep(25_000) }
+            for child in WebServer.children(of: fcgiwrap) { kill(child, SIGKILL) }
+            WebServer.end(fcgiwrap, signal: SIGKILL)
         }
         nginx = nil
         fcgiwrap = nil
@@ -93,14 +90,39 @@ final class WebServer: @unchecked Sendable {
                      "-out", "server.crt", "-days", "2", "-extfile", "ext"])
     }
 
+    /// Starts a program with /dev/null as its standard streams and no other
+    /// descriptor of this process: a long-lived server (or the watchdog)
+    /// must not hold the write end of a pipe another test is reading to its end.
+    static func spawn(_ arguments: [String]) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        _ = spawnCloseFrom(&actions, 3)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard status == 0 else { throw HarnessError("cannot start \(arguments[0]): errno \(status)") }
+        return pid
+    }
+
+    static func isRunning(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Signals `pid` and reaps it (SIGKILL after 5 s).
+    static func end(_ pid: pid_t, signal: Int32) {
+        kill(pid, signal)
+        for _ in 0..<200 where isRunning(pid) { usleep(25_000) }
+        if isRunning(pid) { kill(pid, SIGKILL) }
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
     private func startFCGIWrap() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WebServer.which("fcgiwrap")!)
-        process.arguments = ["-s", "unix:\(folder)/fcgiwrap.sock", "-c", "4"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        fcgiwrap = process
+        fcgiwrap = try WebServer.spawn([WebServer.which("fcgiwrap")!, "-s", "unix:\(folder)/fcgiwrap.sock", "-c", "4"])
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: folder + "/fcgiwrap.sock") { usleep(25_000) }
         guard FileManager.default.fileExists(atPath: folder + "/fcgiwrap.sock") else { throw HarnessError("fcgiwrap did not start") }
     }
@@ -147,38 +169,25 @@ final class WebServer: @unchecked Sendable {
 
                 """
             try conf.write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: WebServer.which("nginx")!)
-            process.arguments = ["-p", folder, "-c", folder + "/nginx.conf", "-e", folder + "/logs/error.log"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let pid = try WebServer.spawn([WebServer.which("nginx")!, "-p", folder, "-c", folder + "/nginx.conf",
+                                           "-e", folder + "/logs/error.log"])
             for _ in 0..<400 {
-                if !process.isRunning { break }
-                if WebServer.accepts(port) { nginx = process; return }
+                if !WebServer.isRunning(pid) { break }
+                if WebServer.accepts(port) { nginx = pid; return }
                 usleep(25_000)
             }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGTERM)
-                for _ in 0..<200 where process.isRunning { usleep(25_000) }
-            }
+            WebServer.end(pid, signal: SIGTERM)
         }
         throw HarnessError("nginx did not start:\n\(errorLog)")
     }
 
     /// Stops the servers and removes the folder once this test process is gone (crash, SIGKILL).
     private func startWatchdog() {
-        let nginxPID = nginx?.processIdentifier ?? 0, fcgiPID = fcgiwrap?.processIdentifier ?? 0
+        let nginxPID = nginx ?? 0, fcgiPID = fcgiwrap ?? 0
         let script = "while kill -0 \(getpid()) 2>/dev/null; do sleep 2; done; kill \(nginxPID) 2>/dev/null; "
             + "pkill -KILL -P \(fcgiPID) 2>/dev/null; kill -KILL \(fcgiPID) 2>/dev/null; rm -rf '\(folder)'"
-        // posix_spawn and waitpid of our own (Foundation's Process can miss the
-        // exit of a child that ends at once): the shell starts the watchdog
-        // detached, and ends.
-        let arguments = ["/bin/sh", "-c", "setsid sh -c \"$0\" >/dev/null 2>&1 </dev/null &", script]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        if posix_spawn(&pid, "/bin/sh", nil, nil, &argv, environ) == 0 {
+        // The shell starts the watchdog detached, and ends.
+        if let pid = try? WebServer.spawn(["/bin/sh", "-c", "setsid sh -c \"$0\" >/dev/null 2>&1 </dev/null &", script]) {
             var status: Int32 = 0
             waitpid(pid, &status, 0)
         }
@@ -238,6 +247,10 @@ final class WebServer: @unchecked Sendable {
 func changedPaths(_ before: [String: Data], _ after: [String: Data]) -> [String] {
     Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not export.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
 struct HarnessError: Error, CustomStringConvertible {
     var description: String
