@@ -5,8 +5,9 @@
 SWIFT        ?= swift
 DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 # The Postgres tests start a throw-away server of their own (initdb, pg_ctl);
-# the editor tests drive `rocky lsp` from Neovim and the VS Code client under Node.
-TEST_PACKAGES := postgresql neovim nodejs
+# the editor tests drive `rocky lsp` from Neovim and the VS Code client under
+# Node; the HTTPS remote tests serve `rocky http-backend` with nginx + fcgiwrap.
+TEST_PACKAGES := postgresql neovim nodejs nginx fcgiwrap
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2
@@ -119,7 +120,7 @@ bench: release dist venv
 # Debian's would pull in GSSAPI and LDAP; ldd lists libpq and what it needs.
 dist: deps stamp
 	mkdir -p build/static-libs
-	for lib in libcrypto libz libsqlite3; do \
+	for lib in libssl libcrypto libz libsqlite3; do \
 	  ln -sf /usr/lib/$$(gcc -print-multiarch)/$$lib.a build/static-libs/$$lib.a; done
 	ln -sf $$(gcc -print-file-name=libstdc++.a) build/static-libs/libstdc++.a
 	ln -sf $$(gcc -print-file-name=libgcc_eh.a) build/static-libs/libgcc_s.a

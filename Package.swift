@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPostgres", providers: [.apt(["libpq-dev"])]),
+        // TLS for the HTTPS remote client (libssl; libcrypto comes with it).
+        .systemLibrary(name: "CSSL", providers: [.apt(["libssl-dev"])]),
 
         // Vocabulary shared by the table store and the SQL compiler.
         .target(name: "RockyBase", exclude: ["README.md"]),
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "RockyEnginePostgres", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CPostgres"],
                 exclude: ["README.md"]),
         .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockyEnginePostgres", "RockySQL", "RockyTable",
-                                              "RockyStore", "RockyBase"],
+                                              "RockyStore", "RockyBase", "CSSL"],
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),

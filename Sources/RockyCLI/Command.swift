@@ -54,6 +54,7 @@ let commandTable: [any Command.Type] = [
     RemoteCommand.self,
     FetchCommand.self,
     PushCommand.self,
+    HTTPBackendCommand.self,
     GCCommand.self,
     TablesCommand.self,
     SchemaCommand.self,

@@ -36,6 +36,9 @@ enum ExitCode: Int32 {
             case .invalidRemoteName, .invalidDuration: return .usage
             default: return .failure
             }
+        case let error as HTTPRemoteError:
+            if case .invalidURL = error { return .usage }
+            return error.isRefusal ? .refused : .failure
         case let error as StoreError:
             switch error {
             case .refMoved: return .conflict
@@ -70,6 +73,7 @@ enum ExitCode: Int32 {
             }
         case let error as MergeStateError: return error.reason.rawValue
         case let error as RemoteError: return error.code
+        case let error as HTTPRemoteError: return error.code
         // `import_io`, `import_field_count`, `import_duplicate_key`, ...
         case let error as ImportError: return "import_" + JSONContract.snakeCase(String(describing: error.kind))
         case is NoSuchColumn: return "no_such_column"

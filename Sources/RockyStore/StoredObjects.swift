@@ -79,6 +79,15 @@ extension DiskObjectStore {
         return (bytes, object)
     }
 
+    /// Checks one object's stored zlib stream, as it arrives from another
+    /// repository, against `id` (throws `corruptObject` naming it); returns
+    /// its kind.
+    public static func verifyReceived(_ stored: UnsafeRawBufferPointer, as id: ObjectID) throws -> ObjectKind {
+        let reader = ObjectReader(id: id)
+        try reader.feed(stored) { _ in }
+        return try reader.finish()
+    }
+
     /// Inflates a stored zlib stream and checks it against `id`; throws
     /// `corruptObject` naming the object when it does not match.
     static func verify(_ stored: UnsafeRawBufferPointer, as id: ObjectID, keepPayload: (ObjectKind) -> Bool) throws -> StoredObject? {

@@ -103,6 +103,7 @@ import Testing
         run("stash", "pop", in: h)
         run("conflicts", in: h)
         run("help", "status")
+        run("http-backend")
         run("nosuchcommand")
         // The servers speak JSON-RPC on stdout: --json is a usage error.
         run("lsp", in: r)

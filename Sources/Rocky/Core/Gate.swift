@@ -30,6 +30,7 @@ enum Operation: String, CaseIterable, Sendable {
     case blame, conflicts, resolveConflicts, continueMerge, abortMerge
     // Remote
     case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
+    case servedRefs, serveFetch, serveReceive
     // Maintenance
     case fsck, fsckCaches, collectGarbage, collectEngineGarbage
 }

@@ -16,6 +16,8 @@ public struct Settings: Sendable {
     /// The engine chosen for this command (`--engine`, `ROCKY_ENGINE`); nil:
     /// the environment's engine, else sqlite (`Repository.engineChoice`).
     public var engine: String?
+    /// How `https://` remotes are reached: CA bundle, credentials, timeout.
+    public var http = HTTPSettings()
 
     public init(actor: String, fixedTime: Timestamp? = nil, environment: String = "dev", runID: String? = nil, engine: String? = nil) {
         self.actor = actor
@@ -36,9 +38,11 @@ public struct Settings: Sendable {
             fixed = t
         }
         let actor = env["ROCKY_ACTOR"].flatMap { $0.isEmpty ? nil : $0 } ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
-        return Settings(actor: actor, fixedTime: fixed, environment: env["ROCKY_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev",
-                        runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
-                        engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
+        var settings = Settings(actor: actor, fixedTime: fixed, environment: env["ROCKY_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev",
+                                runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
+                                engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
+        settings.http = HTTPSettings.fromEnvironment(env)
+        return settings
     }
 
     /// Now, or the fixed time.

@@ -48,6 +48,7 @@ extension Repository {
     public static func clone(from sourcePath: String, to destinationPath: String, branch: String? = nil,
                              hardLinks: Bool = true, verifyAll: Bool = false,
                              settings: Settings) throws -> (Repository, CloneResult) {
+        if RemoteURL.isURL(sourcePath) { return try cloneOverHTTP(from: sourcePath, to: destinationPath, branch: branch, settings: settings) }
         let sourceDirectory = absolutePath(sourcePath)
         let source = try openRemoteRepository(at: sourceDirectory, settings: settings)
         let sourceStore = try source.diskObjects
@@ -118,6 +119,43 @@ extension Repository {
                                  branches: branches.map(\.name), objects: copied.objects, files: copied.files,
                                  linkedFiles: copied.linked, copiedBytes: copied.copiedBytes, auditEntries: audit.count)
 
+            try ObjectFiles.syncFileSystem(of: staging)
+            guard rename(staging, destination) == 0 else {
+                throw StoreError.io(path: destination, operation: "rename \(staging) to", errno: errno)
+            }
+            try ObjectFiles.fsyncDirectory(parent)
+        } catch {
+            try? fm.removeItem(atPath: staging)
+            throw error
+        }
+        return (try open(discoveringFrom: destination, settings: settings), result)
+    }
+
+    /// Clones an `https://` URL: the branches the server lets the
+    /// principal read (each needing raw access to its classified columns),
+    /// built in a temporary folder beside the destination and renamed into
+    /// place. The server's audit log stays there (its `serve-fetch` entry
+    /// records the clone); the new log starts with the `clone` entry, and
+    /// the clone gets a masking key of its own.
+    static func cloneOverHTTP(from url: String, to destinationPath: String, branch: String?, settings: Settings) throws -> (Repository, CloneResult) {
+        _ = try RemoteURL(parsing: url)
+        let destination = absolutePath(destinationPath)
+        let fm = FileManager.default
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: destination, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue, try fm.contentsOfDirectory(atPath: destination).isEmpty else {
+                throw RemoteError.destinationExists(destination)
+            }
+        }
+        let parent = (destination as NSString).deletingLastPathComponent
+        try fm.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let staging = parent + "/.rocky-clone-" + (destination as NSString).lastPathComponent + "-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let result: CloneResult
+        do {
+            try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+            let made = try cloneHTTP(from: url, staging: staging, branch: branch, settings: settings)
+            result = CloneResult(path: destination, source: made.url, branch: made.chosen, head: made.head, branches: made.branches,
+                                 objects: made.objects, files: 0, linkedFiles: 0, copiedBytes: 0, auditEntries: 0)
             try ObjectFiles.syncFileSystem(of: staging)
             guard rename(staging, destination) == 0 else {
                 throw StoreError.io(path: destination, operation: "rename \(staging) to", errno: errno)

@@ -42,6 +42,7 @@ extension Repository {
     public func fetch(from remoteName: String = "origin") throws -> FetchResult {
         let context = try gate(.fetch); defer { context.end() }
         let remote = try remote(named: remoteName)
+        if remote.isURL { return try fetchHTTP(remote, context: context) }
         let source = try openRemote(remote)
         let local = try diskObjects
         local.holdCollectorOff()

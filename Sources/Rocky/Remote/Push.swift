@@ -47,6 +47,9 @@ extension Repository {
         let remoteBranch = remoteBranch ?? branch
         let remoteRef = try RefName.branch(remoteBranch)
         try context.authorize(.read, branch: branch)
+        if remote.isURL {
+            return try pushHTTP(remote, branch: branch, remoteBranch: remoteBranch, new: new, force: force, context: context)
+        }
         let target = try openRemote(remote)
         // The receiving repository's policy decides, as for a commit there;
         // what push does there runs under that repository's gate.
@@ -106,7 +109,7 @@ extension Repository {
     }
 
     /// Sets `refs/remotes/<remote>/<branch>` to what the remote is known to hold.
-    private func updateTrackingRef(_ remote: String, _ branch: String, to id: ObjectID) throws {
+    func updateTrackingRef(_ remote: String, _ branch: String, to id: ObjectID) throws {
         let ref = try Repository.trackingRef(remote, branch)
         for _ in 0..<3 {
             let current = try refs.read(ref)

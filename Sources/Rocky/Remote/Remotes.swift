@@ -3,15 +3,19 @@ import Glibc
 import RockyBase
 import RockyStore
 
-/// Another repository this one fetches from and pushes to, by path.
+/// Another repository this one fetches from and pushes to, by path or URL.
 public struct Remote: Equatable, Sendable {
     public var name: String
-    /// The remote's working directory, absolute.
+    /// The remote's working directory, absolute, or its `https://` URL.
     public var path: String
+
+    /// Whether the remote is reached over HTTP(S) (Docs/remotes.md).
+    public var isURL: Bool { RemoteURL.isURL(path) }
 }
 
 /// The remotes live in `.rocky/remotes.json`, canonical JSON
-/// `{"remotes":{"origin":{"path":"/abs/path"}},"version":1}`, replaced
+/// `{"remotes":{"origin":{"path":"/abs/path"}},"version":1}` (`{"url":"https://..."}`
+/// for a remote over HTTPS), replaced
 /// atomically under `remotes.json.lock`. What a remote needs besides its path
 /// (the copy of its audit log) lives in `.rocky/remotes/<name>/`, and its
 /// branches as `refs/remotes/<name>/<branch>`.
@@ -33,7 +37,7 @@ extension Repository {
             throw StoreError.malformed(path: file, reason: "expected {\"remotes\":{\"<name>\":{\"path\":\"...\"}},\"version\":1}")
         }
         return try members.map { member in
-            guard let path = member.value["path"]?.stringValue else {
+            guard let path = member.value["path"]?.stringValue ?? member.value["url"]?.stringValue else {
                 throw StoreError.malformed(path: file, reason: "remote \(member.key) has no path")
             }
             return Remote(name: member.key, path: path)
@@ -42,7 +46,7 @@ extension Repository {
 
     static func remotesJSON(_ remotes: [Remote]) -> String {
         let json: JSON = .object([
-            "remotes": .object(remotes.map { JSON.Member($0.name, .object(["path": .string($0.path)])) }),
+            "remotes": .object(remotes.map { JSON.Member($0.name, .object([$0.isURL ? "url" : "path": .string($0.path)])) }),
             "version": .int(1),
         ])
         return json.canonicalText + "\n"
@@ -58,13 +62,20 @@ extension Repository {
         return remote
     }
 
-    /// Adds a remote; `path` must be a rocky repository's working directory.
+    /// Adds a remote; `path` must be a rocky repository's working directory,
+    /// or an `https://` URL (`http://` for loopback), recorded as given
+    /// (credentials never: a URL carrying them is refused).
     @discardableResult
     public func addRemote(_ name: String, path: String) throws -> Remote {
         let context = try gate(.addRemote); defer { context.end() }
         try Repository.validateRemoteName(name)
-        let absolute = Repository.absolutePath(path)
-        _ = try Repository.openRemoteRepository(at: absolute, settings: settings)
+        let absolute: String
+        if RemoteURL.isURL(path) {
+            absolute = try RemoteURL(parsing: path).description
+        } else {
+            absolute = Repository.absolutePath(path)
+            _ = try Repository.openRemoteRepository(at: absolute, settings: settings)
+        }
         let remote = Remote(name: name, path: absolute)
         try changeRemotes { remotes in
             guard !remotes.contains(where: { $0.name == name }) else { throw RemoteError.remoteExists(name) }

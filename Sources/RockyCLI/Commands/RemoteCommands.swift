@@ -7,7 +7,7 @@ import RockyStore
 struct CloneCommand: Command {
     static let name = "clone"
     static let abstract = "Copy a repository, hard-linking its objects"
-    static let usage = ["clone <source> [<dest>] [--branch <b>] [--no-hardlinks] [--verify]"]
+    static let usage = ["clone <source> [<dest>] [--branch <b>] [--no-hardlinks] [--verify]", "clone https://<host>/<repository> [<dest>] [--branch <b>]"]
     static let help = """
     Makes <dest> (default: the source folder's name, here) a clone of the
     repository in <source>. Objects are hard-linked when both are on one file
@@ -17,6 +17,12 @@ struct CloneCommand: Command {
     absolute path; a local branch is made for the chosen branch and checked
     out. The source's audit log is copied and verified (a broken chain refuses
     the clone) and a 'clone' entry is appended. A failed clone leaves nothing.
+
+    <source> may be an https:// URL of a repository served by rocky
+    http-backend (Docs/remotes.md): the branches the server lets you read
+    are fetched, each object verified; credentials come from
+    ROCKY_HTTP_USER/ROCKY_HTTP_PASSWORD or ~/.netrc, a private CA from
+    ROCKY_CA_BUNDLE. The server's audit log stays there.
 
     options:
       -b, --branch <b>   the branch to check out (default: the source's HEAD branch)
@@ -41,9 +47,12 @@ struct CloneCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        let sourcePath = context.path(source)
+        let sourcePath = RemoteURL.isURL(source) ? source : context.path(source)
         let trimmed = sourcePath.hasSuffix("/") ? String(sourcePath.dropLast()) : sourcePath
         let dest = context.path(destination ?? (trimmed as NSString).lastPathComponent)
+        if RemoteURL.isURL(source), destination == nil, (trimmed as NSString).lastPathComponent.contains(":") {
+            throw UsageError("clone of \(source) needs a <dest> folder")
+        }
         let (_, result) = try Repository.clone(from: sourcePath, to: dest, branch: branch, hardLinks: hardLinks,
                                                verifyAll: verify, settings: context.settings)
         if context.json {
@@ -62,6 +71,10 @@ struct CloneCommand: Command {
         } else {
             context.out.line("Cloned \(result.source) into \(result.path)")
             context.out.line("  branch \(result.branch) at \(result.head.short()); \(result.branches.count) branch(es) as origin/*")
+            if RemoteURL.isURL(source) {
+                context.out.line("  \(result.objects) objects received and verified")
+                return
+            }
             context.out.line("  \(result.objects) objects in \(result.files) files: \(result.linkedFiles) hard-linked, "
                 + "\(result.copiedBytes) bytes copied; \(result.auditEntries) audit entries verified")
         }
@@ -72,10 +85,12 @@ struct CloneCommand: Command {
 struct RemoteCommand: Command {
     static let name = "remote"
     static let abstract = "List, add or remove remotes"
-    static let usage = ["remote [list]", "remote add <name> <path>", "remote remove <name>"]
+    static let usage = ["remote [list]", "remote add <name> <path> | <https-url>", "remote remove <name>"]
     static let help = """
     Remotes are other repositories on this machine, named and recorded by
-    absolute path in .rocky/remotes.json. A name is letters, digits, '.', '_'
+    absolute path in .rocky/remotes.json, or repositories served over HTTPS
+    by rocky http-backend, recorded by URL (never with credentials;
+    Docs/remotes.md). A name is letters, digits, '.', '_'
     and '-'. Removing a remote removes its refs/remotes/<name>/* refs.
     """
 
@@ -110,7 +125,7 @@ struct RemoteCommand: Command {
                 for remote in remotes { context.out.line("\(remote.name)\t\(remote.path)") }
             }
         case let .add(name, path):
-            let remote = try repo.addRemote(name, path: context.path(path))
+            let remote = try repo.addRemote(name, path: RemoteURL.isURL(path) ? path : context.path(path))
             if context.json {
                 context.emit(.object(["added": .string(remote.name), "path": .string(remote.path)]))
             } else {
@@ -177,6 +192,10 @@ struct FetchCommand: Command {
             }
         }
         if result.updates.isEmpty { context.out.line("Already up to date with \(result.remote.name)") }
+        if result.remote.isURL {
+            context.note("\(result.transfer.objects) object(s) received and verified")
+            return
+        }
         context.note("\(result.transfer.objects) object(s) received and verified; \(result.newAuditEntries) new audit entr\(result.newAuditEntries == 1 ? "y" : "ies") from \(result.remote.name)")
     }
 }

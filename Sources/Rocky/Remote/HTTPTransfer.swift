@@ -1,0 +1,204 @@
+import Foundation
+import Glibc
+import RockyBase
+import RockyStore
+
+/// The object stream of the HTTP protocol (Docs/remotes.md, "The protocol"):
+///
+///     "ROCKY-PACK 1\n"
+///     u32 big-endian length, then that many bytes of canonical JSON (the header)
+///     per object: its 32-byte id, u64 big-endian length, its stored bytes
+///                 (the zlib stream exactly as the sender's store holds it)
+///     end:        32 zero bytes, u64 big-endian object count
+///
+/// A stream that ends before its end record, or whose count differs, is cut
+/// off; each object is verified against its id as it arrives.
+enum PackStream {
+    static let magic = Array("ROCKY-PACK 1\n".utf8)
+    /// The largest header and the largest single object accepted.
+    static let headerLimit = 64 << 20
+    static let objectLimit = 1 << 31
+
+    static func bigEndian(_ value: UInt64, bytes: Int) -> [UInt8] {
+        (0..<bytes).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64(bytes - 1 - $0))) }
+    }
+}
+
+/// Writes a pack stream to `sink`.
+struct PackStreamWriter {
+    let sink: (UnsafeRawBufferPointer) throws -> Void
+    private(set) var count = 0
+    private(set) var bytes = 0
+
+    init(header: JSON, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
+        self.sink = sink
+        let text = Array(header.canonicalText.utf8)
+        try emit(PackStream.magic + PackStream.bigEndian(UInt64(text.count), bytes: 4) + text)
+    }
+
+    private func emit(_ data: [UInt8]) throws { try data.withUnsafeBytes { try sink($0) } }
+
+    mutating func append(_ id: ObjectID, stored: [UInt8]) throws {
+        try emit(id.bytes + PackStream.bigEndian(UInt64(stored.count), bytes: 8))
+        try emit(stored)
+        count += 1
+        bytes += stored.count
+    }
+
+    func finish() throws {
+        try emit([UInt8](repeating: 0, count: 32) + PackStream.bigEndian(UInt64(count), bytes: 8))
+    }
+}
+
+/// Reads a pack stream from `source` (which returns the next bytes, empty at the end).
+final class PackStreamReader {
+    private let source: () throws -> ArraySlice<UInt8>
+    private var buffer: [UInt8] = []
+    private var position = 0
+    /// Bytes consumed so far.
+    private(set) var consumed = 0
+
+    init(source: @escaping () throws -> ArraySlice<UInt8>) {
+        self.source = source
+    }
+
+    private func exactly(_ n: Int, _ what: String) throws -> ArraySlice<UInt8> {
+        while buffer.count - position < n {
+            if position > 0 {
+                buffer.removeSubrange(0..<position)
+                position = 0
+            }
+            let more = try source()
+            if more.isEmpty { throw HTTPRemoteError.protocolError("the pack stream was cut off in \(what)") }
+            buffer.append(contentsOf: more)
+        }
+        defer { position += n; consumed += n }
+        return buffer[position..<(position + n)]
+    }
+
+    private func number(_ bytes: Int, _ what: String) throws -> UInt64 {
+        try exactly(bytes, what).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The magic and header.
+    func header() throws -> JSON {
+        guard Array(try exactly(PackStream.magic.count, "its magic")) == PackStream.magic else {
+            throw HTTPRemoteError.protocolError("not a rocky pack stream")
+        }
+        let length = try number(4, "its header")
+        guard length <= PackStream.headerLimit else { throw HTTPRemoteError.protocolError("a header of \(length) bytes") }
+        let text = String(decoding: try exactly(Int(length), "its header"), as: UTF8.self)
+        guard let json = try? JSON(parsing: text) else { throw HTTPRemoteError.protocolError("the stream's header is not JSON") }
+        return json
+    }
+
+    /// The next object, or nil after the end record.
+    func next() throws -> (id: ObjectID, stored: ArraySlice<UInt8>)? {
+        let idBytes = Array(try exactly(32, "an object id"))
+        let length = try number(8, "an object length")
+        if idBytes.allSatisfy({ $0 == 0 }) {
+            endCount = Int(length)
+            return nil
+        }
+        guard length <= PackStream.objectLimit else { throw HTTPRemoteError.protocolError("an object of \(length) bytes") }
+        return (ObjectID(bytes: idBytes), try exactly(Int(length), "object \(ObjectID(bytes: idBytes).hex)"))
+    }
+
+    /// The count of the end record, once read.
+    private(set) var endCount: Int?
+}
+
+/// Received objects held apart from the repository's store until the ref
+/// update that needs them commits: a folder `.rocky/tmp-quarantine-*` with a
+/// store of its own, into which each object goes after it is verified
+/// against its id. `adopt` moves the pack into the repository's store
+/// (verified again, durable, atomic); `remove` (always called) deletes the
+/// folder, so a refused or cut-off transfer leaves the store as it was.
+final class Quarantine {
+    let folder: String
+    let store: DiskObjectStore
+    private(set) var objects = 0
+    private(set) var bytes = 0
+
+    init(rockyDirectory: String) throws {
+        folder = rockyDirectory + "/tmp-quarantine-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try ObjectFiles.makeDirectories(folder + "/objects", below: rockyDirectory)
+        store = DiskObjectStore(directory: folder + "/objects")
+    }
+
+    /// Reads the stream's objects to its end record, verifying each.
+    func receive(_ reader: PackStreamReader) throws {
+        let builder = try PackBuilder(store: store)
+        do {
+            while let (id, stored) = try reader.next() {
+                _ = try stored.withUnsafeBytes { try DiskObjectStore.verifyReceived($0, as: id) }
+                try stored.withUnsafeBytes { try builder.append(id, stored: $0) }
+                objects += 1
+                bytes += stored.count
+            }
+            guard reader.endCount == objects else {
+                throw HTTPRemoteError.protocolError("the stream announced \(reader.endCount ?? -1) objects and carried \(objects)")
+            }
+            try builder.publish()
+        } catch {
+            builder.discard()
+            throw error
+        }
+    }
+
+    /// Reads an object from the quarantine, else from `main`.
+    func read(_ id: ObjectID, main: DiskObjectStore) throws -> StoredObject {
+        store.contains(id) ? try store.read(id) : try main.read(id)
+    }
+
+    /// Moves the received pack into `main`.
+    func adopt(into main: DiskObjectStore) throws {
+        for pack in try store.packFiles() { _ = try main.adoptPack(pack, allowLink: true) }
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
+
+extension Repository {
+    /// Checks that everything `roots` reach is in `quarantine` or in the
+    /// repository's store (which holds whatever its objects reach), and that
+    /// every received tree keeps the rules for paths and table names.
+    func checkReceived(roots: [ObjectID], quarantine: Quarantine, main: DiskObjectStore) throws {
+        try walkObjects(from: roots, read: { id in
+            guard quarantine.store.contains(id) else { throw StoreError.objectNotFound(id.hex) }
+            let object = try quarantine.store.read(id)
+            if object.kind == .tree { try Repository.checkReceivedTree(object.payload, id: id) }
+            return object
+        }, stop: { main.contains($0) }) { id, leaf in
+            if leaf, !quarantine.store.contains(id) { throw StoreError.objectNotFound(id.hex) }
+        }
+    }
+
+    /// The objects reachable from `wants` and not from `haves` (each of
+    /// which this store must contain; others are ignored), in walk order.
+    func objectsToSend(wants: [ObjectID], haves: [ObjectID], store: DiskObjectStore) throws -> [ObjectID] {
+        var had = Set<ObjectID>()
+        let known = haves.filter { store.contains($0) }
+        try walkObjects(from: known, read: { try store.read($0) }, stop: { _ in false }) { id, _ in had.insert(id) }
+        var send: [ObjectID] = []
+        try walkObjects(from: wants, read: { try store.read($0) }, stop: { had.contains($0) }) { id, _ in send.append(id) }
+        return send
+    }
+
+    /// Whether `ancestor` is `commit` or reached from it by parents, reading
+    /// commits through `read` (quarantine first).
+    static func isAncestor(_ ancestor: ObjectID, of commit: ObjectID, read: (ObjectID) throws -> StoredObject) throws -> Bool {
+        var seen = Set<ObjectID>()
+        var stack = [commit]
+        while let id = stack.popLast() {
+            if id == ancestor { return true }
+            guard seen.insert(id).inserted else { continue }
+            let object = try read(id)
+            guard object.kind == .commit else { continue }
+            stack += try Commit(payload: object.payload, id: id).parents
+        }
+        return false
+    }
+}
