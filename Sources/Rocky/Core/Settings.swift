@@ -16,6 +16,9 @@ public struct Settings: Sendable {
     /// The engine chosen for this command (`--engine`, `ROCKY_ENGINE`); nil:
     /// the environment's engine, else sqlite (`Repository.engineChoice`).
     public var engine: String?
+    /// How CREATE TABLE AS runs (`--verify-incremental`, `ROCKY_INCREMENTAL`);
+    /// nil: rocky.toml's `[incremental]`, else incrementally where it can.
+    public var incremental: IncrementalMode?
 
     public init(actor: String, fixedTime: Timestamp? = nil, environment: String = "dev", runID: String? = nil, engine: String? = nil) {
         self.actor = actor
@@ -36,9 +39,16 @@ public struct Settings: Sendable {
             fixed = t
         }
         let actor = env["ROCKY_ACTOR"].flatMap { $0.isEmpty ? nil : $0 } ?? env["USER"] ?? env["LOGNAME"] ?? NSUserName()
-        return Settings(actor: actor, fixedTime: fixed, environment: env["ROCKY_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev",
-                        runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
-                        engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
+        var settings = Settings(actor: actor, fixedTime: fixed, environment: env["ROCKY_ENV"].flatMap { $0.isEmpty ? nil : $0 } ?? "dev",
+                                runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
+                                engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
+        if let text = env["ROCKY_INCREMENTAL"], !text.isEmpty {
+            guard let mode = IncrementalMode(rawValue: text.lowercased()) else {
+                throw RepositoryError.invalidArgument("ROCKY_INCREMENTAL must be on, off or verify, not '\(text)'")
+            }
+            settings.incremental = mode
+        }
+        return settings
     }
 
     /// Now, or the fixed time.
