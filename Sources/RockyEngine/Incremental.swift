@@ -69,6 +69,8 @@ extension StatementExecutor {
                 metrics.durationSeconds = Double(monotonicMicroseconds() - start) / 1e6
                 return .incremental(StatementOutcome(effect: effect, metrics: metrics), stats)
             }
+        } catch let refusal as IncrementalRefusal {
+            return .full(reason: refusal.text)
         } catch {
             return .full(reason: "the incremental run failed (\(error)); ran in full")
         }
@@ -205,11 +207,12 @@ extension StatementRun {
             (before, after) = (oldDelta, newDelta)
         case .groups:
             if let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns) {
-                after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName)
+                after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName, limit: current.rowCount / 4)
             } else {
                 after = try restrict(BackendTable(name: inputName, id: currentID, table: current), toGroupsOf: analysis.groupColumns,
                                      in: [oldDelta, newDelta])
             }
+            if after.table.rowCount > current.rowCount / 4 { throw Self.tooManyGroupRows }
             // The earlier input's rows of the same groups: the current ones
             // with the delta undone (every delta row is in those groups).
             let root = try TreeEditor(store: store).apply(reverse.makeIterator(), to: after.table.root)
@@ -257,7 +260,9 @@ extension StatementRun {
     /// The rows of `input` under the first `length` key columns of each
     /// delta key: whole groups, read by key range from the tree, without
     /// the engine scanning the table.
-    private func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String) throws -> BackendTable {
+    static let tooManyGroupRows = IncrementalRefusal("the changed groups hold more than a quarter of the input's rows")
+
+    private func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {
         let codec = RowCodec(schema: input.schema)
         var prefixSchema = input.schema
         prefixSchema.key = Array(input.schema.key.prefix(length))
@@ -271,9 +276,12 @@ extension StatementRun {
         }
         let reader = TreeReader(store: store)
         let builder = TreeBuilder(store: store)
+        var rows = 0
         for prefix in prefixes {
             var cursor = reader.rows(input.root, from: prefix)
             while let (key, value) = try cursor.nextRow(), key.starts(with: prefix) {
+                rows += 1
+                if rows > limit { throw Self.tooManyGroupRows }
                 try builder.append(key: key, value: value)
             }
         }
