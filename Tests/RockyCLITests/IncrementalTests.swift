@@ -34,7 +34,7 @@ import Testing
         "top": "SELECT id, qty FROM t ORDER BY qty DESC, id LIMIT 5",
     ]
 
-    static func setUp(_ box: Sandbox, rows: Int = 60) {
+    static func setUp(_ box: Sandbox, rows: Int = 400) {
         box.ok("init")
         var values: [String] = []
         var g = Generator(state: 7)
@@ -45,7 +45,9 @@ import Testing
     }
 
     static func row(_ id: Int, _ g: inout Generator) -> String {
-        let groups = ["'a'", "'b'", "'c'", "'d'", "NULL"]
+        // Many groups: past a quarter of the input's rows in the touched
+        // groups, a GROUP BY runs in full.
+        let groups = ["'a'", "'b'", "'c'", "'d'", "NULL"] + (0..<55).map { "'g\($0)'" }
         let qty = g.next(6) == 0 ? "NULL" : String(g.next(100))
         let note = g.next(3) == 0 ? "NULL" : "'n\(g.next(9))'"
         return "(\(id), \(groups[g.next(groups.count)]), \(qty), \(g.next(100000)).\(g.next(10))\(g.next(10)), \(note))"
@@ -73,7 +75,7 @@ import Testing
         #expect((first["wide"]?["execution"] as? [String: Any])?["reason"] as? String == "no earlier execution of this statement")
 
         var g = Generator(state: 42)
-        var nextID = 61
+        var nextID = 401
         for round in 0..<5 {
             // Inserts, updates (values, NULLs, moving groups), deletes; in
             // round 2 every row of group 'c' goes (an emptied group) and
@@ -127,7 +129,7 @@ import Testing
 
     @Test func sqlCreateTableAsRunsIncrementally() {
         let box = Sandbox()
-        Self.setUp(box, rows: 40)
+        Self.setUp(box)
         let ctas = "CREATE OR REPLACE TABLE s AS SELECT grp, MAX(qty) AS top, COUNT(*) AS n FROM t GROUP BY grp"
         let first = box.json(box.rocky("sql", ctas, "--json"))
         let firstRecord = (first["transformations"] as? [[String: Any]])?.first
@@ -140,6 +142,12 @@ import Testing
         #expect(execution?["shape"] as? String == "groups")
         #expect(execution?["input_delta_rows"] as? Int == 2)
         #expect(box.ok("sql", "SELECT MAX(top) AS m FROM s", "--format", "csv") == "m\n1000\n")
+        // Most rows changed: a full run is cheaper, and the record says so.
+        box.ok("sql", "UPDATE t SET qty = 1 WHERE id > 10")
+        let most = box.json(box.rocky("sql", ctas, "--json"))
+        let mostExecution = (most["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(mostExecution?["mode"] as? String == "full")
+        #expect(mostExecution?["reason"] as? String == "more than half of the input's rows changed")
         // A shape it cannot do runs in full and says why.
         let window = box.json(box.rocky("sql", "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t", "--json"))
         box.ok("sql", "DELETE FROM t WHERE id = 5")
@@ -155,11 +163,11 @@ import Testing
     /// code, and nothing written.
     @Test func verificationFailsLoudlyOnADifference() throws {
         let box = Sandbox()
-        Self.setUp(box, rows: 30)
+        Self.setUp(box)
         box.write("models/by_group.sql", Self.models["by_group"]! + "\n")
         for name in Self.models.keys where name != "by_group" { try FileManager.default.removeItem(atPath: box.path + "/models/\(name).sql") }
         let first = Self.outputs(Self.records(box, box.rocky("run", "--json")))
-        box.ok("sql", "INSERT INTO t VALUES (100, 'zz', 1, 1.00, NULL), (101, 'zz', 2, 2.00, NULL)")
+        box.ok("sql", "INSERT INTO t VALUES (1000, 'zz', 1, 1.00, NULL), (1001, 'zz', 2, 2.00, NULL)")
         box.ok("run")
         let folder = box.path + "/.rocky/cache/incremental"
         let entries = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -168,7 +176,7 @@ import Testing
         var entry = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
         entry["output"] = first["by_group"]
         try JSONSerialization.data(withJSONObject: entry).write(to: URL(fileURLWithPath: file))
-        box.ok("sql", "INSERT INTO t VALUES (102, 'yy', 1, 1.00, NULL), (103, 'yy', 2, 2.00, NULL)")
+        box.ok("sql", "INSERT INTO t VALUES (1002, 'yy', 1, 1.00, NULL), (1003, 'yy', 2, 2.00, NULL)")
         let status = box.ok("status")
         let run = box.rocky("run", "--verify-incremental", "--json")
         #expect(run.code == 1, "\(run)")
