@@ -188,5 +188,11 @@ import Testing
         let env = box.rocky(["run"], env: ["ROCKY_INCREMENTAL": "verify"])
         #expect(env.code == 1 && env.err.contains("incremental verification failed"), "\(env)")
         #expect(box.rocky(["run"], env: ["ROCKY_INCREMENTAL": "sometimes"]).code == 2)
+        // ... or rocky.toml does.
+        box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nverify = true\n")
+        let configured = box.ok("status")
+        let toml = box.rocky("run")
+        #expect(toml.code == 1 && toml.err.contains("incremental verification failed"), "\(toml)")
+        #expect(box.ok("status") == configured)
     }
 }
