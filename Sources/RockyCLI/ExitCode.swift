@@ -56,6 +56,7 @@ enum ExitCode: Int32 {
         case is UsageError: return "usage"
         case let error as CompileFailure: return error.refusedByGovernance ? "refused_by_governance" : "compile_error"
         case is ExecutionFailure: return "execution_failed"
+        case is IncrementalMismatch: return "incremental_mismatch"
         case is UTF8Text.Invalid: return "invalid_utf8"
         case is ModelCycle: return "model_cycle"
         case is MergeConflicts: return "merge_conflict"

@@ -8,13 +8,14 @@ let suites: [String: ([String]) throws -> Void] = [
     "tables": TableBench.run,
     "sql": SQLBench.run,
     "engine": EngineBench.run,
+    "incremental": IncrementalBench.run,
     "clone": CloneBench.run,
     "workflow": WorkflowBench.run,
     "dagster": DagsterBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine", "workflow", "clone", "dagster"]
+let order = ["objects", "history", "tables", "sql", "engine", "incremental", "workflow", "clone", "dagster"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -18,6 +18,9 @@ public struct Settings: Sendable {
     public var engine: String?
     /// How `https://` remotes are reached: CA bundle, credentials, timeout.
     public var http = HTTPSettings()
+    /// How CREATE TABLE AS runs (`--verify-incremental`, `ROCKY_INCREMENTAL`);
+    /// nil: rocky.toml's `[incremental]`, else incrementally where it can.
+    public var incremental: IncrementalMode?
 
     public init(actor: String, fixedTime: Timestamp? = nil, environment: String = "dev", runID: String? = nil, engine: String? = nil) {
         self.actor = actor
@@ -42,6 +45,12 @@ public struct Settings: Sendable {
                                 runID: env["ROCKY_RUN_ID"].flatMap { $0.isEmpty ? nil : $0 },
                                 engine: env["ROCKY_ENGINE"].flatMap { $0.isEmpty ? nil : $0 })
         settings.http = HTTPSettings.fromEnvironment(env)
+        if let text = env["ROCKY_INCREMENTAL"], !text.isEmpty {
+            guard let mode = IncrementalMode(rawValue: text.lowercased()) else {
+                throw RepositoryError.invalidArgument("ROCKY_INCREMENTAL must be on, off or verify, not '\(text)'")
+            }
+            settings.incremental = mode
+        }
         return settings
     }
 

@@ -177,8 +177,11 @@ extension Repository {
             available.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }
         })
         let outcome: StatementOutcome
+        let execution: JSON?
         do {
-            outcome = try adapter.execute(statement, tables: available, options: options)
+            (outcome, execution) = try executeMaybeIncrementally(statement, adapter: adapter, tables: available, model: model, options: options)
+        } catch let error as IncrementalMismatch {
+            throw error
         } catch {
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                    column: statement.range.start.column, model: model,
@@ -213,7 +216,7 @@ extension Repository {
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
             engine: adapter.name, engineVersion: m.engineVersion,
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
-            currency: rates.currency)
+            currency: rates.currency, execution: execution)
         rememberExecution(record)
         return record
     }

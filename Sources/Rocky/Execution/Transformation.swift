@@ -44,6 +44,9 @@ public struct Transformation: Sendable, Equatable {
     /// output was reused rather than recomputed.
     public var replayOf: ObjectID?
     public var reused: Bool
+    /// How a CREATE TABLE AS ran: `{"mode": "full", "reason": ...}`, or
+    /// `"incremental"`/`"reused"` with the delta sizes (Docs/incremental.md).
+    public var execution: JSON?
 
     /// SHA-256 of the executed SQL, the environment, the engine kind and
     /// version, and the input versions: two executions with the same key
@@ -69,6 +72,7 @@ public struct Transformation: Sendable, Equatable {
             "engine_version": engineVersion.map(JSON.string),
             "environment": .string(environment),
             "executed_sql": .array(executedSQL.map(JSON.string)),
+            "execution": execution,
             "execution_key": .string(executionKey.hex),
             "input_tables": map(inputs),
             "kind": .string(kind),
@@ -117,13 +121,14 @@ public struct Transformation: Sendable, Equatable {
         currency = json["currency"]?.stringValue ?? "USD"
         replayOf = json["replay_of"]?.stringValue.flatMap { ObjectID(hex: $0) }
         reused = json["reused"]?.boolValue ?? false
+        execution = json["execution"]
     }
 
     public init(statement: String, kind: String, executedSQL: [String], environment: String, model: String?,
                 inputs: [String: ObjectID], outputs: [String: ObjectID], dropped: [String], lineage: JSON,
                 rowsRead: Int, rowsWritten: Int, bytesScanned: Int, bytesWritten: Int, durationMicroseconds: Int64,
                 adapter: String, engine: String? = nil, engineVersion: String? = nil, cost: ExactDecimal, currency: String,
-                replayOf: ObjectID? = nil, reused: Bool = false) {
+                replayOf: ObjectID? = nil, reused: Bool = false, execution: JSON? = nil) {
         self.statement = statement
         self.kind = kind
         self.executedSQL = executedSQL
@@ -145,6 +150,7 @@ public struct Transformation: Sendable, Equatable {
         self.currency = currency
         self.replayOf = replayOf
         self.reused = reused
+        self.execution = execution
     }
 }
 

@@ -10,8 +10,8 @@ import RockyTable
 struct SQLCommand: Command {
     static let name = "sql"
     static let abstract = "Run SQL statements on the working set"
-    static let usage = ["sql <statements> [-m <message>] [--retry <N>] [--format table|csv|json|jsonl]",
-                        "sql -f <file.sql | -> [-m <message>] [--retry <N>] [--format table|csv|json|jsonl]"]
+    static let usage = ["sql <statements> [-m <message>] [--retry <N>] [--verify-incremental] [--format table|csv|json|jsonl]",
+                        "sql -f <file.sql | -> [-m <message>] [--retry <N>] [--verify-incremental] [--format table|csv|json|jsonl]"]
     static let help = """
     Compiles the whole script first (types, lineage, the environment's
     masking from --env); any error stops it before anything runs. DDL, DML and
@@ -25,6 +25,8 @@ struct SQLCommand: Command {
       -f, --file <file>    read the statements from a file; - reads standard input
       -m <message>         commit at once with this message
       --retry <N>          on exit 3 for a concurrent change, run the script again on the new state, up to N times
+      --verify-incremental run each CREATE TABLE AS that runs incrementally in full too; a different
+                           table id fails the script (incremental_mismatch) and writes nothing
       --format <f>         how SELECT results print: table (default; 'text' is the same), csv,
                            json (one document, the same as --json), jsonl (one compact object per row);
                            with --json, table, csv and jsonl print {"format": <f>, "content": <the text>, ...}
@@ -37,8 +39,10 @@ struct SQLCommand: Command {
     let message: String?
     let retries: Int
     let format: Format?
+    let verify: Bool
 
     init(parsing arguments: inout Arguments) throws {
+        verify = arguments.flag("--verify-incremental")
         file = try arguments.option("-f", "--file")
         message = try arguments.option("-m", "--message")
         retries = try arguments.intOption("--retry") ?? 0
@@ -49,7 +53,7 @@ struct SQLCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        let repo = try context.repository()
+        let repo = try RunCommand.repository(context, verify: verify)
         var script = sql ?? ""
         if let file {
             script = try SQLFile.read(file, context)
@@ -101,7 +105,7 @@ struct SQLCommand: Command {
 struct RunCommand: Command {
     static let name = "run"
     static let abstract = "Run the models (models/*.sql) in dependency order"
-    static let usage = ["run [<model>...] [-m <message>] [--retry <N>]"]
+    static let usage = ["run [<model>...] [-m <message>] [--retry <N>] [--verify-incremental]"]
     static let help = """
     Each models/<name>.sql holds one SELECT; its result becomes the table
     <name>. Header comments may declare '-- key: a, b', '-- time_column: t'
@@ -114,20 +118,37 @@ struct RunCommand: Command {
     options:
       -m <message>   commit at once with this message
       --retry <N>    on exit 3 for a concurrent change, run again on the new state, up to N times
+      --verify-incremental
+                     run each model that runs incrementally in full too; a different table id
+                     fails the run (incremental_mismatch) and writes nothing
+
+    A model whose inputs changed by a few rows since its last run runs
+    incrementally when its shape allows (Docs/incremental.md); its record's
+    "execution" says full (and why), incremental (with the delta sizes) or reused.
     """
 
     let names: [String]
     let message: String?
     let retries: Int
+    let verify: Bool
+
+    /// The repository, with verification of incremental runs when asked.
+    static func repository(_ context: CommandContext, verify: Bool) throws -> Repository {
+        guard verify else { return try context.repository() }
+        var settings = context.settings
+        settings.incremental = .verify
+        return try Repository.open(discoveringFrom: context.directory, settings: settings)
+    }
 
     init(parsing arguments: inout Arguments) throws {
+        verify = arguments.flag("--verify-incremental")
         message = try arguments.option("-m", "--message")
         retries = try arguments.intOption("--retry") ?? 0
         names = try arguments.positionals(max: .max, names: "[<model>...]")
     }
 
     func run(_ context: CommandContext) throws {
-        let repo = try context.repository()
+        let repo = try RunCommand.repository(context, verify: verify)
         let summary = try repo.runModels(names.isEmpty ? nil : names, commitMessage: message, retries: retries) { model in
             if !context.json { context.note("running \(model.name)") }
         }

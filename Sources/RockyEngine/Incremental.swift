@@ -1,0 +1,365 @@
+import RockyBase
+import RockySQL
+import RockyStore
+import RockyTable
+
+/// An earlier execution of the same compiled statement: the input versions
+/// it read and the version it wrote.
+public struct IncrementalBasis: Sendable {
+    public var inputs: [String: ObjectID]
+    public var output: ObjectID
+
+    public init(inputs: [String: ObjectID], output: ObjectID) {
+        self.inputs = inputs
+        self.output = output
+    }
+}
+
+/// The shapes whose output delta `StatementExecutor.executeIncrementally`
+/// derives from an input delta (Docs/incremental.md).
+public enum IncrementalShape: String, Sendable {
+    /// Projection, filter, CASE, scalar functions over one table: each input
+    /// row gives its output rows alone.
+    case rows
+    /// GROUP BY input columns over one table: each group's output rows come
+    /// from that group's input rows alone.
+    case groups
+}
+
+/// What an incremental execution read and changed.
+public struct IncrementalStats: Sendable, Equatable {
+    public var shape: IncrementalShape
+    /// Keys whose rows differ between the earlier and the current input.
+    public var inputDeltaRows: Int
+    /// Rows the statement ran over: the changed rows (old and new images),
+    /// or every row of the touched groups in both versions.
+    public var rowsRecomputed: Int
+    /// Keys of the output that were inserted, replaced or removed.
+    public var outputDeltaRows: Int
+}
+
+/// The result of trying to run a statement incrementally.
+public enum IncrementalAttempt {
+    case incremental(StatementOutcome, IncrementalStats)
+    /// The statement must run in full; the reason says why.
+    case full(reason: String)
+}
+
+extension StatementExecutor {
+    /// Runs CREATE TABLE AS `statement` by changing `basis.output` instead of
+    /// recomputing every row, when the statement has an incremental shape
+    /// (`IncrementalShape`), reads one table, and that table differs from
+    /// the basis's version of it only by a row delta of at most half its
+    /// rows. The result is the version a full run gives (same rows, same
+    /// schema, hence the same table id, since trees are canonical); anything
+    /// it cannot derive exactly, including any error on the way, is `.full`
+    /// with the reason, and the caller runs the statement in full (whose
+    /// errors are then the statement's errors).
+    public func executeIncrementally(_ statement: CompiledStatement, tables: [String: ObjectID],
+                                     options: ExecutionOptions = ExecutionOptions(),
+                                     basis: IncrementalBasis) -> IncrementalAttempt {
+        let start = monotonicMicroseconds()
+        let run = StatementRun(executor: self, statement: statement, tables: tables, options: options)
+        do {
+            switch try run.incremental(basis) {
+            case let .failure(reason):
+                return .full(reason: reason.text)
+            case let .success((effect, stats)):
+                var metrics = run.metrics
+                metrics.durationSeconds = Double(monotonicMicroseconds() - start) / 1e6
+                return .incremental(StatementOutcome(effect: effect, metrics: metrics), stats)
+            }
+        } catch let refusal as IncrementalRefusal {
+            return .full(reason: refusal.text)
+        } catch {
+            return .full(reason: "the incremental run failed (\(error)); ran in full")
+        }
+    }
+
+    /// The shape of `statement` when it can run incrementally, else why not.
+    public static func incrementalShape(of statement: CompiledStatement) -> Result<IncrementalShape, IncrementalRefusal> {
+        shapeAnalysis(statement).map(\.shape)
+    }
+}
+
+/// Why a statement ran in full.
+public struct IncrementalRefusal: Error, Sendable {
+    public var text: String
+    init(_ text: String) { self.text = text }
+}
+
+/// An incremental shape with what its restriction needs.
+struct ShapeAnalysis {
+    var shape: IncrementalShape
+    /// The input table as the statement names it.
+    var input: String
+    /// The input columns the groups are keyed by (`.groups`).
+    var groupColumns: [String]
+}
+
+func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, IncrementalRefusal> {
+    func refuse(_ text: String) -> Result<ShapeAnalysis, IncrementalRefusal> { .failure(IncrementalRefusal(text)) }
+    guard case let .createTableAs(target, _, query) = statement.ir else { return refuse("not CREATE TABLE AS") }
+    guard query.ctes.isEmpty else { return refuse("WITH clauses run in full") }
+    guard query.orderBy.isEmpty, query.limit == nil, query.offset == nil else { return refuse("ORDER BY/LIMIT runs in full") }
+    guard case let .select(select) = query.body else { return refuse("set operations and VALUES run in full") }
+    guard !select.distinct else { return refuse("DISTINCT runs in full") }
+    guard case let .table(scan)? = select.from else { return refuse("joins, subqueries in FROM and table-less selects run in full") }
+    guard statement.inputTables.count == 1 else { return refuse("the statement reads more than one table") }
+    guard scan.table.lowercased() != target.lowercased() else { return refuse("the statement reads its own target") }
+    var expressions = select.items.map(\.expr) + select.groupBy
+    if let w = select.whereClause { expressions.append(w) }
+    if let h = select.having { expressions.append(h) }
+    for expression in expressions {
+        if let why = nonIncremental(expression) { return refuse(why) }
+    }
+    guard select.isAggregate else {
+        return .success(ShapeAnalysis(shape: .rows, input: statement.inputTables[0], groupColumns: []))
+    }
+    guard !select.groupBy.isEmpty else { return refuse("an aggregate without GROUP BY runs in full") }
+    var columns: [String] = []
+    for expression in select.groupBy {
+        guard case let .column(ref) = expression.kind, ref.relation == scan.relation, ref.index < scan.columns.count else {
+            return refuse("GROUP BY on an expression runs in full")
+        }
+        columns.append(scan.columns[ref.index].name)
+    }
+    for expression in select.items.map(\.expr) + [select.having].compactMap({ $0 }) {
+        // Per group it would be exact too; kept out until tested.
+        if containsDistinctAggregate(expression) { return refuse("aggregates over DISTINCT run in full") }
+        // A floating-point sum depends on the order rows are added in.
+        if containsFloatingSum(expression) { return refuse("SUM/AVG over DOUBLE runs in full (its rounding depends on row order)") }
+    }
+    return .success(ShapeAnalysis(shape: .groups, input: statement.inputTables[0], groupColumns: columns))
+}
+
+/// Why an expression stops a statement from running incrementally, if it does.
+private func nonIncremental(_ e: BoundExpr) -> String? {
+    switch e.kind {
+    case .inSubquery, .exists, .scalarSubquery: return "subqueries run in full"
+    case .window: return "window functions run in full"
+    default: return e.children.lazy.compactMap(nonIncremental).first
+    }
+}
+
+private func containsFloatingSum(_ e: BoundExpr) -> Bool {
+    if case let .aggregate(call) = e.kind, call.argument?.type == .double,
+       [.sum, .avg, .stddevSamp, .stddevPop, .varSamp, .varPop].contains(call.function) { return true }
+    return e.children.contains(where: containsFloatingSum)
+}
+
+private func containsDistinctAggregate(_ e: BoundExpr) -> Bool {
+    if case let .aggregate(call) = e.kind, call.distinct { return true }
+    return e.children.contains(where: containsDistinctAggregate)
+}
+
+extension StatementRun {
+    typealias IncrementalResult = Result<(StatementEffect, IncrementalStats), IncrementalRefusal>
+
+    func incremental(_ basis: IncrementalBasis) throws -> IncrementalResult {
+        func refuse(_ text: String) -> IncrementalResult { .failure(IncrementalRefusal(text)) }
+        let analysis: ShapeAnalysis
+        switch shapeAnalysis(statement) {
+        case let .failure(refusal): return .failure(refusal)
+        case let .success(a): analysis = a
+        }
+        guard case let .createTableAs(target, _, _) = statement.ir,
+              let sql = statement.querySQL(for: backend.dialect) else { return refuse("not CREATE TABLE AS") }
+        guard let (inputName, currentID) = lookup(analysis.input) else { throw EngineError.unknownTable(analysis.input) }
+        guard let previousID = basis.inputs.first(where: { $0.key.lowercased() == analysis.input.lowercased() })?.value,
+              basis.inputs.count == 1 else { return refuse("the earlier execution read other tables") }
+        guard store.contains(basis.output), store.contains(previousID) else { return refuse("the earlier versions are gone") }
+        let output = try store.readTable(basis.output)
+        let schema = try resultSchema(previous: try lookup(target).map { try store.readTable($0.1).schema })
+        guard schema == output.schema else { return refuse("the result's schema differs from the earlier output's") }
+        let previous = try store.readTable(previousID)
+        let current = try store.readTable(currentID)
+        guard previous.schema == current.schema else { return refuse("the input's schema changed") }
+
+        // The input delta: old images and new images, each a small version of the input.
+        let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
+        var reverse: [KeyedChange] = []
+        let keyless = current.schema.key.isEmpty
+        var diff = TreeDiff(store: store, old: previous.root, new: current.root)
+        var deltaRows = 0
+        var deltaKeys: [[UInt8]] = []
+        let limit = max(current.rowCount, previous.rowCount) / 2
+        while let d = try diff.nextDifference() {
+            deltaRows += 1
+            deltaKeys.append(d.key)
+            if deltaRows > limit { return refuse("more than half of the input's rows changed") }
+            if let old = d.old { try oldImages.append(key: d.key[...], value: old) }
+            if let new = d.new { try newImages.append(key: d.key[...], value: new) }
+            if keyless {
+                let change = (try d.old.map(RowCodec.multiplicity(of:)) ?? 0) - (try d.new.map(RowCodec.multiplicity(of:)) ?? 0)
+                reverse.append(KeyedChange(key: d.key, change: .addCount(change)))
+            } else {
+                reverse.append(KeyedChange(key: d.key, change: d.old.map { .upsert($0) } ?? .delete))
+            }
+        }
+        let oldDelta = try writeInput(Table(schema: current.schema, root: try oldImages.finish()), name: inputName)
+        let newDelta = try writeInput(Table(schema: current.schema, root: try newImages.finish()), name: inputName)
+
+        // The rows to recompute, in the earlier and the current input.
+        let before: BackendTable, after: BackendTable
+        switch analysis.shape {
+        case .rows:
+            (before, after) = (oldDelta, newDelta)
+        case .groups:
+            if let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns) {
+                after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName, limit: current.rowCount / 4)
+            } else {
+                after = try restrict(BackendTable(name: inputName, id: currentID, table: current), toGroupsOf: analysis.groupColumns,
+                                     in: [oldDelta, newDelta])
+            }
+            if after.table.rowCount > current.rowCount / 4 { throw Self.tooManyGroupRows }
+            // The earlier input's rows of the same groups: the current ones
+            // with the delta undone (every delta row is in those groups).
+            let root = try TreeEditor(store: store).apply(reverse.makeIterator(), to: after.table.root)
+            before = try writeInput(Table(schema: current.schema, root: root), name: inputName)
+        }
+
+        // The statement over both, and the difference of its results.
+        let oldResult = try materialize(sql, schema: schema, target: target, over: before)
+        let newResult = try materialize(sql, schema: schema, target: target, over: after)
+        let changes = try outputChanges(from: oldResult.root, to: newResult.root, keyless: schema.key.isEmpty)
+        let builder = TreeBuilder(store: store)
+        let root = try TreeEditor(store: store).apply(changes.makeIterator(), to: output.root, builder: builder)
+        let table = Table(schema: schema, root: root)
+        let (id, bytes) = try store.writeCounting(table)
+        metrics.bytesWritten += builder.bytesWritten + bytes
+        metrics.rowsRead = before.table.rowCount + after.table.rowCount
+        metrics.rowsWritten = changes.count
+        let stats = IncrementalStats(shape: analysis.shape, inputDeltaRows: deltaRows,
+                                     rowsRecomputed: before.table.rowCount + after.table.rowCount, outputDeltaRows: changes.count)
+        return .success((.tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table), stats))
+    }
+
+    /// Writes a small version of the input and makes it available to the engine.
+    private func writeInput(_ table: Table, name: String) throws -> BackendTable {
+        let (id, bytes) = try store.writeCounting(table)
+        metrics.bytesWritten += bytes
+        let version = BackendTable(name: name, id: id, table: table)
+        _ = try backend.makeAvailable([version])
+        return version
+    }
+
+    /// How many leading key columns of `schema` are group columns (nil:
+    /// none, or a keyless table). All rows of a group then share those
+    /// columns, so the rows under a key prefix are whole groups.
+    private func keyPrefix(of schema: Schema, within groups: [String]) -> Int? {
+        let names = Set(groups.map { $0.lowercased() })
+        var count = 0
+        for id in schema.key {
+            guard let column = schema.columns.first(where: { $0.id == id }), names.contains(column.name.lowercased()) else { break }
+            count += 1
+        }
+        return count == 0 ? nil : count
+    }
+
+    /// The rows of `input` under the first `length` key columns of each
+    /// delta key: whole groups, read by key range from the tree, without
+    /// the engine scanning the table.
+    static let tooManyGroupRows = IncrementalRefusal("the changed groups hold more than a quarter of the input's rows")
+
+    private func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {
+        let codec = RowCodec(schema: input.schema)
+        var prefixSchema = input.schema
+        prefixSchema.key = Array(input.schema.key.prefix(length))
+        let prefixCodec = RowCodec(schema: prefixSchema)
+        var row = [Value](repeating: .null, count: input.schema.columns.count)
+        var prefixes: [[UInt8]] = []
+        for key in keys {
+            try key.withUnsafeBytes { try codec.decodeKey($0, into: &row) }
+            let prefix = prefixCodec.key(of: row)
+            if prefixes.last != prefix { prefixes.append(prefix) }
+        }
+        let reader = TreeReader(store: store)
+        let builder = TreeBuilder(store: store)
+        var rows = 0
+        for prefix in prefixes {
+            var cursor = reader.rows(input.root, from: prefix)
+            while let (key, value) = try cursor.nextRow(), key.starts(with: prefix) {
+                rows += 1
+                if rows > limit { throw Self.tooManyGroupRows }
+                try builder.append(key: key, value: value)
+            }
+        }
+        return try writeInput(Table(schema: input.schema, root: try builder.finish()), name: name)
+    }
+
+    /// The rows of `input` whose group columns equal those of a row of the
+    /// delta versions (NULL matching NULL, as GROUP BY groups them).
+    private func restrict(_ input: BackendTable, toGroupsOf columns: [String], in deltas: [BackendTable]) throws -> BackendTable {
+        let dialect = backend.dialect
+        let same = backend.kind == .sqlite ? "IS" : "IS NOT DISTINCT FROM"
+        let names = ["rocky_incremental_input", "rocky_incremental_old", "rocky_incremental_new"]
+        let list = input.table.schema.columns.map { "i." + dialect.quote($0.name) }.joined(separator: ", ")
+        let exists = names.dropFirst().map { delta in
+            "EXISTS (SELECT 1 FROM \(dialect.quote(delta)) d WHERE "
+                + columns.map { "d.\(dialect.quote($0)) \(same) i.\(dialect.quote($0))" }.joined(separator: " AND ") + ")"
+        }
+        let sql = "SELECT \(list) FROM \(dialect.quote(names[0])) i WHERE " + exists.joined(separator: " OR ")
+        let tables = [BackendTable(name: names[0], id: input.id, table: input.table),
+                      BackendTable(name: names[1], id: deltas[0].id, table: deltas[0].table),
+                      BackendTable(name: names[2], id: deltas[1].id, table: deltas[1].table)]
+        let available = try backend.makeAvailable(tables)
+        metrics.tablesLoaded += available.tablesLoaded
+        metrics.rowsLoaded += available.rowsLoaded
+        let schema = input.table.schema
+        var written: (ObjectID, Table)?
+        try backend.materialize(sql, schema: schema, target: input.name, tables: tables,
+                                writer: treeWriter(schema, label: input.name)) { built in
+            let result = try write(schema, built)
+            written = result
+            return result.0
+        }
+        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no restriction of \(input.name)") }
+        return BackendTable(name: input.name, id: id, table: table)
+    }
+
+    /// The statement's query over one version of its input, as a tree of `schema`.
+    private func materialize(_ sql: String, schema: Schema, target: String, over input: BackendTable) throws -> Table {
+        var written: (ObjectID, Table)?
+        try backend.materialize(sql, schema: schema, target: target, tables: [input], writer: treeWriter(schema, label: target)) { built in
+            let result = try write(schema, built)
+            written = result
+            return result.0
+        }
+        guard let (_, table) = written else { throw EngineError.invalid("the engine wrote no result for \(target)") }
+        return table
+    }
+
+    /// The key-ordered changes that turn rows `old` into rows `new` within
+    /// the earlier output. A new key that the old rows lack is an insert, so
+    /// a key the unchanged rows already hold fails (and the statement runs
+    /// in full, failing as a full run does).
+    private func outputChanges(from old: TreeRoot?, to new: TreeRoot?, keyless: Bool) throws -> [KeyedChange] {
+        let reader = TreeReader(store: store)
+        var a = reader.rows(old), b = reader.rows(new)
+        var x = try a.nextRow(), y = try b.nextRow()
+        var changes: [KeyedChange] = []
+        while x != nil || y != nil {
+            let order: Int
+            if let x, let y { order = x.key == y.key ? 0 : x.key.lexicographicallyPrecedes(y.key) ? -1 : 1 } else { order = x == nil ? 1 : -1 }
+            if order < 0, let row = x {
+                changes.append(KeyedChange(key: Array(row.key), change: keyless ? .addCount(-(try RowCodec.multiplicity(of: row.value))) : .delete))
+                x = try a.nextRow()
+            } else if order > 0, let row = y {
+                changes.append(KeyedChange(key: Array(row.key), change: keyless ? .addCount(try RowCodec.multiplicity(of: row.value))
+                                                                               : .insert(Array(row.value))))
+                y = try b.nextRow()
+            } else if let o = x, let n = y {
+                if keyless {
+                    let count = try RowCodec.multiplicity(of: n.value) - RowCodec.multiplicity(of: o.value)
+                    if count != 0 { changes.append(KeyedChange(key: Array(n.key), change: .addCount(count))) }
+                } else if o.value != n.value {
+                    changes.append(KeyedChange(key: Array(n.key), change: .upsert(Array(n.value))))
+                }
+                x = try a.nextRow()
+                y = try b.nextRow()
+            }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+
+/// Incremental CREATE TABLE AS (Docs/incremental.md), through `rocky run` and `rocky sql`.
+@Suite struct IncrementalTests {
+    /// A small deterministic generator, so a failure can be replayed.
+    struct Generator {
+        var state: UInt64
+        mutating func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+    }
+
+    static let models: [String: String] = [
+        // Row-wise: projection, filter, CASE, scalar functions; keyless output.
+        "wide": """
+        SELECT id, upper(grp) AS g, qty * 2 AS double_qty,
+               CASE WHEN qty IS NULL THEN 'none' WHEN qty > 50 THEN 'big' ELSE 'small' END AS size,
+               coalesce(note, '-') || '/' || length(grp) AS label
+        FROM t WHERE id % 7 <> 3
+        """,
+        // Row-wise with a declared key.
+        "keyed": "-- key: id\nSELECT id, grp, amount * 3 AS tripled FROM t WHERE qty IS NOT NULL OR note IS NULL",
+        // GROUP BY over the base table: SUM, COUNT, AVG, MIN, MAX, HAVING.
+        "by_group": """
+        SELECT grp, SUM(qty) AS total, COUNT(*) AS n, COUNT(qty) AS n_qty, AVG(qty) AS mean,
+               MIN(note) AS first_note, MAX(amount) AS top, SUM(amount) AS amount
+        FROM t GROUP BY grp HAVING COUNT(*) > 1
+        """,
+        // GROUP BY over a row-wise model: a chain, keyless output, two group columns.
+        "by_size": "SELECT g, size, COUNT(*) AS n, SUM(double_qty) AS total FROM wide GROUP BY g, size",
+        // Falls back: ORDER BY/LIMIT.
+        "top": "SELECT id, qty FROM t ORDER BY qty DESC, id LIMIT 5",
+    ]
+
+    static func setUp(_ box: Sandbox, rows: Int = 400) {
+        box.ok("init")
+        var values: [String] = []
+        var g = Generator(state: 7)
+        for id in 1...rows { values.append(row(id, &g)) }
+        box.ok("sql", "CREATE TABLE t (id INTEGER NOT NULL, grp TEXT, qty INTEGER, amount DECIMAL(12,2), note TEXT, PRIMARY KEY (id))")
+        box.ok("sql", "INSERT INTO t VALUES " + values.joined(separator: ", "))
+        for (name, sql) in models { box.write("models/\(name).sql", sql + "\n") }
+    }
+
+    static func row(_ id: Int, _ g: inout Generator) -> String {
+        // Many groups: past a quarter of the input's rows in the touched
+        // groups, a GROUP BY runs in full.
+        let groups = ["'a'", "'b'", "'c'", "'d'", "NULL"] + (0..<55).map { "'g\($0)'" }
+        let qty = g.next(6) == 0 ? "NULL" : String(g.next(100))
+        let note = g.next(3) == 0 ? "NULL" : "'n\(g.next(9))'"
+        return "(\(id), \(groups[g.next(groups.count)]), \(qty), \(g.next(100000)).\(g.next(10))\(g.next(10)), \(note))"
+    }
+
+    /// The records of a `run --json`, by model.
+    static func records(_ box: Sandbox, _ run: Run) -> [String: [String: Any]] {
+        #expect(run.code == 0, "\(run)")
+        let list = box.json(run)["transformations"] as? [[String: Any]] ?? []
+        return Dictionary(uniqueKeysWithValues: list.map { ($0["model"] as? String ?? "", $0) })
+    }
+
+    static func mode(_ record: [String: Any]?) -> String? { (record?["execution"] as? [String: Any])?["mode"] as? String }
+    static func outputs(_ records: [String: [String: Any]]) -> [String: String] {
+        records.mapValues { ($0["output_tables"] as? [String: String])?.values.first ?? "" }
+    }
+
+    @Test func randomDeltasGiveTheTableIDsOfAFullRun() {
+        let box = Sandbox()
+        Self.setUp(box)
+        let first = Self.records(box, box.rocky("run", "--json"))
+        for name in Self.models.keys {
+            #expect(Self.mode(first[name]) == "full", "\(name): \(first[name] ?? [:])")
+        }
+        #expect((first["wide"]?["execution"] as? [String: Any])?["reason"] as? String == "no earlier execution of this statement")
+
+        var g = Generator(state: 42)
+        var nextID = 401
+        for round in 0..<5 {
+            // Inserts, updates (values, NULLs, moving groups), deletes; in
+            // round 2 every row of group 'c' goes (an emptied group) and
+            // round 3 creates group 'e'.
+            var statements: [String] = []
+            var insert: [String] = []
+            for _ in 0..<(1 + g.next(4)) {
+                insert.append(Self.row(nextID, &g))
+                nextID += 1
+            }
+            if round == 3 { insert.append("(\(nextID), 'e', 5, 1.00, NULL)"); insert.append("(\(nextID + 1), 'e', NULL, 2.00, 'x')"); nextID += 2 }
+            statements.append("INSERT INTO t VALUES " + insert.joined(separator: ", "))
+            statements.append("UPDATE t SET qty = NULL WHERE id = \(1 + g.next(60))")
+            statements.append("UPDATE t SET grp = 'b', note = 'moved' WHERE id = \(1 + g.next(60))")
+            statements.append("UPDATE t SET grp = NULL, amount = amount + 1 WHERE id = \(1 + g.next(60))")
+            statements.append("DELETE FROM t WHERE id = \(1 + g.next(60)) OR id = \(1 + g.next(60))")
+            if round == 2 { statements.append("DELETE FROM t WHERE grp = 'c'") }
+            box.ok("sql", statements.joined(separator: "; "))
+
+            let incremental = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
+            for name in ["wide", "keyed", "by_group", "by_size"] {
+                let execution = incremental[name]?["execution"] as? [String: Any]
+                #expect(execution?["mode"] as? String == "incremental", "round \(round), \(name): \(execution ?? [:])")
+                #expect(execution?["verified"] as? Bool == true)
+                #expect((execution?["input_delta_rows"] as? Int ?? 0) > 0)
+            }
+            #expect(Self.mode(incremental["top"]) == "full")
+            #expect((incremental["top"]?["execution"] as? [String: Any])?["reason"] as? String == "ORDER BY/LIMIT runs in full")
+            // The row-wise model read only the changed rows, not the table.
+            let wide = incremental["wide"]?["execution"] as? [String: Any]
+            let recomputed = wide?["rows_recomputed"] as? Int ?? .max
+            #expect(incremental["wide"]?["rows_read"] as? Int == recomputed && recomputed <= 2 * (wide?["input_delta_rows"] as? Int ?? 0),
+                    "\(incremental["wide"] ?? [:])")
+
+            // Independently of --verify-incremental: a full run over the same
+            // inputs gives the same table ids.
+            let full = Self.records(box, box.rocky(["run", "--json"], env: ["ROCKY_INCREMENTAL": "off"]))
+            #expect(Self.mode(full["wide"]) == "full")
+            #expect((full["wide"]?["execution"] as? [String: Any])?["reason"] as? String == "incremental execution is off")
+            #expect(Self.outputs(full) == Self.outputs(incremental), "round \(round)")
+            let groups = box.ok("sql", "SELECT grp, n FROM by_group ORDER BY grp", "--format", "csv")
+            if round == 2 { #expect(!groups.contains("\nc,"), "the emptied group is gone: \(groups)") }
+            if round == 3 { #expect(groups.contains("\ne,2\n"), "the new group is there: \(groups)") }
+        }
+
+        // Nothing changed: the output is reused.
+        let again = Self.records(box, box.rocky("run", "--json"))
+        #expect(Self.mode(again["by_group"]) == "reused")
+        #expect((again["by_group"]?["execution"] as? [String: Any])?["input_delta_rows"] as? Int == 0)
+    }
+
+    @Test func sqlCreateTableAsRunsIncrementally() {
+        let box = Sandbox()
+        Self.setUp(box)
+        let ctas = "CREATE OR REPLACE TABLE s AS SELECT grp, MAX(qty) AS top, COUNT(*) AS n FROM t GROUP BY grp"
+        let first = box.json(box.rocky("sql", ctas, "--json"))
+        let firstRecord = (first["transformations"] as? [[String: Any]])?.first
+        #expect(Self.mode(firstRecord) == "full")
+        box.ok("sql", "UPDATE t SET qty = 1000 WHERE id = 3; DELETE FROM t WHERE id = 4")
+        let second = box.json(box.rocky("sql", ctas, "--verify-incremental", "--json"))
+        let record = (second["transformations"] as? [[String: Any]])?.first
+        let execution = record?["execution"] as? [String: Any]
+        #expect(execution?["mode"] as? String == "incremental", "\(record ?? [:])")
+        #expect(execution?["shape"] as? String == "groups")
+        #expect(execution?["input_delta_rows"] as? Int == 2)
+        #expect(box.ok("sql", "SELECT MAX(top) AS m FROM s", "--format", "csv") == "m\n1000\n")
+        // Most rows changed: a full run is cheaper, and the record says so.
+        box.ok("sql", "UPDATE t SET qty = 1 WHERE id > 10")
+        let most = box.json(box.rocky("sql", ctas, "--json"))
+        let mostExecution = (most["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(mostExecution?["mode"] as? String == "full")
+        #expect(mostExecution?["reason"] as? String == "more than half of the input's rows changed")
+        // A shape it cannot do runs in full and says why.
+        let window = box.json(box.rocky("sql", "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t", "--json"))
+        box.ok("sql", "DELETE FROM t WHERE id = 5")
+        _ = window
+        let again = box.json(box.rocky("sql", "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t", "--json"))
+        let windowExecution = ((again["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any])
+        #expect(windowExecution?["mode"] as? String == "full")
+        #expect(windowExecution?["reason"] as? String == "window functions run in full")
+    }
+
+    /// A wrong incremental result (here from a tampered cache entry naming an
+    /// older output) is caught by --verify-incremental: exit 1, a stable
+    /// code, and nothing written.
+    @Test func verificationFailsLoudlyOnADifference() throws {
+        let box = Sandbox()
+        Self.setUp(box)
+        box.write("models/by_group.sql", Self.models["by_group"]! + "\n")
+        for name in Self.models.keys where name != "by_group" { try FileManager.default.removeItem(atPath: box.path + "/models/\(name).sql") }
+        let first = Self.outputs(Self.records(box, box.rocky("run", "--json")))
+        box.ok("sql", "INSERT INTO t VALUES (1000, 'zz', 1, 1.00, NULL), (1001, 'zz', 2, 2.00, NULL)")
+        box.ok("run")
+        let folder = box.path + "/.rocky/cache/incremental"
+        let entries = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(entries.count == 1)
+        let file = folder + "/" + entries[0]
+        var entry = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any] ?? [:]
+        entry["output"] = first["by_group"]
+        try JSONSerialization.data(withJSONObject: entry).write(to: URL(fileURLWithPath: file))
+        box.ok("sql", "INSERT INTO t VALUES (1002, 'yy', 1, 1.00, NULL), (1003, 'yy', 2, 2.00, NULL)")
+        let status = box.ok("status")
+        let run = box.rocky("run", "--verify-incremental", "--json")
+        #expect(run.code == 1, "\(run)")
+        let error = box.json(run)["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "incremental_mismatch")
+        #expect((error?["message"] as? String ?? "").contains("model by_group"))
+        #expect(box.ok("status") == status)
+        // CI sets it for every run.
+        let env = box.rocky(["run"], env: ["ROCKY_INCREMENTAL": "verify"])
+        #expect(env.code == 1 && env.err.contains("incremental verification failed"), "\(env)")
+        #expect(box.rocky(["run"], env: ["ROCKY_INCREMENTAL": "sometimes"]).code == 2)
+        // ... or rocky.toml does.
+        box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nverify = true\n")
+        let configured = box.ok("status")
+        let toml = box.rocky("run")
+        #expect(toml.code == 1 && toml.err.contains("incremental verification failed"), "\(toml)")
+        #expect(box.ok("status") == configured)
+    }
+}
