@@ -67,6 +67,7 @@ import Testing
 
     @Test func randomDeltasGiveTheTableIDsOfAFullRun() {
         let box = Sandbox()
+        box.environment["ROCKY_INCREMENTAL"] = "on"
         Self.setUp(box)
         let first = Self.records(box, box.rocky("run", "--json"))
         for name in Self.models.keys {
@@ -127,8 +128,29 @@ import Testing
         #expect((again["by_group"]?["execution"] as? [String: Any])?["input_delta_rows"] as? Int == 0)
     }
 
+    /// Off unless asked for (ROCKY_INCREMENTAL, --verify-incremental or
+    /// rocky.toml's [incremental] enabled): a statement whose input moved by
+    /// one row runs in full, and its record says why.
+    @Test func incrementalExecutionIsOffUnlessAskedFor() {
+        let box = Sandbox()
+        Self.setUp(box)
+        let ctas = "CREATE OR REPLACE TABLE s AS SELECT grp, MAX(qty) AS top, COUNT(*) AS n FROM t GROUP BY grp"
+        box.ok("sql", ctas)
+        box.ok("sql", "UPDATE t SET qty = 1000 WHERE id = 3")
+        let off = box.json(box.rocky("sql", ctas, "--json"))
+        let execution = (off["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(execution?["mode"] as? String == "full")
+        #expect(execution?["reason"] as? String == "incremental execution is off")
+        box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nenabled = true\n")
+        box.ok("sql", "UPDATE t SET qty = 999 WHERE id = 3")
+        let on = box.json(box.rocky("sql", ctas, "--json"))
+        let onExecution = (on["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(onExecution?["mode"] as? String == "incremental", "\(on)")
+    }
+
     @Test func sqlCreateTableAsRunsIncrementally() {
         let box = Sandbox()
+        box.environment["ROCKY_INCREMENTAL"] = "on"
         Self.setUp(box)
         let ctas = "CREATE OR REPLACE TABLE s AS SELECT grp, MAX(qty) AS top, COUNT(*) AS n FROM t GROUP BY grp"
         let first = box.json(box.rocky("sql", ctas, "--json"))
@@ -163,6 +185,7 @@ import Testing
     /// code, and nothing written.
     @Test func verificationFailsLoudlyOnADifference() throws {
         let box = Sandbox()
+        box.environment["ROCKY_INCREMENTAL"] = "on"
         Self.setUp(box)
         box.write("models/by_group.sql", Self.models["by_group"]! + "\n")
         for name in Self.models.keys where name != "by_group" { try FileManager.default.removeItem(atPath: box.path + "/models/\(name).sql") }
@@ -191,7 +214,7 @@ import Testing
         // ... or rocky.toml does.
         box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nverify = true\n")
         let configured = box.ok("status")
-        let toml = box.rocky("run")
+        let toml = box.rocky(["run"], env: ["ROCKY_INCREMENTAL": ""])
         #expect(toml.code == 1 && toml.err.contains("incremental verification failed"), "\(toml)")
         #expect(box.ok("status") == configured)
     }
