@@ -220,4 +220,96 @@ import Testing
                 "\(lineage)")
         #expect(result["exit_code"] as? Int == 0, "shutdown then exit ends the server with 0: \(result["exit_code"] ?? "none")")
     }
+
+    /// The server keeps what documents are compiled against while the
+    /// repository stays the same, and sees each change made meanwhile by
+    /// another process: a table imported into the working set, a model
+    /// saved, a commit.
+    static let watcher = #"""
+        import asyncio, json, os, subprocess, sys
+        from lsprotocol import types as t
+        from pygls.lsp.client import LanguageClient
+
+        rocky, repo, out = sys.argv[1:4]
+        results = {"diagnostics": []}
+        client = LanguageClient("rocky-test", "1")
+
+        @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def diagnostics(params):
+            results["diagnostics"].append(client.protocol._converter.unstructure(params))
+
+        async def settled(uri, version):
+            for _ in range(3000):
+                mine = [d for d in results["diagnostics"] if d["uri"] == uri and d.get("version") == version]
+                if mine:
+                    return [d["code"] for d in mine[-1]["diagnostics"]]
+                await asyncio.sleep(0.01)
+            return None
+
+        def rocky_run(*args):
+            subprocess.run([rocky, *args], cwd=repo, check=True, capture_output=True)
+
+        async def main():
+            await client.start_io(rocky, "lsp", cwd=repo)
+            await client.initialize_async(t.InitializeParams(capabilities=t.ClientCapabilities()))
+            client.initialized(t.InitializedParams())
+            uri = "file://" + os.path.join(repo, "scratch.sql")
+            text = "SELECT e.symbol, c.country FROM extra e JOIN clean c ON c.customer_id = e.n"
+            version = 1
+            client.text_document_did_open(t.DidOpenTextDocumentParams(text_document=t.TextDocumentItem(
+                uri=uri, language_id="sql", version=1, text=text)))
+            results["before"] = await settled(uri, 1)
+
+            async def again(name):
+                nonlocal version
+                version += 1
+                client.text_document_did_change(t.DidChangeTextDocumentParams(
+                    text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[t.TextDocumentContentChangeWholeDocument(text=text)]))
+                results[name] = await settled(uri, version)
+
+            rocky_run("import", "extra", os.path.join(repo, "extra.csv"), "--key", "n")
+            await again("imported")
+            with open(os.path.join(repo, "models", "clean.sql"), "w") as f:
+                f.write("SELECT customer_id, name, email, country FROM customers\n")
+            await again("model_saved")
+            rocky_run("commit", "-m", "add extra")
+            hover = await client.text_document_hover_async(t.HoverParams(
+                text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(line=0, character=text.index("extra") + 1)))
+            results["hover"] = hover.contents.value if hover else None
+
+            await client.shutdown_async(None)
+            client.exit(None)
+            await client.stop()
+
+        asyncio.run(main())
+        with open(out, "w") as f:
+            json.dump(results, f)
+        """#
+
+    @Test func changesByOtherProcessesAreSeenAtTheNextChange() throws {
+        let box = Self.ranBox()
+        box.write("extra.csv", "n,symbol\n1,AAA\n2,BBB\n")
+        let probe = try runProgram(Self.python, ["-c", "import pygls, lsprotocol"], in: box.path)
+        guard probe.code == 0 else {
+            Issue.record("pygls is missing: run `make venv` (or build/venv/bin/pip install -r requirements-test.txt)\n\(probe)")
+            return
+        }
+        box.write("watcher.py", Self.watcher)
+        let run = try runProgram(Self.python, ["watcher.py", rockyBinary, box.path, box.path + "/result.json"],
+                                 in: box.path, environment: box.environment)
+        guard run.code == 0, let text = box.read("result.json"),
+              let result = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            Issue.record("the pygls client failed: \(run)")
+            return
+        }
+        // No table extra (the statement stops at its first error).
+        #expect((result["before"] as? [String])?.first == "E0201", "\(result)")
+        // extra imported (working set): only clean's missing country is left.
+        #expect(result["imported"] as? [String] == ["E0202"], "\(result)")
+        // models/clean.sql saved with country: nothing left.
+        #expect(result["model_saved"] as? [String] == [], "\(result)")
+        // Committed: the hover's last commit is the new one.
+        #expect((result["hover"] as? String)?.contains("add extra") == true, "\(result["hover"] ?? "none")")
+    }
 }

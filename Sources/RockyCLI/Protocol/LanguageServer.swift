@@ -199,8 +199,24 @@ final class LanguageServer {
         var modelNames: [String]
         var modelsFolder: String?
         var diagnostics: [JSON]
-        /// The document's statements as compiled on their own (positions in the text).
-        var statements: [CompiledStatement]
+        /// The document's statements as compiled on their own (positions in
+        /// the text): compiled at the first request that needs them, not
+        /// for diagnostics (a model's come from compiling it as its table).
+        let compiledStatements = Lazy<[CompiledStatement]>()
+        var statements: [CompiledStatement] {
+            compiledStatements.value { SQLCompiler.compile(text, catalog: catalog, options: options).statements }
+        }
+    }
+
+    /// A value computed once, on first use, and shared by the copies of an `Analysis`.
+    final class Lazy<Value> {
+        private var stored: Value?
+        @discardableResult func value(_ make: () -> Value) -> Value {
+            if let stored { return stored }
+            let made = make()
+            stored = made
+            return made
+        }
     }
 
     static func path(of uri: String) -> String? {
@@ -298,7 +314,7 @@ final class LanguageServer {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         var analysis = Analysis(text: text, lines: lines, state: state, catalog: CatalogOverlay(InMemoryCatalog()),
                                 options: CompileOptions(environment: settings.environment), model: nil, modelNames: [],
-                                modelsFolder: nil, diagnostics: [], statements: [])
+                                modelsFolder: nil, diagnostics: [])
         guard let path, let state else { return analysis } // not in a repository: nothing to check against
         if let error = state.failure {
             analysis.diagnostics = [LanguageServer.diagnostic(message: String(describing: error), code: ExitCode.code(of: error), lines: lines)]
@@ -312,8 +328,6 @@ final class LanguageServer {
         }
         let catalog = state.context(excluding: analysis.model)
         analysis.catalog = catalog
-        let script = SQLCompiler.compile(text, catalog: catalog, options: analysis.options)
-        analysis.statements = script.statements
         if let name = analysis.model {
             let compiled = Repository.compileModel(Model(name: name, sql: text), catalog: catalog, options: analysis.options)
             analysis.diagnostics = compiled.diagnostics.map { diagnostic(for: $0, lines: lines) }
@@ -321,6 +335,8 @@ final class LanguageServer {
                 analysis.diagnostics.append(LanguageServer.diagnostic(message: shape, code: "model_shape", lines: lines))
             }
         } else {
+            let script = SQLCompiler.compile(text, catalog: catalog, options: analysis.options)
+            analysis.compiledStatements.value { script.statements }
             analysis.diagnostics = script.diagnostics.map { diagnostic(for: $0, lines: lines) }
         }
         return analysis
