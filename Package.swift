@@ -45,7 +45,7 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
+        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
         // The library example of the README, run by `make demo` and by FirstHourTests.
         .executableTarget(name: "rocky-example", dependencies: ["Rocky"], exclude: ["README.md"]),
 

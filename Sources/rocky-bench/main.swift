@@ -12,10 +12,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "clone": CloneBench.run,
     "workflow": WorkflowBench.run,
     "dagster": DagsterBench.run,
+    "protocol": ProtocolBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine", "incremental", "workflow", "clone", "dagster"]
+let order = ["objects", "history", "tables", "sql", "engine", "incremental", "workflow", "clone", "dagster", "protocol"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

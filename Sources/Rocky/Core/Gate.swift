@@ -23,7 +23,7 @@ enum Operation: String, CaseIterable, Sendable {
     case checkout, status, currentTarget, target, workingSet
     case importTable, exportTable, tableIDs, tables, table, rows
     // Execution
-    case runSQL, execute, models, modelOrder, runModels, checkModels, cost, catalog, maskingConfig, compileOptions
+    case runSQL, execute, models, modelOrder, runModels, checkModels, cost, lastRun, catalog, maskingConfig, compileOptions
     // History, lineage
     case log, show, commitsSince, diff, merge, replay, lineage
     case tag, tags, deleteTag, revert, cherryPick, reset, reflog, stash, stashList, stashPop, renameBranch

@@ -33,7 +33,9 @@ struct MCPCommand: Command {
     func run(_ context: CommandContext) throws {
         if context.json { throw UsageError("rocky mcp speaks JSON-RPC on standard output; --json does not apply", command: MCPCommand.self) }
         let server = MCPServer(settings: context.settings, directory: context.directory, environment: context.environment)
-        let rpc = RPCServer(framing: .newline, maxMessageBytes: maxBytes, cancelMethod: "notifications/cancelled",
+        let streams = ServerStreams.current
+        let rpc = RPCServer(framing: .newline, inputFD: streams.input, outputFD: streams.output, maxMessageBytes: maxBytes,
+                            cancelMethod: "notifications/cancelled",
                             cancelIDKey: "requestId", answerCancelled: false)
         rpc.serve(request: { method, params, _ in try server.request(method, params) }, notification: { _, _ in })
     }
@@ -51,8 +53,10 @@ struct LSPCommand: Command {
     from the unsaved text on every change; hover (a column's type,
     nullability, classification and masking in the environment; a table's
     key, row count and last commit); completion of tables, columns of the
-    tables in FROM, functions and keywords; go to definition of a model;
-    document symbols. The environment is the client's initializationOptions
+    tables in FROM, functions and keywords; signature help for functions;
+    go to definition (a model opens its file, a table its schema); find
+    references across models; document symbols; a code lens with each
+    model's last run; rocky/lineage for a column. The environment is the client's initializationOptions
     "environment", else --env. It reads committed tables and the working set
     without taking a lock. See Docs/editors.md.
 
@@ -69,11 +73,14 @@ struct LSPCommand: Command {
 
     func run(_ context: CommandContext) throws {
         if context.json { throw UsageError("rocky lsp speaks JSON-RPC on standard output; --json does not apply", command: LSPCommand.self) }
-        let rpc = RPCServer(framing: .contentLength, maxMessageBytes: maxBytes, cancelMethod: "$/cancelRequest",
+        let streams = ServerStreams.current
+        let rpc = RPCServer(framing: .contentLength, inputFD: streams.input, outputFD: streams.output, maxMessageBytes: maxBytes,
+                            cancelMethod: "$/cancelRequest",
                             cancelIDKey: "id", answerCancelled: true)
         let server = LanguageServer(rpc: rpc, settings: context.settings, directory: context.directory)
         rpc.serve(request: { method, params, _ in try server.request(method, params) },
                   notification: { method, params in server.notification(method, params) })
+        try? FileManager.default.removeItem(atPath: server.schemaFolder)
         // LSP: `exit` without `shutdown` first exits 1; the end of the input ends cleanly.
         if server.exitRequested && !server.shutdownRequested {
             throw ExitStatus(code: .failure, message: "exit without shutdown", error: "failed")

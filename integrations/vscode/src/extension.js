@@ -1,5 +1,6 @@
 // The VS Code extension: starts `rocky lsp` for the workspace and connects
-// VS Code's diagnostics, hover, completion, definition and outline to it
+// VS Code's diagnostics, hover, completion, signature help, definition,
+// references, code lenses and outline to it
 // through src/lspClient.js. Uses only the `vscode` API (no npm package).
 'use strict';
 
@@ -91,6 +92,34 @@ async function activate(context) {
       async provideDefinition(document, p) {
         const result = client && await client.request('textDocument/definition', position(document, p));
         return result ? new vscode.Location(vscode.Uri.parse(result.uri), toRange(result.range)) : null;
+      },
+    }),
+    vscode.languages.registerSignatureHelpProvider(selector, {
+      async provideSignatureHelp(document, p) {
+        const result = client && await client.request('textDocument/signatureHelp', position(document, p));
+        if (!result) return null;
+        const help = new vscode.SignatureHelp();
+        help.signatures = result.signatures.map((s) => {
+          const signature = new vscode.SignatureInformation(s.label, s.documentation);
+          signature.parameters = s.parameters.map((q) => new vscode.ParameterInformation(q.label));
+          return signature;
+        });
+        help.activeSignature = result.activeSignature;
+        help.activeParameter = result.activeParameter;
+        return help;
+      },
+    }, '(', ','),
+    vscode.languages.registerReferenceProvider(selector, {
+      async provideReferences(document, p, context) {
+        const params = Object.assign(position(document, p), { context: { includeDeclaration: context.includeDeclaration } });
+        const result = client && await client.request('textDocument/references', params);
+        return (result || []).map((l) => new vscode.Location(vscode.Uri.parse(l.uri), toRange(l.range)));
+      },
+    }),
+    vscode.languages.registerCodeLensProvider(selector, {
+      async provideCodeLenses(document) {
+        const result = client && await client.request('textDocument/codeLens', { textDocument: { uri: document.uri.toString() } });
+        return (result || []).map((l) => new vscode.CodeLens(toRange(l.range), { title: l.command.title, command: '' }));
       },
     }),
     vscode.languages.registerDocumentSymbolProvider(selector, {
