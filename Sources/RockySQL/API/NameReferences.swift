@@ -52,7 +52,7 @@ private struct NameWalker {
         case let .createTable(name, columns, _, _, _):
             table(name)
             for c in columns { column(c.name, tables: [name.key]) }
-        case let .createTableAs(name, _, q, _): table(name); query(q)
+        case let .createTableAs(name, _, _, q, _): table(name); query(q)
         case let .dropTable(name, _, _): table(name)
         case let .alterTable(name, action, _):
             table(name)
@@ -140,6 +140,13 @@ private struct NameWalker {
         case let .join(l, _, r, _, _):
             collect(l, into: &map)
             collect(r, into: &map)
+        case let .history(reference, name, alias, _):
+            // `t AS OF '<rev>'` names table t (as it was); system tables and
+            // rocky_diff(...) name no table of the repository.
+            let target: String? = if case .asOf = reference { name.key } else { nil }
+            if target != nil { table(name) }
+            map[name.key] = .some(target)
+            if let alias { map[alias.key] = .some(target) }
         }
     }
 
