@@ -116,8 +116,8 @@ import Testing
     }
 
     @Test func anOversizedSASLFrameIsRefused() throws {
-        // SASL COMPLETE, then a frame announcing 1 GiB.
-        let server = try FakeServer(reply: [5, 0, 0, 0, 0] + [0x40, 0, 0, 0], replyAfter: 20, hold: true)
+        // After the 19 bytes of START "PLAIN" and OK "\0u\0p": SASL COMPLETE, then a frame announcing 1 GiB.
+        let server = try FakeServer(reply: [5, 0, 0, 0, 0] + [0x40, 0, 0, 0], replyAfter: 19, hold: true)
         #expect(throws: ThriftError.malformed("frame length 1073741824")) {
             try HiveConnection(host: "127.0.0.1", port: server.port, authentication: .plain(user: "u", password: "p"),
                                timeout: .seconds(30), limits: ThriftLimits(messageBytes: 1 << 20))
