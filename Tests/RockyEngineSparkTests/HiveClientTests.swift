@@ -135,3 +135,23 @@ import Testing
     }
 }
 
+
+/// SASL PLAIN (the server's NONE mode: framed messages after the handshake)
+/// against a server of its own.
+@Suite(.timeLimit(.minutes(5))) struct HivePlainSASLTests {
+    @Test func plainSASLSessionsRunStatements() throws {
+        let server = try SparkServer(authentication: "NONE")
+        defer { server.stop() }
+        let connection = try HiveConnection(host: server.host, port: server.port, authentication: .plain(user: "rocky", password: "any"),
+                                            timeout: .seconds(120))
+        defer { try? connection.close() }
+        #expect(connection.protocolVersion >= 5)
+        let (columns, rows) = try connection.query("SELECT id, current_user() AS who FROM range(3) ORDER BY id")
+        #expect(columns.map(\.name) == ["id", "who"])
+        #expect(rows == [[.int(0), .string("rocky")], [.int(1), .string("rocky")], [.int(2), .string("rocky")]])
+        // A NOSASL client gets no session from a SASL server: an error, not a hang.
+        #expect(throws: (any Error).self) {
+            try HiveConnection(host: server.host, port: server.port, authentication: .noSASL, timeout: .seconds(30))
+        }
+    }
+}

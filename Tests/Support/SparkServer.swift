@@ -5,7 +5,7 @@ import Foundation
 /// the `pyspark` package in build/venv, run by Debian's Java 17 with master
 /// `local[2]`, listening on 127.0.0.1 at a port the OS chose, with its
 /// warehouse, Derby metastore and logs in a fresh folder under /tmp, NOSASL
-/// authentication. `stop()` (also from `deinit`, an `atexit` handler, and a
+/// authentication unless asked otherwise. `stop()` (also from `deinit`, an `atexit` handler, and a
 /// detached watchdog for a crashed test process) kills it and removes the folder.
 public final class SparkServer: Sendable {
     public let root: String
@@ -20,7 +20,9 @@ public final class SparkServer: Sendable {
 
     public var log: String { (try? String(contentsOfFile: root + "/server.log", encoding: .utf8)) ?? "" }
 
-    public init(startupTimeout: Duration = .seconds(240)) throws {
+    /// `authentication` is `hive.server2.authentication`: NOSASL (messages
+    /// straight on the socket) or NONE (SASL PLAIN, any user and password).
+    public init(authentication: String = "NOSASL", startupTimeout: Duration = .seconds(240)) throws {
         let java = try SparkServer.findJava()
         sparkHome = try SparkServer.findSparkHome()
         var template = Array("/tmp/rocky-spark-XXXXXX".utf8CString)
@@ -40,7 +42,7 @@ public final class SparkServer: Sendable {
             // The primary resource, then HiveThriftServer2's own arguments.
             "spark-internal",
             "--hiveconf", "hive.server2.thrift.port=\(port)", "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1",
-            "--hiveconf", "hive.server2.authentication=NOSASL", "--hiveconf", "hive.server2.transport.mode=binary",
+            "--hiveconf", "hive.server2.authentication=\(authentication)", "--hiveconf", "hive.server2.transport.mode=binary",
         ]
         try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
         // `exec` in a shell that first moves into the folder: Derby and Hive write beside their working directory.
