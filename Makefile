@@ -6,8 +6,9 @@ SWIFT        ?= swift
 DEB_PACKAGES := libssl-dev zlib1g-dev libsqlite3-dev sqlite3 libpq-dev
 # The Postgres tests start a throw-away server of their own (initdb, pg_ctl);
 # the editor tests drive `rocky lsp` from Neovim and the VS Code client under
-# Node; the HTTPS remote tests serve `rocky http-backend` with nginx + fcgiwrap.
-TEST_PACKAGES := postgresql neovim nodejs nginx fcgiwrap
+# Node; the HTTPS remote tests serve `rocky http-backend` with nginx + fcgiwrap;
+# the Spark tests run Spark's Thrift server (pyspark, requirements-test.txt) on Java 17.
+TEST_PACKAGES := postgresql neovim nodejs nginx fcgiwrap openjdk-17-jre-headless
 VENV         := build/venv
 PYTHON       := $(VENV)/bin/python
 JOBS         ?= 2

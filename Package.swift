@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Rocky: a content-addressed, versioned data store for tables.
 // The targets follow the layers of DESIGN.md; arrows only point down:
-// rocky -> RockyCLI -> Rocky -> RockyEngineSQLite / RockyEnginePostgres -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
+// rocky -> RockyCLI -> Rocky -> RockyEngineSQLite / RockyEnginePostgres / RockyEngineSpark -> RockyEngine -> RockySQL / RockyTable -> RockyStore -> RockyBase.
 import PackageDescription
 
 // No target carries `unsafeFlags`: SwiftPM refuses them in a package that
@@ -40,6 +40,10 @@ let package = Package(
         // retries; Docs/postgres.md).
         .target(name: "RockyEnginePostgres", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase", "CPostgres"],
                 exclude: ["README.md"]),
+        // The Spark backend over HiveServer2 (TCLIService over the Thrift
+        // binary protocol, sockets of its own; no C library).
+        .target(name: "RockyEngineSpark", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase"],
+                exclude: ["README.md"]),
         .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockyEnginePostgres", "RockySQL", "RockyTable",
                                               "RockyStore", "RockyBase", "CSSL"],
                 exclude: ["README.md"]),
@@ -59,6 +63,7 @@ let package = Package(
         .target(name: "RockyTestSupport", path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
+        .testTarget(name: "RockyEngineSparkTests", dependencies: ["RockyEngineSpark", "RockyTestSupport"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres"], exclude: ["Golden"]),
     ],
