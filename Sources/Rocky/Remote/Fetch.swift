@@ -57,24 +57,7 @@ extension Repository {
 
         let transfer = try transferObjects(from: try source.diskObjects, to: local, roots: remoteBranches.map(\.id))
 
-        let prefix = "refs/remotes/\(remote.name)/"
-        var tracking: [String: ObjectID] = [:]
-        for (ref, id) in try refs.list(prefix: prefix) { tracking[String(ref.path.dropFirst(prefix.count))] = id }
-        var updates: [TrackingRefUpdate] = []
-        var unchanged = 0
-        let note = settings.note("fetch: \(remote.name)")
-        for branch in remoteBranches {
-            let old = tracking.removeValue(forKey: branch.name)
-            if old == branch.id { unchanged += 1; continue }
-            let ref = try Repository.trackingRef(remote.name, branch.name)
-            try refs.update(ref, from: old, to: branch.id, note: note)
-            updates.append(TrackingRefUpdate(branch: branch.name, ref: ref.path, old: old, new: branch.id))
-        }
-        for (branch, old) in tracking.sorted(by: { $0.key < $1.key }) {
-            let ref = try Repository.trackingRef(remote.name, branch)
-            try refs.update(ref, from: old, to: nil, note: settings.note("fetch: \(remote.name) deleted \(branch)"))
-            updates.append(TrackingRefUpdate(branch: branch, ref: ref.path, old: old, new: nil))
-        }
+        let (updates, unchanged) = try updateTrackingRefs(remote.name, to: remoteBranches, gone: "deleted")
 
         try audit.write(to: remoteFolder(remote.name))
         try context.record(AuditEntry(operation: "fetch", branch: nil, details: .object([
@@ -88,5 +71,35 @@ extension Repository {
         ])))
         return FetchResult(remote: remote, updates: updates, unchanged: unchanged, transfer: transfer,
                            auditEntries: audit.count, newAuditEntries: audit.count - kept.count)
+    }
+}
+
+extension Repository {
+    /// Moves `refs/remotes/<remote>/*` to the remote's branches as listed
+    /// (local path or HTTPS alike): each moved ref is an update; a tracking
+    /// ref whose branch the remote no longer has is deleted, its reflog note
+    /// saying the remote `gone` it. Returns the updates and how many refs
+    /// were already current.
+    func updateTrackingRefs(_ remote: String, to branches: [(name: String, id: ObjectID)], gone: String) throws
+        -> (updates: [TrackingRefUpdate], unchanged: Int) {
+        let prefix = "refs/remotes/\(remote)/"
+        var tracking: [String: ObjectID] = [:]
+        for (ref, id) in try refs.list(prefix: prefix) { tracking[String(ref.path.dropFirst(prefix.count))] = id }
+        var updates: [TrackingRefUpdate] = []
+        var unchanged = 0
+        let note = settings.note("fetch: \(remote)")
+        for branch in branches {
+            let old = tracking.removeValue(forKey: branch.name)
+            if old == branch.id { unchanged += 1; continue }
+            let ref = try Repository.trackingRef(remote, branch.name)
+            try refs.update(ref, from: old, to: branch.id, note: note)
+            updates.append(TrackingRefUpdate(branch: branch.name, ref: ref.path, old: old, new: branch.id))
+        }
+        for (branch, old) in tracking.sorted(by: { $0.key < $1.key }) {
+            let ref = try Repository.trackingRef(remote, branch)
+            try refs.update(ref, from: old, to: nil, note: settings.note("fetch: \(remote) \(gone) \(branch)"))
+            updates.append(TrackingRefUpdate(branch: branch, ref: ref.path, old: old, new: nil))
+        }
+        return (updates, unchanged)
     }
 }

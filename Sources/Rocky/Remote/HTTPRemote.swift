@@ -93,24 +93,7 @@ extension Repository {
         for (_, id) in try refs.list(prefix: "refs/remotes/\(remote.name)/") { haves.insert(id) }
         let (remoteBranches, transfer) = try download(client, haves: haves.sorted(), store: local)
 
-        let prefix = "refs/remotes/\(remote.name)/"
-        var tracking: [String: ObjectID] = [:]
-        for (ref, id) in try refs.list(prefix: prefix) { tracking[String(ref.path.dropFirst(prefix.count))] = id }
-        var updates: [TrackingRefUpdate] = []
-        var unchanged = 0
-        let note = settings.note("fetch: \(remote.name)")
-        for branch in remoteBranches {
-            let old = tracking.removeValue(forKey: branch.name)
-            if old == branch.id { unchanged += 1; continue }
-            let ref = try Repository.trackingRef(remote.name, branch.name)
-            try refs.update(ref, from: old, to: branch.id, note: note)
-            updates.append(TrackingRefUpdate(branch: branch.name, ref: ref.path, old: old, new: branch.id))
-        }
-        for (branch, old) in tracking.sorted(by: { $0.key < $1.key }) {
-            let ref = try Repository.trackingRef(remote.name, branch)
-            try refs.update(ref, from: old, to: nil, note: settings.note("fetch: \(remote.name) no longer lists \(branch)"))
-            updates.append(TrackingRefUpdate(branch: branch, ref: ref.path, old: old, new: nil))
-        }
+        let (updates, unchanged) = try updateTrackingRefs(remote.name, to: remoteBranches, gone: "no longer lists")
         try context.record(AuditEntry(operation: "fetch", branch: nil, details: .object([
             "remote": .string(remote.name),
             "url": .string(client.url.description),
