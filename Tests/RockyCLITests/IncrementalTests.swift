@@ -146,6 +146,15 @@ import Testing
         let on = box.json(box.rocky("sql", ctas, "--json"))
         let onExecution = (on["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
         #expect(onExecution?["mode"] as? String == "incremental", "\(on)")
+        // A value that is not a boolean is named, and nothing runs.
+        let toml = box.read("rocky.toml") ?? ""
+        box.write("rocky.toml", toml.replacingOccurrences(of: "enabled = true", with: "enabled = \"yes\""))
+        let status = box.ok("status")
+        let bad = box.rocky("--json", "sql", ctas)
+        #expect(bad.code != 0)
+        #expect((box.json(bad)["error"] as? [String: Any])?["code"] as? String == "malformed_config", "\(bad)")
+        #expect(bad.err.contains("incremental.enabled must be true or false"), "\(bad)")
+        #expect(box.ok("status") == status)
     }
 
     @Test func sqlCreateTableAsRunsIncrementally() {

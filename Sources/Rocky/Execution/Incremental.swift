@@ -34,31 +34,11 @@ extension Repository {
     private var incrementalIndexFolder: String { rockyDirectory + "/cache/incremental" }
 
     /// The incremental mode of this command: the settings (`--verify-incremental`,
-    /// `ROCKY_INCREMENTAL`), else rocky.toml's `[incremental] verify` or
-    /// `enabled`, else off. Off by default while a 1% change still runs
-    /// slower incrementally than in full (Docs/incremental.md, "Cost").
-    func incrementalMode() -> IncrementalMode {
-        if let mode = settings.incremental { return mode }
-        if let text = try? String(contentsOfFile: workDirectory + "/" + ProjectConfig.fileName, encoding: .utf8) {
-            if Repository.tomlFlag(text, section: "incremental", key: "verify") { return .verify }
-            if Repository.tomlFlag(text, section: "incremental", key: "enabled") { return .on }
-        }
-        return .off
-    }
-
-    /// `key = true` inside `[section]` of a TOML text.
-    static func tomlFlag(_ text: String, section: String, key: String) -> Bool {
-        var inSection = false
-        for raw in text.split(separator: "\n") {
-            let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?
-                .trimmingCharacters(in: .whitespaces) ?? ""
-            if line.hasPrefix("[") { inSection = line == "[\(section)]"; continue }
-            guard inSection, let eq = line.firstIndex(of: "=") else { continue }
-            if line[..<eq].trimmingCharacters(in: .whitespaces) == key {
-                return line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces) == "true"
-            }
-        }
-        return false
+    /// `ROCKY_INCREMENTAL`), else rocky.toml's `[incremental]`, else off. Off
+    /// by default while a 1% change still runs slower incrementally than in
+    /// full (Docs/incremental.md).
+    func incrementalMode() throws -> IncrementalMode {
+        try settings.incremental ?? workingConfig().incremental ?? .off
     }
 
     /// What identifies "the same compiled statement" across input versions:
@@ -104,7 +84,7 @@ extension Repository {
         guard statement.kind == .createTableAs, let target = statement.targetTable else {
             return (try adapter.execute(statement, tables: tables, options: options), nil)
         }
-        let mode = incrementalMode()
+        let mode = try incrementalMode()
         let key = statementKey(statement, adapter: adapter, options: options)
         let inputs = Dictionary(uniqueKeysWithValues: statement.inputTables.compactMap { name in
             tables.first { $0.key.lowercased() == name.lowercased() }.map { ($0.key, $0.value) }

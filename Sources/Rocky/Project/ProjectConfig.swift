@@ -19,6 +19,10 @@ public struct ProjectConfig: Sendable, Equatable {
     public var engines: [String: EngineConfig] = [:]
     /// Environment -> the name of its default engine (`engine = "..."`).
     public var environmentEngines: [String: String] = [:]
+    /// `[incremental]`: `verify = true` gives `.verify`, `enabled = true`
+    /// `.on`; nil (absent, or both false) leaves incremental execution off
+    /// (Docs/incremental.md).
+    public var incremental: IncrementalMode?
 
     public init() {}
 
@@ -64,6 +68,14 @@ public struct ProjectConfig: Sendable, Equatable {
             }
         }
         if let accessJSON = document["access"] { access = try AccessPolicy(json: accessJSON, fail: fail) }
+        if let section = document["incremental"] {
+            func flag(_ key: String) throws -> Bool {
+                guard let value = section[key] else { return false }
+                guard let b = value.boolValue else { throw fail("incremental.\(key) must be true or false") }
+                return b
+            }
+            incremental = try flag("verify") ? .verify : try flag("enabled") ? .on : nil
+        }
         for adapter in document["cost"]?.members ?? [] {
             func rate(_ key: String) throws -> ExactDecimal {
                 guard let value = adapter.value[key] else { return ExactDecimal(0) }
