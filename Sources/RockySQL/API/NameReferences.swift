@@ -171,7 +171,6 @@ private struct NameWalker {
 
     mutating func expr(_ e: Expr) {
         switch e.kind {
-        case .literal: break
         case let .column(parts):
             guard let name = parts.last else { break }
             if parts.count >= 2 {
@@ -184,23 +183,13 @@ private struct NameWalker {
             } else {
                 column(name, tables: innermostTables())
             }
-        case let .unary(_, x), let .isNull(x, _), let .cast(x, _), let .extract(_, x): expr(x)
-        case let .binary(_, a, b), let .like(a, b, _): expr(a); expr(b)
-        case let .logical(_, items): for x in items { expr(x) }
-        case let .inList(x, items, _): expr(x); for i in items { expr(i) }
-        case let .inSubquery(x, q, _): expr(x); query(q)
-        case let .between(a, b, c, _): expr(a); expr(b); expr(c)
-        case let .caseWhen(operand, branches, otherwise):
-            if let o = operand { expr(o) }
-            for (w, t) in branches { expr(w); expr(t) }
-            if let o = otherwise { expr(o) }
-        case let .function(call):
-            for a in call.arguments { expr(a) }
-            if let w = call.over {
-                for p in w.partitionBy { expr(p) }
-                for o in w.orderBy { expr(o.expr) }
+        default:
+            e.forEachChild { child in
+                switch child {
+                case let .expr(x): expr(x)
+                case let .query(q): query(q)
+                }
             }
-        case let .exists(q), let .subquery(q): query(q)
         }
     }
 }

@@ -85,6 +85,43 @@ struct Expr: Sendable {
     var height: Int
 }
 
+/// A direct child of an expression: a sub-expression or a subquery.
+enum ExprChild {
+    case expr(Expr)
+    case query(QueryExpr)
+}
+
+extension Expr {
+    /// Calls `visit` for each direct sub-expression and subquery, in source
+    /// order; a column or a literal has none. The one walk of an expression's
+    /// children for the syntax-level tools (`References`, `NameReferences`),
+    /// which differ only in what they do at a column.
+    func forEachChild(_ visit: (ExprChild) -> Void) {
+        func expr(_ e: Expr) { visit(.expr(e)) }
+        func query(_ q: QueryExpr) { visit(.query(q)) }
+        switch kind {
+        case .literal, .column: break
+        case let .unary(_, x), let .isNull(x, _), let .cast(x, _), let .extract(_, x): expr(x)
+        case let .binary(_, a, b), let .like(a, b, _): expr(a); expr(b)
+        case let .logical(_, items): items.forEach(expr)
+        case let .inList(x, items, _): expr(x); items.forEach(expr)
+        case let .inSubquery(x, q, _): expr(x); query(q)
+        case let .between(a, b, c, _): expr(a); expr(b); expr(c)
+        case let .caseWhen(operand, branches, otherwise):
+            if let o = operand { expr(o) }
+            for (w, t) in branches { expr(w); expr(t) }
+            if let o = otherwise { expr(o) }
+        case let .function(call):
+            call.arguments.forEach(expr)
+            if let w = call.over {
+                w.partitionBy.forEach(expr)
+                for o in w.orderBy { expr(o.expr) }
+            }
+        case let .exists(q), let .subquery(q): query(q)
+        }
+    }
+}
+
 /// A call `name(args)`, possibly an aggregate (`DISTINCT`, `*`) or a window
 /// function (`OVER (...)`).
 struct FunctionCall: Sendable {
