@@ -40,7 +40,7 @@ public final class PostgresServer: Sendable {
             }
         }
         chmod(root, 0o700)
-        Registry.add(root: root, bin: bin, runAs: runAs)
+        ExitRegistry.add(root) { [root, bin, runAs] in PostgresServer.stop(root: root, bin: bin, runAs: runAs) }
         startWatchdog()
         do {
             try run(bin + "/initdb", ["-D", dataDirectory, "-U", "rocky", "--auth=trust", "-E", "UTF8", "--locale=C",
@@ -59,7 +59,7 @@ public final class PostgresServer: Sendable {
     /// Stops the server (fast shutdown) and removes its folder; idempotent.
     public func stop() {
         PostgresServer.stop(root: root, bin: bin, runAs: runAs)
-        Registry.remove(root: root)
+        ExitRegistry.remove(root)
     }
 
     public static func stop(root: String, bin: String, runAs: String?) {
@@ -143,37 +143,6 @@ public final class PostgresServer: Sendable {
             rm -rf '\(root)'
             """
         _ = try? PostgresServer.spawn(["/usr/bin/setsid", "sh", "-c", script], output: "/dev/null")
-    }
-
-    /// Servers still running, for the `atexit` safety net.
-    enum Registry {
-        nonisolated(unsafe) private static var servers: [String: (bin: String, runAs: String?)] = [:]
-        private static let lock = NSLock()
-        nonisolated(unsafe) private static var installed = false
-
-        static func add(root: String, bin: String, runAs: String?) {
-            lock.lock()
-            defer { lock.unlock() }
-            servers[root] = (bin, runAs)
-            if !installed {
-                installed = true
-                atexit { PostgresServer.Registry.stopAll() }
-            }
-        }
-
-        static func remove(root: String) {
-            lock.lock()
-            servers[root] = nil
-            lock.unlock()
-        }
-
-        static func stopAll() {
-            lock.lock()
-            let running = servers
-            servers = [:]
-            lock.unlock()
-            for (root, server) in running { PostgresServer.stop(root: root, bin: server.bin, runAs: server.runAs) }
-        }
     }
 }
 

@@ -49,7 +49,7 @@ public final class SparkServer: Sendable {
         let quoted = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         pid = try PostgresServer.spawn(["/bin/sh", "-c", "cd '\(root)' && export SPARK_HOME='\(sparkHome)' && exec \(quoted)"],
                                        output: root + "/server.log")
-        Registry.add(root: root, pid: pid)
+        ExitRegistry.add(root) { [root, pid] in SparkServer.stop(root: root, pid: pid) }
         startWatchdog()
         do {
             try waitUntilListening(timeout: startupTimeout)
@@ -65,7 +65,7 @@ public final class SparkServer: Sendable {
     /// Kills the server and removes its folder; idempotent.
     public func stop() {
         SparkServer.stop(root: root, pid: pid)
-        Registry.remove(root: root)
+        ExitRegistry.remove(root)
     }
 
     static func stop(root: String, pid: pid_t) {
@@ -172,35 +172,5 @@ public final class SparkServer: Sendable {
             rm -rf '\(root)'
             """
         _ = try? PostgresServer.spawn(["/usr/bin/setsid", "sh", "-c", script], output: "/dev/null")
-    }
-
-    enum Registry {
-        nonisolated(unsafe) private static var servers: [String: pid_t] = [:]
-        private static let lock = NSLock()
-        nonisolated(unsafe) private static var installed = false
-
-        static func add(root: String, pid: pid_t) {
-            lock.lock()
-            defer { lock.unlock() }
-            servers[root] = pid
-            if !installed {
-                installed = true
-                atexit { SparkServer.Registry.stopAll() }
-            }
-        }
-
-        static func remove(root: String) {
-            lock.lock()
-            servers[root] = nil
-            lock.unlock()
-        }
-
-        static func stopAll() {
-            lock.lock()
-            let running = servers
-            servers = [:]
-            lock.unlock()
-            for (root, pid) in running { SparkServer.stop(root: root, pid: pid) }
-        }
     }
 }
