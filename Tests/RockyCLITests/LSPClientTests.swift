@@ -13,21 +13,7 @@ import Testing
     /// customers classified (email pii, hashed in prod); models clean,
     /// report and summary run and committed; a model `fresh` never run.
     static func ranBox() -> Sandbox {
-        let box = Sandbox()
-        box.ok("init")
-        box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
-        box.write("rocky.toml", """
-            [environments.dev.masking]
-            pii = "none"
-            restricted = "none"
-
-            [environments.prod.masking]
-            pii = "hash"
-            restricted = "deny"
-
-            """)
-        box.ok("classify", "customers.email", "pii")
-        box.ok("classify", "customers.ssn", "restricted")
+        let box = LSPTests.classifiedBox()
         box.write("models/clean.sql", "SELECT customer_id, name, email FROM customers\n")
         box.write("models/report.sql", "-- key: customer_id\nSELECT customer_id, email FROM clean\n")
         box.write("models/summary.sql", "SELECT count(*) AS n, max(email) AS last_email FROM clean\n")

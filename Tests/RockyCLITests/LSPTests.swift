@@ -6,9 +6,9 @@ import Testing
 /// (Debian's `neovim`, on TEST_PACKAGES), headless; and the framing layer
 /// fed malformed input.
 @Suite struct LSPTests {
-    /// customers classified, prod masking pii by hash and denying
-    /// restricted columns; a model `clean` the edited model reads.
-    static func modelBox() -> Sandbox {
+    /// customers imported and classified: email pii (hashed in prod), ssn
+    /// restricted (denied in prod). The editor tests' common start.
+    static func classifiedBox() -> Sandbox {
         let box = Sandbox()
         box.ok("init")
         box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
@@ -24,6 +24,12 @@ import Testing
             """)
         box.ok("classify", "customers.email", "pii")
         box.ok("classify", "customers.ssn", "restricted")
+        return box
+    }
+
+    /// classifiedBox, with a model `clean` the edited model reads.
+    static func modelBox() -> Sandbox {
+        let box = classifiedBox()
         box.write("models/clean.sql", "SELECT customer_id, name, email FROM customers\n")
         box.write("models/report.sql", "-- key: customer_id\nSELECT customer_id, nme FROM clean\n")
         box.ok("commit", "-m", "customers and models")
