@@ -44,6 +44,15 @@ extension HelperFunctions {
                 { context, _, arguments in HelperFunctions.varianceStep(context, arguments, inverse: true) },
                 nil), name)
         }
+        for kind in VarianceKind.allCases {
+            let name = "rocky_exact_\(kind.name)"
+            try check(sqlite3_create_window_function(db, name, 2, flags, UnsafeMutableRawPointer(bitPattern: kind.rawValue),
+                { context, _, arguments in HelperFunctions.exactVarianceStep(context, arguments, inverse: false) },
+                { context in HelperFunctions.varianceResult(context, final: true) },
+                { context in HelperFunctions.varianceResult(context, final: false) },
+                { context, _, arguments in HelperFunctions.exactVarianceStep(context, arguments, inverse: true) },
+                nil), name)
+        }
     }
 
     private static func failure(_ context: OpaquePointer?, _ message: String) {
@@ -352,7 +361,54 @@ extension HelperFunctions {
             stale = true
         }
 
+        /// Exact sums of scaled integers (`addExact`): count, Σu, Σu², the
+        /// scale; nil once a value was not one or a sum overflowed.
+        private var exact: (count: Int, sum: Int128, squares: Int128, scale: Int)?
+        private var inexact = false
+
+        func loseExactness() {
+            exact = nil
+            inexact = true
+        }
+
+        /// Adds (or, `inverse`, removes) units·10^-scale, exactly and as a DOUBLE.
+        func addExact(_ units: Int64, scale: Int, inverse: Bool) {
+            let x = Double(units) / pow(10, Double(scale))
+            if inverse { remove(x) } else { add(x) }
+            guard !inexact else { return }
+            var e = exact ?? (0, 0, 0, scale)
+            let u = Int128(units)
+            let (square, o1) = u.multipliedReportingOverflow(by: u)
+            let (sum, o2) = inverse ? e.sum.subtractingReportingOverflow(u) : e.sum.addingReportingOverflow(u)
+            let (squares, o3) = inverse ? e.squares.subtractingReportingOverflow(square) : e.squares.addingReportingOverflow(square)
+            guard !o1, !o2, !o3, e.scale == scale else { return loseExactness() }
+            e.count += inverse ? -1 : 1
+            e.sum = sum
+            e.squares = squares
+            e.scale = scale
+            exact = e
+        }
+
+        /// N = n·Σu² − (Σu)², as a correctly rounded DOUBLE of N·10^(-2·scale),
+        /// over n·(n−1) or n·n: what PostgreSQL computes in NUMERIC, then
+        /// float8 (SQLEmitter.exactVariance). Nil when the sums overflow.
+        private func exactValue(_ kind: VarianceKind) -> Double?? {
+            guard let e = exact, !inexact else { return nil }
+            let sample = kind == .varSamp || kind == .stddevSamp
+            guard e.count > (sample ? 1 : 0) else { return .some(nil) }
+            let n = Int128(e.count)
+            let (a, o1) = n.multipliedReportingOverflow(by: e.squares)
+            let (b, o2) = e.sum.multipliedReportingOverflow(by: e.sum)
+            guard !o1, !o2 else { return nil }
+            let (numerator, o3) = a.subtractingReportingOverflow(b)
+            guard !o3, let scaled = Double("\(numerator)e-\(2 * e.scale)") else { return nil }
+            let denominator = sample ? Double(e.count) * Double(e.count - 1) : Double(e.count) * Double(e.count)
+            let variance = scaled / denominator
+            return .some(kind == .varSamp || kind == .varPop ? variance : variance.squareRoot())
+        }
+
         func value(_ kind: VarianceKind) -> Double? {
+            if let exact = exactValue(kind) { return exact }
             if stale {
                 let frame = values[head...]
                 count = frame.count
@@ -384,6 +440,21 @@ extension HelperFunctions {
         guard let state = variance(context, allocate: true) else { return sqlite3_result_error_nomem(context) }
         let x = sqlite3_value_double(arguments[0])
         if inverse { state.remove(x) } else { state.add(x) }
+    }
+
+    /// A step of `rocky_exact_<kind>(units, scale)`: a scaled integer (a
+    /// value that is not one, or sums that overflow, fall back to Welford).
+    static func exactVarianceStep(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, inverse: Bool) {
+        guard let arguments, sqlite3_value_type(arguments[0]) != SQLITE_NULL else { return }
+        guard let state = variance(context, allocate: true) else { return sqlite3_result_error_nomem(context) }
+        let scale = Int(sqlite3_value_int64(arguments[1]))
+        if sqlite3_value_type(arguments[0]) == SQLITE_INTEGER {
+            state.addExact(sqlite3_value_int64(arguments[0]), scale: scale, inverse: inverse)
+        } else {
+            state.loseExactness()
+            let x = sqlite3_value_double(arguments[0]) / pow(10, Double(scale))
+            if inverse { state.remove(x) } else { state.add(x) }
+        }
     }
 
     static func varianceResult(_ context: OpaquePointer?, final: Bool) {

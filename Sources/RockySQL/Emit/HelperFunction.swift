@@ -15,6 +15,11 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case varPop = "rocky_var_pop"
     case stddevSamp = "rocky_stddev_samp"
     case stddevPop = "rocky_stddev_pop"
+    /// Exact variances of scaled integers (INTEGER, DECIMAL): (units, scale).
+    case exactVarSamp = "rocky_exact_var_samp"
+    case exactVarPop = "rocky_exact_var_pop"
+    case exactStddevSamp = "rocky_exact_stddev_samp"
+    case exactStddevPop = "rocky_exact_stddev_pop"
     /// Both SQLite and PostgreSQL: HMAC-SHA-256 hex under the masking key.
     case maskHash = "rocky_mask_hash"
 
@@ -38,7 +43,8 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     public var dialects: Set<Dialect> {
         switch self {
         case .maskHash: [.sqlite, .postgres]
-        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop: [.sqlite]
+        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
+             .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop: [.sqlite]
         default: [.postgres]
         }
     }

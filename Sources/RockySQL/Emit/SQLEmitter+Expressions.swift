@@ -235,6 +235,9 @@ extension SQLEmitter {
                                  denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
                                  scale: resultScale, type: type)
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
+            if (isSQLite || isPostgres), !call.distinct, let scale = Self.exactScale(argument.type) {
+                return exactVariance(call.function, argument: argument, scale: scale, suffix: suffix)
+            }
             // SQLite: Welford's algorithm in a registered aggregate (a sum of squares loses the digits).
             let name = call.function.rawValue
             guard isSQLite else { return "\(name)(\(distinct)\(toDouble(argument)))\(suffix)" }
@@ -246,6 +249,42 @@ extension SQLEmitter {
             }
             return "\(welford.name(in: dialect))(\(distinct)\(toDouble(argument)))\(suffix)"
         }
+    }
+
+    /// The scale of an exact argument of a variance (INTEGER: 0), nil for DOUBLE.
+    static func exactScale(_ type: ColumnType?) -> Int? {
+        switch type {
+        case .integer?: 0
+        case let .decimal(_, s)?: s
+        default: nil
+        }
+    }
+
+    /// VAR_SAMP, VAR_POP, STDDEV_SAMP, STDDEV_POP of INTEGER or DECIMAL
+    /// values, the same DOUBLE on SQLite and PostgreSQL whatever the order
+    /// of the rows (Docs/sql.md, "Variance"): N = n·Σx² − (Σx)² computed
+    /// exactly, then DOUBLE(N) / DOUBLE(n·(n−1)) (population: n·n), each
+    /// conversion correctly rounded, and its square root for STDDEV. NULL
+    /// when n <= 1 (sample) or n = 0 (population).
+    func exactVariance(_ function: AggregateFunction, argument: BoundExpr, scale: Int, suffix: String) -> String {
+        let sample = function == .varSamp || function == .stddevSamp
+        let root = function == .stddevSamp || function == .stddevPop
+        if isSQLite {
+            // Rocky's SQLite DECIMALs are integers scaled by 10^scale.
+            let exact: HelperFunction = switch function {
+            case .varSamp: .exactVarSamp
+            case .varPop: .exactVarPop
+            case .stddevSamp: .exactStddevSamp
+            default: .exactStddevPop
+            }
+            return helper(exact, expr(argument), String(scale)) + suffix
+        }
+        let x = argument.type == .integer ? "CAST(\(expr(argument)) AS NUMERIC)" : expr(argument)
+        let n = "COUNT(\(x))\(suffix)"
+        let numerator = "CAST(\(n) * SUM(\(x) * \(x))\(suffix) - SUM(\(x))\(suffix) * SUM(\(x))\(suffix) AS DOUBLE PRECISION)"
+        let denominator = sample ? "CAST(\(n) * (\(n) - 1) AS DOUBLE PRECISION)" : "CAST(\(n) * \(n) AS DOUBLE PRECISION)"
+        let variance = "\(numerator) / \(denominator)"
+        return "CASE WHEN \(n) > \(sample ? 1 : 0) THEN \(root ? "SQRT(\(variance))" : variance) END"
     }
 
     private func window(_ call: WindowCall, type: ColumnType) -> String {
