@@ -49,7 +49,10 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
+        // rocky-bench starts its own throw-away PostgreSQL cluster and times the
+        // benchmark chain the engine tests check (both in RockyTestSupport).
+        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite",
+                                                             "RockyEnginePostgres", "RockyTestSupport"]),
         // The library example of the README, run by `make demo` and by FirstHourTests.
         .executableTarget(name: "rocky-example", dependencies: ["Rocky"], exclude: ["README.md"]),
 
@@ -58,8 +61,8 @@ let package = Package(
         .testTarget(name: "RockyTableTests", dependencies: ["RockyTable"]),
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
-        // Test harnesses shared by test targets (a throw-away PostgreSQL
-        // cluster); no product includes it.
+        // Test harnesses shared by test targets and rocky-bench (throw-away
+        // PostgreSQL and Spark servers, the benchmark chain); no product includes it.
         .target(name: "RockyTestSupport", path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),

@@ -5,6 +5,7 @@ import RockyEngineSQLite
 import RockySQL
 import RockyStore
 import RockyTable
+import RockyTestSupport
 
 /// `rocky-bench engine [--rows N]`: the execution goal of issue 6.
 ///
@@ -23,19 +24,16 @@ import RockyTable
 ///   python3) on the DuckDB SQL the compiler emits, for reference; skipped
 ///   with a note when the module is missing.
 /// Goal: Rocky <= 1.5x the sqlite3 shell. `--rocky-only` skips the other
-/// two (for profiling).
+/// two (for profiling). Then the same chain on PostgreSQL (PostgresBench.swift);
+/// `--pg-only` runs only that part.
 enum EngineBench {
-    struct Step {
-        var name: String
-        var key: [String]?
-        var rocky: String
-        var sqlite: String
-    }
+    typealias Step = BenchmarkChain.Step
 
     static func run(_ arguments: [String]) throws {
         var rows = 1_000_000
         if let i = arguments.firstIndex(of: "--rows"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { rows = n }
         let rockyOnly = arguments.contains("--rocky-only")
+        let postgresOnly = arguments.contains("--pg-only")
         let csv = try Bench.pricesCSV(rows: rows)
         let dir = Bench.temporaryDirectory("engine")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -48,6 +46,10 @@ enum EngineBench {
         var tables: [String: ObjectID] = [:]
         tables["prices"] = try importTable(store, csv, schema: try pricesSchema(), temporary: dir)
         tables["symbols"] = try importTable(store, symbolsCSV, schema: try symbolsSchema(), temporary: dir)
+        if postgresOnly {
+            try PostgresBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store, tables: tables, rows: rows)
+            return
+        }
         let adapter = try SQLiteAdapter(store: store, cacheDirectory: dir + "/cache", maskingKey: nil)
         let loadStart = DispatchTime.now().uptimeNanoseconds
         try adapter.preload(tables)
@@ -132,6 +134,9 @@ enum EngineBench {
             print("| \(i + 1). \(step.name) | \(n) | \(Bench.format(r)) s | \(Bench.format(s)) s | \(Bench.format(r / s))x | "
                   + "\(d.map { Bench.format($0) + " s" } ?? "-") | \(Bench.megabytes(bytes)) |")
         }
+
+        try PostgresBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store,
+                              tables: ["prices": tables["prices"]!, "symbols": tables["symbols"]!], rows: rows)
     }
 
     static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
@@ -157,17 +162,7 @@ enum EngineBench {
         try Schema(named: [("symbol", .text), ("sector", .text), ("beta", .double), ("lot", .integer)], key: ["symbol"])
     }
 
-    /// One row per generated symbol (S00001...): a sector, a beta, a lot size.
-    static func symbolsText() -> String {
-        let sectors = ["Technology", "Financials", "Health Care", "Energy", "Industrials", "Utilities", "Materials",
-                       "Real Estate", "Consumer Staples", "Consumer Discretionary", "Communication Services"]
-        var lines = ["symbol,sector,beta,lot"]
-        for i in 1...9999 {
-            let beta = 0.4 + Double((i * 37) % 160) / 100
-            lines.append(String(format: "S%05d,%@,%.2f,%d", i, sectors[i % sectors.count], beta, [1, 10, 100][i % 3]))
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
+    static func symbolsText() -> String { BenchmarkChain.symbolsText() }
 
     static func importTable(_ store: any ObjectStore, _ path: String, schema: Schema, temporary: String) throws -> ObjectID {
         try store.batch {
@@ -236,73 +231,7 @@ enum EngineBench {
         return (version, steps.reduce(0, +), steps)
     }
 
-    /// The 15 steps: Rocky SQL (compiled for SQLite, exact DECIMAL) and the
-    /// same computation as a sqlite3 user would write it (REAL, text times).
-    static func chain() -> [Step] {
-        [
-            Step(name: "returns", key: ["symbol", "ts"],
-                 rocky: "CREATE TABLE returns AS SELECT symbol, ts, close, volume, LAG(close) OVER (PARTITION BY symbol ORDER BY ts) AS prev_close FROM prices",
-                 sqlite: "SELECT symbol, ts, close, volume, LAG(close) OVER (PARTITION BY symbol ORDER BY ts) AS prev_close FROM prices"),
-            Step(name: "daily_returns", key: ["symbol", "ts"],
-                 rocky: "CREATE TABLE daily_returns AS SELECT symbol, ts, close, volume, ROUND((close - prev_close) / prev_close, 6) AS ret FROM returns WHERE prev_close IS NOT NULL AND prev_close <> 0",
-                 sqlite: "SELECT symbol, ts, close, volume, ROUND((close - prev_close) / prev_close, 6) AS ret FROM returns WHERE prev_close IS NOT NULL AND prev_close <> 0"),
-            Step(name: "moving_avg", key: ["symbol", "ts"],
-                 rocky: """
-                    CREATE TABLE moving_avg AS SELECT symbol, ts, close,
-                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS ma5,
-                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS ma20
-                    FROM prices
-                    """,
-                 sqlite: """
-                    SELECT symbol, ts, close,
-                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 4 PRECEDING AND CURRENT ROW) AS ma5,
-                      AVG(close) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 19 PRECEDING AND CURRENT ROW) AS ma20
-                    FROM prices
-                    """),
-            Step(name: "signals", key: ["symbol", "ts"],
-                 rocky: "CREATE TABLE signals AS SELECT symbol, ts, close, ma5, ma20, CASE WHEN ma5 > ma20 THEN 'buy' WHEN ma5 < ma20 THEN 'sell' ELSE 'hold' END AS signal FROM moving_avg WHERE ts >= TIMESTAMP '2025-07-01 00:00:00'",
-                 sqlite: "SELECT symbol, ts, close, ma5, ma20, CASE WHEN ma5 > ma20 THEN 'buy' WHEN ma5 < ma20 THEN 'sell' ELSE 'hold' END AS signal FROM moving_avg WHERE ts >= '2025-07-01T00:00:00Z'"),
-            Step(name: "vol_stats", key: ["symbol"],
-                 rocky: "CREATE TABLE vol_stats AS SELECT symbol, COUNT(*) AS days, AVG(ret) AS mean_ret, STDDEV(ret) AS vol, MIN(ret) AS worst, MAX(ret) AS best FROM daily_returns GROUP BY symbol",
-                 sqlite: "SELECT symbol, COUNT(*) AS days, AVG(ret) AS mean_ret, sqrt((SUM(ret * ret) - SUM(ret) * SUM(ret) / COUNT(*)) / (COUNT(*) - 1)) AS vol, MIN(ret) AS worst, MAX(ret) AS best FROM daily_returns GROUP BY symbol"),
-            Step(name: "enriched", key: ["symbol"],
-                 rocky: "CREATE TABLE enriched AS SELECT v.symbol, s.sector, s.beta, v.vol, v.mean_ret, v.vol * s.beta AS risk FROM vol_stats v JOIN symbols s ON s.symbol = v.symbol",
-                 sqlite: "SELECT v.symbol, s.sector, s.beta, v.vol, v.mean_ret, v.vol * s.beta AS risk FROM vol_stats v JOIN symbols s ON s.symbol = v.symbol"),
-            Step(name: "sector_stats", key: ["sector"],
-                 rocky: "CREATE TABLE sector_stats AS SELECT sector, COUNT(*) AS symbols, AVG(vol) AS avg_vol, MAX(risk) AS max_risk FROM enriched GROUP BY sector",
-                 sqlite: "SELECT sector, COUNT(*) AS symbols, AVG(vol) AS avg_vol, MAX(risk) AS max_risk FROM enriched GROUP BY sector"),
-            Step(name: "monthly", key: ["symbol", "month"],
-                 rocky: "CREATE TABLE monthly AS SELECT symbol, DATE_TRUNC('month', ts) AS month, MIN(low) AS low, MAX(high) AS high, SUM(volume) AS volume, COUNT(*) AS days FROM prices GROUP BY symbol, DATE_TRUNC('month', ts)",
-                 sqlite: "SELECT symbol, substr(ts, 1, 7) AS month, MIN(low) AS low, MAX(high) AS high, SUM(volume) AS volume, COUNT(*) AS days FROM prices GROUP BY symbol, substr(ts, 1, 7)"),
-            Step(name: "big_moves", key: ["symbol", "ts"],
-                 rocky: "CREATE TABLE big_moves AS SELECT symbol, ts, ret, volume FROM daily_returns WHERE ABS(ret) > 0.02",
-                 sqlite: "SELECT symbol, ts, ret, volume FROM daily_returns WHERE ABS(ret) > 0.02"),
-            Step(name: "signal_counts", key: ["symbol", "signal"],
-                 rocky: "CREATE TABLE signal_counts AS SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal",
-                 sqlite: "SELECT symbol, signal, COUNT(*) AS n FROM signals GROUP BY symbol, signal"),
-            Step(name: "ranked", key: ["ts", "symbol"],
-                 rocky: "CREATE TABLE ranked AS SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns",
-                 sqlite: "SELECT symbol, ts, ret, RANK() OVER (PARTITION BY ts ORDER BY ret DESC) AS rnk FROM daily_returns"),
-            Step(name: "top_movers", key: ["ts", "symbol"],
-                 rocky: "CREATE TABLE top_movers AS SELECT ts, symbol, ret, rnk FROM ranked WHERE rnk <= 5",
-                 sqlite: "SELECT ts, symbol, ret, rnk FROM ranked WHERE rnk <= 5"),
-            Step(name: "vwap", key: ["symbol"],
-                 rocky: "CREATE TABLE vwap AS SELECT symbol, ROUND(SUM(close * volume) / SUM(volume), 4) AS vwap, SUM(volume) AS volume FROM prices GROUP BY symbol",
-                 sqlite: "SELECT symbol, ROUND(SUM(close * volume) / SUM(volume), 4) AS vwap, SUM(volume) AS volume FROM prices GROUP BY symbol"),
-            Step(name: "sector_daily", key: ["sector", "ts"],
-                 rocky: "CREATE TABLE sector_daily AS SELECT s.sector, d.ts, AVG(d.ret) AS sector_ret, SUM(d.volume) AS volume, COUNT(*) AS n FROM daily_returns d JOIN symbols s ON s.symbol = d.symbol GROUP BY s.sector, d.ts",
-                 sqlite: "SELECT s.sector, d.ts, AVG(d.ret) AS sector_ret, SUM(d.volume) AS volume, COUNT(*) AS n FROM daily_returns d JOIN symbols s ON s.symbol = d.symbol GROUP BY s.sector, d.ts"),
-            Step(name: "report", key: ["symbol"],
-                 rocky: """
-                    CREATE TABLE report AS SELECT e.sector, e.symbol, e.vol, e.risk, w.vwap, COALESCE(c.n, 0) AS buy_days
-                    FROM enriched e JOIN vwap w ON w.symbol = e.symbol
-                    LEFT JOIN signal_counts c ON c.symbol = e.symbol AND c.signal = 'buy'
-                    """,
-                 sqlite: """
-                    SELECT e.sector, e.symbol, e.vol, e.risk, w.vwap, COALESCE(c.n, 0) AS buy_days
-                    FROM enriched e JOIN vwap w ON w.symbol = e.symbol
-                    LEFT JOIN signal_counts c ON c.symbol = e.symbol AND c.signal = 'buy'
-                    """),
-        ]
-    }
+    /// The 15 steps (Tests/Support/BenchmarkChain.swift, shared with the
+    /// engine conformance tests).
+    static func chain() -> [Step] { BenchmarkChain.steps }
 }

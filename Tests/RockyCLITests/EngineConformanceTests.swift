@@ -1,0 +1,152 @@
+import Foundation
+import RockyTestSupport
+import Testing
+
+/// A server engine the conformance suite runs beside the embedded sqlite:
+/// its name in rocky.toml and the `[engines.<name>]` section of a fresh
+/// namespace on a running throw-away server (started on first use).
+struct ConformanceEngine: Sendable, CustomTestStringConvertible {
+    var name: String
+    var section: @Sendable () throws -> String
+    var testDescription: String { name }
+
+    static let postgres = ConformanceEngine(name: "pg") {
+        PostgresEngineTests.toml(try PostgresEngineTests.server(), schema: PostgresEngineTests.newSchema())
+    }
+}
+
+/// One conformance suite for every backend (DESIGN.md "Execution engines"):
+/// the same statements over the same inputs, run through the CLI on sqlite
+/// and on each server engine, give the same table ids, the same query
+/// output and the same masked values. A new engine joins by one line in
+/// `engines`.
+@Suite struct EngineConformanceTests {
+    static let engines: [ConformanceEngine] = [.postgres]
+
+    /// Every kind of statement that writes a table, over exact types and
+    /// DOUBLE aggregates: CREATE TABLE [AS] with joins, aggregates, windows,
+    /// DISTINCT and set operations; INSERT, UPDATE, DELETE; ALTER TABLE ADD,
+    /// DROP and RENAME COLUMN. Inputs: positions and prices (fixtures).
+    static let statements = [
+        "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, amount DECIMAL(10,2))",
+        "INSERT INTO notes VALUES (1, 'one', 1.50), (2, 'two', 2.25), (3, 'three', NULL)",
+        "UPDATE notes SET amount = amount + 1 WHERE id < 3; DELETE FROM notes WHERE id = 3",
+        "ALTER TABLE notes ADD COLUMN tag TEXT",
+        "UPDATE notes SET tag = 'x' WHERE id = 2",
+        "ALTER TABLE notes RENAME COLUMN tag TO label",
+        "CREATE TABLE bag AS SELECT symbol FROM positions",
+        "ALTER TABLE big DROP COLUMN q2",
+        "INSERT INTO bag SELECT symbol FROM bag WHERE symbol < 'C'",
+        "DELETE FROM bag WHERE symbol = 'AAPL'",
+        "CREATE TABLE stats AS SELECT symbol, AVG(risk_score) AS r, SUM(avg_cost) AS c, COUNT(*) AS n FROM positions GROUP BY symbol",
+        "CREATE TABLE ranked AS SELECT symbol, SUM(quantity) AS q FROM positions GROUP BY symbol HAVING SUM(quantity) > 0",
+        """
+        CREATE TABLE valued AS SELECT p.account_id, p.symbol, p.quantity, x.close, p.quantity * x.close AS value
+        FROM positions p JOIN prices x ON x.symbol = p.symbol WHERE x.ts = TIMESTAMP '2026-05-04 20:00:00'
+        """,
+        """
+        CREATE TABLE ranges AS SELECT symbol, MIN(low) AS low, MAX(high) AS high, AVG(close) AS mean, COUNT(DISTINCT volume) AS volumes,
+        STDDEV(close) AS sd FROM prices GROUP BY symbol
+        """,
+        """
+        CREATE TABLE windows AS SELECT symbol, ts, close,
+          ROW_NUMBER() OVER (PARTITION BY symbol ORDER BY ts) AS day,
+          SUM(volume) OVER (PARTITION BY symbol ORDER BY ts ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS volume3,
+          LEAD(close) OVER (PARTITION BY symbol ORDER BY ts) AS next_close
+        FROM prices
+        """,
+        "CREATE TABLE held AS SELECT DISTINCT symbol FROM positions",
+        "CREATE TABLE every_symbol AS SELECT symbol FROM positions UNION SELECT symbol FROM prices",
+        "CREATE TABLE both_symbols AS SELECT symbol FROM positions INTERSECT SELECT symbol FROM prices",
+        "CREATE TABLE unpriced AS SELECT symbol FROM positions EXCEPT SELECT symbol FROM prices WHERE close > 200",
+        "CREATE TABLE all_symbols AS SELECT symbol FROM held UNION ALL SELECT symbol FROM both_symbols",
+        "UPDATE valued SET value = value * 2 WHERE symbol IN (SELECT symbol FROM unpriced)",
+        "DELETE FROM windows WHERE day > 3 AND symbol IN (SELECT symbol FROM held WHERE symbol > 'M')",
+        "INSERT INTO notes (id, body) SELECT 100 + MAX(n), MIN(symbol) FROM stats",
+    ]
+
+    /// Queries whose output must be the same, byte for byte (text sorts in byte order).
+    static let queries = [
+        "SELECT n.id, n.body, n.amount, n.label, b.symbol FROM notes n, bag b WHERE b.symbol < 'D' ORDER BY b.symbol, n.id",
+        "SELECT body FROM notes UNION ALL SELECT 'Zeta' UNION ALL SELECT 'alpha' UNION ALL SELECT '_x' ORDER BY body",
+        "SELECT symbol, COUNT(*) AS n, SUM(value) AS value FROM valued GROUP BY symbol ORDER BY symbol",
+        "SELECT symbol, ts, day, volume3 FROM windows WHERE day <= 2 ORDER BY symbol, ts",
+    ]
+
+    /// A repository holding positions and prices, with `toml` as its rocky.toml.
+    static func repository(_ toml: String? = nil) -> Sandbox {
+        let box = PostgresEngineTests.repository(toml)
+        box.ok("import", "prices", fixture("prices.csv"), "--key", "symbol,ts")
+        return box
+    }
+
+    @Test(arguments: engines)
+    func theSameStatementsGiveTheSameTableIDsAndOutputAsSQLite(engine: ConformanceEngine) throws {
+        let lite = Self.repository()
+        let server = Self.repository(try engine.section())
+        for sql in Self.statements {
+            lite.ok("sql", sql)
+            server.ok("--engine", engine.name, "sql", sql)
+        }
+        let ids = PostgresEngineTests.ids(server)
+        #expect(ids.count == 15)
+        #expect(ids == PostgresEngineTests.ids(lite))
+        for query in Self.queries {
+            #expect(server.ok("--engine", engine.name, "sql", query) == lite.ok("sql", query), "\(query)")
+        }
+    }
+
+    /// The 15-step benchmark chain (the statements `rocky-bench engine`
+    /// times) over a small generated prices table gives the sqlite ids.
+    @Test(arguments: engines)
+    func theBenchmarkChainGivesTheSameTableIDsAsSQLite(engine: ConformanceEngine) throws {
+        func repository(_ toml: String?) -> Sandbox {
+            let box = Sandbox()
+            box.ok("init")
+            box.write("prices.csv", BenchmarkChain.pricesText(symbols: 12, days: 45))
+            box.write("symbols.csv", BenchmarkChain.symbolsText())
+            box.ok("import", "prices", "prices.csv", "--key", "symbol,ts")
+            box.ok("import", "symbols", "symbols.csv", "--key", "symbol")
+            if let toml { box.write("rocky.toml", toml) }
+            return box
+        }
+        let lite = repository(nil)
+        let server = repository(try engine.section())
+        for step in BenchmarkChain.steps {
+            lite.ok("sql", step.rocky)
+            server.ok("--engine", engine.name, "sql", step.rocky)
+        }
+        let ids = PostgresEngineTests.ids(server)
+        #expect(ids.count == 17)
+        #expect(ids == PostgresEngineTests.ids(lite))
+    }
+
+    /// In an environment that masks, a query shows the same masked values
+    /// on every engine: keyed hash (HMAC-SHA-256) and partial masking.
+    @Test(arguments: engines)
+    func maskingInProdGivesTheSameValuesOnEveryEngine(engine: ConformanceEngine) throws {
+        let box = Sandbox()
+        box.ok("init")
+        box.ok("import", "customers", fixture("customers.csv"), "--key", "customer_id")
+        box.write("rocky.toml", try engine.section() + """
+
+            [environments.dev]
+
+            [environments.prod.masking]
+            pii = "hash"
+            restricted = "partial"
+
+            """)
+        // classify adds to rocky.toml.
+        box.ok("classify", "customers.name", "pii")
+        box.ok("classify", "customers.email", "pii")
+        box.ok("classify", "customers.ssn", "restricted")
+        let query = "SELECT customer_id, name, email, ssn, segment FROM customers WHERE customer_id <= 12 ORDER BY customer_id"
+        let lite = box.rocky(["--env", "prod", "sql", query])
+        let server = box.rocky(["--env", "prod", "--engine", engine.name, "sql", query])
+        #expect(lite.code == 0 && server.code == 0, "\(lite)\n\(server)")
+        #expect(server.out == lite.out)
+        #expect(!lite.out.contains("Emma Johnson") && lite.out.contains("retail"), "\(lite)")
+    }
+}
