@@ -112,6 +112,47 @@ public protocol ExecutionBackend: AnyObject {
     /// how it differs): the engine may derive its copy from the old one. A
     /// backend may do nothing (the version is then loaded when next used).
     func derive(_ id: ObjectID, from old: BackendTable, schema: Schema, alteration: Alteration) throws
+
+    /// A statement starts: what the server does from now on is its cost.
+    func beginStatement()
+    /// The statement ended: what the server did for it since
+    /// `beginStatement`, or nil for an embedded engine (SQLite's cost is the
+    /// process's own, already in the metrics).
+    func endStatement() -> RemoteCost?
+}
+
+extension ExecutionBackend {
+    public func beginStatement() {}
+    public func endStatement() -> RemoteCost? { nil }
+}
+
+/// What one statement cost on a server engine, as the client measured it
+/// (Docs/engines.md, "Records"):
+/// - `queryIDs`: the engine's ids of the commands that ran the statement's
+///   SQL (PostgreSQL: `<backend pid>.<n>`, the n-th command of that session).
+/// - `serverSeconds`: time spent waiting on the server (its work and the
+///   round trips; not the client's own work between calls).
+/// - `rowsUploaded`, `bytesUploaded`: rows and bytes of row data sent to
+///   load versions the server did not hold (COPY).
+/// - `rowsDownloaded`, `bytesDownloaded`: rows and bytes of row data the
+///   server sent back (results read into the store, DML changes).
+public struct RemoteCost: Equatable, Sendable {
+    public var queryIDs: [String]
+    public var serverSeconds: Double
+    public var rowsUploaded: Int
+    public var bytesUploaded: Int
+    public var rowsDownloaded: Int
+    public var bytesDownloaded: Int
+
+    public init(queryIDs: [String] = [], serverSeconds: Double = 0, rowsUploaded: Int = 0, bytesUploaded: Int = 0,
+                rowsDownloaded: Int = 0, bytesDownloaded: Int = 0) {
+        self.queryIDs = queryIDs
+        self.serverSeconds = serverSeconds
+        self.rowsUploaded = rowsUploaded
+        self.bytesUploaded = bytesUploaded
+        self.rowsDownloaded = rowsDownloaded
+        self.bytesDownloaded = bytesDownloaded
+    }
 }
 
 /// What the caller knows about the table a statement writes, beyond the SQL.
@@ -171,6 +212,7 @@ public struct StatementOutcome {
 /// - `tablesLoaded`, `rowsLoaded`: input versions that the engine did not
 ///   hold and were loaded into it for this statement (0 when all were held).
 /// - `adapter`: the engine kind's name ("sqlite"); `engineVersion` its version.
+/// - `remote`: a server engine's own account of the statement (nil for SQLite).
 public struct ExecutionMetrics: Equatable, Sendable {
     public var adapter: String
     public var engineVersion: String
@@ -181,9 +223,10 @@ public struct ExecutionMetrics: Equatable, Sendable {
     public var bytesWritten: Int
     public var tablesLoaded: Int
     public var rowsLoaded: Int
+    public var remote: RemoteCost?
 
     public init(adapter: String, engineVersion: String = "", durationSeconds: Double = 0, rowsRead: Int = 0, rowsWritten: Int = 0,
-                bytesScanned: Int = 0, bytesWritten: Int = 0, tablesLoaded: Int = 0, rowsLoaded: Int = 0) {
+                bytesScanned: Int = 0, bytesWritten: Int = 0, tablesLoaded: Int = 0, rowsLoaded: Int = 0, remote: RemoteCost? = nil) {
         self.adapter = adapter
         self.engineVersion = engineVersion
         self.durationSeconds = durationSeconds
@@ -193,5 +236,6 @@ public struct ExecutionMetrics: Equatable, Sendable {
         self.bytesWritten = bytesWritten
         self.tablesLoaded = tablesLoaded
         self.rowsLoaded = rowsLoaded
+        self.remote = remote
     }
 }

@@ -40,7 +40,9 @@ public final class StatementExecutor {
         let start = monotonicMicroseconds()
         let run = StatementRun(executor: self, statement: statement, tables: tables, options: options)
         let effect: StatementEffect
+        backend.beginStatement()
         do {
+            defer { run.metrics.remote = backend.endStatement() }
             effect = try run.execute()
         } catch let error as SchemaError {
             throw EngineError.invalid("\(statement.targetTable.map { "table \($0): " } ?? "")\(error.description)")

@@ -84,6 +84,10 @@ public final class PostgresBackend: ExecutionBackend {
     public private(set) var versionsUploaded = 0
     /// Tries that failed and were retried.
     public private(set) var retriesUsed = 0
+    /// The statement being measured: the traffic when it began and the ids
+    /// of the commands that ran its SQL (`beginStatement`, `endStatement`).
+    private var statementStart: PostgresConnection.Traffic?
+    private var statementQueryIDs: [String] = []
 
     /// Rows per FETCH of a query's cursor.
     public static let fetchRows = 2000
@@ -126,6 +130,30 @@ public final class PostgresBackend: ExecutionBackend {
                     """)
             }
         }
+    }
+
+    // MARK: Records
+
+    public func beginStatement() {
+        statementStart = connection.traffic
+        statementQueryIDs = []
+    }
+
+    /// The traffic since `beginStatement`, and the ids (`<pid>.<n>`) of the
+    /// commands that carried the statement's SQL (the last try's, after retries).
+    public func endStatement() -> RemoteCost? {
+        guard let start = statementStart else { return nil }
+        statementStart = nil
+        let now = connection.traffic
+        return RemoteCost(queryIDs: statementQueryIDs, serverSeconds: Double(now.serverNanoseconds - start.serverNanoseconds) / 1e9,
+                          rowsUploaded: now.rowsSent - start.rowsSent, bytesUploaded: now.bytesSent - start.bytesSent,
+                          rowsDownloaded: now.rowsReceived - start.rowsReceived, bytesDownloaded: now.bytesReceived - start.bytesReceived)
+    }
+
+    /// Notes the command just sent as one that ran the statement's SQL.
+    private func noteQueryID(restart: Bool) {
+        if restart { statementQueryIDs = [] }
+        statementQueryIDs.append(connection.lastCommandID)
     }
 
     // MARK: Names and types
@@ -440,7 +468,8 @@ public final class PostgresBackend: ExecutionBackend {
             do {
                 try createViews(tables)
                 try connection.run("DECLARE rocky_rows NO SCROLL CURSOR FOR \(sql)")
-                let batch = try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows")
+                noteQueryID(restart: true)
+                let batch = try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows", data: true)
                 return (batch.rows, batch.rows.count < PostgresBackend.fetchRows)
             } catch {
                 rollback()
@@ -455,7 +484,7 @@ public final class PostgresBackend: ExecutionBackend {
     /// The next batch of the open cursor (no retry: rows were handed out already).
     func fetch(sql: String) throws -> [[PostgresValue]] {
         do {
-            return try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows").rows
+            return try connection.execute("FETCH FORWARD \(PostgresBackend.fetchRows) FROM rocky_rows", data: true).rows
         } catch {
             throw engineError(error, sql: sql, target: nil, keyColumns: [])
         }
@@ -480,6 +509,7 @@ public final class PostgresBackend: ExecutionBackend {
                 try connection.run(createSQL(staging.qualified, schema: schema))
                 do {
                     try connection.execute("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT * FROM (\(sql)) AS rocky_result")
+                    noteQueryID(restart: true)
                 } catch var error as PostgresError {
                     error.sql = sql
                     error.position = nil
@@ -534,9 +564,10 @@ public final class PostgresBackend: ExecutionBackend {
                     try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(target.name)); "
                                        + "CREATE TEMP VIEW \(quote(target.name)) AS SELECT * FROM \(staging.qualified)")
                     var changed = 0
-                    for sql in statements {
+                    for (i, sql) in statements.enumerated() {
                         running = sql
                         changed += try connection.execute(sql).affectedRows ?? 0
+                        noteQueryID(restart: i == 0)
                     }
                     running = nil
                     return (staging, changed, others.map(\.name) + [target.name])

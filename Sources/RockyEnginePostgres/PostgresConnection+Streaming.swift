@@ -13,7 +13,7 @@ extension PostgresConnection {
     public func query(_ sql: String, _ parameters: [PostgresValue] = [], row body: (PostgresRow) throws -> Void) throws -> Int {
         cancelHandle.beginStatement()
         let sent = try withParameters(parameters, sql: sql) { types, values in
-            PQsendQueryParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
+            timed(command: true) { PQsendQueryParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0) }
         }
         guard sent == 1 else { throw failure(nil, sql: sql) }
         guard PQsetSingleRowMode(handle) == 1 else {
@@ -24,11 +24,12 @@ extension PostgresConnection {
         var count = 0
         var serverError: PostgresError?
         var stopped: (any Error)?
-        while let result = PQgetResult(handle) {
+        while let result = timed({ PQgetResult(handle) }) {
             defer { PQclear(result) }
             let status = PQresultStatus(result)
             switch status {
             case PGRES_SINGLE_TUPLE:
+                countReceived(result)
                 guard stopped == nil, serverError == nil else { continue }
                 let rowColumns = columns ?? self.columns(of: result)
                 columns = rowColumns
@@ -66,9 +67,12 @@ extension PostgresConnection {
         do {
             while let chunk = try next() {
                 guard !chunk.isEmpty else { continue }
-                let sent = chunk.withUnsafeBufferPointer { buffer in
-                    buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+                let sent = timed {
+                    chunk.withUnsafeBufferPointer { buffer in
+                        buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(handle, $0.baseAddress, Int32($0.count)) }
+                    }
                 }
+                traffic.bytesSent += chunk.count
                 // -1: the server already failed the COPY; its error comes with the result.
                 if sent != 1 { sendFailed = true; break }
             }
@@ -77,8 +81,10 @@ extension PostgresConnection {
             drainResults()
             throw error
         }
-        if !sendFailed, PQputCopyEnd(handle, nil) != 1 { sendFailed = true }
-        return try finishCommand(sql)
+        if !sendFailed, timed({ PQputCopyEnd(handle, nil) }) != 1 { sendFailed = true }
+        let rows = try timed { try finishCommand(sql) }
+        traffic.rowsSent += rows
+        return rows
     }
 
     /// `copyIn` over a sequence of chunks.
@@ -110,9 +116,10 @@ extension PostgresConnection {
         }
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
-            let n = PQgetCopyData(handle, &buffer, 0)
+            let n = timed { PQgetCopyData(handle, &buffer, 0) }
             // -1: done; -2: failed, the error comes with the result.
             guard n > 0, let buffer else { break }
+            traffic.bytesReceived += Int(n)
             if stopped == nil {
                 buffer.withMemoryRebound(to: UInt8.self, capacity: Int(n)) {
                     chunk.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(n)))
@@ -124,7 +131,8 @@ extension PostgresConnection {
         flush()
         let count: Int
         do {
-            count = try finishCommand(sql)
+            count = try timed { try finishCommand(sql) }
+            traffic.rowsReceived += count
         } catch {
             if let stopped { throw stopped }
             throw error
@@ -136,7 +144,7 @@ extension PostgresConnection {
     /// Sends a COPY statement and checks the server went into the expected COPY state.
     private func startCopy(_ sql: String, expecting: ExecStatusType) throws(PostgresError) {
         cancelHandle.beginStatement()
-        guard let result = PQexec(handle, sql) else { throw failure(nil, sql: sql) }
+        guard let result = timed(command: true, { PQexec(handle, sql) }) else { throw failure(nil, sql: sql) }
         let status = PQresultStatus(result)
         if status == expecting { PQclear(result); return }
         let error: PostgresError

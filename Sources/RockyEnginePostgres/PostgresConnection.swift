@@ -26,6 +26,46 @@ public final class PostgresConnection: CustomStringConvertible {
     /// The session's `statement_timeout`; nil for none.
     public private(set) var statementTimeout: Duration?
 
+    /// What this connection exchanged with the server, over all its sessions.
+    public struct Traffic: Sendable, Equatable {
+        /// Commands sent (a `run` of several statements is one).
+        public var commands = 0
+        /// Time spent waiting on the server: in libpq calls that send a
+        /// command, wait for its results or move COPY data.
+        public var serverNanoseconds: UInt64 = 0
+        /// Rows and bytes of row data sent with COPY ... FROM STDIN.
+        public var rowsSent = 0
+        public var bytesSent = 0
+        /// Rows and bytes of row data received (results, COPY ... TO STDOUT).
+        public var rowsReceived = 0
+        public var bytesReceived = 0
+    }
+    public internal(set) var traffic = Traffic()
+    /// Commands sent in the current session (`reconnect()` starts a new one).
+    public internal(set) var sessionCommands = 0
+
+    /// The id of the last command sent: `<backend pid>.<n>`, the n-th
+    /// command of that server session (the pid is the server log's `%p`).
+    public var lastCommandID: String { "\(backendPID).\(sessionCommands)" }
+
+    /// Counts a command and times `body` as time waiting on the server.
+    @inline(__always)
+    func timed<R, E: Error>(command: Bool = false, _ body: () throws(E) -> R) throws(E) -> R {
+        if command {
+            traffic.commands += 1
+            sessionCommands += 1
+        }
+        let start = PostgresConnection.monotonicNanoseconds()
+        defer { traffic.serverNanoseconds += PostgresConnection.monotonicNanoseconds() - start }
+        return try body()
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     /// Connects with a libpq conninfo (`host=/run/pg dbname=research` or a
     /// `postgresql://` URI); libpq's environment variables fill what it omits.
     public init(conninfo: String, statementTimeout: Duration? = nil) throws(PostgresError) {
@@ -76,6 +116,7 @@ public final class PostgresConnection: CustomStringConvertible {
     /// then sets the session up as `init` did. A transaction in progress is lost.
     public func reconnect() throws(PostgresError) {
         PQreset(handle)
+        sessionCommands = 0
         guard isConnected else {
             throw PostgresError(kind: .connect, message: "cannot reconnect to \(redactedConninfo): "
                                 + PostgresConnection.trimmed(PQerrorMessage(handle)))
@@ -86,11 +127,12 @@ public final class PostgresConnection: CustomStringConvertible {
 
     /// Runs one statement with `$1`... parameters and returns all its rows.
     /// For results of unknown size use `query(_:_:row:)`, which streams.
+    /// `data`: its rows are row data (counted in `traffic`), not Rocky's bookkeeping.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresResult {
+    public func execute(_ sql: String, _ parameters: [PostgresValue] = [], data: Bool = false) throws(PostgresError) -> PostgresResult {
         cancelHandle.beginStatement()
         let result = try withParameters(parameters, sql: sql) { types, values in
-            PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0)
+            timed(command: true) { PQexecParams(handle, sql, Int32(parameters.count), types, values, nil, nil, 0) }
         }
         guard let result else { throw failure(nil, sql: sql) }
         defer { PQclear(result) }
@@ -100,6 +142,7 @@ public final class PostgresConnection: CustomStringConvertible {
             var rows: [[PostgresValue]] = []
             rows.reserveCapacity(Int(PQntuples(result)))
             for r in 0..<PQntuples(result) { rows.append(try row(result, r, columns)) }
+            if data { countReceived(result) }
             return PostgresResult(columns: columns, rows: rows, commandTag: String(cString: PQcmdStatus(result)),
                                   affectedRows: Int(String(cString: PQcmdTuples(result))))
         case PGRES_COPY_IN, PGRES_COPY_OUT:
@@ -121,7 +164,7 @@ public final class PostgresConnection: CustomStringConvertible {
     /// Runs statements of Rocky's own (several allowed, no parameters, no rows).
     func run(_ sql: String) throws(PostgresError) {
         cancelHandle.beginStatement()
-        guard let result = PQexec(handle, sql) else { throw failure(nil, sql: sql) }
+        guard let result = timed(command: true, { PQexec(handle, sql) }) else { throw failure(nil, sql: sql) }
         defer { PQclear(result) }
         guard PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK else {
             throw failure(result, sql: sql)
@@ -132,6 +175,15 @@ public final class PostgresConnection: CustomStringConvertible {
         guard let duration else { return 0 }
         let (seconds, attoseconds) = duration.components
         return max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Adds a result's rows and their bytes to `traffic`.
+    func countReceived(_ result: OpaquePointer) {
+        let rows = PQntuples(result), fields = PQnfields(result)
+        var bytes = 0
+        for r in 0..<rows { for c in 0..<fields { bytes += Int(PQgetlength(result, r, c)) } }
+        traffic.rowsReceived += Int(rows)
+        traffic.bytesReceived += bytes
     }
 
     func columns(of result: OpaquePointer) -> [PostgresColumn] {

@@ -7,23 +7,6 @@ import Testing
 /// one of this test process; each test keeps its versions in a schema of
 /// its own, so tests never see each other's).
 @Suite struct PostgresEngineTests {
-    /// The statements of EngineTests' table-id check: every kind of statement
-    /// that writes a table, over exact types and DOUBLE aggregates.
-    static let chain = [
-        "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0",
-        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, amount DECIMAL(10,2))",
-        "INSERT INTO notes VALUES (1, 'one', 1.50), (2, 'two', 2.25), (3, 'three', NULL)",
-        "UPDATE notes SET amount = amount + 1 WHERE id < 3; DELETE FROM notes WHERE id = 3",
-        "ALTER TABLE notes ADD COLUMN tag TEXT",
-        "UPDATE notes SET tag = 'x' WHERE id = 2",
-        "CREATE TABLE bag AS SELECT symbol FROM positions",
-        "ALTER TABLE big DROP COLUMN q2",
-        "INSERT INTO bag SELECT symbol FROM bag WHERE symbol < 'C'",
-        "DELETE FROM bag WHERE symbol = 'AAPL'",
-        "CREATE TABLE stats AS SELECT symbol, AVG(risk_score) AS r, SUM(avg_cost) AS c, COUNT(*) AS n FROM positions GROUP BY symbol",
-        "CREATE TABLE ranked AS SELECT symbol, SUM(quantity) AS q FROM positions GROUP BY symbol HAVING SUM(quantity) > 0",
-    ]
-
     static func server() throws -> PostgresServer { try PostgresServer.shared.get() }
 
     static func newSchema() -> String { "t_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(16) }
@@ -66,28 +49,46 @@ import Testing
         return Dictionary(uniqueKeysWithValues: rows.map { ("\($0[0])", "\($0[1]) \($0[2])") })
     }
 
-    @Test func theSameChainGivesTheSameTableIDsOnSQLiteAndPostgres() throws {
+    /// Each transformation records the engine, its kind, the server's
+    /// version, the ids of the server commands that ran its SQL and what
+    /// the server did: shown by `rocky show` and summed by `rocky cost`.
+    @Test func aTransformationRecordsTheServersQueryIDVersionAndCost() throws {
         let server = try Self.server()
-        let lite = Self.repository()
-        let pg = Self.repository(Self.toml(server, schema: Self.newSchema()))
-        for sql in Self.chain {
-            lite.ok("sql", sql)
-            pg.ok("--engine", "pg", "sql", sql)
+        let box = Self.repository(Self.toml(server, schema: Self.newSchema()))
+        box.ok("--engine", "pg", "sql", "CREATE TABLE small AS SELECT account_id, symbol, quantity FROM positions WHERE quantity < 100", "-m", "small")
+        box.ok("--engine", "pg", "sql", "UPDATE small SET quantity = quantity - 1", "-m", "update")
+        let positions = (box.json(box.rocky("tables", "--json"))["tables"] as? [[String: Any]])?
+            .first { $0["name"] as? String == "positions" }?["rows"] as? Int ?? 0
+        func record(_ revision: String) -> [String: Any] {
+            (box.json(box.rocky("show", revision, "--json"))["transformations"] as? [[String: Any]])?.first ?? [:]
         }
-        let ids = Self.ids(pg)
-        #expect(ids.count == 6)
-        #expect(ids == Self.ids(lite))
-        // Queries stream back the same rows.
-        let query = "SELECT n.id, n.body, n.amount, n.tag, b.symbol FROM notes n, bag b WHERE b.symbol < 'D' ORDER BY b.symbol, n.id"
-        #expect(pg.ok("--engine", "pg", "sql", query) == lite.ok("sql", query))
-        // Each transformation records the engine, its kind and the server's version.
-        pg.ok("--engine", "pg", "sql", "CREATE TABLE small AS SELECT symbol FROM positions WHERE quantity < 0", "-m", "small")
-        let record = (pg.json(pg.rocky("show", "--json"))["transformations"] as? [[String: Any]])?.first
-        #expect(record?["adapter"] as? String == "postgres")
-        #expect(record?["engine"] as? String == "pg")
-        let version = record?["engine_version"] as? String ?? ""
+        let create = record("HEAD~1"), update = record("HEAD")
+        #expect(create["adapter"] as? String == "postgres")
+        #expect(create["engine"] as? String == "pg")
+        let version = create["engine_version"] as? String ?? ""
         let major = (server.bin as NSString).deletingLastPathComponent.split(separator: "/").last.map(String.init) ?? "?"
         #expect(version.hasPrefix(major + "."), "the server's version: \(version)")
+        let first = create["remote"] as? [String: Any] ?? [:], second = update["remote"] as? [String: Any] ?? [:]
+        for remote in [first, second] {
+            let ids = remote["query_ids"] as? [String] ?? []
+            #expect(ids.count == 1 && ids.allSatisfy { $0.split(separator: ".").count == 2 && $0.split(separator: ".").allSatisfy { Int($0) != nil } },
+                    "<backend pid>.<n>: \(remote)")
+            #expect((remote["server_us"] as? Int ?? 0) > 0)
+        }
+        // The first statement uploaded positions and read its result back.
+        #expect(first["rows_uploaded"] as? Int == positions && positions > 0, "\(first)")
+        #expect((first["bytes_uploaded"] as? Int ?? 0) > 0)
+        #expect(first["rows_downloaded"] as? Int == create["rows_written"] as? Int, "\(first) \(create)")
+        // The second uploaded nothing (small is the server's own result) and
+        // read back the old and new image of each row it changed.
+        #expect(second["rows_uploaded"] as? Int == 0 && second["bytes_uploaded"] as? Int == 0, "\(second)")
+        #expect((update["rows_written"] as? Int ?? 0) > 0)
+        #expect(second["rows_downloaded"] as? Int == 2 * (update["rows_written"] as? Int ?? -1), "\(second) \(update)")
+        #expect(box.ok("show", "HEAD~1").contains("server: query \((first["query_ids"] as? [String])?.first ?? "?"), "), "rocky show")
+        let cost = box.json(box.rocky("cost", "--json"))["total"] as? [String: Any] ?? [:]
+        #expect(cost["bytes_uploaded"] as? Int == first["bytes_uploaded"] as? Int)
+        #expect(cost["bytes_downloaded"] as? Int == (first["bytes_downloaded"] as? Int ?? 0) + (second["bytes_downloaded"] as? Int ?? 0))
+        #expect(box.ok("cost").contains("MiB uploaded"))
     }
 
     /// A version enters the server once: a second repository with the same
@@ -96,12 +97,12 @@ import Testing
     @Test func aSecondRunUploadsNothing() throws {
         let server = try Self.server()
         let schema = Self.newSchema()
-        let first = Self.repository(Self.toml(server, schema: schema))
-        for sql in Self.chain { first.ok("--engine", "pg", "sql", sql) }
+        let first = EngineConformanceTests.repository(Self.toml(server, schema: schema))
+        for sql in EngineConformanceTests.statements { first.ok("--engine", "pg", "sql", sql) }
         let held = try Self.catalog(server, schema: schema)
-        #expect(held.values.filter { $0.hasPrefix("upload ") }.count == 1, "positions was uploaded once: \(held)")
-        let second = Self.repository(Self.toml(server, schema: schema))
-        for sql in Self.chain { second.ok("--engine", "pg", "sql", sql) }
+        #expect(held.values.filter { $0.hasPrefix("upload ") }.count == 2, "positions and prices were uploaded once: \(held)")
+        let second = EngineConformanceTests.repository(Self.toml(server, schema: schema))
+        for sql in EngineConformanceTests.statements { second.ok("--engine", "pg", "sql", sql) }
         #expect(try Self.catalog(server, schema: schema) == held, "no version was loaded or added again")
         #expect(Self.ids(second) == Self.ids(first))
     }

@@ -12,6 +12,11 @@ public struct CostReport: Sendable {
         public var bytesScanned = 0
         public var bytesWritten = 0
         public var cost = ExactDecimal(units: 0, scale: 6)
+        /// What server engines report (Transformation.Remote): time waiting
+        /// on the server, row data uploaded and downloaded; 0 on SQLite.
+        public var serverSeconds = 0.0
+        public var bytesUploaded = 0
+        public var bytesDownloaded = 0
     }
 
     /// What was summed: a commit, or a branch and its fork point.
@@ -74,6 +79,11 @@ extension Repository {
             line.bytesScanned += t.bytesScanned
             line.bytesWritten += t.bytesWritten
             line.cost = ExactDecimal.adding(line.cost, t.cost) ?? line.cost
+            if let remote = t.remote {
+                line.serverSeconds += Double(remote.serverMicroseconds) / 1e6
+                line.bytesUploaded += remote.bytesUploaded
+                line.bytesDownloaded += remote.bytesDownloaded
+            }
         }
         for t in records {
             add(t, to: &total)

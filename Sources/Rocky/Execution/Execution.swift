@@ -215,6 +215,10 @@ extension Repository {
             bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten,
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
             engine: adapter.name, engineVersion: m.engineVersion,
+            remote: m.remote.map {
+                Transformation.Remote(queryIDs: $0.queryIDs, serverMicroseconds: Int64($0.serverSeconds * 1_000_000), rowsUploaded: $0.rowsUploaded,
+                                      bytesUploaded: $0.bytesUploaded, rowsDownloaded: $0.rowsDownloaded, bytesDownloaded: $0.bytesDownloaded)
+            },
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
             currency: rates.currency, execution: execution)
         rememberExecution(record)

@@ -37,6 +37,9 @@ public struct Transformation: Sendable, Equatable {
     public var engine: String?
     /// The engine's version: SQLite's library version, a server's version.
     public var engineVersion: String?
+    /// A server engine's own account of the statement; nil for SQLite and
+    /// for a reused replay step.
+    public var remote: Remote?
     /// Estimated cost from the rates in rocky.toml.
     public var cost: ExactDecimal
     public var currency: String
@@ -47,6 +50,49 @@ public struct Transformation: Sendable, Equatable {
     /// How a CREATE TABLE AS ran: `{"mode": "full", "reason": ...}`, or
     /// `"incremental"`/`"reused"` with the delta sizes (Docs/incremental.md).
     public var execution: JSON?
+
+    /// What a statement cost on a server engine (Docs/engines.md, "Records").
+    public struct Remote: Sendable, Equatable {
+        /// The engine's ids of the commands that ran the statement's SQL
+        /// (PostgreSQL: `<backend pid>.<n>`, the n-th command of that session).
+        public var queryIDs: [String]
+        /// Time spent waiting on the server, round trips included.
+        public var serverMicroseconds: Int64
+        /// Row data sent to load versions the server did not hold.
+        public var rowsUploaded: Int
+        public var bytesUploaded: Int
+        /// Row data the server sent back.
+        public var rowsDownloaded: Int
+        public var bytesDownloaded: Int
+
+        public init(queryIDs: [String], serverMicroseconds: Int64, rowsUploaded: Int, bytesUploaded: Int, rowsDownloaded: Int,
+                    bytesDownloaded: Int) {
+            self.queryIDs = queryIDs
+            self.serverMicroseconds = serverMicroseconds
+            self.rowsUploaded = rowsUploaded
+            self.bytesUploaded = bytesUploaded
+            self.rowsDownloaded = rowsDownloaded
+            self.bytesDownloaded = bytesDownloaded
+        }
+
+        var json: JSON {
+            .object([
+                "bytes_downloaded": .int(bytesDownloaded), "bytes_uploaded": .int(bytesUploaded),
+                "query_ids": .array(queryIDs.map(JSON.string)), "rows_downloaded": .int(rowsDownloaded),
+                "rows_uploaded": .int(rowsUploaded), "server_us": .int(Int(serverMicroseconds)),
+            ])
+        }
+
+        init?(json: JSON?) {
+            guard let json, json["server_us"] != nil else { return nil }
+            queryIDs = json["query_ids"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            serverMicroseconds = json["server_us"]?.int64Value ?? 0
+            rowsUploaded = json["rows_uploaded"]?.intValue ?? 0
+            bytesUploaded = json["bytes_uploaded"]?.intValue ?? 0
+            rowsDownloaded = json["rows_downloaded"]?.intValue ?? 0
+            bytesDownloaded = json["bytes_downloaded"]?.intValue ?? 0
+        }
+    }
 
     /// SHA-256 of the executed SQL, the environment, the engine kind and
     /// version, and the input versions: two executions with the same key
@@ -79,6 +125,7 @@ public struct Transformation: Sendable, Equatable {
             "lineage": lineage,
             "model": model.map(JSON.string),
             "output_tables": map(outputs),
+            "remote": remote?.json,
             "replay_of": replayOf.map { .string($0.hex) },
             "reused": reused ? .bool(true) : nil,
             "rows_read": .int(rowsRead),
@@ -117,6 +164,7 @@ public struct Transformation: Sendable, Equatable {
         adapter = json["adapter"]?.stringValue ?? ""
         engine = json["engine"]?.stringValue
         engineVersion = json["engine_version"]?.stringValue
+        remote = Remote(json: json["remote"])
         self.cost = cost
         currency = json["currency"]?.stringValue ?? "USD"
         replayOf = json["replay_of"]?.stringValue.flatMap { ObjectID(hex: $0) }
@@ -127,7 +175,7 @@ public struct Transformation: Sendable, Equatable {
     public init(statement: String, kind: String, executedSQL: [String], environment: String, model: String?,
                 inputs: [String: ObjectID], outputs: [String: ObjectID], dropped: [String], lineage: JSON,
                 rowsRead: Int, rowsWritten: Int, bytesScanned: Int, bytesWritten: Int, durationMicroseconds: Int64,
-                adapter: String, engine: String? = nil, engineVersion: String? = nil, cost: ExactDecimal, currency: String,
+                adapter: String, engine: String? = nil, engineVersion: String? = nil, remote: Remote? = nil, cost: ExactDecimal, currency: String,
                 replayOf: ObjectID? = nil, reused: Bool = false, execution: JSON? = nil) {
         self.statement = statement
         self.kind = kind
@@ -146,6 +194,7 @@ public struct Transformation: Sendable, Equatable {
         self.adapter = adapter
         self.engine = engine
         self.engineVersion = engineVersion
+        self.remote = remote
         self.cost = cost
         self.currency = currency
         self.replayOf = replayOf

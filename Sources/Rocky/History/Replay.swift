@@ -307,6 +307,7 @@ extension Repository {
             record.bytesScanned = 0
             record.bytesWritten = 0
             record.rowsRead = 0
+            record.remote = nil
             record.replayOf = commit
             record.reused = true
             return (record, true)

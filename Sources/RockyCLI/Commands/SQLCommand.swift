@@ -178,7 +178,16 @@ enum TransformRendering {
                 context.out.line("       executed (\(t.adapter)\(t.engineVersion.map { " " + $0 } ?? ""), env \(t.environment)):")
                 for text in t.executedSQL { context.out.line("       > " + text) }
             }
+            if let remote = t.remote { context.out.line("       " + server(remote)) }
         }
+    }
+
+    /// A server engine's account of a statement: its query ids, time waiting
+    /// on the server, rows and bytes each way.
+    static func server(_ r: Transformation.Remote) -> String {
+        "server: query \(r.queryIDs.isEmpty ? "-" : r.queryIDs.joined(separator: ", ")), "
+            + String(format: "%.3f s", Double(r.serverMicroseconds) / 1e6)
+            + ", \(r.rowsDownloaded) rows (\(GCCommand.bytes(r.bytesDownloaded))) down, \(r.rowsUploaded) rows (\(GCCommand.bytes(r.bytesUploaded))) up"
     }
 
     static func line(_ t: Transformation) -> String {
