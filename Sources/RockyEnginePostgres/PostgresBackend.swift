@@ -533,16 +533,12 @@ public final class PostgresBackend: ExecutionBackend {
         try stream(sql, schema: schema, table: label, body)
     }
 
+    /// Streams the rows of query `sql`, typed by `schema`, through
+    /// `COPY (sql) TO STDOUT` (text) read straight into values
+    /// (`PostgresCopyDecoder`): no result object per row.
     func stream(_ sql: String, schema: Schema, table: String, _ body: ([Value]) throws -> Void) throws {
-        let columns = schema.columns
-        try connection.query(sql) { row in
-            var values: [Value] = []
-            values.reserveCapacity(columns.count)
-            for (i, column) in columns.enumerated() {
-                values.append(try PostgresBackend.value(row.values[i], type: column.type, table: table, column: column.name))
-            }
-            try body(values)
-        }
+        var decoder = PostgresCopyDecoder(schema: schema, table: table)
+        try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in try decoder.decode(chunk, body) }
     }
 
     public func modify(_ statements: [String], target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
@@ -561,6 +557,7 @@ public final class PostgresBackend: ExecutionBackend {
                     let staging = stagingTable()
                     try connection.run(createSQL(staging.qualified, schema: schema))
                     try connection.run("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT \(columnList(schema)) FROM \(old)")
+                    try captureChanges(of: staging.qualified, schema: schema)
                     try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(target.name)); "
                                        + "CREATE TEMP VIEW \(quote(target.name)) AS SELECT * FROM \(staging.qualified)")
                     var changed = 0
@@ -577,12 +574,16 @@ public final class PostgresBackend: ExecutionBackend {
                 }
             }
             do {
-                // Old images first, then new ones (ChangeCollector's order).
+                // Old images first, then new ones (ChangeCollector's order):
+                // the net change of the statements, from the images captured.
                 let columns = columnList(schema)
-                try stream("SELECT \(columns) FROM \(old) EXCEPT ALL SELECT \(columns) FROM \(staging.qualified)",
+                try stream("SELECT \(columns) FROM pg_temp.rocky_old_images EXCEPT ALL SELECT \(columns) FROM pg_temp.rocky_new_images",
                            schema: schema, table: target.name) { try changes.add(new: false, row: $0) }
-                try stream("SELECT \(columns) FROM \(staging.qualified) EXCEPT ALL SELECT \(columns) FROM \(old)",
+                try stream("SELECT \(columns) FROM pg_temp.rocky_new_images EXCEPT ALL SELECT \(columns) FROM pg_temp.rocky_old_images",
                            schema: schema, table: target.name) { try changes.add(new: true, row: $0) }
+                try connection.run("DROP TRIGGER rocky_insert ON \(staging.qualified); DROP TRIGGER rocky_update ON \(staging.qualified); "
+                                   + "DROP TRIGGER rocky_delete ON \(staging.qualified); "
+                                   + "DROP TABLE pg_temp.rocky_old_images, pg_temp.rocky_new_images")
                 try dropViews(views)
                 let oldBytes = try held(target.id) ?? 0
                 let id = try commit()
@@ -601,6 +602,35 @@ public final class PostgresBackend: ExecutionBackend {
         } catch {
             throw engineError(error, sql: running, target: target.name, keyColumns: schema.keyColumnNames)
         }
+    }
+
+    /// Captures the rows DML changes in `table` (inside the operation's
+    /// transaction): statement-level triggers with transition tables append
+    /// the old image of every row updated or deleted to
+    /// `pg_temp.rocky_old_images` and the new image of every row inserted or
+    /// updated to `pg_temp.rocky_new_images`. With the table as T before and
+    /// F after the statements, F = T − O + N (as multisets), so the net
+    /// change is T ∖ F = O ∖ N and F ∖ T = N ∖ O (EXCEPT ALL): it costs what
+    /// the statements touched, not two passes over the whole table.
+    func captureChanges(of table: String, schema: Schema) throws {
+        let columns = columnList(schema)
+        try connection.run("""
+            DROP TABLE IF EXISTS pg_temp.rocky_old_images, pg_temp.rocky_new_images;
+            CREATE TEMP TABLE rocky_old_images AS SELECT \(columns) FROM \(table) WITH NO DATA;
+            CREATE TEMP TABLE rocky_new_images AS SELECT \(columns) FROM \(table) WITH NO DATA;
+            CREATE OR REPLACE FUNCTION pg_temp.rocky_capture() RETURNS trigger LANGUAGE plpgsql AS $rocky$
+            BEGIN
+              IF TG_OP = 'UPDATE' OR TG_OP = 'DELETE' THEN INSERT INTO pg_temp.rocky_old_images SELECT * FROM rocky_old_rows; END IF;
+              IF TG_OP = 'UPDATE' OR TG_OP = 'INSERT' THEN INSERT INTO pg_temp.rocky_new_images SELECT * FROM rocky_new_rows; END IF;
+              RETURN NULL;
+            END $rocky$;
+            CREATE TRIGGER rocky_insert AFTER INSERT ON \(table) REFERENCING NEW TABLE AS rocky_new_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.rocky_capture();
+            CREATE TRIGGER rocky_update AFTER UPDATE ON \(table) REFERENCING OLD TABLE AS rocky_old_rows NEW TABLE AS rocky_new_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.rocky_capture();
+            CREATE TRIGGER rocky_delete AFTER DELETE ON \(table) REFERENCING OLD TABLE AS rocky_old_rows
+              FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.rocky_capture();
+            """)
     }
 
     /// ADD COLUMN and RENAME COLUMN: when the server holds the old version,
@@ -687,7 +717,7 @@ public final class PostgresBackend: ExecutionBackend {
         }
     }
 
-    private static func decimal(_ d: ExactDecimal, precision: Int, scale: Int, table: String, column: String, type: ColumnType) throws -> Value {
+    static func decimal(_ d: ExactDecimal, precision: Int, scale: Int, table: String, column: String, type: ColumnType) throws -> Value {
         let scaled = d.rescaled(to: scale) ?? d.rounded(toScale: scale)
         guard scaled.fits(precision: precision, scale: scale) else {
             throw EngineError.decimalPrecision(table: table, column: column, value: scaled.description, type: type.name)

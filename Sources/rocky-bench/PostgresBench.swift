@@ -84,7 +84,7 @@ enum PostgresBench {
         let psqlSeconds = EngineBench.seconds(since: psqlStart)
         let psqlSteps = psqlOutput.split(separator: "\n").filter { $0.hasPrefix("Time: ") }.compactMap { line in
             line.split(separator: " ").dropFirst().first.flatMap { Double($0) }.map { $0 / 1000 }
-        }.dropFirst() // the SET
+        }
 
         // A second run of the chain by a new backend (a new process would be the same): nothing to upload.
         let again = try PostgresBackend(store: store, options: options, temporaryDirectory: dir)
@@ -106,8 +106,8 @@ enum PostgresBench {
         try "[engines.pg]\ntype = \"postgres\"\nconninfo = \"\(server.conninfo)\"\nschema = \"cli\"\n"
             .write(toFile: repo + "/rocky.toml", atomically: true, encoding: .utf8)
         let largest = steps.first { $0.name == "moving_avg" }!
-        let create = try Bench.measure("'\(rocky)' --engine pg sql \"\(largest.rocky.replacingOccurrences(of: "\n", with: " "))\" >/dev/null", in: repo)
-        let select = try Bench.measure("'\(rocky)' --engine pg sql 'SELECT * FROM prices' >/dev/null", in: repo)
+        let create = try Bench.measure("'\(rocky)' --engine pg sql \"\(largest.rocky.replacingOccurrences(of: "\n", with: " "))\" >/dev/null 2>&1", in: repo)
+        let select = try Bench.measure("'\(rocky)' --engine pg sql 'SELECT * FROM prices' >/dev/null 2>&1", in: repo)
 
         Bench.row("first run: upload the \(rows)-row prices version (COPY)", rocky: "\(Bench.format(uploadSeconds)) s",
                   other: "\(Bench.format(copy.seconds)) s (psql \\copy of the CSV)", ratio: Bench.format(uploadSeconds / copy.seconds) + "x",
