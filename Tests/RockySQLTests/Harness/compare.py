@@ -219,6 +219,40 @@ def rocky_lower(text):
     return None if text is None else text.lower()
 
 
+class ExactVariance:
+    """rocky_exact_var_samp(units, scale) and friends: exact sums n, sum(u), sum(u*u);
+    float(n*sum(u*u) - sum(u)**2, correctly rounded, at 10^-2*scale) over n(n-1) or n*n."""
+    kind = "var_samp"
+
+    def __init__(self):
+        self.n, self.s, self.q, self.scale = 0, 0, 0, 0
+
+    def step(self, u, scale):
+        if u is None:
+            return
+        self.n, self.s, self.q, self.scale = self.n + 1, self.s + u, self.q + u * u, scale
+
+    def inverse(self, u, scale):
+        if u is None:
+            return
+        self.n, self.s, self.q = self.n - 1, self.s - u, self.q - u * u
+
+    def value(self):
+        sample = self.kind.endswith("samp")
+        if self.n <= (1 if sample else 0):
+            return None
+        numerator = float(f"{self.n * self.q - self.s * self.s}e-{2 * self.scale}")
+        variance = numerator / (float(self.n) * float(self.n - 1 if sample else self.n))
+        return math.sqrt(variance) if self.kind.startswith("stddev") else variance
+
+    def finalize(self):
+        return self.value()
+
+
+def exact_variance(kind):
+    return type("ExactVariance_" + kind, (ExactVariance,), {"kind": kind})
+
+
 class Welford:
     """rocky_var_samp and friends: Welford's sums, recomputed in two passes after a window frame drops a value."""
     kind = "var_samp"
@@ -369,6 +403,7 @@ def load(tables, fixtures):
     lite.create_function("rocky_lower", 1, rocky_lower, deterministic=True)
     for kind in ("var_samp", "var_pop", "stddev_samp", "stddev_pop"):
         lite.create_window_function("rocky_" + kind, 1, welford(kind))
+        lite.create_window_function("rocky_exact_" + kind, 2, exact_variance(kind))
     duck = duckdb.connect(":memory:")
     duck.execute("SET TimeZone = 'UTC'")
     for table in tables:
