@@ -78,13 +78,15 @@ extension SQLEmitter {
     func literal(_ value: Literal, type: ColumnType?) -> String {
         switch value {
         case .null:
-            if isPostgres, let type { return "CAST(NULL AS \(dialect.typeName(type)))" }
+            if isPostgres || isDatabricks, let type { return "CAST(NULL AS \(dialect.typeName(type)))" }
             return "NULL"
         case let .boolean(b):
             return isSQLite ? (b ? "1" : "0") : (b ? "TRUE" : "FALSE")
         case let .integer(n):
             // PostgreSQL types a small literal INTEGER (32 bits), whose arithmetic would overflow early.
             if isPostgres { return "CAST(\(n) AS BIGINT)" }
+            // Spark types a small literal INT, whose arithmetic would overflow (an error in ANSI mode).
+            if isDatabricks { return n < 0 ? "(\(n)L)" : "\(n)L" }
             return n < 0 ? "(\(n))" : String(n)
         case let .decimal(d):
             if isSQLite { return d.units < 0 ? "(\(d.units))" : String(d.units) }
@@ -145,7 +147,8 @@ extension SQLEmitter {
             return "(\(expr(value)) \(negated ? "NOT " : "")GLOB \(dialect.string(glob)))"
         }
         // PostgreSQL's LIKE takes a backslash for an escape unless told otherwise; Rocky's has none.
-        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(expr(pattern))\(isPostgres ? " ESCAPE ''" : ""))"
+        let p = isDatabricks ? databricksPattern(expr(pattern)) : expr(pattern)
+        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(p)\(isPostgres ? " ESCAPE ''" : ""))"
     }
 
     // MARK: Functions
@@ -153,6 +156,7 @@ extension SQLEmitter {
     private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
         let a = args.map { expr($0) }
         if isPostgres, let sql = postgresFunction(function, args, a, type: type) { return sql }
+        if isDatabricks, let sql = databricksFunction(function, args, a, type: type) { return sql }
         switch function {
         case .lower: return isSQLite ? helper(.lower, a[0]) : "lower(\(a[0]))"
         case .upper: return isSQLite ? helper(.upper, a[0]) : "upper(\(a[0]))"
