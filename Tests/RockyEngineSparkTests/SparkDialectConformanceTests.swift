@@ -255,11 +255,12 @@ final class SparkEngines: @unchecked Sendable {
         }
     }
 
-    /// The message of `raise_error` in Spark's error text
-    /// (`... [USER_RAISED_EXCEPTION] <message> SQLSTATE: P0001`, or the
-    /// message then the server's stack trace on the next line).
+    /// The message of `raise_error` in Spark's error text (`Error running
+    /// query: [USER_RAISED_EXCEPTION] org.apache.spark.SparkRuntimeException:
+    /// [USER_RAISED_EXCEPTION] <message> SQLSTATE: P0001`, then the server's
+    /// stack trace on the next lines).
     static func raisedMessage(_ text: String) -> String? {
-        guard let start = text.range(of: "[USER_RAISED_EXCEPTION] ") else { return nil }
+        guard let start = text.range(of: "[USER_RAISED_EXCEPTION] ", options: .backwards) else { return nil }
         var message = text[start.upperBound...]
         if let end = message.firstIndex(where: \.isNewline) { message = message[..<end] }
         if let end = message.range(of: " SQLSTATE: ") { message = message[..<end.lowerBound] }

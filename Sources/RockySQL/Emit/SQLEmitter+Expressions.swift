@@ -260,9 +260,10 @@ extension SQLEmitter {
         let over = spec.joined(separator: " ")
         let a = call.arguments.map { expr($0) }
         switch call.function {
-        case .rowNumber: return "ROW_NUMBER() OVER (\(over))"
-        case .rank: return "RANK() OVER (\(over))"
-        case .denseRank: return "DENSE_RANK() OVER (\(over))"
+        // Spark's ranks are INT.
+        case .rowNumber: return bigint("ROW_NUMBER() OVER (\(over))")
+        case .rank: return bigint("RANK() OVER (\(over))")
+        case .denseRank: return bigint("DENSE_RANK() OVER (\(over))")
         case let .lag(offset), let .lead(offset):
             let name: String
             if case .lag = call.function { name = "LAG" } else { name = "LEAD" }
@@ -270,7 +271,7 @@ extension SQLEmitter {
             return "\(name)(\(a[0])\(rest)) OVER (\(over))"
         case .firstValue: return "FIRST_VALUE(\(a[0])) OVER (\(over))"
         case .lastValue: return "LAST_VALUE(\(a[0])) OVER (\(over))"
-        case let .ntile(buckets): return "NTILE(\(buckets)) OVER (\(over))"
+        case let .ntile(buckets): return bigint("NTILE(\(buckets)) OVER (\(over))")
         case .percentRank: return "PERCENT_RANK() OVER (\(over))"
         case .cumeDist: return "CUME_DIST() OVER (\(over))"
         case let .nthValue(n): return "NTH_VALUE(\(a[0]), \(n)) OVER (\(over))"
@@ -279,6 +280,9 @@ extension SQLEmitter {
             return aggregate(aggregateCall, over: over, type: type)
         }
     }
+
+    /// An INTEGER result that Spark types INT.
+    private func bigint(_ sql: String) -> String { isDatabricks ? "CAST(\(sql) AS BIGINT)" : sql }
 
     private func bound(_ bound: WindowFrame.Bound) -> String {
         switch bound {
