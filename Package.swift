@@ -63,10 +63,11 @@ let package = Package(
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
         // Test harnesses shared by test targets and rocky-bench (throw-away
         // PostgreSQL and Spark servers, the benchmark chain); no product includes it.
-        .target(name: "RockyTestSupport", path: "Tests/Support"),
+        .target(name: "RockyTestSupport", dependencies: ["RockyTable", "RockySQL", "RockyBase"], path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
-        .testTarget(name: "RockyEngineSparkTests", dependencies: ["RockyEngineSpark", "RockyTestSupport"]),
+        .testTarget(name: "RockyEngineSparkTests", dependencies: ["RockyEngineSpark", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
+                                                                 "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
         .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres"], exclude: ["Golden"]),
     ],

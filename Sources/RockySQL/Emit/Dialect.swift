@@ -18,12 +18,17 @@ public enum Dialect: String, CaseIterable, Hashable, Sendable {
 
     /// The SQL a session of this dialect's engine runs once, before the SQL
     /// emitted for it: PostgreSQL's `pg_temp.rocky_*` helpers and settings
-    /// (`PostgresSessionSetup`), with `hash` masking keyed by `maskingKey`
-    /// (nil: plain SHA-256). Empty for the dialects whose SQL needs none.
+    /// (`PostgresSessionSetup`), Spark's temporary `rocky_*` functions and
+    /// settings (`DatabricksSessionSetup`), with `hash` masking keyed by
+    /// `maskingKey` (nil: plain SHA-256). Empty for the dialects whose SQL needs none.
     /// SQLite's helpers are functions of Rocky's own SQLite engine, so its
     /// SQL runs only there.
     public func sessionSetup(maskingKey: [UInt8]? = nil) -> [String] {
-        self == .postgres ? PostgresSessionSetup.statements(maskingKey: maskingKey) : []
+        switch self {
+        case .postgres: PostgresSessionSetup.statements(maskingKey: maskingKey)
+        case .databricks: DatabricksSessionSetup.statements(maskingKey: maskingKey)
+        default: []
+        }
     }
 
     /// Quotes an identifier (always, so reserved words and case survive).

@@ -1,7 +1,8 @@
 /// A function the emitted SQL calls that the engine, not the database,
-/// provides: registered on each SQLite connection by the SQLite backend, and
+/// provides: registered on each SQLite connection by the SQLite backend,
 /// created in the session's `pg_temp` schema on each PostgreSQL connection
-/// (`PostgresSessionSetup`). Docs/sql.md says what each one computes.
+/// (`PostgresSessionSetup`), and as a temporary SQL function of each Spark
+/// session (`DatabricksSessionSetup`). Docs/sql.md says what each one computes.
 public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     // SQLite (Docs/sql.md, "Helper functions").
     case muldiv = "rocky_muldiv"
@@ -20,7 +21,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case exactVarPop = "rocky_exact_var_pop"
     case exactStddevSamp = "rocky_exact_stddev_samp"
     case exactStddevPop = "rocky_exact_stddev_pop"
-    /// Both SQLite and PostgreSQL: HMAC-SHA-256 hex under the masking key.
+    /// SQLite, PostgreSQL and Spark: HMAC-SHA-256 hex under the masking key.
     case maskHash = "rocky_mask_hash"
 
     // PostgreSQL (Docs/sql.md, "PostgreSQL").
@@ -39,12 +40,18 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case exp = "rocky_exp"
     case power = "rocky_power"
 
+    // Spark (Docs/sql.md, "Spark SQL and Databricks").
+    case doubleDigits = "rocky_double_digits"
+
     /// The dialects whose engine provides the function.
     public var dialects: Set<Dialect> {
         switch self {
-        case .maskHash: [.sqlite, .postgres]
+        case .maskHash: [.sqlite, .postgres, .databricks]
         case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
              .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop: [.sqlite]
+        case .castInteger, .castDouble, .castBoolean, .fromTextDecimal, .fromTextDate, .fromTextTimestamp, .doubleText, .round,
+             .substr: [.postgres, .databricks]
+        case .doubleDigits: [.databricks]
         default: [.postgres]
         }
     }

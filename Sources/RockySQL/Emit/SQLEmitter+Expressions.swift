@@ -78,13 +78,15 @@ extension SQLEmitter {
     func literal(_ value: Literal, type: ColumnType?) -> String {
         switch value {
         case .null:
-            if isPostgres, let type { return "CAST(NULL AS \(dialect.typeName(type)))" }
+            if isPostgres || isDatabricks, let type { return "CAST(NULL AS \(dialect.typeName(type)))" }
             return "NULL"
         case let .boolean(b):
             return isSQLite ? (b ? "1" : "0") : (b ? "TRUE" : "FALSE")
         case let .integer(n):
             // PostgreSQL types a small literal INTEGER (32 bits), whose arithmetic would overflow early.
             if isPostgres { return "CAST(\(n) AS BIGINT)" }
+            // Spark types a small literal INT, whose arithmetic would overflow (an error in ANSI mode).
+            if isDatabricks { return n < 0 ? "(\(n)L)" : "\(n)L" }
             return n < 0 ? "(\(n))" : String(n)
         case let .decimal(d):
             if isSQLite { return d.units < 0 ? "(\(d.units))" : String(d.units) }
@@ -145,7 +147,8 @@ extension SQLEmitter {
             return "(\(expr(value)) \(negated ? "NOT " : "")GLOB \(dialect.string(glob)))"
         }
         // PostgreSQL's LIKE takes a backslash for an escape unless told otherwise; Rocky's has none.
-        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(expr(pattern))\(isPostgres ? " ESCAPE ''" : ""))"
+        let p = isDatabricks ? databricksPattern(expr(pattern)) : expr(pattern)
+        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(p)\(isPostgres ? " ESCAPE ''" : ""))"
     }
 
     // MARK: Functions
@@ -153,6 +156,7 @@ extension SQLEmitter {
     private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
         let a = args.map { expr($0) }
         if isPostgres, let sql = postgresFunction(function, args, a, type: type) { return sql }
+        if isDatabricks, let sql = databricksFunction(function, args, a, type: type) { return sql }
         switch function {
         case .lower: return isSQLite ? helper(.lower, a[0]) : "lower(\(a[0]))"
         case .upper: return isSQLite ? helper(.upper, a[0]) : "upper(\(a[0]))"
@@ -295,9 +299,10 @@ extension SQLEmitter {
         let over = spec.joined(separator: " ")
         let a = call.arguments.map { expr($0) }
         switch call.function {
-        case .rowNumber: return "ROW_NUMBER() OVER (\(over))"
-        case .rank: return "RANK() OVER (\(over))"
-        case .denseRank: return "DENSE_RANK() OVER (\(over))"
+        // Spark's ranks are INT.
+        case .rowNumber: return bigint("ROW_NUMBER() OVER (\(over))")
+        case .rank: return bigint("RANK() OVER (\(over))")
+        case .denseRank: return bigint("DENSE_RANK() OVER (\(over))")
         case let .lag(offset), let .lead(offset):
             let name: String
             if case .lag = call.function { name = "LAG" } else { name = "LEAD" }
@@ -305,7 +310,7 @@ extension SQLEmitter {
             return "\(name)(\(a[0])\(rest)) OVER (\(over))"
         case .firstValue: return "FIRST_VALUE(\(a[0])) OVER (\(over))"
         case .lastValue: return "LAST_VALUE(\(a[0])) OVER (\(over))"
-        case let .ntile(buckets): return "NTILE(\(buckets)) OVER (\(over))"
+        case let .ntile(buckets): return bigint("NTILE(\(buckets)) OVER (\(over))")
         case .percentRank: return "PERCENT_RANK() OVER (\(over))"
         case .cumeDist: return "CUME_DIST() OVER (\(over))"
         case let .nthValue(n): return "NTH_VALUE(\(a[0]), \(n)) OVER (\(over))"
@@ -314,6 +319,9 @@ extension SQLEmitter {
             return aggregate(aggregateCall, over: over, type: type)
         }
     }
+
+    /// An INTEGER result that Spark types INT.
+    private func bigint(_ sql: String) -> String { isDatabricks ? "CAST(\(sql) AS BIGINT)" : sql }
 
     private func bound(_ bound: WindowFrame.Bound) -> String {
         switch bound {

@@ -116,12 +116,17 @@ struct SQLEmitter {
             }
         }
         if let limit = query.limit {
-            sql += " LIMIT \(expr(limit))"
+            sql += " LIMIT \(limitExpr(limit))"
         } else if query.offset != nil && dialect == .sqlite {
             sql += " LIMIT -1"
         }
-        if let offset = query.offset { sql += " OFFSET \(expr(offset))" }
+        if let offset = query.offset { sql += " OFFSET \(limitExpr(offset))" }
         return sql
+    }
+
+    /// A LIMIT or OFFSET: Spark takes only an INT there.
+    private func limitExpr(_ e: BoundExpr) -> String {
+        isDatabricks ? "CAST(\(expr(e)) AS INT)" : expr(e)
     }
 
     func orderItem(_ item: BoundOrderItem, sortedNames: [String]? = nil) -> String {
