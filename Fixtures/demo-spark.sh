@@ -31,7 +31,15 @@ stop() {
 }
 trap stop EXIT
 mkdir -p "$root/tmp"
-(cd "$root" && SPARK_HOME="$spark_home" exec "$java" -Xmx1g -XX:+UseSerialGC -Dderby.system.home="$root" -Djava.io.tmpdir="$root/tmp" \
+# The module options Spark's own launcher (spark-submit) gives Java 17: Hive's
+# metastore client and Spark's serializers reach into java.base.
+opens=(-XX:+IgnoreUnrecognizedVMOptions)
+for package in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+  java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  opens+=("--add-opens=java.base/$package=ALL-UNNAMED")
+done
+opens+=(-Dio.netty.tryReflectionSetAccessible=true)
+(cd "$root" && SPARK_HOME="$spark_home" exec "$java" "${opens[@]}" -Xmx1g -XX:+UseSerialGC -Dderby.system.home="$root" -Djava.io.tmpdir="$root/tmp" \
   -cp "$spark_home/jars/*" org.apache.spark.deploy.SparkSubmit --master 'local[2]' --name rocky-demo \
   --class org.apache.spark.sql.hive.thriftserver.HiveThriftServer2 \
   --conf spark.ui.enabled=false --conf spark.sql.warehouse.dir="$root/warehouse" --conf spark.sql.shuffle.partitions=2 \

@@ -235,7 +235,7 @@ public final class SparkBackend: ExecutionBackend {
         case is EngineError:
             return error
         case let error as HiveServerError:
-            return EngineError.backend(BackendError(engine: engineLabel, code: error.sqlState ?? "error",
+            return EngineError.backend(BackendError(engine: engineLabel, code: SparkBackend.code(error),
                                                     codeName: error.canceled ? "canceled" : nil,
                                                     message: SparkBackend.message(error.message), sql: sql ?? error.statement))
         case let error as HiveTransportError:
@@ -254,6 +254,16 @@ public final class SparkBackend: ExecutionBackend {
     }
 
     var engineLabel: String { "Spark (engine '\(options.name)')" }
+
+    /// The SQLSTATE, else Spark's error class (`[DIVIDE_BY_ZERO] ...`), else "XX000".
+    static func code(_ error: HiveServerError) -> String {
+        if let state = error.sqlState, !state.isEmpty { return state }
+        let message = Substring(message(error.message))
+        if message.hasPrefix("["), let end = message.firstIndex(of: "]") {
+            return String(message[message.index(after: message.startIndex)..<end])
+        }
+        return "XX000"
+    }
 
     /// Spark's message without the Java exception prefix and stack lines, at most 1,000 characters.
     static func message(_ text: String) -> String {
@@ -326,17 +336,16 @@ public final class SparkBackend: ExecutionBackend {
 
     // MARK: Views
 
-    /// Exposes each input under the name its SQL uses, as a TEMPORARY VIEW of its version.
+    /// Exposes each input under the name its SQL uses, as a TEMPORARY VIEW of
+    /// its version. Views are not dropped: every operation makes those of
+    /// the names its SQL uses (version tables are always named in full), so
+    /// a view left from an earlier one is never read; they end with the session.
     func createViews(_ tables: [BackendTable]) throws {
         for input in tables {
             try run("CREATE OR REPLACE TEMPORARY VIEW \(quote(input.name)) AS SELECT * FROM \(versionTable(input.id))")
         }
     }
 
-    func dropViews(_ tables: [BackendTable]) {
-        guard connection?.isOpen == true else { return }
-        for input in tables { try? run("DROP VIEW IF EXISTS \(quote(input.name))") }
-    }
 
     // MARK: ExecutionBackend
 
@@ -516,23 +525,18 @@ public final class SparkBackend: ExecutionBackend {
 
     public func query(_ sql: String, columns: [OutputColumn], tables: [BackendTable]) throws -> RowStream {
         let (operation, first) = try self.operation("query", sql: sql) { () throws -> (HiveOperation, [[HiveValue]]) in
+            try createViews(tables)
+            let connection = try session()
+            let operation = try connection.execute(sql, timeout: options.statementTimeout)
             do {
-                try createViews(tables)
-                let connection = try session()
-                let operation = try connection.execute(sql, timeout: options.statementTimeout)
-                do {
-                    return (operation, try connection.fetch(operation, maxRows: SparkBackend.fetchRows))
-                } catch {
-                    try? connection.closeOperation(operation)
-                    throw error
-                }
+                return (operation, try connection.fetch(operation, maxRows: SparkBackend.fetchRows))
             } catch {
-                dropViews(tables)
+                try? connection.closeOperation(operation)
                 throw error
             }
         }
         resultOpen = true
-        let source = SparkRows(backend: self, operation: operation, sql: sql, tables: tables, pending: first)
+        let source = SparkRows(backend: self, operation: operation, sql: sql, pending: first)
         return RowStream(columns: columns, source: source, exhausted: first.isEmpty)
     }
 
@@ -545,10 +549,9 @@ public final class SparkBackend: ExecutionBackend {
         }
     }
 
-    /// Ends a query: closes its operation and drops its views.
-    func closeResult(_ operation: HiveOperation, tables: [BackendTable]) {
+    /// Ends a query: closes its operation.
+    func closeResult(_ operation: HiveOperation) {
         if let connection, connection.isOpen { try? connection.closeOperation(operation) }
-        dropViews(tables)
         resultOpen = false
     }
 
@@ -569,11 +572,9 @@ public final class SparkBackend: ExecutionBackend {
                 let built = try writer.build { ordered, feed in
                     try read(made.qualified, schema: schema, ordered: ordered, table: target) { try feed.add(row: $0) }
                 }
-                dropViews(tables)
                 let id = try commit(built)
                 try adopt(made, as: id, rows: built.engineRows, bytes: built.encodedBytes, origin: "result")
             } catch {
-                dropViews(tables)
                 discard(staging?.qualified)
                 throw error
             }
@@ -706,7 +707,6 @@ public final class SparkBackend: ExecutionBackend {
             let made = stagingTable()
             staging = made
             try runNamingSQL(display, "CREATE TABLE \(made.qualified) USING parquet AS SELECT * FROM (\(whole)) AS \(quote("rocky_new"))")
-            dropViews(views)
             let oldBytes = try held(target.id) ?? 0
             let id = try commit()
             if id == target.id {
@@ -717,7 +717,6 @@ public final class SparkBackend: ExecutionBackend {
             }
             return changed
         } catch {
-            dropViews(views)
             discard(staging?.qualified)
             throw engineError(error, sql: display)
         }
@@ -833,15 +832,13 @@ final class SparkRows: RowSource {
     private var backend: SparkBackend?
     private let operation: HiveOperation
     private let sql: String
-    private let tables: [BackendTable]
     private var pending: [[HiveValue]]
     private var index = 0
 
-    init(backend: SparkBackend, operation: HiveOperation, sql: String, tables: [BackendTable], pending: [[HiveValue]]) {
+    init(backend: SparkBackend, operation: HiveOperation, sql: String, pending: [[HiveValue]]) {
         self.backend = backend
         self.operation = operation
         self.sql = sql
-        self.tables = tables
         self.pending = pending
     }
 
@@ -866,7 +863,7 @@ final class SparkRows: RowSource {
     }
 
     func close() {
-        backend?.closeResult(operation, tables: tables)
+        backend?.closeResult(operation)
         backend = nil
     }
 }
