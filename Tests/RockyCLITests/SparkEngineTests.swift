@@ -86,6 +86,39 @@ import Testing
         #expect(PostgresEngineTests.ids(second) == PostgresEngineTests.ids(first))
     }
 
+    /// With `stage`, versions enter Spark as JSON Lines files in that folder
+    /// (removed afterwards): the same rows, so the same table ids as SQLite.
+    @Test func anUploadThroughTheStageFolderGivesTheSameTables() throws {
+        let server = try Self.server()
+        let database = Self.newDatabase()
+        let stage = NSTemporaryDirectory() + "rocky-stage-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: stage) }
+        let lite = PostgresEngineTests.repository()
+        let spark = PostgresEngineTests.repository(Self.toml(server, database: database) + "stage = \"\(stage)\"\n")
+        let script = [
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, amount DECIMAL(10,2), day DATE, at TIMESTAMP, ok BOOLEAN, x DOUBLE)",
+            "INSERT INTO notes VALUES (1, 'a \"quoted\"\\\\ line', 1.50, DATE '2026-02-27', TIMESTAMP '2026-01-01 00:00:01.123456', TRUE, -0.5),"
+                + " (2, NULL, NULL, NULL, NULL, NULL, NULL)",
+        ]
+        // Every type, NULLs, quotes and backslashes; both repositories import the same file.
+        for sql in script { lite.ok("sql", sql) }
+        lite.ok("export", "notes", "-o", spark.path + "/notes.csv")
+        for box in [lite, spark] { box.ok("import", "notes2", spark.path + "/notes.csv", "--key", "id") }
+        let step = "CREATE TABLE upper AS SELECT id, upper(body) AS b, amount * 2 AS a2, day, at, ok, x FROM notes2"
+        lite.ok("sql", step)
+        spark.ok("--engine", "spark", "sql", step)
+        spark.ok("--engine", "spark", "sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0")
+        lite.ok("sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0")
+        var ids = PostgresEngineTests.ids(spark), liteIDs = PostgresEngineTests.ids(lite)
+        ids.removeValue(forKey: "notes")
+        liteIDs.removeValue(forKey: "notes")
+        #expect(ids == liteIDs)
+        let held = try Self.held(server, database: database)
+        #expect(held.values.filter { $0 == "upload" }.count == 2, "notes2 and positions were uploaded: \(held)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: stage)) == [], "the stage folder is left empty")
+    }
+
     @Test func aDuplicateKeyNamesTheTableAndChangesNothing() throws {
         let box = PostgresEngineTests.repository(Self.toml(try Self.server(), database: Self.newDatabase()))
         box.ok("--engine", "spark", "sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
