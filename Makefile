@@ -24,7 +24,7 @@ PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
 STAMP   := Sources/RockyCLI/Stamp/BuildStamp.swift
 RELEASE := -c release -j $(JOBS) -Xswiftc -enforce-exclusivity=unchecked -Xswiftc -DROCKY_STAMPED
 
-.PHONY: all deps venv build release test stress demo demo-pg bench dist install stamp clean
+.PHONY: all deps venv build release test stress demo demo-pg demo-spark bench dist install stamp clean
 
 all: build
 
@@ -101,6 +101,13 @@ demo: build
 demo-pg: DEB_PACKAGES += $(TEST_PACKAGES)
 demo-pg: build
 	ROCKY=$(CURDIR)/.build/debug/rocky bash Fixtures/demo-pg.sh
+
+# The same story with the agent's chain run on Spark (--engine spark), on a
+# throw-away Thrift server the script starts and stops (Fixtures/demo-spark.sh;
+# Java 17 and pyspark as for the tests).
+demo-spark: DEB_PACKAGES += openjdk-17-jre-headless
+demo-spark: build venv
+	ROCKY=$(CURDIR)/.build/debug/rocky ROCKY_VENV=$(CURDIR)/$(VENV) bash Fixtures/demo-spark.sh
 
 # Every benchmark beside what a user would use instead, in one run; the
 # report (Markdown) is also written to build/bench.md. Commands are timed

@@ -44,7 +44,7 @@ let package = Package(
         // binary protocol, sockets of its own; no C library).
         .target(name: "RockyEngineSpark", dependencies: ["RockyEngine", "RockyTable", "RockySQL", "RockyStore", "RockyBase"],
                 exclude: ["README.md"]),
-        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockyEnginePostgres", "RockySQL", "RockyTable",
+        .target(name: "Rocky", dependencies: ["RockyEngine", "RockyEngineSQLite", "RockyEnginePostgres", "RockyEngineSpark", "RockySQL", "RockyTable",
                                               "RockyStore", "RockyBase", "CSSL"],
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "RockyEngineSparkTests", dependencies: ["RockyEngineSpark", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                  "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
         .testTarget(name: "RockyTests", dependencies: ["Rocky"]),
-        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres"], exclude: ["Golden"]),
+        .testTarget(name: "RockyCLITests", dependencies: ["RockyCLI", "RockyTestSupport", "RockyEnginePostgres", "RockyEngineSpark"], exclude: ["Golden"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -117,7 +117,6 @@ enum ExitCode: Int32 {
             case .engineFailure: return "engine_failure"
             case .unknownEnvironment: return "unknown_environment"
             case .unknownEngine: return "unknown_engine"
-            case .engineUnavailable: return "engine_unavailable"
             }
         default:
             return "error"

@@ -6,6 +6,15 @@ import RockyTable
 /// are servers named in rocky.toml (`[engines.<name>]`).
 public enum EngineKind: String, Sendable, CaseIterable, Codable {
     case sqlite, postgres, spark
+
+    /// The dialect its backend runs (Spark's is Databricks SQL's).
+    public var dialect: Dialect {
+        switch self {
+        case .sqlite: .sqlite
+        case .postgres: .postgres
+        case .spark: .databricks
+        }
+    }
 }
 
 /// One table version a statement reads: the name its SQL uses, its object
@@ -108,6 +117,17 @@ public protocol ExecutionBackend: AnyObject {
     func modify(_ statements: [String], target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
                 commit: () throws -> ObjectID) throws -> Int
 
+    /// Whether DML reaches `modify(queries:...)` as `DMLQueries` rather
+    /// than `modify(_ statements:...)` as statements: for an engine whose
+    /// tables cannot be updated in place. Default false.
+    var modifiesThroughQueries: Bool { get }
+
+    /// `modify` for an engine with `modifiesThroughQueries`: the same
+    /// contract, with the statement given as the pieces of queries that
+    /// read the rows it changes and their new images.
+    func modify(queries: DMLQueries, target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
+                commit: () throws -> ObjectID) throws -> Int
+
     /// Version `id` has the rows of `old` under `schema` (`alteration` says
     /// how it differs): the engine may derive its copy from the old one. A
     /// backend may do nothing (the version is then loaded when next used).
@@ -152,6 +172,15 @@ public struct RemoteCost: Equatable, Sendable {
         self.bytesUploaded = bytesUploaded
         self.rowsDownloaded = rowsDownloaded
         self.bytesDownloaded = bytesDownloaded
+    }
+}
+
+extension ExecutionBackend {
+    public var modifiesThroughQueries: Bool { false }
+
+    public func modify(queries: DMLQueries, target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
+                       commit: () throws -> ObjectID) throws -> Int {
+        throw EngineError.invalid("the \(kind.rawValue) engine runs DML as statements")
     }
 }
 

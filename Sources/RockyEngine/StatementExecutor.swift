@@ -218,16 +218,23 @@ final class StatementRun {
         let schema = old.schema
         let changes = ChangeCollector(schema: schema, temporaryDirectory: backend.temporaryDirectory)
         var written: (ObjectID, Table)?
-        let changed = try backend.modify(statement.sql(for: backend.dialect), target: BackendTable(name: target, id: oldID, table: old),
-                                         tables: inputs, changes: changes) {
-            let builder = TreeBuilder(store: store)
-            let root = try TreeEditor(store: store).apply(try changes.changes(), to: old.root, builder: builder)
+        let edit: () throws -> ObjectID = {
+            let builder = TreeBuilder(store: self.store)
+            let root = try TreeEditor(store: self.store).apply(try changes.changes(), to: old.root, builder: builder)
             try changes.checkComplete()
             let table = Table(schema: schema, root: root)
-            let (id, bytes) = try store.writeCounting(table)
-            metrics.bytesWritten += builder.bytesWritten + bytes
+            let (id, bytes) = try self.store.writeCounting(table)
+            self.metrics.bytesWritten += builder.bytesWritten + bytes
             written = (id, table)
             return id
+        }
+        let copy = BackendTable(name: target, id: oldID, table: old)
+        let changed: Int
+        if backend.modifiesThroughQueries {
+            guard let queries = statement.dmlQueries(for: backend.dialect) else { throw EngineError.invalid("not a DML statement") }
+            changed = try backend.modify(queries: queries, target: copy, tables: inputs, changes: changes, commit: edit)
+        } else {
+            changed = try backend.modify(statement.sql(for: backend.dialect), target: copy, tables: inputs, changes: changes, commit: edit)
         }
         guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no version of \(target)") }
         metrics.rowsWritten = changed

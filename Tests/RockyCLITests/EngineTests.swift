@@ -52,7 +52,7 @@ import Testing
         [engines.spark]
         type = "spark"
         host = "127.0.0.1"
-        port = 10000
+        port = 1
 
         """
 
@@ -69,8 +69,8 @@ import Testing
         box.snapshot().filter { !$0.key.hasPrefix("cache") && !$0.key.hasPrefix("tmp") && !$0.key.hasPrefix("audit") }
     }
 
-    /// spark: this build cannot execute on it; pg: its server (/run/pg) is not there.
-    @Test(arguments: [("pg", "postgres", "engine_failure"), ("spark", "spark", "engine_unavailable")])
+    /// Their servers are not there: pg's socket /run/pg, spark's port 1 of the loopback.
+    @Test(arguments: [("pg", "postgres", "engine_failure"), ("spark", "spark", "engine_failure")])
     func aDeclaredServerEngineThatCannotRunIsRefusedByNameAndNothingRuns(engine: String, type: String, code: String) {
         let box = repository()
         let before = state(box)

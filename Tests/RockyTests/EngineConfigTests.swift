@@ -32,6 +32,28 @@ import Testing
         #expect(throws: RepositoryError.unknownEngine("pq", declared: ["pg", "spark"])) { try config.engine(named: "pq") }
     }
 
+    @Test func aSparkEngineTakesAuthUserDatabaseAndStage() throws {
+        let config = try ProjectConfig(text: """
+            [engines.dbx]
+            type = "spark"
+            host = "spark.example"
+            auth = "plain"
+            user = "rocky"
+            database = "research"
+            stage = "/shared/stage"
+            """)
+        #expect(config.engines["dbx"] == EngineConfig(name: "dbx", kind: .spark, host: "spark.example", auth: "plain", user: "rocky",
+                                                     database: "research", stage: "/shared/stage"))
+        for (field, reason) in [("auth = \"kerberos\"", "auth must be"), ("auth = \"plain\"", "needs user"),
+                                ("stage = \"stage\"", "absolute path"), ("password = \"hunter2\"", "ROCKY_SPARK_PASSWORD")] {
+            #expect {
+                try ProjectConfig(text: "[engines.dbx]\ntype = \"spark\"\nhost = \"h\"\n\(field)\n")
+            } throws: { error in
+                "\(error)".contains(reason) && !"\(error)".contains("hunter2")
+            }
+        }
+    }
+
     /// Replay reuses an execution only on the same engine type and version.
     @Test func theReuseKeyIncludesTheEngineTypeAndVersion() {
         let record = Transformation(statement: "CREATE TABLE t AS SELECT 1 AS one", kind: "createTableAs", executedSQL: ["SELECT 1"],

@@ -30,8 +30,13 @@ public final class SparkServer: Sendable {
         root = String(cString: made)
         port = try SparkServer.freePort()
         let warehouse = root + "/warehouse"
-        let arguments = [
-            java, "-Xmx1g", "-XX:+UseSerialGC", "-Dderby.system.home=\(root)",
+        // The module options Spark's own launcher (spark-submit) gives Java 17:
+        // Hive's metastore client (ALTER TABLE) and Spark's serializers reach into java.base.
+        let opens = ["java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio", "java.util",
+                     "java.util.concurrent", "java.util.concurrent.atomic", "jdk.internal.ref", "sun.nio.ch", "sun.nio.cs",
+                     "sun.security.action", "sun.util.calendar"].map { "--add-opens=java.base/\($0)=ALL-UNNAMED" }
+        let arguments = [java, "-XX:+IgnoreUnrecognizedVMOptions"] + opens + ["-Dio.netty.tryReflectionSetAccessible=true"] + [
+            "-Xmx1g", "-XX:+UseSerialGC", "-Dderby.system.home=\(root)",
             "-Djava.io.tmpdir=\(root)/tmp", "-cp", "\(sparkHome)/jars/*", "org.apache.spark.deploy.SparkSubmit",
             "--master", "local[2]", "--name", "rocky-test",
             "--class", "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",

@@ -41,9 +41,6 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
     /// `--engine` / `ROCKY_ENGINE` (or an environment's `engine`) names an
     /// engine rocky.toml does not declare.
     case unknownEngine(String, declared: [String])
-    /// The engine chosen is declared, but this build cannot execute on its
-    /// kind (sqlite and postgres execute; spark does not yet).
-    case engineUnavailable(name: String, kind: String)
 
     public var description: String {
         switch self {
@@ -80,9 +77,6 @@ public enum RepositoryError: Error, Equatable, Sendable, CustomStringConvertible
             "unknown engine '\(name)': rocky.toml declares " + (declared.isEmpty ? "no engines" : declared.joined(separator: ", "))
                 + " (sqlite, the embedded engine, needs no declaration)"
                 + Suggestion.didYouMean(name, among: declared)
-        case let .engineUnavailable(name, kind):
-            "engine '\(name)' (type \(kind)) is declared in rocky.toml, but this build of rocky executes only on sqlite and postgres: "
-                + "nothing was run; choose sqlite (--engine sqlite)"
         case let .uncommittedChanges(paths, fix):
             "uncommitted changes would be lost: \(paths.joined(separator: ", ")). \(fix)"
         }

@@ -3,6 +3,7 @@ import RockyBase
 import RockyEngine
 import RockyEnginePostgres
 import RockyEngineSQLite
+import RockyEngineSpark
 import RockySQL
 import RockyStore
 import RockyTable
@@ -44,8 +45,7 @@ public struct ExecutionSummary: Sendable {
 extension Repository {
     /// The engine this command runs statements on: `--engine` /
     /// `ROCKY_ENGINE`, else the environment's `engine` in rocky.toml, else
-    /// the embedded sqlite. A declared engine this build cannot execute on
-    /// (spark) is `engineUnavailable`, before anything runs.
+    /// the embedded sqlite.
     func engine() throws -> StatementExecutor {
         try engine(try engineChoice())
     }
@@ -62,13 +62,38 @@ extension Repository {
     /// its table cache in `.rocky/cache`; its `hash` masking is HMAC-SHA-256
     /// under the repository's masking key (MaskingKey.swift;
     /// `ROCKY_MASKING_KEY` overrides it for `admin`). A postgres engine
-    /// connects to its server (Docs/postgres.md); a failure to connect is an
-    /// `EngineError` naming the engine, before anything runs.
+    /// connects to its server (Docs/postgres.md), a spark engine to its
+    /// Thrift server (Docs/spark.md); a failure to connect is an
+    /// `engineFailure` naming the engine, before anything runs.
     func engine(_ choice: EngineConfig) throws -> StatementExecutor {
         switch choice.kind {
         case .sqlite: return StatementExecutor(backend: try sqliteBackend(), name: choice.name)
         case .postgres: return StatementExecutor(backend: try postgresBackend(choice), name: choice.name)
-        case .spark: throw RepositoryError.engineUnavailable(name: choice.name, kind: choice.kind.rawValue)
+        case .spark: return StatementExecutor(backend: try sparkBackend(choice), name: choice.name)
+        }
+    }
+
+    /// A backend on the Spark Thrift server `choice` configures: host, port
+    /// (default 10000), auth (`nosasl`, or `plain` with `user` and the
+    /// password from `ROCKY_SPARK_PASSWORD`), database (default `rocky`),
+    /// stage (uploads as files there), statement_timeout and retries.
+    func sparkBackend(_ choice: EngineConfig) throws -> SparkBackend {
+        guard let host = choice.host else {
+            throw RepositoryError.malformedConfig(file: ProjectConfig.fileName, reason: "engines.\(choice.name): a spark engine needs host")
+        }
+        var authentication = HiveAuthentication.noSASL
+        if choice.auth == "plain" {
+            let password = ProcessInfo.processInfo.environment["ROCKY_SPARK_PASSWORD"] ?? ""
+            authentication = .plain(user: choice.user ?? "", password: password)
+        }
+        let options = SparkEngineOptions(name: choice.name, host: host, port: choice.port ?? 10000, authentication: authentication,
+                                         user: choice.user, database: choice.database ?? "rocky",
+                                         statementTimeout: choice.statementTimeoutSeconds.map { .seconds($0) }, retries: choice.retries,
+                                         stage: choice.stage)
+        do {
+            return try SparkBackend(store: objects, options: options, temporaryDirectory: temporaryDirectory())
+        } catch let error as EngineError {
+            throw RepositoryError.engineFailure("engine '\(choice.name)' (spark) is not available, nothing was run: \(error)")
         }
     }
 

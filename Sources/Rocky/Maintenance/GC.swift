@@ -324,7 +324,7 @@ extension Repository {
         try context.authorize(.admin, branch: nil)
         let choice = try engineChoice()
         guard choice.kind == .postgres else {
-            throw RepositoryError.engineFailure("gc --engine works on a server engine; '\(choice.name)' is \(choice.kind.rawValue) "
+            throw RepositoryError.engineFailure("gc --engine works on a postgres engine; '\(choice.name)' is \(choice.kind.rawValue) "
                                                 + "(the sqlite table cache is checked by fsck --caches and bounded by its size)")
         }
         let backend = try postgresBackend(choice)

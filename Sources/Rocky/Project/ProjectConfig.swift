@@ -122,6 +122,10 @@ extension ProjectConfig {
 /// retries = 3                  # on lost connections and timeouts
 /// host = "127.0.0.1"           # spark
 /// port = 10000                 # spark
+/// auth = "nosasl"              # spark: nosasl | plain (user; password from ROCKY_SPARK_PASSWORD)
+/// user = "rocky"               # spark
+/// database = "rocky"           # spark: where the engine keeps table versions
+/// stage = "/shared/rocky-stage" # spark: uploads as files in a folder the cluster reads
 /// ```
 public struct EngineConfig: Sendable, Equatable {
     /// The name of the embedded engine, usable without a declaration.
@@ -135,9 +139,16 @@ public struct EngineConfig: Sendable, Equatable {
     public var retries: Int
     public var host: String?
     public var port: Int?
+    /// spark: "nosasl" (default) or "plain" (SASL PLAIN with `user`).
+    public var auth: String?
+    public var user: String?
+    /// spark: the database holding the table versions.
+    public var database: String?
+    public var stage: String?
 
     public init(name: String, kind: EngineKind, conninfo: String? = nil, schema: String? = nil, statementTimeoutSeconds: Int? = nil,
-                retries: Int = 0, host: String? = nil, port: Int? = nil) {
+                retries: Int = 0, host: String? = nil, port: Int? = nil, auth: String? = nil, user: String? = nil, database: String? = nil,
+                stage: String? = nil) {
         self.name = name
         self.kind = kind
         self.conninfo = conninfo
@@ -146,9 +157,14 @@ public struct EngineConfig: Sendable, Equatable {
         self.retries = retries
         self.host = host
         self.port = port
+        self.auth = auth
+        self.user = user
+        self.database = database
+        self.stage = stage
     }
 
-    static let fields: Set<String> = ["type", "conninfo", "schema", "statement_timeout", "retries", "host", "port"]
+    static let fields: Set<String> = ["type", "conninfo", "schema", "statement_timeout", "retries", "host", "port", "auth", "user", "database",
+                                      "stage"]
 
     init(name: String, toml: JSON, fail: (String) -> RepositoryError) throws {
         let at = "engines.\(name)"
@@ -157,6 +173,10 @@ public struct EngineConfig: Sendable, Equatable {
         // own, which this build does not use; a server engine's are checked,
         // so a misspelt field is an error rather than a silent default.
         let embedded = name == EngineConfig.embedded && (toml["type"] == nil || toml["type"]?.stringValue == EngineKind.sqlite.rawValue)
+        if !embedded, toml["password"] != nil {
+            // rocky.toml is committed and shared: a secret never goes in it (nor into a message).
+            throw fail("\(at).password: a password must not be in rocky.toml; set ROCKY_SPARK_PASSWORD (spark) or PGPASSWORD (postgres)")
+        }
         for member in toml.members ?? [] where !embedded && !EngineConfig.fields.contains(member.key) {
             throw fail("\(at).\(member.key): unknown field (one of \(EngineConfig.fields.sorted().joined(separator: ", ")))")
         }
@@ -192,6 +212,13 @@ public struct EngineConfig: Sendable, Equatable {
         host = try text("host")
         port = try integer("port", in: 1...65535)
         retries = try integer("retries", in: 0...100) ?? 0
+        auth = try text("auth")?.lowercased()
+        user = try text("user")
+        database = try text("database")
+        stage = try text("stage")
+        if let stage, !stage.hasPrefix("/") { throw fail("\(at).stage must be an absolute path (the same folder for rocky and the cluster)") }
+        if let auth, !["nosasl", "plain"].contains(auth) { throw fail("\(at).auth must be \"nosasl\" or \"plain\"") }
+        if auth == "plain", user == nil { throw fail("\(at): auth = \"plain\" needs user (the password comes from ROCKY_SPARK_PASSWORD)") }
         if let value = toml["statement_timeout"] {
             if let n = value.intValue, n > 0 {
                 statementTimeoutSeconds = n

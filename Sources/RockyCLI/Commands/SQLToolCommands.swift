@@ -1,6 +1,7 @@
 import Foundation
 import Rocky
 import RockyBase
+import RockyEngine
 import RockySQL
 
 /// `rocky check`.
@@ -18,7 +19,7 @@ struct CheckCommand: Command {
 
     options:
       -e <sql>           the statements to check, inline
-      --dialect <d>      sqlite (default), postgres, duckdb, snowflake, bigquery, databricks
+      --dialect <d>      sqlite, postgres, duckdb, snowflake, bigquery, databricks (default: the --engine's, else sqlite)
       --emit             print the SQL emitted for the dialect
       --schema <file>    a catalog of CREATE TABLE statements instead of the repository's tables
     """
@@ -26,7 +27,8 @@ struct CheckCommand: Command {
     let file: String?
     let inline: String?
     let revision: String?
-    let dialect: Dialect
+    /// `--dialect`; nil: the dialect of the `--engine` chosen, else sqlite.
+    let chosenDialect: Dialect?
     let emit: Bool
     let schema: String?
 
@@ -38,9 +40,9 @@ struct CheckCommand: Command {
             guard let parsed = Dialect(rawValue: d.lowercased()) else {
                 throw arguments.usage("--dialect is one of \(Dialect.allCases.map(\.rawValue).joined(separator: ", ")), not '\(d)'")
             }
-            dialect = parsed
+            chosenDialect = parsed
         } else {
-            dialect = .sqlite
+            chosenDialect = nil
         }
         let names = try arguments.positionals(max: 2, names: "[<file.sql>] [<rev>]")
         if inline != nil {
@@ -52,8 +54,17 @@ struct CheckCommand: Command {
         }
     }
 
+    /// The dialect `--emit` writes: `--dialect`, else that of the engine
+    /// `--engine` / `ROCKY_ENGINE` names (a spark engine's is databricks), else sqlite.
+    func dialect(_ context: CommandContext) throws -> Dialect {
+        if let chosenDialect { return chosenDialect }
+        guard emit, let engine = context.settings.engine else { return .sqlite }
+        return try context.repository().workingConfig().engine(named: engine).kind.dialect
+    }
+
     func run(_ context: CommandContext) throws {
-        if inline == nil, file == nil, schema == nil { return try checkModels(context) }
+        let dialect = try dialect(context)
+        if inline == nil, file == nil, schema == nil { return try checkModels(context, dialect: dialect) }
         let sources: [(name: String, sql: String)]
         if let inline {
             sources = [("<command line>", inline)]
@@ -104,7 +115,7 @@ extension CheckCommand {
     /// Every models/*.sql in dependency order, each compiled as the CREATE
     /// TABLE AS that `rocky run` executes and seeing the tables the models
     /// before it build; nothing runs.
-    func checkModels(_ context: CommandContext) throws {
+    func checkModels(_ context: CommandContext, dialect: Dialect) throws {
         let repo = try context.repository()
         try repo.authorize(.use, branch: try repo.currentBranch(), environment: context.settings.environment)
         let models = try repo.checkModels(at: revision)

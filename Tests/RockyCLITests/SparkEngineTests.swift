@@ -1,0 +1,282 @@
+import Foundation
+import RockyEngineSpark
+import RockyTestSupport
+import Testing
+
+/// `--engine spark` against a real, throw-away Spark Thrift server (the
+/// shared one of this test process, started once: 45-75 s; each test keeps
+/// its versions in a database of its own, so tests never see each other's).
+/// Without Java 17 or pyspark the harness fails naming the install command.
+@Suite struct SparkEngineTests {
+    static func server() throws -> SparkServer { try SparkServer.shared.get() }
+
+    static func newDatabase() -> String { "t_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(16) }
+
+    static func toml(host: String = "127.0.0.1", port: Int, database: String, retries: Int = 2) -> String {
+        """
+        [engines.spark]
+        type = "spark"
+        host = "\(host)"
+        port = \(port)
+        database = "\(database)"
+        retries = \(retries)
+
+        """
+    }
+
+    static func toml(_ server: SparkServer, database: String, retries: Int = 2) -> String {
+        toml(port: server.port, database: database, retries: retries)
+    }
+
+    /// The versions Spark holds in `database`: id -> origin.
+    static func held(_ server: SparkServer, database: String) throws -> [String: String] {
+        let connection = try HiveConnection(host: server.host, port: server.port, authentication: .noSASL, user: "rocky")
+        defer { try? connection.close() }
+        var held: [String: String] = [:]
+        for row in try connection.query("SHOW TABLES IN `\(database)` LIKE 'v_*'").rows {
+            guard case let .string(name) = row[1] else { continue }
+            let origin = try connection.query("SHOW TBLPROPERTIES `\(database)`.`\(name)` ('rocky.origin')").rows.first?[1]
+            guard case let .string(text)? = origin else { continue }
+            held[String(name.dropFirst(2))] = text
+        }
+        return held
+    }
+
+    @Test func theSameChainGivesTheSameTableIDsOnSQLiteAndSpark() throws {
+        let server = try Self.server()
+        let lite = PostgresEngineTests.repository()
+        let spark = PostgresEngineTests.repository(Self.toml(server, database: Self.newDatabase()))
+        for sql in PostgresEngineTests.chain {
+            lite.ok("sql", sql)
+            spark.ok("--engine", "spark", "sql", sql)
+        }
+        // Exact types give the same ids; `stats` holds AVG over DOUBLE, which
+        // Spark sums per partition then merges: its last bits differ (Docs/spark.md).
+        var ids = PostgresEngineTests.ids(spark), liteIDs = PostgresEngineTests.ids(lite)
+        #expect(ids.count == 6)
+        #expect(ids.removeValue(forKey: "stats") != nil && liteIDs.removeValue(forKey: "stats") != nil)
+        #expect(ids == liteIDs)
+        let exact = "SELECT symbol, c, n FROM stats ORDER BY symbol"
+        #expect(spark.ok("--engine", "spark", "sql", exact) == lite.ok("sql", exact))
+        // Queries stream back the same rows.
+        let query = "SELECT n.id, n.body, n.amount, n.tag, b.symbol FROM notes n, bag b WHERE b.symbol < 'D' ORDER BY b.symbol, n.id"
+        #expect(spark.ok("--engine", "spark", "sql", query) == lite.ok("sql", query))
+        // Each transformation records the engine, its kind and Spark's version.
+        spark.ok("--engine", "spark", "sql", "CREATE TABLE small AS SELECT symbol FROM positions WHERE quantity < 0", "-m", "small")
+        let record = (spark.json(spark.rocky("show", "--json"))["transformations"] as? [[String: Any]])?.first
+        #expect(record?["adapter"] as? String == "spark")
+        #expect(record?["engine"] as? String == "spark")
+        let version = record?["engine_version"] as? String ?? ""
+        #expect(version.first?.isNumber == true && version.contains("."), "Spark's version: \(version)")
+    }
+
+    /// A version enters Spark once: a second repository with the same data
+    /// running the same chain on the same engine uploads nothing, and finds
+    /// every result it computes already held.
+    @Test func aSecondRunUploadsNothing() throws {
+        let server = try Self.server()
+        let database = Self.newDatabase()
+        let first = PostgresEngineTests.repository(Self.toml(server, database: database))
+        for sql in PostgresEngineTests.chain { first.ok("--engine", "spark", "sql", sql) }
+        let held = try Self.held(server, database: database)
+        #expect(held.values.filter { $0 == "upload" }.count == 1, "positions was uploaded once: \(held)")
+        #expect(Set(PostgresEngineTests.ids(first).values).isSubset(of: Set(held.keys)), "every table's version is held")
+        let second = PostgresEngineTests.repository(Self.toml(server, database: database))
+        for sql in PostgresEngineTests.chain { second.ok("--engine", "spark", "sql", sql) }
+        #expect(try Self.held(server, database: database) == held, "no version was loaded or added again")
+        #expect(PostgresEngineTests.ids(second) == PostgresEngineTests.ids(first))
+    }
+
+    /// With `stage`, versions enter Spark as JSON Lines files in that folder
+    /// (removed afterwards): the same rows, so the same table ids as SQLite.
+    @Test func anUploadThroughTheStageFolderGivesTheSameTables() throws {
+        let server = try Self.server()
+        let database = Self.newDatabase()
+        let stage = NSTemporaryDirectory() + "rocky-stage-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: stage) }
+        let lite = PostgresEngineTests.repository()
+        let spark = PostgresEngineTests.repository(Self.toml(server, database: database) + "stage = \"\(stage)\"\n")
+        let script = [
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, amount DECIMAL(10,2), day DATE, at TIMESTAMP, ok BOOLEAN, x DOUBLE)",
+            "INSERT INTO notes VALUES (1, 'a \"quoted\"\\\\ line', 1.50, DATE '2026-02-27', TIMESTAMP '2026-01-01 00:00:01.123456', TRUE, -0.5),"
+                + " (2, NULL, NULL, NULL, NULL, NULL, NULL)",
+        ]
+        // Every type, NULLs, quotes and backslashes; both repositories import the same file.
+        for sql in script { lite.ok("sql", sql) }
+        lite.ok("export", "notes", "-o", spark.path + "/notes.csv")
+        for box in [lite, spark] { box.ok("import", "notes2", spark.path + "/notes.csv", "--key", "id") }
+        let step = "CREATE TABLE upper AS SELECT id, upper(body) AS b, amount * 2 AS a2, day, at, ok, x FROM notes2"
+        lite.ok("sql", step)
+        spark.ok("--engine", "spark", "sql", step)
+        spark.ok("--engine", "spark", "sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0")
+        lite.ok("sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0")
+        var ids = PostgresEngineTests.ids(spark), liteIDs = PostgresEngineTests.ids(lite)
+        ids.removeValue(forKey: "notes")
+        liteIDs.removeValue(forKey: "notes")
+        #expect(ids == liteIDs)
+        let held = try Self.held(server, database: database)
+        #expect(held.values.filter { $0 == "upload" }.count == 2, "notes2 and positions were uploaded: \(held)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: stage)) == [], "the stage folder is left empty")
+    }
+
+    @Test func aDuplicateKeyNamesTheTableAndChangesNothing() throws {
+        let box = PostgresEngineTests.repository(Self.toml(try Self.server(), database: Self.newDatabase()))
+        box.ok("--engine", "spark", "sql", "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        box.ok("--engine", "spark", "sql", "INSERT INTO notes VALUES (1, 'a'), (2, 'b')")
+        let before = PostgresEngineTests.state(box)
+        for sql in ["INSERT INTO notes VALUES (3, 'c'), (3, 'd')", "INSERT INTO notes VALUES (2, 'again')", "UPDATE notes SET id = 1 WHERE id = 2"] {
+            let run = box.rocky(["--engine", "spark", "sql", sql])
+            #expect(run.code == 1)
+            #expect(run.err.contains("duplicate key in table notes"), "\(sql): \(run)")
+        }
+        // Spark enforces no NOT NULL: Rocky does, as the rows come back.
+        for sql in ["UPDATE notes SET body = NULLIF(body, 'a')", "INSERT INTO notes SELECT 3 AS id, NULLIF('a', 'a') AS body"] {
+            let null = box.rocky(["--engine", "spark", "sql", sql])
+            #expect(null.code == 1 && null.err.contains("NULL in NOT NULL column notes.body"), "\(null)")
+        }
+        #expect(PostgresEngineTests.state(box) == before)
+    }
+
+    @Test func aServerErrorNamesTheStatementAndTheSQL() throws {
+        let box = PostgresEngineTests.repository(Self.toml(try Self.server(), database: Self.newDatabase()))
+        let run = box.rocky(["--engine", "spark", "sql", "SELECT 1 AS one;\nSELECT CAST(symbol AS INTEGER) AS n FROM positions"])
+        #expect(run.code == 1)
+        for part in ["statement 2 (line 2, column 1)", "Spark (engine 'spark') error", "while running: SELECT "] {
+            #expect(run.err.contains(part), "\(part): \(run)")
+        }
+    }
+
+    /// The server dies while a script runs (a proxy in front of it hangs up
+    /// when the second statement is sent, and refuses every connection
+    /// after): the reconnections fail, the error names the engine, the
+    /// statement and the last error, and the working set is as it was.
+    @Test func aServerKilledMidRunIsAClearErrorAndTheWorkingSetIsUnchanged() throws {
+        let server = try Self.server()
+        let proxy = try DyingProxy(to: server.port, dieOn: "proxy-dies-here")
+        defer { proxy.stop() }
+        let box = PostgresEngineTests.repository(Self.toml(port: proxy.port, database: Self.newDatabase(), retries: 2))
+        box.ok("--engine", "spark", "sql", "CREATE TABLE big AS SELECT symbol, quantity FROM positions")
+        let before = PostgresEngineTests.state(box)
+        let run = box.rocky(["--engine", "spark", "--json", "sql",
+                             "CREATE TABLE one AS SELECT symbol FROM big; CREATE TABLE two AS SELECT symbol FROM big WHERE symbol <> 'proxy-dies-here'"])
+        #expect(run.code == 1)
+        let error = box.json(run)["error"] as? [String: Any]
+        let message = error?["message"] as? String ?? ""
+        for part in ["statement 2", "Spark (engine 'spark')", "cannot connect", "gave up after 3 tries", "proxy-dies-here"] {
+            #expect(message.contains(part), "\(part): \(message)")
+        }
+        #expect(proxy.died)
+        #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
+    }
+
+    @Test func aPasswordInRockyTomlIsRefusedWithoutShowingIt() {
+        let box = PostgresEngineTests.repository("[engines.spark]\ntype = \"spark\"\nhost = \"127.0.0.1\"\nauth = \"plain\"\nuser = \"u\"\npassword = \"hunter2\"\n")
+        let run = box.rocky(["--engine", "spark", "--json", "sql", "SELECT 1 AS one"])
+        #expect(run.code == 1)
+        #expect((box.json(run)["error"] as? [String: Any])?["code"] as? String == "malformed_config")
+        #expect(run.out.contains("ROCKY_SPARK_PASSWORD"), "\(run)")
+        #expect(!run.out.contains("hunter2") && !run.err.contains("hunter2"))
+    }
+
+    @Test func checkWithASparkEngineEmitsTheDatabricksDialect() {
+        let box = PostgresEngineTests.repository(Self.toml(port: 1, database: "rocky"))
+        let emitted = box.ok("--engine", "spark", "check", "-e", "SELECT symbol FROM positions", "--emit")
+        #expect(emitted.contains("SELECT `positions`.`symbol` FROM `positions`"), "\(emitted)")
+        let sqlite = box.ok("check", "-e", "SELECT symbol FROM positions", "--emit")
+        #expect(sqlite.contains("\"positions\""), "\(sqlite)")
+    }
+}
+
+/// A TCP proxy on a loopback port the OS chose, in front of `port`: it
+/// forwards both ways until the client sends bytes containing `dieOn`;
+/// then it hangs up every connection and closes its listener (as a server
+/// killed mid-run: reconnections are refused).
+final class DyingProxy: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var sockets: Set<Int32> = []
+    private var dead = false
+
+    var died: Bool { lock.withLock { dead } }
+
+    init(to target: Int, dieOn marker: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw HarnessError("proxy: bind/listen failed, errno \(errno)") }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let needle = Array(marker.utf8)
+        Thread {
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                var to = sockaddr_in()
+                to.sin_family = sa_family_t(AF_INET)
+                to.sin_port = in_port_t(UInt16(target).bigEndian)
+                to.sin_addr.s_addr = inet_addr("127.0.0.1")
+                let connected = withUnsafePointer(to: &to) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                }
+                let alive = self.lock.withLock { () -> Bool in
+                    guard !self.dead, connected else { return false }
+                    self.sockets.formUnion([client, upstream])
+                    return true
+                }
+                guard alive else {
+                    close(client)
+                    close(upstream)
+                    continue
+                }
+                Thread { self.pump(from: client, to: upstream, watching: needle) }.start()
+                Thread { self.pump(from: upstream, to: client, watching: nil) }.start()
+            }
+        }.start()
+    }
+
+    private func pump(from source: Int32, to sink: Int32, watching needle: [UInt8]?) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var tail: [UInt8] = []
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            if let needle {
+                let seen = tail + buffer[0..<n]
+                if seen.count >= needle.count, (0...(seen.count - needle.count)).contains(where: { Array(seen[$0..<($0 + needle.count)]) == needle }) {
+                    kill()
+                    return
+                }
+                tail = Array(seen.suffix(needle.count))
+            }
+            var sent = 0
+            while sent < n {
+                let m = buffer.withUnsafeBytes { send(sink, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
+                if m <= 0 { return }
+                sent += m
+            }
+        }
+        shutdown(sink, Int32(SHUT_RDWR))
+    }
+
+    /// Hangs up every connection and stops listening.
+    func kill() {
+        lock.withLock {
+            dead = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    func stop() {
+        kill()
+        close(listener)
+    }
+}
