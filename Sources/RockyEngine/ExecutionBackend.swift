@@ -139,6 +139,14 @@ public protocol ExecutionBackend: AnyObject {
     /// `beginStatement`, or nil for an embedded engine (SQLite's cost is the
     /// process's own, already in the metrics).
     func endStatement() -> RemoteCost?
+
+    /// Version `id` (`table`, a keyed table of `old`'s schema) has the rows of
+    /// `old` without `removed` and with `added` (stored rows, key order: the
+    /// old image of every row deleted or replaced, the new image of every row
+    /// inserted or replaced), as an incremental run wrote it: the engine may
+    /// derive its copy from the old one by changing those rows, so the next
+    /// statement over `id` loads nothing. A backend may do nothing.
+    func derive(_ id: ObjectID, from old: BackendTable, table: Table, removed: [StoredRow], added: [StoredRow]) throws
 }
 
 extension ExecutionBackend {
@@ -175,6 +183,17 @@ public struct RemoteCost: Equatable, Sendable {
     }
 }
 
+/// One row as a tree stores it: its encoded key and value (Docs/format.md).
+public struct StoredRow: Sendable, Equatable {
+    public var key: [UInt8]
+    public var value: [UInt8]
+
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
 extension ExecutionBackend {
     public var modifiesThroughQueries: Bool { false }
 
@@ -182,6 +201,7 @@ extension ExecutionBackend {
                        commit: () throws -> ObjectID) throws -> Int {
         throw EngineError.invalid("the \(kind.rawValue) engine runs DML as statements")
     }
+    public func derive(_ id: ObjectID, from old: BackendTable, table: Table, removed: [StoredRow], added: [StoredRow]) throws {}
 }
 
 /// What the caller knows about the table a statement writes, beyond the SQL.

@@ -24,6 +24,9 @@ public enum IncrementalShape: String, Sendable {
     /// GROUP BY input columns over one table: each group's output rows come
     /// from that group's input rows alone.
     case groups
+    /// Window functions whose PARTITION BY lists share input columns, over
+    /// one table: each partition's output rows come from its input rows alone.
+    case partitions
 }
 
 /// What an incremental execution read and changed.
@@ -113,6 +116,32 @@ func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, Incr
     for expression in expressions {
         if let why = nonIncremental(expression) { return refuse(why) }
     }
+    var windows: [WindowCall] = []
+    for expression in select.items.map(\.expr) { collectWindows(expression, into: &windows) }
+    if !windows.isEmpty {
+        guard !select.isAggregate else { return refuse("window functions over an aggregate run in full") }
+        // Rows whose partition columns all agree are in one partition of
+        // every window, so the touched values of the columns all windows
+        // partition by give whole partitions.
+        var common: [String]?
+        for call in windows {
+            if call.arguments.contains(where: { $0.type == .double }) {
+                return refuse("window functions over DOUBLE run in full (their rounding depends on row order)")
+            }
+            var columns: [String] = []
+            for expression in call.partitionBy {
+                guard case let .column(ref) = expression.kind, ref.relation == scan.relation, ref.index < scan.columns.count else {
+                    return refuse("window functions partitioned by an expression run in full")
+                }
+                columns.append(scan.columns[ref.index].name)
+            }
+            common = common.map { kept in kept.filter { columns.contains($0) } } ?? columns
+        }
+        guard let partition = common, !partition.isEmpty else {
+            return refuse("window functions without a common PARTITION BY column run in full")
+        }
+        return .success(ShapeAnalysis(shape: .partitions, input: statement.inputTables[0], groupColumns: partition))
+    }
     guard select.isAggregate else {
         return .success(ShapeAnalysis(shape: .rows, input: statement.inputTables[0], groupColumns: []))
     }
@@ -137,9 +166,13 @@ func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, Incr
 private func nonIncremental(_ e: BoundExpr) -> String? {
     switch e.kind {
     case .inSubquery, .exists, .scalarSubquery: return "subqueries run in full"
-    case .window: return "window functions run in full"
     default: return e.children.lazy.compactMap(nonIncremental).first
     }
+}
+
+private func collectWindows(_ e: BoundExpr, into windows: inout [WindowCall]) {
+    if case let .window(call) = e.kind { windows.append(call) }
+    for child in e.children { collectWindows(child, into: &windows) }
 }
 
 private func containsFloatingSum(_ e: BoundExpr) -> Bool {
@@ -180,14 +213,39 @@ extension StatementRun {
         let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
         var reverse: [KeyedChange] = []
         let keyless = current.schema.key.isEmpty
+        // From the change an incremental run of this executor wrote, when
+        // the input is one; else from the trees.
+        let remembered = executor.deltas.delta(from: previousID, to: currentID)
         var diff = TreeDiff(store: store, old: previous.root, new: current.root)
+        var rememberedRows = remembered?.makeIterator()
+        func nextDifference() throws -> InputDeltaRow? {
+            if rememberedRows != nil { return rememberedRows!.next() }
+            return try diff.nextDifference().map { InputDeltaRow(key: $0.key, old: $0.old, new: $0.new) }
+        }
         var deltaRows = 0
         var deltaKeys: [[UInt8]] = []
         let limit = max(current.rowCount, previous.rowCount) / 2
-        while let d = try diff.nextDifference() {
+        // The groups the delta touches (`.groups`): past a quarter of the
+        // earlier output's rows (one per group, bar HAVING), restricting
+        // would read most of the input, and the statement runs in full.
+        let codec = RowCodec(schema: current.schema)
+        let groupIndices = analysis.groupColumns.compactMap { name in
+            current.schema.columns.firstIndex { $0.name.lowercased() == name.lowercased() }
+        }
+        var touchedGroups = Set<[Value]>()
+        var row: [Value] = []
+        func touch(_ key: [UInt8], _ value: ArraySlice<UInt8>?) throws {
+            guard analysis.shape != .rows, let value else { return }
+            _ = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
+            touchedGroups.insert(groupIndices.map { row[$0] })
+        }
+        while let d = try nextDifference() {
             deltaRows += 1
             deltaKeys.append(d.key)
             if deltaRows > limit { return refuse("more than half of the input's rows changed") }
+            try touch(d.key, d.old)
+            try touch(d.key, d.new)
+            if analysis.shape == .groups, touchedGroups.count > 64, touchedGroups.count * 4 > output.rowCount { throw Self.tooManyGroups }
             if let old = d.old { try oldImages.append(key: d.key[...], value: old) }
             if let new = d.new { try newImages.append(key: d.key[...], value: new) }
             if keyless {
@@ -205,7 +263,7 @@ extension StatementRun {
         switch analysis.shape {
         case .rows:
             (before, after) = (oldDelta, newDelta)
-        case .groups:
+        case .groups, .partitions:
             if let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns) {
                 after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName, limit: current.rowCount / 4)
             } else {
@@ -222,11 +280,34 @@ extension StatementRun {
         // The statement over both, and the difference of its results.
         let oldResult = try materialize(sql, schema: schema, target: target, over: before)
         let newResult = try materialize(sql, schema: schema, target: target, over: after)
-        let changes = try outputChanges(from: oldResult.root, to: newResult.root, keyless: schema.key.isEmpty)
+        let (changes, removed, added) = try outputChanges(from: oldResult.root, to: newResult.root, keyless: schema.key.isEmpty)
+        var delta: [InputDeltaRow] = []
+        if !schema.key.isEmpty {
+            // Both lists are in key order; a key in both was replaced.
+            var i = 0, j = 0
+            delta.reserveCapacity(max(removed.count, added.count))
+            while i < removed.count || j < added.count {
+                if j == added.count || (i < removed.count && removed[i].key.lexicographicallyPrecedes(added[j].key)) {
+                    delta.append(InputDeltaRow(key: removed[i].key, old: removed[i].value[...], new: nil))
+                    i += 1
+                } else if i == removed.count || added[j].key.lexicographicallyPrecedes(removed[i].key) {
+                    delta.append(InputDeltaRow(key: added[j].key, old: nil, new: added[j].value[...]))
+                    j += 1
+                } else {
+                    delta.append(InputDeltaRow(key: added[j].key, old: removed[i].value[...], new: added[j].value[...]))
+                    i += 1
+                    j += 1
+                }
+            }
+        }
         let builder = TreeBuilder(store: store)
         let root = try TreeEditor(store: store).apply(changes.makeIterator(), to: output.root, builder: builder)
         let table = Table(schema: schema, root: root)
         let (id, bytes) = try store.writeCounting(table)
+        // The engine's copy of the earlier output becomes its copy of this one.
+        try backend.derive(id, from: BackendTable(name: lookup(target)?.0 ?? target, id: basis.output, table: output), table: table,
+                           removed: removed, added: added)
+        if !schema.key.isEmpty { executor.deltas.remember(from: basis.output, to: id, delta) }
         metrics.bytesWritten += builder.bytesWritten + bytes
         metrics.rowsRead = before.table.rowCount + after.table.rowCount
         metrics.rowsWritten = changes.count
@@ -261,6 +342,7 @@ extension StatementRun {
     /// delta key: whole groups, read by key range from the tree, without
     /// the engine scanning the table.
     static let tooManyGroupRows = IncrementalRefusal("the changed groups hold more than a quarter of the input's rows")
+    static let tooManyGroups = IncrementalRefusal("the changed groups are more than a quarter of the earlier output's groups")
 
     private func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {
         let codec = RowCodec(schema: input.schema)
@@ -334,20 +416,26 @@ extension StatementRun {
     /// the earlier output. A new key that the old rows lack is an insert, so
     /// a key the unchanged rows already hold fails (and the statement runs
     /// in full, failing as a full run does).
-    private func outputChanges(from old: TreeRoot?, to new: TreeRoot?, keyless: Bool) throws -> [KeyedChange] {
+    /// Also returns the old image of each row deleted or replaced and the
+    /// new image of each row inserted or replaced (keyed results only).
+    private func outputChanges(from old: TreeRoot?, to new: TreeRoot?, keyless: Bool) throws
+        -> (changes: [KeyedChange], removed: [StoredRow], added: [StoredRow]) {
         let reader = TreeReader(store: store)
         var a = reader.rows(old), b = reader.rows(new)
         var x = try a.nextRow(), y = try b.nextRow()
         var changes: [KeyedChange] = []
+        var removed: [StoredRow] = [], added: [StoredRow] = []
         while x != nil || y != nil {
             let order: Int
             if let x, let y { order = x.key == y.key ? 0 : x.key.lexicographicallyPrecedes(y.key) ? -1 : 1 } else { order = x == nil ? 1 : -1 }
             if order < 0, let row = x {
                 changes.append(KeyedChange(key: Array(row.key), change: keyless ? .addCount(-(try RowCodec.multiplicity(of: row.value))) : .delete))
+                if !keyless { removed.append(StoredRow(key: Array(row.key), value: Array(row.value))) }
                 x = try a.nextRow()
             } else if order > 0, let row = y {
                 changes.append(KeyedChange(key: Array(row.key), change: keyless ? .addCount(try RowCodec.multiplicity(of: row.value))
                                                                                : .insert(Array(row.value))))
+                if !keyless { added.append(StoredRow(key: Array(row.key), value: Array(row.value))) }
                 y = try b.nextRow()
             } else if let o = x, let n = y {
                 if keyless {
@@ -355,11 +443,43 @@ extension StatementRun {
                     if count != 0 { changes.append(KeyedChange(key: Array(n.key), change: .addCount(count))) }
                 } else if o.value != n.value {
                     changes.append(KeyedChange(key: Array(n.key), change: .upsert(Array(n.value))))
+                    removed.append(StoredRow(key: Array(o.key), value: Array(o.value)))
+                    added.append(StoredRow(key: Array(n.key), value: Array(n.value)))
                 }
                 x = try a.nextRow()
                 y = try b.nextRow()
             }
         }
-        return changes
+        return (changes, removed, added)
+    }
+}
+
+/// One key whose row differs between two versions of a table: its old and
+/// new stored value (nil: absent).
+struct InputDeltaRow {
+    var key: [UInt8]
+    var old: ArraySlice<UInt8>?
+    var new: ArraySlice<UInt8>?
+}
+
+/// The row deltas of the versions an executor's incremental runs wrote
+/// (earlier output -> new output), so the next statement of a chain reads
+/// its input's change from here instead of diffing the two trees. Bounded:
+/// the most recent ones, up to `limitRows` rows in all.
+final class DeltaMemo {
+    private var entries: [(from: ObjectID, to: ObjectID, rows: [InputDeltaRow])] = []
+    static let limitRows = 1_000_000
+
+    func delta(from: ObjectID, to: ObjectID) -> [InputDeltaRow]? {
+        entries.last { $0.from == from && $0.to == to }?.rows
+    }
+
+    func remember(from: ObjectID, to: ObjectID, _ rows: [InputDeltaRow]) {
+        guard from != to, rows.count <= Self.limitRows else { return }
+        entries.append((from, to, rows))
+        var total = entries.reduce(0) { $0 + $1.rows.count }
+        while total > Self.limitRows || entries.count > 64 {
+            total -= entries.removeFirst().rows.count
+        }
     }
 }

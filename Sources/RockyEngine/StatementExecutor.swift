@@ -22,6 +22,8 @@ public final class StatementExecutor {
     /// The engine's name as the project configures it ("sqlite", "pg"),
     /// recorded with each transformation.
     public let name: String
+    /// The row deltas of the versions this executor's incremental runs wrote.
+    let deltas = DeltaMemo()
 
     public init(backend: any ExecutionBackend, name: String? = nil) {
         self.backend = backend
@@ -58,6 +60,7 @@ public final class StatementExecutor {
 /// The state of one `execute` call.
 final class StatementRun {
     let backend: any ExecutionBackend
+    let executor: StatementExecutor
     let statement: CompiledStatement
     let tables: [String: ObjectID]
     let options: ExecutionOptions
@@ -65,6 +68,7 @@ final class StatementRun {
 
     init(executor: StatementExecutor, statement: CompiledStatement, tables: [String: ObjectID], options: ExecutionOptions) {
         backend = executor.backend
+        self.executor = executor
         self.statement = statement
         self.tables = tables
         self.options = options

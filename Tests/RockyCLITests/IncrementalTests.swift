@@ -30,6 +30,13 @@ import Testing
         """,
         // GROUP BY over a row-wise model: a chain, keyless output, two group columns.
         "by_size": "SELECT g, size, COUNT(*) AS n, SUM(double_qty) AS total FROM wide GROUP BY g, size",
+        // Window functions by partition: RANK (ordered by a unique pair, so
+        // deterministic), a partition total, a finer partition's count.
+        "ranked": """
+        SELECT id, grp, qty, RANK() OVER (PARTITION BY grp ORDER BY qty, id) AS r,
+               SUM(qty) OVER (PARTITION BY grp) AS grp_total, COUNT(*) OVER (PARTITION BY note, grp) AS n
+        FROM t WHERE id % 5 <> 1
+        """,
         // Falls back: ORDER BY/LIMIT.
         "top": "SELECT id, qty FROM t ORDER BY qty DESC, id LIMIT 5",
     ]
@@ -97,7 +104,7 @@ import Testing
             box.ok("sql", statements.joined(separator: "; "))
 
             let incremental = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
-            for name in ["wide", "keyed", "by_group", "by_size"] {
+            for name in ["wide", "keyed", "by_group", "by_size", "ranked"] {
                 let execution = incremental[name]?["execution"] as? [String: Any]
                 #expect(execution?["mode"] as? String == "incremental", "round \(round), \(name): \(execution ?? [:])")
                 #expect(execution?["verified"] as? Bool == true)
@@ -128,27 +135,31 @@ import Testing
         #expect((again["by_group"]?["execution"] as? [String: Any])?["input_delta_rows"] as? Int == 0)
     }
 
-    /// Off unless asked for (ROCKY_INCREMENTAL, --verify-incremental or
-    /// rocky.toml's [incremental] enabled): a statement whose input moved by
-    /// one row runs in full, and its record says why.
-    @Test func incrementalExecutionIsOffUnlessAskedFor() {
+    /// On by default; off when rocky.toml's [incremental] says
+    /// `enabled = false` or ROCKY_INCREMENTAL=off: a statement whose input
+    /// moved by one row then runs in full, and its record says why.
+    @Test func incrementalExecutionIsOnUnlessTurnedOff() {
         let box = Sandbox()
         Self.setUp(box)
         let ctas = "CREATE OR REPLACE TABLE s AS SELECT grp, MAX(qty) AS top, COUNT(*) AS n FROM t GROUP BY grp"
         box.ok("sql", ctas)
         box.ok("sql", "UPDATE t SET qty = 1000 WHERE id = 3")
+        let on = box.json(box.rocky("sql", ctas, "--json"))
+        let onExecution = (on["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(onExecution?["mode"] as? String == "incremental", "\(on)")
+        box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nenabled = false\n")
+        box.ok("sql", "UPDATE t SET qty = 999 WHERE id = 3")
         let off = box.json(box.rocky("sql", ctas, "--json"))
         let execution = (off["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
         #expect(execution?["mode"] as? String == "full")
         #expect(execution?["reason"] as? String == "incremental execution is off")
-        box.write("rocky.toml", (box.read("rocky.toml") ?? "") + "\n[incremental]\nenabled = true\n")
-        box.ok("sql", "UPDATE t SET qty = 999 WHERE id = 3")
-        let on = box.json(box.rocky("sql", ctas, "--json"))
-        let onExecution = (on["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
-        #expect(onExecution?["mode"] as? String == "incremental", "\(on)")
+        // The environment overrides rocky.toml.
+        box.ok("sql", "UPDATE t SET qty = 998 WHERE id = 3")
+        let forced = box.json(box.rocky(["sql", ctas, "--json"], env: ["ROCKY_INCREMENTAL": "on"]))
+        #expect(((forced["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any])?["mode"] as? String == "incremental")
         // A value that is not a boolean is named, and nothing runs.
         let toml = box.read("rocky.toml") ?? ""
-        box.write("rocky.toml", toml.replacingOccurrences(of: "enabled = true", with: "enabled = \"yes\""))
+        box.write("rocky.toml", toml.replacingOccurrences(of: "enabled = false", with: "enabled = \"yes\""))
         let status = box.ok("status")
         let bad = box.rocky("--json", "sql", ctas)
         #expect(bad.code != 0)
@@ -180,13 +191,21 @@ import Testing
         #expect(mostExecution?["mode"] as? String == "full")
         #expect(mostExecution?["reason"] as? String == "more than half of the input's rows changed")
         // A shape it cannot do runs in full and says why.
-        let window = box.json(box.rocky("sql", "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t", "--json"))
+        let running = "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (ORDER BY id) AS s FROM t"
+        box.ok("sql", running)
         box.ok("sql", "DELETE FROM t WHERE id = 5")
-        _ = window
-        let again = box.json(box.rocky("sql", "CREATE OR REPLACE TABLE w AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t", "--json"))
+        let again = box.json(box.rocky("sql", running, "--json"))
         let windowExecution = ((again["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any])
         #expect(windowExecution?["mode"] as? String == "full")
-        #expect(windowExecution?["reason"] as? String == "window functions run in full")
+        #expect(windowExecution?["reason"] as? String == "window functions without a common PARTITION BY column run in full")
+        // By partition, it runs incrementally.
+        let partitioned = "CREATE OR REPLACE TABLE p AS SELECT id, SUM(qty) OVER (PARTITION BY grp) AS s FROM t"
+        box.ok("sql", partitioned)
+        box.ok("sql", "DELETE FROM t WHERE id = 6")
+        let byPartition = box.json(box.rocky("sql", partitioned, "--verify-incremental", "--json"))
+        let partitionExecution = ((byPartition["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any])
+        #expect(partitionExecution?["mode"] as? String == "incremental", "\(byPartition)")
+        #expect(partitionExecution?["shape"] as? String == "partitions")
     }
 
     /// A wrong incremental result (here from a tampered cache entry naming an
@@ -226,5 +245,43 @@ import Testing
         let toml = box.rocky(["run"], env: ["ROCKY_INCREMENTAL": ""])
         #expect(toml.code == 1 && toml.err.contains("incremental verification failed"), "\(toml)")
         #expect(box.ok("status") == configured)
+    }
+
+    /// Replay runs each step through the same path: a step whose input moved
+    /// by a few rows since its last execution (here, the branch's own run
+    /// over the later prices) runs incrementally, and verification proves the
+    /// replayed tables equal to a full replay's.
+    @Test func replayRunsIncrementally() {
+        let box = ReplayTests().timeline(steps: [
+            "CREATE TABLE closes AS SELECT symbol, ts, close FROM prices",
+            "CREATE TABLE moves AS SELECT symbol, ts, close * 2 AS twice FROM closes WHERE close > 100",
+        ])
+        let run = box.rocky(["replay", "agent/x", "--at", "2026-05-28T23:00:00Z", "--name", "r1", "--json"], env: ["ROCKY_INCREMENTAL": "verify"])
+        #expect(run.code == 0, "\(run)")
+        let record = (box.json(box.rocky("show", "--json", "r1"))["transformations"] as? [[String: Any]])?.first
+        let execution = record?["execution"] as? [String: Any]
+        #expect(execution?["mode"] as? String == "incremental", "\(record ?? [:])")
+        #expect(execution?["verified"] as? Bool == true)
+        #expect((execution?["input_delta_rows"] as? Int ?? 0) > 0)
+    }
+
+    /// After a merge brings a few changed rows in, the models run
+    /// incrementally on the merged inputs.
+    @Test func modelsRunIncrementallyAfterAMerge() {
+        let box = Sandbox()
+        Self.setUp(box)
+        box.ok("commit", "-m", "t")
+        let first = Self.records(box, box.rocky("run", "-m", "models", "--json"))
+        #expect(Self.mode(first["wide"]) == "full")
+        box.ok("checkout", "-b", "side")
+        box.ok("sql", "UPDATE t SET qty = 1007 WHERE id = 11; DELETE FROM t WHERE id = 12", "-m", "two rows")
+        box.ok("checkout", "main")
+        box.ok("merge", "side")
+        let after = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
+        for name in ["wide", "keyed", "by_group", "by_size"] {
+            let execution = after[name]?["execution"] as? [String: Any]
+            #expect(execution?["mode"] as? String == "incremental", "\(name): \(execution ?? [:])")
+            if name != "by_size" { #expect(execution?["input_delta_rows"] as? Int == 2, "\(name): \(execution ?? [:])") }
+        }
     }
 }

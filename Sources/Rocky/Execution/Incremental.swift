@@ -6,7 +6,7 @@ import RockyStore
 
 /// Whether CREATE TABLE AS statements run incrementally (Docs/incremental.md):
 /// `ROCKY_INCREMENTAL` (`on`, `off`, `verify`), `--verify-incremental`, or
-/// `[incremental] enabled = true` / `verify = true` in rocky.toml; off by default.
+/// `[incremental] enabled = false` / `verify = true` in rocky.toml; on by default.
 public enum IncrementalMode: String, Sendable {
     /// Incrementally where the shape allows, else in full.
     case on
@@ -34,11 +34,10 @@ extension Repository {
     private var incrementalIndexFolder: String { rockyDirectory + "/cache/incremental" }
 
     /// The incremental mode of this command: the settings (`--verify-incremental`,
-    /// `ROCKY_INCREMENTAL`), else rocky.toml's `[incremental]`, else off. Off
-    /// by default while a 1% change still runs slower incrementally than in
-    /// full (Docs/incremental.md).
+    /// `ROCKY_INCREMENTAL`), else rocky.toml's `[incremental]`, else on
+    /// (Docs/incremental.md).
     func incrementalMode() throws -> IncrementalMode {
-        try settings.incremental ?? workingConfig().incremental ?? .off
+        try settings.incremental ?? workingConfig().incremental ?? .on
     }
 
     /// What identifies "the same compiled statement" across input versions:

@@ -19,9 +19,9 @@ public struct ProjectConfig: Sendable, Equatable {
     public var engines: [String: EngineConfig] = [:]
     /// Environment -> the name of its default engine (`engine = "..."`).
     public var environmentEngines: [String: String] = [:]
-    /// `[incremental]`: `verify = true` gives `.verify`, `enabled = true`
-    /// `.on`; nil (absent, or both false) leaves incremental execution off
-    /// (Docs/incremental.md).
+    /// `[incremental]`: `verify = true` gives `.verify`, `enabled = false`
+    /// `.off`, `enabled = true` `.on`; nil (absent) leaves incremental
+    /// execution on, the default (Docs/incremental.md).
     public var incremental: IncrementalMode?
 
     public init() {}
@@ -74,7 +74,11 @@ public struct ProjectConfig: Sendable, Equatable {
                 guard let b = value.boolValue else { throw fail("incremental.\(key) must be true or false") }
                 return b
             }
-            incremental = try flag("verify") ? .verify : try flag("enabled") ? .on : nil
+            if try flag("verify") {
+                incremental = .verify
+            } else if section["enabled"] != nil {
+                incremental = try flag("enabled") ? .on : .off
+            }
         }
         for adapter in document["cost"]?.members ?? [] {
             func rate(_ key: String) throws -> ExactDecimal {
