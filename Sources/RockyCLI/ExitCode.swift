@@ -32,7 +32,7 @@ enum ExitCode: Int32 {
             }
         case let error as RemoteError:
             switch error {
-            case .nonFastForward, .pushRaced: return .conflict
+            case .nonFastForward, .pushRaced, .remoteTagDiffers: return .conflict
             case .invalidRemoteName, .invalidDuration: return .usage
             default: return .failure
             }

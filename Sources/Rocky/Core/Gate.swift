@@ -29,8 +29,8 @@ enum Operation: String, CaseIterable, Sendable {
     case tag, tags, deleteTag, revert, cherryPick, reset, reflog, stash, stashList, stashPop, renameBranch
     case blame, conflicts, resolveConflicts, continueMerge, abortMerge
     // Remote
-    case remotes, remote, addRemote, removeRemote, fetch, pull, push, isAncestor
-    case servedRefs, serveFetch, serveReceive
+    case remotes, remote, addRemote, removeRemote, fetch, pull, push, pushTags, isAncestor
+    case servedRefs, servedTags, serveFetch, serveReceive
     // Maintenance
     case fsck, fsckCaches, collectGarbage, collectEngineGarbage
 }

@@ -104,36 +104,54 @@ extension Repository {
                 if rowCommit[key] == nil { rowCommit[key] = commit }
             }
             pending[key]?.open.subtract(columns)
-            if pending[key]?.open.isEmpty == true { pending[key] = nil }
+            // A row's commit is the first one found (the newest): without
+            // cells, the row is done as soon as one of its cells is.
+            if pending[key]?.open.isEmpty == true || (!cells && rowCommit[key] != nil) { pending[key] = nil }
         }
 
         var current = head
+        var currentCommit = try objects.readCommit(head)
         var currentTable = headTable
         var currentTableID = headTableID
+        // Schemas by id: most steps back keep the schema, and then only the
+        // table object's header is read, not its schema.
+        var schemas: [ObjectID: Schema] = [try objects.tableHeader(headTableID).schema: schema]
+        var currentSchemaID = try objects.tableHeader(headTableID).schema
         var walked = 0, compared = 0
         while !pending.isEmpty {
             walked += 1
-            let commit = try objects.readCommit(current)
-            guard let parent = commit.firstParent,
-                  let parentTableID = try objects.readTree(try objects.readCommit(parent).tree).tables[table] else {
+            guard let parent = currentCommit.firstParent else {
+                for (key, row) in pending { settle(key, row.open, current) }
+                break
+            }
+            let parentCommit = try objects.readCommit(parent)
+            guard let parentTableID = try objects.readTree(parentCommit.tree).tables[table] else {
                 // The table (and so every row left) appeared here.
                 for (key, row) in pending { settle(key, row.open, current) }
                 break
             }
-            if parentTableID == currentTableID { current = parent; continue }
-            let parentTable = try objects.readTable(parentTableID)
-            let parentCodec = RowCodec(schema: parentTable.schema)
-            let parentColumns = Set(parentTable.schema.columns.map(\.id))
-            // Columns the parent lacks appeared here, in every row.
-            let newColumns = Set(tracked).subtracting(parentColumns)
-            if !newColumns.isEmpty { for key in Array(pending.keys) { settle(key, newColumns, current) } }
-            let sameKeys = parentTable.schema.key == currentTable.schema.key
-                && parentTable.schema.key.allSatisfy { parentTable.schema.column(id: $0)?.type == currentTable.schema.column(id: $0)?.type }
-            if !sameKeys {
-                // Re-keyed here: every row was rewritten.
-                for (key, row) in pending { settle(key, row.open, current) }
-                break
+            if parentTableID == currentTableID { current = parent; currentCommit = parentCommit; continue }
+            let (parentSchemaID, parentRoot) = try objects.tableHeader(parentTableID)
+            let parentSchema: Schema
+            if let known = schemas[parentSchemaID] { parentSchema = known } else {
+                parentSchema = try objects.readSchema(parentSchemaID)
+                schemas[parentSchemaID] = parentSchema
             }
+            let parentTable = Table(schema: parentSchema, root: parentRoot)
+            if parentSchemaID != currentSchemaID {
+                let parentColumns = Set(parentTable.schema.columns.map(\.id))
+                // Columns the parent lacks appeared here, in every row.
+                let newColumns = Set(tracked).subtracting(parentColumns)
+                if !newColumns.isEmpty { for key in Array(pending.keys) { settle(key, newColumns, current) } }
+                let sameKeys = parentTable.schema.key == currentTable.schema.key
+                    && parentTable.schema.key.allSatisfy { parentTable.schema.column(id: $0)?.type == currentTable.schema.column(id: $0)?.type }
+                if !sameKeys {
+                    // Re-keyed here: every row was rewritten.
+                    for (key, row) in pending { settle(key, row.open, current) }
+                    break
+                }
+            }
+            let parentCodec = RowCodec(schema: parentTable.schema)
             // The pending rows whose stored form differs from the parent's,
             // with the parent's version (nil when absent there).
             var differing: [([UInt8], DecodedRow?)] = []
@@ -164,8 +182,10 @@ extension Repository {
                 pending[key]?.row = old
             }
             current = parent
+            currentCommit = parentCommit
             currentTable = parentTable
             currentTableID = parentTableID
+            currentSchemaID = parentSchemaID
         }
 
         // Commits, and which of a commit's transformations set a row: the

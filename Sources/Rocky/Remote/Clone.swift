@@ -68,6 +68,7 @@ extension Repository {
             entry.name.branchName.map { (name: $0, id: entry.id) }
         }
         guard !branches.isEmpty else { throw RemoteError.emptySource(sourceDirectory) }
+        let tags = try source.tagRefs()
         let chosen = try chooseBranch(branch, among: branches.map(\.name), source: source, path: sourceDirectory)
         let head = branches.first { $0.name == chosen }!.id
         let audit = try AuditSnapshot.read(folder: source.rockyDirectory, source: sourceDirectory)
@@ -94,12 +95,13 @@ extension Repository {
 
             let copied = try store.copyAll(from: sourceStore, allowLinks: hardLinks)
             if verifyAll { _ = try repo.verifyEveryObject() }
-            try repo.checkComplete(from: branches.map(\.id), in: store)
+            try repo.checkComplete(from: branches.map(\.id) + tags.map(\.id), in: store)
 
             let note = settings.note("clone: from \(sourceDirectory)")
             for b in branches {
                 try repo.refs.update(try trackingRef("origin", b.name), from: nil, to: b.id, note: note)
             }
+            _ = try repo.adoptTags(tags, from: sourceDirectory)
             // The source's log first: the clone's entry, which anchors the
             // new branch's first move, extends it.
             try audit.write(to: rocky)

@@ -25,6 +25,9 @@ public struct FetchResult: Sendable {
     /// Entries in the remote's audit log, and how many were new since the last fetch.
     public var auditEntries: Int
     public var newAuditEntries: Int
+    /// The remote's tags that were new here, and those kept because this
+    /// repository has another tag of the name (tags are immutable).
+    public var tags: [TagUpdate] = []
 }
 
 extension Repository {
@@ -51,13 +54,15 @@ extension Repository {
         let remoteBranches = try source.refs.list(prefix: RefName.headsPrefix).compactMap { entry in
             entry.name.branchName.map { (name: $0, id: entry.id) }
         }
+        let remoteTags = try source.tagRefs()
         let audit = try AuditSnapshot.read(folder: source.rockyDirectory, source: "\(remote.name) (\(remote.path))")
         let kept = try AuditSnapshot.read(folder: remoteFolder(remote.name), source: "the copy of \(remote.name)'s audit log in \(remoteFolder(remote.name))")
         if let line = audit.firstDifference(from: kept) { throw RemoteError.auditRewritten(remote: remote.name, line: line) }
 
-        let transfer = try transferObjects(from: try source.diskObjects, to: local, roots: remoteBranches.map(\.id))
+        let transfer = try transferObjects(from: try source.diskObjects, to: local, roots: remoteBranches.map(\.id) + remoteTags.map(\.id))
 
         let (updates, unchanged) = try updateTrackingRefs(remote.name, to: remoteBranches, gone: "deleted")
+        let tags = try adoptTags(remoteTags, from: remote.name)
 
         try audit.write(to: remoteFolder(remote.name))
         try context.record(AuditEntry(operation: "fetch", branch: nil, details: .object([
@@ -68,9 +73,10 @@ extension Repository {
             "refs": .array(updates.map { u in
                 .object(["ref": .string(u.ref), "old": u.old.map { .string($0.hex) }, "new": u.new.map { .string($0.hex) }])
             }),
+            "tags": .object(tags.filter { $0.kept == nil }.map { JSON.Member($0.name, .string($0.id.hex)) }),
         ])))
         return FetchResult(remote: remote, updates: updates, unchanged: unchanged, transfer: transfer,
-                           auditEntries: audit.count, newAuditEntries: audit.count - kept.count)
+                           auditEntries: audit.count, newAuditEntries: audit.count - kept.count, tags: tags)
     }
 }
 

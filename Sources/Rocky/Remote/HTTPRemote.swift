@@ -29,6 +29,9 @@ extension Repository {
             if error?["code"]?.stringValue == "non_fast_forward", let remoteID = id("remote_id"), let localID = id("local_id") {
                 return RemoteError.nonFastForward(remote: url, branch: branch, remoteID: remoteID, localID: localID)
             }
+            if error?["code"]?.stringValue == "remote_tag_differs", let remoteID = id("remote_id"), let localID = id("local_id") {
+                return RemoteError.remoteTagDiffers(remote: url, tag: error?["tag"]?.stringValue ?? "", remoteID: remoteID, localID: localID)
+            }
             if let pushed = id("pushed") {
                 return RemoteError.pushRaced(remote: url, branch: branch, expected: id("expected"), actual: id("actual"), pushed: pushed)
             }
@@ -55,8 +58,9 @@ extension Repository {
 
     /// `POST upload-pack`: receives the branches' objects missing here into
     /// a quarantine, checks them complete and moves them into `store`.
-    /// Returns the refs the server sent.
-    func download(_ client: HTTPClient, haves: [ObjectID], store: DiskObjectStore) throws -> (refs: [(name: String, id: ObjectID)], stats: TransferStats) {
+    /// Returns the refs (branches) and tags the server sent.
+    func download(_ client: HTTPClient, haves: [ObjectID], store: DiskObjectStore) throws
+        -> (refs: [(name: String, id: ObjectID)], tags: [(name: String, id: ObjectID)], stats: TransferStats) {
         store.holdCollectorOff()
         store.holdWriteGuard()
         let request: JSON = .object(["haves": .array(haves.map { .string($0.hex) }), "version": .int(1)])
@@ -70,16 +74,24 @@ extension Repository {
             _ = try RefName.branch(m.key)
             return (m.key, id)
         }
+        let tags = try (header["tags"]?.members ?? []).map { m -> (name: String, id: ObjectID) in
+            guard let id = m.value.stringValue.flatMap({ ObjectID(hex: $0) }) else { throw HTTPRemoteError.protocolError("a tag without an id") }
+            _ = try Repository.tagRef(m.key)
+            return (m.key, id)
+        }
         let quarantine = try Quarantine(rockyDirectory: rockyDirectory)
         defer { quarantine.remove() }
         try quarantine.receive(reader)
         while try !response.read().isEmpty {}
-        try checkReceived(roots: refs.map(\.id), quarantine: quarantine, main: store)
+        try checkReceived(roots: refs.map(\.id) + tags.map(\.id), quarantine: quarantine, main: store)
+        for tag in tags where try quarantine.read(tag.id, main: store).kind != .tag {
+            throw HTTPRemoteError.protocolError("the tag \(tag.name) names \(tag.id.hex), which is not a tag")
+        }
         try quarantine.adopt(into: store)
         var stats = TransferStats()
         stats.objects = quarantine.objects
         stats.bytes = quarantine.bytes
-        return (refs, stats)
+        return (refs, tags, stats)
     }
 
     /// Fetch from an HTTP remote (inside `fetch`'s gate): every branch the
@@ -91,9 +103,11 @@ extension Repository {
         var haves = Set<ObjectID>()
         for (_, id) in try refs.list(prefix: RefName.headsPrefix) { haves.insert(id) }
         for (_, id) in try refs.list(prefix: "refs/remotes/\(remote.name)/") { haves.insert(id) }
-        let (remoteBranches, transfer) = try download(client, haves: haves.sorted(), store: local)
+        for (_, id) in try tagRefs() { haves.insert(id) }
+        let (remoteBranches, remoteTags, transfer) = try download(client, haves: haves.sorted(), store: local)
 
         let (updates, unchanged) = try updateTrackingRefs(remote.name, to: remoteBranches, gone: "no longer lists")
+        let tags = try adoptTags(remoteTags, from: remote.name)
         try context.record(AuditEntry(operation: "fetch", branch: nil, details: .object([
             "remote": .string(remote.name),
             "url": .string(client.url.description),
@@ -101,8 +115,10 @@ extension Repository {
             "refs": .array(updates.map { u in
                 .object(["ref": .string(u.ref), "old": u.old.map { .string($0.hex) }, "new": u.new.map { .string($0.hex) }])
             }),
+            "tags": .object(tags.filter { $0.kept == nil }.map { JSON.Member($0.name, .string($0.id.hex)) }),
         ])))
-        return FetchResult(remote: remote, updates: updates, unchanged: unchanged, transfer: transfer, auditEntries: 0, newAuditEntries: 0)
+        return FetchResult(remote: remote, updates: updates, unchanged: unchanged, transfer: transfer, auditEntries: 0, newAuditEntries: 0,
+                           tags: tags)
     }
 
     /// Push to an HTTP remote (inside `push`'s gate, `read` on the local
@@ -188,7 +204,7 @@ extension Repository {
         let store = DiskObjectStore(directory: rocky + "/objects")
         let repo = Repository(workDirectory: staging, objects: store, refs: FileRefStore(root: rocky), settings: settings)
         let head = try remoteRefs(client).head
-        let (refs, stats) = try repo.download(client, haves: [], store: store)
+        let (refs, tags, stats) = try repo.download(client, haves: [], store: store)
         guard !refs.isEmpty else { throw RemoteError.emptySource(client.url.description) }
         let names = refs.map(\.name)
         let chosen: String
@@ -205,6 +221,7 @@ extension Repository {
         _ = try maskingKey(rockyDirectory: rocky)
         let note = settings.note("clone: from \(client.url)")
         for r in refs { try repo.refs.update(try trackingRef("origin", r.name), from: nil, to: r.id, note: note) }
+        _ = try repo.adoptTags(tags, from: client.url.description)
         let id = refs.first { $0.name == chosen }!.id
         try repo.moveRef(try RefName.branch(chosen), from: nil, to: id, note: note, entry: AuditEntry(operation: "clone", branch: chosen, details: .object([
             "source": .string(client.url.description),

@@ -51,6 +51,8 @@ public struct ServedPush: Sendable {
     public var new: ObjectID
     public var objects: Int
     public var forced: Bool
+    /// The tag pushed, when the push was of a tag (`branch` is then `tags/<name>`).
+    public var tag: String? = nil
 }
 
 /// The serving side of the HTTP protocol, run by `rocky http-backend` with
@@ -92,17 +94,22 @@ extension Repository {
             if chosen.isEmpty, let first = all.first { try context.authorize(.read, branch: first.name) }
         }
         for branch in chosen { try checkRawAccess(branch.name, commit: branch.id, context: context) }
+        // A fetch of every branch brings the tags the actor may read raw too.
+        let tags = requested == nil ? try servableTags(context) : []
         let store = try diskObjects
         store.holdCollectorOff()
-        let ids = try objectsToSend(wants: chosen.map(\.id), haves: haves, store: store)
-        try context.record(AuditEntry(operation: "serve-fetch", branch: nil, details: .object([
-            "address": .string(client),
-            "refs": .object(chosen.map { JSON.Member($0.name, .string($0.id.hex)) }),
-            "objects": .int(ids.count),
-        ])))
+        let ids = try objectsToSend(wants: chosen.map(\.id) + tags.map(\.id), haves: haves, store: store)
+        var entry: [JSON.Member] = [
+            JSON.Member("address", .string(client)),
+            JSON.Member("refs", .object(chosen.map { JSON.Member($0.name, .string($0.id.hex)) })),
+            JSON.Member("objects", .int(ids.count)),
+        ]
+        if !tags.isEmpty { entry.append(JSON.Member("tags", .object(tags.map { JSON.Member($0.name, .string($0.id.hex)) }))) }
+        try context.record(AuditEntry(operation: "serve-fetch", branch: nil, details: .object(entry)))
         try begin(chosen)
         var writer = try PackStreamWriter(header: .object([
             "refs": .object(chosen.map { JSON.Member($0.name, .string($0.id.hex)) }),
+            "tags": .object(tags.map { JSON.Member($0.name, .string($0.id.hex)) }),
             "version": .int(1),
         ]), sink: write)
         for id in ids {
@@ -147,6 +154,12 @@ extension Repository {
         let context = try gate(.serveReceive); defer { context.end() }
         let reader = PackStreamReader(source: source)
         let header = try reader.header()
+        if let tag = header["tag"]?.stringValue {
+            guard let new = header["new"]?.stringValue.flatMap({ ObjectID(hex: $0) }) else {
+                throw HTTPRemoteError.protocolError("a tag push header needs tag and new")
+            }
+            return try serveReceiveTag(tag, new: new, reader: reader, client: client, context: context)
+        }
         guard let branch = header["branch"]?.stringValue, let new = header["new"]?.stringValue.flatMap({ ObjectID(hex: $0) }) else {
             throw HTTPRemoteError.protocolError("a push header needs branch and new")
         }

@@ -17,6 +17,8 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
     case nonFastForward(remote: String, branch: String, remoteID: ObjectID, localID: ObjectID)
     /// Another push moved the remote branch between the start of this push and its compare-and-swap.
     case pushRaced(remote: String, branch: String, expected: ObjectID?, actual: ObjectID?, pushed: ObjectID)
+    /// A pushed tag exists on the remote naming another object: tags are immutable.
+    case remoteTagDiffers(remote: String, tag: String, remoteID: ObjectID, localID: ObjectID)
     /// The remote has the pushed branch checked out with uncommitted changes.
     case remoteHasUncommittedChanges(remote: String, branch: String, changes: [String])
     /// The audit log of a source or remote does not verify.
@@ -47,6 +49,9 @@ public enum RemoteError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .pushRaced(remote, branch, expected, actual, pushed):
             "push of \(pushed.hex) to \(remote) \(branch) lost a race: the branch moved from \(expected?.hex ?? "(none)") "
                 + "to \(actual?.hex ?? "(none)") while this push ran; fetch, merge and push again"
+        case let .remoteTagDiffers(remote, tag, remoteID, localID):
+            "push of tag \(tag) to \(remote) refused: its tag \(tag) is \(remoteID.hex), not this one's \(localID.hex); "
+                + "tags are immutable (an admin may delete it there with tag -d)"
         case let .remoteHasUncommittedChanges(remote, branch, changes):
             "push to \(remote) refused: \(branch) is checked out there with uncommitted changes (\(changes.joined(separator: ", "))); "
                 + "commit them there, or push to another branch"
@@ -77,6 +82,7 @@ extension RemoteError {
         case .emptySource: "empty_source"
         case .nonFastForward: "non_fast_forward"
         case .pushRaced: "push_raced"
+        case .remoteTagDiffers: "remote_tag_differs"
         case .remoteHasUncommittedChanges: "remote_uncommitted_changes"
         case .auditChainBroken: "audit_chain_broken"
         case .auditRewritten: "audit_rewritten"

@@ -66,6 +66,7 @@ struct HTTPBackendCommand: Command {
             let json: JSON = .object([
                 "head": head.map(JSON.string) ?? .null,
                 "refs": .object(branches.map { JSON.Member($0.name, .string($0.id.hex)) }),
+                "tags": .object(try repo.servedTags().map { JSON.Member($0.name, .string($0.id.hex)) }),
                 "version": .int(1),
             ])
             output.head(200, contentType: "application/json")
@@ -83,13 +84,14 @@ struct HTTPBackendCommand: Command {
         case ("receive-pack", "POST"):
             let pushed = try repo.serveReceive(client: client) { try input.read() }
             output.head(200, contentType: "application/json")
-            let json: JSON = .object([
+            var json: JSON = .object([
                 "branch": .string(pushed.branch),
                 "old": pushed.old.map { .string($0.hex) } ?? .null,
                 "new": .string(pushed.new.hex),
                 "objects": .int(pushed.objects),
                 "forced": .bool(pushed.forced),
             ])
+            if let tag = pushed.tag { json = .object((json.members ?? []) + [JSON.Member("tag", .string(tag))]) }
             try output.write(Array((json.canonicalText + "\n").utf8))
         default:
             throw CGIFailure(status: 405, code: "method_not_allowed", message: "\(method) \(endpoint) is not served (GET info/refs, POST upload-pack, POST receive-pack)")
@@ -188,6 +190,9 @@ final class CGIOutput {
                      JSON.Member("actual", actual.map { .string($0.hex) } ?? .null), JSON.Member("pushed", .string(pushed.hex))]
         case let RemoteError.nonFastForward(_, branch, remoteID, localID):
             extra = [JSON.Member("branch", .string(branch)), JSON.Member("remote_id", .string(remoteID.hex)),
+                     JSON.Member("local_id", .string(localID.hex))]
+        case let RemoteError.remoteTagDiffers(_, tag, remoteID, localID):
+            extra = [JSON.Member("tag", .string(tag)), JSON.Member("remote_id", .string(remoteID.hex)),
                      JSON.Member("local_id", .string(localID.hex))]
         case RemoteError.noSuchRemoteBranch:
             status = 404

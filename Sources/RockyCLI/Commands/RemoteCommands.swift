@@ -174,6 +174,9 @@ struct FetchCommand: Command {
                              "old": u.old.map { .string($0.hex) }, "new": u.new.map { .string($0.hex) }])
                 }),
                 "unchanged": .int(result.unchanged),
+                "tags": .array(result.tags.map { t in
+                    .object(["tag": .string(t.name), "object": .string(t.id.hex), "kept": t.kept.map { .string($0.hex) } ?? .null])
+                }),
                 "objects": .int(result.transfer.objects),
                 "bytes": .int(result.transfer.bytes),
                 "packs_linked": .int(result.transfer.packsLinked),
@@ -191,7 +194,14 @@ struct FetchCommand: Command {
             default: break
             }
         }
-        if result.updates.isEmpty { context.out.line("Already up to date with \(result.remote.name)") }
+        for t in result.tags {
+            if let kept = t.kept {
+                context.note("tag \(t.name): \(result.remote.name) has \(t.id.hex), this repository \(kept.hex); kept this one (tags are immutable)")
+            } else {
+                context.out.line(" * [new tag]     \(t.name) (\(t.id.short()))")
+            }
+        }
+        if result.updates.isEmpty, !result.tags.contains(where: { $0.kept == nil }) { context.out.line("Already up to date with \(result.remote.name)") }
         if result.remote.isURL {
             context.note("\(result.transfer.objects) object(s) received and verified")
             return
@@ -204,7 +214,7 @@ struct FetchCommand: Command {
 struct PushCommand: Command {
     static let name = "push"
     static let abstract = "Send a branch to a remote and move its branch by compare-and-swap"
-    static let usage = ["push [<remote>] [<branch> | <branch>:<remote-branch>] [--force]"]
+    static let usage = ["push [<remote>] [<branch> | <branch>:<remote-branch>] [--force]", "push [<remote>] --tags", "push <remote> <tag>"]
     static let help = """
     Sends the objects <remote> (default: origin) lacks for <branch> (default:
     the current branch), verified and durable on the remote's side, then moves
@@ -216,19 +226,32 @@ struct PushCommand: Command {
     refs/remotes/<remote>/<branch> moves. A remote that has the branch checked
     out gets the pushed project files, or refuses if it has uncommitted changes.
 
+    With --tags, sends every tag (and the history it names) instead; with a
+    <tag> where a branch would go (and no local branch of that name), that
+    tag. Tags are immutable on the remote too: a tag it has naming another
+    object refuses the push (exit 3, naming both ids) before anything is
+    sent; one it has already is up to date. A tag is made there with 'create'
+    on tags/<name> in its policy and audited there and here as a 'push';
+    deleting one is 'tag -d' there, which needs admin.
+
     options:
       --force       overwrite the remote branch even when it is not a fast-forward (-f is refused: it names a file in rocky)
+      --tags        push every tag instead of a branch
     """
 
     let remote: String
     let branch: String?
     let remoteBranch: String?
     let force: Bool
+    let tags: Bool
 
     init(parsing arguments: inout Arguments) throws {
         force = try arguments.forceFlag()
+        tags = arguments.flag("--tags")
         let words = try arguments.positionals(max: 2, names: "[<remote>] [<branch>]")
         remote = words.first ?? "origin"
+        if tags, words.count > 1 { throw arguments.usage("push --tags pushes every tag: name only the remote") }
+        if tags, force { throw arguments.usage("tags are immutable: push --tags takes no --force") }
         if words.count > 1 {
             let spec = words[1]
             if let colon = spec.firstIndex(of: ":") {
@@ -246,7 +269,15 @@ struct PushCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        let result = try context.repository().push(to: remote, branch: branch, as: remoteBranch, force: force)
+        let repository = try context.repository()
+        if tags {
+            return try report(try repository.pushTags(to: remote), context)
+        }
+        if let branch, remoteBranch == nil, !force, try !repository.branches().contains(where: { $0.name == branch }),
+           try repository.tags().contains(where: { $0.name == branch }) {
+            return try report(try repository.pushTags(to: remote, names: [branch]), context)
+        }
+        let result = try repository.push(to: remote, branch: branch, as: remoteBranch, force: force)
         if context.json {
             context.emit(.object([
                 "remote": .string(result.remote.name),
@@ -270,6 +301,26 @@ struct PushCommand: Command {
             context.out.line("\(result.branch) -> \(target): new branch at \(result.new.short())")
         }
         if !result.upToDate { context.note("\(result.transfer.objects) object(s) sent and verified") }
+    }
+
+    private func report(_ result: PushTagsResult, _ context: CommandContext) throws {
+        if context.json {
+            context.emit(.object([
+                "remote": .string(result.remote.name),
+                "tags": .array(result.tags.map { t in
+                    .object(["tag": .string(t.name), "object": .string(t.id.hex), "commit": .string(t.commit.hex), "up_to_date": .bool(t.upToDate)])
+                }),
+                "objects": .int(result.transfer.objects),
+                "bytes": .int(result.transfer.bytes),
+            ]))
+            return
+        }
+        for t in result.tags {
+            context.out.line(t.upToDate ? "tag \(t.name) -> \(result.remote.name) is up to date (\(t.commit.short()))"
+                                        : " * [new tag]  \(t.name) -> \(result.remote.name) (\(t.commit.short()))")
+        }
+        if result.tags.isEmpty { context.out.line("No tags to push") }
+        if result.tags.contains(where: { !$0.upToDate }) { context.note("\(result.transfer.objects) object(s) sent and verified") }
     }
 }
 
