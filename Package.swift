@@ -49,7 +49,9 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite"]),
+        // rocky-bench https serves through the web server harness of the tests (Tests/Support/WebServer.swift).
+        .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite",
+                                                           "RockyTestSupport"]),
         // The library example of the README, run by `make demo` and by FirstHourTests.
         .executableTarget(name: "rocky-example", dependencies: ["Rocky"], exclude: ["README.md"]),
 
@@ -59,7 +61,7 @@ let package = Package(
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
         // Test harnesses shared by test targets (a throw-away PostgreSQL
-        // cluster); no product includes it.
+        // cluster, a web server); no product includes it, only rocky-bench.
         .target(name: "RockyTestSupport", path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),

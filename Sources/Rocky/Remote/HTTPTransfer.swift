@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RockyBase
 import RockyStore
+import RockyTable
 
 /// The object stream of the HTTP protocol (Docs/remotes.md, "The protocol"):
 ///
@@ -126,8 +127,9 @@ final class Quarantine {
         store = DiskObjectStore(directory: folder + "/objects")
     }
 
-    /// Reads the stream's objects to its end record, verifying each.
-    func receive(_ reader: PackStreamReader) throws {
+    /// Reads the stream's objects to its end record, verifying each;
+    /// `progress` is told after each.
+    func receive(_ reader: PackStreamReader, progress: (@Sendable (TransferProgress) -> Void)? = nil) throws {
         let builder = try PackBuilder(store: store)
         do {
             while let (id, stored) = try reader.next() {
@@ -135,6 +137,7 @@ final class Quarantine {
                 try stored.withUnsafeBytes { try builder.append(id, stored: $0) }
                 objects += 1
                 bytes += stored.count
+                progress?(TransferProgress(direction: .receiving, objects: objects, bytes: bytes))
             }
             guard reader.endCount == objects else {
                 throw HTTPRemoteError.protocolError("the stream announced \(reader.endCount ?? -1) objects and carried \(objects)")
@@ -177,13 +180,135 @@ extension Repository {
     }
 
     /// The objects reachable from `wants` and not from `haves` (each of
-    /// which this store must contain; others are ignored), in walk order.
+    /// which this store must contain; others are ignored), without reading
+    /// everything `haves` reach: what is sent may include objects the
+    /// receiver has (never fewer than it lacks), and what is read follows
+    /// the change, not the data.
+    ///
+    /// History first: the commits (tags, transformation records) `haves`
+    /// reach are walked, reading no tree; the history `wants` reach beyond
+    /// them is sent. Then content, by rank (trees, tables, then index
+    /// nodes by level, then chunks, schemas and files): the trees and
+    /// tables of the new history are compared, rank by rank, with those of
+    /// `haves` and of the old commits the new ones build on. A node both
+    /// sides hold is the same subtree: neither side goes below it. Only the
+    /// nodes of a side that the other lacks are read, and the old side only
+    /// below tables of the same name: a 10-row change reads a few nodes per
+    /// level of the table's index, whatever its size.
     func objectsToSend(wants: [ObjectID], haves: [ObjectID], store: DiskObjectStore) throws -> [ObjectID] {
-        var had = Set<ObjectID>()
         let known = haves.filter { store.contains($0) }
-        try walkObjects(from: known, read: { try store.read($0) }, stop: { _ in false }) { id, _ in had.insert(id) }
+        func isContent(_ kind: ObjectKind) -> Bool { kind == .tree || kind == .table || kind == .index }
+
+        // The history the receiver has (commits, tags, records; no content).
+        var hadHistory = Set<ObjectID>()
+        var stack = known
+        while let id = stack.popLast() {
+            guard !hadHistory.contains(id) else { continue }
+            let object = try store.read(id)
+            if isContent(object.kind) { continue }
+            hadHistory.insert(id)
+            switch object.kind {
+            case .commit:
+                let commit = try Commit(payload: object.payload, id: id)
+                stack += commit.parents + commit.transforms
+            default:
+                stack += try objectLinks(object, id: id)
+            }
+        }
+
+        // The history to send; the content it names; the old history it builds on.
         var send: [ObjectID] = []
-        try walkObjects(from: wants, read: { try store.read($0) }, stop: { had.contains($0) }) { id, _ in send.append(id) }
+        var seen = Set<ObjectID>()
+        var wantRoots: [ObjectID] = []
+        var boundary = Set(known)
+        stack = wants
+        while let id = stack.popLast() {
+            if hadHistory.contains(id) { boundary.insert(id); continue }
+            guard seen.insert(id).inserted else { continue }
+            let object = try store.read(id)
+            if isContent(object.kind) { wantRoots.append(id); continue }
+            send.append(id)
+            stack += try objectLinks(object, id: id)
+        }
+
+        // The content the receiver holds at the top: that of the old history named above.
+        var baseRoots: [ObjectID] = []
+        for id in boundary.sorted() {
+            var next: ObjectID? = id
+            while let current = next {
+                next = nil
+                let object = try store.read(current)
+                switch object.kind {
+                case .commit: baseRoots.append(try Commit(payload: object.payload, id: current).tree)
+                case .tag: next = try Repository.decodeTag(object.payload, id: current).commit
+                case .tree, .table, .index: baseRoots.append(current)
+                default: break
+                }
+            }
+        }
+
+        // Content, rank by rank from the top.
+        let treeRank = Int.max, tableRank = Int.max - 1
+        func rank(of object: StoredObject) throws -> Int {
+            switch object.kind {
+            case .tree: return treeRank
+            case .table: return tableRank
+            default: return try IndexNode(payload: object.payload).level + 1
+            }
+        }
+        /// The children of a content object with their ranks; a tree's tables only when `tables` says so.
+        func children(_ id: ObjectID, tables: (String) -> Bool) throws -> [(ObjectID, Int)] {
+            let object = try store.read(id)
+            switch object.kind {
+            case .tree:
+                let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
+                return tree.files.values.map { ($0, 0) } + tree.tables.filter { tables($0.key) }.map { ($0.value, tableRank) }
+            case .table:
+                guard let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) else {
+                    throw StoreError.corruptObject(id, reason: "table object does not decode")
+                }
+                var result: [(ObjectID, Int)] = []
+                if let schema = json["schema"]?.stringValue.flatMap({ ObjectID(hex: $0) }) { result.append((schema, 0)) }
+                if let root = json["root"]?.stringValue.flatMap({ ObjectID(hex: $0) }) {
+                    let level = json["root_level"]?.intValue ?? 0
+                    result.append((root, level == 0 ? 0 : level + 1))
+                }
+                return result
+            case .index:
+                let node: IndexNode
+                do { node = try IndexNode(payload: object.payload) } catch {
+                    throw StoreError.corruptObject(id, reason: "index node does not decode: \(error)")
+                }
+                return node.entries.map { ($0.child, node.level == 1 ? 0 : node.level) }
+            default:
+                return []
+            }
+        }
+        var wantByRank: [Int: Set<ObjectID>] = [:]
+        var baseByRank: [Int: Set<ObjectID>] = [:]
+        for id in wantRoots { wantByRank[try rank(of: try store.read(id)), default: []].insert(id) }
+        for id in baseRoots where store.contains(id) { baseByRank[try rank(of: try store.read(id)), default: []].insert(id) }
+        var covered = Set<ObjectID>()
+        while let top = Set(wantByRank.keys).union(baseByRank.keys).max() {
+            let wanted = wantByRank.removeValue(forKey: top) ?? []
+            let based = baseByRank.removeValue(forKey: top) ?? []
+            if wanted.isEmpty && wantByRank.isEmpty { break }  // the old side alone: nothing below can matter
+            covered.formUnion(based)
+            let fresh = wanted.filter { !covered.contains($0) }.sorted()
+            covered.formUnion(fresh)
+            send += fresh
+            guard top > 0 else { continue }
+            var tableNames = Set<String>()
+            for id in fresh {
+                if top == treeRank {
+                    tableNames.formUnion(try Tree(payload: try store.read(id).payload, id: id, checkingPaths: false).tables.keys)
+                }
+                for (child, r) in try children(id, tables: { _ in true }) { wantByRank[r, default: []].insert(child) }
+            }
+            for id in based where !wanted.contains(id) && store.contains(id) {
+                for (child, r) in try children(id, tables: { tableNames.contains($0) }) { baseByRank[r, default: []].insert(child) }
+            }
+        }
         return send
     }
 
