@@ -81,6 +81,15 @@ import Testing
         #expect(tableObjects > 200, "the table spans many objects: \(tableObjects)")
         #expect(sent.count < 40, "sent \(sent.count) of \(tableObjects) objects")
         let wanted = try reachable([new], repo, store).subtracting(try reachable([old], repo, store))
-        #expect(wanted.isSubset(of: Set(sent)))
+        #expect(wanted.isSubset(of: Set(sent)), "\(wanted.count) objects changed")
+
+        // Two statements in one commit: the version between them, named only
+        // by the transformation records, is paired with the old one too.
+        try repo.runSQL("UPDATE big SET amount = 0 WHERE id = 100; UPDATE big SET amount = 1 WHERE id = 40000", commitMessage: "two")
+        let newer = try head(repo)
+        let both = try repo.objectsToSend(wants: [newer], haves: [new], store: store)
+        let changed = try reachable([newer], repo, store).subtracting(try reachable([new], repo, store))
+        #expect(changed.isSubset(of: Set(both)))
+        #expect(both.count < 60, "sent \(both.count); \(changed.count) changed")
     }
 }

@@ -187,14 +187,14 @@ extension Repository {
     ///
     /// History first: the commits (tags, transformation records) `haves`
     /// reach are walked, reading no tree; the history `wants` reach beyond
-    /// them is sent. Then content, by rank (trees, tables, then index
-    /// nodes by level, then chunks, schemas and files): the trees and
-    /// tables of the new history are compared, rank by rank, with those of
-    /// `haves` and of the old commits the new ones build on. A node both
-    /// sides hold is the same subtree: neither side goes below it. Only the
-    /// nodes of a side that the other lacks are read, and the old side only
-    /// below tables of the same name: a 10-row change reads a few nodes per
-    /// level of the table's index, whatever its size.
+    /// them is sent. Then content: the trees of the new history against
+    /// those of `haves` and of the old commits the new ones build on (files
+    /// and tables the old trees hold are not sent); each new table against
+    /// the old tables of the same name, its index rank by rank
+    /// (`sendIndexDifference`). A node both sides hold is the same subtree:
+    /// neither side goes below it, and only the nodes of a side that the
+    /// other lacks are read: a 10-row change reads a few nodes per level of
+    /// the table's index, whatever its size.
     func objectsToSend(wants: [ObjectID], haves: [ObjectID], store: DiskObjectStore) throws -> [ObjectID] {
         let known = haves.filter { store.contains($0) }
         func isContent(_ kind: ObjectKind) -> Bool { kind == .tree || kind == .table || kind == .index }
@@ -220,6 +220,7 @@ extension Repository {
         var send: [ObjectID] = []
         var seen = Set<ObjectID>()
         var wantRoots: [ObjectID] = []
+        var tableNames: [ObjectID: String] = [:]  // the tables transformation records name
         var boundary = Set(known)
         stack = wants
         while let id = stack.popLast() {
@@ -228,6 +229,11 @@ extension Repository {
             let object = try store.read(id)
             if isContent(object.kind) { wantRoots.append(id); continue }
             send.append(id)
+            if object.kind == ObjectKind("transform"), let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) {
+                for member in (json["input_tables"]?.members ?? []) + (json["output_tables"]?.members ?? []) {
+                    if let table = member.value.stringValue.flatMap({ ObjectID(hex: $0) }), tableNames[table] == nil { tableNames[table] = member.key }
+                }
+            }
             stack += try objectLinks(object, id: id)
         }
 
@@ -247,69 +253,105 @@ extension Repository {
             }
         }
 
-        // Content, rank by rank from the top.
-        let treeRank = Int.max, tableRank = Int.max - 1
-        func rank(of object: StoredObject) throws -> Int {
-            switch object.kind {
-            case .tree: return treeRank
-            case .table: return tableRank
-            default: return try IndexNode(payload: object.payload).level + 1
+        // Content. What the receiver holds at the top: the old trees, their tables and files.
+        var covered = Set<ObjectID>()
+        var baseTables: [String: Set<ObjectID>] = [:]
+        for id in baseRoots where store.contains(id) && covered.insert(id).inserted {
+            let object = try store.read(id)
+            guard object.kind == .tree else { continue }
+            let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
+            covered.formUnion(tree.files.values)
+            for (name, table) in tree.tables {
+                baseTables[name, default: []].insert(table)
+                covered.insert(table)
             }
         }
-        /// The children of a content object with their ranks; a tree's tables only when `tables` says so.
-        func children(_ id: ObjectID, tables: (String) -> Bool) throws -> [(ObjectID, Int)] {
+        // The new trees: their files, and their tables paired by name with
+        // the old ones; then the tables only transformation records name
+        // (a statement's intermediate versions), paired by the names they give.
+        var tables: [(id: ObjectID, name: String?)] = []
+        var recorded: [(id: ObjectID, name: String?)] = []
+        var indexRoots: [ObjectID] = []
+        for id in wantRoots.sorted() where !covered.contains(id) {
             let object = try store.read(id)
             switch object.kind {
             case .tree:
+                covered.insert(id)
+                send.append(id)
                 let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
-                return tree.files.values.map { ($0, 0) } + tree.tables.filter { tables($0.key) }.map { ($0.value, tableRank) }
-            case .table:
-                guard let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) else {
-                    throw StoreError.corruptObject(id, reason: "table object does not decode")
-                }
-                var result: [(ObjectID, Int)] = []
-                if let schema = json["schema"]?.stringValue.flatMap({ ObjectID(hex: $0) }) { result.append((schema, 0)) }
-                if let root = json["root"]?.stringValue.flatMap({ ObjectID(hex: $0) }) {
-                    let level = json["root_level"]?.intValue ?? 0
-                    result.append((root, level == 0 ? 0 : level + 1))
-                }
-                return result
-            case .index:
-                let node: IndexNode
-                do { node = try IndexNode(payload: object.payload) } catch {
-                    throw StoreError.corruptObject(id, reason: "index node does not decode: \(error)")
-                }
-                return node.entries.map { ($0.child, node.level == 1 ? 0 : node.level) }
-            default:
-                return []
+                for file in tree.files.values.sorted() where covered.insert(file).inserted { send.append(file) }
+                tables += tree.tables.sorted { $0.key < $1.key }.map { ($0.value, $0.key) }
+            case .table: recorded.append((id, tableNames[id]))
+            default: indexRoots.append(id)
             }
         }
+        for (id, name) in tables + recorded where covered.insert(id).inserted {
+            send.append(id)
+            let (schema, root) = try tableLinks(id, store: store)
+            var olds: [(ObjectID, Int)] = []
+            for old in (name.flatMap { baseTables[$0] } ?? []).sorted() where store.contains(old) {
+                let (oldSchema, oldRoot) = try tableLinks(old, store: store)
+                if let oldSchema { covered.insert(oldSchema) }
+                if let oldRoot { olds.append(oldRoot) }
+            }
+            if let schema, covered.insert(schema).inserted { send.append(schema) }
+            if let root { try sendIndexDifference(want: [root], have: olds, covered: &covered, send: &send, store: store) }
+        }
+        for id in indexRoots {
+            try sendIndexDifference(want: [(id, try IndexNode(payload: try store.read(id).payload).level + 1)], have: [],
+                                    covered: &covered, send: &send, store: store)
+        }
+        return send
+    }
+
+    /// A table object's schema, and its root with the root's rank (an
+    /// index node of level L: L + 1; a chunk: 0).
+    private func tableLinks(_ id: ObjectID, store: DiskObjectStore) throws -> (schema: ObjectID?, root: (ObjectID, Int)?) {
+        let object = try store.read(id)
+        guard object.kind == .table, let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) else {
+            throw StoreError.corruptObject(id, reason: "table object does not decode")
+        }
+        let schema = json["schema"]?.stringValue.flatMap { ObjectID(hex: $0) }
+        let root = json["root"]?.stringValue.flatMap { ObjectID(hex: $0) }.map { root -> (ObjectID, Int) in
+            let level = json["root_level"]?.intValue ?? 0
+            return (root, level == 0 ? 0 : level + 1)
+        }
+        return (schema, root)
+    }
+
+    /// One table's index, the new version's nodes against the old
+    /// versions', rank by rank from the top: at each rank the old nodes
+    /// join `covered`; the new nodes not covered are sent and read for
+    /// their children; the old nodes the new side lacks are read for theirs
+    /// (a node both sides hold is one subtree: neither goes below it).
+    /// Chunks (rank 0) are never read.
+    private func sendIndexDifference(want: [(ObjectID, Int)], have: [(ObjectID, Int)], covered: inout Set<ObjectID>,
+                                     send: inout [ObjectID], store: DiskObjectStore) throws {
         var wantByRank: [Int: Set<ObjectID>] = [:]
-        var baseByRank: [Int: Set<ObjectID>] = [:]
-        for id in wantRoots { wantByRank[try rank(of: try store.read(id)), default: []].insert(id) }
-        for id in baseRoots where store.contains(id) { baseByRank[try rank(of: try store.read(id)), default: []].insert(id) }
-        var covered = Set<ObjectID>()
-        while let top = Set(wantByRank.keys).union(baseByRank.keys).max() {
+        var haveByRank: [Int: Set<ObjectID>] = [:]
+        for (id, rank) in want { wantByRank[rank, default: []].insert(id) }
+        for (id, rank) in have { haveByRank[rank, default: []].insert(id) }
+        func children(_ id: ObjectID) throws -> [(ObjectID, Int)] {
+            let node: IndexNode
+            do { node = try IndexNode(payload: try store.read(id).payload) } catch let error as StoreError { throw error } catch {
+                throw StoreError.corruptObject(id, reason: "index node does not decode: \(error)")
+            }
+            return node.entries.map { ($0.child, node.level == 1 ? 0 : node.level) }
+        }
+        while let top = Set(wantByRank.keys).union(haveByRank.keys).max() {
             let wanted = wantByRank.removeValue(forKey: top) ?? []
-            let based = baseByRank.removeValue(forKey: top) ?? []
+            let had = haveByRank.removeValue(forKey: top) ?? []
             if wanted.isEmpty && wantByRank.isEmpty { break }  // the old side alone: nothing below can matter
-            covered.formUnion(based)
+            covered.formUnion(had)
             let fresh = wanted.filter { !covered.contains($0) }.sorted()
             covered.formUnion(fresh)
             send += fresh
             guard top > 0 else { continue }
-            var tableNames = Set<String>()
-            for id in fresh {
-                if top == treeRank {
-                    tableNames.formUnion(try Tree(payload: try store.read(id).payload, id: id, checkingPaths: false).tables.keys)
-                }
-                for (child, r) in try children(id, tables: { _ in true }) { wantByRank[r, default: []].insert(child) }
-            }
-            for id in based where !wanted.contains(id) && store.contains(id) {
-                for (child, r) in try children(id, tables: { tableNames.contains($0) }) { baseByRank[r, default: []].insert(child) }
+            for id in fresh { for (child, rank) in try children(id) { wantByRank[rank, default: []].insert(child) } }
+            for id in had where !wanted.contains(id) && store.contains(id) {
+                for (child, rank) in try children(id) { haveByRank[rank, default: []].insert(child) }
             }
         }
-        return send
     }
 
     /// Whether `ancestor` is `commit` or reached from it by parents, reading
