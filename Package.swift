@@ -49,8 +49,8 @@ let package = Package(
                 exclude: ["README.md"]),
         .target(name: "RockyCLI", dependencies: ["Rocky", "RockyEngine", "RockyTable", "RockySQL"], exclude: ["README.md"]),
         .executableTarget(name: "rocky", dependencies: ["RockyCLI"]),
-        // rocky-bench starts its own throw-away PostgreSQL cluster and times the
-        // benchmark chain the engine tests check (both in RockyTestSupport).
+        // rocky-bench starts its own throw-away PostgreSQL cluster and web server
+        // and times the benchmark chain the engine tests check (all in RockyTestSupport).
         .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite",
                                                              "RockyEnginePostgres", "RockyTestSupport"]),
         // The library example of the README, run by `make demo` and by FirstHourTests.
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "RockySQLTests", dependencies: ["RockySQL"], exclude: ["Corpus", "Harness"]),
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
         // Test harnesses shared by test targets and rocky-bench (throw-away
-        // PostgreSQL and Spark servers, the benchmark chain); no product includes it.
+        // PostgreSQL, Spark and web servers, the benchmark chain); no product includes it.
         .target(name: "RockyTestSupport", dependencies: ["RockyTable", "RockySQL", "RockyBase"], path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),

@@ -38,6 +38,7 @@ enum ExitCode: Int32 {
             }
         case let error as HTTPRemoteError:
             if case .invalidURL = error { return .usage }
+            if case .unreadableCAFile = error { return .usage }
             return error.isRefusal ? .refused : .failure
         case let error as StoreError:
             switch error {

@@ -13,10 +13,11 @@ let suites: [String: ([String]) throws -> Void] = [
     "workflow": WorkflowBench.run,
     "dagster": DagsterBench.run,
     "protocol": ProtocolBench.run,
+    "https": HTTPSBench.run,
 ]
 
 /// The suites `all` runs, in order.
-let order = ["objects", "history", "tables", "sql", "engine", "incremental", "workflow", "clone", "dagster", "protocol"]
+let order = ["objects", "history", "tables", "sql", "engine", "incremental", "workflow", "clone", "https", "dagster", "protocol"]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "all" {

@@ -1,4 +1,5 @@
 import Foundation
+import RockyTestSupport
 import Synchronization
 import Testing
 
@@ -338,5 +339,17 @@ import Testing
         // No authenticated user: refused, whatever --as or ROCKY_ACTOR say.
         let anonymous = try cgi(box, base.merging(["PATH_INFO": "/data/info/refs", "REMOTE_USER": ""]) { $1 })
         #expect(anonymous.out.hasPrefix("Status: 401"), "\(anonymous)")
+    }
+}
+
+/// The paths whose contents differ between two snapshots (`Sandbox.snapshot`).
+func changedPaths(_ before: [String: Data], _ after: [String: Data]) -> [String] {
+    Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
+}
+
+extension WebServer {
+    /// The server of the tests: this build's rocky as the backend.
+    convenience init(projectRoot: String, users: [String: String], maxBody: String = "64m", environment: String? = nil) throws {
+        try self.init(backend: rockyBinary, projectRoot: projectRoot, users: users, maxBody: maxBody, environment: environment)
     }
 }

@@ -46,9 +46,15 @@ extension Repository {
     /// Everything is built in a temporary folder beside the destination,
     /// synced, and renamed into place: a failed clone leaves nothing.
     public static func clone(from sourcePath: String, to destinationPath: String, branch: String? = nil,
-                             hardLinks: Bool = true, verifyAll: Bool = false,
+                             hardLinks: Bool = true, verifyAll: Bool = false, http: RemoteHTTPOptions = RemoteHTTPOptions(),
                              settings: Settings) throws -> (Repository, CloneResult) {
-        if RemoteURL.isURL(sourcePath) { return try cloneOverHTTP(from: sourcePath, to: destinationPath, branch: branch, settings: settings) }
+        if RemoteURL.isURL(sourcePath) {
+            try http.validate()
+            return try cloneOverHTTP(from: sourcePath, to: destinationPath, branch: branch, http: http, settings: settings)
+        }
+        guard http.isEmpty else {
+            throw RepositoryError.invalidArgument("--ca-file and --credential-command are for https:// sources; \(sourcePath) is a path")
+        }
         let sourceDirectory = absolutePath(sourcePath)
         let source = try openRemoteRepository(at: sourceDirectory, settings: settings)
         let sourceStore = try source.diskObjects
@@ -139,7 +145,8 @@ extension Repository {
     /// place. The server's audit log stays there (its `serve-fetch` entry
     /// records the clone); the new log starts with the `clone` entry, and
     /// the clone gets a masking key of its own.
-    static func cloneOverHTTP(from url: String, to destinationPath: String, branch: String?, settings: Settings) throws -> (Repository, CloneResult) {
+    static func cloneOverHTTP(from url: String, to destinationPath: String, branch: String?, http: RemoteHTTPOptions,
+                              settings: Settings) throws -> (Repository, CloneResult) {
         _ = try RemoteURL(parsing: url)
         let destination = absolutePath(destinationPath)
         let fm = FileManager.default
@@ -155,7 +162,7 @@ extension Repository {
         let result: CloneResult
         do {
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
-            let made = try cloneHTTP(from: url, staging: staging, branch: branch, settings: settings)
+            let made = try cloneHTTP(from: url, staging: staging, branch: branch, http: http, settings: settings)
             result = CloneResult(path: destination, source: made.url, branch: made.chosen, head: made.head, branches: made.branches,
                                  objects: made.objects, files: 0, linkedFiles: 0, copiedBytes: 0, auditEntries: 0)
             try ObjectFiles.syncFileSystem(of: staging)

@@ -73,17 +73,35 @@ public struct RemoteURL: Equatable, Sendable, CustomStringConvertible {
     var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
 }
 
+/// How far a transfer over HTTP has got: objects and bytes (as stored,
+/// compressed) received or sent so far. `rocky` draws it on a terminal.
+public struct TransferProgress: Sendable {
+    public enum Direction: Sendable { case receiving, sending }
+    public var direction: Direction
+    public var objects: Int
+    public var bytes: Int
+}
+
 /// How the HTTPS client verifies servers, authenticates and waits.
 public struct HTTPSettings: Sendable {
     /// A PEM file of CA certificates to trust instead of the system's (`ROCKY_CA_BUNDLE`).
     public var caFile: String?
+    /// The command line's `--ca-file`: before the remote's `http.ca_file`, which comes before `caFile`.
+    public var caFileOption: String?
     /// Basic-auth credentials (`ROCKY_HTTP_USER`, `ROCKY_HTTP_PASSWORD`); else the netrc file.
     public var user: String?
     public var password: String?
     /// `NETRC`, else `$HOME/.netrc`.
     public var netrcPath: String?
+    /// A shell command printing `username=` and `password=` lines for the
+    /// host given as its last argument, run when the server asks for
+    /// credentials that neither the environment nor the netrc file give
+    /// (`ROCKY_CREDENTIAL_COMMAND`; a remote's `http.credential_command` comes first).
+    public var credentialCommand: String?
     /// Seconds any one connect, read or write may wait (`ROCKY_HTTP_TIMEOUT`, default 60).
     public var timeout: Double = 60
+    /// Told as objects arrive or leave (several times a second at most is the caller's business).
+    public var progress: (@Sendable (TransferProgress) -> Void)?
 
     public init() {}
 
@@ -94,14 +112,32 @@ public struct HTTPSettings: Sendable {
         s.user = value("ROCKY_HTTP_USER")
         s.password = env["ROCKY_HTTP_PASSWORD"]
         s.netrcPath = value("NETRC") ?? value("HOME").map { $0 + "/.netrc" }
+        s.credentialCommand = value("ROCKY_CREDENTIAL_COMMAND")
         if let t = value("ROCKY_HTTP_TIMEOUT").flatMap(Double.init), t > 0 { s.timeout = t }
         return s
     }
+
+    /// The settings for `remote`: its CA file unless `--ca-file` gave one
+    /// (both before `ROCKY_CA_BUNDLE`), its credential command before `ROCKY_CREDENTIAL_COMMAND`.
+    func applying(_ remote: Remote) -> HTTPSettings {
+        var s = self
+        s.caFile = caFileOption ?? remote.caFile ?? caFile
+        s.caFileOption = nil
+        s.credentialCommand = remote.credentialCommand ?? credentialCommand
+        return s
+    }
+
+    /// The CA file in force: `--ca-file`, else `ROCKY_CA_BUNDLE`.
+    var effectiveCAFile: String? { caFileOption ?? caFile }
 
     /// The credentials for `host`: the environment's, else the netrc
     /// file's `machine <host>` (or `default`) entry.
     func credentials(for host: String) -> (user: String, password: String)? {
         if let user { return (user, password ?? "") }
+        return netrcCredentials(for: host)
+    }
+
+    private func netrcCredentials(for host: String) -> (user: String, password: String)? {
         guard let netrcPath, let data = FileManager.default.contents(atPath: netrcPath) else { return nil }
         let words = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0.isWhitespace }).map(String.init)
         var i = 0
@@ -151,16 +187,20 @@ public enum HTTPRemoteError: Error, Equatable, Sendable, CustomStringConvertible
     case protocolError(String)
     /// Fetching raw data of a branch whose classified columns the principal may not see unmasked.
     case rawAccessDenied(actor: String, branch: String, columns: [String])
+    /// The credential command failed or printed no `username=` line (its output is never repeated).
+    case credentialCommand(host: String, reason: String)
+    /// A CA file given to `--ca-file` or `http.ca_file` that cannot be read.
+    case unreadableCAFile(String)
 
     public var description: String {
         switch self {
         case let .invalidURL(url, reason): "invalid remote URL '\(url)': \(reason)"
         case let .connection(url, reason): "cannot connect to \(url): \(reason)"
-        case let .tls(url, reason): "TLS with \(url) failed: \(reason) (set ROCKY_CA_BUNDLE to a PEM file for a private CA)"
+        case let .tls(url, reason): "TLS with \(url) failed: \(reason) (for a private CA give its PEM file with --ca-file, the remote's http.ca_file, or ROCKY_CA_BUNDLE)"
         case let .timeout(url, seconds): "\(url) did not answer within \(Int(seconds)) s (ROCKY_HTTP_TIMEOUT)"
         case let .unauthorized(url, had):
-            had ? "\(url) refused the credentials (HTTP 401): check ROCKY_HTTP_USER/ROCKY_HTTP_PASSWORD or ~/.netrc"
-                : "\(url) needs credentials (HTTP 401): set ROCKY_HTTP_USER and ROCKY_HTTP_PASSWORD, or add the host to ~/.netrc"
+            had ? "\(url) refused the credentials (HTTP 401): check ROCKY_HTTP_USER/ROCKY_HTTP_PASSWORD, ~/.netrc or the credential command"
+                : "\(url) needs credentials (HTTP 401): set ROCKY_HTTP_USER and ROCKY_HTTP_PASSWORD, add the host to ~/.netrc, or configure a credential command"
         case let .refused(url, message): "\(url) refused: \(message)"
         case let .notFound(url, message): "\(url): not found (HTTP 404)\(message.isEmpty ? "" : ": " + message)"
         case let .server(url, status, message): "\(url) answered HTTP \(status)\(message.isEmpty ? "" : ": " + message)"
@@ -168,6 +208,8 @@ public enum HTTPRemoteError: Error, Equatable, Sendable, CustomStringConvertible
         case let .rawAccessDenied(actor, branch, columns):
             "\(actor) may not fetch \(branch): a fetch carries raw values, and \(actor) may not see these classified columns unmasked: "
                 + columns.joined(separator: ", ") + " (needs an environment that does not mask them, the column's access role, or admin)"
+        case let .credentialCommand(host, reason): "the credential command for \(host) failed: \(reason)"
+        case let .unreadableCAFile(path): "cannot read the CA file \(path)"
         }
     }
 
@@ -183,6 +225,8 @@ public enum HTTPRemoteError: Error, Equatable, Sendable, CustomStringConvertible
         case .server: "http_server_error"
         case .protocolError: "http_protocol_error"
         case .rawAccessDenied: "raw_access_denied"
+        case .credentialCommand: "credential_command_failed"
+        case .unreadableCAFile: "unreadable_ca_file"
         }
     }
 
@@ -210,7 +254,7 @@ final class HTTPConnection {
         self.url = url
         timeout = settings.timeout
         try connectSocket()
-        if url.tls { try handshake(caFile: settings.caFile) }
+        if url.tls { try handshake(caFile: settings.effectiveCAFile) }
     }
 
     deinit {
@@ -296,6 +340,10 @@ final class HTTPConnection {
             }
             let queued = Self.errorQueue()
             if errno == EAGAIN && queued.isEmpty { throw HTTPRemoteError.timeout(url: name, seconds: timeout) }
+            if queued.isEmpty || queued.contains("unexpected eof") {
+                // Closed or reset before the handshake ended: a dropped connection, worth another attempt.
+                throw HTTPRemoteError.connection(url: name, reason: "the connection broke during the TLS handshake (\(errno == 0 ? "closed" : String(cString: strerror(errno))))")
+            }
             throw HTTPRemoteError.tls(url: name, reason: queued.isEmpty ? "the handshake failed (\(String(cString: strerror(errno))))" : queued)
         }
     }
@@ -405,7 +453,7 @@ final class HTTPResponse {
     init(connection: HTTPConnection) throws {
         self.connection = connection
         guard let statusLine = try connection.readLine() else {
-            throw HTTPRemoteError.protocolError("\(connection.url) closed the connection without answering")
+            throw HTTPRemoteError.connection(url: connection.url.description, reason: "the connection closed without an answer")
         }
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]) else {
@@ -434,14 +482,14 @@ final class HTTPResponse {
         case let .length(remaining):
             if remaining == 0 { return [] }
             let got = try connection.readSome(max: min(max, remaining))
-            if got.isEmpty { throw HTTPRemoteError.protocolError("the response from \(connection.url) was cut off") }
+            if got.isEmpty { throw HTTPRemoteError.connection(url: connection.url.description, reason: "the response was cut off") }
             framing = .length(remaining - got.count)
             return got
         case let .chunked(remaining, done):
             if done { return [] }
             var left = remaining
             if left == 0 {
-                guard let sizeLine = try connection.readLine() else { throw HTTPRemoteError.protocolError("the response from \(connection.url) was cut off") }
+                guard let sizeLine = try connection.readLine() else { throw HTTPRemoteError.connection(url: connection.url.description, reason: "the response was cut off") }
                 let hex = sizeLine.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
                 guard let size = Int(hex, radix: 16), size >= 0 else { throw HTTPRemoteError.protocolError("bad chunk size '\(sizeLine.prefix(20))'") }
                 if size == 0 {
@@ -452,7 +500,7 @@ final class HTTPResponse {
                 left = size
             }
             let got = try connection.readSome(max: min(max, left))
-            if got.isEmpty { throw HTTPRemoteError.protocolError("the response from \(connection.url) was cut off") }
+            if got.isEmpty { throw HTTPRemoteError.connection(url: connection.url.description, reason: "the response was cut off") }
             left -= got.count
             if left == 0 { _ = try connection.readLine() }
             framing = .chunked(remaining: left, done: false)
@@ -479,26 +527,56 @@ final class HTTPResponse {
 struct HTTPClient {
     let url: RemoteURL
     let settings: HTTPSettings
+    /// What the credential command printed, once it has run (never stored, never printed).
+    private let fromCommand = CommandCredentials()
 
-    /// Attempts of a request whose connection drops before the answer's
-    /// head arrives, waiting 0.5 s, then 1 s, between them. Every request
-    /// of the protocol may be repeated: listing and fetching change
-    /// nothing, and a push is a compare-and-swap (its repetition after a
-    /// lost answer finds the branch already moved to the pushed commit).
+    init(url: RemoteURL, settings: HTTPSettings) {
+        self.url = url
+        self.settings = settings
+    }
+
+    /// Attempts of a request whose connection drops (refused, reset,
+    /// closed before or while the answer's head arrives), waiting 0.5 s,
+    /// then 1 s, between them. Every request of the protocol may be
+    /// repeated: listing and fetching change nothing, and a push is a
+    /// compare-and-swap (its repetition after a lost answer finds the
+    /// branch already moved to the pushed commit).
     static let attempts = 3
+
+    /// The pause before attempt `attempt + 1`.
+    static func backoff(after attempt: Int) {
+        usleep(useconds_t(500_000 << (attempt - 1)))
+    }
+
+    /// Whether `error` is a dropped connection, worth another attempt.
+    static func isDropped(_ error: Error) -> Bool {
+        if case HTTPRemoteError.connection? = error as? HTTPRemoteError { return true }
+        return false
+    }
 
     /// Sends `method` to `<url path>/<endpoint>`; `body` streams the
     /// request body (chunked) through the writer it is given (again, on a
-    /// retry after a dropped connection).
+    /// retry after a dropped connection). A 401 to a request sent without
+    /// credentials runs the credential command, if there is one, and sends
+    /// the request again with what it printed.
     func send(_ method: String, _ endpoint: String, contentType: String? = nil,
               body: ((ChunkedWriter) throws -> Void)? = nil) throws -> HTTPResponse {
+        let response = try sendRetrying(method, endpoint, contentType: contentType, body: body)
+        guard response.status == 401, credentials == nil, let command = settings.credentialCommand, !fromCommand.ran else { return response }
+        fromCommand.value = try Self.runCredentialCommand(command, host: url.host)
+        fromCommand.ran = true
+        return try sendRetrying(method, endpoint, contentType: contentType, body: body)
+    }
+
+    private func sendRetrying(_ method: String, _ endpoint: String, contentType: String?,
+                              body: ((ChunkedWriter) throws -> Void)?) throws -> HTTPResponse {
         var attempt = 1
         while true {
             do {
                 return try sendOnce(method, endpoint, contentType: contentType, body: body)
-            } catch let error as HTTPRemoteError {
-                guard case .connection = error, attempt < HTTPClient.attempts else { throw error }
-                usleep(useconds_t(500_000 << (attempt - 1)))
+            } catch {
+                guard Self.isDropped(error), attempt < HTTPClient.attempts else { throw error }
+                Self.backoff(after: attempt)
                 attempt += 1
             }
         }
@@ -512,7 +590,7 @@ struct HTTPClient {
         let hostName = url.host.contains(":") ? "[\(url.host)]" : url.host
         head += "Host: \(hostName)\(url.port == defaultPort ? "" : ":\(url.port)")\r\n"
         head += "User-Agent: rocky\r\nConnection: close\r\nAccept: application/json, application/x-rocky-pack\r\n"
-        if let (user, password) = settings.credentials(for: url.host) {
+        if let (user, password) = credentials {
             head += "Authorization: Basic " + Data("\(user):\(password)".utf8).base64EncodedString() + "\r\n"
         }
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
@@ -534,7 +612,51 @@ struct HTTPClient {
         return try HTTPResponse(connection: connection)
     }
 
-    var hadCredentials: Bool { settings.credentials(for: url.host) != nil }
+    /// The credentials sent: the environment's, the netrc file's, else what the credential command printed.
+    var credentials: (user: String, password: String)? {
+        settings.credentials(for: url.host) ?? fromCommand.value
+    }
+
+    var hadCredentials: Bool { credentials != nil }
+
+    /// Runs `command` through /bin/sh with `host` as its last argument, its
+    /// standard input empty and its standard error the user's; reads the
+    /// `username=` and `password=` lines it prints (others are ignored, as
+    /// git's credential helpers may print more). A failure never repeats
+    /// what it printed.
+    static func runCredentialCommand(_ command: String, host: String) throws -> (user: String, password: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command + " \"$@\"", "rocky-credential", host]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw HTTPRemoteError.credentialCommand(host: host, reason: "cannot run /bin/sh: \(error)")
+        }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let how = process.terminationReason == .exit ? "exit status \(process.terminationStatus)" : "killed by signal \(process.terminationStatus)"
+            throw HTTPRemoteError.credentialCommand(host: host, reason: how)
+        }
+        var user: String?, password: String?
+        for raw in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.hasPrefix("username=") { user = String(line.dropFirst(9)) }
+            if line.hasPrefix("password=") { password = String(line.dropFirst(9)) }
+        }
+        guard let user, !user.isEmpty else {
+            throw HTTPRemoteError.credentialCommand(host: host, reason: "it printed no username= line")
+        }
+        return (user, password ?? "")
+    }
+}
+
+/// The credential command's answer, kept for the requests of one operation.
+final class CommandCredentials: @unchecked Sendable {
+    var ran = false
+    var value: (user: String, password: String)?
 }
 
 /// Writes a request body in HTTP/1.1 chunks of up to 256 KiB.

@@ -6,8 +6,9 @@ import RockyStore
 /// The client side of the HTTP protocol: fetch, push and clone of a remote
 /// whose location is an `https://` URL (Docs/remotes.md).
 extension Repository {
-    static func client(_ location: String, settings: Settings) throws -> HTTPClient {
-        HTTPClient(url: try RemoteURL(parsing: location), settings: settings.http)
+    /// A client for `remote` (its CA file and credential command applied).
+    func client(_ remote: Remote) throws -> HTTPClient {
+        HTTPClient(url: try RemoteURL(parsing: remote.path), settings: settings.http.applying(remote))
     }
 
     /// Turns a failed answer into its error: 401, 403 (exit 5), 404, 409
@@ -59,10 +60,26 @@ extension Repository {
     /// `POST upload-pack`: receives the branches' objects missing here into
     /// a quarantine, checks them complete and moves them into `store`.
     /// Returns the refs (branches) and tags the server sent.
+    /// A connection that drops before the pack's end is tried again (the
+    /// quarantine of the failed attempt removed), as often as a request.
     func download(_ client: HTTPClient, haves: [ObjectID], store: DiskObjectStore) throws
         -> (refs: [(name: String, id: ObjectID)], tags: [(name: String, id: ObjectID)], stats: TransferStats) {
         store.holdCollectorOff()
         store.holdWriteGuard()
+        var attempt = 1
+        while true {
+            do {
+                return try downloadOnce(client, haves: haves, store: store)
+            } catch {
+                guard HTTPClient.isDropped(error), attempt < HTTPClient.attempts else { throw error }
+                HTTPClient.backoff(after: attempt)
+                attempt += 1
+            }
+        }
+    }
+
+    private func downloadOnce(_ client: HTTPClient, haves: [ObjectID], store: DiskObjectStore) throws
+        -> (refs: [(name: String, id: ObjectID)], tags: [(name: String, id: ObjectID)], stats: TransferStats) {
         let request: JSON = .object(["haves": .array(haves.map { .string($0.hex) }), "version": .int(1)])
         let response = try client.send("POST", "upload-pack", contentType: "application/json") { try $0.write(Array(request.canonicalText.utf8)) }
         guard response.status == 200 else { throw Repository.failure(response, client: client) }
@@ -81,7 +98,7 @@ extension Repository {
         }
         let quarantine = try Quarantine(rockyDirectory: rockyDirectory)
         defer { quarantine.remove() }
-        try quarantine.receive(reader)
+        try quarantine.receive(reader, progress: client.settings.progress)
         while try !response.read().isEmpty {}
         try checkReceived(roots: refs.map(\.id) + tags.map(\.id), quarantine: quarantine, main: store)
         for tag in tags where try quarantine.read(tag.id, main: store).kind != .tag {
@@ -98,7 +115,7 @@ extension Repository {
     /// server lets us read; the remote's audit log stays on the server
     /// (its own `serve-fetch` entry records this fetch there).
     func fetchHTTP(_ remote: Remote, context: OperationContext) throws -> FetchResult {
-        let client = try Repository.client(remote.path, settings: settings)
+        let client = try client(remote)
         let local = try diskObjects
         var haves = Set<ObjectID>()
         for (_, id) in try refs.list(prefix: RefName.headsPrefix) { haves.insert(id) }
@@ -127,7 +144,7 @@ extension Repository {
     /// listed that we have) are streamed with the update.
     func pushHTTP(_ remote: Remote, branch: String, remoteBranch: String, new: ObjectID, force: Bool,
                   context: OperationContext) throws -> PushResult {
-        let client = try Repository.client(remote.path, settings: settings)
+        let client = try client(remote)
         let listed = try Repository.remoteRefs(client).branches
         let old = listed.first { $0.name == remoteBranch }?.id
         var result = PushResult(remote: remote, branch: branch, remoteBranch: remoteBranch, old: old, new: new,
@@ -165,9 +182,11 @@ extension Repository {
         }
         let response = try client.send("POST", "receive-pack", contentType: "application/x-rocky-pack") { body in
             var writer = try PackStreamWriter(header: header) { try body.write($0) }
+            let progress = client.settings.progress
             for id in ids {
                 let (stored, _) = try store.verifiedStoredBytes(id)
                 try writer.append(id, stored: stored)
+                progress?(TransferProgress(direction: .sending, objects: writer.count, bytes: writer.bytes))
             }
             try writer.finish()
             sent.objects = writer.count
@@ -193,9 +212,11 @@ extension Repository {
 
     /// Clone from an HTTP URL into `staging` (an empty repository being
     /// built): every branch the server lets us read.
-    static func cloneHTTP(from location: String, staging: String, branch: String?, settings: Settings)
+    static func cloneHTTP(from location: String, staging: String, branch: String?, http: RemoteHTTPOptions, settings: Settings)
         throws -> (url: String, chosen: String, head: ObjectID, branches: [String], objects: Int) {
-        let client = try client(location, settings: settings)
+        let origin = Remote(name: "origin", path: try RemoteURL(parsing: location).description,
+                            caFile: http.caFile, credentialCommand: http.credentialCommand)
+        let client = HTTPClient(url: try RemoteURL(parsing: location), settings: settings.http.applying(origin))
         let rocky = staging + "/.rocky"
         for folder in ["objects", "refs/heads", "logs"] {
             try FileManager.default.createDirectory(atPath: rocky + "/" + folder, withIntermediateDirectories: true)
@@ -229,7 +250,7 @@ extension Repository {
             "objects": .int(stats.objects),
         ])))
         try repo.refs.setHead(.branch(try RefName.branch(chosen)), note: note)
-        try repo.changeRemotes { $0 = [Remote(name: "origin", path: client.url.description)] }
+        try repo.changeRemotes { $0 = [origin] }
         let files = try store.readTree(try store.readCommit(id).tree).files
         try repo.writeProjectFiles(from: [:], to: files)
         return (client.url.description, chosen, id, names, stats.objects)

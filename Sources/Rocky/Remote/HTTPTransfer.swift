@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import RockyBase
 import RockyStore
+import RockyTable
 
 /// The object stream of the HTTP protocol (Docs/remotes.md, "The protocol"):
 ///
@@ -126,8 +127,9 @@ final class Quarantine {
         store = DiskObjectStore(directory: folder + "/objects")
     }
 
-    /// Reads the stream's objects to its end record, verifying each.
-    func receive(_ reader: PackStreamReader) throws {
+    /// Reads the stream's objects to its end record, verifying each;
+    /// `progress` is told after each.
+    func receive(_ reader: PackStreamReader, progress: (@Sendable (TransferProgress) -> Void)? = nil) throws {
         let builder = try PackBuilder(store: store)
         do {
             while let (id, stored) = try reader.next() {
@@ -135,6 +137,7 @@ final class Quarantine {
                 try stored.withUnsafeBytes { try builder.append(id, stored: $0) }
                 objects += 1
                 bytes += stored.count
+                progress?(TransferProgress(direction: .receiving, objects: objects, bytes: bytes))
             }
             guard reader.endCount == objects else {
                 throw HTTPRemoteError.protocolError("the stream announced \(reader.endCount ?? -1) objects and carried \(objects)")
@@ -177,14 +180,178 @@ extension Repository {
     }
 
     /// The objects reachable from `wants` and not from `haves` (each of
-    /// which this store must contain; others are ignored), in walk order.
+    /// which this store must contain; others are ignored), without reading
+    /// everything `haves` reach: what is sent may include objects the
+    /// receiver has (never fewer than it lacks), and what is read follows
+    /// the change, not the data.
+    ///
+    /// History first: the commits (tags, transformation records) `haves`
+    /// reach are walked, reading no tree; the history `wants` reach beyond
+    /// them is sent. Then content: the trees of the new history against
+    /// those of `haves` and of the old commits the new ones build on (files
+    /// and tables the old trees hold are not sent); each new table against
+    /// the old tables of the same name, its index rank by rank
+    /// (`sendIndexDifference`). A node both sides hold is the same subtree:
+    /// neither side goes below it, and only the nodes of a side that the
+    /// other lacks are read: a 10-row change reads a few nodes per level of
+    /// the table's index, whatever its size.
     func objectsToSend(wants: [ObjectID], haves: [ObjectID], store: DiskObjectStore) throws -> [ObjectID] {
-        var had = Set<ObjectID>()
         let known = haves.filter { store.contains($0) }
-        try walkObjects(from: known, read: { try store.read($0) }, stop: { _ in false }) { id, _ in had.insert(id) }
+        func isContent(_ kind: ObjectKind) -> Bool { kind == .tree || kind == .table || kind == .index }
+
+        // The history the receiver has (commits, tags, records; no content).
+        var hadHistory = Set<ObjectID>()
+        var stack = known
+        while let id = stack.popLast() {
+            guard !hadHistory.contains(id) else { continue }
+            let object = try store.read(id)
+            if isContent(object.kind) { continue }
+            hadHistory.insert(id)
+            switch object.kind {
+            case .commit:
+                let commit = try Commit(payload: object.payload, id: id)
+                stack += commit.parents + commit.transforms
+            default:
+                stack += try objectLinks(object, id: id)
+            }
+        }
+
+        // The history to send; the content it names; the old history it builds on.
         var send: [ObjectID] = []
-        try walkObjects(from: wants, read: { try store.read($0) }, stop: { had.contains($0) }) { id, _ in send.append(id) }
+        var seen = Set<ObjectID>()
+        var wantRoots: [ObjectID] = []
+        var tableNames: [ObjectID: String] = [:]  // the tables transformation records name
+        var boundary = Set(known)
+        stack = wants
+        while let id = stack.popLast() {
+            if hadHistory.contains(id) { boundary.insert(id); continue }
+            guard seen.insert(id).inserted else { continue }
+            let object = try store.read(id)
+            if isContent(object.kind) { wantRoots.append(id); continue }
+            send.append(id)
+            if object.kind == ObjectKind("transform"), let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) {
+                for member in (json["input_tables"]?.members ?? []) + (json["output_tables"]?.members ?? []) {
+                    if let table = member.value.stringValue.flatMap({ ObjectID(hex: $0) }), tableNames[table] == nil { tableNames[table] = member.key }
+                }
+            }
+            stack += try objectLinks(object, id: id)
+        }
+
+        // The content the receiver holds at the top: that of the old history named above.
+        var baseRoots: [ObjectID] = []
+        for id in boundary.sorted() {
+            var next: ObjectID? = id
+            while let current = next {
+                next = nil
+                let object = try store.read(current)
+                switch object.kind {
+                case .commit: baseRoots.append(try Commit(payload: object.payload, id: current).tree)
+                case .tag: next = try Repository.decodeTag(object.payload, id: current).commit
+                case .tree, .table, .index: baseRoots.append(current)
+                default: break
+                }
+            }
+        }
+
+        // Content. What the receiver holds at the top: the old trees, their tables and files.
+        var covered = Set<ObjectID>()
+        var baseTables: [String: Set<ObjectID>] = [:]
+        for id in baseRoots where store.contains(id) && covered.insert(id).inserted {
+            let object = try store.read(id)
+            guard object.kind == .tree else { continue }
+            let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
+            covered.formUnion(tree.files.values)
+            for (name, table) in tree.tables {
+                baseTables[name, default: []].insert(table)
+                covered.insert(table)
+            }
+        }
+        // The new trees: their files, and their tables paired by name with
+        // the old ones; then the tables only transformation records name
+        // (a statement's intermediate versions), paired by the names they give.
+        var tables: [(id: ObjectID, name: String?)] = []
+        var recorded: [(id: ObjectID, name: String?)] = []
+        var indexRoots: [ObjectID] = []
+        for id in wantRoots.sorted() where !covered.contains(id) {
+            let object = try store.read(id)
+            switch object.kind {
+            case .tree:
+                covered.insert(id)
+                send.append(id)
+                let tree = try Tree(payload: object.payload, id: id, checkingPaths: false)
+                for file in tree.files.values.sorted() where covered.insert(file).inserted { send.append(file) }
+                tables += tree.tables.sorted { $0.key < $1.key }.map { ($0.value, $0.key) }
+            case .table: recorded.append((id, tableNames[id]))
+            default: indexRoots.append(id)
+            }
+        }
+        for (id, name) in tables + recorded where covered.insert(id).inserted {
+            send.append(id)
+            let (schema, root) = try tableLinks(id, store: store)
+            var olds: [(ObjectID, Int)] = []
+            for old in (name.flatMap { baseTables[$0] } ?? []).sorted() where store.contains(old) {
+                let (oldSchema, oldRoot) = try tableLinks(old, store: store)
+                if let oldSchema { covered.insert(oldSchema) }
+                if let oldRoot { olds.append(oldRoot) }
+            }
+            if let schema, covered.insert(schema).inserted { send.append(schema) }
+            if let root { try sendIndexDifference(want: [root], have: olds, covered: &covered, send: &send, store: store) }
+        }
+        for id in indexRoots {
+            try sendIndexDifference(want: [(id, try IndexNode(payload: try store.read(id).payload).level + 1)], have: [],
+                                    covered: &covered, send: &send, store: store)
+        }
         return send
+    }
+
+    /// A table object's schema, and its root with the root's rank (an
+    /// index node of level L: L + 1; a chunk: 0).
+    private func tableLinks(_ id: ObjectID, store: DiskObjectStore) throws -> (schema: ObjectID?, root: (ObjectID, Int)?) {
+        let object = try store.read(id)
+        guard object.kind == .table, let json = try? JSON(parsing: String(decoding: object.payload, as: UTF8.self)) else {
+            throw StoreError.corruptObject(id, reason: "table object does not decode")
+        }
+        let schema = json["schema"]?.stringValue.flatMap { ObjectID(hex: $0) }
+        let root = json["root"]?.stringValue.flatMap { ObjectID(hex: $0) }.map { root -> (ObjectID, Int) in
+            let level = json["root_level"]?.intValue ?? 0
+            return (root, level == 0 ? 0 : level + 1)
+        }
+        return (schema, root)
+    }
+
+    /// One table's index, the new version's nodes against the old
+    /// versions', rank by rank from the top: at each rank the old nodes
+    /// join `covered`; the new nodes not covered are sent and read for
+    /// their children; the old nodes the new side lacks are read for theirs
+    /// (a node both sides hold is one subtree: neither goes below it).
+    /// Chunks (rank 0) are never read.
+    private func sendIndexDifference(want: [(ObjectID, Int)], have: [(ObjectID, Int)], covered: inout Set<ObjectID>,
+                                     send: inout [ObjectID], store: DiskObjectStore) throws {
+        var wantByRank: [Int: Set<ObjectID>] = [:]
+        var haveByRank: [Int: Set<ObjectID>] = [:]
+        for (id, rank) in want { wantByRank[rank, default: []].insert(id) }
+        for (id, rank) in have { haveByRank[rank, default: []].insert(id) }
+        func children(_ id: ObjectID) throws -> [(ObjectID, Int)] {
+            let node: IndexNode
+            do { node = try IndexNode(payload: try store.read(id).payload) } catch let error as StoreError { throw error } catch {
+                throw StoreError.corruptObject(id, reason: "index node does not decode: \(error)")
+            }
+            return node.entries.map { ($0.child, node.level == 1 ? 0 : node.level) }
+        }
+        while let top = Set(wantByRank.keys).union(haveByRank.keys).max() {
+            let wanted = wantByRank.removeValue(forKey: top) ?? []
+            let had = haveByRank.removeValue(forKey: top) ?? []
+            if wanted.isEmpty && wantByRank.isEmpty { break }  // the old side alone: nothing below can matter
+            covered.formUnion(had)
+            let fresh = wanted.filter { !covered.contains($0) }.sorted()
+            covered.formUnion(fresh)
+            send += fresh
+            guard top > 0 else { continue }
+            for id in fresh { for (child, rank) in try children(id) { wantByRank[rank, default: []].insert(child) } }
+            for id in had where !wanted.contains(id) && store.contains(id) {
+                for (child, rank) in try children(id) { haveByRank[rank, default: []].insert(child) }
+            }
+        }
     }
 
     /// Whether `ancestor` is `commit` or reached from it by parents, reading

@@ -8,14 +8,55 @@ public struct Remote: Equatable, Sendable {
     public var name: String
     /// The remote's working directory, absolute, or its `https://` URL.
     public var path: String
+    /// `http.ca_file`: the PEM file of CAs to trust for this remote (absolute),
+    /// before `ROCKY_CA_BUNDLE`; a command's `--ca-file` comes first.
+    public var caFile: String?
+    /// `http.credential_command`: run for credentials that neither the
+    /// environment nor the netrc file give, before `ROCKY_CREDENTIAL_COMMAND`.
+    public var credentialCommand: String?
+
+    public init(name: String, path: String, caFile: String? = nil, credentialCommand: String? = nil) {
+        self.name = name
+        self.path = path
+        self.caFile = caFile
+        self.credentialCommand = credentialCommand
+    }
 
     /// Whether the remote is reached over HTTP(S) (Docs/remotes.md).
     public var isURL: Bool { RemoteURL.isURL(path) }
 }
 
+/// What `remote add` and `clone` record of how an HTTPS remote is reached
+/// (its `http` member in remotes.json; none for a path remote).
+public struct RemoteHTTPOptions: Equatable, Sendable {
+    /// A PEM file of CA certificates (made absolute by the caller).
+    public var caFile: String?
+    public var credentialCommand: String?
+
+    public init(caFile: String? = nil, credentialCommand: String? = nil) {
+        self.caFile = caFile
+        self.credentialCommand = credentialCommand
+    }
+
+    public var isEmpty: Bool { caFile == nil && credentialCommand == nil }
+
+    /// Refuses a CA file that is not a readable file, and an empty command.
+    func validate() throws {
+        if let caFile {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: caFile, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  FileManager.default.isReadableFile(atPath: caFile) else { throw HTTPRemoteError.unreadableCAFile(caFile) }
+        }
+        if let credentialCommand, credentialCommand.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw RepositoryError.invalidArgument("the credential command is empty")
+        }
+    }
+}
+
 /// The remotes live in `.rocky/remotes.json`, canonical JSON
 /// `{"remotes":{"origin":{"path":"/abs/path"}},"version":1}` (`{"url":"https://..."}`
-/// for a remote over HTTPS), replaced
+/// for a remote over HTTPS, with `"http":{"ca_file":...,"credential_command":...}`
+/// when they were given; never credentials), replaced
 /// atomically under `remotes.json.lock`. What a remote needs besides its path
 /// (the copy of its audit log) lives in `.rocky/remotes/<name>/`, and its
 /// branches as `refs/remotes/<name>/<branch>`.
@@ -40,13 +81,22 @@ extension Repository {
             guard let path = member.value["path"]?.stringValue ?? member.value["url"]?.stringValue else {
                 throw StoreError.malformed(path: file, reason: "remote \(member.key) has no path")
             }
-            return Remote(name: member.key, path: path)
+            let http = member.value["http"]
+            return Remote(name: member.key, path: path, caFile: http?["ca_file"]?.stringValue,
+                          credentialCommand: http?["credential_command"]?.stringValue)
         }.sorted { $0.name < $1.name }
     }
 
     static func remotesJSON(_ remotes: [Remote]) -> String {
         let json: JSON = .object([
-            "remotes": .object(remotes.map { JSON.Member($0.name, .object([$0.isURL ? "url" : "path": .string($0.path)])) }),
+            "remotes": .object(remotes.map { remote in
+                var members = [JSON.Member(remote.isURL ? "url" : "path", .string(remote.path))]
+                var http: [JSON.Member] = []
+                if let caFile = remote.caFile { http.append(JSON.Member("ca_file", .string(caFile))) }
+                if let command = remote.credentialCommand { http.append(JSON.Member("credential_command", .string(command))) }
+                if !http.isEmpty { members.append(JSON.Member("http", .object(http))) }
+                return JSON.Member(remote.name, .object(members))
+            }),
             "version": .int(1),
         ])
         return json.canonicalText + "\n"
@@ -64,19 +114,24 @@ extension Repository {
 
     /// Adds a remote; `path` must be a rocky repository's working directory,
     /// or an `https://` URL (`http://` for loopback), recorded as given
-    /// (credentials never: a URL carrying them is refused).
+    /// (credentials never: a URL carrying them is refused). `http` (a CA
+    /// file, a credential command) is for an HTTPS remote only.
     @discardableResult
-    public func addRemote(_ name: String, path: String) throws -> Remote {
+    public func addRemote(_ name: String, path: String, http: RemoteHTTPOptions = RemoteHTTPOptions()) throws -> Remote {
         let context = try gate(.addRemote); defer { context.end() }
         try Repository.validateRemoteName(name)
         let absolute: String
         if RemoteURL.isURL(path) {
             absolute = try RemoteURL(parsing: path).description
+            try http.validate()
         } else {
+            guard http.isEmpty else {
+                throw RepositoryError.invalidArgument("--ca-file and --credential-command are for https:// remotes; \(path) is a path")
+            }
             absolute = Repository.absolutePath(path)
             _ = try Repository.openRemoteRepository(at: absolute, settings: settings)
         }
-        let remote = Remote(name: name, path: absolute)
+        let remote = Remote(name: name, path: absolute, caFile: http.caFile, credentialCommand: http.credentialCommand)
         try changeRemotes { remotes in
             guard !remotes.contains(where: { $0.name == name }) else { throw RemoteError.remoteExists(name) }
             remotes.append(remote)

@@ -193,7 +193,7 @@ struct MergeCommand: Command {
 struct PullCommand: Command {
     static let name = "pull"
     static let abstract = "Fetch from a remote and merge its branch into the current branch"
-    static let usage = ["pull [<remote>] [<branch>] [--no-ff] [--strategy ours|theirs] [-m <message>]"]
+    static let usage = ["pull [<remote>] [<branch>] [--no-ff] [--strategy ours|theirs] [-m <message>] [--ca-file <pem>]"]
     static let help = """
     Runs 'rocky fetch <remote>' (default origin), then merges
     <remote>/<branch> (default: the current branch's name) into the current
@@ -205,13 +205,16 @@ struct PullCommand: Command {
       --no-ff                always make a merge commit
       --strategy ours|theirs resolve conflicts to one side
       -m <message>           the merge commit's message
+      --ca-file <pem>        trust the CA certificates in <pem> for this pull (https:// remotes)
     """
 
     let remote: String
     let branch: String?
     let options: MergeOptions
+    let caFile: String?
 
     init(parsing arguments: inout Arguments) throws {
+        caFile = try arguments.option("--ca-file")
         var options = MergeOptions(fastForward: !arguments.flag("--no-ff"))
         if let s = try arguments.option("--strategy") {
             guard let strategy = MergeStrategy(rawValue: s) else { throw arguments.usage("--strategy is ours or theirs, not '\(s)'") }
@@ -225,9 +228,12 @@ struct PullCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        let repo = try context.repository()
+        let (settings, progress) = context.transferSettings(caFile: caFile)
+        defer { progress?.finish() }
+        let repo = try context.repository(settings: settings)
         do {
             let (fetched, report) = try repo.pull(from: remote, branch: branch, options: options)
+            progress?.finish()
             if context.json {
                 context.emit(.object([
                     "remote": .string(remote), "fetched_refs": .int(fetched.updates.count),

@@ -7,7 +7,8 @@ import RockyStore
 struct CloneCommand: Command {
     static let name = "clone"
     static let abstract = "Copy a repository, hard-linking its objects"
-    static let usage = ["clone <source> [<dest>] [--branch <b>] [--no-hardlinks] [--verify]", "clone https://<host>/<repository> [<dest>] [--branch <b>]"]
+    static let usage = ["clone <source> [<dest>] [--branch <b>] [--no-hardlinks] [--verify]",
+                        "clone https://<host>/<repository> [<dest>] [--branch <b>] [--ca-file <pem>] [--credential-command <cmd>]"]
     static let help = """
     Makes <dest> (default: the source folder's name, here) a clone of the
     repository in <source>. Objects are hard-linked when both are on one file
@@ -21,13 +22,19 @@ struct CloneCommand: Command {
     <source> may be an https:// URL of a repository served by rocky
     http-backend (Docs/remotes.md): the branches the server lets you read
     are fetched, each object verified; credentials come from
-    ROCKY_HTTP_USER/ROCKY_HTTP_PASSWORD or ~/.netrc, a private CA from
-    ROCKY_CA_BUNDLE. The server's audit log stays there.
+    ROCKY_HTTP_USER/ROCKY_HTTP_PASSWORD, ~/.netrc, or a credential command;
+    a private CA from --ca-file or ROCKY_CA_BUNDLE. --ca-file and
+    --credential-command are recorded for the remote origin (its http.ca_file
+    and http.credential_command). On a terminal, progress goes to stderr.
+    The server's audit log stays there.
 
     options:
-      -b, --branch <b>   the branch to check out (default: the source's HEAD branch)
-      --no-hardlinks     copy every object file, even on one file system
-      --verify           read and verify every object, linked ones too (time grows with the data)
+      -b, --branch <b>             the branch to check out (default: the source's HEAD branch)
+      --no-hardlinks               copy every object file, even on one file system
+      --verify                     read and verify every object, linked ones too (time grows with the data)
+      --ca-file <pem>              trust the CA certificates in <pem> (https:// only; recorded for origin)
+      --credential-command <cmd>   run '<cmd> <host>' for username=/password= lines when the server asks
+                                   and the environment and ~/.netrc give none (recorded for origin)
     """
 
     let source: String
@@ -35,9 +42,11 @@ struct CloneCommand: Command {
     let branch: String?
     let hardLinks: Bool
     let verify: Bool
+    let http: RemoteHTTPOptions
 
     init(parsing arguments: inout Arguments) throws {
         branch = try arguments.option("-b", "--branch")
+        http = RemoteHTTPOptions(caFile: try arguments.option("--ca-file"), credentialCommand: try arguments.option("--credential-command"))
         hardLinks = !arguments.flag("--no-hardlinks")
         verify = arguments.flag("--verify")
         let names = try arguments.positionals(max: 2, names: "<source> [<dest>]")
@@ -53,8 +62,13 @@ struct CloneCommand: Command {
         if RemoteURL.isURL(source), destination == nil, (trimmed as NSString).lastPathComponent.contains(":") {
             throw UsageError("clone of \(source) needs a <dest> folder")
         }
+        var http = self.http
+        http.caFile = http.caFile.map(context.path)
+        let (settings, progress) = context.transferSettings(caFile: nil)
+        defer { progress?.finish() }
         let (_, result) = try Repository.clone(from: sourcePath, to: dest, branch: branch, hardLinks: hardLinks,
-                                               verifyAll: verify, settings: context.settings)
+                                               verifyAll: verify, http: http, settings: settings)
+        progress?.finish()
         if context.json {
             context.emit(.object([
                 "path": .string(result.path),
@@ -85,29 +99,40 @@ struct CloneCommand: Command {
 struct RemoteCommand: Command {
     static let name = "remote"
     static let abstract = "List, add or remove remotes"
-    static let usage = ["remote [list]", "remote add <name> <path> | <https-url>", "remote remove <name>"]
+    static let usage = ["remote [list]", "remote add <name> <path> | <https-url> [--ca-file <pem>] [--credential-command <cmd>]",
+                        "remote remove <name>"]
     static let help = """
     Remotes are other repositories on this machine, named and recorded by
     absolute path in .rocky/remotes.json, or repositories served over HTTPS
     by rocky http-backend, recorded by URL (never with credentials;
     Docs/remotes.md). A name is letters, digits, '.', '_'
     and '-'. Removing a remote removes its refs/remotes/<name>/* refs.
+
+    options of remote add (https:// remotes only, recorded in remotes.json
+    as the remote's http.ca_file and http.credential_command):
+      --ca-file <pem>              trust the CA certificates in <pem> (before ROCKY_CA_BUNDLE)
+      --credential-command <cmd>   run '<cmd> <host>' for username=/password= lines when the server asks
+                                   and the environment and ~/.netrc give none (before ROCKY_CREDENTIAL_COMMAND)
     """
 
     enum Action { case list, add(String, String), remove(String) }
     let action: Action
+    let http: RemoteHTTPOptions
 
     init(parsing arguments: inout Arguments) throws {
+        http = RemoteHTTPOptions(caFile: try arguments.option("--ca-file"), credentialCommand: try arguments.option("--credential-command"))
         let words = try arguments.positionals(max: 3, names: "list | add <name> <path> | remove <name>")
         switch words.first {
         case nil, "list"?:
             guard words.count <= 1 else { throw arguments.usage("remote list takes no arguments") }
+            guard http.isEmpty else { throw arguments.usage("--ca-file and --credential-command belong to remote add") }
             action = .list
         case "add"?:
             guard words.count == 3 else { throw arguments.usage("remote add needs <name> <path>") }
             action = .add(words[1], words[2])
         case "remove"?, "rm"?:
             guard words.count == 2 else { throw arguments.usage("remote remove needs <name>") }
+            guard http.isEmpty else { throw arguments.usage("--ca-file and --credential-command belong to remote add") }
             action = .remove(words[1])
         case let other?:
             throw arguments.usage("unknown remote action '\(other)' (list, add, remove)")
@@ -120,12 +145,19 @@ struct RemoteCommand: Command {
         case .list:
             let remotes = try repo.remotes()
             if context.json {
-                context.emit(.object(["remotes": .array(remotes.map { .object(["name": .string($0.name), "path": .string($0.path)]) })]))
+                context.emit(.object(["remotes": .array(remotes.map { remote in
+                    var members: [JSON.Member] = [JSON.Member("name", .string(remote.name)), JSON.Member("path", .string(remote.path))]
+                    if let caFile = remote.caFile { members.append(JSON.Member("ca_file", .string(caFile))) }
+                    if let command = remote.credentialCommand { members.append(JSON.Member("credential_command", .string(command))) }
+                    return .object(members)
+                })]))
             } else {
                 for remote in remotes { context.out.line("\(remote.name)\t\(remote.path)") }
             }
         case let .add(name, path):
-            let remote = try repo.addRemote(name, path: RemoteURL.isURL(path) ? path : context.path(path))
+            var http = self.http
+            http.caFile = http.caFile.map(context.path)
+            let remote = try repo.addRemote(name, path: RemoteURL.isURL(path) ? path : context.path(path), http: http)
             if context.json {
                 context.emit(.object(["added": .string(remote.name), "path": .string(remote.path)]))
             } else {
@@ -146,7 +178,7 @@ struct RemoteCommand: Command {
 struct FetchCommand: Command {
     static let name = "fetch"
     static let abstract = "Copy a remote's new objects and update refs/remotes/<remote>/*"
-    static let usage = ["fetch [<remote>]"]
+    static let usage = ["fetch [<remote>] [--ca-file <pem>]"]
     static let help = """
     Copies from <remote> (default: origin) the objects its branches reach that
     are missing here, verifying each against its id before any ref points at
@@ -155,16 +187,25 @@ struct FetchCommand: Command {
     fetch (exit 1, naming it) and moves no ref. The remote's audit log is
     verified and must extend what earlier fetches saw; a copy is kept in
     .rocky/remotes/<remote>/ and a 'fetch' entry is appended here.
+    From an https:// remote, progress goes to stderr on a terminal.
+
+    options:
+      --ca-file <pem>   trust the CA certificates in <pem> for this fetch (before the remote's http.ca_file)
     """
 
     let remote: String
+    let caFile: String?
 
     init(parsing arguments: inout Arguments) throws {
+        caFile = try arguments.option("--ca-file")
         remote = try arguments.positionals(max: 1, names: "[<remote>]").first ?? "origin"
     }
 
     func run(_ context: CommandContext) throws {
-        let result = try context.repository().fetch(from: remote)
+        let (settings, progress) = context.transferSettings(caFile: caFile)
+        defer { progress?.finish() }
+        let result = try context.repository(settings: settings).fetch(from: remote)
+        progress?.finish()
         if context.json {
             context.emit(.object([
                 "remote": .string(result.remote.name),
@@ -214,7 +255,8 @@ struct FetchCommand: Command {
 struct PushCommand: Command {
     static let name = "push"
     static let abstract = "Send a branch to a remote and move its branch by compare-and-swap"
-    static let usage = ["push [<remote>] [<branch> | <branch>:<remote-branch>] [--force]", "push [<remote>] --tags", "push <remote> <tag>"]
+    static let usage = ["push [<remote>] [<branch> | <branch>:<remote-branch>] [--force] [--ca-file <pem>]", "push [<remote>] --tags [--ca-file <pem>]",
+                        "push <remote> <tag> [--ca-file <pem>]"]
     static let help = """
     Sends the objects <remote> (default: origin) lacks for <branch> (default:
     the current branch), verified and durable on the remote's side, then moves
@@ -225,6 +267,7 @@ struct PushCommand: Command {
     this repository each get a 'push' audit entry, and
     refs/remotes/<remote>/<branch> moves. A remote that has the branch checked
     out gets the pushed project files, or refuses if it has uncommitted changes.
+    To an https:// remote, progress goes to stderr on a terminal.
 
     With --tags, sends every tag (and the history it names) instead; with a
     <tag> where a branch would go (and no local branch of that name), that
@@ -235,8 +278,9 @@ struct PushCommand: Command {
     deleting one is 'tag -d' there, which needs admin.
 
     options:
-      --force       overwrite the remote branch even when it is not a fast-forward (-f is refused: it names a file in rocky)
-      --tags        push every tag instead of a branch
+      --force           overwrite the remote branch even when it is not a fast-forward (-f is refused: it names a file in rocky)
+      --tags            push every tag instead of a branch
+      --ca-file <pem>   trust the CA certificates in <pem> for this push (before the remote's http.ca_file)
     """
 
     let remote: String
@@ -244,10 +288,12 @@ struct PushCommand: Command {
     let remoteBranch: String?
     let force: Bool
     let tags: Bool
+    let caFile: String?
 
     init(parsing arguments: inout Arguments) throws {
         force = try arguments.forceFlag()
         tags = arguments.flag("--tags")
+        caFile = try arguments.option("--ca-file")
         let words = try arguments.positionals(max: 2, names: "[<remote>] [<branch>]")
         remote = words.first ?? "origin"
         if tags, words.count > 1 { throw arguments.usage("push --tags pushes every tag: name only the remote") }
@@ -269,7 +315,9 @@ struct PushCommand: Command {
     }
 
     func run(_ context: CommandContext) throws {
-        let repository = try context.repository()
+        let (settings, progress) = context.transferSettings(caFile: caFile)
+        defer { progress?.finish() }
+        let repository = try context.repository(settings: settings)
         if tags {
             return try report(try repository.pushTags(to: remote), context)
         }
@@ -278,6 +326,7 @@ struct PushCommand: Command {
             return try report(try repository.pushTags(to: remote, names: [branch]), context)
         }
         let result = try repository.push(to: remote, branch: branch, as: remoteBranch, force: force)
+        progress?.finish()
         if context.json {
             context.emit(.object([
                 "remote": .string(result.remote.name),
@@ -418,5 +467,55 @@ struct GCCommand: Command {
         let a = abs(n)
         let text = a >= 1 << 20 ? String(format: "%.1f MiB", Double(a) / 1_048_576) : a >= 1024 ? String(format: "%.1f KiB", Double(a) / 1024) : "\(a) B"
         return n < 0 ? "-" + text : text
+    }
+}
+
+extension CommandContext {
+    /// The settings of a command that talks to a remote: `--ca-file` (made
+    /// absolute; before the remote's http.ca_file and ROCKY_CA_BUNDLE) and,
+    /// when stderr is a terminal and --json is off, a progress line.
+    func transferSettings(caFile: String?) -> (Settings, TransferProgressLine?) {
+        var settings = self.settings
+        settings.http.caFileOption = caFile.map(path)
+        guard err.isTerminal, !json else { return (settings, nil) }
+        let line = TransferProgressLine(err: err)
+        settings.http.progress = { line.update($0) }
+        return (settings, line)
+    }
+
+    /// The repository of the working folder, opened with `settings`.
+    func repository(settings: Settings) throws -> Repository {
+        try Repository.open(discoveringFrom: directory, settings: settings)
+    }
+}
+
+/// "receiving: 1,234 objects, 12.3 MiB" on stderr, redrawn at most ten
+/// times a second, cleared by `finish`. Only made for a terminal.
+final class TransferProgressLine: @unchecked Sendable {
+    private let err: OutputStream
+    private let lock = NSLock()
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(err: OutputStream) { self.err = err }
+
+    func update(_ p: TransferProgress) {
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        lastDraw = now
+        let verb = p.direction == .receiving ? "receiving" : "sending"
+        err.write("\r\(verb): \(p.objects.formatted()) objects, \(GCCommand.bytes(p.bytes))\u{1B}[K")
+        err.flush()
+        drawn = true
+    }
+
+    /// Clears the line (once).
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        guard drawn else { return }
+        err.write("\r\u{1B}[K")
+        err.flush()
+        drawn = false
     }
 }

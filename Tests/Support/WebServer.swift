@@ -1,34 +1,41 @@
 import Foundation
-import Testing
 
 /// A throw-away nginx + fcgiwrap serving `rocky http-backend` over TLS with
 /// HTTP basic authentication, as Docs/remotes.md describes: a CA and a
 /// certificate for `localhost` made with `openssl` in a fresh folder under
 /// /tmp, a loopback port the OS picks, stopped (and the folder removed) by
 /// `stop()`, by `deinit`, or by a watchdog when the test process is gone.
-final class WebServer: @unchecked Sendable {
-    let folder: String
+/// Shared by the HTTPS remote tests and `rocky-bench https` (which also
+/// serves `git http-backend` below `/git/` through `extraLocations`).
+public final class WebServer: @unchecked Sendable {
+    public let folder: String
     /// The folder of served repositories (ROCKY_PROJECT_ROOT).
-    let projectRoot: String
-    private(set) var port = 0
+    public let projectRoot: String
+    public private(set) var port = 0
     private var nginx: pid_t?
     private var fcgiwrap: pid_t?
 
-    var caFile: String { folder + "/ca.crt" }
-    func url(_ repository: String) -> String { "https://localhost:\(port)/\(repository)" }
+    public var caFile: String { folder + "/ca.crt" }
+    public func url(_ repository: String) -> String { "https://localhost:\(port)/\(repository)" }
 
     /// The client environment: the CA and `user`'s credentials (none for nil).
-    func clientEnvironment(_ user: String?) -> [String: String] {
+    public func clientEnvironment(_ user: String?) -> [String: String] {
         var env = ["ROCKY_CA_BUNDLE": caFile, "ROCKY_HTTP_TIMEOUT": "60"]
         if let user { env["ROCKY_HTTP_USER"] = user; env["ROCKY_HTTP_PASSWORD"] = passwords[user] }
         return env
     }
 
-    let passwords: [String: String]
+    public let passwords: [String: String]
+    /// The rocky binary the server runs as `rocky http-backend`.
+    public let backend: String
 
-    /// `users`: name -> password. `maxBody`: nginx's client_max_body_size.
-    /// `environment`: ROCKY_ENV of the backend.
-    init(projectRoot: String, users: [String: String], maxBody: String = "64m", environment: String? = nil) throws {
+    /// `backend`: the rocky binary. `users`: name -> password. `maxBody`:
+    /// nginx's client_max_body_size. `environment`: ROCKY_ENV of the
+    /// backend. `extraLocations`: more nginx `location` blocks, before
+    /// rocky's `location /` (`fastcgiSocket` is the fcgiwrap they may use).
+    public init(backend: String, projectRoot: String, users: [String: String], maxBody: String = "64m", environment: String? = nil,
+                extraLocations: (_ fastcgiSocket: String) -> String = { _ in "" }) throws {
+        self.backend = backend
         self.projectRoot = projectRoot
         passwords = users
         for tool in ["nginx", "fcgiwrap", "openssl"] where WebServer.which(tool) == nil {
@@ -49,10 +56,10 @@ final class WebServer: @unchecked Sendable {
                 lines.append("\(user):\(hash)")
             }
             try (lines.joined(separator: "\n") + "\n").write(toFile: folder + "/htpasswd", atomically: true, encoding: .utf8)
-            try "#!/bin/sh\nexec '\(rockyBinary)' http-backend\n".write(toFile: folder + "/backend.sh", atomically: true, encoding: .utf8)
+            try "#!/bin/sh\nexec '\(backend)' http-backend\n".write(toFile: folder + "/backend.sh", atomically: true, encoding: .utf8)
             chmod(folder + "/backend.sh", 0o755)
             try startFCGIWrap()
-            try startNginx(maxBody: maxBody, environment: environment)
+            try startNginx(maxBody: maxBody, environment: environment, extraLocations: extraLocations(folder + "/fcgiwrap.sock"))
             startWatchdog()
         } catch {
             stop()
@@ -62,7 +69,7 @@ final class WebServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    func stop() {
+    public func stop() {
         if let nginx { WebServer.end(nginx, signal: SIGTERM) }
         if let fcgiwrap {
             // fcgiwrap ignores SIGTERM while it waits; its workers are its children.
@@ -75,7 +82,7 @@ final class WebServer: @unchecked Sendable {
     }
 
     /// The error log, for failure messages.
-    var errorLog: String { (try? String(contentsOfFile: folder + "/logs/error.log", encoding: .utf8)) ?? "" }
+    public var errorLog: String { (try? String(contentsOfFile: folder + "/logs/error.log", encoding: .utf8)) ?? "" }
 
     private func makeCertificates() throws {
         func openssl(_ arguments: [String]) throws {
@@ -93,7 +100,7 @@ final class WebServer: @unchecked Sendable {
     /// Starts a program with /dev/null as its standard streams and no other
     /// descriptor of this process: a long-lived server (or the watchdog)
     /// must not hold the write end of a pipe another test is reading to its end.
-    static func spawn(_ arguments: [String]) throws -> pid_t {
+    public static func spawn(_ arguments: [String]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -107,13 +114,13 @@ final class WebServer: @unchecked Sendable {
         return pid
     }
 
-    static func isRunning(_ pid: pid_t) -> Bool {
+    public static func isRunning(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// Signals `pid` and reaps it (SIGKILL after 5 s).
-    static func end(_ pid: pid_t, signal: Int32) {
+    public static func end(_ pid: pid_t, signal: Int32) {
         kill(pid, signal)
         for _ in 0..<200 where isRunning(pid) { usleep(25_000) }
         if isRunning(pid) { kill(pid, SIGKILL) }
@@ -127,7 +134,7 @@ final class WebServer: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: folder + "/fcgiwrap.sock") else { throw HarnessError("fcgiwrap did not start") }
     }
 
-    private func startNginx(maxBody: String, environment: String?) throws {
+    private func startNginx(maxBody: String, environment: String?, extraLocations: String) throws {
         // The port: one the OS gives a socket bound to port 0, then free
         // again for nginx; should another process take it meanwhile, nginx
         // fails to bind and another port is tried.
@@ -155,6 +162,7 @@ final class WebServer: @unchecked Sendable {
                     ssl_certificate_key \(folder)/server.key;
                     auth_basic "rocky";
                     auth_basic_user_file \(folder)/htpasswd;
+                    \(extraLocations)
                     location / {
                       include /etc/nginx/fastcgi_params;
                       fastcgi_param SCRIPT_FILENAME \(folder)/backend.sh;
@@ -194,7 +202,7 @@ final class WebServer: @unchecked Sendable {
     }
 
     /// The processes whose parent is `pid` (from /proc).
-    static func children(of pid: Int32) -> [Int32] {
+    public static func children(of pid: Int32) -> [Int32] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return names.compactMap { name -> Int32? in
             guard let child = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
@@ -204,18 +212,31 @@ final class WebServer: @unchecked Sendable {
         }
     }
 
-    static func which(_ tool: String) -> String? {
+    public static func which(_ tool: String) -> String? {
         for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"] where FileManager.default.isExecutableFile(atPath: dir + "/" + tool) {
             return dir + "/" + tool
         }
         return nil
     }
 
-    static func run(_ executable: String, _ arguments: [String], in directory: String) throws -> Run {
-        try runProgram(executable, arguments, in: directory)
+    /// Runs a short program to its end: its exit status, stdout and stderr.
+    static func run(_ executable: String, _ arguments: [String], in directory: String) throws -> (code: Int32, out: String, err: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -230,7 +251,7 @@ final class WebServer: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -243,16 +264,6 @@ final class WebServer: @unchecked Sendable {
     }
 }
 
-/// The paths whose contents differ between two snapshots (`Sandbox.snapshot`).
-func changedPaths(_ before: [String: Data], _ after: [String: Data]) -> [String] {
-    Set(before.keys).union(after.keys).filter { before[$0] != after[$0] }.sorted()
-}
-
 /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not export.
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
 private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
-
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
