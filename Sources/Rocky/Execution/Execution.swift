@@ -216,7 +216,7 @@ extension Repository {
             durationMicroseconds: Int64(m.durationSeconds * 1_000_000), adapter: m.adapter,
             engine: adapter.name, engineVersion: m.engineVersion,
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
-            currency: rates.currency, execution: execution)
+            currency: rates.currency, execution: execution, statementTime: statement.statementTime)
         rememberExecution(record)
         return record
     }

@@ -21,6 +21,9 @@ public struct CompiledStatement: Sendable {
     let declaredKey: [String]
     /// Warnings (a compiled statement has no errors).
     public let diagnostics: [Diagnostic]
+    /// The time its CURRENT_DATE and CURRENT_TIMESTAMP stand for; nil when it
+    /// reads neither. Recorded with its transformation for replay.
+    public var statementTime: Timestamp? = nil
 
     public var kind: StatementKind { ir.kind }
 

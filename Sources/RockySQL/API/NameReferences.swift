@@ -65,9 +65,12 @@ private struct NameWalker {
             table(name)
             for c in columns { column(c, tables: [name.key]) }
             query(source)
-        case let .update(name, alias, assignments, whereClause, _):
+        case let .update(name, alias, assignments, fromItems, whereClause, _):
             table(name)
-            froms.append(scope(name, alias))
+            var names = scope(name, alias)
+            for item in fromItems { collect(item, into: &names) }
+            froms.append(names)
+            for item in fromItems { conditions(item) }
             for a in assignments { column(a.column, tables: [name.key]); expr(a.value) }
             if let w = whereClause { expr(w) }
             froms.removeLast()

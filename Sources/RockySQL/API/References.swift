@@ -35,8 +35,9 @@ struct ReferenceWalker {
         case .createTable, .dropTable, .alterTable: break
         case let .createTableAs(_, _, _, q, _): query(q)
         case let .insert(table, _, source, _): note(table); query(source)
-        case let .update(table, _, assignments, whereClause, _):
+        case let .update(table, _, assignments, from, whereClause, _):
             note(table)
+            for item in from { self.table(item) }
             for a in assignments { expr(a.value) }
             if let w = whereClause { expr(w) }
         case let .delete(table, _, whereClause, _):

@@ -19,8 +19,8 @@ extension Binder {
             return .createTableAs(table: name.text, orReplace: orReplace, query: bound)
         case let .insert(table, columns, source, _):
             return .insert(try bindInsert(table, columns, source))
-        case let .update(table, alias, assignments, whereClause, _):
-            return .update(try bindUpdate(table, alias, assignments, whereClause))
+        case let .update(table, alias, assignments, from, whereClause, _):
+            return .update(try bindUpdate(table, alias, assignments, from, whereClause))
         case let .delete(table, alias, whereClause, _):
             let (scan, scope) = try targetScan(table, alias)
             let condition = try whereClause.map { (e) throws(BindFailure) in
@@ -197,8 +197,14 @@ extension Binder {
     }
 
     private mutating func bindUpdate(_ name: Identifier, _ alias: Identifier?, _ assignments: [Assignment],
-                                     _ whereClause: Expr?) throws(BindFailure) -> BoundUpdate {
+                                     _ fromItems: [TableRef], _ whereClause: Expr?) throws(BindFailure) -> BoundUpdate {
         let (scan, scope) = try targetScan(name, alias)
+        // UPDATE ... FROM: the other relations join the target's scope (a comma is a cross join).
+        var from: BoundFrom?
+        for item in fromItems {
+            let bound = try bindFrom(item, scope: scope)
+            from = from.map { .join(BoundJoin(kind: .cross, left: $0, right: bound, condition: nil)) } ?? bound
+        }
         var seen = Set<String>()
         var bound: [BoundUpdate.Assignment] = []
         for assignment in assignments {
@@ -217,7 +223,7 @@ extension Binder {
         let condition = try whereClause.map { (e) throws(BindFailure) in
             try self.condition(e, .clause("WHERE", scope), what: "the WHERE condition")
         }
-        return BoundUpdate(target: scan, assignments: bound, whereClause: condition)
+        return BoundUpdate(target: scan, assignments: bound, from: from, whereClause: condition, fromRange: fromItems.first?.range)
     }
 
     private mutating func bindAlter(_ name: Identifier, _ action: AlterAction) throws(BindFailure) -> BoundStatement {

@@ -28,6 +28,8 @@ struct Binder {
     private var inputKeys: Set<String> = []
     /// Aggregate calls bound in the current SELECT's own clauses.
     var aggregateCount = 0
+    /// Whether the statement reads CURRENT_DATE or CURRENT_TIMESTAMP (`options.statementTime`).
+    var usesStatementTime = false
 
     init(catalog: any Catalog, options: CompileOptions) {
         self.catalog = catalog

@@ -15,6 +15,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case varPop = "rocky_var_pop"
     case stddevSamp = "rocky_stddev_samp"
     case stddevPop = "rocky_stddev_pop"
+    case stringAgg = "rocky_string_agg"
     /// Both SQLite and PostgreSQL: HMAC-SHA-256 hex under the masking key.
     case maskHash = "rocky_mask_hash"
 
@@ -38,7 +39,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     public var dialects: Set<Dialect> {
         switch self {
         case .maskHash: [.sqlite, .postgres]
-        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop: [.sqlite]
+        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop, .stringAgg: [.sqlite]
         default: [.postgres]
         }
     }

@@ -69,7 +69,13 @@ public struct BoundUpdate: Hashable, Sendable {
     }
     public var target: TableScan
     public var assignments: [Assignment]
+    /// `UPDATE ... FROM`: the other relations; each target row the WHERE
+    /// matches must match one combination of their rows (else an error:
+    /// the new value would depend on the engine's row order).
+    public var from: BoundFrom? = nil
     public var whereClause: BoundExpr?
+    /// Where the FROM starts (the position a several-rows error names).
+    public var fromRange: SourceRange? = nil
 }
 
 /// `DELETE FROM table WHERE ...`.

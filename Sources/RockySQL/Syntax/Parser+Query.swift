@@ -205,7 +205,7 @@ extension Parser {
 
     // MARK: FROM
 
-    private mutating func parseTableRef() throws(ParseFailure) -> TableRef {
+    mutating func parseTableRef() throws(ParseFailure) -> TableRef {
         let start = current.range.start
         var left = try parseTablePrimary()
         while true {

@@ -176,11 +176,16 @@ extension Parser {
             assignments.append(Assignment(column: column, value: try parseExpr()))
             checkProgress(since: before)
         } while eat(.comma)
-        if at(.from) {
-            throw failure("UPDATE ... FROM is not supported; use a subquery in SET or WHERE", code: .unsupportedSyntax)
+        var from: [TableRef] = []
+        if eat(.from) {
+            repeat {
+                let before = index
+                from.append(try parseTableRef())
+                checkProgress(since: before)
+            } while eat(.comma)
         }
         let condition: Expr? = eat(.where) ? try parseExpr() : nil
-        return .update(table: table, alias: alias, assignments: assignments, whereClause: condition, range: range(from: start))
+        return .update(table: table, alias: alias, assignments: assignments, from: from, whereClause: condition, range: range(from: start))
     }
 
     private mutating func parseAlter(_ start: SourcePosition) throws(ParseFailure) -> Statement {

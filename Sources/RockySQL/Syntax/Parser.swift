@@ -106,7 +106,6 @@ struct Parser {
         case "window": return "WINDOW (named windows)"
         case "qualify": return "QUALIFY"
         case "lateral": return "LATERAL"
-        case "escape": return "LIKE ... ESCAPE"
         case "within": return "WITHIN GROUP"
         case "filter": return "FILTER"
         case "at" where next == "time": return "AT TIME ZONE"
