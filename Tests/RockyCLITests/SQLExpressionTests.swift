@@ -146,3 +146,55 @@ import Testing
         #expect(spark.contains("MERGE INTO `book` USING `marks` AS `m` ON ") && spark.contains("WHEN MATCHED THEN UPDATE SET `px` = "), "\(spark)")
     }
 }
+
+/// INSERT, UPDATE and DELETE ... RETURNING: the rows written (or deleted)
+/// are the statement's result rows, masked in a masking environment.
+@Suite struct ReturningTests {
+    @Test func theRowsWrittenAreTheResult() {
+        let box = Sandbox()
+        box.ok("init")
+        box.ok("sql", "-m", "t", "CREATE TABLE book (id INTEGER PRIMARY KEY, px DECIMAL(10,2), note TEXT)")
+        let inserted = box.ok("sql", "--format", "csv", "-m", "ins",
+                              "INSERT INTO book (id, px) VALUES (1, 10.5), (2, 20) RETURNING id, px * 2 AS twice, note")
+        #expect(inserted == "id,twice,note\n1,21.00,\n2,40.00,\n", "\(inserted)")
+        let updated = box.ok("sql", "--format", "csv", "-m", "upd", "UPDATE book b SET px = b.px + 1, note = 'x' WHERE b.id = 2 RETURNING *")
+        #expect(updated == "id,px,note\n2,21.00,x\n", "\(updated)")
+        let deleted = box.ok("sql", "--format", "csv", "-m", "del", "DELETE FROM book WHERE id = 1 RETURNING book.id, px")
+        #expect(deleted == "id,px\n1,10.50\n", "\(deleted)")
+        #expect(box.ok("sql", "--format", "csv", "SELECT * FROM book") == "id,px,note\n2,21.00,x\n")
+        let none = box.ok("sql", "--format", "csv", "-m", "none", "DELETE FROM book WHERE id = 9 RETURNING id")
+        #expect(none == "id\n", "\(none)")
+        // A failing statement returns nothing and changes nothing.
+        let dup = box.rocky("sql", "--format", "csv", "-m", "dup", "INSERT INTO book VALUES (2, 1, 'y') RETURNING id")
+        #expect(dup.code != 0 && !dup.out.contains("id\n2"), "\(dup)")
+        #expect(box.ok("sql", "--format", "csv", "SELECT * FROM book") == "id,px,note\n2,21.00,x\n")
+        for (sql, code) in [
+            ("DELETE FROM book RETURNING COUNT(*) AS n", "E0402"),
+            ("DELETE FROM book RETURNING nope", "E0202"),
+            ("CREATE TABLE z AS SELECT 1 AS a RETURNING a", "E0102"),
+        ] {
+            let run = box.rocky("--json", "check", "-e", sql)
+            #expect(run.code == 1, "\(sql)\n\(run)")
+            #expect((box.json(run)["diagnostics"] as? [[String: Any]])?.first?["code"] as? String == code, "\(sql)\n\(run)")
+        }
+    }
+}
+
+extension ReturningTests {
+    /// In prod, RETURNING shows a classified column masked, as a SELECT of
+    /// the table would; dev shows the value.
+    @Test func returnedValuesAreMaskedInAMaskingEnvironment() {
+        let box = Sandbox()
+        box.loadFixtures()
+        box.write("rocky.toml", "[environments.dev]\n[environments.prod.masking]\npii = \"hash\"\n")
+        box.ok("classify", "customers.email", "pii")
+        let dev = box.rocky(["sql", "--format", "csv", "UPDATE customers SET segment = 'x' WHERE customer_id = 1 RETURNING email, segment"])
+        #expect(dev.out == "email,segment\nemma.johnson@example.com,x\n", "\(dev)")
+        let prod = box.rocky(["--env", "prod", "sql", "--format", "csv",
+                              "DELETE FROM customers WHERE customer_id = 2 RETURNING customer_id, email"])
+        #expect(prod.code == 0, "\(prod)")
+        let masked = box.rocky(["--env", "prod", "sql", "--format", "csv", "SELECT email FROM customers WHERE customer_id = 1"])
+        #expect(!prod.out.contains("@example.com") && prod.out.hasPrefix("customer_id,email\n2,"), "\(prod)")
+        #expect(masked.out.split(separator: "\n").count == 2, "\(masked)")
+    }
+}

@@ -18,7 +18,7 @@ import Testing
         ("SELECT TRUNC(risk_score, 2) AS t FROM positions", "TRUNC", "TRUNC of a DOUBLE"),
         ("SELECT TRUNC(fee / 3, 2) AS t FROM trades", "TRUNC", "TRUNC of a DECIMAL quotient"),
         ("SELECT executed_at - executed_at AS d FROM trades", "executed_at - executed_at", "TIMESTAMP - TIMESTAMP"),
-        ("DELETE FROM trades WHERE trade_id = 1 RETURNING trade_id", "RETURNING", "RETURNING"),
+        ("CREATE TABLE z AS SELECT 1 AS a RETURNING a", "RETURNING", "RETURNING"),
         ("CREATE TABLE z (a INTEGER DEFAULT 1)", "DEFAULT", "DEFAULT"),
         ("CREATE TABLE z (a INTEGER UNIQUE)", "UNIQUE", "UNIQUE"),
         ("CREATE TABLE z (a INTEGER, CHECK (a > 0))", "CHECK", "CHECK"),

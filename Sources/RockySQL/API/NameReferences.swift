@@ -79,6 +79,16 @@ private struct NameWalker {
             froms.append(scope(name, alias))
             if let w = whereClause { expr(w) }
             froms.removeLast()
+        case let .returning(inner, items, _):
+            statement(inner)
+            let target: (Identifier, Identifier?)? = switch inner {
+            case let .insert(name, _, _, _): (name, nil)
+            case let .update(name, alias, _, _, _, _), let .delete(name, alias, _, _): (name, alias)
+            default: nil
+            }
+            if let (name, alias) = target { froms.append(scope(name, alias)) } else { froms.append([:]) }
+            for item in items { if case let .expr(e, _) = item { expr(e) } }
+            froms.removeLast()
         }
     }
 

@@ -32,6 +32,9 @@ struct ReferenceWalker {
     mutating func statement(_ s: Statement) {
         switch s {
         case let .query(q): query(q)
+        case let .returning(inner, items, _):
+            statement(inner)
+            for item in items { if case let .expr(e, _) = item { expr(e) } }
         case .createTable, .dropTable, .alterTable: break
         case let .createTableAs(_, _, _, q, _): query(q)
         case let .insert(table, _, source, _): note(table); query(source)

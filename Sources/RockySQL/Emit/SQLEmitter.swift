@@ -63,18 +63,15 @@ struct SQLEmitter {
             }
             return ["INSERT INTO \(q(insert.table)) (\(columns)) \(source)"]
         case let .update(update):
-            let target = update.target.hasAlias && dialect != .sqlite
+            let target = update.target.hasAlias
                 ? "\(q(update.target.table)) AS \(q(update.target.alias))" : q(update.target.table)
-            if let from = update.from {
-                let aliased = update.target.hasAlias ? "\(q(update.target.table)) AS \(q(update.target.alias))" : target
-                return [updateFrom(update, from: from, target: aliased)]
-            }
+            if let from = update.from { return [updateFrom(update, from: from, target: target)] }
             let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
             var sql = "UPDATE \(target) SET \(sets)"
             if let condition = update.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }
             return [sql]
         case let .delete(delete):
-            let target = delete.target.hasAlias && dialect != .sqlite
+            let target = delete.target.hasAlias
                 ? "\(q(delete.target.table)) AS \(q(delete.target.alias))" : q(delete.target.table)
             var sql = "DELETE FROM \(target)"
             if let condition = delete.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }

@@ -281,10 +281,13 @@ enum Statement: Sendable {
     case delete(table: Identifier, alias: Identifier?, whereClause: Expr?, range: SourceRange)
     case dropTable(name: Identifier, ifExists: Bool, range: SourceRange)
     case alterTable(name: Identifier, action: AlterAction, range: SourceRange)
+    /// `INSERT | UPDATE | DELETE ... RETURNING items` (the inner statement is one of those).
+    indirect case returning(Statement, items: [SelectItem], range: SourceRange)
 
     var range: SourceRange {
         switch self {
         case let .query(q): q.range
+        case let .returning(_, _, r): r
         case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
              let .update(_, _, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
         }

@@ -168,7 +168,7 @@ extension Parser {
                           having: having, range: range(from: start))
     }
 
-    private mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {
+    mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {
         if at(.star) { return .star(bump().range) }
         if atName && peek().kind == .dot && peek(2).kind == .star {
             let start = current.range.start

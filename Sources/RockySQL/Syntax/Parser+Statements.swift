@@ -3,6 +3,26 @@ import RockyBase
 extension Parser {
     mutating func parseStatement() throws(ParseFailure) -> Statement {
         let start = current.range.start
+        let statement = try parseStatementBody()
+        // INSERT, UPDATE, DELETE ... RETURNING items: the rows they wrote (or deleted).
+        guard atWord("returning") else { return statement }
+        switch statement {
+        case .insert, .update, .delete:
+            _ = bump()
+            var items: [SelectItem] = []
+            repeat {
+                let before = index
+                items.append(try parseSelectItem())
+                checkProgress(since: before)
+            } while eat(.comma)
+            return .returning(statement, items: items, range: range(from: start))
+        default:
+            throw failure("RETURNING is supported after INSERT, UPDATE and DELETE only", code: .unsupportedSyntax)
+        }
+    }
+
+    private mutating func parseStatementBody() throws(ParseFailure) -> Statement {
+        let start = current.range.start
         switch current.keyword {
         case .select, .with, .values:
             return .query(try parseQuery())

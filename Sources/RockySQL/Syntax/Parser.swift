@@ -100,7 +100,6 @@ struct Parser {
         case "similar": return "SIMILAR TO"
         case "collate": return "COLLATE"
         case "for" where ["update", "share", "no", "key"].contains(next): return "FOR \(next.uppercased()) (row locking)"
-        case "returning": return "RETURNING"
         case "tablesample": return "TABLESAMPLE"
         case "using": return "USING here (ORDER BY ... USING, DELETE ... USING)"
         case "window": return "WINDOW (named windows)"
