@@ -237,6 +237,9 @@ public enum StatementEffect {
 public struct StatementOutcome {
     public var effect: StatementEffect
     public var metrics: ExecutionMetrics
+    /// `INSERT | UPDATE | DELETE ... RETURNING`: the rows returned (besides
+    /// the table written); read or close it.
+    public var returned: RowStream?
 
     public init(effect: StatementEffect, metrics: ExecutionMetrics) {
         self.effect = effect

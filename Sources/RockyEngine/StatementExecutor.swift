@@ -53,7 +53,11 @@ public final class StatementExecutor {
         }
         var metrics = run.metrics
         metrics.durationSeconds = Double(monotonicMicroseconds() - start) / 1e6
-        return StatementOutcome(effect: effect, metrics: metrics)
+        var outcome = StatementOutcome(effect: effect, metrics: metrics)
+        if let rows = run.returned {
+            outcome.returned = RowStream(columns: statement.outputColumns, source: BufferedRows(rows))
+        }
+        return outcome
     }
 }
 
@@ -65,6 +69,8 @@ final class StatementRun {
     let tables: [String: ObjectID]
     let options: ExecutionOptions
     var metrics: ExecutionMetrics
+    /// RETURNING's rows, read just before the statement ran.
+    var returned: [[Value]]?
 
     init(executor: StatementExecutor, statement: CompiledStatement, tables: [String: ObjectID], options: ExecutionOptions) {
         backend = executor.backend
@@ -218,6 +224,10 @@ final class StatementRun {
     func modify(_ target: String) throws -> StatementEffect {
         guard let (callerName, oldID) = lookup(target) else { throw EngineError.unknownTable(target) }
         let inputs = try inputs()
+        if let sql = statement.returningSQL(for: backend.dialect) {
+            // RETURNING reads the same versions, just before the statement changes the target.
+            returned = try backend.query(sql, columns: statement.outputColumns, tables: inputs).all()
+        }
         let old = try store.readTable(oldID)
         let schema = old.schema
         let changes = ChangeCollector(schema: schema, temporaryDirectory: backend.temporaryDirectory)
@@ -299,6 +309,22 @@ final class StatementRun {
         if id != old.id { try backend.derive(id, from: old, schema: schema, alteration: alteration) }
         return .tableWritten(name: name, id: id, table: table)
     }
+}
+
+/// Rows already read (RETURNING's), as a row source.
+final class BufferedRows: RowSource {
+    private var rows: [[Value]]
+    private var next = 0
+
+    init(_ rows: [[Value]]) { self.rows = rows }
+
+    func nextRow(columns: [OutputColumn]) throws -> [Value]? {
+        guard next < rows.count else { return nil }
+        defer { next += 1 }
+        return rows[next]
+    }
+
+    func close() { rows = [] }
 }
 
 /// Microseconds of a monotonic clock: statement durations.

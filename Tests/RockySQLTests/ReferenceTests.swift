@@ -76,7 +76,8 @@ import Testing
             #expect(!script.diagnostics.contains { $0.code == .unknownFunction }, "\(function.name): \(script.diagnostics)")
         }
         #expect(SQLCompiler.function(named: "SUBSTR")?.label == "SUBSTR(text TEXT, start INTEGER, [count INTEGER]) -> TEXT")
-        #expect(SQLCompiler.function(named: "string_agg") == nil)
+        #expect(SQLCompiler.function(named: "string_agg")?.kind == .aggregate)
+        #expect(SQLCompiler.function(named: "listagg") == nil)
     }
 
     @Test func anUnknownNameIsUnknownToBoth() {

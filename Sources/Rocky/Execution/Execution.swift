@@ -245,7 +245,12 @@ extension Repository {
                                       bytesUploaded: $0.bytesUploaded, rowsDownloaded: $0.rowsDownloaded, bytesDownloaded: $0.bytesDownloaded)
             },
             cost: rates.estimate(seconds: m.durationSeconds, bytesScanned: m.bytesScanned, bytesWritten: m.bytesWritten, rowsRead: m.rowsRead),
-            currency: rates.currency, execution: execution)
+            currency: rates.currency, execution: execution, statementTime: statement.statementTime)
+        if let returned = outcome.returned {
+            // INSERT | UPDATE | DELETE ... RETURNING: its rows are the statement's result.
+            defer { returned.close() }
+            try onRows(statement, returned)
+        }
         rememberExecution(record)
         return record
     }

@@ -85,9 +85,12 @@ extension Repository {
         let config = try maskingConfig()
         let environment = environment ?? settings.environment
         try Repository.checkEnvironment(environment, declared: config)
-        return CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in
+        var options = CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in
             config.strategy(for: governance, environment: env)
         })
+        // CURRENT_DATE/CURRENT_TIMESTAMP: now (ROCKY_COMMIT_TIME when set); a replay passes the recorded time.
+        options.statementTime = settings.now
+        return options
     }
 
     /// Throws `unknownEnvironment` unless `config` declares `environment`

@@ -50,6 +50,9 @@ public struct Transformation: Sendable, Equatable {
     /// How a CREATE TABLE AS ran: `{"mode": "full", "reason": ...}`, or
     /// `"incremental"`/`"reused"` with the delta sizes (Docs/incremental.md).
     public var execution: JSON?
+    /// The time the statement's CURRENT_DATE and CURRENT_TIMESTAMP stood for
+    /// (`statement_time`, only when it read them): a replay binds them to it.
+    public var statementTime: Timestamp?
 
     /// What a statement cost on a server engine (Docs/engines.md, "Records").
     public struct Remote: Sendable, Equatable {
@@ -131,6 +134,7 @@ public struct Transformation: Sendable, Equatable {
             "rows_read": .int(rowsRead),
             "rows_written": .int(rowsWritten),
             "statement": .string(statement),
+            "statement_time": statementTime.map { .string($0.description) },
             "version": .int(1),
         ])
     }
@@ -170,13 +174,18 @@ public struct Transformation: Sendable, Equatable {
         replayOf = json["replay_of"]?.stringValue.flatMap { ObjectID(hex: $0) }
         reused = json["reused"]?.boolValue ?? false
         execution = json["execution"]
+        if let text = json["statement_time"]?.stringValue {
+            guard let time = Timestamp(parsing: text) else { throw fail("statement_time") }
+            statementTime = time
+        }
     }
 
     public init(statement: String, kind: String, executedSQL: [String], environment: String, model: String?,
                 inputs: [String: ObjectID], outputs: [String: ObjectID], dropped: [String], lineage: JSON,
                 rowsRead: Int, rowsWritten: Int, bytesScanned: Int, bytesWritten: Int, durationMicroseconds: Int64,
                 adapter: String, engine: String? = nil, engineVersion: String? = nil, remote: Remote? = nil, cost: ExactDecimal, currency: String,
-                replayOf: ObjectID? = nil, reused: Bool = false, execution: JSON? = nil) {
+                replayOf: ObjectID? = nil, reused: Bool = false, execution: JSON? = nil, statementTime: Timestamp? = nil) {
+        self.statementTime = statementTime
         self.statement = statement
         self.kind = kind
         self.executedSQL = executedSQL

@@ -329,7 +329,9 @@ extension Repository {
             if let context = Gatekeeper.current(self) {
                 modelCatalog.add(try historyInputs(for: sql, tables: tables, context: context).tables)
             }
-            let compiled = SQLCompiler.compile(sql, catalog: modelCatalog)
+            var options = CompileOptions()
+            options.statementTime = settings.now
+            let compiled = SQLCompiler.compile(sql, catalog: modelCatalog, options: options)
             if compiled.hasErrors { failures.append((path, compiled.renderedDiagnostics(sourceName: path))) }
         }
         var seen = Set<ObjectID>()
@@ -344,7 +346,9 @@ extension Repository {
                 var before = TableCatalog(tables: merged.filter { !created.contains($0.key) }, declarations: config.columns)
                 // Its reads of history: the versions it recorded.
                 before.add(try recordedHistoryInputs(t.inputs, state: tables).tables)
-                let compiled = SQLCompiler.compile(t.statement, catalog: before)
+                var options = CompileOptions()
+                options.statementTime = t.statementTime ?? settings.now
+                let compiled = SQLCompiler.compile(t.statement, catalog: before, options: options)
                 if compiled.hasErrors {
                     failures.append(("transformation \(transformID.short()) of commit \(id.short())",
                                      compiled.renderedDiagnostics(sourceName: "transformation \(transformID.short())")))

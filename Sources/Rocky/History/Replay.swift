@@ -280,7 +280,10 @@ extension Repository {
         // Reads of history (AS OF, system tables) re-read the versions recorded, by id.
         let history = try recordedHistoryInputs(t.inputs, state: state)
         catalog.add(history.tables)
-        let compiled = SQLCompiler.compile(sql, catalog: catalog, options: try compileOptions(environment: t.environment))
+        var compileOptions = try compileOptions(environment: t.environment)
+        // CURRENT_DATE/CURRENT_TIMESTAMP stand for the time recorded when the step first ran.
+        if let time = t.statementTime { compileOptions.statementTime = time }
+        let compiled = SQLCompiler.compile(sql, catalog: catalog, options: compileOptions)
         guard let statement = compiled.statements.first, !compiled.hasErrors else {
             throw CompileFailure(diagnostics: compiled.diagnostics,
                                  rendered: "replaying \(stepName) of commit \(commit.short()):\n" + compiled.renderedDiagnostics(sourceName: stepName))

@@ -53,6 +53,7 @@ extension HelperFunctions {
                 { context, _, arguments in HelperFunctions.exactVarianceStep(context, arguments, inverse: true) },
                 nil), name)
         }
+        try registerStringAgg(on: connection)
     }
 
     private static func failure(_ context: OpaquePointer?, _ message: String) {

@@ -21,14 +21,18 @@ public struct CompiledStatement: Sendable {
     let declaredKey: [String]
     /// Warnings (a compiled statement has no errors).
     public let diagnostics: [Diagnostic]
+    /// The time its CURRENT_DATE and CURRENT_TIMESTAMP stand for; nil when it
+    /// reads neither. Recorded with its transformation for replay.
+    public var statementTime: Timestamp? = nil
 
     public var kind: StatementKind { ir.kind }
 
-    /// The result columns of a query or CREATE TABLE AS; empty otherwise.
+    /// The result columns of a query or CREATE TABLE AS, or of the RETURNING
+    /// of INSERT, UPDATE or DELETE; empty otherwise.
     public var outputColumns: [OutputColumn] {
         switch ir {
         case let .query(query), let .createTableAs(_, _, query): query.columns
-        default: []
+        default: ir.returning?.columns ?? []
         }
     }
 
@@ -77,6 +81,14 @@ public struct CompiledStatement: Sendable {
     public func sql(for dialect: Dialect) -> [String] {
         var emitter = SQLEmitter(dialect: dialect, statement: ir)
         return emitter.statement(ir)
+    }
+
+    /// The query of the rows an `INSERT | UPDATE | DELETE ... RETURNING`
+    /// returns (`BoundStatement.returning`), run just before the statement.
+    public func returningSQL(for dialect: Dialect) -> String? {
+        guard let returning = ir.returning else { return nil }
+        var emitter = SQLEmitter(dialect: dialect, statement: ir)
+        return emitter.query(returning)
     }
 
     /// The SELECT whose rows a query returns, a CREATE TABLE AS stores or an

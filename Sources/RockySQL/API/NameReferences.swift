@@ -65,9 +65,12 @@ private struct NameWalker {
             table(name)
             for c in columns { column(c, tables: [name.key]) }
             query(source)
-        case let .update(name, alias, assignments, whereClause, _):
+        case let .update(name, alias, assignments, fromItems, whereClause, _):
             table(name)
-            froms.append(scope(name, alias))
+            var names = scope(name, alias)
+            for item in fromItems { collect(item, into: &names) }
+            froms.append(names)
+            for item in fromItems { conditions(item) }
             for a in assignments { column(a.column, tables: [name.key]); expr(a.value) }
             if let w = whereClause { expr(w) }
             froms.removeLast()
@@ -75,6 +78,16 @@ private struct NameWalker {
             table(name)
             froms.append(scope(name, alias))
             if let w = whereClause { expr(w) }
+            froms.removeLast()
+        case let .returning(inner, items, _):
+            statement(inner)
+            let target: (Identifier, Identifier?)? = switch inner {
+            case let .insert(name, _, _, _): (name, nil)
+            case let .update(name, alias, _, _, _, _), let .delete(name, alias, _, _): (name, alias)
+            default: nil
+            }
+            if let (name, alias) = target { froms.append(scope(name, alias)) } else { froms.append([:]) }
+            for item in items { if case let .expr(e, _) = item { expr(e) } }
             froms.removeLast()
         }
     }

@@ -32,11 +32,15 @@ struct ReferenceWalker {
     mutating func statement(_ s: Statement) {
         switch s {
         case let .query(q): query(q)
+        case let .returning(inner, items, _):
+            statement(inner)
+            for item in items { if case let .expr(e, _) = item { expr(e) } }
         case .createTable, .dropTable, .alterTable: break
         case let .createTableAs(_, _, _, q, _): query(q)
         case let .insert(table, _, source, _): note(table); query(source)
-        case let .update(table, _, assignments, whereClause, _):
+        case let .update(table, _, assignments, from, whereClause, _):
             note(table)
+            for item in from { self.table(item) }
             for a in assignments { expr(a.value) }
             if let w = whereClause { expr(w) }
         case let .delete(table, _, whereClause, _):

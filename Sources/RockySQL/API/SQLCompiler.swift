@@ -46,7 +46,8 @@ public enum SQLCompiler {
             let compiled = CompiledStatement(
                 index: index, range: item.range, text: text, ir: ir, targetTable: target(of: ir),
                 inputTables: binder.inputTables, lineage: lineage, declaredKey: binder.declaredKey,
-                diagnostics: warnings.map { var d = $0; d.statementIndex = index; return d })
+                diagnostics: warnings.map { var d = $0; d.statementIndex = index; return d },
+                statementTime: binder.usesStatementTime ? options.statementTime : nil)
             overlay.apply(compiled)
             statements.append(compiled)
         }

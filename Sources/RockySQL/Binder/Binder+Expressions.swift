@@ -63,11 +63,28 @@ extension Binder {
             let c = try parts.map { (e) throws(BindFailure) in try coerce(e, to: type) }
             return BoundExpr(.between(c[0], c[1], c[2], negated: negated), type: .boolean,
                              nullable: c.contains { $0.nullable }, range: range)
-        case let .like(operand, pattern, negated):
+        case let .like(operand, pattern, negated, escapeSyntax):
             let value = try textOperand(try bindExpr(operand, context), what: "LIKE")
             let p = try textOperand(try bindExpr(pattern, context), what: "a LIKE pattern")
-            return BoundExpr(.like(value, p, negated: negated), type: .boolean, nullable: value.nullable || p.nullable,
-                             range: range)
+            var escape: Character?
+            if let escapeSyntax {
+                // One constant character, as PostgreSQL and DuckDB require.
+                guard case let .literal(.string(text)) = escapeSyntax.kind else {
+                    throw failure(.constantRequired, "the ESCAPE of LIKE must be a string literal of one character",
+                                  at: escapeSyntax.range)
+                }
+                guard text.count == 1, let only = text.first else {
+                    throw failure(.invalidLiteral, "the ESCAPE of LIKE must be one character, not \(text.count)",
+                                  at: escapeSyntax.range)
+                }
+                escape = only
+                if case let .literal(.text(patternText)) = p.kind, Binder.endsInEscape(patternText, only) {
+                    throw failure(.invalidLiteral, "a LIKE pattern must not end with its escape character",
+                                  at: pattern.range)
+                }
+            }
+            return BoundExpr(.like(value, p, negated: negated, escape: escape), type: .boolean,
+                             nullable: value.nullable || p.nullable, range: range)
         case let .caseWhen(operand, branches, otherwise):
             return try bindCase(operand, branches, otherwise, range: range, context)
         case let .cast(operand, typeName):
@@ -89,6 +106,13 @@ extension Binder {
         case let type?:
             throw failure(.conditionNotBoolean, "\(what) must be BOOLEAN, not \(type)", at: expr.range)
         }
+    }
+
+    /// Whether `pattern` ends in an escape character that escapes nothing.
+    static func endsInEscape(_ pattern: String, _ escape: Character) -> Bool {
+        var escaped = false
+        for ch in pattern { escaped = !escaped && ch == escape }
+        return escaped
     }
 
     func textOperand(_ expr: BoundExpr, what: String) throws(BindFailure) -> BoundExpr {

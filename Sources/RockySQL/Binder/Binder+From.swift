@@ -35,7 +35,15 @@ extension Binder {
             try checkFreeName(qualifier.lowercased(), alias ?? name, scope: scope)
             return scan(table, relation: relation, key: qualifier.lowercased(), qualifier: qualifier, hasAlias: true, scope: scope)
         case let .subquery(query, alias, columnNames, range):
+            // RETURNING's rows: computed unmasked, then masked as the target's columns (below).
+            let returning = returningRelation.flatMap { $0.key == alias?.key ? $0 : nil }
+            let savedOptions = options
+            if returning != nil {
+                returningRelation = nil
+                options.masking = .none
+            }
             var bound = try bindQuery(query, parent: scope.parent)
+            options = savedOptions
             if !columnNames.isEmpty {
                 bound = try renamed(bound, columnNames, what: "subquery '\(alias?.text ?? "")'", range: range)
             }
@@ -46,7 +54,7 @@ extension Binder {
             scope.entries.append(ScopeEntry(
                 key: alias?.key ?? "", qualifier: qualifier, relation: relation,
                 columns: bound.columns.map { ScopeColumn(name: $0.name, key: $0.name.lowercased(), type: $0.type, nullable: $0.nullable) },
-                masking: nil, table: nil))
+                masking: returning?.masking, table: returning?.table))
             return .derived(DerivedScan(relation: relation, alias: qualifier, query: bound))
         case let .join(leftRef, kind, rightRef, condition, range):
             let first = scope.entries.count

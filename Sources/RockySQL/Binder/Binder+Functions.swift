@@ -8,13 +8,13 @@ private let knownFunctions = [
     "variance", "var_samp", "var_pop",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value",
     "replace", "ltrim", "rtrim", "log10", "position", "greatest", "least", "mod", "sign", "trunc",
-    "ntile", "percent_rank", "cume_dist", "nth_value",
+    "ntile", "percent_rank", "cume_dist", "nth_value", "string_agg",
 ]
 
 /// Functions of other SQL dialects that Rocky knows and does not support
 /// (E0102, naming the function), rather than "unknown function".
 private let unsupportedFunctions: [String: String] = [
-    "string_agg": "STRING_AGG", "listagg": "LISTAGG", "group_concat": "GROUP_CONCAT", "array_agg": "ARRAY_AGG",
+    "listagg": "LISTAGG", "group_concat": "GROUP_CONCAT", "array_agg": "ARRAY_AGG",
     "rollup": "ROLLUP", "cube": "CUBE", "grouping": "GROUPING()", "truncate": "TRUNCATE (use TRUNC)",
     "now": "NOW() (a clock: a replayed transformation must give the same result)",
     "random": "RANDOM() (a replayed transformation must give the same result)",
@@ -31,13 +31,23 @@ private let unsupportedFunctions: [String: String] = [
 private let aggregateNames: [String: AggregateFunction] = [
     "count": .count, "sum": .sum, "avg": .avg, "min": .min, "max": .max,
     "stddev": .stddevSamp, "stddev_samp": .stddevSamp, "stddev_pop": .stddevPop,
-    "variance": .varSamp, "var_samp": .varSamp, "var_pop": .varPop,
+    "variance": .varSamp, "var_samp": .varSamp, "var_pop": .varPop, "string_agg": .stringAgg,
 ]
 
 extension Binder {
     mutating func bindFunction(_ call: FunctionCall, range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {
         let name = call.name.key
+        if !call.orderBy.isEmpty && name != "string_agg" {
+            throw failure(.unsupportedSyntax, "ORDER BY in \(call.name.text.uppercased())(...) is not supported (only in STRING_AGG)",
+                          at: call.orderBy[0].range)
+        }
+        if name == "string_agg", call.over != nil {
+            throw failure(.unsupportedSyntax, "STRING_AGG as a window function is not supported", at: call.over!.range)
+        }
         if call.over != nil { return try bindWindow(call, range: range, context) }
+        if name == "current_date" || name == "current_timestamp", !call.name.quoted {
+            return try statementTime(call, range: range)
+        }
         if let function = aggregateNames[name] {
             guard context.allowAggregates else {
                 throw failure(.aggregateNotAllowed, "aggregate function \(name.uppercased()) is not allowed in \(context.clause)",
@@ -282,6 +292,23 @@ extension Binder {
         }
     }
 
+    /// CURRENT_DATE and CURRENT_TIMESTAMP: constants of the statement's
+    /// recorded time (UTC), so a replay computes the same values.
+    private mutating func statementTime(_ call: FunctionCall, range: SourceRange) throws(BindFailure) -> BoundExpr {
+        let label = call.name.text.uppercased()
+        guard call.arguments.isEmpty, !call.star, !call.distinct else {
+            throw failure(.wrongArgumentCount, "\(label) takes no arguments", at: range)
+        }
+        guard let time = options.statementTime else {
+            throw failure(.unsupportedSyntax, "\(label) is not supported here: no transformation time is recorded", at: range)
+        }
+        usesStatementTime = true
+        if call.name.key == "current_date" {
+            return BoundExpr(.literal(.date(time.date)), type: .date, nullable: false, range: range)
+        }
+        return BoundExpr(.literal(.timestamp(time)), type: .timestamp, nullable: false, range: range)
+    }
+
     private func datePart(_ arg: BoundExpr, allowed: [DatePart], _ function: String) throws(BindFailure) -> DatePart {
         guard case let .literal(.text(text)) = arg.kind, let part = DatePart(text), allowed.contains(part) else {
             throw failure(.constantRequired,
@@ -323,6 +350,7 @@ extension Binder {
             return BoundExpr(.aggregate(AggregateCall(function: .countStar, argument: nil, distinct: false)),
                              type: .integer, nullable: false, range: range)
         }
+        if function == .stringAgg { return try bindStringAgg(call, range: range, context) }
         guard call.arguments.count == 1 else {
             throw failure(.wrongArgumentCount, "\(label) takes 1 argument, not \(call.arguments.count)", at: range)
         }
@@ -345,9 +373,47 @@ extension Binder {
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             arg = try numeric(arg, label)
             type = .double
+        case .stringAgg:
+            preconditionFailure("bound by bindStringAgg")
         }
         let call = AggregateCall(function: function, argument: arg, distinct: call.distinct)
         return BoundExpr(.aggregate(call), type: type, nullable: nullable, range: range)
+    }
+
+    /// `STRING_AGG(text, 'sep' [ORDER BY ...])`. Without ORDER BY the values
+    /// are joined in ascending order of the value (byte order), and ties of an
+    /// ORDER BY are broken by the value, so the result never depends on the
+    /// engine's row order; with DISTINCT, ORDER BY only by the value.
+    private mutating func bindStringAgg(_ call: FunctionCall, range: SourceRange,
+                                        _ context: ExprContext) throws(BindFailure) -> BoundExpr {
+        guard call.arguments.count == 2 else {
+            throw failure(.wrongArgumentCount, "STRING_AGG takes 2 arguments (a value and a separator), not \(call.arguments.count)",
+                          at: range)
+        }
+        var value = try bindExpr(call.arguments[0], context)
+        if value.type == nil { value = try coerce(value, to: .text) }
+        value = try textOperand(value, what: "STRING_AGG")
+        guard case let .literal(.string(separator)) = call.arguments[1].kind else {
+            throw failure(.constantRequired, "STRING_AGG's separator must be a string literal", at: call.arguments[1].range)
+        }
+        var order: [BoundOrderItem] = []
+        for item in call.orderBy {
+            let key = try bindExpr(item.expr, context)
+            if key.type == nil {
+                throw failure(.constantRequired, "STRING_AGG's ORDER BY needs a typed expression", at: item.range)
+            }
+            // As PostgreSQL: with DISTINCT, the order can only be by the value itself.
+            if call.distinct && key != value {
+                throw failure(.unsupportedSyntax, "STRING_AGG(DISTINCT ... ORDER BY ...) is supported only ordered by the value",
+                              at: item.range)
+            }
+            order.append(BoundOrderItem(expr: key, descending: item.descending, nullsFirst: item.nullsFirst))
+        }
+        // Ties of the order are broken by the value, so every dialect joins the same text.
+        if order.last?.expr != value { order.append(BoundOrderItem(expr: value, descending: false, nullsFirst: nil)) }
+        let aggregate = AggregateCall(function: .stringAgg, argument: value, distinct: call.distinct, separator: separator,
+                                      orderBy: order)
+        return BoundExpr(.aggregate(aggregate), type: .text, nullable: true, range: range)
     }
 
     private mutating func bindWindow(_ call: FunctionCall, range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {

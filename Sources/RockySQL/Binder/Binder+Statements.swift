@@ -19,8 +19,8 @@ extension Binder {
             return .createTableAs(table: name.text, orReplace: orReplace, query: bound)
         case let .insert(table, columns, source, _):
             return .insert(try bindInsert(table, columns, source))
-        case let .update(table, alias, assignments, whereClause, _):
-            return .update(try bindUpdate(table, alias, assignments, whereClause))
+        case let .update(table, alias, assignments, from, whereClause, _):
+            return .update(try bindUpdate(table, alias, assignments, from, whereClause))
         case let .delete(table, alias, whereClause, _):
             let (scan, scope) = try targetScan(table, alias)
             let condition = try whereClause.map { (e) throws(BindFailure) in
@@ -33,7 +33,96 @@ extension Binder {
             return .dropTable(table: existing?.name ?? name.text, ifExists: ifExists, existed: existing != nil)
         case let .alterTable(name, action, _):
             return try bindAlter(name, action)
+        case let .returning(inner, items, range):
+            return try bindReturning(inner, items, range: range)
         }
+    }
+
+    /// `INSERT | UPDATE | DELETE ... RETURNING items`: the items over a
+    /// relation named as the target (its alias) holding the rows the
+    /// statement writes, with the target's columns: for INSERT the source's
+    /// rows (columns not listed NULL), for UPDATE the matched rows with the
+    /// SET values, for DELETE the matched rows. Bound without masking, then
+    /// masked as the target's columns are.
+    private mutating func bindReturning(_ inner: Statement, _ items: [SelectItem], range: SourceRange) throws(BindFailure) -> BoundStatement {
+        var bound = try bindStatement(inner)
+        func node(_ kind: Expr.Kind, _ at: SourceRange, height: Int = 1) -> Expr { Expr(kind: kind, range: at, height: height) }
+        func name(_ text: String, _ at: SourceRange) -> Identifier { Identifier(text, quoted: true, range: at) }
+        let tableName: Identifier, alias: Identifier
+        let derived: QueryExpr
+        switch inner {
+        case let .insert(table, columns, source, _):
+            guard case let .insert(insert) = bound, let definition = catalog.table(named: insert.table) else { preconditionFailure() }
+            tableName = table
+            alias = name(definition.name, table.range)
+            let listed = columns.isEmpty ? definition.columns.map { name($0.name, table.range) } : columns
+            let sourceAlias = name("__rocky_source", table.range)
+            var select: [SelectItem] = []
+            for column in definition.columns {
+                let type = TypeName(type: column.type, range: range)
+                let value: Expr
+                if let given = listed.first(where: { $0.key == column.name.lowercased() }) {
+                    let reference = node(.column([sourceAlias, name(given.text, given.range)]), given.range)
+                    value = node(.cast(reference, type), given.range, height: 2)
+                } else {
+                    value = node(.cast(node(.literal(.null), range), type), range, height: 2)
+                }
+                select.append(.expr(value, alias: name(column.name, range)))
+            }
+            let from = TableRef.subquery(source, alias: sourceAlias, columnNames: listed, range: source.range)
+            derived = QueryExpr(ctes: [], body: .select(SelectCore(distinct: false, items: select, from: [from], whereClause: nil,
+                                                                   groupBy: [], having: nil, range: range)),
+                                orderBy: [], limit: nil, offset: nil, range: range)
+        case let .update(table, tableAlias, assignments, from, whereClause, _):
+            guard case let .update(update) = bound else { preconditionFailure() }
+            tableName = table
+            alias = tableAlias ?? name(update.target.table, table.range)
+            let qualifier = tableAlias ?? table
+            var select: [SelectItem] = []
+            for column in update.target.columns {
+                let value: Expr
+                if let assignment = assignments.first(where: { $0.column.key == column.name.lowercased() }) {
+                    value = node(.cast(assignment.value, TypeName(type: column.type, range: assignment.value.range)),
+                                 assignment.value.range, height: assignment.value.height + 1)
+                } else {
+                    value = node(.column([qualifier, name(column.name, range)]), range)
+                }
+                select.append(.expr(value, alias: name(column.name, range)))
+            }
+            let target = TableRef.table(name: table, alias: tableAlias, range: table.range)
+            derived = QueryExpr(ctes: [], body: .select(SelectCore(distinct: false, items: select, from: [target] + from,
+                                                                   whereClause: whereClause, groupBy: [], having: nil, range: range)),
+                                orderBy: [], limit: nil, offset: nil, range: range)
+        case let .delete(table, tableAlias, whereClause, _):
+            guard case let .delete(delete) = bound else { preconditionFailure() }
+            tableName = table
+            alias = tableAlias ?? name(delete.target.table, table.range)
+            let target = TableRef.table(name: table, alias: tableAlias, range: table.range)
+            derived = QueryExpr(ctes: [], body: .select(SelectCore(distinct: false, items: [.star(range)], from: [target],
+                                                                   whereClause: whereClause, groupBy: [], having: nil, range: range)),
+                                orderBy: [], limit: nil, offset: nil, range: range)
+        default:
+            throw failure(.unsupportedSyntax, "RETURNING is supported after INSERT, UPDATE and DELETE only", at: range)
+        }
+        let table = try catalogTable(tableName)
+        let masking = table.columns.map { options.masking.strategy(for: $0.governance, environment: options.environment) }
+        returningRelation = (alias.key, table.name, masking)
+        defer { returningRelation = nil }
+        let core = SelectCore(distinct: false, items: items,
+                              from: [.subquery(derived, alias: alias, columnNames: [], range: range)],
+                              whereClause: nil, groupBy: [], having: nil, range: range)
+        let query = try bindSelect(core, orderBy: [], parent: nil)
+        if case let .select(select) = query.body, select.isAggregate {
+            throw failure(.aggregateNotAllowed, "aggregate functions are not allowed in RETURNING", at: range)
+        }
+        try checkUniqueNames(query, what: "RETURNING")
+        switch bound {
+        case var .insert(insert): insert.returning = query; bound = .insert(insert)
+        case var .update(update): update.returning = query; bound = .update(update)
+        case var .delete(delete): delete.returning = query; bound = .delete(delete)
+        default: break
+        }
+        return bound
     }
 
     private func bindCreateTable(_ name: Identifier, _ columns: [ColumnDefinitionSyntax], _ primaryKey: [Identifier],
@@ -197,8 +286,14 @@ extension Binder {
     }
 
     private mutating func bindUpdate(_ name: Identifier, _ alias: Identifier?, _ assignments: [Assignment],
-                                     _ whereClause: Expr?) throws(BindFailure) -> BoundUpdate {
+                                     _ fromItems: [TableRef], _ whereClause: Expr?) throws(BindFailure) -> BoundUpdate {
         let (scan, scope) = try targetScan(name, alias)
+        // UPDATE ... FROM: the other relations join the target's scope (a comma is a cross join).
+        var from: BoundFrom?
+        for item in fromItems {
+            let bound = try bindFrom(item, scope: scope)
+            from = from.map { .join(BoundJoin(kind: .cross, left: $0, right: bound, condition: nil)) } ?? bound
+        }
         var seen = Set<String>()
         var bound: [BoundUpdate.Assignment] = []
         for assignment in assignments {
@@ -217,7 +312,7 @@ extension Binder {
         let condition = try whereClause.map { (e) throws(BindFailure) in
             try self.condition(e, .clause("WHERE", scope), what: "the WHERE condition")
         }
-        return BoundUpdate(target: scan, assignments: bound, whereClause: condition)
+        return BoundUpdate(target: scan, assignments: bound, from: from, whereClause: condition, fromRange: fromItems.first?.range)
     }
 
     private mutating func bindAlter(_ name: Identifier, _ action: AlterAction) throws(BindFailure) -> BoundStatement {

@@ -19,7 +19,7 @@ struct CTEBinding {
 /// governance pass that follows, not from here.
 struct Binder {
     let catalog: any Catalog
-    let options: CompileOptions
+    var options: CompileOptions
     var nextRelation = 0
     var cteFrames: [[String: CTEBinding]] = []
     private(set) var inputTables: [String] = []
@@ -28,6 +28,11 @@ struct Binder {
     private var inputKeys: Set<String> = []
     /// Aggregate calls bound in the current SELECT's own clauses.
     var aggregateCount = 0
+    /// Whether the statement reads CURRENT_DATE or CURRENT_TIMESTAMP (`options.statementTime`).
+    var usesStatementTime = false
+    /// RETURNING: the alias of the derived relation of the rows written, and
+    /// the target table's masking its columns take (`bindFrom`).
+    var returningRelation: (key: String, table: String, masking: [MaskingStrategy])?
 
     init(catalog: any Catalog, options: CompileOptions) {
         self.catalog = catalog

@@ -42,6 +42,10 @@ public struct CompileOptions: Sendable {
     /// strategy it cannot compute exactly (`Dialect.exactMaskingStrategies`)
     /// is then refused where the column is read (E0504), never approximated.
     public var dialect: Dialect?
+    /// The time CURRENT_DATE (its UTC day) and CURRENT_TIMESTAMP stand for:
+    /// the transformation's time, recorded with it so that a replay gives the
+    /// same values. nil: they are refused (E0102).
+    public var statementTime: Timestamp?
 
     public init(environment: String = "dev", masking: MaskingPolicy = .none) {
         self.environment = environment

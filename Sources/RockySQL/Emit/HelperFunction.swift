@@ -21,6 +21,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case exactVarPop = "rocky_exact_var_pop"
     case exactStddevSamp = "rocky_exact_stddev_samp"
     case exactStddevPop = "rocky_exact_stddev_pop"
+    case stringAgg = "rocky_string_agg"
     /// SQLite, PostgreSQL and Spark: HMAC-SHA-256 hex under the masking key.
     case maskHash = "rocky_mask_hash"
 
@@ -48,7 +49,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
         switch self {
         case .maskHash: [.sqlite, .postgres, .databricks]
         case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
-             .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop: [.sqlite]
+             .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop, .stringAgg: [.sqlite]
         case .castInteger, .castDouble, .castBoolean, .fromTextDecimal, .fromTextDate, .fromTextTimestamp, .doubleText, .round,
              .substr: [.postgres, .databricks]
         case .doubleDigits: [.databricks]

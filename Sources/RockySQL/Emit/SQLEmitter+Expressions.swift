@@ -42,8 +42,8 @@ extension SQLEmitter {
                 + "FROM (SELECT \(column) FROM (\(sql)) LIMIT 2))"
         case let .between(value, low, high, negated):
             return "(\(collated(expr(value), value.type)) \(negated ? "NOT " : "")BETWEEN \(expr(low)) AND \(expr(high)))"
-        case let .like(value, pattern, negated):
-            return like(value, pattern, negated: negated)
+        case let .like(value, pattern, negated, escape):
+            return like(value, pattern, negated: negated, escape: escape)
         case let .caseWhen(operand, branches, otherwise):
             var sql = "CASE"
             if let operand { sql += " " + expr(operand) }
@@ -130,11 +130,21 @@ extension SQLEmitter {
 
     // MARK: LIKE
 
-    private func like(_ value: BoundExpr, _ pattern: BoundExpr, negated: Bool) -> String {
+    private func like(_ value: BoundExpr, _ pattern: BoundExpr, negated: Bool, escape: Character?) -> String {
         if isSQLite, case let .literal(.text(text)) = pattern.kind {
             // SQLite's LIKE ignores ASCII case; GLOB matches exactly.
             var glob = ""
+            var escaped = false
             for ch in text {
+                if escaped {
+                    escaped = false
+                    glob += ch == "*" || ch == "?" || ch == "[" ? "[\(ch)]" : String(ch)
+                    continue
+                }
+                if ch == escape {
+                    escaped = true
+                    continue
+                }
                 switch ch {
                 case "%": glob += "*"
                 case "_": glob += "?"
@@ -146,9 +156,18 @@ extension SQLEmitter {
             }
             return "(\(expr(value)) \(negated ? "NOT " : "")GLOB \(dialect.string(glob)))"
         }
-        // PostgreSQL's LIKE takes a backslash for an escape unless told otherwise; Rocky's has none.
-        let p = isDatabricks ? databricksPattern(expr(pattern)) : expr(pattern)
-        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(p)\(isPostgres ? " ESCAPE ''" : ""))"
+        let clause: String
+        let p: String
+        if let escape {
+            clause = " ESCAPE \(dialect.string(String(escape)))"
+            p = expr(pattern)
+        } else {
+            // PostgreSQL's LIKE takes a backslash for an escape unless told
+            // otherwise (Spark's always does); Rocky's has none.
+            clause = isPostgres ? " ESCAPE ''" : ""
+            p = isDatabricks ? databricksPattern(expr(pattern)) : expr(pattern)
+        }
+        return "(\(expr(value)) \(negated ? "NOT " : "")LIKE \(p)\(clause))"
     }
 
     // MARK: Functions
@@ -252,6 +271,50 @@ extension SQLEmitter {
             default: .varPop
             }
             return "\(welford.name(in: dialect))(\(distinct)\(toDouble(argument)))\(suffix)"
+        case .stringAgg:
+            return stringAgg(call, argument)
+        }
+    }
+
+    /// STRING_AGG in the call's order (the binder always gives one). SQLite
+    /// 3.40 has no ordered aggregates: a registered aggregate sorts the values
+    /// by the keys it is passed (after a flags text: per key `a`/`d` and
+    /// `f`/`l` for NULLs first/last).
+    private func stringAgg(_ call: AggregateCall, _ argument: BoundExpr) -> String {
+        let value = expr(argument)
+        let separator = dialect.string(call.separator ?? "")
+        let distinct = call.distinct ? "DISTINCT " : ""
+        func nullsFirst(_ item: BoundOrderItem) -> Bool { item.nullsFirst ?? item.descending }
+        switch dialect {
+        case .sqlite:
+            let flags = (call.distinct ? "u" : "") + call.orderBy.map { ($0.descending ? "d" : "a") + (nullsFirst($0) ? "f" : "l") }.joined()
+            let keys = call.orderBy.map { ", " + expr($0.expr) }.joined()
+            return "\(HelperFunction.stringAgg.name(in: dialect))(\(value), \(separator), '\(flags)'\(keys))"
+        case .databricks:
+            // collect_list of (value, keys) structs, sorted by a comparator over the keys.
+            var fields = ["'v', \(value)"]
+            var tests: [String] = []
+            for (i, item) in call.orderBy.enumerated() {
+                fields.append("'k\(i)', \(expr(item.expr))")
+                let op = item.descending ? ">" : "<"
+                func before(_ a: String, _ b: String) -> String {
+                    let nulls = nullsFirst(item) ? "(\(a) IS NULL AND \(b) IS NOT NULL)" : "(\(a) IS NOT NULL AND \(b) IS NULL)"
+                    return "\(nulls) OR (\(a) IS NOT NULL AND \(b) IS NOT NULL AND \(a) \(op) \(b))"
+                }
+                tests.append("WHEN \(before("l.k\(i)", "r.k\(i)")) THEN -1 WHEN \(before("r.k\(i)", "l.k\(i)")) THEN 1")
+            }
+            let list = call.distinct ? "array_distinct(collect_list(named_struct(\(fields.joined(separator: ", ")))))"
+                : "collect_list(named_struct(\(fields.joined(separator: ", "))))"
+            let sorted = "array_sort(filter(\(list), s -> s.v IS NOT NULL), (l, r) -> CASE \(tests.joined(separator: " ")) ELSE 0 END)"
+            return "(CASE WHEN COUNT(\(value)) = 0 THEN NULL ELSE array_join(transform(\(sorted), s -> s.v), \(separator)) END)"
+        case .snowflake:
+            let order = call.orderBy.map { orderItem($0) }.joined(separator: ", ")
+            return "LISTAGG(\(distinct)\(value), \(separator)) WITHIN GROUP (ORDER BY \(order))"
+        default:
+            let order = call.orderBy.map { orderItem($0) }.joined(separator: ", ")
+            // PostgreSQL's DISTINCT needs its ORDER BY (the value, collated) in the argument.
+            let argument = call.distinct ? collated(value, .text) : value
+            return "string_agg(\(distinct)\(argument), \(separator) ORDER BY \(order))"
         }
     }
 

@@ -25,7 +25,13 @@ extension SQLEmitter {
     }
 
     func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType) -> String {
-        let x = expr(a), y = expr(b)
+        // DuckDB types a small integer literal as 32 bits, whose arithmetic would overflow
+        // early: an operand of INTEGER arithmetic is cast (only there: DATE + n needs an INTEGER n).
+        func operand(_ e: BoundExpr) -> String {
+            if dialect == .duckdb, type == .integer, case let .literal(.integer(n)) = e.kind { return "CAST(\(n) AS BIGINT)" }
+            return expr(e)
+        }
+        let x = operand(a), y = operand(b)
         switch op {
         case .add, .subtract:
             let sql = "(\(x) \(op.rawValue) \(y))"

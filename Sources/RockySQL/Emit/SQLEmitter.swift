@@ -63,14 +63,15 @@ struct SQLEmitter {
             }
             return ["INSERT INTO \(q(insert.table)) (\(columns)) \(source)"]
         case let .update(update):
-            let target = update.target.hasAlias && dialect != .sqlite
+            let target = update.target.hasAlias
                 ? "\(q(update.target.table)) AS \(q(update.target.alias))" : q(update.target.table)
+            if let from = update.from { return [updateFrom(update, from: from, target: target)] }
             let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
             var sql = "UPDATE \(target) SET \(sets)"
             if let condition = update.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }
             return [sql]
         case let .delete(delete):
-            let target = delete.target.hasAlias && dialect != .sqlite
+            let target = delete.target.hasAlias
                 ? "\(q(delete.target.table)) AS \(q(delete.target.alias))" : q(delete.target.table)
             var sql = "DELETE FROM \(target)"
             if let condition = delete.whereClause { sql += " WHERE \(expr(condition))" } else if dialect == .bigquery { sql += " WHERE TRUE" }
@@ -221,6 +222,32 @@ struct SQLEmitter {
         return sql
     }
 
+    /// UPDATE ... FROM. SQLite: each value a correlated subquery through
+    /// `rocky_scalar`, which fails when a target row matches several rows
+    /// (PostgreSQL and DuckDB would take one of them, whichever comes first).
+    /// Databricks: MERGE INTO ... USING.
+    private mutating func updateFrom(_ update: BoundUpdate, from: BoundFrom, target: String) -> String {
+        let source = self.from(from, nested: false)
+        let condition = update.whereClause.map { expr($0) } ?? literal(.boolean(true), type: .boolean)
+        switch dialect {
+        case .sqlite:
+            let start = update.fromRange?.start
+            let position = dialect.string("line \(start?.line ?? 1), column \(start?.column ?? 1): UPDATE ... FROM matched a row of the target more than once")
+            let sets = update.assignments.map {
+                "\(q($0.column)) = (SELECT \(helper(.scalar, "COUNT(*)", "MAX(\(expr($0.value)))", position)) FROM \(source) WHERE \(condition))"
+            }.joined(separator: ", ")
+            return "UPDATE \(target) SET \(sets) WHERE EXISTS (SELECT 1 FROM \(source) WHERE \(condition))"
+        case .databricks:
+            let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
+            let using: String
+            if case .join = from { using = "(SELECT * FROM \(source)) AS \(q("__rocky_from"))" } else { using = source }
+            return "MERGE INTO \(target) USING \(using) ON \(condition) WHEN MATCHED THEN UPDATE SET \(sets)"
+        default:
+            let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
+            return "UPDATE \(target) SET \(sets) FROM \(source) WHERE \(condition)"
+        }
+    }
+
     private mutating func from(_ from: BoundFrom, nested: Bool) -> String {
         switch from {
         case let .table(scan):
@@ -256,6 +283,7 @@ private struct TableNames {
             query(insert.source)
         case let .update(update):
             names.insert(update.target.table.lowercased())
+            if let from = update.from { self.from(from) }
             for assignment in update.assignments { expr(assignment.value) }
             if let condition = update.whereClause { expr(condition) }
         case let .delete(delete):

@@ -9,7 +9,7 @@ extension BoundExpr {
         case let .negate(e), let .not(e), let .isNull(e, _), let .cast(e, _, _), let .dateTrunc(_, e), let .extract(_, e),
              let .addInterval(e, _), let .mask(_, e), let .inSubquery(e, _, _):
             return [e]
-        case let .arithmetic(_, a, b), let .concat(a, b), let .comparison(_, a, b), let .like(a, b, _),
+        case let .arithmetic(_, a, b), let .concat(a, b), let .comparison(_, a, b), let .like(a, b, _, _),
              let .addDays(a, b), let .daysBetween(a, b):
             return [a, b]
         case let .logical(_, terms): return terms
@@ -22,7 +22,7 @@ extension BoundExpr {
             if let otherwise { all.append(otherwise) }
             return all
         case let .function(_, args): return args
-        case let .aggregate(call): return call.argument.map { [$0] } ?? []
+        case let .aggregate(call): return (call.argument.map { [$0] } ?? []) + call.orderBy.map(\.expr)
         case let .window(call): return call.arguments + call.partitionBy + call.orderBy.map(\.expr)
         }
     }

@@ -25,7 +25,8 @@ public struct BoundExpr: Hashable, Sendable {
         case scalarSubquery(BoundQuery)
         case between(BoundExpr, BoundExpr, BoundExpr, negated: Bool)
         /// The pattern is TEXT; `%` and `_` are the wildcards, matching is case-sensitive.
-        case like(BoundExpr, BoundExpr, negated: Bool)
+        /// `escape` (one character, from `ESCAPE '<c>'`) makes the character after it literal; nil: no escape character.
+        case like(BoundExpr, BoundExpr, negated: Bool, escape: Character?)
         case caseWhen(operand: BoundExpr?, branches: [CaseBranch], otherwise: BoundExpr?)
         /// A conversion. `implicit` marks conversions the binder inserted.
         case cast(BoundExpr, ColumnType, implicit: Bool)
@@ -130,6 +131,10 @@ public enum ScalarFunction: Hashable, Sendable {
 public enum AggregateFunction: String, Hashable, Sendable {
     case count, countStar = "count(*)", sum, avg, min, max, stddevSamp = "stddev_samp", stddevPop = "stddev_pop"
     case varSamp = "var_samp", varPop = "var_pop"
+    /// STRING_AGG(text, separator [ORDER BY ...]): the non-NULL values joined
+    /// in the call's order (without ORDER BY: ascending by the value), NULL
+    /// when there are none.
+    case stringAgg = "string_agg"
 }
 
 /// An aggregate call. `argument` is nil for COUNT(*).
@@ -137,6 +142,11 @@ public struct AggregateCall: Hashable, Sendable {
     public var function: AggregateFunction
     public var argument: BoundExpr?
     public var distinct: Bool
+    /// STRING_AGG's separator.
+    public var separator: String? = nil
+    /// STRING_AGG's order of values: never empty for it (the binder makes
+    /// the default, ascending by the value, explicit).
+    public var orderBy: [BoundOrderItem] = []
 }
 
 public enum WindowFunction: Hashable, Sendable {

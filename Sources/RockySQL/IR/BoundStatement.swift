@@ -38,6 +38,20 @@ public enum BoundStatement: Hashable, Sendable {
     case dropTable(table: String, ifExists: Bool, existed: Bool)
     case alterTable(table: String, action: AlterTableAction)
 
+    /// `INSERT | UPDATE | DELETE ... RETURNING`: the query of the rows the
+    /// statement returns, run on its inputs just before it (so it reads the
+    /// same versions): the rows it will insert, the rows it will update with
+    /// their new values, the rows it will delete; each column masked as the
+    /// target's column is. Its columns are the statement's result columns.
+    public var returning: BoundQuery? {
+        switch self {
+        case let .insert(insert): insert.returning
+        case let .update(update): update.returning
+        case let .delete(delete): delete.returning
+        default: nil
+        }
+    }
+
     public var kind: StatementKind {
         switch self {
         case .query: .query
@@ -58,6 +72,8 @@ public struct BoundInsert: Hashable, Sendable {
     public var table: String
     public var columns: [String]
     public var source: BoundQuery
+    /// RETURNING: a query whose rows are the statement's result (`BoundStatement.returning`).
+    public var returning: BoundQuery? = nil
 }
 
 /// `UPDATE table SET ... WHERE ...`.
@@ -69,11 +85,19 @@ public struct BoundUpdate: Hashable, Sendable {
     }
     public var target: TableScan
     public var assignments: [Assignment]
+    /// `UPDATE ... FROM`: the other relations; each target row the WHERE
+    /// matches must match one combination of their rows (else an error:
+    /// the new value would depend on the engine's row order).
+    public var from: BoundFrom? = nil
     public var whereClause: BoundExpr?
+    /// Where the FROM starts (the position a several-rows error names).
+    public var fromRange: SourceRange? = nil
+    public var returning: BoundQuery? = nil
 }
 
 /// `DELETE FROM table WHERE ...`.
 public struct BoundDelete: Hashable, Sendable {
     public var target: TableScan
     public var whereClause: BoundExpr?
+    public var returning: BoundQuery? = nil
 }

@@ -84,7 +84,7 @@ private struct Derivation {
             case let .logical(.and, parts): parts.forEach(visit)
             case let .isNull(operand, negated: true): plain(operand)
             case let .comparison(_, a, b): plain(a); plain(b)
-            case let .between(operand, _, _, negated: false), let .like(operand, _, negated: false),
+            case let .between(operand, _, _, negated: false), let .like(operand, _, negated: false, _),
                  let .inList(operand, _, negated: false):
                 plain(operand)
             default: break

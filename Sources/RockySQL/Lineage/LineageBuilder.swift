@@ -62,6 +62,7 @@ struct LineageBuilder {
         case let .update(update):
             scan(update.target)
             var dataset = EdgeList()
+            if let from = update.from { self.from(from, dataset: &dataset) }
             var columns: [[LineageEdge]] = []
             for assignment in update.assignments {
                 var list = EdgeList()
@@ -222,6 +223,10 @@ struct LineageBuilder {
             edges(inner, implicit ? mode : mode.lifted(.transformation), into: &list, dataset: &dataset)
         case let .aggregate(call):
             if let argument = call.argument { edges(argument, mode.lifted(.aggregation), into: &list, dataset: &dataset) }
+            // STRING_AGG's order decides the value as a window's order does.
+            for item in call.orderBy where item.expr != call.argument {
+                edges(item.expr, mode.influence(.window), into: &list, dataset: &dataset)
+            }
         case let .window(call):
             let valueMode: Mode
             switch call.function {

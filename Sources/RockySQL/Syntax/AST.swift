@@ -71,7 +71,8 @@ struct Expr: Sendable {
         case inList(Expr, [Expr], negated: Bool)
         case inSubquery(Expr, QueryExpr, negated: Bool)
         case between(Expr, Expr, Expr, negated: Bool)
-        case like(Expr, Expr, negated: Bool)
+        /// `value [NOT] LIKE pattern [ESCAPE e]`.
+        case like(Expr, Expr, negated: Bool, escape: Expr?)
         case caseWhen(operand: Expr?, branches: [(Expr, Expr)], otherwise: Expr?)
         case cast(Expr, TypeName)
         case function(FunctionCall)
@@ -102,7 +103,8 @@ extension Expr {
         switch kind {
         case .literal, .column: break
         case let .unary(_, x), let .isNull(x, _), let .cast(x, _), let .extract(_, x): expr(x)
-        case let .binary(_, a, b), let .like(a, b, _): expr(a); expr(b)
+        case let .binary(_, a, b): expr(a); expr(b)
+        case let .like(a, b, _, e): expr(a); expr(b); if let e { expr(e) }
         case let .logical(_, items): items.forEach(expr)
         case let .inList(x, items, _): expr(x); items.forEach(expr)
         case let .inSubquery(x, q, _): expr(x); query(q)
@@ -113,6 +115,7 @@ extension Expr {
             if let o = otherwise { expr(o) }
         case let .function(call):
             call.arguments.forEach(expr)
+            for o in call.orderBy { expr(o.expr) }
             if let w = call.over {
                 w.partitionBy.forEach(expr)
                 for o in w.orderBy { expr(o.expr) }
@@ -131,6 +134,8 @@ struct FunctionCall: Sendable {
     /// `COUNT(*)`.
     var star: Bool
     var over: WindowSpec?
+    /// `STRING_AGG(x, sep ORDER BY ...)`: the order of an ordered aggregate's values.
+    var orderBy: [OrderItem] = []
 }
 
 struct WindowSpec: Sendable {
@@ -271,16 +276,20 @@ enum Statement: Sendable {
     /// `primaryKey`: `CREATE TABLE t (PRIMARY KEY (a, b)) AS ...`; empty: none declared.
     case createTableAs(name: Identifier, orReplace: Bool, primaryKey: [Identifier], query: QueryExpr, range: SourceRange)
     case insert(table: Identifier, columns: [Identifier], source: QueryExpr, range: SourceRange)
-    case update(table: Identifier, alias: Identifier?, assignments: [Assignment], whereClause: Expr?, range: SourceRange)
+    /// `from`: `UPDATE ... FROM a, b` (comma-separated, as a SELECT's FROM); empty: none.
+    case update(table: Identifier, alias: Identifier?, assignments: [Assignment], from: [TableRef], whereClause: Expr?, range: SourceRange)
     case delete(table: Identifier, alias: Identifier?, whereClause: Expr?, range: SourceRange)
     case dropTable(name: Identifier, ifExists: Bool, range: SourceRange)
     case alterTable(name: Identifier, action: AlterAction, range: SourceRange)
+    /// `INSERT | UPDATE | DELETE ... RETURNING items` (the inner statement is one of those).
+    indirect case returning(Statement, items: [SelectItem], range: SourceRange)
 
     var range: SourceRange {
         switch self {
         case let .query(q): q.range
+        case let .returning(_, _, r): r
         case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
-             let .update(_, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
+             let .update(_, _, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
         }
     }
 }

@@ -145,8 +145,13 @@ extension Parser {
         }
         if eat(.like) {
             let pattern = try parseBinary(minimum: Precedence.concat)
-            if atWord("escape") { throw failure("LIKE ... ESCAPE is not supported", code: .unsupportedSyntax) }
-            return try node(.like(left, pattern, negated: negated), range(from: left.range.start), left, pattern)
+            guard atWord("escape") else {
+                return try node(.like(left, pattern, negated: negated, escape: nil), range(from: left.range.start), left, pattern)
+            }
+            _ = bump()
+            let escape = try parseBinary(minimum: Precedence.concat)
+            return try node(.like(left, pattern, negated: negated, escape: escape), range(from: left.range.start),
+                            left, pattern, escape)
         }
         if negated { throw failure("expected IN, BETWEEN or LIKE after NOT") }
         return nil
@@ -388,7 +393,12 @@ extension Parser {
             return try node(.literal(literal), range(from: start), height: 1)
         }
         if at(.leftParen) { return try parseCall(first) }
-        if !first.quoted, !at(.dot), ["current_date", "current_timestamp", "current_time", "localtimestamp", "localtime"].contains(first.key) {
+        if !first.quoted, !at(.dot), ["current_date", "current_timestamp"].contains(first.key) {
+            // The statement's recorded time (the binder makes it a literal).
+            let call = FunctionCall(name: first, arguments: [], distinct: false, star: false, over: nil)
+            return try node(.function(call), first.range, height: 1)
+        }
+        if !first.quoted, !at(.dot), ["current_time", "localtimestamp", "localtime"].contains(first.key) {
             throw failure("\(first.text.uppercased()) is not supported: a replayed transformation must give the same result",
                           at: first.range, code: .unsupportedSyntax)
         }
@@ -432,6 +442,11 @@ extension Parser {
         } else if !at(.rightParen) {
             if eat(.distinct) { call.distinct = true } else { _ = eat(.all) }
             call.arguments = try parseExprList()
+            if at(.order) {
+                _ = bump()
+                try expect(.by)
+                call.orderBy = try parseOrderItems()
+            }
         }
         try expect(.rightParen, "')'")
         if atWord("filter") && peek().kind == .leftParen {
@@ -444,6 +459,7 @@ extension Parser {
         if eat(.over) { call.over = try parseWindowSpec() }
         var height = 0
         for argument in call.arguments where argument.height > height { height = argument.height }
+        for item in call.orderBy where item.expr.height > height { height = item.expr.height }
         return try node(.function(call), range(from: start), height: height + 1)
     }
 

@@ -168,7 +168,7 @@ extension Parser {
                           having: having, range: range(from: start))
     }
 
-    private mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {
+    mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {
         if at(.star) { return .star(bump().range) }
         if atName && peek().kind == .dot && peek(2).kind == .star {
             let start = current.range.start
@@ -205,7 +205,7 @@ extension Parser {
 
     // MARK: FROM
 
-    private mutating func parseTableRef() throws(ParseFailure) -> TableRef {
+    mutating func parseTableRef() throws(ParseFailure) -> TableRef {
         let start = current.range.start
         var left = try parseTablePrimary()
         while true {

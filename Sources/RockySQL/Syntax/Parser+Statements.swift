@@ -3,6 +3,26 @@ import RockyBase
 extension Parser {
     mutating func parseStatement() throws(ParseFailure) -> Statement {
         let start = current.range.start
+        let statement = try parseStatementBody()
+        // INSERT, UPDATE, DELETE ... RETURNING items: the rows they wrote (or deleted).
+        guard atWord("returning") else { return statement }
+        switch statement {
+        case .insert, .update, .delete:
+            _ = bump()
+            var items: [SelectItem] = []
+            repeat {
+                let before = index
+                items.append(try parseSelectItem())
+                checkProgress(since: before)
+            } while eat(.comma)
+            return .returning(statement, items: items, range: range(from: start))
+        default:
+            throw failure("RETURNING is supported after INSERT, UPDATE and DELETE only", code: .unsupportedSyntax)
+        }
+    }
+
+    private mutating func parseStatementBody() throws(ParseFailure) -> Statement {
+        let start = current.range.start
         switch current.keyword {
         case .select, .with, .values:
             return .query(try parseQuery())
@@ -176,11 +196,16 @@ extension Parser {
             assignments.append(Assignment(column: column, value: try parseExpr()))
             checkProgress(since: before)
         } while eat(.comma)
-        if at(.from) {
-            throw failure("UPDATE ... FROM is not supported; use a subquery in SET or WHERE", code: .unsupportedSyntax)
+        var from: [TableRef] = []
+        if eat(.from) {
+            repeat {
+                let before = index
+                from.append(try parseTableRef())
+                checkProgress(since: before)
+            } while eat(.comma)
         }
         let condition: Expr? = eat(.where) ? try parseExpr() : nil
-        return .update(table: table, alias: alias, assignments: assignments, whereClause: condition, range: range(from: start))
+        return .update(table: table, alias: alias, assignments: assignments, from: from, whereClause: condition, range: range(from: start))
     }
 
     private mutating func parseAlter(_ start: SourcePosition) throws(ParseFailure) -> Statement {

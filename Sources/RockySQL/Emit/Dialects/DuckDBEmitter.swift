@@ -40,6 +40,9 @@ struct DuckDBEmitter: NativeDialectEmitter {
             // DuckDB would round '3.7'; Rocky takes PostgreSQL's rule: an optional sign and digits only.
             return "CAST(CASE WHEN \(x) IS NULL OR regexp_full_match(\(x), '\\s*[+-]?[0-9]+\\s*') THEN \(x) "
                 + "ELSE error('invalid input for INTEGER: ''' || \(x) || '''') END AS \(target))"
+        case let (.decimal(p, s), .text) where p == s:
+            // DuckDB writes a DECIMAL(2,2) 0.10 as '.10'; one more integer digit gives Rocky's '0.10'.
+            return "CAST(CAST(\(x) AS DECIMAL(\(min(p + 1, 38)),\(s))) AS \(target))"
         case (.text, .boolean):
             // PostgreSQL's spellings, of which DuckDB accepts only some.
             return "(CASE WHEN \(x) IS NULL THEN NULL WHEN lower(trim(\(x))) IN ('true', 't', 'yes', 'y', 'on', '1') THEN TRUE "
