@@ -28,6 +28,8 @@ struct Binder {
     private var inputKeys: Set<String> = []
     /// Aggregate calls bound in the current SELECT's own clauses.
     var aggregateCount = 0
+    /// The current SELECT's `WINDOW` definitions, resolved.
+    var namedWindows: [String: WindowSpec] = [:]
 
     init(catalog: any Catalog, options: CompileOptions) {
         self.catalog = catalog

@@ -9,6 +9,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case fromText = "rocky_from_text"
     case toText = "rocky_to_text"
     case scalar = "rocky_scalar"
+    case recursionLimit = "rocky_recursion_limit"
     case upper = "rocky_upper"
     case lower = "rocky_lower"
     case varSamp = "rocky_var_samp"
@@ -38,7 +39,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     public var dialects: Set<Dialect> {
         switch self {
         case .maskHash: [.sqlite, .postgres]
-        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop: [.sqlite]
+        case .muldiv, .cast, .fromText, .toText, .scalar, .recursionLimit, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop: [.sqlite]
         default: [.postgres]
         }
     }

@@ -103,8 +103,6 @@ struct Parser {
         case "returning": return "RETURNING"
         case "tablesample": return "TABLESAMPLE"
         case "using": return "USING here (ORDER BY ... USING, DELETE ... USING)"
-        case "window": return "WINDOW (named windows)"
-        case "qualify": return "QUALIFY"
         case "lateral": return "LATERAL"
         case "escape": return "LIKE ... ESCAPE"
         case "within": return "WITHIN GROUP"

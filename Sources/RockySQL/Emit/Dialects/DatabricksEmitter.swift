@@ -46,4 +46,11 @@ struct DatabricksEmitter: NativeDialectEmitter {
     func addDays(_ date: String, _ days: String) -> String { "date_add(\(date), \(days))" }
 
     func daysBetween(_ a: String, _ b: String) -> String { "datediff(\(a), \(b))" }
+    func rangeInterval(microseconds: Int64, date: Bool) -> String {
+        date ? "INTERVAL '\(microseconds / 86_400_000_000)' DAY" : "INTERVAL '\(seconds(microseconds))' SECOND"
+    }
+    private func seconds(_ microseconds: Int64) -> String {
+        let fraction = String(microseconds % 1_000_000)
+        return "\(microseconds / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
 }
