@@ -13,6 +13,16 @@ import RockyBase
         var testDescription: String { "\(code): \(sql)" }
     }
 
+    /// Spark has no GROUPS frames: compiling for databricks refuses them (the others run them).
+    @Test func groupsFramesAreRefusedForDatabricksOnly() {
+        let sql = "SELECT SUM(close) OVER (ORDER BY ts GROUPS 1 PRECEDING) AS s FROM prices"
+        #expect(!Fixtures.compile(sql).hasErrors)
+        #expect(!Fixtures.compile(sql, options: CompileOptions(dialect: .duckdb)).hasErrors)
+        let databricks = Fixtures.compile(sql, options: CompileOptions(dialect: .databricks))
+        #expect(databricks.diagnostics.first?.code.rawValue == "E0102")
+        #expect(databricks.diagnostics.first?.message.contains("GROUPS") == true)
+    }
+
     static let cases: [Case] = [
         Case(code: "E0001", sql: "SELECT 1 ⟦#⟧"),
         Case(code: "E0002", sql: "SELECT ⟦'abc⟧"),

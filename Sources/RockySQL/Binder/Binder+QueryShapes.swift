@@ -56,6 +56,10 @@ extension Binder {
         if unit == .groups && order.isEmpty {
             throw failure(.unexpectedToken, "a GROUPS frame needs an ORDER BY in its window", at: frame.range)
         }
+        if unit == .groups && options.dialect == .databricks {
+            throw failure(.unsupportedSyntax, "GROUPS frames are not supported for databricks (Spark has none)", at: frame.range,
+                          help: "a RANGE frame over DENSE_RANK() of the ORDER BY key, computed in a subquery, counts the same groups")
+        }
         func count(_ e: Expr) throws(BindFailure) -> Int {
             guard let n = Self.constantInteger(e), (0...1_000_000).contains(n) else {
                 throw failure(.constantRequired, "a \(unit.rawValue) frame offset must be a whole number from 0 to 1000000", at: e.range)

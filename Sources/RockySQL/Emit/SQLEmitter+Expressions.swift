@@ -96,9 +96,10 @@ extension SQLEmitter {
             }
             return String(bits)
         }
-        if dialect == .databricks {
-            // Spark's grouping() takes one key.
-            let terms = args.enumerated().map { i, arg in "(CAST(grouping(\(expr(arg))) AS BIGINT) * \(1 << (args.count - 1 - i)))" }
+        if dialect == .databricks || dialect == .bigquery {
+            // Spark's and BigQuery's GROUPING take one key.
+            let integer = dialect.typeName(.integer)
+            let terms = args.enumerated().map { i, arg in "(CAST(GROUPING(\(expr(arg))) AS \(integer)) * \(1 << (args.count - 1 - i)))" }
             return "(" + terms.joined(separator: " + ") + ")"
         }
         return conform("GROUPING(\(args.map { expr($0) }.joined(separator: ", ")))", .integer)
