@@ -106,7 +106,9 @@ func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, Incr
     guard query.ctes.isEmpty else { return refuse("WITH clauses run in full") }
     guard query.orderBy.isEmpty, query.limit == nil, query.offset == nil else { return refuse("ORDER BY/LIMIT runs in full") }
     guard case let .select(select) = query.body else { return refuse("set operations and VALUES run in full") }
-    guard !select.distinct else { return refuse("DISTINCT runs in full") }
+    guard !select.distinct, select.distinctOn.isEmpty else { return refuse("DISTINCT runs in full") }
+    guard select.groupingSets == nil else { return refuse("GROUPING SETS, ROLLUP and CUBE run in full") }
+    guard select.qualify == nil else { return refuse("QUALIFY runs in full") }
     guard case let .table(scan)? = select.from else { return refuse("joins, subqueries in FROM and table-less selects run in full") }
     guard statement.inputTables.count == 1 else { return refuse("the statement reads more than one table") }
     guard scan.table.lowercased() != target.lowercased() else { return refuse("the statement reads its own target") }

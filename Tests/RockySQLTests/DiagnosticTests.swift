@@ -13,6 +13,16 @@ import RockyBase
         var testDescription: String { "\(code): \(sql)" }
     }
 
+    /// Spark has no GROUPS frames: compiling for databricks refuses them (the others run them).
+    @Test func groupsFramesAreRefusedForDatabricksOnly() {
+        let sql = "SELECT SUM(close) OVER (ORDER BY ts GROUPS 1 PRECEDING) AS s FROM prices"
+        #expect(!Fixtures.compile(sql).hasErrors)
+        #expect(!Fixtures.compile(sql, options: CompileOptions(dialect: .duckdb)).hasErrors)
+        let databricks = Fixtures.compile(sql, options: CompileOptions(dialect: .databricks))
+        #expect(databricks.diagnostics.first?.code.rawValue == "E0102")
+        #expect(databricks.diagnostics.first?.message.contains("GROUPS") == true)
+    }
+
     static let cases: [Case] = [
         Case(code: "E0001", sql: "SELECT 1 ⟦#⟧"),
         Case(code: "E0002", sql: "SELECT ⟦'abc⟧"),
@@ -21,7 +31,21 @@ import RockyBase
         Case(code: "E0005", sql: "SELECT ⟦12abc⟧ FROM prices"),
         Case(code: "E0101", sql: "SELECT symbol FROM prices WHERE ⟦)⟧"),
         Case(code: "E0101", sql: "SELECT symbol\nFROM prices\nWHERE close > 1 ⟦close⟧"),
-        Case(code: "E0102", sql: "WITH ⟦RECURSIVE⟧ x AS (SELECT 1) SELECT * FROM x"),
+        Case(code: "E0102", sql: "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL ⟦SELECT r.n + 1 FROM r JOIN r AS s ON true⟧) SELECT n FROM r"),
+        Case(code: "E0102", sql: "WITH RECURSIVE ⟦prices⟧ AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM prices) SELECT n FROM prices"),
+        Case(code: "E0102", sql: "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT ⟦n + 0.5⟧ FROM r WHERE n < 3) SELECT n FROM r"),
+        Case(code: "E0202", sql: "SELECT SUM(close) OVER ⟦v⟧ FROM prices WINDOW w AS (ORDER BY ts)"),
+        Case(code: "E0205", sql: "SELECT SUM(close) OVER w FROM prices WINDOW w AS (ORDER BY ts), ⟦w⟧ AS (ORDER BY symbol)"),
+        Case(code: "E0101", sql: "SELECT SUM(close) OVER ⟦(w ORDER BY ts)⟧ FROM prices WINDOW w AS (PARTITION BY symbol ORDER BY ts)"),
+        Case(code: "E0101", sql: "SELECT SUM(close) OVER (⟦GROUPS 1 PRECEDING⟧) FROM prices"),
+        Case(code: "E0101", sql: "SELECT SUM(close) OVER (PARTITION BY symbol ⟦RANGE 1 PRECEDING⟧) FROM prices"),
+        Case(code: "E0311", sql: "SELECT SUM(close) OVER (ORDER BY ts ROWS BETWEEN ⟦volume⟧ PRECEDING AND CURRENT ROW) FROM prices"),
+        Case(code: "E0311", sql: "SELECT SUM(close) OVER (ORDER BY close RANGE ⟦0.00001⟧ PRECEDING) FROM prices"),
+        Case(code: "E0102", sql: "SELECT SUM(close) OVER (ORDER BY ts RANGE ⟦INTERVAL '1' MONTH⟧ PRECEDING) FROM prices"),
+        Case(code: "E0102", sql: "SELECT DISTINCT ON (symbol) symbol, close FROM prices ORDER BY ⟦ts⟧"),
+        Case(code: "E0102", sql: "SELECT symbol, ⟦RANK() OVER (ORDER BY symbol)⟧ AS r FROM prices GROUP BY ROLLUP (symbol)"),
+        Case(code: "E0401", sql: "SELECT GROUPING(⟦close⟧) AS g FROM prices GROUP BY ROLLUP (symbol)"),
+        Case(code: "E0402", sql: "SELECT symbol FROM prices WHERE ⟦GROUPING(symbol)⟧ = 0 GROUP BY symbol"),
         Case(code: "E0104", sql: "SELECT ⟦DATE '2024-13-01'⟧"),
         Case(code: "E0104", sql: "SELECT ts + ⟦INTERVAL '3'⟧ FORTNIGHT FROM prices"),
         Case(code: "E0201", sql: "SELECT * FROM ⟦price⟧", help: "did you mean 'prices'?"),

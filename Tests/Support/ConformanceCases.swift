@@ -69,6 +69,16 @@ public enum ConformanceCases {
         "SELECT (SELECT MAX(i) FROM t) AS v",
         "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM t AS u WHERE u.i > t.i) ORDER BY id",
         "SELECT id FROM t WHERE i IN (SELECT j FROM t) ORDER BY id",
+        // Query shapes (issue 21): frames, named windows, QUALIFY, DISTINCT ON, ROLLUP, WITH RECURSIVE.
+        "SELECT id, SUM(i) OVER w AS v FROM t WINDOW w AS (ORDER BY id ROWS 1 PRECEDING) ORDER BY id",
+        "SELECT id, SUM(d) OVER (ORDER BY d RANGE BETWEEN 1.5 PRECEDING AND 0.25 FOLLOWING) AS v FROM t ORDER BY id",
+        "SELECT id, COUNT(*) OVER (ORDER BY dt RANGE BETWEEN INTERVAL '31 days' PRECEDING AND CURRENT ROW) AS v FROM t ORDER BY id",
+        "SELECT id, COUNT(*) OVER (ORDER BY ts RANGE BETWEEN INTERVAL '12 hours' PRECEDING AND INTERVAL '1 day' FOLLOWING) AS v FROM t ORDER BY id",
+        "SELECT id, SUM(i) OVER (ORDER BY b GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) AS v FROM t ORDER BY id",
+        "SELECT id, s FROM t QUALIFY ROW_NUMBER() OVER (PARTITION BY b ORDER BY id DESC) = 1 ORDER BY id",
+        "SELECT DISTINCT ON (b) b, id FROM t ORDER BY b, id DESC",
+        "SELECT b, s, SUM(d) AS v, GROUPING(b, s) AS g FROM t GROUP BY ROLLUP (b, s) ORDER BY g, b, s",
+        "WITH RECURSIVE r(k, v) AS (SELECT 1, CAST(1 AS DECIMAL(10,2)) UNION ALL SELECT k + 1, CAST(v * 2 AS DECIMAL(10,2)) FROM r WHERE k < 5) SELECT k, v FROM r ORDER BY k",
     ]
 
     public static let ordered = [

@@ -23,6 +23,9 @@ extension HelperFunctions {
         try check(sqlite3_create_function_v2(db, "rocky_scalar", 3, flags, nil, { context, _, arguments in
             HelperFunctions.scalar(context, arguments)
         }, nil, nil, nil), "rocky_scalar")
+        try check(sqlite3_create_function_v2(db, "rocky_recursion_limit", 3, flags, nil, { context, _, arguments in
+            HelperFunctions.recursionLimit(context, arguments)
+        }, nil, nil, nil), "rocky_recursion_limit")
         try check(sqlite3_create_function_v2(db, "rocky_upper", 1, flags, nil, { context, _, arguments in
             HelperFunctions.caseMapped(context, arguments, upper: true)
         }, nil, nil, nil), "rocky_upper")
@@ -246,6 +249,17 @@ extension HelperFunctions {
             return failure(context, "more than one row returned by a subquery used as an expression (subquery at \(argumentText(arguments[2])))")
         }
         sqlite3_result_value(context, arguments[1])
+    }
+
+    /// rocky_recursion_limit(rows, limit, cte): TRUE when a recursive CTE
+    /// gave at most `limit` rows, else the error that stops a runaway recursion.
+    static func recursionLimit(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments else { return failure(context, "rocky_recursion_limit: no arguments") }
+        let limit = sqlite3_value_int64(arguments[1])
+        guard sqlite3_value_int64(arguments[0]) <= limit else {
+            return failure(context, "WITH RECURSIVE '\(argumentText(arguments[2]))' produced more than \(limit) rows (a recursion that does not end?)")
+        }
+        sqlite3_result_int64(context, 1)
     }
 
     // MARK: Text

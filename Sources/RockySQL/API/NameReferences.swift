@@ -125,6 +125,10 @@ private struct NameWalker {
             if let w = core.whereClause { expr(w) }
             for g in core.groupBy { expr(g) }
             if let h = core.having { expr(h) }
+            for e in core.distinctOn { expr(e) }
+            for set in core.groupingSets ?? [] { for e in set { expr(e) } }
+            for named in core.windows { named.spec.forEachExpr { expr($0) } }
+            if let q = core.qualify { expr(q) }
             froms.removeLast()
             return map
         case let .setOperation(_, _, l, r, _):

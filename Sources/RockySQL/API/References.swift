@@ -70,6 +70,10 @@ struct ReferenceWalker {
             if let w = core.whereClause { expr(w) }
             for g in core.groupBy { expr(g) }
             if let h = core.having { expr(h) }
+            for e in core.distinctOn { expr(e) }
+            for set in core.groupingSets ?? [] { for e in set { expr(e) } }
+            for named in core.windows { named.spec.forEachExpr { expr($0) } }
+            if let q = core.qualify { expr(q) }
         case let .setOperation(_, _, l, r, _): body(l); body(r)
         case let .nested(q): query(q)
         case let .values(rows, _): for row in rows { for e in row { expr(e) } }

@@ -7,6 +7,14 @@ extension Binder {
         case let .literal(literal):
             return try bindLiteral(literal, range: range)
         case let .column(parts):
+            if parts.count == 1, var aliased = context.aliases[parts[0].key] {
+                do throws(BindFailure) {
+                    return try resolveColumn(parts, range: range, in: context)
+                } catch {
+                    aliased.range = range
+                    return aliased
+                }
+            }
             return try resolveColumn(parts, range: range, in: context)
         case let .unary(op, operand):
             return try bindUnary(op, operand, range: range, context)

@@ -15,7 +15,7 @@ private let knownFunctions = [
 /// (E0102, naming the function), rather than "unknown function".
 private let unsupportedFunctions: [String: String] = [
     "listagg": "LISTAGG", "group_concat": "GROUP_CONCAT", "array_agg": "ARRAY_AGG",
-    "rollup": "ROLLUP", "cube": "CUBE", "grouping": "GROUPING()", "truncate": "TRUNCATE (use TRUNC)",
+    "rollup": "ROLLUP", "cube": "CUBE", "truncate": "TRUNCATE (use TRUNC)",
     "now": "NOW() (a clock: a replayed transformation must give the same result)",
     "random": "RANDOM() (a replayed transformation must give the same result)",
     "median": "MEDIAN", "percentile_cont": "PERCENTILE_CONT", "percentile_disc": "PERCENTILE_DISC", "mode": "MODE",
@@ -48,6 +48,7 @@ extension Binder {
         if name == "current_date" || name == "current_timestamp", !call.name.quoted {
             return try statementTime(call, range: range)
         }
+        if name == "grouping" { return try bindGrouping(call, range: range, context) }
         if let function = aggregateNames[name] {
             guard context.allowAggregates else {
                 throw failure(.aggregateNotAllowed, "aggregate function \(name.uppercased()) is not allowed in \(context.clause)",
@@ -421,7 +422,7 @@ extension Binder {
             throw failure(.windowNotAllowed, "window functions are not allowed in \(context.clause)", at: range)
         }
         let name = call.name.key
-        let spec = call.over!
+        let spec = try resolvedWindow(call.over!)
         var inner = context
         inner.allowWindows = false
         inner.clause = "a window function"
@@ -431,10 +432,7 @@ extension Binder {
         for item in spec.orderBy {
             order.append(BoundOrderItem(expr: try bindExpr(item.expr, inner), descending: item.descending, nullsFirst: item.nullsFirst))
         }
-        let frame = spec.frame.map { WindowFrame(start: Self.bound($0.start), end: Self.bound($0.end)) }
-        if let frame = spec.frame, !Self.isValidFrame(frame) {
-            throw failure(.unexpectedToken, "the frame's start must not come after its end", at: frame.range)
-        }
+        let frame = try spec.frame.map { (f) throws(BindFailure) in try bindFrame(f, order: order) }
         if call.distinct {
             throw failure(.unsupportedSyntax, "DISTINCT is not supported in window functions", at: range)
         }
@@ -508,28 +506,5 @@ extension Binder {
             guard case let .aggregate(a) = aggregate.kind else { preconditionFailure() }
             return window(.aggregate(a.function), a.argument.map { [$0] } ?? [], aggregate.type!, nullable: aggregate.nullable)
         }
-    }
-
-    private static func bound(_ bound: FrameSpec.Bound) -> WindowFrame.Bound {
-        switch bound {
-        case .unboundedPreceding: .unboundedPreceding
-        case let .preceding(n): .preceding(n)
-        case .currentRow: .currentRow
-        case let .following(n): .following(n)
-        case .unboundedFollowing: .unboundedFollowing
-        }
-    }
-
-    private static func isValidFrame(_ frame: FrameSpec) -> Bool {
-        func rank(_ b: FrameSpec.Bound) -> Int {
-            switch b {
-            case .unboundedPreceding: Int.min
-            case let .preceding(n): -n
-            case .currentRow: 0
-            case let .following(n): n
-            case .unboundedFollowing: Int.max
-            }
-        }
-        return frame.start != .unboundedFollowing && frame.end != .unboundedPreceding && rank(frame.start) <= rank(frame.end)
     }
 }

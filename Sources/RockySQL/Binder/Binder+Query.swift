@@ -12,6 +12,12 @@ extension Binder {
             if cteFrames[cteFrames.count - 1][cte.name.key] != nil {
                 throw failure(.duplicateName, "CTE '\(cte.name.text)' is defined twice in one WITH", at: cte.name.range)
             }
+            if query.recursive, Self.reads(cte.query, cte.name.key) {
+                let (id, bound) = try bindRecursiveCTE(cte, parent: parent)
+                cteFrames[cteFrames.count - 1][cte.name.key] = CTEBinding(id: id, name: cte.name.text, columns: bound.columns)
+                ctes.append(BoundCTE(id: id, name: cte.name.text, query: bound, recursive: true))
+                continue
+            }
             var bound = try bindQuery(cte.query, parent: parent)
             if !cte.columnNames.isEmpty {
                 bound = try renamed(bound, cte.columnNames, what: "CTE '\(cte.name.text)'", range: cte.range)
@@ -109,7 +115,7 @@ extension Binder {
     }
 
     /// A stand-in for column `i` of `query` that keeps literal shapes and NULL placeholders.
-    private func columnProbe(_ query: BoundQuery, _ i: Int) -> BoundExpr {
+    func columnProbe(_ query: BoundQuery, _ i: Int) -> BoundExpr {
         if query.orderBy.isEmpty, query.limit == nil, case let .select(select) = query.body {
             return select.items[i].expr
         }

@@ -5,6 +5,8 @@ extension Binder {
     /// result names and the SELECT's own columns).
     mutating func bindSelect(_ core: SelectCore, orderBy: [OrderItem], parent: Scope?) throws(BindFailure) -> BoundQuery {
         let scope = Scope(parent: parent)
+        let savedWindows = namedWindows
+        defer { namedWindows = savedWindows }
         var from: BoundFrom?
         for item in core.from {
             let bound = try bindFrom(item, scope: scope)
@@ -25,6 +27,23 @@ extension Binder {
         for expr in core.groupBy {
             groupBy.append(try bindGroupKey(expr, core: core, scope: scope))
         }
+        var groupingSets: [[Int]]?
+        if let sets = core.groupingSets {
+            // Every key once in `groupBy`; each set as positions there.
+            var bound: [[Int]] = []
+            for set in sets {
+                var positions: [Int] = []
+                for expr in set {
+                    let key = try bindGroupKey(expr, core: core, scope: scope)
+                    let position = groupBy.firstIndex(of: key) ?? { groupBy.append(key); return groupBy.count - 1 }()
+                    if !positions.contains(position) { positions.append(position) }
+                }
+                bound.append(positions)
+            }
+            groupingSets = bound
+        }
+        // WINDOW definitions are bound after FROM: their expressions read its columns.
+        try defineWindows(core.windows)
         var items: [BoundSelectItem] = []
         var columns: [OutputColumn] = []
         let selectContext = ExprContext.clause("SELECT", scope, aggregates: true, windows: true)
@@ -64,6 +83,23 @@ extension Binder {
         let having = try core.having.map { (e) throws(BindFailure) in
             try condition(e, .clause("HAVING", scope, aggregates: true), what: "the HAVING condition")
         }
+        var qualify: BoundExpr?
+        if let q = core.qualify {
+            var context = ExprContext.clause("QUALIFY", scope, aggregates: true, windows: true)
+            // A result column's name stands for its expression (as in DuckDB: `QUALIFY rn = 1`).
+            for item in items where context.aliases[item.name.lowercased()] == nil {
+                context.aliases[item.name.lowercased()] = item.expr
+            }
+            qualify = try condition(q, context, what: "the QUALIFY condition")
+        }
+        var distinctOn: [BoundExpr] = []
+        for key in core.distinctOn {
+            if let position = outputPosition(key, columns: columns) {
+                distinctOn.append(items[position - 1].expr)
+            } else {
+                distinctOn.append(try bindExpr(key, .clause("DISTINCT ON", scope, aggregates: true)))
+            }
+        }
         var order: [BoundOrderItem] = []
         for item in orderBy {
             if let position = outputPosition(item.expr, columns: columns) {
@@ -78,15 +114,40 @@ extension Binder {
             let bound = try bindExpr(item.expr, .clause("ORDER BY", scope, aggregates: true, windows: true))
             order.append(BoundOrderItem(expr: bound, descending: item.descending, nullsFirst: item.nullsFirst))
         }
-        let isAggregate = !groupBy.isEmpty || having != nil || aggregateCount > 0
+        let isAggregate = !groupBy.isEmpty || having != nil || aggregateCount > 0 || groupingSets != nil
+        var all = items.map(\.expr) + order.map(\.expr) + distinctOn
+        if let having { all.append(having) }
+        if let qualify { all.append(qualify) }
         if isAggregate {
             let local = Set(scope.entries.map(\.relation))
             for item in items { try checkGrouped(item.expr, keys: groupBy, local: local, clause: "the select list") }
             if let having { try checkGrouped(having, keys: groupBy, local: local, clause: "HAVING") }
             for item in order { try checkGrouped(item.expr, keys: groupBy, local: local, clause: "ORDER BY") }
+            if let qualify { try checkGrouped(qualify, keys: groupBy, local: local, clause: "QUALIFY") }
+            for key in distinctOn { try checkGrouped(key, keys: groupBy, local: local, clause: "DISTINCT ON") }
+            for expr in all { try checkGroupingArguments(expr, keys: groupBy) }
         }
-        let select = BoundSelect(distinct: core.distinct, from: from, whereClause: whereClause, groupBy: groupBy, having: having,
+        if !distinctOn.isEmpty {
+            try checkDistinctOn(distinctOn, order: order, qualify: qualify, range: core.range)
+        }
+        if let sets = groupingSets {
+            if let windowed = all.first(where: Self.containsWindow) {
+                throw failure(.unsupportedSyntax, "window functions in a query with GROUPING SETS, ROLLUP or CUBE are not supported",
+                              at: windowed.range, help: "group in a subquery, then apply the window outside it")
+            }
+            // A key some grouping set leaves out is NULL in that set's rows.
+            let rolled = groupBy.indices.filter { i in sets.contains { !$0.contains(i) } }.map { groupBy[$0] }
+            for i in items.indices where Self.readsKey(items[i].expr, rolled) {
+                items[i].expr.nullable = true
+                columns[i].nullable = true
+            }
+            for i in order.indices where Self.readsKey(order[i].expr, rolled) { order[i].expr.nullable = true }
+        }
+        var select = BoundSelect(distinct: core.distinct, from: from, whereClause: whereClause, groupBy: groupBy, having: having,
                                  items: items, isAggregate: isAggregate)
+        select.groupingSets = groupingSets
+        select.qualify = qualify
+        select.distinctOn = distinctOn
         return BoundQuery(ctes: [], body: .select(select), orderBy: order, limit: nil, offset: nil, columns: columns)
     }
 
@@ -163,10 +224,29 @@ extension Binder {
                 throw failure(.notGrouped, "column '\(ref.qualifier).\(ref.name)' in \(clause) must appear in GROUP BY or be used in an aggregate function",
                               at: expr.range)
             }
-        case .aggregate, .exists, .scalarSubquery, .literal:
+        case .aggregate, .exists, .scalarSubquery, .literal, .grouping:
             return
         default:
             for child in expr.children { try checkGrouped(child, keys: keys, local: local, clause: clause) }
+        }
+    }
+
+    /// DISTINCT ON: the ORDER BY must start with the keys (as PostgreSQL
+    /// requires: it decides which row of each group is kept).
+    private func checkDistinctOn(_ keys: [BoundExpr], order: [BoundOrderItem], qualify: BoundExpr?, range: SourceRange) throws(BindFailure) {
+        if qualify != nil {
+            throw failure(.unsupportedSyntax, "DISTINCT ON together with QUALIFY is not supported", at: range,
+                          help: "apply one of them in a subquery")
+        }
+        if !order.isEmpty {
+            let leading = order.prefix(keys.count).map(\.expr)
+            guard leading.count == keys.count, keys.allSatisfy({ leading.contains($0) }), leading.allSatisfy({ keys.contains($0) }) else {
+                throw failure(.unsupportedSyntax, "DISTINCT ON whose keys are not the first ORDER BY items is not supported",
+                              at: order[0].expr.range, help: "start the ORDER BY with the DISTINCT ON keys")
+            }
+        }
+        for expr in keys + order.map(\.expr) where Self.containsWindow(expr) {
+            throw failure(.unsupportedSyntax, "DISTINCT ON by (or ordered by) a window function is not supported", at: expr.range)
         }
     }
 }

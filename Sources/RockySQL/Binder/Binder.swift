@@ -33,6 +33,8 @@ struct Binder {
     /// RETURNING: the alias of the derived relation of the rows written, and
     /// the target table's masking its columns take (`bindFrom`).
     var returningRelation: (key: String, table: String, masking: [MaskingStrategy])?
+    /// The current SELECT's `WINDOW` definitions, resolved.
+    var namedWindows: [String: WindowSpec] = [:]
 
     init(catalog: any Catalog, options: CompileOptions) {
         self.catalog = catalog

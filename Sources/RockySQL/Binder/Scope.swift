@@ -58,6 +58,8 @@ struct ExprContext {
     var clause: String
     var allowAggregates: Bool
     var allowWindows: Bool
+    /// Select-list aliases a bare name may also mean, when no column has it (QUALIFY).
+    var aliases: [String: BoundExpr] = [:]
 
     static func clause(_ name: String, _ scope: Scope?, aggregates: Bool = false, windows: Bool = false) -> ExprContext {
         ExprContext(scope: scope, clause: name, allowAggregates: aggregates, allowWindows: windows)

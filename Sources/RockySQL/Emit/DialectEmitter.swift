@@ -36,6 +36,14 @@ protocol DialectEmitter: Sendable {
     func addDays(_ date: String, _ days: String) -> String
     /// DATE - DATE in days.
     func daysBetween(_ a: String, _ b: String) -> String
+    /// Whether the dialect has QUALIFY (else the select is wrapped and filtered).
+    var hasQualify: Bool { get }
+    /// Whether the dialect has DISTINCT ON (else ROW_NUMBER() = 1 filters).
+    var hasDistinctOn: Bool { get }
+    /// A RANGE frame offset over a number key: the constant, of the key's type.
+    func rangeNumber(_ value: BoundExpr, _ e: SQLEmitter) -> String
+    /// A RANGE frame offset over a DATE (whole days) or TIMESTAMP key.
+    func rangeInterval(microseconds: Int64, date: Bool) -> String
 }
 
 extension DialectEmitter {
@@ -45,6 +53,13 @@ extension DialectEmitter {
     func integerDivide(_ x: String, _ y: String) -> String { "(\(x) / NULLIF(\(y), 0))" }
     func addDays(_ date: String, _ days: String) -> String { "(\(date) + \(days))" }
     func daysBetween(_ a: String, _ b: String) -> String { "(\(a) - \(b))" }
+    var hasQualify: Bool { false }
+    var hasDistinctOn: Bool { false }
+    func rangeNumber(_ value: BoundExpr, _ e: SQLEmitter) -> String { e.expr(value) }
+    /// PostgreSQL's and DuckDB's interval.
+    func rangeInterval(microseconds: Int64, date: Bool) -> String {
+        date ? "INTERVAL '\(microseconds / 86_400_000_000) days'" : "INTERVAL '\(microseconds) microseconds'"
+    }
 }
 
 /// A dialect with native BOOLEAN, DECIMAL, DATE and TIMESTAMP types: the

@@ -10,6 +10,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case fromText = "rocky_from_text"
     case toText = "rocky_to_text"
     case scalar = "rocky_scalar"
+    case recursionLimit = "rocky_recursion_limit"
     case upper = "rocky_upper"
     case lower = "rocky_lower"
     case varSamp = "rocky_var_samp"
@@ -48,7 +49,7 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     public var dialects: Set<Dialect> {
         switch self {
         case .maskHash: [.sqlite, .postgres, .databricks]
-        case .muldiv, .cast, .fromText, .toText, .scalar, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
+        case .muldiv, .cast, .fromText, .toText, .scalar, .recursionLimit, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
              .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop, .stringAgg: [.sqlite]
         case .castInteger, .castDouble, .castBoolean, .fromTextDecimal, .fromTextDate, .fromTextTimestamp, .doubleText, .round,
              .substr: [.postgres, .databricks]

@@ -2,6 +2,15 @@ import RockyBase
 
 extension SQLEmitter {
     func expr(_ e: BoundExpr) -> String {
+        if let branch = groupingBranch {
+            // One grouping set's SELECT (SQLite): a key the set leaves out is NULL.
+            if let position = branch.keys.firstIndex(of: e), !branch.grouped.contains(position) { return "NULL" }
+            if case .aggregate = e.kind {
+                var plain = self
+                plain.groupingBranch = nil
+                return plain.expr(e)
+            }
+        }
         switch e.kind {
         case let .literal(value):
             return literal(value, type: e.type)
@@ -70,7 +79,30 @@ extension SQLEmitter {
             return window(call, type: e.type!)
         case let .mask(strategy, inner):
             return mask(strategy, inner, type: e.type!)
+        case let .grouping(args):
+            return grouping(args)
         }
+    }
+
+    /// GROUPING(keys): bit i from the right set when the (n-1-i)-th key is not grouped.
+    private func grouping(_ args: [BoundExpr]) -> String {
+        if isSQLite {
+            // A plain GROUP BY groups every key.
+            guard let branch = groupingBranch else { return "0" }
+            var bits = 0
+            for arg in args {
+                bits <<= 1
+                if let position = branch.keys.firstIndex(of: arg), !branch.grouped.contains(position) { bits |= 1 }
+            }
+            return String(bits)
+        }
+        if dialect == .databricks || dialect == .bigquery {
+            // Spark's and BigQuery's GROUPING take one key.
+            let integer = dialect.typeName(.integer)
+            let terms = args.enumerated().map { i, arg in "(CAST(GROUPING(\(expr(arg))) AS \(integer)) * \(1 << (args.count - 1 - i)))" }
+            return "(" + terms.joined(separator: " + ") + ")"
+        }
+        return conform("GROUPING(\(args.map { expr($0) }.joined(separator: ", ")))", .integer)
     }
 
     // MARK: Literals
@@ -358,7 +390,10 @@ extension SQLEmitter {
         var spec: [String] = []
         if !call.partitionBy.isEmpty { spec.append("PARTITION BY " + call.partitionBy.map { expr($0) }.joined(separator: ", ")) }
         if !call.orderBy.isEmpty { spec.append("ORDER BY " + call.orderBy.map { orderItem($0) }.joined(separator: ", ")) }
-        if let frame = call.frame { spec.append("ROWS BETWEEN \(bound(frame.start)) AND \(bound(frame.end))") }
+        if let frame = call.frame {
+            let key = call.orderBy.first?.expr.type
+            spec.append("\(frame.unit.rawValue) BETWEEN \(bound(frame.start, key: key)) AND \(bound(frame.end, key: key))")
+        }
         let over = spec.joined(separator: " ")
         let a = call.arguments.map { expr($0) }
         switch call.function {
@@ -386,13 +421,22 @@ extension SQLEmitter {
     /// An INTEGER result that Spark types INT.
     private func bigint(_ sql: String) -> String { isDatabricks ? "CAST(\(sql) AS BIGINT)" : sql }
 
-    private func bound(_ bound: WindowFrame.Bound) -> String {
+    private func bound(_ bound: WindowFrame.Bound, key: ColumnType?) -> String {
         switch bound {
         case .unboundedPreceding: "UNBOUNDED PRECEDING"
         case let .preceding(n): "\(n) PRECEDING"
         case .currentRow: "CURRENT ROW"
         case let .following(n): "\(n) FOLLOWING"
         case .unboundedFollowing: "UNBOUNDED FOLLOWING"
+        case let .precedingValue(offset): "\(rangeOffset(offset, key: key)) PRECEDING"
+        case let .followingValue(offset): "\(rangeOffset(offset, key: key)) FOLLOWING"
+        }
+    }
+
+    private func rangeOffset(_ offset: RangeOffset, key: ColumnType?) -> String {
+        switch offset {
+        case let .number(value): emitter.rangeNumber(value, self)
+        case let .interval(microseconds): emitter.rangeInterval(microseconds: microseconds, date: key == .date)
         }
     }
 

@@ -14,6 +14,11 @@ struct SQLEmitter {
     private let tables: Set<String>
     /// The emitted name of each CTE in scope whose own name is also a table's.
     private var cteNames: [RelationID: String] = [:]
+    /// While writing one grouping set's SELECT of a GROUPING SETS query in
+    /// SQLite (which has none): the keys, and the positions of those grouped.
+    var groupingBranch: (keys: [BoundExpr], grouped: Set<Int>)?
+    /// The next SELECT written CASTs each item to its type (conformedRecursion).
+    private var conformNextSelect = false
 
     init(dialect: Dialect, statement: BoundStatement? = nil) {
         self.dialect = dialect
@@ -102,9 +107,12 @@ struct SQLEmitter {
                 while tables.contains(name.lowercased()) { name += "_" }
                 cteNames[cte.id] = name
             }
-            sql += "WITH " + query.ctes.map { "\(q(cteNames[$0.id] ?? $0.name)) AS (\(self.query($0.query)))" }.joined(separator: ", ") + " "
+            sql += query.ctes.contains(where: \.recursive) ? "WITH RECURSIVE " : "WITH "
+            sql += query.ctes.map { cte($0) }.joined(separator: ", ") + " "
         }
-        if needsSortedWrap(query) {
+        if case let .select(select) = query.body, needsFilteredWrap(select, query) {
+            sql += filteredSelect(select, query)
+        } else if needsSortedWrap(query) {
             let names = query.columns.indices.map { q("_c\($0 + 1)") }
             let results = query.columns.indices.map { "\(names[$0]) AS \(q(query.columns[$0].name))" }
             sql += "SELECT \(results.joined(separator: ", ")) FROM (\(body(query.body, columns: query.columns))) AS "
@@ -128,6 +136,41 @@ struct SQLEmitter {
     /// A LIMIT or OFFSET: Spark takes only an INT there.
     private func limitExpr(_ e: BoundExpr) -> String {
         isDatabricks ? "CAST(\(expr(e)) AS INT)" : expr(e)
+    }
+
+    /// SQLite stops a recursive CTE after this many rows, with an error.
+    static let recursionLimit = 1_000_000
+
+    /// `name AS (query)`. In SQLite a recursive CTE is guarded: computed as
+    /// `name__all` with a LIMIT one past the limit, read through `name`,
+    /// which fails when the limit was passed (Docs/sql.md, "Helper functions").
+    private mutating func cte(_ cte: BoundCTE) -> String {
+        let name = cteNames[cte.id] ?? cte.name
+        guard cte.recursive else { return "\(q(name)) AS (\(query(cte.query)))" }
+        guard isSQLite else { return "\(q(name)) AS (\(conformedRecursion(cte.query)))" }
+        var all = name + "__all"
+        while tables.contains(all.lowercased()) { all += "_" }
+        cteNames[cte.id] = all
+        let body = query(cte.query) + " LIMIT \(Self.recursionLimit + 1)"
+        cteNames[cte.id] = name == cte.name ? nil : name
+        let check = helper(.recursionLimit, "(SELECT COUNT(*) FROM \(q(all)))", String(Self.recursionLimit), dialect.string(cte.name))
+        return "\(q(all)) AS (\(body)), \(q(name)) AS (SELECT * FROM \(q(all)) WHERE \(check))"
+    }
+
+    /// A native dialect's recursive CTE with every column CAST to its type on
+    /// both sides (PostgreSQL requires the two sides' types to be equal): the
+    /// anchor through a subquery, the recursive part (which may not read the
+    /// CTE in a subquery) by its own select items.
+    private mutating func conformedRecursion(_ query: BoundQuery) -> String {
+        guard case let .setOperation(op) = query.body else { return self.query(query) }
+        wrapCounter += 1
+        let a = q("_anchor\(wrapCounter)")
+        let casts = query.columns.map { "CAST(\(a).\(q($0.name)) AS \(dialect.typeName($0.type))) AS \(q($0.name))" }
+        let anchor = "SELECT \(casts.joined(separator: ", ")) FROM (\(self.query(op.left))) AS \(a)"
+        conformNextSelect = true
+        let recursive = self.query(op.right)
+        conformNextSelect = false
+        return "\(anchor) UNION\(op.all ? " ALL" : dialect == .bigquery ? " DISTINCT" : "") \(recursive)"
     }
 
     func orderItem(_ item: BoundOrderItem, sortedNames: [String]? = nil) -> String {
@@ -208,17 +251,34 @@ struct SQLEmitter {
     }
 
     private mutating func select(_ select: BoundSelect) -> String {
+        if let sets = select.groupingSets, isSQLite { return groupingSetsUnion(select, sets) }
+        let conformed = conformNextSelect
+        conformNextSelect = false
         var sql = "SELECT "
         if select.distinct { sql += "DISTINCT " }
+        if !select.distinctOn.isEmpty {
+            // Only dialects with DISTINCT ON get here (the others: filteredSelect).
+            sql += "DISTINCT ON (" + select.distinctOn.map { collated(expr($0), $0.type) }.joined(separator: ", ") + ") "
+        }
         sql += select.items.map { item in
-            let value = expr(item.expr)
-            if case let .column(ref) = item.expr.kind, ref.name == item.name { return value }
+            let value = conformed ? conform(expr(item.expr), item.expr.type!) : expr(item.expr)
+            if !conformed, case let .column(ref) = item.expr.kind, ref.name == item.name { return value }
             return "\(value) AS \(q(item.name))"
         }.joined(separator: ", ")
+        // A grouping set's NULLs stand for its keys after grouping only: not in FROM, WHERE or GROUP BY.
+        let branch = groupingBranch
+        groupingBranch = nil
         if let from = select.from { sql += " FROM " + self.from(from, nested: false) }
         if let condition = select.whereClause { sql += " WHERE " + expr(condition) }
-        if !select.groupBy.isEmpty { sql += " GROUP BY " + select.groupBy.map { expr($0) }.joined(separator: ", ") }
+        if let sets = select.groupingSets {
+            let lists = sets.map { "(" + $0.map { expr(select.groupBy[$0]) }.joined(separator: ", ") + ")" }
+            sql += " GROUP BY GROUPING SETS (" + lists.joined(separator: ", ") + ")"
+        } else if !select.groupBy.isEmpty {
+            sql += " GROUP BY " + select.groupBy.map { expr($0) }.joined(separator: ", ")
+        }
+        groupingBranch = branch
         if let having = select.having { sql += " HAVING " + expr(having) }
+        if let qualify = select.qualify { sql += " QUALIFY " + expr(qualify) }
         return sql
     }
 
@@ -246,6 +306,93 @@ struct SQLEmitter {
             let sets = update.assignments.map { "\(q($0.column)) = \(expr($0.value))" }.joined(separator: ", ")
             return "UPDATE \(target) SET \(sets) FROM \(source) WHERE \(condition)"
         }
+    }
+
+    // MARK: QUALIFY, DISTINCT ON, GROUPING SETS
+
+    /// Whether the select is written as `filteredSelect`: QUALIFY where the
+    /// dialect lacks it, DISTINCT ON where the dialect lacks it, and in SQLite
+    /// a GROUPING SETS query sorted by anything but its result columns.
+    private func needsFilteredWrap(_ select: BoundSelect, _ query: BoundQuery) -> Bool {
+        if select.qualify != nil && !emitter.hasQualify { return true }
+        if !select.distinctOn.isEmpty && !emitter.hasDistinctOn { return true }
+        return isSQLite && select.groupingSets != nil && query.orderBy.contains { $0.outputPosition == nil }
+    }
+
+    /// The select's columns, its filter and its sort keys computed by the
+    /// select itself, then filtered and sorted outside: `SELECT c AS name
+    /// FROM (SELECT ... AS c, <condition> AS keep, <sort key> AS o ...) WHERE
+    /// keep ORDER BY ...`. The condition is the QUALIFY, or for DISTINCT ON
+    /// ROW_NUMBER() = 1 over the keys in the query's order.
+    private mutating func filteredSelect(_ select: BoundSelect, _ query: BoundQuery) -> String {
+        wrapCounter += 1
+        let alias = "_w\(wrapCounter)"
+        var condition = select.qualify.flatMap { emitter.hasQualify ? nil : $0 }
+        var inner = select
+        if condition != nil { inner.qualify = nil }
+        if !select.distinctOn.isEmpty && !emitter.hasDistinctOn {
+            let rest = query.orderBy.dropFirst(select.distinctOn.count).map { item in
+                var plain = item
+                plain.outputPosition = nil
+                return plain
+            }
+            let call = WindowCall(function: .rowNumber, arguments: [], partitionBy: select.distinctOn, orderBy: Array(rest), frame: nil)
+            let number = BoundExpr(.window(call), type: .integer, nullable: false, range: query.columns[0].range)
+            let one = BoundExpr(.literal(.integer(1)), type: .integer, nullable: false, range: number.range)
+            condition = BoundExpr(.comparison(.equal, number, one), type: .boolean, nullable: false, range: number.range)
+            inner.distinctOn = []
+        }
+        inner.distinct = false
+        func slot(_ name: String, like e: BoundExpr) -> BoundExpr {
+            BoundExpr(.column(ColumnRef(relation: RelationID(value: -1), index: 0, qualifier: alias, name: name)),
+                      type: e.type, nullable: e.nullable, range: e.range)
+        }
+        inner.items = select.items.indices.map { BoundSelectItem(expr: select.items[$0].expr, name: "_c\($0 + 1)") }
+        if let condition { inner.items.append(BoundSelectItem(expr: condition, name: "_keep")) }
+        var order: [BoundOrderItem] = []
+        for (k, item) in query.orderBy.enumerated() {
+            var sorted = item
+            sorted.outputPosition = nil
+            if let position = item.outputPosition {
+                sorted.expr = slot("_c\(position)", like: item.expr)
+            } else {
+                inner.items.append(BoundSelectItem(expr: item.expr, name: "_o\(k + 1)"))
+                sorted.expr = slot("_o\(k + 1)", like: item.expr)
+            }
+            order.append(sorted)
+        }
+        let results = query.columns.indices.map { "\(q(alias)).\(q("_c\($0 + 1)")) AS \(q(query.columns[$0].name))" }
+        var sql = "SELECT \(select.distinct ? "DISTINCT " : "")\(results.joined(separator: ", ")) FROM (\(self.select(inner))) AS \(q(alias))"
+        if condition != nil { sql += " WHERE \(q(alias)).\(q("_keep"))" }
+        if !order.isEmpty { sql += " ORDER BY " + order.map { orderItem($0) }.joined(separator: ", ") }
+        return sql
+    }
+
+    /// GROUPING SETS in SQLite: one grouped SELECT per set, UNION ALL; the
+    /// keys a set leaves out are NULL there and GROUPING() is a constant.
+    private mutating func groupingSetsUnion(_ select: BoundSelect, _ sets: [[Int]]) -> String {
+        var branches: [String] = []
+        for set in sets {
+            var branch = select
+            branch.groupingSets = nil
+            branch.distinct = false
+            branch.groupBy = set.map { select.groupBy[$0] }
+            if set.isEmpty, !branch.items.isEmpty {
+                // One row even over no rows, as a grand total: an aggregate makes the SELECT one.
+                let first = branch.items[0].expr
+                let count = BoundExpr(.aggregate(AggregateCall(function: .countStar, argument: nil, distinct: false)),
+                                      type: .integer, nullable: false, range: first.range)
+                let zero = BoundExpr(.literal(.integer(0)), type: .integer, nullable: false, range: first.range)
+                let always = BoundExpr(.comparison(.greaterEqual, count, zero), type: .boolean, nullable: false, range: first.range)
+                branch.items[0].expr = BoundExpr(.caseWhen(operand: nil, branches: [CaseBranch(condition: always, result: first)], otherwise: nil),
+                                                 type: first.type, nullable: first.nullable, range: first.range)
+            }
+            groupingBranch = (select.groupBy, Set(set))
+            branches.append(self.select(branch))
+            groupingBranch = nil
+        }
+        wrapCounter += 1
+        return "SELECT * FROM (\(branches.joined(separator: select.distinct ? " UNION " : " UNION ALL "))) AS \(q("_g\(wrapCounter)"))"
     }
 
     private mutating func from(_ from: BoundFrom, nested: Bool) -> String {
@@ -299,7 +446,8 @@ private struct TableNames {
         switch query.body {
         case let .select(select):
             if let from = select.from { self.from(from) }
-            for e in select.items.map(\.expr) + select.groupBy + [select.whereClause, select.having].compactMap({ $0 }) { expr(e) }
+            for e in select.items.map(\.expr) + select.groupBy + select.distinctOn
+                + [select.whereClause, select.having, select.qualify].compactMap({ $0 }) { expr(e) }
         case let .setOperation(op):
             self.query(op.left)
             self.query(op.right)

@@ -21,9 +21,15 @@ extension BoundExpr {
             for branch in branches { all += [branch.condition, branch.result] }
             if let otherwise { all.append(otherwise) }
             return all
-        case let .function(_, args): return args
+        case let .function(_, args), let .grouping(args): return args
         case let .aggregate(call): return (call.argument.map { [$0] } ?? []) + call.orderBy.map(\.expr)
-        case let .window(call): return call.arguments + call.partitionBy + call.orderBy.map(\.expr)
+        case let .window(call):
+            var all = call.arguments + call.partitionBy + call.orderBy.map(\.expr)
+            for bound in [call.frame?.start, call.frame?.end] {
+                if case let .precedingValue(.number(e))? = bound { all.append(e) }
+                if case let .followingValue(.number(e))? = bound { all.append(e) }
+            }
+            return all
         }
     }
 

@@ -45,6 +45,9 @@ public struct BoundExpr: Hashable, Sendable {
         case window(WindowCall)
         /// A classified column's value masked by the environment's strategy.
         case mask(MaskingStrategy, BoundExpr)
+        /// GROUPING(keys): INTEGER, bit i (from the right, last key first) set
+        /// when the i-th key is not grouped in the row's grouping set.
+        case grouping([BoundExpr])
     }
 
     public var kind: Kind
@@ -172,17 +175,31 @@ public struct WindowCall: Hashable, Sendable {
     public var frame: WindowFrame?
 }
 
-/// `ROWS BETWEEN start AND end`.
+/// `{ROWS | RANGE | GROUPS} BETWEEN start AND end`.
 public struct WindowFrame: Hashable, Sendable {
+    public enum Unit: String, Hashable, Sendable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
     public enum Bound: Hashable, Sendable {
         case unboundedPreceding
+        /// Rows (ROWS) or peer groups (GROUPS) before the current row.
         case preceding(Int)
         case currentRow
         case following(Int)
         case unboundedFollowing
+        /// RANGE: the rows whose ORDER BY key is within this offset of the current row's.
+        case precedingValue(RangeOffset)
+        case followingValue(RangeOffset)
     }
     public var start: Bound
     public var end: Bound
+    public var unit: Unit = .rows
+}
+
+/// A RANGE frame offset.
+public enum RangeOffset: Hashable, Sendable {
+    /// A constant of the ORDER BY key's numeric type.
+    case number(BoundExpr)
+    /// A fixed-length interval in microseconds (whole days for a DATE key).
+    case interval(microseconds: Int64)
 }
 
 public struct BoundOrderItem: Hashable, Sendable {

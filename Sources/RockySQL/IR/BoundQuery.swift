@@ -32,6 +32,8 @@ public struct BoundCTE: Hashable, Sendable {
     public var id: RelationID
     public var name: String
     public var query: BoundQuery
+    /// It reads itself: `query` is `anchor UNION [ALL] recursive part`.
+    public var recursive = false
 }
 
 public indirect enum BoundQueryBody: Hashable, Sendable {
@@ -59,6 +61,14 @@ public struct BoundSelect: Hashable, Sendable {
     public var items: [BoundSelectItem]
     /// Whether the select aggregates (GROUP BY, HAVING or an aggregate in its items).
     public var isAggregate: Bool
+    /// GROUPING SETS (ROLLUP, CUBE): each set as positions in `groupBy`,
+    /// which lists every key once; nil for a plain GROUP BY.
+    public var groupingSets: [[Int]]? = nil
+    /// QUALIFY: the condition on the rows after window functions.
+    public var qualify: BoundExpr? = nil
+    /// DISTINCT ON (keys): the first row of each group of equal keys, in the
+    /// query's ORDER BY (whose first items are the keys); `distinct` is false.
+    public var distinctOn: [BoundExpr] = []
 }
 
 public struct BoundSelectItem: Hashable, Sendable {

@@ -98,7 +98,7 @@ private struct Derivation {
         var found: [[Int]] = []
         if select.isAggregate {
             // One row per group: the group keys, when all are in the result.
-            if !select.groupBy.isEmpty {
+            if !select.groupBy.isEmpty, select.groupingSets == nil {
                 let positions = select.groupBy.map { key in select.items.firstIndex { $0.expr == key } }
                 if positions.allSatisfy({ $0 != nil }) { found.append(unique(positions.compactMap { $0 })) }
             }

@@ -102,7 +102,7 @@ struct LineageBuilder {
 
     mutating func query(_ query: BoundQuery) -> QueryLineage {
         for cte in query.ctes {
-            ctes[cte.id] = (cte.name, self.query(cte.query))
+            ctes[cte.id] = (cte.name, cte.recursive ? recursive(cte) : self.query(cte.query))
         }
         var dataset = EdgeList()
         var columns: [[LineageEdge]] = []
@@ -112,6 +112,8 @@ struct LineageBuilder {
             if let condition = select.whereClause { influence(condition, .filter, dataset: &dataset) }
             for key in select.groupBy { influence(key, .groupBy, dataset: &dataset) }
             if let having = select.having { influence(having, .filter, dataset: &dataset) }
+            if let qualify = select.qualify { influence(qualify, .filter, dataset: &dataset) }
+            for key in select.distinctOn { influence(key, .groupBy, dataset: &dataset) }
             for item in select.items {
                 var list = EdgeList()
                 edges(item.expr, .direct(.identity), into: &list, dataset: &dataset)
@@ -148,6 +150,33 @@ struct LineageBuilder {
             }
         }
         return QueryLineage(columns: columns, dataset: dataset.edges)
+    }
+
+    /// A recursive CTE: the anchor's lineage, then the whole query's read
+    /// through what was found so far, until no new (input, transform) appears.
+    private mutating func recursive(_ cte: BoundCTE) -> QueryLineage {
+        guard case let .setOperation(op) = cte.query.body else { return query(cte.query) }
+        func key(_ edge: LineageEdge) -> String { "\(edge.source) \(edge.transform.rawValue) \(String(describing: edge.masking))" }
+        var found = query(op.left)
+        for _ in 0...found.columns.count {
+            ctes[cte.id] = (cte.name, found)
+            let next = query(cte.query)
+            var grew = false
+            for i in found.columns.indices {
+                let known = Set(found.columns[i].map(key))
+                for edge in next.columns[i] where !known.contains(key(edge)) && !found.columns[i].contains(where: { key($0) == key(edge) }) {
+                    found.columns[i].append(edge)
+                    grew = true
+                }
+            }
+            let known = Set(found.dataset.map(key))
+            for edge in next.dataset where !known.contains(key(edge)) && !found.dataset.contains(where: { key($0) == key(edge) }) {
+                found.dataset.append(edge)
+                grew = true
+            }
+            if !grew { break }
+        }
+        return found
     }
 
     private mutating func scan(_ scan: TableScan) {
@@ -207,7 +236,8 @@ struct LineageBuilder {
     /// subqueries add their own dataset-level edges to `dataset`.
     mutating func edges(_ expr: BoundExpr, _ mode: Mode, into list: inout EdgeList, dataset: inout EdgeList) {
         switch expr.kind {
-        case .literal:
+        case .literal, .grouping:
+            // GROUPING() tells the row's grouping set apart; it reads no value.
             return
         case let .column(ref):
             guard let columns = relations[ref.relation], columns.indices.contains(ref.index) else { return }

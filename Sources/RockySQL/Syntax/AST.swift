@@ -116,10 +116,7 @@ extension Expr {
         case let .function(call):
             call.arguments.forEach(expr)
             for o in call.orderBy { expr(o.expr) }
-            if let w = call.over {
-                w.partitionBy.forEach(expr)
-                for o in w.orderBy { expr(o.expr) }
-            }
+            if let w = call.over { w.forEachExpr(expr) }
         case let .exists(q), let .subquery(q): query(q)
         }
     }
@@ -143,17 +140,45 @@ struct WindowSpec: Sendable {
     var orderBy: [OrderItem]
     var frame: FrameSpec?
     var range: SourceRange
+    /// The named window this one refers to: `OVER w` (`bare`) or `OVER (w ORDER BY ...)`.
+    var base: Identifier? = nil
+    var bare = false
 }
 
-/// `ROWS BETWEEN start AND end` (or `ROWS start`, meaning `AND CURRENT ROW`).
+extension WindowSpec {
+    /// Each expression of the window: keys, sort keys, frame offsets.
+    func forEachExpr(_ visit: (Expr) -> Void) {
+        partitionBy.forEach(visit)
+        for o in orderBy { visit(o.expr) }
+        for bound in [frame?.start, frame?.end] {
+            switch bound {
+            case let .preceding(e)?, let .following(e)?: visit(e)
+            default: break
+            }
+        }
+    }
+}
+
+/// `WINDOW name AS (spec)`.
+struct NamedWindow: Sendable {
+    var name: Identifier
+    var spec: WindowSpec
+}
+
+/// `{ROWS | RANGE | GROUPS} BETWEEN start AND end` (or `unit start`, meaning
+/// `AND CURRENT ROW`). Offsets are expressions: row and group counts must
+/// be whole constants, RANGE offsets constants of the ORDER BY key's kind
+/// (a number, or an INTERVAL for a DATE or TIMESTAMP); the binder checks.
 struct FrameSpec: Sendable {
-    enum Bound: Sendable, Equatable {
+    enum Unit: String, Sendable { case rows = "ROWS", range = "RANGE", groups = "GROUPS" }
+    enum Bound: Sendable {
         case unboundedPreceding
-        case preceding(Int)
+        case preceding(Expr)
         case currentRow
-        case following(Int)
+        case following(Expr)
         case unboundedFollowing
     }
+    var unit: Unit = .rows
     var start: Bound
     var end: Bound
     var range: SourceRange
@@ -175,6 +200,8 @@ struct QueryExpr: Sendable {
     var limit: Expr?
     var offset: Expr?
     var range: SourceRange
+    /// `WITH RECURSIVE`: its CTEs may read themselves.
+    var recursive = false
 }
 
 struct CommonTableExpr: Sendable {
@@ -214,6 +241,14 @@ struct SelectCore: Sendable {
     var groupBy: [Expr]
     var having: Expr?
     var range: SourceRange
+    /// `WINDOW w AS (...), ...`, in order (a definition may name an earlier one).
+    var windows: [NamedWindow] = []
+    var qualify: Expr? = nil
+    /// `DISTINCT ON (keys)`; `distinct` is false then.
+    var distinctOn: [Expr] = []
+    /// GROUPING SETS, ROLLUP and CUBE expanded to their grouping sets (nil:
+    /// a plain GROUP BY); `groupBy` is then empty.
+    var groupingSets: [[Expr]]? = nil
 }
 
 enum SelectItem: Sendable {

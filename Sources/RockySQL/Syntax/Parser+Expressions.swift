@@ -483,11 +483,19 @@ extension Parser {
         call.arguments = [try node(.caseWhen(operand: nil, branches: [(condition, value)], otherwise: nil), whole, condition, value)]
     }
 
-    private mutating func parseWindowSpec() throws(ParseFailure) -> WindowSpec {
+    /// `OVER name`, or `(...)`: `[base] [PARTITION BY ...] [ORDER BY ...] [frame]`.
+    mutating func parseWindowSpec() throws(ParseFailure) -> WindowSpec {
         let start = current.range.start
         guard eat(.leftParen) else {
-            if atName { throw failure("named windows (OVER name) are not supported; write the window", code: .unsupportedSyntax) }
-            throw failure("expected '(' after OVER, found \(describe(current))")
+            if atName {
+                let name = try parseName("a window name")
+                return WindowSpec(partitionBy: [], orderBy: [], frame: nil, range: range(from: start), base: name, bare: true)
+            }
+            throw failure("expected '(' or a window name after OVER, found \(describe(current))")
+        }
+        var base: Identifier?
+        if atName && !atWord("rows") && !atWord("range") && !atWord("groups") {
+            base = try parseName("a window name")
         }
         var partitionBy: [Expr] = []
         var orderBy: [OrderItem] = []
@@ -500,56 +508,29 @@ extension Parser {
             try expect(.by)
             orderBy = try parseOrderItems()
         }
-        if atWord("rows") {
+        if atWord("rows") || atWord("range") || atWord("groups") {
             frame = try parseFrame()
-        } else if atWord("range"), let whole = try parseUnboundedRange() {
-            // RANGE from the partition's start to the current row's last peer is
-            // the default frame; to the partition's end, the whole partition.
-            if whole { frame = FrameSpec(start: .unboundedPreceding, end: .unboundedFollowing, range: range(from: start)) }
-        } else if atWord("range") || atWord("groups") {
-            throw failure("\(lexer.text(current.range).uppercased()) frames are supported only as RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW or UNBOUNDED FOLLOWING; use ROWS",
-                          code: .unsupportedSyntax)
         }
         try expect(.rightParen, "')'")
-        return WindowSpec(partitionBy: partitionBy, orderBy: orderBy, frame: frame, range: range(from: start))
-    }
-
-    /// `RANGE [BETWEEN] UNBOUNDED PRECEDING [AND CURRENT ROW | AND UNBOUNDED
-    /// FOLLOWING]`: false for the first (the default frame: up to the current
-    /// row's last peer), true for the whole partition; nil (nothing consumed)
-    /// for any other RANGE frame.
-    private mutating func parseUnboundedRange() throws(ParseFailure) -> Bool? {
-        func word(_ ahead: Int, _ text: String) -> Bool { wordMatches(peek(ahead), text) }
-        let between = peek().keyword == .between
-        let at = between ? 2 : 1
-        guard word(at, "unbounded"), word(at + 1, "preceding") else { return nil }
-        if !between {
-            for _ in 0..<3 { _ = bump() }
-            return false
-        }
-        guard peek(at + 2).keyword == .and else { return nil }
-        if word(at + 3, "current") && word(at + 4, "row") {
-            for _ in 0..<7 { _ = bump() }
-            return false
-        }
-        if word(at + 3, "unbounded") && word(at + 4, "following") {
-            for _ in 0..<7 { _ = bump() }
-            return true
-        }
-        return nil
+        return WindowSpec(partitionBy: partitionBy, orderBy: orderBy, frame: frame, range: range(from: start), base: base)
     }
 
     private mutating func parseFrame() throws(ParseFailure) -> FrameSpec {
         let start = current.range.start
-        try expectWord("rows")
+        let word = lexer.text(bump().range).lowercased()
+        let unit: FrameSpec.Unit = word == "rows" ? .rows : word == "range" ? .range : .groups
+        var frame: FrameSpec
         if eat(.between) {
             let low = try parseFrameBound()
             try expect(.and)
             let high = try parseFrameBound()
-            return FrameSpec(start: low, end: high, range: range(from: start))
+            frame = FrameSpec(unit: unit, start: low, end: high, range: range(from: start))
+        } else {
+            let low = try parseFrameBound()
+            frame = FrameSpec(unit: unit, start: low, end: .currentRow, range: range(from: start))
         }
-        let low = try parseFrameBound()
-        return FrameSpec(start: low, end: .currentRow, range: range(from: start))
+        if atWord("exclude") { throw failure("EXCLUDE in a window frame is not supported", code: .unsupportedSyntax) }
+        return frame
     }
 
     private mutating func parseFrameBound() throws(ParseFailure) -> FrameSpec.Bound {
@@ -562,12 +543,9 @@ extension Parser {
             try expectWord("row")
             return .currentRow
         }
-        let token = try expect(.integer, "UNBOUNDED, CURRENT ROW or a row count")
-        guard let count = Int(lexer.text(token.range)), count <= 1_000_000 else {
-            throw failure("frame offset too large", at: token.range, code: .invalidLiteral)
-        }
-        if eatWord("preceding") { return .preceding(count) }
+        let offset = try parseExpr()
+        if eatWord("preceding") { return .preceding(offset) }
         try expectWord("following")
-        return .following(count)
+        return .following(offset)
     }
 }

@@ -7,10 +7,9 @@ extension Parser {
         defer { leave() }
         let start = current.range.start
         var ctes: [CommonTableExpr] = []
+        var recursive = false
         if eat(.with) {
-            if atWord("recursive") {
-                throw failure("WITH RECURSIVE is not supported", code: .unsupportedSyntax)
-            }
+            recursive = eatWord("recursive")
             repeat {
                 let before = index
                 let cteStart = current.range.start
@@ -41,7 +40,8 @@ extension Parser {
         if limit == nil && atWord("fetch") && (wordMatches(peek(), "first") || wordMatches(peek(), "next")) {
             limit = try parseFetchFirst()
         }
-        return QueryExpr(ctes: ctes, body: body, orderBy: orderBy, limit: limit, offset: offset, range: range(from: start))
+        return QueryExpr(ctes: ctes, body: body, orderBy: orderBy, limit: limit, offset: offset, range: range(from: start),
+                         recursive: recursive)
     }
 
     /// `FETCH {FIRST | NEXT} [n] {ROW | ROWS} ONLY`, the standard's LIMIT n
@@ -130,9 +130,15 @@ extension Parser {
         let start = current.range.start
         try expect(.select)
         var distinct = false
+        var distinctOn: [Expr] = []
         if eat(.distinct) {
-            if atWord("on") || at(.on) { throw failure("DISTINCT ON is not supported", code: .unsupportedSyntax) }
-            distinct = true
+            if eat(.on) || eatWord("on") {
+                try expect(.leftParen, "'('")
+                distinctOn = try parseExprList()
+                try expect(.rightParen, "')'")
+            } else {
+                distinct = true
+            }
         } else {
             _ = eat(.all)
         }
@@ -152,20 +158,112 @@ extension Parser {
         }
         let condition: Expr? = eat(.where) ? try parseExpr() : nil
         var groupBy: [Expr] = []
+        var groupingSets: [[Expr]]?
         if eat(.group) {
             try expect(.by)
-            if atWord("grouping") && wordMatches(peek(), "sets") || (atWord("rollup") || atWord("cube")) && peek().kind == .leftParen {
-                let construct = atWord("grouping") ? "GROUPING SETS" : lexer.text(current.range).uppercased()
-                throw failure("\(construct) is not supported", code: .unsupportedSyntax)
-            }
-            groupBy = try parseExprList()
+            (groupBy, groupingSets) = try parseGroupBy()
         }
         let having: Expr? = eat(.having) ? try parseExpr() : nil
-        if atWord("window") || atWord("qualify") {
-            throw failure("\(lexer.text(current.range).uppercased()) is not supported", code: .unsupportedSyntax)
+        var windows: [NamedWindow] = []
+        if eatWord("window") {
+            repeat {
+                let before = index
+                let name = try parseName("a window name")
+                try expect(.as)
+                guard at(.leftParen) else { throw failure("expected '(' after WINDOW \(name.text) AS, found \(describe(current))") }
+                windows.append(NamedWindow(name: name, spec: try parseWindowSpec()))
+                checkProgress(since: before)
+            } while eat(.comma)
         }
+        let qualify: Expr? = eatWord("qualify") ? try parseExpr() : nil
         return SelectCore(distinct: distinct, items: items, from: from, whereClause: condition, groupBy: groupBy,
-                          having: having, range: range(from: start))
+                          having: having, range: range(from: start), windows: windows, qualify: qualify,
+                          distinctOn: distinctOn, groupingSets: groupingSets)
+    }
+
+    /// The most grouping sets one GROUP BY may expand to (CUBE of n keys is 2^n sets).
+    static let maxGroupingSets = 4096
+
+    /// `GROUP BY` items: expressions, or (with any of ROLLUP, CUBE, GROUPING
+    /// SETS or `()`) the grouping sets they mean, the cross product of the items'.
+    private mutating func parseGroupBy() throws(ParseFailure) -> ([Expr], [[Expr]]?) {
+        var elements: [[[Expr]]] = []
+        var plain = true
+        repeat {
+            let before = index
+            if let sets = try parseGroupingElement(nested: false) {
+                plain = false
+                elements.append(sets)
+            } else {
+                elements.append([[try parseExpr()]])
+            }
+            checkProgress(since: before)
+        } while eat(.comma)
+        if plain { return (elements.map { $0[0][0] }, nil) }
+        var product: [[Expr]] = [[]]
+        for sets in elements {
+            guard product.count * sets.count <= Parser.maxGroupingSets else {
+                throw failure("GROUP BY expands to more than \(Parser.maxGroupingSets) grouping sets", code: .unsupportedSyntax)
+            }
+            product = product.flatMap { prefix in sets.map { prefix + $0 } }
+        }
+        return ([], product)
+    }
+
+    /// `ROLLUP (...)`, `CUBE (...)`, `GROUPING SETS (...)` or `()` as its
+    /// grouping sets; nil (nothing consumed) for anything else. Inside
+    /// GROUPING SETS (`nested`) a parenthesized list is one set.
+    private mutating func parseGroupingElement(nested: Bool) throws(ParseFailure) -> [[Expr]]? {
+        if at(.leftParen) && (peek().kind == .rightParen || nested) {
+            return [try parseGroupingList()]
+        }
+        let isRollup = atWord("rollup") && peek().kind == .leftParen, isCube = atWord("cube") && peek().kind == .leftParen
+        if isRollup || isCube {
+            _ = bump()
+            try expect(.leftParen, "'('")
+            var parts: [[Expr]] = []
+            repeat {
+                parts.append(at(.leftParen) ? try parseGroupingList() : [try parseExpr()])
+            } while eat(.comma)
+            try expect(.rightParen, "')'")
+            if isRollup {
+                return (0...parts.count).reversed().map { n in parts.prefix(n).flatMap { $0 } }
+            }
+            guard parts.count <= 12 else { throw failure("CUBE of more than 12 items is not supported", code: .unsupportedSyntax) }
+            return (0..<(1 << parts.count)).reversed().map { mask in
+                parts.indices.filter { mask & (1 << (parts.count - 1 - $0)) != 0 }.flatMap { parts[$0] }
+            }
+        }
+        if atWord("grouping") && wordMatches(peek(), "sets") {
+            _ = bump()
+            _ = bump()
+            try expect(.leftParen, "'('")
+            var sets: [[Expr]] = []
+            repeat {
+                let before = index
+                if let inner = try parseGroupingElement(nested: true) {
+                    sets += inner
+                } else {
+                    sets.append([try parseExpr()])
+                }
+                guard sets.count <= Parser.maxGroupingSets else {
+                    throw failure("GROUP BY expands to more than \(Parser.maxGroupingSets) grouping sets", code: .unsupportedSyntax)
+                }
+                checkProgress(since: before)
+            } while eat(.comma)
+            try expect(.rightParen, "')'")
+            return sets
+        }
+        return nil
+    }
+
+    /// `(a, b)` or `()`: one grouping set's expressions.
+    private mutating func parseGroupingList() throws(ParseFailure) -> [Expr] {
+        try expect(.leftParen, "'('")
+        if eat(.rightParen) { return [] }
+        let list = try parseExprList()
+        try expect(.rightParen, "')'")
+        return list
     }
 
     mutating func parseSelectItem() throws(ParseFailure) -> SelectItem {

@@ -102,8 +102,6 @@ struct Parser {
         case "for" where ["update", "share", "no", "key"].contains(next): return "FOR \(next.uppercased()) (row locking)"
         case "tablesample": return "TABLESAMPLE"
         case "using": return "USING here (ORDER BY ... USING, DELETE ... USING)"
-        case "window": return "WINDOW (named windows)"
-        case "qualify": return "QUALIFY"
         case "lateral": return "LATERAL"
         case "within": return "WITHIN GROUP"
         case "filter": return "FILTER"

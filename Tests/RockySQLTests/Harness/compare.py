@@ -207,6 +207,12 @@ def rocky_scalar(rows, value, position):
     return value
 
 
+def rocky_recursion_limit(rows, limit, cte):
+    if rows > limit:
+        raise ValueError(f"WITH RECURSIVE '{cte}' produced more than {limit} rows (a recursion that does not end?)")
+    return 1
+
+
 def rocky_log10(x):
     return None if x is None or x <= 0 else math.log10(x)
 
@@ -398,6 +404,7 @@ def load(tables, fixtures):
     lite.create_function("rocky_muldiv", 4, rocky_muldiv4, deterministic=True)
     lite.create_function("rocky_cast", 3, rocky_cast, deterministic=True)
     lite.create_function("rocky_scalar", 3, rocky_scalar, deterministic=True)
+    lite.create_function("rocky_recursion_limit", 3, rocky_recursion_limit, deterministic=True)
     lite.create_function("rocky_upper", 1, rocky_upper, deterministic=True)
     lite.create_function("rocky_log10", 1, rocky_log10, deterministic=True)
     lite.create_function("rocky_lower", 1, rocky_lower, deterministic=True)

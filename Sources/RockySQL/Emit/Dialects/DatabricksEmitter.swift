@@ -82,6 +82,13 @@ struct DatabricksEmitter: NativeDialectEmitter {
 
     /// datediff is an INT.
     func daysBetween(_ a: String, _ b: String) -> String { "CAST(datediff(\(a), \(b)) AS BIGINT)" }
+    func rangeInterval(microseconds: Int64, date: Bool) -> String {
+        date ? "INTERVAL '\(microseconds / 86_400_000_000)' DAY" : "INTERVAL '\(seconds(microseconds))' SECOND"
+    }
+    private func seconds(_ microseconds: Int64) -> String {
+        let fraction = String(microseconds % 1_000_000)
+        return "\(microseconds / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+    }
 }
 
 extension SQLEmitter {

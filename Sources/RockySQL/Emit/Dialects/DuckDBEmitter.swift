@@ -18,6 +18,8 @@ struct DuckDBEmitter: NativeDialectEmitter {
     }
 
     func maskHash(_ text: String, _ e: SQLEmitter) -> String { "sha256(\(text))" }
+    var hasQualify: Bool { true }
+    var hasDistinctOn: Bool { true }
 
     func integerDivide(_ x: String, _ y: String) -> String { "(\(x) // NULLIF(\(y), 0))" }
 

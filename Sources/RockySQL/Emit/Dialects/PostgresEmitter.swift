@@ -25,6 +25,7 @@ struct PostgresEmitter: NativeDialectEmitter {
     var exactMaskingStrategies: Set<MaskingStrategy> { Set(MaskingStrategy.allCases) }
 
     func maskHash(_ text: String, _ e: SQLEmitter) -> String { e.helper(.maskHash, text) }
+    var hasDistinctOn: Bool { true }
 
     func position(_ needle: String, in haystack: String) -> String { "strpos(\(haystack), \(needle))" }
 
@@ -142,6 +143,7 @@ extension SQLEmitter {
     /// cannot sort by an expression, so the body becomes a subquery whose
     /// columns are sorted by name.
     func needsSortedWrap(_ query: BoundQuery) -> Bool {
+        if case let .select(select) = query.body, !select.distinctOn.isEmpty { return false }
         guard isPostgres, query.orderBy.contains(where: { $0.outputPosition != nil && $0.expr.type == .text }),
               query.orderBy.allSatisfy({ $0.outputPosition != nil }) else { return false }
         return true

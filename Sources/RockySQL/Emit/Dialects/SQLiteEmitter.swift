@@ -39,4 +39,9 @@ struct SQLiteEmitter: DialectEmitter {
     func extract(_ part: DatePart, _ value: BoundExpr, _ e: SQLEmitter) -> String { e.sqliteExtract(part, value) }
 
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String { e.sqliteAddInterval(value, interval) }
+
+    /// The key's representation: DATE in days, TIMESTAMP in microseconds.
+    func rangeInterval(microseconds: Int64, date: Bool) -> String {
+        String(date ? microseconds / 86_400_000_000 : microseconds)
+    }
 }

@@ -18,6 +18,8 @@ struct SnowflakeEmitter: NativeDialectEmitter {
 
     func maskHash(_ text: String, _ e: SQLEmitter) -> String { "SHA2(\(text), 256)" }
 
+    var hasQualify: Bool { true }
+
     func position(_ needle: String, in haystack: String) -> String { "POSITION(\(needle), \(haystack))" }
 
     func integerDivide(_ x: String, _ y: String) -> String { "CAST(TRUNC(\(x) / NULLIF(\(y), 0)) AS BIGINT)" }
