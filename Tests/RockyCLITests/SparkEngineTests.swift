@@ -8,6 +8,23 @@ import Testing
 /// its versions in a database of its own, so tests never see each other's).
 /// Without Java 17 or pyspark the harness fails naming the install command.
 @Suite struct SparkEngineTests {
+    /// Every kind of statement that writes a table, over exact types and a
+    /// DOUBLE aggregate (`stats`).
+    static let chain = [
+        "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions WHERE quantity > 0",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, amount DECIMAL(10,2))",
+        "INSERT INTO notes VALUES (1, 'one', 1.50), (2, 'two', 2.25), (3, 'three', NULL)",
+        "UPDATE notes SET amount = amount + 1 WHERE id < 3; DELETE FROM notes WHERE id = 3",
+        "ALTER TABLE notes ADD COLUMN tag TEXT",
+        "UPDATE notes SET tag = 'x' WHERE id = 2",
+        "CREATE TABLE bag AS SELECT symbol FROM positions",
+        "ALTER TABLE big DROP COLUMN q2",
+        "INSERT INTO bag SELECT symbol FROM bag WHERE symbol < 'C'",
+        "DELETE FROM bag WHERE symbol = 'AAPL'",
+        "CREATE TABLE stats AS SELECT symbol, AVG(risk_score) AS r, SUM(avg_cost) AS c, COUNT(*) AS n FROM positions GROUP BY symbol",
+        "CREATE TABLE ranked AS SELECT symbol, SUM(quantity) AS q FROM positions GROUP BY symbol HAVING SUM(quantity) > 0",
+    ]
+
     static func server() throws -> SparkServer { try SparkServer.shared.get() }
 
     static func newDatabase() -> String { "t_" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(16) }
@@ -46,7 +63,7 @@ import Testing
         let server = try Self.server()
         let lite = PostgresEngineTests.repository()
         let spark = PostgresEngineTests.repository(Self.toml(server, database: Self.newDatabase()))
-        for sql in PostgresEngineTests.chain {
+        for sql in Self.chain {
             lite.ok("sql", sql)
             spark.ok("--engine", "spark", "sql", sql)
         }
@@ -77,12 +94,12 @@ import Testing
         let server = try Self.server()
         let database = Self.newDatabase()
         let first = PostgresEngineTests.repository(Self.toml(server, database: database))
-        for sql in PostgresEngineTests.chain { first.ok("--engine", "spark", "sql", sql) }
+        for sql in Self.chain { first.ok("--engine", "spark", "sql", sql) }
         let held = try Self.held(server, database: database)
         #expect(held.values.filter { $0 == "upload" }.count == 1, "positions was uploaded once: \(held)")
         #expect(Set(PostgresEngineTests.ids(first).values).isSubset(of: Set(held.keys)), "every table's version is held")
         let second = PostgresEngineTests.repository(Self.toml(server, database: database))
-        for sql in PostgresEngineTests.chain { second.ok("--engine", "spark", "sql", sql) }
+        for sql in Self.chain { second.ok("--engine", "spark", "sql", sql) }
         #expect(try Self.held(server, database: database) == held, "no version was loaded or added again")
         #expect(PostgresEngineTests.ids(second) == PostgresEngineTests.ids(first))
     }

@@ -132,7 +132,7 @@ extension Repository {
     /// objects the server lacks (not reachable from what it listed).
     func pushTagsHTTP(_ remote: Remote, tags: [(name: String, id: ObjectID)], commits: [ObjectID: ObjectID],
                       context: OperationContext) throws -> PushTagsResult {
-        let client = try Repository.client(remote.path, settings: settings)
+        let client = try client(remote)
         let listed = try Repository.remoteRefsAndTags(client)
         var result = PushTagsResult(remote: remote, tags: [], transfer: TransferStats())
         var toSend: [(name: String, id: ObjectID)] = []
