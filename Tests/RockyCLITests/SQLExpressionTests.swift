@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    /// A TIMESTAMP difference compared with an interval of fixed length runs
+    /// (as `a > b + interval`); with months, or as a value, it is E0102.
+    @Test func aTimestampDifferenceComparedWithAnIntervalRuns() {
+        let box = Sandbox()
+        box.ok("init")
+        let run = box.ok("sql", "--format", "csv", """
+            SELECT t, t - TIMESTAMP '2026-05-01 00:00:00' >= INTERVAL '1 day 2 hours' AS late,
+                   INTERVAL '30 minutes' > t - DATE '2026-05-02' AS early
+            FROM (VALUES (TIMESTAMP '2026-05-02 02:00:00'), (TIMESTAMP '2026-05-02 00:10:00')) AS v(t) ORDER BY t
+            """)
+        #expect(run == "t,late,early\n2026-05-02T00:10:00Z,false,true\n2026-05-02T02:00:00Z,true,false\n", "\(run)")
+        for sql in ["SELECT TIMESTAMP '2026-05-02 00:00:00' - TIMESTAMP '2026-05-01 00:00:00' > INTERVAL '1 month' AS m",
+                    "SELECT TIMESTAMP '2026-05-02 00:00:00' - TIMESTAMP '2026-05-01 00:00:00' AS d"] {
+            let check = box.rocky("--json", "check", "-e", sql)
+            #expect((box.json(check)["diagnostics"] as? [[String: Any]])?.first?["code"] as? String == "E0102", "\(sql)\n\(check)")
+        }
+    }
+
     /// CURRENT_DATE and CURRENT_TIMESTAMP are the transformation's time
     /// (ROCKY_COMMIT_TIME here), recorded with it: a replay long after gives
     /// the same values and so the same table.

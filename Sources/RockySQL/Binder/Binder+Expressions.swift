@@ -252,6 +252,9 @@ extension Binder {
         if op == .add || op == .subtract, isInterval(rightSyntax) || isInterval(leftSyntax) {
             return try bindIntervalArithmetic(op, leftSyntax, rightSyntax, range: range, context)
         }
+        if op.isComparison, let rewritten = try differenceComparison(op, leftSyntax, rightSyntax, range: range) {
+            return try bindExpr(rewritten, context)
+        }
         var left = try bindExpr(leftSyntax, context)
         var right = try bindExpr(rightSyntax, context)
         if op.isComparison {
@@ -281,7 +284,7 @@ extension Binder {
                 return BoundExpr(.daysBetween(left, right), type: .integer, nullable: left.nullable || right.nullable, range: range)
             case (.timestamp, .timestamp), (.timestamp, .date), (.date, .timestamp):
                 throw failure(op == .subtract ? .unsupportedSyntax : .operatorTypeMismatch,
-                              op == .subtract ? "\(lt) - \(rt) (an interval) is not supported"
+                              op == .subtract ? "\(lt) - \(rt) (an interval) is not supported here (only compared with an INTERVAL)"
                                   : "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
                               help: "subtract DATEs for a number of days, or compare EXTRACT(EPOCH FROM ...) values")
             default: break
@@ -331,6 +334,38 @@ extension Binder {
             type = TypeRules.division(a, b)
         }
         return BoundExpr(.arithmetic(arithmetic, left, right), type: type, nullable: nullable, range: range)
+    }
+
+    /// `a - b <op> INTERVAL i` (either side), TIMESTAMP - TIMESTAMP compared
+    /// with an interval of weeks, days and time: written as `a <op> b + i`,
+    /// exact for UTC timestamps. Rocky has no INTERVAL values, so a
+    /// difference anywhere else stays E0102; so does one compared with
+    /// months or years (PostgreSQL compares those as 30-day months).
+    private func differenceComparison(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,
+                                      range: SourceRange) throws(BindFailure) -> Expr? {
+        let mirrored: BinaryOperator = switch op {
+        case .less: .greater
+        case .lessEqual: .greaterEqual
+        case .greater: .less
+        case .greaterEqual: .lessEqual
+        default: op
+        }
+        let (difference, intervalSyntax, compare): (Expr, Expr, BinaryOperator)
+        if isInterval(rightSyntax) {
+            (difference, intervalSyntax, compare) = (leftSyntax, rightSyntax, op)
+        } else if isInterval(leftSyntax) {
+            (difference, intervalSyntax, compare) = (rightSyntax, leftSyntax, mirrored)
+        } else {
+            return nil
+        }
+        guard case let .binary(.subtract, a, b) = difference.kind, !isInterval(b),
+              case let .literal(literal) = intervalSyntax.kind else { return nil }
+        if try intervals(literal, range: intervalSyntax.range).contains(where: { $0.months != nil }) {
+            throw failure(.unsupportedSyntax, "comparing a TIMESTAMP difference with months or years is not supported",
+                          at: intervalSyntax.range, help: "use weeks, days, hours, minutes or seconds")
+        }
+        let shifted = Expr(kind: .binary(.add, b, intervalSyntax), range: difference.range, height: max(b.height, 1) + 1)
+        return Expr(kind: .binary(compare, a, shifted), range: range, height: max(a.height, shifted.height) + 1)
     }
 
     private mutating func bindIntervalArithmetic(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,

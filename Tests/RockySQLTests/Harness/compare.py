@@ -19,6 +19,7 @@ when it ran (whatever the comparisons say), 2 when it could not run.
 import csv
 import datetime as dt
 import decimal
+import functools
 import hashlib
 import json
 import math
@@ -394,6 +395,50 @@ def sort_key(row):
     return tuple((v is None, round(v, 6) if isinstance(v, float) else v if v is not None else 0) for v in row)
 
 
+class StringAgg:
+    """rocky_string_agg(value, separator, flags, key...): the values sorted by the keys (per key `a`/`d`, then `f`/`l`
+    for NULLs first or last), ties by the value's UTF-8 bytes; a leading `u` keeps each value once; NULL for none."""
+
+    def __init__(self):
+        self.entries, self.separator, self.flags = [], "", ""
+
+    def step(self, value, separator, flags, *keys):
+        if value is None:
+            return
+        self.separator, self.flags = separator, flags
+        self.entries.append((list(keys), value))
+
+    def finalize(self):
+        if not self.entries:
+            return None
+        flags = self.flags[1:] if self.flags.startswith("u") else self.flags
+
+        def compare(a, b):
+            for i, (x, y) in enumerate(zip(a[0], b[0])):
+                descending, nulls_first = flags[2 * i] == "d", flags[2 * i + 1] == "f"
+                if x is None or y is None:
+                    if x is None and y is None:
+                        continue
+                    return -1 if (x is None) == nulls_first else 1
+                if isinstance(x, str) != isinstance(y, str):
+                    c = 1 if isinstance(x, str) else -1
+                else:
+                    xs, ys = (x.encode(), y.encode()) if isinstance(x, str) else (x, y)
+                    c = (xs > ys) - (xs < ys)
+                if c:
+                    return -c if descending else c
+            av, bv = a[1].encode(), b[1].encode()
+            return (av > bv) - (av < bv)
+
+        values, previous = [], None
+        for _, value in sorted(self.entries, key=functools.cmp_to_key(compare)):
+            if self.flags.startswith("u") and value == previous:
+                continue
+            values.append(value)
+            previous = value
+        return self.separator.join(values)
+
+
 def load(tables, fixtures):
     lite = sqlite3.connect(":memory:")
     lite.create_function("rocky_muldiv", 3, rocky_muldiv, deterministic=True)
@@ -411,6 +456,7 @@ def load(tables, fixtures):
     for kind in ("var_samp", "var_pop", "stddev_samp", "stddev_pop"):
         lite.create_window_function("rocky_" + kind, 1, welford(kind))
         lite.create_window_function("rocky_exact_" + kind, 2, exact_variance(kind))
+    lite.create_aggregate("rocky_string_agg", -1, StringAgg)
     duck = duckdb.connect(":memory:")
     duck.execute("SET TimeZone = 'UTC'")
     for table in tables:

@@ -50,3 +50,12 @@ SELECT c.country, STRING_AGG(a.account_id, ',' ORDER BY a.opened DESC, a.account
 
 -- @name expr_017
 SELECT symbol, STRING_AGG(side || ':' || CAST(quantity AS TEXT), ' ' ORDER BY executed_at, trade_id) AS flow FROM trades WHERE symbol IN ('AAPL', 'MSFT') AND trade_id < 60 GROUP BY symbol;
+
+-- @name expr_018
+SELECT trade_id FROM trades WHERE executed_at - TIMESTAMP '2026-05-04 00:00:00' > INTERVAL '1 day 2 hours' AND trade_id < 80;
+
+-- @name expr_019
+SELECT a.trade_id, b.trade_id AS next_id FROM trades a JOIN trades b ON b.trade_id = a.trade_id + 1 WHERE b.executed_at - a.executed_at <= INTERVAL '5 minutes' AND a.trade_id < 100;
+
+-- @name expr_020
+SELECT trade_id FROM trades WHERE INTERVAL '2 days' > executed_at - DATE '2026-05-04' AND trade_id < 120;
