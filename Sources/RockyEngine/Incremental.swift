@@ -27,6 +27,10 @@ public enum IncrementalShape: String, Sendable {
     /// Window functions whose PARTITION BY lists share input columns, over
     /// one table: each partition's output rows come from its input rows alone.
     case partitions
+    /// An inner or left join of two tables on equal columns (projection and
+    /// filter on top): the output rows of a join key come from the rows of
+    /// that key on both sides (and a left row with a NULL key from itself).
+    case joins
 }
 
 /// What an incremental execution read and changed.
@@ -98,6 +102,8 @@ struct ShapeAnalysis {
     var input: String
     /// The input columns the groups are keyed by (`.groups`).
     var groupColumns: [String]
+    /// `.joins`: each side's table and its join columns, pairwise equal.
+    var sides: [(table: String, columns: [String])] = []
 }
 
 func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, IncrementalRefusal> {
@@ -109,7 +115,8 @@ func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, Incr
     guard !select.distinct, select.distinctOn.isEmpty else { return refuse("DISTINCT runs in full") }
     guard select.groupingSets == nil else { return refuse("GROUPING SETS, ROLLUP and CUBE run in full") }
     guard select.qualify == nil else { return refuse("QUALIFY runs in full") }
-    guard case let .table(scan)? = select.from else { return refuse("joins, subqueries in FROM and table-less selects run in full") }
+    if case let .join(join)? = select.from { return joinShape(join, select: select, statement: statement, target: target) }
+    guard case let .table(scan)? = select.from else { return refuse("subqueries in FROM and table-less selects run in full") }
     guard statement.inputTables.count == 1 else { return refuse("the statement reads more than one table") }
     guard scan.table.lowercased() != target.lowercased() else { return refuse("the statement reads its own target") }
     var expressions = select.items.map(\.expr) + select.groupBy
@@ -164,6 +171,50 @@ func shapeAnalysis(_ statement: CompiledStatement) -> Result<ShapeAnalysis, Incr
     return .success(ShapeAnalysis(shape: .groups, input: statement.inputTables[0], groupColumns: columns))
 }
 
+/// `.joins`: INNER or LEFT JOIN of two tables with at least one equality of
+/// a column of each in ON; no aggregate, window or subquery.
+private func joinShape(_ join: BoundJoin, select: BoundSelect, statement: CompiledStatement,
+                       target: String) -> Result<ShapeAnalysis, IncrementalRefusal> {
+    func refuse(_ text: String) -> Result<ShapeAnalysis, IncrementalRefusal> { .failure(IncrementalRefusal(text)) }
+    guard join.kind == .inner || join.kind == .left else { return refuse("RIGHT, FULL and CROSS joins run in full") }
+    guard case let .table(left) = join.left, case let .table(right) = join.right else {
+        return refuse("joins of more than two tables or of subqueries run in full")
+    }
+    guard statement.inputTables.count == 2, left.table.lowercased() != right.table.lowercased() else { return refuse("self-joins run in full") }
+    guard left.table.lowercased() != target.lowercased(), right.table.lowercased() != target.lowercased() else {
+        return refuse("the statement reads its own target")
+    }
+    guard !select.isAggregate else { return refuse("aggregates over a join run in full") }
+    var expressions = select.items.map(\.expr)
+    if let w = select.whereClause { expressions.append(w) }
+    if let c = join.condition { expressions.append(c) }
+    for expression in expressions {
+        if let why = nonIncremental(expression) { return refuse(why) }
+        var windows: [WindowCall] = []
+        collectWindows(expression, into: &windows)
+        if !windows.isEmpty { return refuse("window functions over a join run in full") }
+    }
+    var conjuncts: [BoundExpr] = []
+    func flatten(_ e: BoundExpr) {
+        if case let .logical(.and, parts) = e.kind { parts.forEach(flatten) } else { conjuncts.append(e) }
+    }
+    join.condition.map(flatten)
+    var leftColumns: [String] = [], rightColumns: [String] = []
+    for conjunct in conjuncts {
+        guard case let .comparison(.equal, a, b) = conjunct.kind, case let .column(x) = a.kind, case let .column(y) = b.kind else { continue }
+        if x.relation == left.relation, y.relation == right.relation, x.index < left.columns.count, y.index < right.columns.count {
+            leftColumns.append(left.columns[x.index].name)
+            rightColumns.append(right.columns[y.index].name)
+        } else if y.relation == left.relation, x.relation == right.relation, y.index < left.columns.count, x.index < right.columns.count {
+            leftColumns.append(left.columns[y.index].name)
+            rightColumns.append(right.columns[x.index].name)
+        }
+    }
+    guard !leftColumns.isEmpty else { return refuse("a join without an equality of a column of each table runs in full") }
+    return .success(ShapeAnalysis(shape: .joins, input: left.table, groupColumns: [],
+                                  sides: [(left.table, leftColumns), (right.table, rightColumns)]))
+}
+
 /// Why an expression stops a statement from running incrementally, if it does.
 private func nonIncremental(_ e: BoundExpr) -> String? {
     switch e.kind {
@@ -200,6 +251,7 @@ extension StatementRun {
         }
         guard case let .createTableAs(target, _, _) = statement.ir,
               let sql = statement.querySQL(for: backend.dialect) else { return refuse("not CREATE TABLE AS") }
+        if analysis.shape == .joins { return try incrementalJoin(basis, analysis, target: target, sql: sql) }
         guard let (inputName, currentID) = lookup(analysis.input) else { throw EngineError.unknownTable(analysis.input) }
         guard let previousID = basis.inputs.first(where: { $0.key.lowercased() == analysis.input.lowercased() })?.value,
               basis.inputs.count == 1 else { return refuse("the earlier execution read other tables") }
@@ -265,6 +317,8 @@ extension StatementRun {
         switch analysis.shape {
         case .rows:
             (before, after) = (oldDelta, newDelta)
+        case .joins:
+            return refuse("joins run through incrementalJoin")
         case .groups, .partitions:
             if let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns) {
                 after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName, limit: current.rowCount / 4)
@@ -279,6 +333,16 @@ extension StatementRun {
             before = try writeInput(Table(schema: current.schema, root: root), name: inputName)
         }
 
+        let stats = IncrementalStats(shape: analysis.shape, inputDeltaRows: deltaRows,
+                                     rowsRecomputed: before.table.rowCount + after.table.rowCount, outputDeltaRows: 0)
+        return try finish(basis, output: output, schema: schema, target: target, sql: sql, before: [before], after: [after], stats: stats)
+    }
+
+    /// Runs the statement over the rows to recompute before and after, and
+    /// applies the difference of the two results to the earlier output.
+    private func finish(_ basis: IncrementalBasis, output: Table, schema: Schema, target: String, sql: String,
+                        before: [BackendTable], after: [BackendTable], stats: IncrementalStats) throws -> IncrementalResult {
+        var stats = stats
         // The statement over both, and the difference of its results.
         let oldResult = try materialize(sql, schema: schema, target: target, over: before)
         let newResult = try materialize(sql, schema: schema, target: target, over: after)
@@ -311,11 +375,124 @@ extension StatementRun {
                            removed: removed, added: added)
         if !schema.key.isEmpty { executor.deltas.remember(from: basis.output, to: id, delta) }
         metrics.bytesWritten += builder.bytesWritten + bytes
-        metrics.rowsRead = before.table.rowCount + after.table.rowCount
+        metrics.rowsRead = stats.rowsRecomputed
         metrics.rowsWritten = changes.count
-        let stats = IncrementalStats(shape: analysis.shape, inputDeltaRows: deltaRows,
-                                     rowsRecomputed: before.table.rowCount + after.table.rowCount, outputDeltaRows: changes.count)
+        stats.outputDeltaRows = changes.count
         return .success((.tableWritten(name: lookup(target)?.0 ?? target, id: id, table: table), stats))
+    }
+
+    /// `.joins`: each side restricted to the rows whose join key is one that
+    /// a changed row of either side has (and the side's own changed rows),
+    /// before and after; the statement runs over both pairs.
+    private func incrementalJoin(_ basis: IncrementalBasis, _ analysis: ShapeAnalysis, target: String, sql: String) throws -> IncrementalResult {
+        func refuse(_ text: String) -> IncrementalResult { .failure(IncrementalRefusal(text)) }
+        guard basis.inputs.count == 2 else { return refuse("the earlier execution read other tables") }
+        guard store.contains(basis.output) else { return refuse("the earlier versions are gone") }
+        let output = try store.readTable(basis.output)
+        let schema = try resultSchema(previous: try lookup(target).map { try store.readTable($0.1).schema })
+        guard schema == output.schema else { return refuse("the result's schema differs from the earlier output's") }
+        struct Side {
+            var name: String
+            var id: ObjectID
+            var table: Table
+            var columns: [String]
+            var oldDelta: BackendTable
+            var newDelta: BackendTable
+            var reverse: [KeyedChange]
+            var forward: [KeyedChange]
+        }
+        var sides: [Side] = []
+        var deltaRows = 0
+        for (table, columns) in analysis.sides {
+            guard let (name, currentID) = lookup(table) else { throw EngineError.unknownTable(table) }
+            guard let previousID = basis.inputs.first(where: { $0.key.lowercased() == table.lowercased() })?.value else {
+                return refuse("the earlier execution read other tables")
+            }
+            guard store.contains(previousID) else { return refuse("the earlier versions are gone") }
+            let previous = try store.readTable(previousID), current = try store.readTable(currentID)
+            guard previous.schema == current.schema else { return refuse("the input's schema changed") }
+            let keyless = current.schema.key.isEmpty
+            let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
+            var reverse: [KeyedChange] = [], forward: [KeyedChange] = []
+            var diff = TreeDiff(store: store, old: previous.root, new: current.root)
+            var remembered = executor.deltas.delta(from: previousID, to: currentID)?.makeIterator()
+            func nextDifference() throws -> InputDeltaRow? {
+                if remembered != nil { return remembered!.next() }
+                return try diff.nextDifference().map { InputDeltaRow(key: $0.key, old: $0.old, new: $0.new) }
+            }
+            var rows = 0
+            while let d = try nextDifference() {
+                rows += 1
+                if rows > max(current.rowCount, previous.rowCount) / 2 { return refuse("more than half of an input's rows changed") }
+                if let old = d.old { try oldImages.append(key: d.key[...], value: old) }
+                if let new = d.new {
+                    try newImages.append(key: d.key[...], value: new)
+                    forward.append(KeyedChange(key: d.key, change: .upsert(new)))
+                }
+                if keyless {
+                    let change = (try d.old.map(RowCodec.multiplicity(of:)) ?? 0) - (try d.new.map(RowCodec.multiplicity(of:)) ?? 0)
+                    reverse.append(KeyedChange(key: d.key, change: .addCount(change)))
+                } else {
+                    reverse.append(KeyedChange(key: d.key, change: d.old.map { .upsert($0) } ?? .delete))
+                }
+            }
+            deltaRows += rows
+            sides.append(Side(name: name, id: currentID, table: current, columns: columns,
+                              oldDelta: try writeInput(Table(schema: current.schema, root: try oldImages.finish()), name: name),
+                              newDelta: try writeInput(Table(schema: current.schema, root: try newImages.finish()), name: name),
+                              reverse: reverse, forward: forward))
+        }
+        var before: [BackendTable] = [], after: [BackendTable] = []
+        var recomputed = 0
+        for side in sides {
+            let sources = sides.flatMap { [($0.oldDelta, $0.columns), ($0.newDelta, $0.columns)] }
+            let matching = try restrict(BackendTable(name: side.name, id: side.id, table: side.table), columns: side.columns, matching: sources)
+            // A changed row whose join key is NULL matches nothing, yet is recomputed (a left join keeps it).
+            let root = try TreeEditor(store: store).apply(side.forward.makeIterator(), to: matching.table.root)
+            let current = try writeInput(Table(schema: side.table.schema, root: root), name: side.name)
+            if current.table.rowCount > side.table.rowCount / 4 {
+                return refuse("the changed join keys hold more than a quarter of an input's rows")
+            }
+            let earlier = try TreeEditor(store: store).apply(side.reverse.makeIterator(), to: root)
+            let old = try writeInput(Table(schema: side.table.schema, root: earlier), name: side.name)
+            before.append(old)
+            after.append(current)
+            recomputed += old.table.rowCount + current.table.rowCount
+        }
+        let stats = IncrementalStats(shape: .joins, inputDeltaRows: deltaRows, rowsRecomputed: recomputed, outputDeltaRows: 0)
+        return try finish(basis, output: output, schema: schema, target: target, sql: sql, before: before, after: after, stats: stats)
+    }
+
+    /// The rows of `input` whose `columns` equal those of a row of one of
+    /// the `sources` (each with its own columns, in the same order). NULLs
+    /// match nothing, as in a join's equality.
+    private func restrict(_ input: BackendTable, columns: [String], matching sources: [(BackendTable, [String])]) throws -> BackendTable {
+        let dialect = backend.dialect
+        let inputName = "rocky_incremental_input"
+        func tuple(_ alias: String, _ names: [String]) -> String {
+            let list = names.map { "\(alias).\(dialect.quote($0))" }.joined(separator: ", ")
+            return names.count == 1 ? list : "(" + list + ")"
+        }
+        let union = sources.indices.map { k in
+            "SELECT " + sources[k].1.map { "d.\(dialect.quote($0))" }.joined(separator: ", ") + " FROM \(dialect.quote("rocky_incremental_d\(k)")) d"
+        }.joined(separator: " UNION ALL ")
+        let list = input.table.schema.columns.map { "i." + dialect.quote($0.name) }.joined(separator: ", ")
+        let sql = "SELECT \(list) FROM \(dialect.quote(inputName)) i WHERE \(tuple("i", columns)) IN (\(union))"
+        let tables = [BackendTable(name: inputName, id: input.id, table: input.table)]
+            + sources.indices.map { BackendTable(name: "rocky_incremental_d\($0)", id: sources[$0].0.id, table: sources[$0].0.table) }
+        let available = try backend.makeAvailable(tables)
+        metrics.tablesLoaded += available.tablesLoaded
+        metrics.rowsLoaded += available.rowsLoaded
+        let schema = input.table.schema
+        var written: (ObjectID, Table)?
+        try backend.materialize(sql, schema: schema, target: input.name, tables: tables,
+                                writer: treeWriter(schema, label: input.name)) { built in
+            let result = try write(schema, built)
+            written = result
+            return result.0
+        }
+        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no restriction of \(input.name)") }
+        return BackendTable(name: input.name, id: id, table: table)
     }
 
     /// Writes a small version of the input and makes it available to the engine.
@@ -402,10 +579,10 @@ extension StatementRun {
         return BackendTable(name: input.name, id: id, table: table)
     }
 
-    /// The statement's query over one version of its input, as a tree of `schema`.
-    private func materialize(_ sql: String, schema: Schema, target: String, over input: BackendTable) throws -> Table {
+    /// The statement's query over one version of its inputs, as a tree of `schema`.
+    private func materialize(_ sql: String, schema: Schema, target: String, over inputs: [BackendTable]) throws -> Table {
         var written: (ObjectID, Table)?
-        try backend.materialize(sql, schema: schema, target: target, tables: [input], writer: treeWriter(schema, label: target)) { built in
+        try backend.materialize(sql, schema: schema, target: target, tables: inputs, writer: treeWriter(schema, label: target)) { built in
             let result = try write(schema, built)
             written = result
             return result.0

@@ -37,6 +37,9 @@ import Testing
                SUM(qty) OVER (PARTITION BY grp) AS grp_total, COUNT(*) OVER (PARTITION BY note, grp) AS n
         FROM t WHERE id % 5 <> 1
         """,
+        // Joins on the group, inner and left (with a condition on the right side).
+        "joined": "SELECT t.id, t.grp, t.qty, u.label, u.weight * t.qty AS w FROM t JOIN u ON u.grp = t.grp WHERE t.id % 3 <> 0",
+        "left_joined": "SELECT t.id, t.grp, u.label, u.weight FROM t LEFT JOIN u ON t.grp = u.grp AND u.weight > 1",
         // Falls back: ORDER BY/LIMIT.
         "top": "SELECT id, qty FROM t ORDER BY qty DESC, id LIMIT 5",
     ]
@@ -48,6 +51,9 @@ import Testing
         for id in 1...rows { values.append(row(id, &g)) }
         box.ok("sql", "CREATE TABLE t (id INTEGER NOT NULL, grp TEXT, qty INTEGER, amount DECIMAL(12,2), note TEXT, PRIMARY KEY (id))")
         box.ok("sql", "INSERT INTO t VALUES " + values.joined(separator: ", "))
+        let labels = (["a", "b", "c"] + (0..<30).map { "g\($0)" }).enumerated().map { "('\($1)', 'L\($0)', \($0 % 5))" }
+        box.ok("sql", "CREATE TABLE u (grp TEXT NOT NULL, label TEXT, weight INTEGER, PRIMARY KEY (grp))")
+        box.ok("sql", "INSERT INTO u VALUES " + labels.joined(separator: ", "))
         for (name, sql) in models { box.write("models/\(name).sql", sql + "\n") }
     }
 
@@ -101,10 +107,19 @@ import Testing
             statements.append("UPDATE t SET grp = NULL, amount = amount + 1 WHERE id = \(1 + g.next(60))")
             statements.append("DELETE FROM t WHERE id = \(1 + g.next(60)) OR id = \(1 + g.next(60))")
             if round == 2 { statements.append("DELETE FROM t WHERE grp = 'c'") }
+            // The joined table: a value, a new key, a NULL, a deleted key, a key change.
+            statements.append("UPDATE u SET weight = weight + 1 WHERE grp = 'g\(g.next(30))'")
+            switch round {
+            case 0: statements.append("INSERT INTO u VALUES ('g40', 'new', 3)")
+            case 1: statements.append("UPDATE u SET label = NULL WHERE grp = 'a'")
+            case 2: statements.append("DELETE FROM u WHERE grp = 'g\(g.next(30))'")
+            case 3: statements.append("UPDATE u SET grp = 'g50' WHERE grp = 'b'")
+            default: statements.append("UPDATE u SET weight = NULL WHERE grp = 'g\(g.next(30))'")
+            }
             box.ok("sql", statements.joined(separator: "; "))
 
             let incremental = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
-            for name in ["wide", "keyed", "by_group", "by_size", "ranked"] {
+            for name in ["wide", "keyed", "by_group", "by_size", "ranked", "joined", "left_joined"] {
                 let execution = incremental[name]?["execution"] as? [String: Any]
                 #expect(execution?["mode"] as? String == "incremental", "round \(round), \(name): \(execution ?? [:])")
                 #expect(execution?["verified"] as? Bool == true)

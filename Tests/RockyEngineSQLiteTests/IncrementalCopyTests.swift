@@ -12,10 +12,10 @@ import Testing
 /// and the copy holds exactly the new version's rows (its digest checks out
 /// when another process opens the cache).
 @Suite struct IncrementalCopyTests {
-    /// `rows` with some volumes changed, one row gone and one added.
+    /// `rows` with some volumes of symbol A changed, one row of A gone and a symbol added.
     static func changed(_ rows: [[Value]]) -> [[Value]] {
         var rows = rows
-        for i in stride(from: 3, to: rows.count, by: 17) { rows[i][6] = .integer(50_000 + Int64(i)) }
+        for i in stride(from: 3, to: 60, by: 17) { rows[i][6] = .integer(50_000 + Int64(i)) }
         rows.remove(at: 5)
         rows.append([.text("Z"), .timestamp(Timestamp(microseconds: 72_000_000_000)), dec("1.0000"), dec("1.0000"),
                      dec("1.0000"), dec("1.0000"), .integer(7)])
@@ -30,7 +30,7 @@ import Testing
         let folder = temporaryFolder("incremental-copy")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = MemoryObjectStore()
-        let rows = priceRows(symbols: ["A", "B", "C", "D"], days: 60)
+        let rows = priceRows(symbols: ["A", "B", "C", "D", "E", "F", "G", "H"], days: 60)
         let before = try makeTable(store, try pricesSchema(), rows)
         let after = try makeTable(store, try pricesSchema(), Self.changed(rows))
         let w = try Workspace(store: store, cacheDirectory: folder)
