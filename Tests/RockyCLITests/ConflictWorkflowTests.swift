@@ -124,4 +124,47 @@ import Testing
         #expect(!listed.out.contains("@example.com"), "\(listed.out)")
         #expect(box.ok("conflicts").contains("carol@example.com"), "dev shows raw values")
     }
+
+    /// Revert and cherry-pick use the same workflow: kept, resolved per key, continued or aborted.
+    @Test func aRevertOrCherryPickKeepsItsConflictsToo() {
+        let box = Sandbox()
+        box.ok("init")
+        box.write("t.csv", "id,qty\n1,10\n2,20\n3,30\n")
+        box.ok("import", "t", "t.csv", "--key", "id", "-m", "base")
+        box.ok("sql", "UPDATE t SET qty = 11 WHERE id IN (1, 2, 3)", "-m", "bump")
+        let bump = box.ok("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        box.ok("sql", "UPDATE t SET qty = 12 WHERE id IN (1, 2)", "-m", "later")
+        let head = box.ok("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+
+        // Row 3 reverts cleanly; rows 1 and 2 changed since: conflicts, kept.
+        let worksets = box.snapshot(".rocky/refs/worksets"), heads = box.snapshot(".rocky/refs/heads")
+        let kept = box.rocky("revert", bump, "--keep-conflicts")
+        #expect(kept.code == 3 && kept.out.contains("2 conflict(s) kept"), "\(kept)")
+        #expect(box.ok("status").contains("revert of \(bump) is in progress"), "\(box.ok("status"))")
+        #expect(conflicts(box).count == 2)
+        #expect(box.rocky("commit", "-m", "x").code != 0, "a plain commit may not bypass the revert")
+        box.ok("merge", "--abort")
+        #expect(box.ok("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines) == head)
+        #expect(box.snapshot(".rocky/refs/worksets") == worksets && box.snapshot(".rocky/refs/heads") == heads,
+                "--abort leaves the working set and the branch as they were")
+        #expect(box.ok("export", "t") == "id,qty\n1,12\n2,12\n3,11\n")
+
+        #expect(box.rocky("revert", bump, "--keep-conflicts").code == 3)
+        box.ok("conflicts", "resolve", "t", "1", "--ours")
+        box.ok("conflicts", "resolve", "t", "2", "--theirs")
+        box.ok("merge", "--continue")
+        #expect(box.ok("export", "t") == "id,qty\n1,12\n2,20\n3,30\n", "1: ours (later), 2: theirs (before the bump), 3: reverted")
+        let log = box.json(box.rocky("log", "--json", "-n", "1"))["commits"] as? [[String: Any]] ?? []
+        #expect((log.first?["parents"] as? [String])?.count == 1, "a revert's commit has one parent: \(log)")
+        #expect((log.first?["message"] as? String)?.hasPrefix("Revert \"bump\"") == true, "\(log)")
+
+        // A cherry-pick of the bump onto a branch that changed row 1.
+        box.ok("checkout", "-b", "side", "HEAD~3")
+        box.ok("sql", "UPDATE t SET qty = 99 WHERE id = 1", "-m", "side")
+        #expect(box.rocky("cherry-pick", bump, "--keep-conflicts").code == 3)
+        box.ok("conflicts", "resolve", "t", "1", "--set", "qty=50")
+        box.ok("merge", "--continue")
+        #expect(box.ok("export", "t") == "id,qty\n1,50\n2,11\n3,11\n")
+        #expect(box.rocky("revert", bump, "--keep-conflicts", "--strategy", "ours").code == 2)
+    }
 }

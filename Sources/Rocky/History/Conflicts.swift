@@ -138,7 +138,9 @@ extension Repository {
         let context = try gate(.continueMerge); defer { context.end() }
         let target = try currentTarget()
         try context.authorizeRevisionOrWorkingSet(nil, for: .write)
-        if let branch = target.branch { try context.authorize(.merge, branch: branch) }
+        // A merge needs `merge` on the branch; a revert or cherry-pick, as when it commits at once, `write`.
+        let operation = try workingSet(target).0.merge?.operation ?? "merge"
+        if let branch = target.branch { try context.authorize(operation == "merge" ? .merge : .write, branch: branch) }
         return try retrying(retries, branch: target.branch) {
             let target = try currentTarget()
             let (set, worksetID) = try workingSet(target)

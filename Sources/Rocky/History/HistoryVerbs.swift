@@ -13,12 +13,17 @@ public struct PickOptions: Sendable {
     public var message: String?
     /// When the branch moves meanwhile, start again up to this many times.
     public var retries: Int
+    /// Record the operation and its conflicts in the working set instead of
+    /// failing, to be resolved one by one (`rocky conflicts resolve`) and
+    /// committed with `merge --continue` (or dropped with `merge --abort`).
+    public var keepConflicts: Bool
 
-    public init(mainline: Int = 1, strategy: MergeStrategy? = nil, message: String? = nil, retries: Int = 0) {
+    public init(mainline: Int = 1, strategy: MergeStrategy? = nil, message: String? = nil, retries: Int = 0, keepConflicts: Bool = false) {
         self.mainline = mainline
         self.strategy = strategy
         self.message = message
         self.retries = retries
+        self.keepConflicts = keepConflicts
     }
 }
 
@@ -34,6 +39,9 @@ public struct PickReport: Sendable {
     public var stats: [String: MergeStats]
     public var resolved: [MergeConflict]
     public var strategyUsed: MergeStrategy?
+    /// With `keepConflicts`, the conflicts recorded in the working set
+    /// (masked); nothing was committed (`newHead` is `oldHead`).
+    public var kept: [MergeConflict] = []
 }
 
 /// `reset`'s modes: what happens to the working set and the project files.
@@ -97,8 +105,12 @@ extension Repository {
             throw RepositoryError.invalidArgument("HEAD is detached: check out the branch to \(operation) onto")
         }
         try context.authorize(.write, branch: branch)
+        if options.keepConflicts, options.strategy != nil {
+            throw RepositoryError.invalidArgument("--keep-conflicts and --strategy exclude each other: a strategy resolves every conflict at once")
+        }
         let ref = try RefName.branch(branch)
         let (base, theirs) = reverting ? (sourceTree, parentTree) : (parentTree, sourceTree)
+        let baseCommit = reverting ? sourceID : parentID
         let subject = source.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
         let message = options.message ?? (reverting
             ? "Revert \"\(subject)\"\n\nThis reverts commit \(sourceID.hex)."
@@ -116,11 +128,34 @@ extension Repository {
             var report = PickReport(operation: operation, source: sourceID, branch: branch, oldHead: ours, newHead: ours,
                                     tables: [:], stats: [:], resolved: [], strategyUsed: nil)
             var mergedFiles: [String: ObjectID] = [:]
-            let commitID = try objects.batch { () -> ObjectID in
-                let tables = try merger.merge(base: base.tables, ours: oursTree.tables, theirs: theirs.tables, strategy: options.strategy)
+            var kept: WorkingSet?
+            var meta: [JSON.Member] = [JSON.Member("commit", .string(sourceID.hex)),
+                                       JSON.Member("parent", parentID.map { .string($0.hex) } ?? .null),
+                                       JSON.Member("mainline", .int(options.mainline))]
+            let committed = try objects.batch { () -> ObjectID? in
+                // Kept conflicts hold ours' version until resolved, as in merge.
+                let tables = try merger.merge(base: base.tables, ours: oursTree.tables, theirs: theirs.tables,
+                                              strategy: options.keepConflicts ? .ours : options.strategy)
                 let (files, filesUsedStrategy) = try mergeProjectFiles(base: base.files, ours: oursTree.files, theirs: theirs.files,
                                                                        strategy: options.strategy)
                 if filesUsedStrategy { report.strategyUsed = options.strategy }
+                if options.keepConflicts, tables.isClean, files.conflicts.isEmpty, tables.conflicts.contains(where: \.isResolved) {
+                    let standing = tables.conflicts.map { c -> MergeConflict in var c = c; c.resolution = nil; return c }
+                    var versions: [String: TableVersions] = [:]
+                    for name in Set(standing.map(\.table)) {
+                        versions[name] = TableVersions(base: base.tables[name], ours: oursTree.tables[name], theirs: theirs.tables[name])
+                    }
+                    meta.append(JSON.Member("resolved_one_by_one", .bool(true)))
+                    let state = MergeInProgress(operation: operation, source: revision, otherParent: nil, bases: baseCommit.map { [$0] } ?? [],
+                                                message: message, meta: .object([JSON.Member(reverting ? "revert" : "cherry_pick", .object(meta))]),
+                                                versions: versions, conflicts: standing, previousWorkingSet: worksetID)
+                    kept = WorkingSet(base: ours, tables: tables.tables, merge: state)
+                    mergedFiles = files.files
+                    report.tables = tables.outcomes
+                    report.stats = tables.stats
+                    report.kept = try maskedConflicts(standing, tables: [base.tables, oursTree.tables, theirs.tables])
+                    return nil
+                }
                 report.resolved = try requireResolved(tables, files: files, versions: [base.tables, oursTree.tables, theirs.tables],
                                                       source: "\(operation) of \(sourceID.short())", target: branch)
                 report.tables = tables.outcomes
@@ -131,14 +166,21 @@ extension Repository {
                 let tree = Tree(tables: tables.tables, files: files.files)
                 if tree == oursTree { throw HistoryError.noChange("\(operation) of \(sourceID.short())") }
                 mergedFiles = files.files
-                var meta: [JSON.Member] = [JSON.Member("commit", .string(sourceID.hex)),
-                                           JSON.Member("parent", parentID.map { .string($0.hex) } ?? .null),
-                                           JSON.Member("mainline", .int(options.mainline))]
                 if let s = report.strategyUsed { meta.append(JSON.Member("strategy", .string(s.rawValue))) }
                 return try objects.write(commit: Commit(
                     tree: try objects.write(tree), parents: [ours], actor: settings.actor, time: settings.now, message: message,
                     runID: settings.runID, meta: .object([JSON.Member(reverting ? "revert" : "cherry_pick", .object(meta))])))
             }
+            if let kept {
+                try saveWorkingSet(kept, for: target, expected: worksetID, message: "\(operation) \(sourceID.short()): conflicts kept")
+                try writeProjectFiles(from: oursTree.files, to: mergedFiles)
+                try context.record(AuditEntry(operation: operation, branch: branch, oldID: ours,
+                                              outputState: try objects.write(Tree(tables: kept.tables)),
+                                              details: .object(["commit": .string(sourceID.hex), "mainline": .int(options.mainline),
+                                                                "keep_conflicts": .bool(true), "conflicts": .int(report.kept.count)])))
+                return report
+            }
+            guard let commitID = committed else { return report }
             let entry = AuditEntry(operation: operation, branch: branch, inputState: try objects.readCommit(ours).tree,
                                    outputState: try objects.readCommit(commitID).tree, details: .object([
                                        "commit": .string(sourceID.hex), "mainline": .int(options.mainline),

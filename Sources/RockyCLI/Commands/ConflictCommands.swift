@@ -174,7 +174,7 @@ struct BlameCommand: Command {
         context.out.write(Render.table(header, blame.lines.map { line in
             var row = [line.commit.short(), line.actor, line.time.description, key(line)]
             if cells { row += [line.column ?? "", line.value.map { $0.isNull ? "NULL" : Render.truncate($0.description, 30) } ?? ""] }
-            row.append(line.statement.map { Render.truncate($0.replacingOccurrences(of: "\n", with: " "), 50) } ?? "(" + Render.truncate(line.message, 40) + ")")
+            row.append(line.statement.map { Render.truncate($0.replacingOccurrences(of: "\n", with: " "), 50) } ?? "(" + Render.truncate(line.message.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? "", 40) + ")")
             return row
         }))
     }

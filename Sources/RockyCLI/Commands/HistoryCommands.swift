@@ -82,6 +82,10 @@ struct PickArguments {
         }
         options.message = try arguments.option("--message")
         options.retries = try arguments.intOption("--retry") ?? 0
+        options.keepConflicts = arguments.flag("--keep-conflicts")
+        if options.keepConflicts, options.strategy != nil {
+            throw arguments.usage("--keep-conflicts and --strategy exclude each other: a strategy resolves every conflict at once")
+        }
         guard let revision = try arguments.positionals(max: 1, names: "<commit>").first else {
             throw arguments.usage("\(verb) needs the commit")
         }
@@ -98,14 +102,26 @@ struct PickArguments {
             MergeCommand.printConflicts(conflicts, context)
             throw ExitStatus(code: .conflict, message: conflicts.description)
         }
+        let keptConflicts = ExitStatus(code: .conflict, message: "\(report.kept.count) conflict(s) kept in the working set")
         if context.json {
-            context.emit(.object([
-                "operation": .string(report.operation), "commit": .string(report.source.hex), "branch": .string(report.branch),
-                "old_head": .string(report.oldHead.hex), "new_head": .string(report.newHead.hex),
-                "strategy": report.strategyUsed.map { .string($0.rawValue) } ?? .null,
-                "tables": .object(report.tables.sorted { $0.key < $1.key }.map { JSON.Member($0.key, .string(JSONContract.outcome($0.value))) }),
-            ]))
+            var members: [JSON.Member] = [
+                JSON.Member("operation", .string(report.operation)), JSON.Member("commit", .string(report.source.hex)),
+                JSON.Member("branch", .string(report.branch)),
+                JSON.Member("old_head", .string(report.oldHead.hex)), JSON.Member("new_head", .string(report.newHead.hex)),
+                JSON.Member("strategy", report.strategyUsed.map { .string($0.rawValue) } ?? .null),
+                JSON.Member("tables", .object(report.tables.sorted { $0.key < $1.key }.map { JSON.Member($0.key, .string(JSONContract.outcome($0.value))) })),
+            ]
+            if !report.kept.isEmpty { members.append(JSON.Member("conflicts", .array(report.kept.map(MergeCommand.conflictJSON)))) }
+            context.emit(.object(members))
+            if !report.kept.isEmpty { throw keptConflicts }
             return
+        }
+        if !report.kept.isEmpty {
+            context.out.line("\(report.operation == "revert" ? "Reverting" : "Cherry-picking") \(report.source.short()) onto \(report.branch): "
+                + "\(report.kept.count) conflict(s) kept in the working set, each holding \(report.branch)'s version; resolve them with "
+                + "'rocky conflicts resolve', then 'rocky merge --continue' (or 'rocky merge --abort')")
+            MergeCommand.conflictTable(report.kept, context)
+            throw keptConflicts
         }
         let verb = report.operation == "revert" ? "Reverted" : "Cherry-picked"
         context.out.line("[\(report.branch) \(report.newHead.short())] \(verb) \(report.source.short())"
@@ -121,7 +137,7 @@ struct PickArguments {
 struct RevertCommand: Command {
     static let name = "revert"
     static let abstract = "Undo a commit's change as one new commit"
-    static let usage = ["revert <commit> [-m <parent>] [--strategy ours|theirs] [--message <text>] [--retry <N>]"]
+    static let usage = ["revert <commit> [-m <parent>] [--strategy ours|theirs | --keep-conflicts] [--message <text>] [--retry <N>]"]
     static let help = """
     Makes one commit on the current branch that undoes <commit>'s change,
     cell by cell: a three-way merge of HEAD with base = <commit> and theirs =
@@ -134,6 +150,8 @@ struct RevertCommand: Command {
     options:
       -m, --mainline <N>     for a merge commit: the parent to revert to (default 1)
       --strategy ours|theirs resolve every conflict to one side
+      --keep-conflicts       on conflicts, record the revert in the working set (exit 3) to resolve
+                             them one by one: rocky conflicts resolve, then merge --continue (or --abort)
       --message <text>       the commit message (default: Revert "<subject>")
       --retry <N>            if the branch moves meanwhile, start again, up to N times
     """
@@ -153,7 +171,7 @@ struct RevertCommand: Command {
 struct CherryPickCommand: Command {
     static let name = "cherry-pick"
     static let abstract = "Apply a commit's change to the current branch as one new commit"
-    static let usage = ["cherry-pick <commit> [-m <parent>] [--strategy ours|theirs] [--message <text>] [--retry <N>]"]
+    static let usage = ["cherry-pick <commit> [-m <parent>] [--strategy ours|theirs | --keep-conflicts] [--message <text>] [--retry <N>]"]
     static let help = """
     Makes one commit on the current branch with <commit>'s change: a
     three-way merge of HEAD with base = <commit>'s parent and theirs =
@@ -164,6 +182,8 @@ struct CherryPickCommand: Command {
     options:
       -m, --mainline <N>     for a merge commit: the parent its change is taken against (default 1)
       --strategy ours|theirs resolve every conflict to one side
+      --keep-conflicts       on conflicts, record the cherry-pick in the working set (exit 3) to resolve
+                             them one by one: rocky conflicts resolve, then merge --continue (or --abort)
       --message <text>       the commit message (default: the picked commit's, with its id)
       --retry <N>            if the branch moves meanwhile, start again, up to N times
     """
