@@ -189,9 +189,9 @@ public final class PostgresBackend: ExecutionBackend {
     }
 
     /// CREATE TABLE of a version: the schema's columns, NOT NULLs and key.
-    func createSQL(_ table: String, schema: Schema) -> String {
+    func createSQL(_ table: String, schema: Schema, primaryKey: Bool = true) -> String {
         var parts = schema.columns.map { "\(quote($0.name)) \(PostgresBackend.columnType($0.type))\($0.nullable ? "" : " NOT NULL")" }
-        if !schema.isKeyless { parts.append("PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))") }
+        if primaryKey, !schema.isKeyless { parts.append("PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))") }
         return "CREATE TABLE \(table) (\(parts.joined(separator: ", ")))"
     }
 
@@ -505,18 +505,33 @@ public final class PostgresBackend: ExecutionBackend {
                     return
                 }
                 try createViews(tables)
+                // The rows go in in key order, the key is built after them
+                // (one sorted index build, not a million index inserts), and
+                // they come back in the order they went in, which the tree
+                // writer checks (a scan of a table filled by one INSERT in
+                // this transaction; synchronized scans are off): no sort on
+                // the way back. Rows out of order are read again, unordered.
                 let staging = stagingTable()
-                try connection.run(createSQL(staging.qualified, schema: schema))
+                try connection.run(createSQL(staging.qualified, schema: schema, primaryKey: false))
+                let keyed = !schema.isKeyless
+                let order = keyed ? " ORDER BY " + schema.keyColumnNames.map { name in
+                    quote(name) + (schema.column(named: name)?.type == .text ? " COLLATE \"C\"" : "")
+                }.joined(separator: ", ") : ""
                 do {
-                    try connection.execute("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT * FROM (\(sql)) AS rocky_result")
+                    try connection.execute("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT * FROM (\(sql)) AS rocky_result "
+                                           + "(\(columnList(schema)))\(order)")
                     noteQueryID(restart: true)
                 } catch var error as PostgresError {
                     error.sql = sql
                     error.position = nil
                     throw error
                 }
+                if keyed {
+                    try connection.run("ALTER TABLE \(staging.qualified) ADD PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", "))); "
+                                       + "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0")
+                }
                 let built = try writer.build { ordered, feed in
-                    try read(staging.qualified, schema: schema, ordered: ordered, table: target) { try feed.add(row: $0) }
+                    try read(staging.qualified, schema: schema, ordered: ordered && !keyed, table: target) { try feed.add(row: $0) }
                 }
                 try dropViews(tables.map(\.name))
                 let id = try commit(built)
