@@ -108,6 +108,26 @@ import Testing
         #expect(raw.first == [.int(4)])
     }
 
+    /// Where Spark's own functions and casts differ from Rocky's, the
+    /// emitted SQL does not: Spark's round of a DOUBLE to 0 places rounds
+    /// half up (SQLite's adds 0.5 in double arithmetic), its cast of a
+    /// DECIMAL to BIGINT truncates, its substr reads position 0 as
+    /// 1, it prints DOUBLEs in Java's form, and its LIKE escapes with a backslash.
+    @Test func whereSparksOwnSQLDiffersTheEmittedSQLGivesRockysValues() throws {
+        let engines = try SparkEngines.shared()
+        let native = try engines.connection.query("""
+            SELECT round(CAST(0.49999999999999994 AS DOUBLE)),
+              CAST(CAST(7.77 AS DECIMAL(10,2)) AS BIGINT), substr('abcdef', 0, 2), CAST(CAST(1.005e20 AS DOUBLE) AS STRING),
+              'a%' LIKE '%\\\\%'
+            """).rows
+        #expect(native == [[.double(0), .int(7), .string("ab"), .string("1.005E20"), .bool(true)]])
+        let sql = "SELECT ROUND(0.49999999999999994e0) AS a, CAST(d AS INTEGER) AS c, "
+            + "SUBSTR('abcdef', 0, 2) AS e, CAST(g * 1e20 AS TEXT) AS h, CONCAT('a%') LIKE '%\\%' AS k FROM t WHERE id = 8"
+        #expect(try engines.compare(sql, label: "Spark's own differences") == 1)
+        let rocky = try engines.spark(sql)
+        #expect(rocky == [[.double(1), .integer(8), .text("a"), .text("1.005e+20"), .boolean(false)]], "\(rocky)")
+    }
+
     @Test(arguments: MaskingStrategy.allCases.filter { $0 != .deny })
     func maskedValuesAreByteIdentical(strategy: MaskingStrategy) throws {
         let engines = try SparkEngines.shared()
