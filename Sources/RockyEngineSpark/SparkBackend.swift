@@ -323,17 +323,6 @@ public final class SparkBackend: ExecutionBackend {
         try? run("DROP TABLE IF EXISTS \(staging)")
     }
 
-    /// The versions Spark holds, by id.
-    public func heldVersions() throws -> [ObjectID] {
-        try operation("list versions", sql: nil) {
-            try rows("SHOW TABLES IN \(quote(options.database)) LIKE 'v_*'").compactMap { row in
-                guard row.count >= 2, case let .string(name) = row[1], name.hasPrefix("v_") else { return nil }
-                if row.count >= 3, case .bool(true) = row[2] { return nil }
-                return ObjectID(hex: String(name.dropFirst(2)))
-            }.sorted { $0.hex < $1.hex }
-        }
-    }
-
     // MARK: Views
 
     /// Exposes each input under the name its SQL uses, as a TEMPORARY VIEW of

@@ -196,6 +196,24 @@ import Testing
         #expect(!run.out.contains("hunter2") && !run.err.contains("hunter2"))
     }
 
+    /// Spark cannot compute `hash` masking (a keyed HMAC) exactly: a statement
+    /// reading a hashed column in that environment is refused before
+    /// anything runs, never approximated by an unkeyed sha2.
+    @Test func hashMaskingIsRefusedOnSpark() {
+        let box = PostgresEngineTests.repository(Self.toml(port: 1, database: "rocky") + """
+            [environments.dev]
+
+            [environments.prod.masking]
+            pii = "hash"
+
+            """)
+        box.ok("classify", "positions.account_id", "pii")
+        let refused = box.rocky(["--env", "prod", "--engine", "spark", "--json", "sql", "SELECT account_id FROM positions"])
+        #expect(refused.code == 5, "\(refused)")
+        #expect((refused.out + refused.err).contains("E0504"), "\(refused)")
+        #expect(box.rocky(["--env", "prod", "sql", "SELECT account_id FROM positions"]).code == 0, "SQLite computes it")
+    }
+
     @Test func checkWithASparkEngineEmitsTheDatabricksDialect() {
         let box = PostgresEngineTests.repository(Self.toml(port: 1, database: "rocky"))
         let emitted = box.ok("--engine", "spark", "check", "-e", "SELECT symbol FROM positions", "--emit")

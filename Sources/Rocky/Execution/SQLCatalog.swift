@@ -1,4 +1,5 @@
 import RockyBase
+import RockyEngine
 import RockySQL
 import RockyStore
 import RockyTable
@@ -79,15 +80,20 @@ extension Repository {
     /// Compile options for an environment (default: the settings'
     /// environment), which must be one the policy in force declares (`dev`
     /// needs no declaration while none is declared): an unknown name is an
-    /// error, never "no masking".
+    /// error, never "no masking". Their dialect is that of the engine the
+    /// command chose.
     public func compileOptions(environment: String? = nil) throws -> CompileOptions {
         let context = try gate(.compileOptions); defer { context.end() }
         let config = try maskingConfig()
         let environment = environment ?? settings.environment
         try Repository.checkEnvironment(environment, declared: config)
+        // The chosen engine's dialect: a masking strategy it cannot compute
+        // exactly is refused (E0504), never approximated. An engine that
+        // cannot be chosen fails when it is used.
+        let dialect = (try? engineChoice())?.kind.dialect
         var options = CompileOptions(environment: environment, masking: MaskingPolicy { governance, env in
             config.strategy(for: governance, environment: env)
-        })
+        }, dialect: dialect)
         // CURRENT_DATE/CURRENT_TIMESTAMP: now (ROCKY_COMMIT_TIME when set); a replay passes the recorded time.
         options.statementTime = settings.now
         return options

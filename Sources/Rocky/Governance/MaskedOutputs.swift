@@ -111,7 +111,9 @@ extension Repository {
     /// The masking the settings' environment and actor are subject to. An
     /// environment rocky.toml does not declare is an error (`compileOptions`).
     func maskingInForce() throws -> MaskingInForce {
-        let options = try compileOptions()
+        var options = try compileOptions()
+        // Masked outputs are computed by Rocky and the embedded engine, whatever engine the command chose.
+        options.dialect = .sqlite
         return MaskingInForce(environment: options.environment, options: options, key: try maskingKey())
     }
 

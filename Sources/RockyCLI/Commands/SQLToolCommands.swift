@@ -90,6 +90,8 @@ struct CheckCommand: Command {
             catalog = try repo.catalog(at: revision, for: sources.map(\.sql))
             options = try repo.compileOptions()
         }
+        // Masking is checked against the dialect emitted (else the engine's).
+        if emit { options.dialect = dialect }
         var documents: [JSON] = []
         var worst: Int32 = 0
         for source in sources {
