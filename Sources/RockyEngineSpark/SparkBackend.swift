@@ -28,10 +28,13 @@ public struct SparkEngineOptions: Sendable {
     /// there, which Spark reads into the version table. Nil: INSERTs over
     /// the protocol.
     public var stage: String?
+    /// The HMAC key of keyed-hash masking (handed to `DatabricksSessionSetup`).
+    public var maskingKey: [UInt8]?
 
     public init(name: String, host: String, port: Int = 10000, authentication: HiveAuthentication = .noSASL, user: String? = nil,
                 database: String = "rocky", statementTimeout: Duration? = nil, retries: Int = 0,
-                initialRetryDelay: Duration = .milliseconds(200), replyTimeout: Duration = .seconds(120), stage: String? = nil) {
+                initialRetryDelay: Duration = .milliseconds(200), replyTimeout: Duration = .seconds(120), stage: String? = nil,
+                maskingKey: [UInt8]? = nil) {
         self.name = name
         self.host = host
         self.port = port
@@ -43,6 +46,7 @@ public struct SparkEngineOptions: Sendable {
         self.initialRetryDelay = initialRetryDelay
         self.replyTimeout = replyTimeout
         self.stage = stage
+        self.maskingKey = maskingKey
     }
 }
 
@@ -153,13 +157,17 @@ public final class SparkBackend: ExecutionBackend {
 
     // MARK: Sessions, retries, errors
 
-    /// The open session, or a new one (set up: UTC, the database).
+    /// The open session, or a new one, set up for the Spark SQL Rocky emits
+    /// (`DatabricksSessionSetup`: UTC, ANSI mode, the `rocky_*` helpers and
+    /// keyed-hash masking under the repository's key).
     func session() throws -> HiveConnection {
         if let connection, connection.isOpen { return connection }
         connection = nil
         let opened = try HiveConnection(host: options.host, port: options.port, authentication: options.authentication, user: options.user,
                                         configuration: [:], timeout: options.replyTimeout)
-        try opened.run("SET spark.sql.session.timeZone=UTC", timeout: options.statementTimeout)
+        for statement in Dialect.databricks.sessionSetup(maskingKey: options.maskingKey) {
+            try opened.run(statement, timeout: options.statementTimeout)
+        }
         if serverVersion.isEmpty {
             serverVersion = opened.serverVersion
             if serverVersion.isEmpty, let row = try opened.query("SELECT version()").rows.first, case let .string(text)? = row.first {

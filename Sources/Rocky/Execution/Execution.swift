@@ -89,7 +89,7 @@ extension Repository {
         let options = SparkEngineOptions(name: choice.name, host: host, port: choice.port ?? 10000, authentication: authentication,
                                          user: choice.user, database: choice.database ?? "rocky",
                                          statementTimeout: choice.statementTimeoutSeconds.map { .seconds($0) }, retries: choice.retries,
-                                         stage: choice.stage)
+                                         stage: choice.stage, maskingKey: try maskingKey())
         do {
             return try SparkBackend(store: objects, options: options, temporaryDirectory: temporaryDirectory())
         } catch let error as EngineError {
