@@ -79,7 +79,10 @@ import Testing
         for a in ConformanceCases.aggregates {
             _ = try engines.compare("SELECT \(a) AS v FROM t", label: a, approximate: SparkEngines.approximate(a))
         }
-        for q in ConformanceCases.grouped { _ = try engines.compare(q, label: q, approximate: SparkEngines.approximate(q)) }
+        // Spark has no GROUPS frames: compiling for databricks refuses them (E0102, DiagnosticTests).
+        for q in ConformanceCases.grouped where !q.contains(" GROUPS ") {
+            _ = try engines.compare(q, label: q, approximate: SparkEngines.approximate(q))
+        }
         #expect(engines.bothFailed == [])
     }
 
