@@ -217,17 +217,9 @@ final class DroppingProxy: @unchecked Sendable {
     init(to target: Int, plan: @escaping @Sendable (Int) -> Action) throws {
         self.target = target
         self.plan = plan
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound, listen(fd, 16) == 0 else { close(fd); throw HarnessError("cannot listen: errno \(errno)") }
+        let (fd, boundPort) = try Loopback.listen(backlog: 16)
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
@@ -248,15 +240,7 @@ final class DroppingProxy: @unchecked Sendable {
             let n = lock.withLock { count += 1; return count }
             let action = plan(n)
             if case .drop = action { close(client); continue }
-            let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(target).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-            }
-            guard connected else { close(client); close(upstream); continue }
+            guard let upstream = Loopback.connect(port: target) else { close(client); continue }
             let limit: Int
             if case let .cutAfter(bytes) = action { limit = bytes } else { limit = .max }
             let ends = Ends(client, upstream)

@@ -241,30 +241,16 @@ final class DyingProxy: @unchecked Sendable {
     var died: Bool { lock.withLock { dead } }
 
     init(to target: Int, dieOn marker: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw HarnessError("proxy: bind/listen failed, errno \(errno)") }
+        let (fd, boundPort) = try Loopback.listen(backlog: 16)
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         let needle = Array(marker.utf8)
         Thread {
             while true {
                 let client = accept(fd, nil, nil)
                 guard client >= 0 else { return }
-                let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var to = sockaddr_in()
-                to.sin_family = sa_family_t(AF_INET)
-                to.sin_port = in_port_t(UInt16(target).bigEndian)
-                to.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &to) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-                }
+                let upstream = Loopback.connect(port: target) ?? -1
+                let connected = upstream >= 0
                 let alive = self.lock.withLock { () -> Bool in
                     guard !self.dead, connected else { return false }
                     self.sockets.formUnion([client, upstream])
@@ -272,7 +258,7 @@ final class DyingProxy: @unchecked Sendable {
                 }
                 guard alive else {
                     close(client)
-                    close(upstream)
+                    if connected { close(upstream) }
                     continue
                 }
                 Thread { self.pump(from: client, to: upstream, watching: needle) }.start()

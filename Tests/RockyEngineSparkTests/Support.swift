@@ -21,17 +21,9 @@ final class FakeServer: Sendable {
     private let listener: Int32
 
     init(reply: [UInt8], replyAfter: Int? = nil, hold: Bool) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 4) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard ok else { throw HarnessError("fake server: bind/listen failed, errno \(errno)") }
+        let (fd, boundPort) = try Loopback.listen(backlog: 4)
         listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         let thread = Thread {
             let client = accept(fd, nil, nil)
             guard client >= 0 else { return }
