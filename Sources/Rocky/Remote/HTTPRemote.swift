@@ -42,19 +42,23 @@ extension Repository {
         }
     }
 
-    /// `GET info/refs`: the branches the server lets us read, and its HEAD branch.
-    static func remoteRefs(_ client: HTTPClient) throws -> (head: String?, branches: [(name: String, id: ObjectID)]) {
+    /// `GET info/refs`: the branches the server lets us read, its HEAD
+    /// branch, and the tags it lists (a server without tags lists none).
+    static func remoteRefs(_ client: HTTPClient) throws
+        -> (head: String?, branches: [(name: String, id: ObjectID)], tags: [(name: String, id: ObjectID)]) {
         let response = try client.send("GET", "info/refs")
         guard response.status == 200 else { throw failure(response, client: client) }
         let body = try response.readAll()
         guard let json = try? JSON(parsing: String(decoding: body, as: UTF8.self)), let members = json["refs"]?.members else {
             throw HTTPRemoteError.protocolError("\(client.url) did not answer with a ref list")
         }
-        let branches = try members.map { m -> (name: String, id: ObjectID) in
-            guard let id = m.value.stringValue.flatMap({ ObjectID(hex: $0) }) else { throw HTTPRemoteError.protocolError("a ref without an id") }
-            return (m.key, id)
+        func ids(_ members: [JSON.Member]) throws -> [(name: String, id: ObjectID)] {
+            try members.map { m in
+                guard let id = m.value.stringValue.flatMap({ ObjectID(hex: $0) }) else { throw HTTPRemoteError.protocolError("a ref without an id") }
+                return (m.key, id)
+            }
         }
-        return (json["head"]?.stringValue, branches)
+        return (json["head"]?.stringValue, try ids(members), try ids(json["tags"]?.members ?? []))
     }
 
     /// `POST upload-pack`: receives the branches' objects missing here into

@@ -133,7 +133,7 @@ extension Repository {
     func pushTagsHTTP(_ remote: Remote, tags: [(name: String, id: ObjectID)], commits: [ObjectID: ObjectID],
                       context: OperationContext) throws -> PushTagsResult {
         let client = try client(remote)
-        let listed = try Repository.remoteRefsAndTags(client)
+        let listed = try Repository.remoteRefs(client)
         var result = PushTagsResult(remote: remote, tags: [], transfer: TransferStats())
         var toSend: [(name: String, id: ObjectID)] = []
         for tag in tags {
@@ -180,25 +180,6 @@ extension Repository {
             ])))
         }
         return result
-    }
-
-    /// `GET info/refs` with the tags the server lists (a server without
-    /// tags lists none).
-    static func remoteRefsAndTags(_ client: HTTPClient) throws
-        -> (branches: [(name: String, id: ObjectID)], tags: [(name: String, id: ObjectID)]) {
-        let response = try client.send("GET", "info/refs")
-        guard response.status == 200 else { throw failure(response, client: client) }
-        let body = try response.readAll()
-        guard let json = try? JSON(parsing: String(decoding: body, as: UTF8.self)), let members = json["refs"]?.members else {
-            throw HTTPRemoteError.protocolError("\(client.url) did not answer with a ref list")
-        }
-        func ids(_ members: [JSON.Member]) throws -> [(name: String, id: ObjectID)] {
-            try members.map { m in
-                guard let id = m.value.stringValue.flatMap({ ObjectID(hex: $0) }) else { throw HTTPRemoteError.protocolError("a ref without an id") }
-                return (m.key, id)
-            }
-        }
-        return (try ids(members), try ids(json["tags"]?.members ?? []))
     }
 
     /// The tags a served fetch sends: those whose commit the actor may read
