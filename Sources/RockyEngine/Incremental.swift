@@ -480,19 +480,7 @@ extension StatementRun {
         let sql = "SELECT \(list) FROM \(dialect.quote(inputName)) i WHERE \(tuple("i", columns)) IN (\(union))"
         let tables = [BackendTable(name: inputName, id: input.id, table: input.table)]
             + sources.indices.map { BackendTable(name: "rocky_incremental_d\($0)", id: sources[$0].0.id, table: sources[$0].0.table) }
-        let available = try backend.makeAvailable(tables)
-        metrics.tablesLoaded += available.tablesLoaded
-        metrics.rowsLoaded += available.rowsLoaded
-        let schema = input.table.schema
-        var written: (ObjectID, Table)?
-        try backend.materialize(sql, schema: schema, target: input.name, tables: tables,
-                                writer: treeWriter(schema, label: input.name)) { built in
-            let result = try write(schema, built)
-            written = result
-            return result.0
-        }
-        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no restriction of \(input.name)") }
-        return BackendTable(name: input.name, id: id, table: table)
+        return try restriction(of: input, sql, over: tables)
     }
 
     /// Writes a small version of the input and makes it available to the engine.
@@ -564,31 +552,39 @@ extension StatementRun {
         let tables = [BackendTable(name: names[0], id: input.id, table: input.table),
                       BackendTable(name: names[1], id: deltas[0].id, table: deltas[0].table),
                       BackendTable(name: names[2], id: deltas[1].id, table: deltas[1].table)]
-        let available = try backend.makeAvailable(tables)
-        metrics.tablesLoaded += available.tablesLoaded
-        metrics.rowsLoaded += available.rowsLoaded
-        let schema = input.table.schema
-        var written: (ObjectID, Table)?
-        try backend.materialize(sql, schema: schema, target: input.name, tables: tables,
-                                writer: treeWriter(schema, label: input.name)) { built in
-            let result = try write(schema, built)
-            written = result
-            return result.0
-        }
-        guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no restriction of \(input.name)") }
-        return BackendTable(name: input.name, id: id, table: table)
+        return try restriction(of: input, sql, over: tables)
     }
 
     /// The statement's query over one version of its inputs, as a tree of `schema`.
     private func materialize(_ sql: String, schema: Schema, target: String, over inputs: [BackendTable]) throws -> Table {
+        guard let (_, table) = try written(sql, schema: schema, target: target, over: inputs) else {
+            throw EngineError.invalid("the engine wrote no result for \(target)")
+        }
+        return table
+    }
+
+    /// `input` restricted by query `sql` over `tables` (loaded first), as a
+    /// version of the input's schema under its name.
+    private func restriction(of input: BackendTable, _ sql: String, over tables: [BackendTable]) throws -> BackendTable {
+        let available = try backend.makeAvailable(tables)
+        metrics.tablesLoaded += available.tablesLoaded
+        metrics.rowsLoaded += available.rowsLoaded
+        guard let (id, table) = try written(sql, schema: input.table.schema, target: input.name, over: tables) else {
+            throw EngineError.invalid("the engine wrote no restriction of \(input.name)")
+        }
+        return BackendTable(name: input.name, id: id, table: table)
+    }
+
+    /// Runs query `sql` into a new version of `schema`: its id and table,
+    /// nil if the engine never committed one.
+    private func written(_ sql: String, schema: Schema, target: String, over tables: [BackendTable]) throws -> (ObjectID, Table)? {
         var written: (ObjectID, Table)?
-        try backend.materialize(sql, schema: schema, target: target, tables: inputs, writer: treeWriter(schema, label: target)) { built in
+        try backend.materialize(sql, schema: schema, target: target, tables: tables, writer: treeWriter(schema, label: target)) { built in
             let result = try write(schema, built)
             written = result
             return result.0
         }
-        guard let (_, table) = written else { throw EngineError.invalid("the engine wrote no result for \(target)") }
-        return table
+        return written
     }
 
     /// The key-ordered changes that turn rows `old` into rows `new` within
