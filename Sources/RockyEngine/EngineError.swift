@@ -44,6 +44,10 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     /// or a stored DECIMAL does not fit the 64-bit representation. Use a
     /// smaller scale or split the computation.
     case decimalOverflow(table: String, column: String, detail: String)
+    /// An exact result needs more than 38 digits (or, where its form is an
+    /// INTEGER, 64 bits): `detail` says which, and `line` and `column` where
+    /// the expression that overflowed is in the statement's script.
+    case arithmeticOverflow(detail: String, line: Int, column: Int)
     /// A DECIMAL value has more digits than its column's precision allows.
     case decimalPrecision(table: String, column: String, value: String, type: String)
     /// Two rows share a key: the table's primary key would not be unique.
@@ -66,6 +70,8 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .backend(error): error.description
         case let .decimalOverflow(table, column, detail):
             "DECIMAL overflow in \(table).\(column): \(detail)"
+        case let .arithmeticOverflow(detail, line, column):
+            "\(detail) (at line \(line), column \(column))"
         case let .decimalPrecision(table, column, value, type):
             "value \(value) does not fit \(table).\(column) \(type)"
         case let .duplicateKey(table, detail): "duplicate key in table \(table): \(detail)"

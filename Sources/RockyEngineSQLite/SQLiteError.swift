@@ -23,7 +23,23 @@ public struct SQLiteError: Error, Equatable, Sendable, CustomStringConvertible {
 
 extension EngineError {
     /// A SQLite failure, as an engine-neutral error.
-    public static func sqlite(_ error: SQLiteError) -> EngineError { .backend(error.backend) }
+    public static func sqlite(_ error: SQLiteError) -> EngineError {
+        overflow(error.message) ?? .backend(error.backend)
+    }
+
+    /// A `rocky_dec_*` helper's overflow, `DECIMAL overflow: <detail> (at
+    /// line L, column C)`, as the typed error with its position.
+    static func overflow(_ message: String) -> EngineError? {
+        let marker = " (at line "
+        guard message.hasPrefix("DECIMAL overflow: "), message.hasSuffix(")") else { return nil }
+        var start = message.endIndex
+        while start > message.startIndex, !message[start...].hasPrefix(marker) { start = message.index(before: start) }
+        guard message[start...].hasPrefix(marker) else { return nil }
+        let numbers = message[start...].dropFirst(marker.count).dropLast().split(separator: ",")
+        guard numbers.count == 2, let line = Int(numbers[0]),
+              let column = Int(numbers[1].drop(while: { $0 == " " }).dropFirst("column ".count)) else { return nil }
+        return .arithmeticOverflow(detail: String(message[..<start]), line: line, column: column)
+    }
 
     /// A SQLite failure, recognising constraint violations on `table` (whose
     /// name inside SQLite may be a cache name: messages use `table`).

@@ -81,8 +81,9 @@ final class TableCache {
     private var stagingCounter = 0
 
     static let fileName = "tables.sqlite"
-    /// `PRAGMA user_version` of a cache file of this layout (catalog with digests).
-    static let formatVersion: Int64 = 2
+    /// `PRAGMA user_version` of a cache file of this layout (catalog with
+    /// digests; 3: a DECIMAL of precision over 18 is a 16-byte BLOB).
+    static let formatVersion: Int64 = 3
     static let busyTimeoutMilliseconds: Int32 = 600_000
 
     init(directory: String?, limitBytes: Int) throws {

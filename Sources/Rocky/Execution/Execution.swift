@@ -35,6 +35,33 @@ public struct ExecutionFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension ExecutionFailure {
+    /// `statement` failed with `error`: placed at the statement, or, for an
+    /// overflow inside it (`EngineError.arithmeticOverflow`), at the
+    /// expression that overflowed, with its source line and a caret under it
+    /// (as compile errors show theirs).
+    init(_ statement: CompiledStatement, error: any Error, reason: String, model: String?, file: String? = nil) {
+        var line = statement.range.start.line, column = statement.range.start.column
+        var reason = reason
+        if case let EngineError.arithmeticOverflow(detail, l, c) = error {
+            line = l
+            column = c
+            reason = detail
+            let lines = statement.text.split(separator: "\n", omittingEmptySubsequences: false)
+            let index = l - statement.range.start.line
+            if lines.indices.contains(index) {
+                // The statement's first line starts at its column.
+                let indent = index == 0 ? String(repeating: " ", count: statement.range.start.column - 1) : ""
+                let text = indent + lines[index].replacingOccurrences(of: "\r", with: "")
+                let gutter = String(repeating: " ", count: String(l).count)
+                reason += "\n\(gutter) |\n\(l) | \(text)\n\(gutter) | \(String(repeating: " ", count: max(c - 1, 0)))^"
+            }
+        }
+        self.init(statement: statement.index + 1, line: line, column: column, model: model, underlying: error, reason: reason,
+                  file: file)
+    }
+}
+
 /// What a `rocky sql` script or a `rocky run` did.
 public struct ExecutionSummary: Sendable {
     public var transformations: [(id: ObjectID, record: Transformation)]
@@ -171,9 +198,8 @@ extension Repository {
                         throw failure
                     } catch let error as EngineError where sourceName != nil {
                         // A row of a query's result failed while it was read.
-                        throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
-                                               column: statement.range.start.column, model: nil,
-                                               underlying: error, reason: Repository.engineErrorText(error, statement: statement), file: sourceName)
+                        throw ExecutionFailure(statement, error: error, reason: Repository.engineErrorText(error, statement: statement),
+                                               model: nil, file: sourceName)
                     }
                     if let record = executed {
                         let id = try objects.write(record)
@@ -208,9 +234,7 @@ extension Repository {
         } catch let error as IncrementalMismatch {
             throw error
         } catch {
-            throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
-                                   column: statement.range.start.column, model: model,
-                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
+            throw ExecutionFailure(statement, error: error, reason: Repository.engineErrorText(error, statement: statement), model: model)
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []

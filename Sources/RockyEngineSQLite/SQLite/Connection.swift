@@ -136,6 +136,26 @@ final class PreparedStatement {
 
     func text(_ i: Int32) -> String { String(decoding: textBytes(i), as: UTF8.self) }
 
+    /// The column's BLOB bytes (valid until the next step or column call).
+    @inline(__always)
+    func blobBytes(_ i: Int32) -> UnsafeRawBufferPointer {
+        let pointer = sqlite3_column_blob(handle, i)
+        let count = Int(sqlite3_column_bytes(handle, i))
+        return UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count)
+    }
+
+    /// Binds a DECIMAL of precision over 18 in its BLOB form (`WideDecimal`).
+    @inline(__always)
+    func bind(wideDecimal units: Int128, at i: Int32) {
+        WideDecimal.withBytes(units) { sqlite3_bind_blob(handle, i, $0.baseAddress, Int32(WideDecimal.byteCount), sqliteTransient) }
+    }
+
+    /// Binds bytes as a BLOB.
+    @inline(__always)
+    func bind(blobBytes bytes: UnsafeRawBufferPointer, at i: Int32) {
+        sqlite3_bind_blob(handle, i, bytes.baseAddress, Int32(bytes.count), sqliteTransient)
+    }
+
     @inline(__always) func bindNull(at i: Int32) { sqlite3_bind_null(handle, i) }
     @inline(__always) func bind(_ v: Int64, at i: Int32) { sqlite3_bind_int64(handle, i, v) }
     @inline(__always) func bind(_ v: Double, at i: Int32) { sqlite3_bind_double(handle, i, v) }

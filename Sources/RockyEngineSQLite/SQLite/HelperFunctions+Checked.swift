@@ -98,6 +98,8 @@ extension HelperFunctions {
     /// The result of a checked cast: an SQLite value, NULL, or the message of the error.
     enum CastResult: Equatable {
         case integer(Int64), double(Double), null
+        /// The units of a DECIMAL of precision over 18 (`WideDecimal`).
+        case wide(Int128)
         case failure(String)
     }
 
@@ -123,6 +125,7 @@ extension HelperFunctions {
         switch outcome {
         case let .integer(v): sqlite3_result_int64(context, v)
         case let .double(d): sqlite3_result_double(context, d)
+        case let .wide(units): _ = WideDecimal.result(context, units, wide: true)
         case .null: sqlite3_result_null(context)
         case let .failure(message): failure(context, "rocky_cast: \(message) (cast at \(argumentText(arguments[2])))")
         }
@@ -143,6 +146,12 @@ extension HelperFunctions {
         case let .decimal(p, s):
             let limit = Double(ExactDecimal.pow10(p))
             let r = (d * Double(ExactDecimal.pow10(s))).rounded(.toNearestOrAwayFromZero)
+            if p > 18 {
+                guard r.isFinite, r.magnitude < limit, let units = Int128(exactly: r) else {
+                    return .failure("'\(d)' does not fit DECIMAL(\(p),\(s))")
+                }
+                return .wide(units)
+            }
             guard r.isFinite, r.magnitude < limit, r.magnitude < 9_223_372_036_854_775_808.0 else {
                 return .failure("'\(d)' does not fit DECIMAL(\(p),\(s))")
             }
@@ -235,6 +244,7 @@ extension HelperFunctions {
         }
         switch parseText(argumentText(arguments[0]), type) {
         case let .success(v): sqlite3_result_int64(context, v)
+        case let .wide(units): _ = WideDecimal.result(context, units, wide: true)
         case let .failure(message): failure(context, "rocky_from_text: \(message) (cast at \(argumentText(arguments[2])))")
         }
     }
@@ -465,6 +475,15 @@ extension HelperFunctions {
         let scale = Int(sqlite3_value_int64(arguments[1]))
         if sqlite3_value_type(arguments[0]) == SQLITE_INTEGER {
             state.addExact(sqlite3_value_int64(arguments[0]), scale: scale, inverse: inverse)
+        } else if sqlite3_value_type(arguments[0]) == SQLITE_BLOB, case let .units(units) = WideDecimal.argument(arguments[0]) {
+            // A DECIMAL of more than 18 digits: exact while its units fit 64 bits.
+            if let small = Int64(exactly: units) {
+                state.addExact(small, scale: scale, inverse: inverse)
+            } else {
+                state.loseExactness()
+                let x = Double("\(units)e-\(scale)") ?? .nan
+                if inverse { state.remove(x) } else { state.add(x) }
+            }
         } else {
             state.loseExactness()
             let x = sqlite3_value_double(arguments[0]) / pow(10, Double(scale))

@@ -35,6 +35,7 @@ enum HelperFunctions {
             HelperFunctions.fromText(context, arguments)
         }, nil, nil, nil), "rocky_from_text")
         try registerChecked(on: connection)
+        try registerDecimal(on: connection)
     }
 
     private static func fail(_ context: OpaquePointer?, _ message: String) {
@@ -100,15 +101,16 @@ enum HelperFunctions {
 
     /// The representation type named by a helper's type argument.
     enum TextType: Equatable {
-        case decimal(scale: Int), date, timestamp
+        /// `wide`: precision over 18, the 16-byte BLOB form (`WideDecimal`).
+        case decimal(scale: Int, wide: Bool), date, timestamp
 
         init?(_ name: String) {
             switch name.uppercased() {
             case "DATE": self = .date
             case "TIMESTAMP": self = .timestamp
             default:
-                guard case let .decimal(_, s)? = ColumnType(parsing: name) else { return nil }
-                self = .decimal(scale: s)
+                guard case let .decimal(p, s)? = ColumnType(parsing: name) else { return nil }
+                self = .decimal(scale: s, wide: p > 18)
             }
         }
 
@@ -139,16 +141,20 @@ enum HelperFunctions {
         if sqlite3_value_type(arguments[0]) == SQLITE_NULL || sqlite3_value_type(arguments[1]) == SQLITE_NULL {
             return sqlite3_result_null(context)
         }
+        guard let type = TextType.argument(context, arguments) else { return fail(context, "rocky_to_text: unsupported type \(text(arguments[1]))") }
+        if case let .decimal(scale, _) = type, sqlite3_value_type(arguments[0]) == SQLITE_BLOB,
+           case let .units(units) = WideDecimal.argument(arguments[0]) {
+            return resultText(context, ExactDecimal(units: units, scale: scale).description)
+        }
         guard sqlite3_value_type(arguments[0]) == SQLITE_INTEGER else {
             return fail(context, "rocky_to_text: the value is not an INTEGER (a DECIMAL value lost exactness)")
         }
-        guard let type = TextType.argument(context, arguments) else { return fail(context, "rocky_to_text: unsupported type \(text(arguments[1]))") }
         resultText(context, formatText(sqlite3_value_int64(arguments[0]), type))
     }
 
     static func formatText(_ v: Int64, _ type: TextType) -> String {
         switch type {
-        case let .decimal(scale): return ExactDecimal(units: Int128(v), scale: scale).description
+        case let .decimal(scale, _): return ExactDecimal(units: Int128(v), scale: scale).description
         case .date: return CivilDate(daysSinceEpoch: v).description
         case .timestamp:
             // ISO text "YYYY-MM-DDTHH:MM:SS[.ffffff]Z" -> "YYYY-MM-DD HH:MM:SS[.fff]" (trailing zeros dropped).
@@ -172,20 +178,30 @@ enum HelperFunctions {
         let input = text(arguments[0])
         switch parseText(input, type) {
         case let .success(v): sqlite3_result_int64(context, v)
+        case let .wide(units): _ = WideDecimal.result(context, units, wide: true)
         case let .failure(message): fail(context, "rocky_from_text: \(message)")
         }
     }
 
     enum Parsed: Equatable {
         case success(Int64)
+        /// The units of a DECIMAL of precision over 18 (at most 38 digits).
+        case wide(Int128)
         case failure(String)
     }
 
     static func parseText(_ input: String, _ type: TextType) -> Parsed {
         let trimmed = input.trimmingWhitespace()
         switch type {
-        case let .decimal(scale):
+        case let .decimal(scale, wide):
             guard let d = ExactDecimal(parsing: trimmed) else { return .failure("'\(input)' is not a decimal number") }
+            if wide {
+                let rounded = scale >= d.scale ? d.rescaled(to: scale) : d.rounded(toScale: scale)
+                guard let units = rounded?.units, units.magnitude <= ExactDecimal.maxUnits.magnitude else {
+                    return .failure("'\(input)' has more than 38 digits at scale \(scale) (DECIMAL overflow)")
+                }
+                return .wide(units)
+            }
             guard let v = Int64(exactly: d.rounded(toScale: scale).units) else {
                 return .failure("'\(input)' does not fit 64 bits at scale \(scale) (DECIMAL overflow)")
             }

@@ -11,7 +11,8 @@ import RockyTable
 /// | BOOLEAN | INTEGER 0 or 1 |
 /// | INTEGER | INTEGER |
 /// | DOUBLE | REAL |
-/// | DECIMAL(p,s) | INTEGER holding value × 10^s (must fit 64 bits) |
+/// | DECIMAL(p,s), p <= 18 | INTEGER holding value × 10^s |
+/// | DECIMAL(p,s), p > 18 | 16-byte BLOB of value × 10^s (`WideDecimal`) |
 /// | TEXT | TEXT |
 /// | DATE | INTEGER days since 1970-01-01 |
 /// | TIMESTAMP | INTEGER microseconds since 1970-01-01T00:00:00Z |
@@ -36,6 +37,7 @@ enum Representation {
             let scale: Int
             if case let .decimal(_, s) = type { scale = s } else { scale = d.scale }
             let units = (d.rescaled(to: scale) ?? d.rounded(toScale: scale)).units
+            if isWide(type) { return statement.bind(wideDecimal: units, at: index) }
             guard let small = Int64(exactly: units) else {
                 let p = place()
                 throw EngineError.decimalOverflow(table: p.table, column: p.column,
@@ -46,6 +48,29 @@ enum Representation {
         case let .date(d): statement.bind(d.daysSinceEpoch, at: index)
         case let .timestamp(t): statement.bind(t.microseconds, at: index)
         }
+    }
+
+    /// Whether `type` is a DECIMAL of precision over 18, in the BLOB form.
+    @inline(__always)
+    static func isWide(_ type: ColumnType) -> Bool {
+        if case let .decimal(p, _) = type { return p > 18 }
+        return false
+    }
+
+    /// The units of a wide DECIMAL result cell, its precision checked.
+    static func wideUnits(_ bytes: UnsafeRawBufferPointer, type: ColumnType, place: @autoclosure () -> Place) throws -> Int128 {
+        guard bytes.count == WideDecimal.byteCount, let base = bytes.baseAddress else {
+            let p = place()
+            throw EngineError.representation(table: p.table, column: p.column, detail: "a \(type.name) value came back from SQLite as a BLOB of \(bytes.count) bytes")
+        }
+        let units = WideDecimal.units(base)
+        guard case let .decimal(precision, scale) = type else { return units }
+        guard units.magnitude <= WideDecimal.limit(precision: precision) else {
+            let p = place()
+            throw EngineError.decimalPrecision(table: p.table, column: p.column,
+                                               value: ExactDecimal(units: units, scale: scale).description, type: type.name)
+        }
+        return units
     }
 
     /// The largest DECIMAL(p, s) magnitude in the representation, per precision.
@@ -67,6 +92,10 @@ enum Representation {
             if storage == SQLITE_FLOAT || storage == SQLITE_INTEGER { return .double(statement.double(index)).canonical }
         case .text:
             if storage != SQLITE_BLOB { return .text(statement.text(index)) }
+        case let .decimal(_, s) where isWide(type):
+            if storage == SQLITE_BLOB {
+                return .decimal(ExactDecimal(units: try wideUnits(statement.blobBytes(index), type: type, place: place()), scale: s))
+            }
         default:
             if storage == SQLITE_INTEGER {
                 let v = statement.int64(index)

@@ -68,6 +68,11 @@ struct RowBinder {
         case .double:
             let v = try readBigEndian(bytes, &p)
             s.bind(Double(bitPattern: v & (1 << 63) != 0 ? v ^ (1 << 63) : ~v), at: index)
+        case let .decimal(precision, _) where precision > 18:
+            // The key encoding is the BLOB form (WideDecimal).
+            guard p + WideDecimal.byteCount <= bytes.count else { throw StoredRowError.malformed("truncated key") }
+            s.bind(blobBytes: UnsafeRawBufferPointer(rebasing: bytes[p..<(p + WideDecimal.byteCount)]), at: index)
+            p += WideDecimal.byteCount
         case let .decimal(_, scale):
             let high = try readBigEndian(bytes, &p), low = try readBigEndian(bytes, &p)
             let units = Int128(bitPattern: (UInt128(high) << 64 | UInt128(low)) ^ (1 << 127))
@@ -124,6 +129,7 @@ struct RowBinder {
                 let d = ExactDecimal(units: units, scale: stored)
                 units = (d.rescaled(to: scale) ?? d.rounded(toScale: scale)).units
             }
+            if Representation.isWide(type) { return s.bind(wideDecimal: units, at: index) }
             guard let small = Int64(exactly: units) else {
                 throw fail(position, "\(ExactDecimal(units: units, scale: stored)) does not fit SQLite's 64-bit representation of \(type)")
             }

@@ -19,6 +19,9 @@ struct RowEncoder {
         var kind: UInt8
         var scale: UInt8
         var limit: UInt64
+        /// A DECIMAL of precision over 18: a 16-byte BLOB, at most `wideLimit`.
+        var wide: Bool
+        var wideLimit: UInt128
     }
 
     let schema: Schema
@@ -47,8 +50,11 @@ struct RowEncoder {
             case .date: kind = RowEncoder.date
             case .timestamp: kind = RowEncoder.timestamp
             }
+            var wideLimit: UInt128 = 0
+            if case let .decimal(p, _) = column.type { wideLimit = WideDecimal.limit(precision: p) }
             return Slot(index: Int32(position), id: column.id, type: column.type, kind: kind, scale: scale,
-                        limit: Representation.decimalLimit(column.type))
+                        limit: Representation.decimalLimit(column.type), wide: Representation.isWide(column.type),
+                        wideLimit: wideLimit)
         }
         let byID = schema.columns.indices.sorted { schema.columns[$0].id < schema.columns[$1].id }
         if schema.isKeyless {
@@ -87,6 +93,24 @@ struct RowEncoder {
         return v
     }
 
+    /// The units of a wide DECIMAL cell, its precision checked.
+    private func wideUnits(_ s: some Cells, _ slot: Slot, _ storage: Int32) throws -> Int128 {
+        guard storage == SQLITE_BLOB else {
+            throw Representation.mismatch(storage: storage, type: slot.type, real: s.double(slot.index), place: place(slot))
+        }
+        let bytes = s.blobBytes(slot.index)
+        guard bytes.count == WideDecimal.byteCount, let base = bytes.baseAddress else {
+            throw Representation.mismatch(storage: SQLITE_TEXT, type: slot.type, real: 0, place: place(slot))
+        }
+        let units = WideDecimal.units(base)
+        if units.magnitude > slot.wideLimit {
+            throw EngineError.decimalPrecision(table: table, column: schema.columns[Int(slot.index)].name,
+                                               value: ExactDecimal(units: units, scale: Int(slot.scale)).description,
+                                               type: slot.type.name)
+        }
+        return units
+    }
+
     @inline(__always)
     private func real(_ s: some Cells, _ slot: Slot, _ storage: Int32) throws -> Double {
         guard storage == SQLITE_FLOAT || storage == SQLITE_INTEGER else {
@@ -117,6 +141,10 @@ struct RowEncoder {
         case RowEncoder.double:
             let bits = try real(s, slot, storage).bitPattern
             appendBigEndian(bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63), &out)
+        case RowEncoder.decimal where slot.wide:
+            let (high, low) = WideDecimal.bytes(try wideUnits(s, slot, storage))
+            appendBigEndian(UInt64(bigEndian: high), &out)
+            appendBigEndian(UInt64(bigEndian: low), &out)
         case RowEncoder.decimal:
             let v = try integer(s, slot, storage)
             appendBigEndian(v < 0 ? 0x7FFF_FFFF_FFFF_FFFF : 0x8000_0000_0000_0000, &out)
@@ -141,6 +169,8 @@ struct RowEncoder {
         case RowEncoder.boolean: out.append(try integer(s, slot, storage) != 0 ? 2 : 1)
         case RowEncoder.integer: out.append(3); appendZigzag(try integer(s, slot, storage), &out)
         case RowEncoder.double: out.append(4); appendBigEndian(try real(s, slot, storage).bitPattern, &out)
+        case RowEncoder.decimal where slot.wide:
+            out.append(5); out.append(slot.scale); appendZigzag128(try wideUnits(s, slot, storage), &out)
         case RowEncoder.decimal: out.append(5); out.append(slot.scale); appendZigzag(try integer(s, slot, storage), &out)
         case RowEncoder.text:
             let bytes = try textBytes(s, slot, storage)
@@ -160,6 +190,7 @@ protocol Cells {
     func int64(_ i: Int32) -> Int64
     func double(_ i: Int32) -> Double
     func textBytes(_ i: Int32) -> UnsafeRawBufferPointer
+    func blobBytes(_ i: Int32) -> UnsafeRawBufferPointer
 }
 
 extension PreparedStatement: Cells {}
@@ -176,6 +207,11 @@ struct ArgumentCells: Cells {
         guard let pointer = sqlite3_value_text(value) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_value_bytes(value)))
     }
+    @inline(__always) func blobBytes(_ i: Int32) -> UnsafeRawBufferPointer {
+        let value = arguments[Int(i)]
+        let pointer = sqlite3_value_blob(value)
+        return UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : Int(sqlite3_value_bytes(value)))
+    }
 }
 
 @inline(__always)
@@ -191,6 +227,16 @@ func appendVarint(_ value: UInt64, _ out: inout [UInt8]) {
         v >>= 7
     }
     out.append(UInt8(v))
+}
+
+/// An Int128 zigzag varint (Docs/format.md "Values": a DECIMAL's units).
+func appendZigzag128(_ v: Int128, _ out: inout [UInt8]) {
+    var u = UInt128(bitPattern: (v << 1) ^ (v >> 127))
+    while u >= 0x80 {
+        out.append(UInt8(truncatingIfNeeded: u) | 0x80)
+        u >>= 7
+    }
+    out.append(UInt8(u))
 }
 
 @inline(__always)

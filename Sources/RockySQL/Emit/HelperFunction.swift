@@ -23,6 +23,17 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
     case exactStddevSamp = "rocky_exact_stddev_samp"
     case exactStddevPop = "rocky_exact_stddev_pop"
     case stringAgg = "rocky_string_agg"
+    /// Exact arithmetic on DECIMALs of up to 38 digits (a wide one is a BLOB).
+    case decAdd = "rocky_dec_add"
+    case decSub = "rocky_dec_sub"
+    case decMulDiv = "rocky_dec_muldiv"
+    case decRescale = "rocky_dec_rescale"
+    case decMod = "rocky_dec_mod"
+    case decNeg = "rocky_dec_neg"
+    case decAbs = "rocky_dec_abs"
+    case decSign = "rocky_dec_sign"
+    case decDouble = "rocky_dec_double"
+    case decSum = "rocky_dec_sum"
     /// SQLite, PostgreSQL and Spark: HMAC-SHA-256 hex under the masking key.
     case maskHash = "rocky_mask_hash"
 
@@ -50,7 +61,8 @@ public enum HelperFunction: String, CaseIterable, Hashable, Sendable {
         switch self {
         case .maskHash: [.sqlite, .postgres, .databricks]
         case .muldiv, .cast, .fromText, .toText, .scalar, .recursionLimit, .upper, .lower, .varSamp, .varPop, .stddevSamp, .stddevPop,
-             .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop, .stringAgg: [.sqlite]
+             .exactVarSamp, .exactVarPop, .exactStddevSamp, .exactStddevPop, .stringAgg,
+             .decAdd, .decSub, .decMulDiv, .decRescale, .decMod, .decNeg, .decAbs, .decSign, .decDouble, .decSum: [.sqlite]
         case .castInteger, .castDouble, .castBoolean, .fromTextDecimal, .fromTextDate, .fromTextTimestamp, .doubleText, .round,
              .substr: [.postgres, .databricks]
         case .doubleDigits: [.databricks]

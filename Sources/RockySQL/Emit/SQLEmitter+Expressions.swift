@@ -17,11 +17,12 @@ extension SQLEmitter {
         case let .column(ref):
             return ref.qualifier.isEmpty ? q(ref.name) : "\(q(ref.qualifier)).\(q(ref.name))"
         case let .negate(inner):
+            if isSQLite, isWide(e.type) { return helper(.decNeg, expr(inner)) }
             return "(- \(expr(inner)))"
         case let .not(inner):
             return "(NOT \(expr(inner)))"
         case let .arithmetic(op, a, b):
-            return arithmetic(op, a, b, type: e.type!)
+            return arithmetic(op, a, b, type: e.type!, range: e.range)
         case let .concat(a, b):
             return "(\(expr(a)) || \(expr(b)))"
         case let .comparison(op, a, b):
@@ -62,7 +63,7 @@ extension SQLEmitter {
         case let .cast(inner, type, _):
             return cast(inner, to: type, at: e.range)
         case let .function(function, args):
-            return self.function(function, args, type: e.type!)
+            return self.function(function, args, type: e.type!, range: e.range)
         case let .dateTrunc(part, value):
             return dateTrunc(part, value)
         case let .extract(part, value):
@@ -74,9 +75,9 @@ extension SQLEmitter {
         case let .daysBetween(a, b):
             return daysBetween(expr(a), expr(b))
         case let .aggregate(call):
-            return aggregate(call, over: nil, type: e.type!)
+            return aggregate(call, over: nil, type: e.type!, range: e.range)
         case let .window(call):
-            return window(call, type: e.type!)
+            return window(call, type: e.type!, range: e.range)
         case let .mask(strategy, inner):
             return mask(strategy, inner, type: e.type!)
         case let .grouping(args):
@@ -121,7 +122,7 @@ extension SQLEmitter {
             if isDatabricks { return n < 0 ? "(\(n)L)" : "\(n)L" }
             return n < 0 ? "(\(n))" : String(n)
         case let .decimal(d):
-            if isSQLite { return d.units < 0 ? "(\(d.units))" : String(d.units) }
+            if isSQLite { return sqliteDecimalLiteral(d, type: type) }
             let text = d.description
             switch dialect {
             case .bigquery:
@@ -204,8 +205,18 @@ extension SQLEmitter {
 
     // MARK: Functions
 
-    private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType) -> String {
+    private func function(_ function: ScalarFunction, _ args: [BoundExpr], type: ColumnType, range: SourceRange) -> String {
         let a = args.map { expr($0) }
+        if isSQLite, let first = args.first, isWide(first.type) || isWide(type) {
+            switch function {
+            case .abs: return helper(.decAbs, represent(a[0], from: first.type, to: type, at: range))
+            case .sign: return helper(.decSign, a[0])
+            case let .trunc(places):
+                guard case let .decimal(_, s)? = first.type, places < s else { break }
+                return rescale(a[0], by: places - s, mode: 1, to: type, at: range)
+            default: break
+            }
+        }
         if isPostgres, let sql = postgresFunction(function, args, a, type: type) { return sql }
         if isDatabricks, let sql = databricksFunction(function, args, a, type: type) { return sql }
         switch function {
@@ -261,7 +272,7 @@ extension SQLEmitter {
 
     // MARK: Aggregates and windows
 
-    func aggregate(_ call: AggregateCall, over window: String?, type: ColumnType) -> String {
+    func aggregate(_ call: AggregateCall, over window: String?, type: ColumnType, range: SourceRange) -> String {
         let suffix = window.map { " OVER (\($0))" } ?? ""
         let distinct = call.distinct ? "DISTINCT " : ""
         guard let argument = call.argument else { return "COUNT(*)\(suffix)" }
@@ -276,6 +287,7 @@ extension SQLEmitter {
             }
             return "\(call.function.rawValue.uppercased())(\(distinct)\(collated(arg, argument.type)))\(suffix)"
         case .sum:
+            if isSQLite, isDecimal(argument.type) { return decimalSum(arg, distinct: call.distinct, at: range) + suffix }
             let sum = "SUM(\(distinct)\(arg))\(suffix)"
             return isSQLite ? sum : conform(sum, type)
         case .avg:
@@ -286,9 +298,11 @@ extension SQLEmitter {
                 }
                 return isSQLite ? "AVG(\(distinct)\(arg))\(suffix)" : conform("AVG(\(distinct)\(arg))\(suffix)", type)
             }
-            return exactQuotient(numerator: "SUM(\(distinct)\(arg))\(suffix)", numeratorScale: s,
+            // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
+            let sum = isSQLite ? decimalSum(arg, distinct: call.distinct, at: range) + suffix : "SUM(\(distinct)\(arg))\(suffix)"
+            return exactQuotient(numerator: sum, numeratorScale: s,
                                  denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
-                                 scale: resultScale, type: type)
+                                 scale: resultScale, type: type, wide: isSQLite, at: range)
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             if (isSQLite || isPostgres), !call.distinct, let scale = Self.exactScale(argument.type) {
                 return exactVariance(call.function, argument: argument, scale: scale, suffix: suffix)
@@ -386,7 +400,7 @@ extension SQLEmitter {
         return "CASE WHEN \(n) > \(sample ? 1 : 0) THEN \(root ? "SQRT(\(variance))" : variance) END"
     }
 
-    private func window(_ call: WindowCall, type: ColumnType) -> String {
+    private func window(_ call: WindowCall, type: ColumnType, range: SourceRange) -> String {
         var spec: [String] = []
         if !call.partitionBy.isEmpty { spec.append("PARTITION BY " + call.partitionBy.map { expr($0) }.joined(separator: ", ")) }
         if !call.orderBy.isEmpty { spec.append("ORDER BY " + call.orderBy.map { orderItem($0) }.joined(separator: ", ")) }
@@ -414,7 +428,7 @@ extension SQLEmitter {
         case let .nthValue(n): return "NTH_VALUE(\(a[0]), \(n)) OVER (\(over))"
         case let .aggregate(function):
             let aggregateCall = AggregateCall(function: function, argument: call.arguments.first, distinct: false)
-            return aggregate(aggregateCall, over: over, type: type)
+            return aggregate(aggregateCall, over: over, type: type, range: range)
         }
     }
 

@@ -19,12 +19,57 @@ extension SQLEmitter {
         return false
     }
 
+    /// DECIMAL(p, s) with p > 18: in SQLite a 16-byte BLOB (Docs/sql.md,
+    /// "The SQLite representation contract"), computed by the `rocky_dec_*` helpers.
+    func isWide(_ type: ColumnType?) -> Bool {
+        if case let .decimal(p, _)? = type { return p > 18 }
+        return false
+    }
+
+    /// Whether SQLite computes a DECIMAL operation over these types with the
+    /// `rocky_dec_*` helpers: when any of them is wide.
+    func wideSQLite(_ types: ColumnType?...) -> Bool { isSQLite && types.contains { isWide($0) } }
+
+    /// The form argument of a `rocky_dec_*` helper: 1 for a wide result.
+    func form(_ type: ColumnType?) -> String { isWide(type) ? "1" : "0" }
+
+    /// `rocky_dec_rescale(x, e, mode, form, position)`: x·10^e rounded half
+    /// away from zero (mode 0), toward zero (1), down (2) or up (3), in the form of `type`.
+    func rescale(_ x: String, by e: Int, mode: Int = 0, to type: ColumnType?, at range: SourceRange) -> String {
+        helper(.decRescale, x, String(e), String(mode), form(type), castPosition(range))
+    }
+
+    /// A DECIMAL of type `from` in SQLite as the value of type `to` of the
+    /// same scale: converted when one is wide and the other not.
+    func represent(_ x: String, from: ColumnType?, to type: ColumnType, at range: SourceRange) -> String {
+        guard isSQLite, isDecimal(type), isWide(from) != isWide(type) else { return x }
+        return rescale(x, by: scale(type) - scale(from), to: type, at: range)
+    }
+
+    /// 10^-scale units as the SQLite literal of a value of `type`: an
+    /// INTEGER, or the BLOB literal of a wide DECIMAL.
+    func sqliteDecimalLiteral(_ d: ExactDecimal, type: ColumnType?) -> String {
+        guard isWide(type) else { return d.units < 0 ? "(\(d.units))" : String(d.units) }
+        let s = scale(type)
+        let units = (d.rescaled(to: s) ?? d.rounded(toScale: s)).units
+        let bits = UInt128(bitPattern: units) ^ (1 << 127)
+        let hex = String(bits, radix: 16, uppercase: true)
+        return "X'" + String(repeating: "0", count: 32 - hex.count) + hex + "'"
+    }
+
+    /// SUM of a DECIMAL in SQLite: `rocky_dec_sum`, exact to 38 digits (its
+    /// DISTINCT form takes one argument, so its overflow error has no position).
+    func decimalSum(_ arg: String, distinct: Bool, at range: SourceRange) -> String {
+        distinct ? "\(HelperFunction.decSum.name(in: dialect))(DISTINCT \(arg))"
+            : helper(.decSum, arg, String(range.start.line), String(range.start.column))
+    }
+
     /// `round(a × b / c)` over scaled integers in SQLite.
     func muldiv(_ a: String, _ b: String, _ c: String) -> String {
         helper(.muldiv, a, b, c)
     }
 
-    func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType) -> String {
+    func arithmetic(_ op: ArithmeticOperator, _ a: BoundExpr, _ b: BoundExpr, type: ColumnType, range: SourceRange) -> String {
         // DuckDB types a small integer literal as 32 bits, whose arithmetic would overflow
         // early: an operand of INTEGER arithmetic is cast (only there: DATE + n needs an INTEGER n).
         func operand(_ e: BoundExpr) -> String {
@@ -32,7 +77,12 @@ extension SQLEmitter {
             return expr(e)
         }
         let x = operand(a), y = operand(b)
+        let wide = isDecimal(type) && wideSQLite(type, a.type, b.type)
         switch op {
+        case .add where wide, .subtract where wide:
+            return helper(op == .add ? .decAdd : .decSub, x, y, form(type), castPosition(range))
+        case .modulo where wide:
+            return helper(.decMod, x, y, form(type))
         case .add, .subtract:
             let sql = "(\(x) \(op.rawValue) \(y))"
             return isDecimal(type) ? conform(sql, type) : sql
@@ -41,11 +91,12 @@ extension SQLEmitter {
             return isDecimal(type) && !isSQLite ? conform(sql, type) : sql
         case .multiply:
             guard isDecimal(type) else { return "(\(x) * \(y))" }
-            if let q = quotient(of: BoundExpr(.arithmetic(op, a, b), type: type, nullable: true, range: a.range)) {
+            if let q = quotient(of: BoundExpr(.arithmetic(op, a, b), type: type, nullable: true, range: range)) {
                 return render(q, scale: scale(type), type: type)
             }
             if !isSQLite { return conform("(\(x) * \(y))", type) }
             let k = scale(a.type) + scale(b.type) - scale(type)
+            if wide { return helper(.decMulDiv, x, y, String(-k), "1", form(type), castPosition(range)) }
             if k == 0 { return "(\(x) * \(y))" }
             if k < 0 { return "(\(x) * \(y) * \(Self.pow10(-k)))" }
             return muldiv(x, y, Self.pow10(min(k, 18))) + (k > 18 ? " / \(Self.pow10(k - 18))" : "")
@@ -54,15 +105,19 @@ extension SQLEmitter {
                 return type == .double ? "(\(x) / NULLIF(\(y), 0))" : emitter.integerDivide(x, y)
             }
             return exactQuotient(numerator: x, numeratorScale: scale(a.type), denominator: y, denominatorScale: scale(b.type),
-                                 scale: scale(type), type: type)
+                                 scale: scale(type), type: type, wide: wide, at: range)
         }
     }
 
     /// The quotient of two exact numbers (given as SQL of their values and
     /// scales), rounded half away from zero to `scale` digits.
     func exactQuotient(numerator: String, numeratorScale: Int, denominator: String, denominatorScale: Int,
-                       scale s: Int, type: ColumnType) -> String {
-        emitter.exactQuotient(numerator: numerator, numeratorScale: numeratorScale, denominator: denominator,
+                       scale s: Int, type: ColumnType, wide: Bool = false, at range: SourceRange? = nil) -> String {
+        if isSQLite, wide || isWide(type), let range {
+            return helper(.decMulDiv, numerator, "1", String(s + denominatorScale - numeratorScale), denominator, form(type),
+                          castPosition(range))
+        }
+        return emitter.exactQuotient(numerator: numerator, numeratorScale: numeratorScale, denominator: denominator,
                               denominatorScale: denominatorScale, scale: s, type: type, self)
     }
 
@@ -75,6 +130,10 @@ extension SQLEmitter {
         var numeratorScale: Int
         var denominator: String
         var denominatorScale: Int
+        /// Whether a factor or the denominator is a wide DECIMAL in SQLite.
+        var wide = false
+        /// The quotient's place in the statement, which an overflow names.
+        var range: SourceRange
     }
 
     /// `value` as a quotient not yet rounded, when it is one: a DECIMAL `/`,
@@ -85,19 +144,23 @@ extension SQLEmitter {
         switch value.kind {
         case let .arithmetic(.divide, a, b):
             guard a.type.map(isExact) == true, b.type.map(isExact) == true else { return nil }
-            return Quotient(factors: [expr(a)], numeratorScale: scale(a.type), denominator: expr(b), denominatorScale: scale(b.type))
+            return Quotient(factors: [expr(a)], numeratorScale: scale(a.type), denominator: expr(b), denominatorScale: scale(b.type),
+                            wide: wideSQLite(a.type, b.type), range: value.range)
         case let .aggregate(call) where call.function == .avg:
             guard let argument = call.argument, isDecimal(argument.type) else { return nil }
             let distinct = call.distinct ? "DISTINCT " : ""
             let arg = expr(argument)
-            return Quotient(factors: ["SUM(\(distinct)\(arg))"], numeratorScale: scale(argument.type),
-                            denominator: "COUNT(\(distinct)\(arg))", denominatorScale: 0)
+            // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
+            let sum = isSQLite ? decimalSum(arg, distinct: call.distinct, at: value.range) : "SUM(\(distinct)\(arg))"
+            return Quotient(factors: [sum], numeratorScale: scale(argument.type),
+                            denominator: "COUNT(\(distinct)\(arg))", denominatorScale: 0, wide: isSQLite, range: value.range)
         case let .arithmetic(.multiply, a, b):
             for (q, c) in [(a, b), (b, a)] {
                 guard var inner = quotient(of: q), inner.factors.count == 1, quotient(of: c) == nil,
                       let type = c.type, isExact(type) else { continue }
                 inner.factors.append(expr(c))
                 inner.numeratorScale += scale(type)
+                inner.wide = inner.wide || wideSQLite(type)
                 return inner
             }
             return nil
@@ -112,6 +175,11 @@ extension SQLEmitter {
 
     /// The quotient rounded half away from zero to `s` digits.
     func render(_ q: Quotient, scale s: Int, type: ColumnType) -> String {
+        if isSQLite, q.wide || isWide(type) {
+            let b = q.factors.count == 2 ? q.factors[1] : "1"
+            return helper(.decMulDiv, q.factors[0], b, String(s + q.denominatorScale - q.numeratorScale), q.denominator, form(type),
+                          castPosition(q.range))
+        }
         if q.factors.count == 1 || !isSQLite {
             let numerator = q.factors.count == 1 ? q.factors[0] : "(" + q.factors.joined(separator: " * ") + ")"
             return exactQuotient(numerator: numerator, numeratorScale: q.numeratorScale, denominator: q.denominator,
@@ -131,6 +199,10 @@ extension SQLEmitter {
             // To tens, hundreds, ...: half away from zero, then scaled back (scale 0).
             let x = expr(value), k = -places
             switch value.type {
+            case let .decimal(_, s)? where wideSQLite(value.type, type):
+                // Wide: rounded at scale 0, then scaled back.
+                let wideType = ColumnType.decimal(precision: 38, scale: 0)
+                return rescale(rescale(x, by: -(s + k), to: wideType, at: value.range), by: k, to: type, at: value.range)
             case let .decimal(_, s)?:
                 return isSQLite ? "(\(muldiv(x, "1", Self.pow10(s + k))) * \(Self.pow10(k)))" : conform("round(\(x), \(places))", type)
             case .integer?:
@@ -146,6 +218,8 @@ extension SQLEmitter {
         }
         let x = expr(value)
         switch value.type {
+        case let .decimal(_, s)? where places < s && wideSQLite(value.type, type):
+            return rescale(x, by: places - s, to: type, at: value.range)
         case let .decimal(_, s)? where places < s:
             return isSQLite ? muldiv(x, "1", Self.pow10(s - places)) : conform("round(\(x), \(places))", type)
         case .double?:
@@ -158,7 +232,10 @@ extension SQLEmitter {
     func integral(_ value: BoundExpr, ceiling: Bool, type: ColumnType) -> String {
         let x = expr(value)
         switch value.type {
-        case let .decimal(_, s)? where s > 0:
+        case let .decimal(_, s)? where s > 0 && wideSQLite(value.type, type):
+            return rescale(x, by: -s, mode: ceiling ? 3 : 2, to: type, at: value.range)
+        case .decimal?:
+            guard case let .decimal(_, s)? = value.type, s > 0 else { return represent(x, from: value.type, to: type, at: value.range) }
             guard isSQLite else { return conform("\(ceiling ? "ceil" : "floor")(\(x))", type) }
             let d = Self.pow10(s)
             return ceiling ? "((\(x) / \(d)) + ((\(x) % \(d)) > 0))" : "((\(x) / \(d)) - ((\(x) % \(d)) < 0))"
@@ -197,6 +274,22 @@ extension SQLEmitter {
     func sqliteCast(_ value: BoundExpr, from: ColumnType, to: ColumnType, at range: SourceRange) -> String {
         let x = expr(value)
         let position = dialect.string("line \(range.start.line), column \(range.start.column)")
+        if isWide(from) || isWide(to) {
+            switch (from, to) {
+            case let (.decimal(_, s1), .decimal(_, s2)):
+                return rescale(x, by: s2 - s1, to: to, at: range)
+            case let (.integer, .decimal(_, s)), let (.boolean, .decimal(_, s)):
+                return rescale(x, by: s, to: to, at: range)
+            case let (.decimal(_, s), .integer):
+                return rescale(x, by: -s, to: .integer, at: range)
+            case let (.decimal(_, s), .double):
+                return helper(.decDouble, x, String(s))
+            case (.decimal, .boolean):
+                return "(\(helper(.decSign, x)) <> 0)"
+            default:
+                break  // TEXT and DOUBLE: rocky_from_text, rocky_to_text and rocky_cast take the BLOB form.
+            }
+        }
         switch (from, to) {
         case let (.decimal(_, s1), .decimal(_, s2)):
             if s1 == s2 { return x }

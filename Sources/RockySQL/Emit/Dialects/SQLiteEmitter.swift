@@ -12,6 +12,8 @@ struct SQLiteEmitter: DialectEmitter {
         switch type {
         case .double: "REAL"
         case .text: "TEXT"
+        // A DECIMAL of more than 18 digits is a 16-byte BLOB (SQLEmitter.isWide).
+        case let .decimal(p, _) where p > 18: "BLOB"
         default: "INTEGER"
         }
     }

@@ -1,0 +1,243 @@
+import CSQLite
+import Foundation
+import RockyBase
+
+/// The `rocky_dec_*` helpers of Docs/sql.md ("Helper functions"): exact
+/// arithmetic on DECIMALs of up to 38 digits. Each takes a DECIMAL as its
+/// units in either SQLite form (INTEGER, or the 16-byte BLOB of
+/// `WideDecimal`); the compiler passes the exponents that align the scales,
+/// whether the result is wide (`1`: a BLOB of at most 38 digits) or not
+/// (`0`: an INTEGER of 64 bits), and the expression's position in the
+/// statement, which an overflow error names: `DECIMAL overflow: ... (at
+/// line L, column C)` (`EngineError.arithmeticOverflow`).
+extension HelperFunctions {
+    static func registerDecimal(on connection: Connection) throws {
+        let flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC
+        let db = connection.handle
+        func check(_ code: Int32, _ name: String) throws {
+            guard code == SQLITE_OK else { throw connection.error(code, sql: "register \(name)") }
+        }
+        try check(sqlite3_create_function_v2(db, "rocky_dec_add", 4, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalSum(context, arguments, subtract: false)
+        }, nil, nil, nil), "rocky_dec_add")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_sub", 4, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalSum(context, arguments, subtract: true)
+        }, nil, nil, nil), "rocky_dec_sub")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_muldiv", 6, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalMulDiv(context, arguments)
+        }, nil, nil, nil), "rocky_dec_muldiv")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_rescale", 5, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalRescale(context, arguments)
+        }, nil, nil, nil), "rocky_dec_rescale")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_mod", 3, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalModulo(context, arguments)
+        }, nil, nil, nil), "rocky_dec_mod")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_neg", 1, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalUnary(context, arguments, abs: false)
+        }, nil, nil, nil), "rocky_dec_neg")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_abs", 1, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalUnary(context, arguments, abs: true)
+        }, nil, nil, nil), "rocky_dec_abs")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_sign", 1, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalSign(context, arguments)
+        }, nil, nil, nil), "rocky_dec_sign")
+        try check(sqlite3_create_function_v2(db, "rocky_dec_double", 2, flags, nil, { context, _, arguments in
+            HelperFunctions.decimalDouble(context, arguments)
+        }, nil, nil, nil), "rocky_dec_double")
+        for count in [Int32(1), 3] {
+            try check(sqlite3_create_window_function(db, "rocky_dec_sum", count, flags, nil,
+                { context, count, arguments in HelperFunctions.decimalSumStep(context, count, arguments, inverse: false) },
+                { context in HelperFunctions.decimalSumResult(context, final: true) },
+                { context in HelperFunctions.decimalSumResult(context, final: false) },
+                { context, count, arguments in HelperFunctions.decimalSumStep(context, count, arguments, inverse: true) },
+                nil), "rocky_dec_sum")
+        }
+    }
+
+    private static func decimalText(_ value: OpaquePointer?) -> String {
+        guard let pointer = sqlite3_value_text(value) else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: pointer, count: Int(sqlite3_value_bytes(value))), as: UTF8.self)
+    }
+
+    /// The error of a result that does not fit its form, at `position`.
+    static func overflowMessage(wide: Bool, position: String, what: String = "the result") -> String {
+        let detail = wide ? "\(what) has more than 38 digits" : "\(what) does not fit 64 bits"
+        return "DECIMAL overflow: \(detail) (at \(position))"
+    }
+
+    private static func lostExactness(_ context: OpaquePointer?, _ name: String) {
+        sqlite3_result_error(context, "\(name) got a value that is not a DECIMAL's units (a value lost exactness)", -1)
+    }
+
+    /// Reads arguments `indices` as units: nil when one is NULL (the result
+    /// is then set to NULL) or not units (an error is set).
+    @inline(__always)
+    private static func units(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>, _ indices: [Int],
+                              _ name: String) -> [Int128]? {
+        var values: [Int128] = []
+        values.reserveCapacity(indices.count)
+        for i in indices {
+            switch WideDecimal.argument(arguments[i]) {
+            case let .units(u): values.append(u)
+            case .null: sqlite3_result_null(context); return nil
+            case .invalid: lostExactness(context, name); return nil
+            }
+        }
+        return values
+    }
+
+    /// rocky_dec_add(a, b, wide, position), rocky_dec_sub(...): a ± b (same scale).
+    static func decimalSum(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, subtract: Bool) {
+        guard let arguments, let v = units(context, arguments, [0, 1], subtract ? "rocky_dec_sub" : "rocky_dec_add") else { return }
+        let wide = sqlite3_value_int64(arguments[2]) != 0
+        let (r, overflow) = subtract ? v[0].subtractingReportingOverflow(v[1]) : v[0].addingReportingOverflow(v[1])
+        if overflow || !WideDecimal.result(context, r, wide: wide) {
+            sqlite3_result_error(context, overflowMessage(wide: wide, position: decimalText(arguments[3])), -1)
+        }
+    }
+
+    /// rocky_dec_muldiv(a, b, e, c, wide, position): a·b·10^e / c exactly,
+    /// rounded half away from zero; NULL when c is 0.
+    static func decimalMulDiv(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments, let v = units(context, arguments, [0, 1, 3], "rocky_dec_muldiv") else { return }
+        let e = Int(sqlite3_value_int64(arguments[2]))
+        let wide = sqlite3_value_int64(arguments[4]) != 0
+        var result: Int128??
+        if e >= 0, e <= 38 {
+            // Fast path: all of it in 128 bits.
+            let (p, o1) = v[0].multipliedReportingOverflow(by: v[1])
+            let (n, o2) = p.multipliedReportingOverflow(by: ExactDecimal.pow10(e))
+            if !o1, !o2 {
+                if v[2] == 0 { return sqlite3_result_null(context) }
+                if v[2] == 1 { result = .some(n) } else if v[2] == -1 {
+                    let (negated, o3) = Int128(0).subtractingReportingOverflow(n)
+                    if !o3 { result = .some(negated) }
+                } else {
+                    var q = n / v[2]
+                    let r = n % v[2]
+                    if r.magnitude >= v[2].magnitude - r.magnitude { q += (n < 0) != (v[2] < 0) ? -1 : 1 }
+                    result = .some(q)
+                }
+            }
+        }
+        if result == nil { result = WideDecimal.mulDiv(v[0], v[1], e, v[2]) }
+        switch result {
+        case .some(.none): sqlite3_result_null(context)
+        case let .some(.some(q)) where WideDecimal.result(context, q, wide: wide): break
+        default: sqlite3_result_error(context, overflowMessage(wide: wide, position: decimalText(arguments[5])), -1)
+        }
+    }
+
+    /// rocky_dec_rescale(x, e, mode, wide, position): x·10^e, rounded (e < 0)
+    /// half away from zero (mode 0), toward zero (1), down (2) or up (3).
+    static func decimalRescale(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_rescale") else { return }
+        let e = Int(sqlite3_value_int64(arguments[1]))
+        let mode = Int(sqlite3_value_int64(arguments[2]))
+        let wide = sqlite3_value_int64(arguments[3]) != 0
+        var result: Int128?
+        let x = v[0]
+        if e >= 0 {
+            if e <= 38 {
+                let (n, overflow) = x.multipliedReportingOverflow(by: ExactDecimal.pow10(e))
+                if !overflow { result = n }
+            } else if x == 0 {
+                result = 0
+            }
+        } else if e >= -38 {
+            let d = ExactDecimal.pow10(-e)
+            var q = x / d
+            let r = x % d
+            switch mode {
+            case 1: break
+            case 2: if r < 0 { q -= 1 }
+            case 3: if r > 0 { q += 1 }
+            default: if r.magnitude >= d.magnitude - r.magnitude { q += x < 0 ? -1 : 1 }
+            }
+            result = q
+        } else {
+            result = WideDecimal.mulDiv(x, 1, e, 1, mode: mode) ?? nil
+        }
+        if let result, WideDecimal.result(context, result, wide: wide) { return }
+        sqlite3_result_error(context, overflowMessage(wide: wide, position: decimalText(arguments[4])), -1)
+    }
+
+    /// rocky_dec_mod(a, b, wide): the remainder of a / b (same scale), with
+    /// the sign of a; NULL when b is 0.
+    static func decimalModulo(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments, let v = units(context, arguments, [0, 1], "rocky_dec_mod") else { return }
+        guard v[1] != 0 else { return sqlite3_result_null(context) }
+        let r = v[1] == -1 ? 0 : v[0] % v[1]
+        _ = WideDecimal.result(context, r, wide: sqlite3_value_int64(arguments[2]) != 0)
+    }
+
+    /// rocky_dec_neg(x), rocky_dec_abs(x): in x's own form.
+    static func decimalUnary(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, abs: Bool) {
+        guard let arguments, let v = units(context, arguments, [0], abs ? "rocky_dec_abs" : "rocky_dec_neg") else { return }
+        let wide = sqlite3_value_type(arguments[0]) == SQLITE_BLOB
+        guard v[0] != .min else { return lostExactness(context, abs ? "rocky_dec_abs" : "rocky_dec_neg") }
+        let r = abs ? (v[0] < 0 ? -v[0] : v[0]) : -v[0]
+        if !WideDecimal.result(context, r, wide: wide) {
+            sqlite3_result_error(context, "DECIMAL overflow: \(abs ? "ABS" : "negation") does not fit 64 bits", -1)
+        }
+    }
+
+    /// rocky_dec_sign(x): -1, 0 or 1.
+    static func decimalSign(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_sign") else { return }
+        sqlite3_result_int64(context, v[0] < 0 ? -1 : v[0] > 0 ? 1 : 0)
+    }
+
+    /// rocky_dec_double(x, scale): the DOUBLE nearest x·10^-scale (correctly rounded).
+    static func decimalDouble(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_double") else { return }
+        let scale = Int(sqlite3_value_int64(arguments[1]))
+        sqlite3_result_double(context, Double("\(v[0])e-\(scale)") ?? .nan)
+    }
+
+    // MARK: SUM
+
+    /// The state of `rocky_dec_sum`, in the aggregate context SQLite zeroes:
+    /// the sum (Int128), the count of values, the call's line and column,
+    /// and whether the sum passed 127 bits.
+    private static let sumStateSize: Int32 = 48
+
+    /// rocky_dec_sum(x[, line, column]) step (or, `inverse`, removal of x
+    /// from a sliding window frame).
+    static func decimalSumStep(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
+                               inverse: Bool) {
+        guard let arguments else { return }
+        let x: Int128
+        switch WideDecimal.argument(arguments[0]) {
+        case .null: return
+        case let .units(u): x = u
+        case .invalid: return lostExactness(context, "rocky_dec_sum")
+        }
+        guard let state = sqlite3_aggregate_context(context, sumStateSize) else { return sqlite3_result_error_nomem(context) }
+        let sum = state.loadUnaligned(as: Int128.self)
+        let (next, overflow) = inverse ? sum.subtractingReportingOverflow(x) : sum.addingReportingOverflow(x)
+        state.storeBytes(of: next, as: Int128.self)
+        let n = state.loadUnaligned(fromByteOffset: 16, as: Int64.self)
+        state.storeBytes(of: n + (inverse ? -1 : 1), toByteOffset: 16, as: Int64.self)
+        if count == 3 {
+            state.storeBytes(of: sqlite3_value_int64(arguments[1]), toByteOffset: 24, as: Int64.self)
+            state.storeBytes(of: sqlite3_value_int64(arguments[2]), toByteOffset: 32, as: Int64.self)
+        }
+        if overflow { state.storeBytes(of: Int64(1), toByteOffset: 40, as: Int64.self) }
+    }
+
+    static func decimalSumResult(_ context: OpaquePointer?, final: Bool) {
+        guard let state = sqlite3_aggregate_context(context, 0) else { return sqlite3_result_null(context) }
+        let sum = state.loadUnaligned(as: Int128.self)
+        let n = state.loadUnaligned(fromByteOffset: 16, as: Int64.self)
+        let overflowed = state.loadUnaligned(fromByteOffset: 40, as: Int64.self) != 0
+        if n == 0 && !overflowed { return sqlite3_result_null(context) }
+        if overflowed || !WideDecimal.result(context, sum, wide: true) {
+            let line = state.loadUnaligned(fromByteOffset: 24, as: Int64.self)
+            let column = state.loadUnaligned(fromByteOffset: 32, as: Int64.self)
+            let message = line > 0 ? overflowMessage(wide: true, position: "line \(line), column \(column)", what: "SUM")
+                : "DECIMAL overflow: SUM has more than 38 digits"
+            sqlite3_result_error(context, message, -1)
+        }
+    }
+}
