@@ -61,7 +61,38 @@ import Testing
         #expect(try scalar(a, "rocky_from_text(NULL, 'DATE')") == nil)
         #expect(throws: SQLiteError.self) { try scalar(a, "rocky_from_text('2026-02-30', 'DATE')") }
         #expect(throws: SQLiteError.self) { try scalar(a, "rocky_from_text('abc', 'DECIMAL(5,2)')") }
-        #expect(throws: SQLiteError.self) { try scalar(a, "rocky_from_text('99999999999999999999', 'DECIMAL(20,0)')") }
+        #expect(throws: SQLiteError.self) { try scalar(a, "rocky_from_text('99999999999999999999', 'DECIMAL(18,0)')") }
+        // A DECIMAL of more than 18 digits is a 16-byte BLOB, up to 38 digits.
+        #expect(try scalar(a, "rocky_to_text(rocky_from_text('-99999999999999999999.5', 'DECIMAL(38,1)'), 'DECIMAL(38,1)')")
+            == "-99999999999999999999.5")
+        #expect(throws: SQLiteError.self) { try scalar(a, "rocky_from_text('1e38', 'DECIMAL(38,0)')") }
+    }
+
+    @Test func wideDecimalArithmeticIsExactTo38Digits() throws {
+        let a = try SQLiteAdapter(store: MemoryObjectStore(), cacheDirectory: nil, maskingKey: nil)
+        let x = "rocky_from_text('12345678901234567890123456789', 'DECIMAL(38,0)')"
+        let y = "rocky_from_text('98765432109876543210', 'DECIMAL(38,0)')"
+        func text(_ sql: String) throws -> String? { try scalar(a, "rocky_to_text(\(sql), 'DECIMAL(38,0)')") }
+        // The 49-digit product, divided back under 38 digits in 256-bit arithmetic.
+        #expect(try scalar(a, "rocky_dec_muldiv(\(x), \(y), -30, 1, 0, 'p')") == "int:1219326311370217952")
+        #expect(try text("rocky_dec_muldiv(\(x), \(y), 0, rocky_from_text('98765432109876543211', 'DECIMAL(38,0)'), 1, 'p')")
+            == "12345678901234567889998456790")
+        #expect(try text("rocky_dec_muldiv(rocky_dec_neg(\(x)), 1, 5, 7, 1, 'p')") == "-176366841446208112716049382700000")
+        #expect(try scalar(a, "rocky_dec_muldiv(\(x), \(y), -40, 1, 0, 'p')") == "int:121932631")
+        #expect(try scalar(a, "rocky_dec_muldiv(\(x), 1, 0, 0, 1, 'p')") == nil)
+        #expect(try text("rocky_dec_add(\(x), 1, 1, 'p')") == "12345678901234567890123456790")
+        #expect(try text("rocky_dec_rescale(\(x), -5, 2, 1, 'p')") == "123456789012345678901234")
+        #expect(try text("rocky_dec_rescale(rocky_dec_neg(\(x)), -5, 2, 1, 'p')") == "-123456789012345678901235")
+        #expect(try text("rocky_dec_mod(\(x), 1000, 1)") == "789")
+        #expect(try scalar(a, "rocky_dec_sign(rocky_dec_neg(\(x)))") == "int:-1")
+        // Order: the BLOB form compares as the numbers do.
+        #expect(try scalar(a, "rocky_dec_neg(\(x)) < rocky_from_text('-1', 'DECIMAL(38,0)')") == "int:1")
+        #expect(try scalar(a, "\(x) > \(y)") == "int:1")
+        // Past 38 digits: the error names the position it was given.
+        #expect(throws: SQLiteError(code: 1, message: "DECIMAL overflow: the result has more than 38 digits (at line 2, column 7)",
+                                    sql: "SELECT rocky_dec_muldiv(\(x), \(y), 0, 1, 1, 'line 2, column 7')")) {
+            try scalar(a, "rocky_dec_muldiv(\(x), \(y), 0, 1, 1, 'line 2, column 7')")
+        }
     }
 
     @Test func likeIsCaseSensitive() throws {

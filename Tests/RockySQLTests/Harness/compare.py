@@ -46,6 +46,122 @@ def decimal_scale(rocky_type):
     return int(m.group(2)) if m else None
 
 
+def is_wide(rocky_type):
+    """DECIMAL(p,s) with p > 18: a 16-byte BLOB in SQLite (big-endian units, sign bit flipped)."""
+    m = re.fullmatch(r"DECIMAL\((\d+),(\d+)\)", rocky_type)
+    return bool(m) and int(m.group(1)) > 18
+
+
+def wide_bytes(units):
+    return ((units + 2 ** 127) % 2 ** 128).to_bytes(16, "big")
+
+
+def dec_units(x):
+    """A DECIMAL's units from either SQLite form (INTEGER or the 16-byte BLOB)."""
+    if x is None or isinstance(x, int):
+        return x
+    if isinstance(x, bytes) and len(x) == 16:
+        return int.from_bytes(x, "big") - 2 ** 127
+    raise ValueError(f"a rocky_dec helper got {x!r}: not a DECIMAL's units")
+
+
+def dec_result(units, form, position, what="the result"):
+    if form:
+        if abs(units) > 10 ** 38 - 1:
+            raise OverflowError(f"DECIMAL overflow: {what} has more than 38 digits (at {position})")
+        return wide_bytes(units)
+    if not INT64[0] <= units <= INT64[1]:
+        raise OverflowError(f"DECIMAL overflow: {what} does not fit 64 bits (at {position})")
+    return units
+
+
+def _round_div(n, d, mode=0):
+    """n / d rounded half away from zero (0), toward zero (1), down (2) or up (3)."""
+    q, r = divmod(abs(n), abs(d))
+    negative = (n < 0) != (d < 0)
+    if mode == 0 and 2 * r >= abs(d) or mode == 2 and negative and r or mode == 3 and not negative and r:
+        q += 1
+    return -q if negative else q
+
+
+def rocky_dec_add(a, b, form, position):
+    a, b = dec_units(a), dec_units(b)
+    return None if a is None or b is None else dec_result(a + b, form, position)
+
+
+def rocky_dec_sub(a, b, form, position):
+    a, b = dec_units(a), dec_units(b)
+    return None if a is None or b is None else dec_result(a - b, form, position)
+
+
+def rocky_dec_muldiv(a, b, e, c, form, position):
+    a, b, c = dec_units(a), dec_units(b), dec_units(c)
+    if None in (a, b, c) or c == 0:
+        return None
+    n, d = (a * b * 10 ** e, c) if e >= 0 else (a * b, c * 10 ** -e)
+    return dec_result(_round_div(n, d), form, position)
+
+
+def rocky_dec_rescale(x, e, mode, form, position):
+    x = dec_units(x)
+    if x is None:
+        return None
+    return dec_result(x * 10 ** e if e >= 0 else _round_div(x, 10 ** -e, mode), form, position)
+
+
+def rocky_dec_mod(a, b, form):
+    a, b = dec_units(a), dec_units(b)
+    if a is None or b is None or b == 0:
+        return None
+    r = abs(a) % abs(b)
+    return dec_result(-r if a < 0 else r, form, "")
+
+
+def rocky_dec_neg(x):
+    u = dec_units(x)
+    return None if u is None else (wide_bytes(-u) if isinstance(x, bytes) else -u)
+
+
+def rocky_dec_abs(x):
+    u = dec_units(x)
+    return None if u is None else (wide_bytes(abs(u)) if isinstance(x, bytes) else abs(u))
+
+
+def rocky_dec_sign(x):
+    u = dec_units(x)
+    return None if u is None else (u > 0) - (u < 0)
+
+
+def rocky_dec_double(x, scale):
+    u = dec_units(x)
+    return None if u is None else float(f"{u}e-{scale}")
+
+
+class DecimalSum:
+    """rocky_dec_sum(x[, line, column]): the exact SUM of DECIMAL units, a wide DECIMAL(38,s)."""
+
+    def __init__(self):
+        self.n, self.total, self.position = 0, 0, ""
+
+    def step(self, x, line=None, column=None):
+        if x is None:
+            return
+        self.n, self.total = self.n + 1, self.total + dec_units(x)
+        if line is not None:
+            self.position = f"line {line}, column {column}"
+
+    def inverse(self, x, line=None, column=None):
+        if x is None:
+            return
+        self.n, self.total = self.n - 1, self.total - dec_units(x)
+
+    def value(self):
+        return None if self.n == 0 else dec_result(self.total, 1, self.position, "SUM")
+
+    def finalize(self):
+        return self.value()
+
+
 def duck_type(rocky_type):
     return {"BOOLEAN": "BOOLEAN", "INTEGER": "BIGINT", "DOUBLE": "DOUBLE", "TEXT": "VARCHAR",
             "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}.get(rocky_type, rocky_type)
@@ -109,7 +225,7 @@ def to_sqlite(value, rocky_type):
         units = value.scaleb(scale)
         if units != units.to_integral_value():
             raise ValueError(f"{value} has more than {scale} decimals")
-        return int(units)
+        return wide_bytes(int(units)) if is_wide(rocky_type) else int(units)
     return value
 
 
@@ -188,6 +304,11 @@ def rocky_cast(value, rocky_type, position):
     if not math.isfinite(d):
         raise ValueError(f"rocky_cast: '{d}' does not fit {rocky_type}" + where)
     scaled = d * 10.0 ** scale
+    if is_wide(rocky_type):
+        units = int(math.copysign(math.floor(abs(scaled) + 0.5), scaled))
+        if abs(units) >= 10 ** int(re.match(r"DECIMAL\((\d+)", rocky_type).group(1)):
+            raise ValueError(f"rocky_cast: '{d}' does not fit {rocky_type}" + where)
+        return wide_bytes(units)
     units = int(math.copysign(math.floor(abs(scaled) + 0.5), scaled)) if abs(scaled) < 2.0 ** 63 else 2 ** 63
     precision = 19 if rocky_type == "INTEGER" else int(re.match(r"DECIMAL\((\d+)", rocky_type).group(1))
     if not INT64[0] <= units <= INT64[1] or (rocky_type != "INTEGER" and abs(units) >= 10 ** precision):
@@ -237,11 +358,13 @@ class ExactVariance:
     def step(self, u, scale):
         if u is None:
             return
+        u = dec_units(u)
         self.n, self.s, self.q, self.scale = self.n + 1, self.s + u, self.q + u * u, scale
 
     def inverse(self, u, scale):
         if u is None:
             return
+        u = dec_units(u)
         self.n, self.s, self.q = self.n - 1, self.s - u, self.q - u * u
 
     def value(self):
@@ -328,6 +451,7 @@ def rocky_to_text(value, rocky_type):
     scale = decimal_scale(rocky_type)
     if scale is None:
         raise ValueError("rocky_to_text: unsupported type " + rocky_type)
+    value = dec_units(value)
     return str(decimal.Decimal(value).scaleb(-scale).quantize(decimal.Decimal(1).scaleb(-scale)))
 
 
@@ -340,7 +464,12 @@ def rocky_from_text(text, rocky_type):
         return micros(parse_timestamp(text))
     scale = decimal_scale(rocky_type)
     value = decimal.Decimal(text.strip()).quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP)
-    return int(value.scaleb(scale))
+    units = int(value.scaleb(scale))
+    if is_wide(rocky_type):
+        if abs(units) > 10 ** 38 - 1:
+            raise OverflowError(f"rocky_from_text: '{text}' has more than 38 digits at scale {scale} (DECIMAL overflow)")
+        return wide_bytes(units)
+    return units
 
 
 def from_sqlite(value, rocky_type):
@@ -355,6 +484,10 @@ def from_sqlite(value, rocky_type):
         if not isinstance(value, str):
             raise ValueError(f"TEXT came back as {value!r}")
         return value
+    if is_wide(rocky_type):
+        if not isinstance(value, bytes) or len(value) != 16:
+            raise ValueError(f"{rocky_type} came back as {type(value).__name__} {value!r}, not a 16-byte BLOB")
+        return decimal.Decimal(dec_units(value)).scaleb(-decimal_scale(rocky_type))
     if not isinstance(value, int):
         raise ValueError(f"{rocky_type} came back as {type(value).__name__} {value!r}, not INTEGER")
     if rocky_type == "BOOLEAN":
@@ -457,6 +590,14 @@ def load(tables, fixtures):
         lite.create_window_function("rocky_" + kind, 1, welford(kind))
         lite.create_window_function("rocky_exact_" + kind, 2, exact_variance(kind))
     lite.create_aggregate("rocky_string_agg", -1, StringAgg)
+    for name, count, function in (("rocky_dec_add", 4, rocky_dec_add), ("rocky_dec_sub", 4, rocky_dec_sub),
+                                  ("rocky_dec_muldiv", 6, rocky_dec_muldiv), ("rocky_dec_rescale", 5, rocky_dec_rescale),
+                                  ("rocky_dec_mod", 3, rocky_dec_mod), ("rocky_dec_neg", 1, rocky_dec_neg),
+                                  ("rocky_dec_abs", 1, rocky_dec_abs), ("rocky_dec_sign", 1, rocky_dec_sign),
+                                  ("rocky_dec_double", 2, rocky_dec_double)):
+        lite.create_function(name, count, function, deterministic=True)
+    lite.create_window_function("rocky_dec_sum", 1, DecimalSum)
+    lite.create_window_function("rocky_dec_sum", 3, DecimalSum)
     duck = duckdb.connect(":memory:")
     duck.execute("SET TimeZone = 'UTC'")
     for table in tables:

@@ -102,6 +102,9 @@ extension SQLEmitter {
             return helper(.castDouble, x, position)
         case (.text, .boolean):
             return helper(.castBoolean, x, position)
+        case let (.text, .decimal(p, s)) where p > 18:
+            // As SQLite's wide DECIMAL: 38 digits, not 64 bits.
+            return "CAST(\(helper(.fromTextDecimal, x, String(s), position, "TRUE")) AS \(target))"
         case let (.text, .decimal(_, s)):
             return "CAST(\(helper(.fromTextDecimal, x, String(s), position)) AS \(target))"
         case (.text, .date):

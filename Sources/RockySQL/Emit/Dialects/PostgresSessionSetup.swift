@@ -139,7 +139,7 @@ public enum PostgresSessionSetup {
         // s places, and fitting 64 bits at that scale, as the SQLite
         // representation must; the caller's CAST checks the precision.
         """
-        CREATE OR REPLACE FUNCTION pg_temp.rocky_from_text_decimal(t text, scale integer, at text) RETURNS numeric
+        CREATE OR REPLACE FUNCTION pg_temp.rocky_from_text_decimal(t text, scale integer, at text, wide boolean DEFAULT FALSE) RETURNS numeric
         LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
         DECLARE s text; m text[]; digits text; ex int; sc int; v numeric;
         BEGIN
@@ -156,7 +156,11 @@ public enum PostgresSessionSetup {
             RAISE EXCEPTION 'rocky_from_text: ''%'' is not a decimal number (cast at %)', t, at USING ERRCODE = '22P02';
           END IF;
           v := round(CAST(s AS numeric), scale);
-          IF abs(v) * CAST('1e' || scale AS numeric) > 9223372036854775807 THEN
+          IF wide AND abs(v) * CAST('1e' || scale AS numeric) > CAST('1e38' AS numeric) - 1 THEN
+            RAISE EXCEPTION 'rocky_from_text: ''%'' has more than 38 digits at scale % (DECIMAL overflow) (cast at %)', t, scale, at
+              USING ERRCODE = '22003';
+          END IF;
+          IF NOT wide AND abs(v) * CAST('1e' || scale AS numeric) > 9223372036854775807 THEN
             RAISE EXCEPTION 'rocky_from_text: ''%'' does not fit 64 bits at scale % (DECIMAL overflow) (cast at %)', t, scale, at
               USING ERRCODE = '22003';
           END IF;
