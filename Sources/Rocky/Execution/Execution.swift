@@ -208,9 +208,10 @@ extension Repository {
         } catch let error as IncrementalMismatch {
             throw error
         } catch {
+            let shown = try maskedViolation(error, tables: available)
             throw ExecutionFailure(statement: statement.index + 1, line: statement.range.start.line,
                                    column: statement.range.start.column, model: model,
-                                   underlying: error, reason: Repository.engineErrorText(error, statement: statement))
+                                   underlying: shown, reason: Repository.engineErrorText(shown, statement: statement))
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []
