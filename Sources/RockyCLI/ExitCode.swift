@@ -1,5 +1,6 @@
 import Rocky
 import RockyBase
+import RockyEngine
 import RockyStore
 import RockyTable
 
@@ -56,7 +57,12 @@ enum ExitCode: Int32 {
         switch error {
         case is UsageError: return "usage"
         case let error as CompileFailure: return error.refusedByGovernance ? "refused_by_governance" : "compile_error"
-        case is ExecutionFailure: return "execution_failed"
+        case let error as ExecutionFailure:
+            if case .constraintViolation = error.underlying as? EngineError { return "constraint_violation" }
+            return "execution_failed"
+        case let error as EngineError:
+            if case .constraintViolation = error { return "constraint_violation" }
+            return "error"
         case is IncrementalMismatch: return "incremental_mismatch"
         case is UTF8Text.Invalid: return "invalid_utf8"
         case is ModelCycle: return "model_cycle"

@@ -1,3 +1,5 @@
+import RockyTable
+
 /// A failure reported by an engine, in its own terms: the engine, its error
 /// code (a SQLSTATE for PostgreSQL, the extended result code for SQLite),
 /// the code's name when the engine has one, its message and the SQL that
@@ -54,6 +56,13 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateKey(table: String, detail: String)
     /// A key column holds NULL.
     case nullKey(table: String, column: String)
+    /// A row the statement would leave in the table breaks one of its
+    /// UNIQUE or CHECK constraints (`constraint` names it, `rule` is
+    /// `UNIQUE` or `CHECK`): for UNIQUE the duplicated values of its
+    /// columns, for CHECK the offending row (every column). Nothing was
+    /// written. The values are as stored; a caller that shows them in a
+    /// masking environment masks them first.
+    case constraintViolation(table: String, constraint: String, rule: String, columns: [String], values: [Value])
     /// A value came back from the engine in a representation its column's type
     /// does not allow (the compiled SQL and the IR disagree: a bug to report).
     case representation(table: String, column: String, detail: String)
@@ -76,11 +85,21 @@ public enum EngineError: Error, Equatable, Sendable, CustomStringConvertible {
             "value \(value) does not fit \(table).\(column) \(type)"
         case let .duplicateKey(table, detail): "duplicate key in table \(table): \(detail)"
         case let .nullKey(table, column): "NULL in key column \(table).\(column)"
+        case let .constraintViolation(table, constraint, rule, columns, values):
+            (rule == "UNIQUE" ? "duplicate value for UNIQUE constraint \(constraint) of table \(table): "
+                : "a row of table \(table) fails CHECK constraint \(constraint): ")
+                + "(\(columns.joined(separator: ", "))) = (\(values.map(EngineError.literal).joined(separator: ", ")))"
         case let .representation(table, column, detail): "\(table).\(column): \(detail)"
         case let .unknownTable(name): "no table named '\(name)' was given to the engine"
         case .resultStillOpen: "the previous query's result is still open: read it to the end or close it first"
         case let .invalid(message): message
         }
+    }
+
+    /// A value as a SQL literal in a message: text quoted, NULL bare.
+    public static func literal(_ value: Value) -> String {
+        guard case let .text(text) = value else { return value.description }
+        return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
     /// SQL shortened for a message: whitespace runs folded, at most 300 characters.

@@ -61,6 +61,51 @@ public final class StatementExecutor {
     }
 }
 
+extension StatementExecutor {
+    /// Checks a table version against its schema's UNIQUE and CHECK
+    /// constraints, the same way on every engine: for each constraint Rocky
+    /// compiles a query over the version (CHECK: a row whose condition is
+    /// FALSE; UNIQUE: values of its columns, none NULL, that two rows
+    /// share) and the engine runs it; the first such row, in column order,
+    /// is the violation. Statements, imports and merges call it before
+    /// they keep a version. Reads the whole version: the cost of a scan.
+    public func checkConstraints(of name: String, id: ObjectID, table: Table) throws {
+        let schema = table.schema
+        guard !schema.constraints.isEmpty, table.rowCount > 0 else { return }
+        let version = BackendTable(name: name, id: id, table: table)
+        _ = try backend.makeAvailable([version])
+        var catalog = InMemoryCatalog()
+        catalog.add(CatalogTable(name: name, schema: schema))
+        func quote(_ identifier: String) -> String { "\"" + identifier.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" }
+        let everyColumn = schema.columns.map { quote($0.name) }.joined(separator: ", ")
+        for constraint in schema.constraints {
+            let columns = constraint.columns.compactMap { schema.column(id: $0)?.name }
+            let sql: String
+            switch constraint.rule {
+            case let .check(condition):
+                sql = "SELECT \(everyColumn) FROM \(quote(name)) WHERE NOT (\(condition)) ORDER BY \(everyColumn) LIMIT 1"
+            case .unique:
+                let list = columns.map(quote).joined(separator: ", ")
+                let present = columns.map { "\(quote($0)) IS NOT NULL" }.joined(separator: " AND ")
+                sql = "SELECT \(list) FROM \(quote(name)) WHERE \(present) GROUP BY \(list) HAVING COUNT(*) > 1 ORDER BY \(list) LIMIT 1"
+            }
+            let compiled = SQLCompiler.compile(sql, catalog: catalog, options: CompileOptions(dialect: backend.dialect))
+            guard !compiled.hasErrors, let query = compiled.statements.first, let text = query.querySQL(for: backend.dialect) else {
+                throw EngineError.invalid("constraint \(constraint.name) of table \(name) does not compile: "
+                                          + compiled.diagnostics.map(\.message).joined(separator: "; "))
+            }
+            let rows = try backend.query(text, columns: query.outputColumns, tables: [version])
+            defer { rows.close() }
+            guard let row = try rows.nextRow() else { continue }
+            if constraint.checkCondition != nil {
+                throw EngineError.constraintViolation(table: name, constraint: constraint.name, rule: "CHECK",
+                                                      columns: schema.columns.map(\.name), values: row)
+            }
+            throw EngineError.constraintViolation(table: name, constraint: constraint.name, rule: "UNIQUE", columns: columns, values: row)
+        }
+    }
+}
+
 /// The state of one `execute` call.
 final class StatementRun {
     let backend: any ExecutionBackend
@@ -86,8 +131,8 @@ final class StatementRun {
     func execute() throws -> StatementEffect {
         switch statement.ir {
         case .query: return try query()
-        case let .createTable(table, columns, primaryKey, ifNotExists):
-            return try createTable(table, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists)
+        case let .createTable(table, columns, primaryKey, ifNotExists, constraints):
+            return try createTable(table, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists, constraints: constraints)
         case let .createTableAs(table, _, _): return try createTableAs(table)
         case let .insert(insert): return try modify(insert.table)
         case let .update(update): return try modify(update.target.table)
@@ -194,12 +239,24 @@ final class StatementRun {
         return schema
     }
 
-    /// CREATE TABLE: an empty version with the declared columns and key.
-    func createTable(_ target: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool) throws -> StatementEffect {
+    /// CREATE TABLE: an empty version with the declared columns, key,
+    /// defaults and constraints (columns by id, so a rename keeps them).
+    func createTable(_ target: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool,
+                     constraints: [ConstraintDefinition]) throws -> StatementEffect {
         if ifNotExists, lookup(target) != nil { return .nothing }
         var schema = Schema(columns: columns.enumerated().map { i, c in
-            Column(id: i + 1, name: c.name, type: c.type, nullable: !c.notNull)
+            Column(id: i + 1, name: c.name, type: c.type, nullable: !c.notNull, defaultValue: c.defaultValue?.sql)
         })
+        schema.constraints = try constraints.map { c in
+            let ids = try c.columns.map { name in
+                guard let column = schema.column(named: name) else { throw EngineError.invalid("constraint \(c.name) reads no column \(name)") }
+                return column.id
+            }
+            switch c.rule {
+            case .unique: return TableConstraint(name: c.name, rule: .unique, columns: ids)
+            case let .check(sql, _): return TableConstraint(name: c.name, rule: .check(sql), columns: ids.sorted())
+            }
+        }
         let key = primaryKey.isEmpty ? options.targetKey ?? [] : primaryKey
         try schema.setKey(key)
         if let time = options.targetTimeColumn { try schema.setTimeColumn(time) }
@@ -252,6 +309,7 @@ final class StatementRun {
         }
         guard let (id, table) = written else { throw EngineError.invalid("the engine wrote no version of \(target)") }
         metrics.rowsWritten = changed
+        if statement.kind != .delete, id != oldID { try executor.checkConstraints(of: callerName, id: id, table: table) }
         return .tableWritten(name: callerName, id: id, table: table)
     }
 

@@ -8,9 +8,20 @@ extension CatalogTable {
     public init(name: String, schema: Schema) {
         self.init(name: name,
                   columns: schema.columns.map {
-                      CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance)
+                      CatalogColumn(name: $0.name, type: $0.type, nullable: $0.nullable, id: $0.id, governance: $0.governance,
+                                    defaultValue: $0.defaultValue)
                   },
-                  primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName)
+                  primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName,
+                  constraints: schema.catalogConstraints)
+    }
+}
+
+extension Schema {
+    /// The constraints as the compiler sees them: columns by name.
+    public var catalogConstraints: [CatalogConstraint] {
+        constraints.map { c in
+            CatalogConstraint(name: c.name, check: c.checkCondition, columns: c.columns.compactMap { column(id: $0)?.name })
+        }
     }
 }
 

@@ -1,20 +1,56 @@
 import RockyBase
 
 /// A column: a stable id (kept across renames; diff and merge match columns
-/// by it), a name, a type, nullability and its governance fields.
+/// by it), a name, a type, nullability, its default and its governance fields.
 public struct Column: Hashable, Sendable {
     public var id: Int
     public var name: String
     public var type: ColumnType
     public var nullable: Bool
     public var governance: ColumnGovernance
+    /// `DEFAULT`: the Rocky SQL text of the value an INSERT that omits the
+    /// column stores (an expression over no column); nil: NULL.
+    public var defaultValue: String?
 
-    public init(id: Int, name: String, type: ColumnType, nullable: Bool = true, governance: ColumnGovernance = ColumnGovernance()) {
+    public init(id: Int, name: String, type: ColumnType, nullable: Bool = true, governance: ColumnGovernance = ColumnGovernance(),
+                defaultValue: String? = nil) {
         self.id = id
         self.name = name
         self.type = type
         self.nullable = nullable
         self.governance = governance
+        self.defaultValue = defaultValue
+    }
+}
+
+/// A rule every row of a table satisfies besides its key and NOT NULLs,
+/// kept with the schema so that every later statement, on any branch,
+/// enforces it.
+public struct TableConstraint: Hashable, Sendable {
+    public enum Rule: Hashable, Sendable {
+        /// No two rows hold equal values in `columns` (a row with a NULL
+        /// in any of them is distinct from every other).
+        case unique
+        /// The condition (Rocky SQL over `columns`, boolean) is not false
+        /// for any row: TRUE and NULL pass.
+        case check(String)
+    }
+
+    /// Unique within the table; `CONSTRAINT name`, or made from the table and columns.
+    public var name: String
+    public var rule: Rule
+    /// The column ids it reads: UNIQUE's in declared order, CHECK's ascending.
+    public var columns: [Int]
+
+    public init(name: String, rule: Rule, columns: [Int]) {
+        self.name = name
+        self.rule = rule
+        self.columns = columns
+    }
+
+    public var checkCondition: String? {
+        if case let .check(sql) = rule { return sql }
+        return nil
     }
 }
 
@@ -29,12 +65,16 @@ public struct Schema: Hashable, Sendable {
     /// Ids are never reused within a table's history, so a dropped column
     /// and a later one of the same name stay distinct.
     public var nextColumnID: Int
+    /// UNIQUE and CHECK constraints, in declared order.
+    public var constraints: [TableConstraint]
 
-    public init(columns: [Column], key: [Int] = [], timeColumn: Int? = nil, nextColumnID: Int? = nil) {
+    public init(columns: [Column], key: [Int] = [], timeColumn: Int? = nil, nextColumnID: Int? = nil,
+                constraints: [TableConstraint] = []) {
         self.columns = columns
         self.key = key
         self.timeColumn = timeColumn
         self.nextColumnID = nextColumnID ?? ((columns.map(\.id).max() ?? 0) + 1)
+        self.constraints = constraints
     }
 
     /// Columns named in order, with ids 1, 2, ...; `key` and `timeColumn` by name.
@@ -101,6 +141,20 @@ public struct Schema: Hashable, Sendable {
         }
         for id in key where column(id: id) == nil { throw SchemaError.invalid("key column id \(id) does not exist") }
         if let t = timeColumn, column(id: t) == nil { throw SchemaError.invalid("time column id \(t) does not exist") }
+        var constraintNames = Set<String>()
+        for constraint in constraints {
+            guard constraintNames.insert(constraint.name.lowercased()).inserted else {
+                throw SchemaError.invalid("constraint name '\(constraint.name)' appears twice")
+            }
+            for id in constraint.columns where column(id: id) == nil {
+                throw SchemaError.invalid("constraint \(constraint.name) reads column id \(id), which does not exist")
+            }
+        }
+    }
+
+    /// The constraints that read column `id`.
+    public func constraints(readingColumn id: Int) -> [TableConstraint] {
+        constraints.filter { $0.columns.contains(id) }
     }
 }
 

@@ -23,16 +23,27 @@ public struct Table: Equatable, Sendable {
 extension Schema {
     /// Canonical JSON of a schema object:
     /// `{"columns":[{"governance":{...},"id":1,"name":"symbol","nullable":false,"type":"TEXT"},...],
-    ///   "key":[1,2],"next_column_id":8,"time_column":2,"version":1}`.
+    ///   "key":[1,2],"next_column_id":8,"time_column":2,"version":1}`; a column's
+    /// `default` and the schema's `constraints` only when there are some, so a
+    /// table without them has the id it had before they existed.
     public var json: JSON {
         .object([
             "columns": .array(columns.map { column in
                 .object([
+                    "default": column.defaultValue.map(JSON.string),
                     "governance": column.governance.isEmpty ? nil : column.governance.json,
                     "id": .int(column.id),
                     "name": .string(column.name),
                     "nullable": .bool(column.nullable),
                     "type": .string(column.type.name),
+                ])
+            }),
+            "constraints": constraints.isEmpty ? nil : .array(constraints.map { constraint in
+                .object([
+                    "check": constraint.checkCondition.map(JSON.string),
+                    "columns": .array(constraint.columns.map { .int($0) }),
+                    "kind": .string(constraint.checkCondition == nil ? "unique" : "check"),
+                    "name": .string(constraint.name),
                 ])
             }),
             "key": .array(key.map { .int($0) }),
@@ -51,12 +62,31 @@ extension Schema {
                   let typeName = item["type"]?.stringValue, let type = ColumnType(parsing: typeName),
                   let nullable = item["nullable"]?.boolValue else { throw fail("malformed column") }
             let governance = try item["governance"].map { try ColumnGovernance(json: $0) } ?? ColumnGovernance()
-            return Column(id: id, name: name, type: type, nullable: nullable, governance: governance)
+            let defaultValue: String?
+            switch item["default"] {
+            case nil: defaultValue = nil
+            case let value?:
+                guard let text = value.stringValue else { throw fail("malformed default") }
+                defaultValue = text
+            }
+            return Column(id: id, name: name, type: type, nullable: nullable, governance: governance, defaultValue: defaultValue)
+        }
+        let constraints = try (json["constraints"]?.arrayValue ?? []).map { item -> TableConstraint in
+            guard let name = item["name"]?.stringValue, let ids = item["columns"]?.arrayValue else { throw fail("malformed constraint") }
+            let columns = ids.compactMap(\.intValue)
+            guard columns.count == ids.count else { throw fail("malformed constraint \(name)") }
+            switch item["kind"]?.stringValue {
+            case "unique": return TableConstraint(name: name, rule: .unique, columns: columns)
+            case "check":
+                guard let condition = item["check"]?.stringValue else { throw fail("constraint \(name) has no condition") }
+                return TableConstraint(name: name, rule: .check(condition), columns: columns)
+            default: throw fail("constraint \(name) has an unknown kind")
+            }
         }
         guard let key = json["key"]?.arrayValue?.compactMap(\.intValue), let next = json["next_column_id"]?.intValue else {
             throw fail("malformed key")
         }
-        self.init(columns: columns, key: key, timeColumn: json["time_column"]?.intValue, nextColumnID: next)
+        self.init(columns: columns, key: key, timeColumn: json["time_column"]?.intValue, nextColumnID: next, constraints: constraints)
     }
 }
 

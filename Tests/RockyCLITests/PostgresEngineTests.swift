@@ -49,6 +49,33 @@ import Testing
         return Dictionary(uniqueKeysWithValues: rows.map { ("\($0[0])", "\($0[1]) \($0[2])") })
     }
 
+    /// DEFAULT, UNIQUE and CHECK behave on PostgreSQL as on SQLite: the same
+    /// stored values, the same refusals with the same messages, and the
+    /// same table ids.
+    @Test func constraintsAndDefaultsAreTheSameOnPostgreSQL() throws {
+        let server = try Self.server()
+        let script = "CREATE TABLE z (a INTEGER PRIMARY KEY, b TEXT DEFAULT 'x' CHECK (b <> ''), c INTEGER UNIQUE); "
+            + "INSERT INTO z (a) VALUES (1); INSERT INTO z (a, b, c) VALUES (2, DEFAULT, 5), (3, NULL, NULL), (4, 'y', NULL)"
+        let boxes = [Self.repository(Self.toml(server, schema: Self.newSchema())), Self.repository()]
+        var messages: [[String]] = []
+        for (box, engine) in zip(boxes, ["pg", "sqlite"]) {
+            box.ok("--engine", engine, "sql", script)
+            let before = Self.state(box)
+            var seen: [String] = []
+            for bad in ["INSERT INTO z (a, b) VALUES (9, '')", "INSERT INTO z (a, c) VALUES (9, 5)", "UPDATE z SET c = 5 WHERE a = 4"] {
+                let run = box.rocky(["--engine", engine, "sql", bad, "--json"])
+                let error = box.json(run)["error"] as? [String: Any]
+                #expect(run.code == 1 && error?["code"] as? String == "constraint_violation", "\(engine): \(run)")
+                seen.append(error?["message"] as? String ?? "")
+            }
+            #expect(Self.state(box) == before, "\(engine): refused statements change nothing")
+            #expect(box.ok("export", "z") == "a,b,c\n1,x,\n2,x,5\n3,,\n4,y,\n", "\(engine)")
+            messages.append(seen)
+        }
+        #expect(messages[0] == messages[1] && messages[0][1].contains("(c) = (5)"), "\(messages)")
+        #expect(Self.ids(boxes[0])["z"] == Self.ids(boxes[1])["z"])
+    }
+
     /// Each transformation records the engine, its kind, the server's
     /// version, the ids of the server commands that ran its SQL and what
     /// the server did: shown by `rocky show` and summed by `rocky cost`.

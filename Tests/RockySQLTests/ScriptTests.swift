@@ -95,3 +95,66 @@ import RockyBase
         #expect(inputs == ["prices.close identity", "positions.avg_cost identity"])
     }
 }
+
+/// CREATE TABLE's DEFAULT, UNIQUE and CHECK through parser, binder, IR,
+/// the script's own catalog and every dialect's emitted SQL.
+@Suite struct ConstraintCompileTests {
+    static let create = "CREATE TABLE z (a INTEGER PRIMARY KEY, b TEXT DEFAULT 'x' CHECK (b <> ''), c INTEGER UNIQUE, "
+        + "CONSTRAINT pair UNIQUE (b, c), CHECK (a > 0 OR c IS NULL))"
+
+    @Test func constraintsBindAndLaterInsertsUseTheDefaults() throws {
+        let script = Fixtures.compile(Self.create + """
+            ;
+            INSERT INTO z (a) VALUES (1);
+            INSERT INTO z (a, b, c) VALUES (2, DEFAULT, 3);
+            INSERT INTO z (a, c) SELECT 4, 5
+            """)
+        #expect(!script.hasErrors, "\(script.renderedDiagnostics())")
+        guard script.statements.count == 4, case let .createTable(_, columns, _, _, constraints) = script.statements[0].ir else {
+            Issue.record("not compiled: \(script.renderedDiagnostics())")
+            return
+        }
+        #expect(columns.map { $0.defaultValue?.sql } == [nil, "'x'", nil])
+        #expect(constraints.map(\.name) == ["z_b_check", "z_c_key", "pair", "z_check"])
+        #expect(constraints.map(\.columns) == [["b"], ["c"], ["b", "c"], ["a", "c"]])
+        #expect(script.statements[1].sql(for: .sqlite) == ["INSERT INTO \"z\" (\"a\", \"b\") VALUES (1, 'x')"])
+        #expect(script.statements[2].sql(for: .postgres) == ["INSERT INTO \"z\" (\"a\", \"b\", \"c\") VALUES (CAST(2 AS BIGINT), 'x', CAST(3 AS BIGINT))"])
+        let select = script.statements[3].sql(for: .duckdb)[0]
+        #expect(select.hasPrefix("INSERT INTO \"z\" (\"a\", \"c\", \"b\") SELECT") && select.contains("'x'"), "\(select)")
+    }
+
+    @Test func everyDialectDeclaresWhatItCan() throws {
+        let script = Fixtures.compile(Self.create)
+        #expect(!script.hasErrors, "\(script.renderedDiagnostics())")
+        let statement = try #require(script.statements.first)
+        for dialect in [Dialect.sqlite, .postgres, .duckdb] {
+            let sql = statement.sql(for: dialect).joined(separator: "; ")
+            #expect(sql.contains("DEFAULT 'x'") && sql.contains("CONSTRAINT \"z_c_key\" UNIQUE (\"c\")")
+                    && sql.contains("CONSTRAINT \"pair\" UNIQUE (\"b\", \"c\")") && sql.contains("CONSTRAINT \"z_b_check\" CHECK ("),
+                    "\(dialect): \(sql)")
+        }
+        let snowflake = statement.sql(for: .snowflake).joined(separator: "; ")
+        #expect(snowflake.contains("UNIQUE") && !snowflake.contains("CHECK"), "\(snowflake)")
+        let bigquery = statement.sql(for: .bigquery).joined(separator: "; ")
+        #expect(!bigquery.contains("UNIQUE") && !bigquery.contains("CHECK") && bigquery.contains("DEFAULT"), "\(bigquery)")
+        let databricks = statement.sql(for: .databricks)
+        #expect(databricks.count == 3 && databricks[1].hasPrefix("ALTER TABLE `z` ADD CONSTRAINT `z_b_check` CHECK ("), "\(databricks)")
+    }
+
+    @Test func badConstraintsHaveTheirCodes() {
+        let cases: [(String, DiagnosticCode)] = [
+            ("CREATE TABLE t (a INTEGER CHECK (a + 1))", .conditionNotBoolean),
+            ("CREATE TABLE t (a INTEGER, CHECK (EXISTS (SELECT 1)))", .invalidConstraint),
+            ("CREATE TABLE t (a INTEGER DEFAULT a)", .constantRequired),
+            ("CREATE TABLE t (a INTEGER DEFAULT 'no')", .notAssignable),
+            ("CREATE TABLE t (a INTEGER NOT NULL DEFAULT NULL)", .notNullViolation),
+            ("CREATE TABLE t (a INTEGER, UNIQUE (a, a))", .invalidConstraint),
+            ("CREATE TABLE t (a INTEGER); ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 1", .unsupportedSyntax),
+            ("SELECT x FROM (VALUES (DEFAULT)) AS v(x)", .unsupportedSyntax),
+        ]
+        for (sql, code) in cases {
+            let script = Fixtures.compile(sql)
+            #expect(script.diagnostics.map(\.code).contains(code), "\(sql): \(script.renderedDiagnostics())")
+        }
+    }
+}

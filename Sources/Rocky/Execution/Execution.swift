@@ -234,7 +234,8 @@ extension Repository {
         } catch let error as IncrementalMismatch {
             throw error
         } catch {
-            throw ExecutionFailure(statement, error: error, reason: Repository.engineErrorText(error, statement: statement), model: model)
+            let shown = try maskedViolation(error, tables: available)
+            throw ExecutionFailure(statement, error: shown, reason: Repository.engineErrorText(shown, statement: statement), model: model)
         }
         var outputs: [String: ObjectID] = [:]
         var dropped: [String] = []

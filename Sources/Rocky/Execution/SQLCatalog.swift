@@ -21,9 +21,10 @@ public struct TableCatalog: Catalog, Sendable {
             name: name,
             columns: schema.columns.map { c in
                 CatalogColumn(name: c.name, type: c.type, nullable: c.nullable, id: c.id,
-                              governance: declarations["\(name).\(c.name)"].map { c.governance.merging($0) } ?? c.governance)
+                              governance: declarations["\(name).\(c.name)"].map { c.governance.merging($0) } ?? c.governance,
+                              defaultValue: c.defaultValue)
             },
-            primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName)
+            primaryKey: schema.keyColumnNames, timeColumn: schema.timeColumnName, constraints: schema.catalogConstraints)
     }
 
     public func table(named name: String) -> CatalogTable? { byName[name.lowercased()] }

@@ -259,3 +259,20 @@ extension Repository {
         }
     }
 }
+
+extension Repository {
+    /// A constraint violation with its values as this actor may see them
+    /// in this environment (the table's masking, as a SELECT of those
+    /// columns shows them; a denied column's value withheld); any other
+    /// error as it is. `tables`: the versions the statement ran on.
+    func maskedViolation(_ error: any Error, tables: [String: ObjectID]) throws -> any Error {
+        guard case let EngineError.constraintViolation(table, constraint, rule, columns, values) = error,
+              let id = tables.first(where: { $0.key.lowercased() == table.lowercased() })?.value else { return error }
+        let mask = try tableMask(table, versions: [try objects.readTable(id)])
+        guard !mask.isIdentity else { return error }
+        let masked = zip(columns, values).map { column, value in
+            mask.refusals.isEmpty ? mask.mask(value, column: column) : .text("[WITHHELD]")
+        }
+        return EngineError.constraintViolation(table: table, constraint: constraint, rule: rule, columns: columns, values: masked)
+    }
+}

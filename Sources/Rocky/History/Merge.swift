@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import RockyBase
+import RockyEngine
 import RockySQL
 import RockyStore
 import RockyTable
@@ -261,6 +262,7 @@ extension Repository {
             report.strategyUsed = report.strategyUsed ?? tables.strategyUsed
             try compileMerged(tables: tables.tables, files: files.files, base: bases.first, source: sourceID,
                               sourceName: sourceName, targetName: targetName)
+            try checkMergedConstraints(tables.tables, ours: oursTree.tables, theirs: theirsTree.tables)
             try context.authorizePolicyChange(on: targetName, from: oursTree.files[ProjectConfig.fileName], to: files.files[ProjectConfig.fileName])
             if options.dryRun { throw DryRunDone(report: report) }
             let treeID = try objects.write(Tree(tables: tables.tables, files: files.files))
@@ -314,6 +316,24 @@ extension Repository {
 
     /// Compiles the merged models, and the transformations the source
     /// recorded since the merge base, against the merged tables.
+    /// Each merged table that is neither side's version must satisfy its
+    /// UNIQUE and CHECK constraints (two branches may each add a row that
+    /// is fine alone): else the merge writes nothing and names the
+    /// violation, values masked.
+    func checkMergedConstraints(_ merged: [String: ObjectID], ours: [String: ObjectID], theirs: [String: ObjectID]) throws {
+        var executor: StatementExecutor?
+        for (name, id) in merged.sorted(by: { $0.key < $1.key }) where id != ours[name] && id != theirs[name] {
+            let table = try objects.readTable(id)
+            guard !table.schema.constraints.isEmpty else { continue }
+            if executor == nil { executor = try engine() }
+            do {
+                try executor!.checkConstraints(of: name, id: id, table: table)
+            } catch {
+                throw try maskedViolation(error, tables: [name: id])
+            }
+        }
+    }
+
     func compileMerged(tables: [String: ObjectID], files: [String: ObjectID], base: ObjectID?, source: ObjectID,
                                sourceName: String, targetName: String) throws {
         let config = try files[ProjectConfig.fileName].map {

@@ -235,6 +235,8 @@ extension Repository {
                         next += 1
                     }
                     schema = Schema(columns: columns, nextColumnID: next)
+                    // Constraints over columns the file still has stay.
+                    schema.constraints = existing.schema.constraints.filter { $0.columns.allSatisfy(present.contains) }
                     try complete(&schema, inferred: true)
                     inferred = addedColumns.isEmpty ? nil : addedColumns
                     keptTypes = true
@@ -280,6 +282,14 @@ extension Repository {
                     throw error
                 }
                 let id = try objects.write(table: table)
+                if !table.schema.constraints.isEmpty {
+                    // The table's UNIQUE and CHECK constraints hold for the rows imported too.
+                    do {
+                        try engine().checkConstraints(of: request.table, id: id, table: table)
+                    } catch {
+                        throw try maskedViolation(error, tables: [request.table: id])
+                    }
+                }
                 set.tables[request.table] = id
                 let summary = ImportSummary(table: request.table, id: id, created: existing == nil, rowsRead: rowsRead,
                                             rowsInTable: table.rowCount, inferred: inferred, schema: schema,

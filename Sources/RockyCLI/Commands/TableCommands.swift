@@ -85,6 +85,22 @@ struct SchemaCommand: Command {
             return [String(c.id), c.name, c.type.name, c.nullable ? "yes" : "no", role,
                     c.governance.classification?.label ?? ""]
         }))
+        let defaulted = schema.columns.filter { $0.defaultValue != nil }
+        if !defaulted.isEmpty {
+            context.out.line("defaults:")
+            for c in defaulted { context.out.line("  \(c.name): \(c.defaultValue!)") }
+        }
+        if !schema.constraints.isEmpty {
+            context.out.line("constraints:")
+            for constraint in schema.constraints {
+                let columns = constraint.columns.compactMap { schema.column(id: $0)?.name }.joined(separator: ", ")
+                if let condition = constraint.checkCondition {
+                    context.out.line("  \(constraint.name): CHECK (\(condition))")
+                } else {
+                    context.out.line("  \(constraint.name): UNIQUE (\(columns))")
+                }
+            }
+        }
         let governed = schema.columns.filter { c in
             var rest = c.governance
             rest.classification = nil

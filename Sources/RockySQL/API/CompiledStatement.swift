@@ -39,7 +39,7 @@ public struct CompiledStatement: Sendable {
     /// The columns declared by CREATE TABLE (or added by ALTER TABLE ADD COLUMN).
     public var declaredColumns: [ColumnDefinition] {
         switch ir {
-        case let .createTable(_, columns, _, _): columns
+        case let .createTable(_, columns, _, _, _): columns
         case let .alterTable(_, .addColumn(column)): [column]
         default: []
         }
@@ -48,7 +48,7 @@ public struct CompiledStatement: Sendable {
     /// The primary key declared by CREATE TABLE, or by CREATE TABLE AS
     /// (`CREATE TABLE t (PRIMARY KEY (a, b)) AS SELECT ...`); empty: none.
     public var primaryKey: [String] {
-        if case let .createTable(_, _, key, _) = ir { return key }
+        if case let .createTable(_, _, key, _, _) = ir { return key }
         return declaredKey
     }
 
@@ -71,7 +71,7 @@ public struct CompiledStatement: Sendable {
     public var ifExists: Bool {
         switch ir {
         case let .dropTable(_, ifExists, _): ifExists
-        case let .createTable(_, _, _, ifNotExists): ifNotExists
+        case let .createTable(_, _, _, ifNotExists, _): ifNotExists
         default: false
         }
     }

@@ -49,7 +49,7 @@ private struct NameWalker {
     mutating func statement(_ s: Statement) {
         switch s {
         case let .query(q): query(q)
-        case let .createTable(name, columns, _, _, _):
+        case let .createTable(name, columns, _, _, _, _):
             table(name)
             for c in columns { column(c.name, tables: [name.key]) }
         case let .createTableAs(name, _, _, q, _): table(name); query(q)

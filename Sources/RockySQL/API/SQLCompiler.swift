@@ -57,7 +57,7 @@ public enum SQLCompiler {
     private static func target(of statement: BoundStatement) -> String? {
         switch statement {
         case .query: nil
-        case let .createTable(table, _, _, _), let .createTableAs(table, _, _), let .dropTable(table, _, _),
+        case let .createTable(table, _, _, _, _), let .createTableAs(table, _, _), let .dropTable(table, _, _),
              let .alterTable(table, _):
             table
         case let .insert(insert): insert.table

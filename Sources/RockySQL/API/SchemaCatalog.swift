@@ -25,7 +25,7 @@ public enum SchemaCatalog {
             var binder = Binder(catalog: overlay, options: CompileOptions())
             do {
                 let bound = try binder.bindStatement(statement)
-                if case let .createTable(name, _, _, _) = bound { names.append(name) }
+                if case let .createTable(name, _, _, _, _) = bound { names.append(name) }
                 overlay.apply(bound)
             } catch {
                 var diagnostic = error.diagnostic

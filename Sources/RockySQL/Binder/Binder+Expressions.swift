@@ -175,6 +175,8 @@ extension Binder {
         case .interval:
             throw failure(.operatorTypeMismatch, "an INTERVAL can only be added to or subtracted from a DATE or TIMESTAMP",
                           at: range)
+        case .columnDefault:
+            throw failure(.unsupportedSyntax, "DEFAULT stands for a value only in the rows of INSERT ... VALUES", at: range)
         }
     }
 

@@ -5,8 +5,8 @@ extension Binder {
         switch statement {
         case let .query(query):
             return .query(try bindQuery(query, parent: nil))
-        case let .createTable(name, columns, primaryKey, ifNotExists, _):
-            return try bindCreateTable(name, columns, primaryKey, ifNotExists)
+        case let .createTable(name, columns, primaryKey, ifNotExists, constraints, _):
+            return try bindCreateTable(name, columns, primaryKey, ifNotExists, constraints)
         case let .createTableAs(name, orReplace, primaryKey, query, _):
             try checkNotReserved(name)
             if !orReplace, catalog.table(named: name.text) != nil {
@@ -18,7 +18,8 @@ extension Binder {
             declaredKey = try resultKey(primaryKey, of: bound)
             return .createTableAs(table: name.text, orReplace: orReplace, query: bound)
         case let .insert(table, columns, source, _):
-            return .insert(try bindInsert(table, columns, source))
+            let (listed, filled) = try withDefaults(table, columns, source)
+            return .insert(try bindInsert(table, listed, filled))
         case let .update(table, alias, assignments, from, whereClause, _):
             return .update(try bindUpdate(table, alias, assignments, from, whereClause))
         case let .delete(table, alias, whereClause, _):
@@ -51,8 +52,9 @@ extension Binder {
         let tableName: Identifier, alias: Identifier
         let derived: QueryExpr
         switch inner {
-        case let .insert(table, columns, source, _):
+        case let .insert(table, written, writtenSource, _):
             guard case let .insert(insert) = bound, let definition = catalog.table(named: insert.table) else { preconditionFailure() }
+            let (columns, source) = try withDefaults(table, written, writtenSource)
             tableName = table
             alias = name(definition.name, table.range)
             let listed = columns.isEmpty ? definition.columns.map { name($0.name, table.range) } : columns
@@ -125,8 +127,8 @@ extension Binder {
         return bound
     }
 
-    private func bindCreateTable(_ name: Identifier, _ columns: [ColumnDefinitionSyntax], _ primaryKey: [Identifier],
-                                 _ ifNotExists: Bool) throws(BindFailure) -> BoundStatement {
+    private mutating func bindCreateTable(_ name: Identifier, _ columns: [ColumnDefinitionSyntax], _ primaryKey: [Identifier],
+                                          _ ifNotExists: Bool, _ constraints: [ConstraintSyntax]) throws(BindFailure) -> BoundStatement {
         try checkNotReserved(name)
         if catalog.table(named: name.text) != nil, !ifNotExists {
             throw failure(.tableExists, "table '\(name.text)' already exists", at: name.range,
@@ -138,7 +140,11 @@ extension Binder {
             guard seen.insert(column.name.key).inserted else {
                 throw failure(.duplicateName, "column '\(column.name.text)' is declared twice", at: column.name.range)
             }
-            definitions.append(ColumnDefinition(name: column.name.text, type: column.type.type, notNull: column.notNull))
+            var definition = ColumnDefinition(name: column.name.text, type: column.type.type, notNull: column.notNull)
+            if let (expr, text) = column.defaultValue {
+                definition.defaultValue = ColumnDefault(sql: text, value: try bindDefault(expr, for: definition, of: name.text))
+            }
+            definitions.append(definition)
         }
         var keyNames: [String] = []
         var keySeen = Set<String>()
@@ -153,7 +159,187 @@ extension Binder {
             definitions[index].notNull = true
             keyNames.append(definitions[index].name)
         }
-        return .createTable(table: name.text, columns: definitions, primaryKey: keyNames, ifNotExists: ifNotExists)
+        let bound = try bindConstraints(constraints, table: name.text, columns: definitions)
+        return .createTable(table: name.text, columns: definitions, primaryKey: keyNames, ifNotExists: ifNotExists, constraints: bound)
+    }
+
+    /// A column's DEFAULT: an expression over no column and no subquery,
+    /// storable in the column (E0311, E0307, E0309).
+    mutating func bindDefault(_ expr: Expr, for column: ColumnDefinition, of table: String) throws(BindFailure) -> BoundExpr {
+        if let found = Binder.firstColumnOrSubquery(in: expr) {
+            throw failure(.constantRequired, "the DEFAULT of column '\(column.name)' cannot read \(found.what)", at: found.range,
+                          help: "a DEFAULT is a constant expression, such as 0, 'none' or CURRENT_DATE")
+        }
+        let value = try bindExpr(expr, .clause("DEFAULT", nil))
+        let target = CatalogColumn(name: column.name, type: column.type, nullable: !column.notNull, id: 0)
+        try checkAssignable(value, to: target, of: table)
+        return try coerce(value, to: column.type)
+    }
+
+    /// The first column reference or subquery of `expr`, if any (syntax level).
+    static func firstColumnOrSubquery(in expr: Expr) -> (what: String, range: SourceRange)? {
+        switch expr.kind {
+        case let .column(parts): return ("column '\(parts.map(\.text).joined(separator: "."))'", expr.range)
+        case .exists, .subquery, .inSubquery: return ("a subquery", expr.range)
+        default: break
+        }
+        var found: (what: String, range: SourceRange)?
+        expr.forEachChild { child in
+            guard found == nil else { return }
+            switch child {
+            case let .expr(e): found = firstColumnOrSubquery(in: e)
+            case let .query(q): found = ("a subquery", q.range)
+            }
+        }
+        return found
+    }
+
+    /// The first subquery of `expr`, if any (syntax level).
+    static func firstSubquery(in expr: Expr) -> SourceRange? {
+        switch expr.kind {
+        case .exists, .subquery, .inSubquery: return expr.range
+        default: break
+        }
+        var found: SourceRange?
+        expr.forEachChild { child in
+            guard found == nil else { return }
+            switch child {
+            case let .expr(e): found = firstSubquery(in: e)
+            case let .query(q): found = q.range
+            }
+        }
+        return found
+    }
+
+    /// The UNIQUE and CHECK constraints of CREATE TABLE: UNIQUE over
+    /// distinct columns of the table; CHECK a BOOLEAN condition over the
+    /// table's columns only, with no subquery, aggregate, window or clock
+    /// (the same rows always give the same answer); names unique, made
+    /// PostgreSQL's way when not given.
+    private mutating func bindConstraints(_ constraints: [ConstraintSyntax], table: String,
+                                          columns: [ColumnDefinition]) throws(BindFailure) -> [ConstraintDefinition] {
+        var bound: [ConstraintDefinition] = []
+        var names = Set<String>()
+        func unique(_ base: String) -> String {
+            var name = base
+            var n = 0
+            while names.contains(name.lowercased()) { n += 1; name = base + String(n) }
+            return name
+        }
+        let scope = Scope(parent: nil)
+        scope.entries.append(ScopeEntry(key: table.lowercased(), qualifier: "", relation: newRelation(),
+                                        columns: columns.map { ScopeColumn(name: $0.name, key: $0.name.lowercased(), type: $0.type,
+                                                                           nullable: !$0.notNull) },
+                                        masking: nil, table: nil))
+        for constraint in constraints {
+            var definition: ConstraintDefinition
+            switch constraint.kind {
+            case let .unique(list):
+                var listed: [String] = []
+                for item in list {
+                    guard let column = columns.first(where: { $0.name.lowercased() == item.key }) else {
+                        throw failure(.unknownColumn, "UNIQUE column '\(item.text)' is not a column of the table", at: item.range,
+                                      help: Suggestion.nearest(to: item.text, among: columns.map(\.name)).map { "did you mean '\($0)'?" })
+                    }
+                    guard !listed.contains(column.name) else {
+                        throw failure(.invalidConstraint, "column '\(item.text)' appears twice in the UNIQUE constraint", at: item.range)
+                    }
+                    listed.append(column.name)
+                }
+                definition = ConstraintDefinition(name: table + "_" + listed.joined(separator: "_") + "_key", rule: .unique, columns: listed)
+            case let .check(expr, text):
+                if let range = Binder.firstSubquery(in: expr) {
+                    throw failure(.invalidConstraint, "a CHECK condition cannot contain a subquery: it is checked on each row alone",
+                                  at: range)
+                }
+                let usedTime = usesStatementTime
+                usesStatementTime = false
+                let condition = try self.condition(expr, .clause("CHECK", scope), what: "the CHECK condition")
+                if usesStatementTime {
+                    throw failure(.invalidConstraint, "a CHECK condition cannot read CURRENT_DATE or CURRENT_TIMESTAMP: a row must pass or fail the same way whenever it is checked",
+                                  at: expr.range)
+                }
+                usesStatementTime = usedTime
+                var read = Set<Int>()
+                Binder.columnIndices(in: condition, into: &read)
+                let readNames = read.sorted().map { columns[$0].name }
+                let base = constraint.column.map { "\(table)_\($0.text)_check" } ?? "\(table)_check"
+                definition = ConstraintDefinition(name: base, rule: .check(sql: text, condition: condition), columns: readNames)
+            }
+            if let given = constraint.name {
+                guard !names.contains(given.key) else {
+                    throw failure(.invalidConstraint, "constraint name '\(given.text)' is used twice", at: given.range)
+                }
+                definition.name = given.text
+            } else {
+                definition.name = unique(definition.name)
+            }
+            names.insert(definition.name.lowercased())
+            bound.append(definition)
+        }
+        return bound
+    }
+
+    /// The column positions a condition over one relation reads.
+    static func columnIndices(in expr: BoundExpr, into found: inout Set<Int>) {
+        if case let .column(ref) = expr.kind { found.insert(ref.index) }
+        for child in expr.children { columnIndices(in: child, into: &found) }
+    }
+
+    /// INSERT with the target's defaults made explicit, so that every
+    /// engine stores the same values: a column with a DEFAULT that the
+    /// column list leaves out joins the list, its default added to each
+    /// VALUES row (or to the query, read as a derived table); the word
+    /// DEFAULT in a VALUES row becomes its column's default (NULL when it
+    /// has none). A DEFAULT is bound again by each INSERT, so CURRENT_DATE
+    /// is that statement's time.
+    mutating func withDefaults(_ name: Identifier, _ columns: [Identifier],
+                               _ source: QueryExpr) throws(BindFailure) -> ([Identifier], QueryExpr) {
+        guard let table = catalog.table(named: name.text) else { return (columns, source) }
+        func identifier(_ text: String) -> Identifier { Identifier(text, quoted: true, range: name.range) }
+        func defaultExpr(_ column: CatalogColumn) throws(BindFailure) -> Expr {
+            guard let text = column.defaultValue else { return Expr(kind: .literal(.null), range: name.range, height: 1) }
+            do throws(ParseFailure) {
+                return try Parser.parseExpression(text)
+            } catch {
+                throw failure(.invalidConstraint, "the stored DEFAULT of \(table.name).\(column.name) does not parse: \(error.diagnostic.message)",
+                              at: name.range)
+            }
+        }
+        let listed = columns.isEmpty ? table.columns.map { identifier($0.name) } : columns
+        let omitted = columns.isEmpty ? [] : table.columns.filter { column in
+            column.defaultValue != nil && !columns.contains { $0.key == column.name.lowercased() }
+        }
+        let targets = listed.map { table.column(named: $0.text)?.column }
+        if case let .values(rows, range) = source.body, source.ctes.isEmpty, source.orderBy.isEmpty, source.limit == nil {
+            let usesDefault = rows.contains { $0.contains { if case .literal(.columnDefault) = $0.kind { true } else { false } } }
+            guard usesDefault || !omitted.isEmpty else { return (columns, source) }
+            var filled: [[Expr]] = []
+            for row in rows {
+                var values: [Expr] = []
+                for (i, value) in row.enumerated() {
+                    if case .literal(.columnDefault) = value.kind, i < targets.count, let target = targets[i] {
+                        values.append(try defaultExpr(target))
+                    } else {
+                        values.append(value)
+                    }
+                }
+                for column in omitted { values.append(try defaultExpr(column)) }
+                filled.append(values)
+            }
+            var result = source
+            result.body = .values(filled, range: range)
+            return (listed + omitted.map { identifier($0.name) }, result)
+        }
+        guard !omitted.isEmpty else { return (columns, source) }
+        let alias = identifier("__rocky_source")
+        var items: [SelectItem] = listed.map { .expr(Expr(kind: .column([alias, $0]), range: $0.range, height: 1), alias: $0) }
+        for column in omitted { items.append(.expr(try defaultExpr(column), alias: identifier(column.name))) }
+        let from = TableRef.subquery(source, alias: alias, columnNames: listed, range: source.range)
+        let query = QueryExpr(ctes: [], body: .select(SelectCore(distinct: false, items: items, from: [from], whereClause: nil,
+                                                                 groupBy: [], having: nil, range: source.range)),
+                              orderBy: [], limit: nil, offset: nil, range: source.range)
+        return (listed + omitted.map { identifier($0.name) }, query)
     }
 
     /// The declared key of a CREATE TABLE AS: result columns, each once.
@@ -326,6 +512,11 @@ extension Binder {
             if definition.primaryKey {
                 throw failure(.invalidSchemaChange, "ALTER TABLE cannot add a primary key column", at: definition.range)
             }
+            if definition.defaultValue != nil || !definition.constraints.isEmpty {
+                throw failure(.unsupportedSyntax, "ALTER TABLE ADD COLUMN with DEFAULT, UNIQUE or CHECK is not supported",
+                              at: definition.defaultValue?.expr.range ?? definition.constraints[0].range,
+                              help: "declare constraints and defaults in CREATE TABLE")
+            }
             if definition.notNull {
                 throw failure(.invalidSchemaChange, "a column added to an existing table cannot be NOT NULL: existing rows have no value for it",
                               at: definition.range)
@@ -343,6 +534,9 @@ extension Binder {
             if table.columns.count == 1 {
                 throw failure(.invalidSchemaChange, "cannot drop '\(existing.name)': it is the table's only column", at: column.range)
             }
+            if let constraint = table.constraints(reading: existing.name).first {
+                throw failure(.invalidSchemaChange, "cannot drop '\(existing.name)': constraint \(constraint.name) reads it", at: column.range)
+            }
             return .alterTable(table: table.name, action: .dropColumn(existing.name))
         case let .renameColumn(old, new):
             guard let (_, existing) = table.column(named: old.text) else {
@@ -351,6 +545,10 @@ extension Binder {
             }
             if old.key != new.key, table.column(named: new.text) != nil {
                 throw failure(.columnExists, "table '\(table.name)' already has a column '\(new.text)'", at: new.range)
+            }
+            if old.key != new.key, let check = table.constraints(reading: existing.name).first(where: { $0.check != nil }) {
+                throw failure(.invalidSchemaChange, "cannot rename '\(existing.name)': the condition of CHECK constraint \(check.name) names it",
+                              at: old.range)
             }
             return .alterTable(table: table.name, action: .renameColumn(from: existing.name, to: new.text))
         }

@@ -8,14 +8,32 @@ public struct CatalogColumn: Hashable, Sendable {
     /// The column's stable id: it survives renames, and merge and diff match by it.
     public var id: Int
     public var governance: ColumnGovernance
+    /// `DEFAULT`: the Rocky SQL an INSERT that omits the column stores; nil: NULL.
+    public var defaultValue: String?
 
     public init(name: String, type: ColumnType, nullable: Bool = true, id: Int,
-                governance: ColumnGovernance = ColumnGovernance()) {
+                governance: ColumnGovernance = ColumnGovernance(), defaultValue: String? = nil) {
         self.name = name
         self.type = type
         self.nullable = nullable
         self.id = id
         self.governance = governance
+        self.defaultValue = defaultValue
+    }
+}
+
+/// A table's UNIQUE or CHECK constraint, as the compiler needs it.
+public struct CatalogConstraint: Hashable, Sendable {
+    public var name: String
+    /// The CHECK condition (Rocky SQL); nil: UNIQUE.
+    public var check: String?
+    /// The columns it reads, by name.
+    public var columns: [String]
+
+    public init(name: String, check: String?, columns: [String]) {
+        self.name = name
+        self.check = check
+        self.columns = columns
     }
 }
 
@@ -27,12 +45,21 @@ public struct CatalogTable: Hashable, Sendable {
     public var primaryKey: [String]
     /// The column holding each row's event time, if declared.
     public var timeColumn: String?
+    /// UNIQUE and CHECK constraints.
+    public var constraints: [CatalogConstraint]
 
-    public init(name: String, columns: [CatalogColumn], primaryKey: [String] = [], timeColumn: String? = nil) {
+    public init(name: String, columns: [CatalogColumn], primaryKey: [String] = [], timeColumn: String? = nil,
+                constraints: [CatalogConstraint] = []) {
         self.name = name
         self.columns = columns
         self.primaryKey = primaryKey
         self.timeColumn = timeColumn
+        self.constraints = constraints
+    }
+
+    /// The constraints that read the column named `name` (any letter case).
+    public func constraints(reading name: String) -> [CatalogConstraint] {
+        constraints.filter { $0.columns.contains { $0.lowercased() == name.lowercased() } }
     }
 
     /// The index and definition of the column named `name`, matched case-insensitively.

@@ -47,12 +47,16 @@ public struct CatalogOverlay: Catalog {
     /// its columns' classifications (propagated along lineage).
     public mutating func apply(_ statement: BoundStatement, lineage: ColumnLineage = .empty) {
         switch statement {
-        case let .createTable(name, columns, primaryKey, ifNotExists):
+        case let .createTable(name, columns, primaryKey, ifNotExists, constraints):
             if ifNotExists, table(named: name) != nil { return }
             let definitions = columns.enumerated().map { i, c in
-                CatalogColumn(name: c.name, type: c.type, nullable: !c.notNull, id: i + 1)
+                CatalogColumn(name: c.name, type: c.type, nullable: !c.notNull, id: i + 1, defaultValue: c.defaultValue?.sql)
             }
-            changes[name.lowercased()] = CatalogTable(name: name, columns: definitions, primaryKey: primaryKey)
+            let declared = constraints.map { c -> CatalogConstraint in
+                if case let .check(sql, _) = c.rule { return CatalogConstraint(name: c.name, check: sql, columns: c.columns) }
+                return CatalogConstraint(name: c.name, check: nil, columns: c.columns)
+            }
+            changes[name.lowercased()] = CatalogTable(name: name, columns: definitions, primaryKey: primaryKey, constraints: declared)
         case let .createTableAs(name, _, query):
             let definitions = query.columns.enumerated().map { i, c in
                 var governance = ColumnGovernance()
@@ -72,6 +76,9 @@ public struct CatalogOverlay: Catalog {
                 table.columns.removeAll { $0.name.lowercased() == column.lowercased() }
             case let .renameColumn(from, to):
                 if let (index, _) = table.column(named: from) { table.columns[index].name = to }
+                for i in table.constraints.indices {
+                    table.constraints[i].columns = table.constraints[i].columns.map { $0.lowercased() == from.lowercased() ? to : $0 }
+                }
                 table.primaryKey = table.primaryKey.map { $0.lowercased() == from.lowercased() ? to : $0 }
                 if table.timeColumn?.lowercased() == from.lowercased() { table.timeColumn = to }
             }

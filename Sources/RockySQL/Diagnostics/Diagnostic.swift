@@ -104,4 +104,5 @@ public struct DiagnosticCode: Hashable, Sendable, CustomStringConvertible {
     public static let invalidPrimaryKey = DiagnosticCode("E0601")
     public static let invalidSchemaChange = DiagnosticCode("E0602")
     public static let notATableDefinition = DiagnosticCode("E0603")
+    public static let invalidConstraint = DiagnosticCode("E0604")
 }

@@ -39,13 +39,34 @@ struct SQLEmitter {
         switch statement {
         case let .query(query):
             return [self.query(query)]
-        case let .createTable(table, columns, primaryKey, ifNotExists):
-            var parts = columns.map { "\(q($0.name)) \(dialect.typeName($0.type))\($0.notNull ? " NOT NULL" : "")" }
+        case let .createTable(table, columns, primaryKey, ifNotExists, constraints):
+            var parts: [String] = []
+            for column in columns {
+                var part = "\(q(column.name)) \(dialect.typeName(column.type))"
+                if let value = column.defaultValue?.value { part += " DEFAULT \(expr(value))" }
+                parts.append(part + (column.notNull ? " NOT NULL" : ""))
+            }
             if !primaryKey.isEmpty {
                 let key = "PRIMARY KEY (\(primaryKey.map(q).joined(separator: ", ")))"
                 parts.append(dialect == .bigquery ? key + " NOT ENFORCED" : key)
             }
-            return ["CREATE TABLE \(ifNotExists ? "IF NOT EXISTS " : "")\(q(table)) (\(parts.joined(separator: ", ")))"]
+            // Rocky enforces UNIQUE and CHECK itself on every engine; a
+            // dialect declares those it can: BigQuery neither, Snowflake no
+            // CHECK, Databricks (Delta) CHECK only through ALTER TABLE.
+            var after: [String] = []
+            for constraint in constraints {
+                switch constraint.rule {
+                case .unique where dialect != .bigquery && dialect != .databricks:
+                    parts.append("CONSTRAINT \(q(constraint.name)) UNIQUE (\(constraint.columns.map(q).joined(separator: ", ")))")
+                case let .check(_, condition) where dialect == .databricks:
+                    after.append("ALTER TABLE \(q(table)) ADD CONSTRAINT \(q(constraint.name)) CHECK (\(expr(condition)))")
+                case let .check(_, condition) where dialect != .bigquery && dialect != .snowflake:
+                    parts.append("CONSTRAINT \(q(constraint.name)) CHECK (\(expr(condition)))")
+                default:
+                    break
+                }
+            }
+            return ["CREATE TABLE \(ifNotExists ? "IF NOT EXISTS " : "")\(q(table)) (\(parts.joined(separator: ", ")))"] + after
         case let .createTableAs(table, orReplace, query):
             let select = self.query(query)
             if !orReplace { return ["CREATE TABLE \(q(table)) AS \(select)"] }

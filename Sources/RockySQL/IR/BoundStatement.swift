@@ -10,11 +10,53 @@ public struct ColumnDefinition: Hashable, Sendable {
     public var name: String
     public var type: ColumnType
     public var notNull: Bool
+    /// `DEFAULT`: the expression as written (Rocky SQL, kept with the
+    /// schema and bound again by each INSERT) and as bound here, of the
+    /// column's type; nil: NULL.
+    public var defaultValue: ColumnDefault?
 
-    public init(name: String, type: ColumnType, notNull: Bool) {
+    public init(name: String, type: ColumnType, notNull: Bool, defaultValue: ColumnDefault? = nil) {
         self.name = name
         self.type = type
         self.notNull = notNull
+        self.defaultValue = defaultValue
+    }
+}
+
+/// A column's DEFAULT: its Rocky SQL text and its bound value.
+public struct ColumnDefault: Hashable, Sendable {
+    public var sql: String
+    public var value: BoundExpr
+
+    public init(sql: String, value: BoundExpr) {
+        self.sql = sql
+        self.value = value
+    }
+}
+
+/// A UNIQUE or CHECK constraint declared by CREATE TABLE.
+public struct ConstraintDefinition: Hashable, Sendable {
+    public enum Rule: Hashable, Sendable {
+        /// No two rows hold equal values in `columns` (NULLs are distinct).
+        case unique
+        /// The condition as written (Rocky SQL over the table's columns,
+        /// kept with the schema) and as bound here (BOOLEAN, columns
+        /// unqualified); a row passes unless it is FALSE.
+        case check(sql: String, condition: BoundExpr)
+    }
+
+    /// `CONSTRAINT name`, else PostgreSQL's: `<table>_<columns>_key` for
+    /// UNIQUE, `<table>_<column>_check` (column constraint) or
+    /// `<table>_check` for CHECK, a number added when taken.
+    public var name: String
+    public var rule: Rule
+    /// UNIQUE: its columns in order; CHECK: the columns the condition reads, in table order.
+    public var columns: [String]
+
+    public init(name: String, rule: Rule, columns: [String]) {
+        self.name = name
+        self.rule = rule
+        self.columns = columns
     }
 }
 
@@ -29,7 +71,8 @@ public enum AlterTableAction: Hashable, Sendable {
 /// A resolved statement.
 public enum BoundStatement: Hashable, Sendable {
     case query(BoundQuery)
-    case createTable(table: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool)
+    case createTable(table: String, columns: [ColumnDefinition], primaryKey: [String], ifNotExists: Bool,
+                     constraints: [ConstraintDefinition])
     case createTableAs(table: String, orReplace: Bool, query: BoundQuery)
     case insert(BoundInsert)
     case update(BoundUpdate)

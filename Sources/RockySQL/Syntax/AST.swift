@@ -52,6 +52,8 @@ enum LiteralSyntax: Sendable {
     case string(String)
     case date(String)
     case timestamp(String)
+    /// The word DEFAULT as a value of `INSERT ... VALUES`: the column's default.
+    case columnDefault
     /// `INTERVAL '3' MONTH`, `INTERVAL 3 MONTH` or `INTERVAL '3 months'`.
     case interval(quantity: String, unit: String?)
 }
@@ -290,6 +292,25 @@ struct ColumnDefinitionSyntax: Sendable {
     var notNull: Bool
     var primaryKey: Bool
     var range: SourceRange
+    /// `DEFAULT expr`, with the expression's text as written.
+    var defaultValue: (expr: Expr, text: String)? = nil
+    /// Its column-level UNIQUE and CHECK constraints (`column` set).
+    var constraints: [ConstraintSyntax] = []
+}
+
+/// A UNIQUE or CHECK constraint of CREATE TABLE, `[CONSTRAINT name]`
+/// before it; `column` is the column it was declared on, nil for a table
+/// constraint.
+struct ConstraintSyntax: Sendable {
+    enum Kind: Sendable {
+        case unique([Identifier])
+        /// The condition and its text as written.
+        case check(Expr, text: String)
+    }
+    var name: Identifier?
+    var kind: Kind
+    var column: Identifier?
+    var range: SourceRange
 }
 
 enum AlterAction: Sendable {
@@ -306,8 +327,9 @@ struct Assignment: Sendable {
 /// One statement of a script.
 enum Statement: Sendable {
     case query(QueryExpr)
+    /// `constraints`: every UNIQUE and CHECK, column-level ones included, in written order.
     case createTable(name: Identifier, columns: [ColumnDefinitionSyntax], primaryKey: [Identifier],
-                     ifNotExists: Bool, range: SourceRange)
+                     ifNotExists: Bool, constraints: [ConstraintSyntax], range: SourceRange)
     /// `primaryKey`: `CREATE TABLE t (PRIMARY KEY (a, b)) AS ...`; empty: none declared.
     case createTableAs(name: Identifier, orReplace: Bool, primaryKey: [Identifier], query: QueryExpr, range: SourceRange)
     case insert(table: Identifier, columns: [Identifier], source: QueryExpr, range: SourceRange)
@@ -323,7 +345,7 @@ enum Statement: Sendable {
         switch self {
         case let .query(q): q.range
         case let .returning(_, _, r): r
-        case let .createTable(_, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
+        case let .createTable(_, _, _, _, _, r), let .createTableAs(_, _, _, _, r), let .insert(_, _, _, r),
              let .update(_, _, _, _, _, r), let .delete(_, _, _, r), let .dropTable(_, _, r), let .alterTable(_, _, r): r
         }
     }

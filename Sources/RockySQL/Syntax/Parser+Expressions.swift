@@ -11,6 +11,12 @@ extension Parser {
         try parseBinary(minimum: Precedence.or)
     }
 
+    /// A column's DEFAULT: an expression without comparisons, NOT, AND or OR
+    /// (PostgreSQL's rule), so that `DEFAULT 0 NOT NULL` reads as two clauses.
+    mutating func parseDefaultExpr() throws(ParseFailure) -> Expr {
+        try parseBinary(minimum: Precedence.concat)
+    }
+
     mutating func parseExprList() throws(ParseFailure) -> [Expr] {
         var exprs: [Expr] = []
         repeat {

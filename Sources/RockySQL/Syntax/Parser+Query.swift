@@ -119,7 +119,19 @@ extension Parser {
         repeat {
             let before = index
             try expect(.leftParen, "'('")
-            rows.append(try parseExprList())
+            var row: [Expr] = []
+            repeat {
+                let item = index
+                if atWord("default"), peek().kind == .comma || peek().kind == .rightParen {
+                    // `DEFAULT` as a value: the column's default (INSERT ... VALUES only).
+                    let token = bump()
+                    row.append(Expr(kind: .literal(.columnDefault), range: token.range, height: 1))
+                } else {
+                    row.append(try parseExpr())
+                }
+                checkProgress(since: item)
+            } while eat(.comma)
+            rows.append(row)
             try expect(.rightParen, "')'")
             checkProgress(since: before)
         } while eat(.comma)

@@ -105,23 +105,59 @@ extension Parser {
         try expect(.leftParen, "'(' or AS")
         var columns: [ColumnDefinitionSyntax] = []
         var primaryKey: [Identifier] = []
+        var constraints: [ConstraintSyntax] = []
         repeat {
             let before = index
+            let constraintStart = current.range.start
+            let constraintName = try parseConstraintName()
             if at(.primary) {
                 _ = bump()
                 try expect(.key)
                 primaryKey += try parseNameList()
+            } else if (atWord("unique") || atWord("check")) && (constraintName != nil || peek().kind == .leftParen) {
+                constraints.append(try parseConstraint(named: constraintName, column: nil, start: constraintStart))
             } else if let constraint = unsupportedConstraint() {
                 throw failure("\(constraint) constraints are not supported", code: .unsupportedSyntax)
+            } else if constraintName != nil {
+                throw failure("expected PRIMARY KEY, UNIQUE or CHECK after CONSTRAINT \(constraintName!.text), found \(describe(current))")
             } else {
-                columns.append(try parseColumnDefinition())
+                let column = try parseColumnDefinition()
+                columns.append(column)
+                constraints += column.constraints
             }
             checkProgress(since: before)
         } while eat(.comma)
         try expect(.rightParen, "',' or ')'")
         for column in columns where column.primaryKey { primaryKey.append(column.name) }
         return .createTable(name: name, columns: columns, primaryKey: primaryKey, ifNotExists: ifNotExists,
-                            range: range(from: start))
+                            constraints: constraints, range: range(from: start))
+    }
+
+    /// `CONSTRAINT name`, or nil when the next clause has no name.
+    private mutating func parseConstraintName() throws(ParseFailure) -> Identifier? {
+        // `CONSTRAINT name <clause>`; otherwise `constraint` is a column's name.
+        let clause = peek(2)
+        guard atWord("constraint"), clause.keyword == .primary || clause.keyword == .not || clause.keyword == .null
+            || wordMatches(clause, "unique") || wordMatches(clause, "check") else { return nil }
+        _ = bump()
+        return try parseName("a constraint name")
+    }
+
+    /// `UNIQUE [(a, b)]` or `CHECK (condition)`; `column` for a column
+    /// constraint (whose UNIQUE takes no list).
+    private mutating func parseConstraint(named name: Identifier?, column: Identifier?,
+                                          start: SourcePosition) throws(ParseFailure) -> ConstraintSyntax {
+        if eatWord("unique") {
+            if let column { return ConstraintSyntax(name: name, kind: .unique([column]), column: column, range: range(from: start)) }
+            let columns = try parseNameList()
+            return ConstraintSyntax(name: name, kind: .unique(columns), column: nil, range: range(from: start))
+        }
+        try expectWord("check")
+        try expect(.leftParen, "'(' after CHECK")
+        let condition = try parseExpr()
+        try expect(.rightParen, "')'")
+        return ConstraintSyntax(name: name, kind: .check(condition, text: lexer.text(condition.range)), column: column,
+                                range: range(from: start))
     }
 
     mutating func parseColumnDefinition() throws(ParseFailure) -> ColumnDefinitionSyntax {
@@ -130,8 +166,12 @@ extension Parser {
         let type = try parseTypeName()
         var notNull = false
         var primaryKey = false
+        var defaultValue: (expr: Expr, text: String)?
+        var constraints: [ConstraintSyntax] = []
         while true {
             let before = index
+            let clauseStart = current.range.start
+            let constraintName = try parseConstraintName()
             if eat(.not) {
                 try expect(.null)
                 notNull = true
@@ -141,27 +181,32 @@ extension Parser {
                 try expect(.key)
                 primaryKey = true
                 notNull = true
+            } else if constraintName == nil, atWord("default") {
+                let keyword = bump()
+                guard defaultValue == nil else { throw failure("column '\(name.text)' has two DEFAULTs", at: keyword.range) }
+                let value = try parseDefaultExpr()
+                defaultValue = (value, lexer.text(value.range))
+            } else if atWord("unique") || atWord("check") {
+                constraints.append(try parseConstraint(named: constraintName, column: name, start: clauseStart))
             } else if let constraint = unsupportedConstraint() {
                 throw failure("\(constraint) is not supported in CREATE TABLE", code: .unsupportedSyntax)
+            } else if let constraintName {
+                throw failure("expected NOT NULL, PRIMARY KEY, UNIQUE or CHECK after CONSTRAINT \(constraintName.text), found \(describe(current))")
             } else {
                 break
             }
             checkProgress(since: before)
         }
         return ColumnDefinitionSyntax(name: name, type: type, notNull: notNull, primaryKey: primaryKey,
-                                      range: range(from: start))
+                                      range: range(from: start), defaultValue: defaultValue, constraints: constraints)
     }
 
     /// A column or table constraint Rocky does not support, by its SQL name.
     private func unsupportedConstraint() -> String? {
         guard at(.identifier) else { return nil }
         switch lexer.text(current.range).lowercased() {
-        case "default": return "DEFAULT"
-        case "unique": return "UNIQUE"
-        case "check": return "CHECK"
         case "references": return "REFERENCES"
         case "foreign": return "FOREIGN KEY"
-        case "constraint": return "CONSTRAINT"
         case "generated": return "GENERATED"
         case "collate": return "COLLATE"
         default: return nil

@@ -37,6 +37,16 @@ struct Parser {
         self.lexer = lexer
     }
 
+    /// One expression filling all of `text` (a stored DEFAULT or CHECK), or
+    /// the first error; ranges are positions in `text`.
+    static func parseExpression(_ text: String) throws(ParseFailure) -> Expr {
+        var parser = Parser(text)
+        if let diagnostic = parser.lexer.diagnostics.first { throw ParseFailure(diagnostic: diagnostic) }
+        let expr = try parser.parseExpr()
+        guard parser.at(.endOfInput) else { throw parser.failure("expected the end of the expression, found \(parser.describe(parser.current))") }
+        return expr
+    }
+
     /// Parses a script of statements separated by `;`.
     static func parseScript(_ text: String) -> [ParsedStatement] {
         var parser = Parser(text)

@@ -39,6 +39,9 @@ public struct SchemaMergeResult: Sendable {
 ///   reordered the base's columns gives the order (ours when both did), and
 ///   columns only the other side has are placed after the column they follow
 ///   there.
+/// - A column's default merges like its other properties; the table's UNIQUE
+///   and CHECK constraints merge as one property (the list). A constraint
+///   left reading a dropped column is dropped.
 /// - The result must be a valid schema: key and time columns exist (a time
 ///   column must be TIMESTAMP or DATE), names are unique. A key or time column
 ///   left pointing at a dropped column conflicts (a strategy takes its side's
@@ -96,7 +99,13 @@ private struct Merger {
                             theirs: theirs.timeColumn.map { theirsIDs[$0]! }, show: { $0.map { .text(snapshot.name($0)) } })
         let order = ColumnOrder.merge(ids: Set(columns.keys), base: base.columns.map(\.id), ours: ours.columns.map(\.id),
                                       theirs: theirs.columns.map { theirsIDs[$0.id]! })
-        var schema = Schema(columns: order.map { columns[$0]! }, key: key, timeColumn: time, nextColumnID: nextColumnID)
+        let theirsConstraints = theirs.constraints.map { c in
+            TableConstraint(name: c.name, rule: c.rule, columns: c.columns.map { theirsIDs[$0]! })
+        }
+        let constraints = property("constraints", column: nil, base: base.constraints, ours: ours.constraints,
+                                   theirs: theirsConstraints, show: { $0.isEmpty ? nil : .text($0.map(\.name).joined(separator: ", ")) })
+        var schema = Schema(columns: order.map { columns[$0]! }, key: key, timeColumn: time, nextColumnID: nextColumnID,
+                            constraints: constraints)
         validate(&schema)
         return SchemaMergeResult(schema: schema, conflicts: conflicts, theirsColumnIDs: theirsIDs)
     }
@@ -148,6 +157,7 @@ private struct Merger {
     /// Whether a side changed a base column (so that dropping it conflicts).
     func changed(_ b: Column, _ c: Column, in side: Schema) -> Bool {
         b.name != c.name || b.type != c.type || b.nullable != c.nullable || b.governance != c.governance
+            || b.defaultValue != c.defaultValue
             || base.key.firstIndex(of: b.id) != side.key.firstIndex(of: b.id)
             || (base.timeColumn == b.id) != (side.timeColumn == b.id)
     }
@@ -174,6 +184,8 @@ private struct Merger {
         c.name = property("name", column: label, id: b.id, base: b.name, ours: o.name, theirs: t.name) { .text($0) }
         c.type = property("type", column: label, id: b.id, base: b.type, ours: o.type, theirs: t.type) { .text($0.name) }
         c.nullable = property("nullable", column: label, id: b.id, base: b.nullable, ours: o.nullable, theirs: t.nullable) { .boolean($0) }
+        c.defaultValue = property("default", column: label, id: b.id, base: b.defaultValue, ours: o.defaultValue,
+                                  theirs: t.defaultValue) { $0.map(Value.text) }
         c.governance = mergeGovernance(b.governance, o.governance, t.governance, column: label, id: b.id)
         return c
     }
@@ -272,6 +284,9 @@ private struct Merger {
             conflict(.schema, column: nil, id: nil, field: "columns", base: nil, ours: nil, theirs: nil, resolvable: false)
         }
         for id in schema.key { if let i = schema.index(ofColumn: id) { schema.columns[i].nullable = false } }
+        // A constraint reading a dropped column goes with it (as DROP COLUMN
+        // refuses to leave one behind, the other side's drop wins here).
+        schema.constraints.removeAll { !$0.columns.allSatisfy(present.contains) }
     }
 }
 
