@@ -139,8 +139,6 @@ SELECT symbol, ts FROM prices WHERE symbol = 'GOOGL' ORDER BY ts DESC LIMIT 3;
 -- @name date_046
 SELECT CAST('2026-05-04T16:39:25.456Z' AS TIMESTAMP) AS t;
 
--- TIMESTAMP - TIMESTAMP: an interval used by EXTRACT, added to a TIMESTAMP, compared.
-
 -- @name date_047
 SELECT trade_id, EXTRACT(EPOCH FROM executed_at - TIMESTAMP '2026-05-01 00:00:00') AS secs FROM trades WHERE trade_id <= 40;
 
