@@ -17,6 +17,7 @@ extension Binder {
             }
             return try resolveColumn(parts, range: range, in: context)
         case let .unary(op, operand):
+            if op == .negate { return try value(of: try bindOperand(expr, context), range: range) }
             return try bindUnary(op, operand, range: range, context)
         case let .binary(op, left, right):
             return try bindBinary(op, left, right, range: range, context)
@@ -66,7 +67,14 @@ extension Binder {
             }
             return BoundExpr(.scalarSubquery(sub), type: sub.columns[0].type, nullable: true, range: range)
         case let .between(operand, low, high, negated):
-            let parts = [try bindExpr(operand, context), try bindExpr(low, context), try bindExpr(high, context)]
+            let operands = [try bindOperand(operand, context), try bindOperand(low, context), try bindOperand(high, context)]
+            let intervals = operands.compactMap { if case let .interval(i) = $0 { i.micros } else { nil } }
+            if intervals.count == 3 {
+                return BoundExpr(.between(intervals[0], intervals[1], intervals[2], negated: negated), type: .boolean,
+                                 nullable: intervals.contains { $0.nullable }, range: range)
+            }
+            var parts: [BoundExpr] = []
+            for (o, syntax) in zip(operands, [operand, low, high]) { parts.append(try value(of: o, range: syntax.range)) }
             let type = try commonType(parts, what: "BETWEEN", range: range)
             let c = try parts.map { (e) throws(BindFailure) in try coerce(e, to: type) }
             return BoundExpr(.between(c[0], c[1], c[2], negated: negated), type: .boolean,
@@ -225,7 +233,11 @@ extension Binder {
             let b = try condition(operand, context, what: "the operand of NOT")
             return BoundExpr(.not(b), type: .boolean, nullable: b.nullable, range: range)
         }
-        var value = try bindExpr(operand, context)
+        return try bindUnaryValue(op, try bindExpr(operand, context), range: range)
+    }
+
+    func bindUnaryValue(_ op: UnaryOperator, _ operand: BoundExpr, range: SourceRange) throws(BindFailure) -> BoundExpr {
+        var value = operand
         if value.type == nil { value = try coerce(value, to: .integer) }
         guard let type = value.type, type.isNumeric else {
             throw failure(.operatorTypeMismatch, "unary '\(op == .negate ? "-" : "+")' needs a number, not \(value.type!)",
@@ -244,21 +256,20 @@ extension Binder {
         }
     }
 
-    private func isInterval(_ expr: Expr) -> Bool {
+    func isInterval(_ expr: Expr) -> Bool {
         if case .literal(.interval) = expr.kind { return true }
         return false
     }
 
     mutating func bindBinary(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr, range: SourceRange,
                              _ context: ExprContext) throws(BindFailure) -> BoundExpr {
-        if op == .add || op == .subtract, isInterval(rightSyntax) || isInterval(leftSyntax) {
-            return try bindIntervalArithmetic(op, leftSyntax, rightSyntax, range: range, context)
-        }
-        if op.isComparison, let rewritten = try differenceComparison(op, leftSyntax, rightSyntax, range: range) {
-            return try bindExpr(rewritten, context)
-        }
-        var left = try bindExpr(leftSyntax, context)
-        var right = try bindExpr(rightSyntax, context)
+        try value(of: try bindBinaryOperand(op, leftSyntax, rightSyntax, range: range, context), range: range)
+    }
+
+    /// `left op right` of two bound values (not intervals).
+    mutating func bindBinaryValues(_ op: BinaryOperator, _ leftValue: BoundExpr, _ rightValue: BoundExpr,
+                                   range: SourceRange) throws(BindFailure) -> BoundExpr {
+        var left = leftValue, right = rightValue
         if op.isComparison {
             let type = try commonType([left, right], what: "'\(op.rawValue)'", range: range)
             left = try coerce(left, to: type)
@@ -285,10 +296,8 @@ extension Binder {
             case (.date, .date) where op == .subtract:
                 return BoundExpr(.daysBetween(left, right), type: .integer, nullable: left.nullable || right.nullable, range: range)
             case (.timestamp, .timestamp), (.timestamp, .date), (.date, .timestamp):
-                throw failure(op == .subtract ? .unsupportedSyntax : .operatorTypeMismatch,
-                              op == .subtract ? "\(lt) - \(rt) (an interval) is not supported here (only compared with an INTERVAL)"
-                                  : "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range,
-                              help: "subtract DATEs for a number of days, or compare EXTRACT(EPOCH FROM ...) values")
+                // A difference is an interval (bindBinaryOperand); a sum is nothing.
+                throw failure(.operatorTypeMismatch, "cannot apply '\(op.rawValue)' to \(lt) and \(rt)", at: range)
             default: break
             }
         }
@@ -343,7 +352,7 @@ extension Binder {
     /// exact for UTC timestamps. Rocky has no INTERVAL values, so a
     /// difference anywhere else stays E0102; so does one compared with
     /// months or years (PostgreSQL compares those as 30-day months).
-    private func differenceComparison(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,
+    func differenceComparison(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,
                                       range: SourceRange) throws(BindFailure) -> Expr? {
         let mirrored: BinaryOperator = switch op {
         case .less: .greater
@@ -370,18 +379,17 @@ extension Binder {
         return Expr(kind: .binary(compare, a, shifted), range: range, height: max(a.height, shifted.height) + 1)
     }
 
-    private mutating func bindIntervalArithmetic(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,
-                                                 range: SourceRange, _ context: ExprContext) throws(BindFailure) -> BoundExpr {
-        let intervalOnLeft = isInterval(leftSyntax)
-        if intervalOnLeft && (op == .subtract || isInterval(rightSyntax)) {
+    /// A DATE or TIMESTAMP `value` plus or minus the interval literal `intervalSyntax`.
+    func bindIntervalArithmetic(_ op: BinaryOperator, value bound: BoundExpr, intervalOnLeft: Bool, _ intervalSyntax: Expr,
+                                range: SourceRange) throws(BindFailure) -> BoundExpr {
+        if intervalOnLeft && op == .subtract {
             throw failure(.operatorTypeMismatch, "an INTERVAL can only be added to or subtracted from a DATE or TIMESTAMP",
                           at: range)
         }
-        let (valueSyntax, intervalSyntax) = intervalOnLeft ? (rightSyntax, leftSyntax) : (leftSyntax, rightSyntax)
         guard case let .literal(literal) = intervalSyntax.kind else { preconditionFailure() }
         var amounts = try intervals(literal, range: intervalSyntax.range)
         if op == .subtract { amounts = amounts.map(\.negated) }
-        var value = try bindExpr(valueSyntax, context)
+        var value = bound
         let timed = amounts.contains { $0.microseconds != nil }
         if TypeRules.isTextLiteral(value) { value = try coerce(value, to: timed ? .timestamp : .date) }
         guard let type = value.type, type == .date || type == .timestamp else {

@@ -324,7 +324,12 @@ extension Binder {
             throw failure(.constantRequired, "unknown date part '\(field.text)' in EXTRACT", at: field.range,
                           help: Suggestion.nearest(to: field.text, among: DatePart.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" })
         }
-        return try extract(part, try temporal(try bindExpr(operand, context), "EXTRACT"), range: range)
+        switch try bindOperand(operand, context) {
+        case let .value(value):
+            return try extract(part, try temporal(value, "EXTRACT"), range: range)
+        case let .interval(interval):
+            return try extractInterval(part, interval, range: range)
+        }
     }
 
     private func extract(_ part: DatePart, _ value: BoundExpr, range: SourceRange) throws(BindFailure) -> BoundExpr {

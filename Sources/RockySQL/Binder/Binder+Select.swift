@@ -111,7 +111,11 @@ extension Binder {
                 throw failure(.positionOutOfRange, "ORDER BY position \(text) is not in the select list (1 to \(columns.count))",
                               at: item.expr.range)
             }
-            let bound = try bindExpr(item.expr, .clause("ORDER BY", scope, aggregates: true, windows: true))
+            // An interval sorts by its length, which is all it needs (nothing is stored).
+            let bound = switch try bindOperand(item.expr, .clause("ORDER BY", scope, aggregates: true, windows: true)) {
+            case let .value(value): value
+            case let .interval(interval): interval.micros
+            }
             order.append(BoundOrderItem(expr: bound, descending: item.descending, nullsFirst: item.nullsFirst))
         }
         let isAggregate = !groupBy.isEmpty || having != nil || aggregateCount > 0 || groupingSets != nil

@@ -36,6 +36,12 @@ protocol DialectEmitter: Sendable {
     func addDays(_ date: String, _ days: String) -> String
     /// DATE - DATE in days.
     func daysBetween(_ a: String, _ b: String) -> String
+    /// TIMESTAMP `a` - TIMESTAMP `b` in microseconds (BIGINT), exact.
+    func microsecondsBetween(_ a: String, _ b: String) -> String
+    /// TIMESTAMP `value` plus BIGINT `micros` microseconds, exact.
+    func addMicroseconds(_ value: String, _ micros: String) -> String
+    /// BIGINT `micros` as seconds, a DECIMAL of scale 6 (`type`), exact.
+    func secondsOfMicroseconds(_ micros: String, type: ColumnType, _ e: SQLEmitter) -> String
     /// Whether the dialect has QUALIFY (else the select is wrapped and filtered).
     var hasQualify: Bool { get }
     /// Whether the dialect has DISTINCT ON (else ROW_NUMBER() = 1 filters).
@@ -100,6 +106,12 @@ extension NativeDialectEmitter {
     /// The interval as a quantity of months, days or its own unit.
     func quantityAndUnit(_ interval: Interval) -> (Int64, String) {
         interval.months.map { ($0, "month") } ?? interval.days.map { ($0, "day") } ?? (interval.quantity, interval.unit.rawValue)
+    }
+
+    /// Exact in every native dialect: the integer cast to DECIMAL and
+    /// multiplied by a DECIMAL (products of DECIMALs are exact).
+    func secondsOfMicroseconds(_ micros: String, type: ColumnType, _ e: SQLEmitter) -> String {
+        e.conform("(CAST(\(micros) AS \(typeName(.decimal(precision: 18, scale: 0)))) * 0.000001)", type)
     }
 
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String {

@@ -74,6 +74,12 @@ extension SQLEmitter {
             return addDays(expr(date), expr(days))
         case let .daysBetween(a, b):
             return daysBetween(expr(a), expr(b))
+        case let .microsecondsBetween(a, b):
+            return emitter.microsecondsBetween(expr(a), expr(b))
+        case let .addMicroseconds(value, micros):
+            return emitter.addMicroseconds(expr(value), expr(micros))
+        case let .secondsOfMicroseconds(micros):
+            return emitter.secondsOfMicroseconds(expr(micros), type: e.type!, self)
         case let .aggregate(call):
             return aggregate(call, over: nil, type: e.type!, range: e.range)
         case let .window(call):

@@ -7,10 +7,10 @@ extension BoundExpr {
         switch kind {
         case .literal, .column, .exists, .scalarSubquery: return []
         case let .negate(e), let .not(e), let .isNull(e, _), let .cast(e, _, _), let .dateTrunc(_, e), let .extract(_, e),
-             let .addInterval(e, _), let .mask(_, e), let .inSubquery(e, _, _):
+             let .addInterval(e, _), let .mask(_, e), let .inSubquery(e, _, _), let .secondsOfMicroseconds(e):
             return [e]
         case let .arithmetic(_, a, b), let .concat(a, b), let .comparison(_, a, b), let .like(a, b, _, _),
-             let .addDays(a, b), let .daysBetween(a, b):
+             let .addDays(a, b), let .daysBetween(a, b), let .microsecondsBetween(a, b), let .addMicroseconds(a, b):
             return [a, b]
         case let .logical(_, terms): return terms
         case let .inList(e, list, _): return [e] + list

@@ -41,6 +41,13 @@ public struct BoundExpr: Hashable, Sendable {
         case addDays(BoundExpr, BoundExpr)
         /// DATE minus DATE: INTEGER days.
         case daysBetween(BoundExpr, BoundExpr)
+        /// TIMESTAMP minus TIMESTAMP: INTEGER microseconds. The binder's
+        /// compile-time interval (Docs/sql.md, "Intervals"); never a result column.
+        case microsecondsBetween(BoundExpr, BoundExpr)
+        /// A TIMESTAMP plus INTEGER microseconds (an interval computed from TIMESTAMP differences).
+        case addMicroseconds(BoundExpr, BoundExpr)
+        /// INTEGER microseconds as seconds: DECIMAL(p, 6), exact.
+        case secondsOfMicroseconds(BoundExpr)
         case aggregate(AggregateCall)
         case window(WindowCall)
         /// A classified column's value masked by the environment's strategy.

@@ -138,3 +138,52 @@ SELECT symbol, ts FROM prices WHERE symbol = 'GOOGL' ORDER BY ts DESC LIMIT 3;
 
 -- @name date_046
 SELECT CAST('2026-05-04T16:39:25.456Z' AS TIMESTAMP) AS t;
+
+-- @name date_047
+SELECT trade_id, EXTRACT(EPOCH FROM executed_at - TIMESTAMP '2026-05-01 00:00:00') AS secs FROM trades WHERE trade_id <= 40;
+
+-- @name date_048
+SELECT trade_id, EXTRACT(DAY FROM executed_at - TIMESTAMP '2026-05-01 09:30:00') AS d, EXTRACT(HOUR FROM executed_at - TIMESTAMP '2026-05-01 09:30:00') AS h, EXTRACT(MINUTE FROM executed_at - TIMESTAMP '2026-05-01 09:30:00') AS m FROM trades WHERE trade_id <= 60;
+
+-- @name date_049
+SELECT trade_id, EXTRACT(SECOND FROM executed_at - TIMESTAMP '2026-05-01 09:30:00.25') AS s FROM trades WHERE trade_id <= 60;
+
+-- @name date_050
+SELECT trade_id, EXTRACT(DAY FROM TIMESTAMP '2026-05-01 09:30:00' - executed_at) AS d, EXTRACT(HOUR FROM TIMESTAMP '2026-05-01 09:30:00' - executed_at) AS h, EXTRACT(MINUTE FROM TIMESTAMP '2026-05-01 09:30:00' - executed_at) AS m, EXTRACT(EPOCH FROM TIMESTAMP '2026-05-01 09:30:00' - executed_at) AS e FROM trades WHERE trade_id <= 60;
+
+-- @name date_051
+SELECT t.trade_id, EXTRACT(EPOCH FROM t.executed_at - p.ts) AS since_close FROM trades t JOIN prices p ON p.symbol = t.symbol AND CAST(p.ts AS DATE) = CAST(t.executed_at AS DATE) - 1 WHERE t.trade_id <= 50;
+
+-- @name date_052
+SELECT trade_id, EXTRACT(EPOCH FROM executed_at - LAG(executed_at) OVER (ORDER BY trade_id)) AS gap FROM trades WHERE trade_id <= 50;
+
+-- @name date_053
+SELECT trade_id, executed_at + (executed_at - TIMESTAMP '2026-05-01 00:00:00') AS doubled, executed_at - (executed_at - TIMESTAMP '2026-05-01 00:00:00') AS origin FROM trades WHERE trade_id <= 30;
+
+-- @name date_054
+SELECT trade_id FROM trades WHERE executed_at - TIMESTAMP '2026-05-20 00:00:00' > TIMESTAMP '2026-05-21 00:00:00' - executed_at;
+
+-- @name date_055
+SELECT trade_id, EXTRACT(EPOCH FROM (executed_at - TIMESTAMP '2026-05-01 00:00:00') + (executed_at - TIMESTAMP '2026-05-02 12:00:00')) AS s, EXTRACT(EPOCH FROM (executed_at - TIMESTAMP '2026-05-01 00:00:00') - INTERVAL '1 day 2 hours') AS t FROM trades WHERE trade_id <= 30;
+
+-- @name date_056
+SELECT trade_id, EXTRACT(EPOCH FROM (executed_at - TIMESTAMP '2026-05-01 00:00:00') * 3) AS tripled FROM trades WHERE trade_id <= 30;
+
+-- @name date_057
+SELECT COUNT(*) AS n FROM trades t JOIN prices p ON p.symbol = t.symbol WHERE t.executed_at - p.ts BETWEEN INTERVAL '0 seconds' AND INTERVAL '1 day';
+
+-- @name date_058
+SELECT a.account_id, EXTRACT(EPOCH FROM MAX(t.executed_at) - a.opened) AS since_open FROM accounts a JOIN trades t ON t.account_id = a.account_id GROUP BY a.account_id, a.opened;
+
+-- @name date_059
+SELECT trade_id, opened + (executed_at - TIMESTAMP '2026-05-01 00:00:00') AS shifted FROM trades t JOIN accounts a ON a.account_id = t.account_id WHERE trade_id <= 30;
+
+-- @name date_060
+-- @ordered
+SELECT trade_id FROM trades WHERE trade_id <= 40 ORDER BY EXTRACT(EPOCH FROM executed_at - TIMESTAMP '2026-05-15 12:00:00') DESC, trade_id LIMIT 10;
+
+-- @name date_061
+SELECT symbol, EXTRACT(EPOCH FROM MAX(ts) - MIN(ts)) AS span, EXTRACT(DAY FROM MAX(ts) - MIN(ts)) AS days FROM prices GROUP BY symbol;
+
+-- @name date_062
+SELECT trade_id, EXTRACT(EPOCH FROM -(executed_at - TIMESTAMP '2026-05-01 00:00:00')) AS neg FROM trades WHERE trade_id <= 10;

@@ -55,6 +55,10 @@ struct BigQueryEmitter: NativeDialectEmitter {
         }
     }
 
+    func microsecondsBetween(_ a: String, _ b: String) -> String { "TIMESTAMP_DIFF(\(a), \(b), MICROSECOND)" }
+
+    func addMicroseconds(_ value: String, _ micros: String) -> String { "TIMESTAMP_ADD(\(value), INTERVAL \(micros) MICROSECOND)" }
+
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String {
         let x = e.expr(value)
         let (quantity, unit) = quantityAndUnit(interval)

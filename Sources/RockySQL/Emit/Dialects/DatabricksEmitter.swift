@@ -67,6 +67,10 @@ struct DatabricksEmitter: NativeDialectEmitter {
         }
     }
 
+    func microsecondsBetween(_ a: String, _ b: String) -> String { "(unix_micros(\(a)) - unix_micros(\(b)))" }
+
+    func addMicroseconds(_ value: String, _ micros: String) -> String { "timestamp_micros(unix_micros(\(value)) + \(micros))" }
+
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String {
         let x = e.expr(value)
         let (quantity, unit) = quantityAndUnit(interval)

@@ -55,6 +55,10 @@ struct DuckDBEmitter: NativeDialectEmitter {
         }
     }
 
+    func microsecondsBetween(_ a: String, _ b: String) -> String { "(epoch_us(\(a)) - epoch_us(\(b)))" }
+
+    func addMicroseconds(_ value: String, _ micros: String) -> String { "(\(value) + to_microseconds(\(micros)))" }
+
     func extract(_ part: DatePart, _ value: BoundExpr, _ e: SQLEmitter) -> String {
         let x = e.expr(value)
         return part == .epoch ? "CAST(floor(epoch(\(x))) AS BIGINT)" : "extract(\(part.rawValue) FROM \(x))"

@@ -59,6 +59,17 @@ struct PostgresEmitter: NativeDialectEmitter {
 
     /// DATE - DATE is a 32-bit INTEGER.
     func daysBetween(_ a: String, _ b: String) -> String { "CAST((\(a) - \(b)) AS BIGINT)" }
+
+    /// The epoch of an interval is an exact NUMERIC with 6 places.
+    func microsecondsBetween(_ a: String, _ b: String) -> String {
+        "CAST(EXTRACT(EPOCH FROM (\(a) - \(b))) * 1000000 AS BIGINT)"
+    }
+
+    /// Whole days and the rest in microseconds: `interval * number` multiplies
+    /// in floating point, exact only below 2^53.
+    func addMicroseconds(_ value: String, _ micros: String) -> String {
+        "(\(value) + (\(micros)) / 86400000000 * INTERVAL '1 day' + (\(micros)) % 86400000000 * INTERVAL '1 microsecond')"
+    }
 }
 
 extension SQLEmitter {

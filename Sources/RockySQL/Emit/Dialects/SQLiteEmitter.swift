@@ -42,6 +42,14 @@ struct SQLiteEmitter: DialectEmitter {
 
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String { e.sqliteAddInterval(value, interval) }
 
+    /// A TIMESTAMP is its microseconds.
+    func microsecondsBetween(_ a: String, _ b: String) -> String { "(\(a) - \(b))" }
+
+    func addMicroseconds(_ value: String, _ micros: String) -> String { "(\(value) + \(micros))" }
+
+    /// A DECIMAL(p, 6) is its value in millionths: the microseconds themselves.
+    func secondsOfMicroseconds(_ micros: String, type: ColumnType, _ e: SQLEmitter) -> String { micros }
+
     /// The key's representation: DATE in days, TIMESTAMP in microseconds.
     func rangeInterval(microseconds: Int64, date: Bool) -> String {
         String(date ? microseconds / 86_400_000_000 : microseconds)

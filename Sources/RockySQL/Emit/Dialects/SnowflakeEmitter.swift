@@ -42,6 +42,10 @@ struct SnowflakeEmitter: NativeDialectEmitter {
         }
     }
 
+    func microsecondsBetween(_ a: String, _ b: String) -> String { "DATEDIFF(microsecond, \(b), \(a))" }
+
+    func addMicroseconds(_ value: String, _ micros: String) -> String { "DATEADD(microsecond, \(micros), \(value))" }
+
     func addInterval(_ value: BoundExpr, _ interval: Interval, _ e: SQLEmitter) -> String {
         let (quantity, unit) = quantityAndUnit(interval)
         return "DATEADD(\(unit), \(quantity), \(e.expr(value)))"
