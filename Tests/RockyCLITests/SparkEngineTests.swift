@@ -187,6 +187,33 @@ import Testing
         #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
     }
 
+    /// `gc --engine spark` drops the version tables no revision reaches
+    /// (a script that failed after its first statement left one), keeps
+    /// those loaded within the grace period, and a dry run drops nothing.
+    @Test func gcDropsTheVersionsNoRevisionReaches() throws {
+        let server = try Self.server()
+        let database = Self.newDatabase()
+        let box = PostgresEngineTests.repository(Self.toml(server, database: database))
+        box.ok("--engine", "spark", "sql", "CREATE TABLE big AS SELECT symbol, quantity FROM positions")
+        let failed = box.rocky(["--engine", "spark", "sql",
+                                "CREATE TABLE orphan AS SELECT symbol FROM positions WHERE quantity > 100; SELECT CAST(symbol AS INTEGER) AS n FROM positions"])
+        #expect(failed.code == 1)
+        let held = try Self.held(server, database: database)
+        #expect(held.count == 3, "positions, big and the orphan: \(held)")
+        let kept = box.json(box.rocky("--engine", "spark", "gc", "--json"))
+        #expect(kept["versions_dropped"] as? [String] == [], "the default grace period keeps what was just loaded: \(kept)")
+        let dry = box.json(box.rocky("--engine", "spark", "gc", "--prune", "now", "--dry-run", "--json"))
+        #expect((dry["versions_dropped"] as? [String])?.count == 1)
+        #expect(try Self.held(server, database: database) == held, "a dry run drops nothing")
+        let dropped = box.json(box.rocky("--engine", "spark", "gc", "--prune", "now", "--json"))["versions_dropped"] as? [String] ?? []
+        #expect(dropped.count == 1)
+        let after = try Self.held(server, database: database)
+        #expect(Set(after.keys) == Set(held.keys).subtracting(dropped))
+        #expect(Set(after.keys) == Set(PostgresEngineTests.ids(box).values), "every version a revision reaches is kept")
+        box.ok("--engine", "spark", "sql", "CREATE TABLE again AS SELECT symbol FROM big")
+        #expect(try Self.held(server, database: database).values.filter { $0 == "upload" }.count == 1, "nothing uploaded again")
+    }
+
     @Test func aPasswordInRockyTomlIsRefusedWithoutShowingIt() {
         let box = PostgresEngineTests.repository("[engines.spark]\ntype = \"spark\"\nhost = \"127.0.0.1\"\nauth = \"plain\"\nuser = \"u\"\npassword = \"hunter2\"\n")
         let run = box.rocky(["--engine", "spark", "--json", "sql", "SELECT 1 AS one"])
