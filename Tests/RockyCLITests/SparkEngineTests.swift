@@ -214,6 +214,68 @@ import Testing
         #expect(try Self.held(server, database: database).values.filter { $0 == "upload" }.count == 1, "nothing uploaded again")
     }
 
+    /// `replay` re-runs each step on the engine it recorded: a chain run on
+    /// Spark, replayed (without --engine) over inputs that changed since,
+    /// runs on Spark; with `--engine sqlite` it runs on SQLite and gives the
+    /// same tables (exact types).
+    @Test func replayRunsOnTheRecordedEngineUnlessEngineIsGiven() throws {
+        let box = Sandbox()
+        box.ok("init")
+        box.write("rocky.toml", Self.toml(try Self.server(), database: Self.newDatabase()))
+        func at(_ time: String, _ arguments: String...) {
+            let run = box.rocky(arguments, env: ["ROCKY_COMMIT_TIME": time])
+            #expect(run.code == 0, "\(arguments): \(run)")
+        }
+        at("2026-05-15T21:00:00Z", "import", "positions", fixture("positions.csv"), "--key", "account_id,symbol")
+        at("2026-05-15T21:00:00Z", "commit", "-m", "positions")
+        at("2026-05-30T09:00:00Z", "checkout", "-b", "agent/x")
+        at("2026-05-30T09:00:00Z", "--engine", "spark", "sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions", "-m", "big")
+        at("2026-05-30T09:00:00Z", "--engine", "spark", "sql", "UPDATE big SET q2 = q2 + 1 WHERE symbol < 'M'", "-m", "update")
+        // main changes positions afterwards: the replay computes new tables.
+        at("2026-05-31T09:00:00Z", "checkout", "main")
+        at("2026-05-31T09:00:00Z", "sql", "UPDATE positions SET quantity = quantity + 5 WHERE symbol = 'AAPL'", "-m", "fix")
+        let onSpark = box.json(box.rocky("replay", "agent/x", "--at", "2026-06-01T00:00:00Z", "--name", "r1", "--json"))
+        #expect(onSpark["reused"] as? Int == 0 && onSpark["steps"] as? Int == 2, "\(onSpark)")
+        let onSQLite = box.json(box.rocky("--engine", "sqlite", "replay", "agent/x", "--at", "2026-06-01T00:00:00Z", "--name", "r2", "--json"))
+        #expect(onSQLite["reused"] as? Int == 0 && onSQLite["steps"] as? Int == 2, "\(onSQLite)")
+        /// adapter/engine of the transformations of the replay's two commits, oldest first.
+        func engines(_ revision: String) -> [String] {
+            ["\(revision)~1", revision].map { commit in
+                let record = (box.json(box.rocky("show", commit, "--json"))["transformations"] as? [[String: Any]])?.first
+                return "\(record?["adapter"] as? String ?? "?")/\(record?["engine"] as? String ?? "?")"
+            }
+        }
+        #expect(engines("r1") == ["spark/spark", "spark/spark"])
+        #expect(engines("r2") == ["sqlite/sqlite", "sqlite/sqlite"])
+        let tables = { (revision: String) in
+            ((box.json(box.rocky("tables", revision, "--json"))["tables"] as? [[String: Any]]) ?? []).map { "\($0["name"] ?? "") \($0["id"] ?? "")" }
+        }
+        #expect(tables("r1") == tables("r2"))
+        #expect(tables("r1") != tables("agent/x"), "the replay computed over the changed positions")
+    }
+
+    /// The steps of a replay compile for the engine they run on, not the
+    /// command's: a step recorded on sqlite with a GROUPS frame (which Spark
+    /// lacks) replays on sqlite although the environment's engine is now
+    /// spark (never reached: nothing runs there).
+    @Test func aReplayedStepCompilesForItsOwnEngine() {
+        let box = Sandbox()
+        box.ok("init")
+        let early = ["ROCKY_COMMIT_TIME": "2026-05-15T21:00:00Z"], late = ["ROCKY_COMMIT_TIME": "2026-05-30T09:00:00Z"]
+        #expect(box.rocky(["import", "positions", fixture("positions.csv"), "--key", "account_id,symbol"], env: early).code == 0)
+        #expect(box.rocky(["commit", "-m", "positions"], env: early).code == 0)
+        #expect(box.rocky(["checkout", "-b", "agent/x"], env: late).code == 0)
+        let step = "CREATE TABLE g AS SELECT account_id, symbol, SUM(quantity) OVER (ORDER BY symbol GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM positions"
+        #expect(box.rocky(["sql", step, "-m", "g"], env: late).code == 0)
+        box.write("rocky.toml", Self.toml(port: 1, database: "rocky") + "\n[environments.dev]\nengine = \"spark\"\n")
+        let refused = box.rocky(["check", "-e", step])
+        #expect(refused.code != 0, "dev's engine is spark, which has no GROUPS frames: \(refused)")
+        let replay = box.rocky(["replay", "agent/x", "--at", "2026-05-29T23:00:00Z", "--name", "r1", "--json"])
+        #expect(replay.code == 0, "\(replay)")
+        let record = (box.json(box.rocky("show", "r1", "--json"))["transformations"] as? [[String: Any]])?.first
+        #expect(record?["adapter"] as? String == "sqlite")
+    }
+
     @Test func aPasswordInRockyTomlIsRefusedWithoutShowingIt() {
         let box = PostgresEngineTests.repository("[engines.spark]\ntype = \"spark\"\nhost = \"127.0.0.1\"\nauth = \"plain\"\nuser = \"u\"\npassword = \"hunter2\"\n")
         let run = box.rocky(["--engine", "spark", "--json", "sql", "SELECT 1 AS one"])
