@@ -187,6 +187,55 @@ import Testing
         #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
     }
 
+    /// A statement longer than the engine's `statement_timeout` is
+    /// cancelled on the server, tried again on a new session up to
+    /// `retries` times, then reported naming the engine, the statement, its
+    /// SQL and the last error; the working set is as it was. (The long
+    /// statement: a three-way cross join of 1,500 rows, which Spark's cancel
+    /// interrupts between rows.)
+    @Test func aStatementTimeoutIsRetriedThenReportedAndTheWorkingSetIsUnchanged() throws {
+        let box = PostgresEngineTests.repository(Self.toml(try Self.server(), database: Self.newDatabase(), retries: 1)
+                                                 + "statement_timeout = \"1s\"\n")
+        box.write("g.csv", "k\n" + (1...1500).map(String.init).joined(separator: "\n") + "\n")
+        box.ok("import", "g", "g.csv", "--key", "k")
+        box.ok("--engine", "spark", "sql", "CREATE TABLE small AS SELECT k FROM g WHERE k < 3")
+        let before = PostgresEngineTests.state(box)
+        let run = box.rocky(["--engine", "spark", "--json", "sql",
+                             "CREATE TABLE one AS SELECT k FROM small; CREATE TABLE slow AS SELECT COUNT(*) AS n FROM g a, g b, g c WHERE a.k + b.k > c.k"])
+        #expect(run.code == 1)
+        let error = box.json(run)["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "execution_failed", "\(run)")
+        let message = error?["message"] as? String ?? ""
+        for part in ["statement 2", "Spark (engine 'spark')", "timeout", "timed out running the statement", "gave up after 2 tries",
+                     "while running: SELECT COUNT(*)"] {
+            #expect(message.contains(part), "\(part): \(message)")
+        }
+        #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
+        // The server is free again: the next statement runs.
+        box.ok("--engine", "spark", "sql", "CREATE TABLE two AS SELECT k FROM small")
+    }
+
+    /// The server ends the session in the middle of a command (a proxy in
+    /// front of it drops the server-side connection, which closes its
+    /// session, and sends the next request on a new connection: the server
+    /// answers "Invalid SessionHandle"): the backend opens a new session,
+    /// makes its views again, and the command succeeds with SQLite's table.
+    @Test func aSessionTheServerClosedIsOpenedAgainAndTheCommandSucceeds() throws {
+        let server = try Self.server()
+        let proxy = try SessionLosingProxy(to: server.port, on: "session-ends-here")
+        defer { proxy.stop() }
+        let spark = PostgresEngineTests.repository(Self.toml(port: proxy.port, database: Self.newDatabase(), retries: 2))
+        let lite = PostgresEngineTests.repository()
+        let script = "CREATE TABLE one AS SELECT symbol, quantity FROM positions; "
+            + "CREATE TABLE two AS SELECT symbol, SUM(quantity) AS q FROM one WHERE symbol <> 'session-ends-here' GROUP BY symbol"
+        spark.ok("--engine", "spark", "sql", script)
+        lite.ok("sql", script)
+        #expect(proxy.sessionLost, "the server answered Invalid SessionHandle")
+        #expect(PostgresEngineTests.ids(spark) == PostgresEngineTests.ids(lite))
+        let query = "SELECT symbol, q FROM two ORDER BY symbol"
+        #expect(spark.ok("--engine", "spark", "sql", query) == lite.ok("sql", query))
+    }
+
     /// `gc --engine spark` drops the version tables no revision reaches
     /// (a script that failed after its first statement left one), keeps
     /// those loaded within the grace period, and a dry run drops nothing.
@@ -392,5 +441,119 @@ final class DyingProxy: @unchecked Sendable {
     func stop() {
         kill()
         close(listener)
+    }
+}
+
+/// A TCP proxy on a loopback port the OS chose, in front of `port`, that
+/// ends the server's session once: the first time the client sends bytes
+/// containing `marker`, it closes its connection to the server (the server
+/// closes the sessions of a connection that ends), waits for the server to
+/// have done so, and sends those bytes on a new connection to the server;
+/// the client's own connection stays up. `sessionLost` says whether the
+/// server then answered "Invalid SessionHandle".
+final class SessionLosingProxy: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var sockets: Set<Int32> = []
+    private var triggered = false
+    private var lost = false
+
+    var sessionLost: Bool { lock.withLock { lost } }
+
+    init(to target: Int, on marker: String) throws {
+        let (fd, boundPort) = try Loopback.listen(backlog: 16)
+        listener = fd
+        port = boundPort
+        let needle = Array(marker.utf8), invalid = Array("Invalid SessionHandle".utf8)
+        Thread {
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                guard let upstream = Loopback.connect(port: target) else {
+                    close(client)
+                    continue
+                }
+                self.lock.withLock { _ = self.sockets.formUnion([client, upstream]) }
+                // The current server-side socket of this client, replaced once.
+                let current = Box(upstream)
+                Thread { self.answer(from: upstream, to: client, current: current, watching: invalid) }.start()
+                Thread {
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    var tail: [UInt8] = []
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress!, $0.count, 0) }
+                        if n <= 0 { break }
+                        let seen = tail + buffer[0..<n]
+                        tail = Array(seen.suffix(needle.count))
+                        if SessionLosingProxy.contains(seen, needle), self.lock.withLock({ () -> Bool in
+                            defer { self.triggered = true }
+                            return !self.triggered
+                        }) {
+                            let old = current.value
+                            current.value = -1
+                            shutdown(old, Int32(SHUT_RDWR))
+                            // The server closes the session when it sees the connection end.
+                            Thread.sleep(forTimeInterval: 2)
+                            guard let fresh = Loopback.connect(port: target) else { break }
+                            self.lock.withLock { _ = self.sockets.insert(fresh) }
+                            current.value = fresh
+                            Thread { self.answer(from: fresh, to: client, current: current, watching: invalid) }.start()
+                        }
+                        guard SessionLosingProxy.forward(buffer, count: n, to: current.value) else { break }
+                    }
+                    shutdown(current.value, Int32(SHUT_RDWR))
+                }.start()
+            }
+        }.start()
+    }
+
+    /// Forwards the server's replies to the client while `from` is the current server-side socket.
+    private func answer(from source: Int32, to client: Int32, current: Box, watching needle: [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var tail: [UInt8] = []
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            let seen = tail + buffer[0..<n]
+            tail = Array(seen.suffix(needle.count))
+            if SessionLosingProxy.contains(seen, needle) { lock.withLock { lost = true } }
+            guard SessionLosingProxy.forward(buffer, count: n, to: client) else { return }
+        }
+        // A replaced connection ends quietly; the current one ends the client's.
+        if current.value == source { shutdown(client, Int32(SHUT_RDWR)) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.count >= needle.count && (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+    }
+
+    static func forward(_ buffer: [UInt8], count n: Int, to sink: Int32) -> Bool {
+        var sent = 0
+        while sent < n {
+            let m = buffer.withUnsafeBytes { send(sink, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
+            if m <= 0 { return false }
+            sent += m
+        }
+        return true
+    }
+
+    func stop() {
+        lock.withLock {
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+        close(listener)
+    }
+
+    /// A socket shared by the two threads of one client connection.
+    final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var socket: Int32
+        init(_ socket: Int32) { self.socket = socket }
+        var value: Int32 {
+            get { lock.withLock { socket } }
+            set { lock.withLock { socket = newValue } }
+        }
     }
 }
