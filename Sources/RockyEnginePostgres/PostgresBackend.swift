@@ -64,7 +64,7 @@ public struct PostgresEngineOptions: Sendable {
 ///   up to the end of its statements (after that its changes are being
 ///   handed over). Then the failure is thrown naming the engine, the SQL
 ///   and the last error.
-public final class PostgresBackend: ExecutionBackend {
+public final class PostgresBackend: HeldVersions {
     public let kind = EngineKind.postgres
     public let dialect = Dialect.postgres
     /// The server's version as it reports it (`15.18 (Debian 15.18-0+deb12u1)`).
@@ -341,19 +341,11 @@ public final class PostgresBackend: ExecutionBackend {
         }
     }
 
-    /// Which versions `dropVersions` may drop, by when they were loaded.
-    public enum Age: Sendable {
-        case any, none
-        case olderThan(seconds: Int64)
-        /// Loaded before this time (ISO 8601).
-        case before(String)
-    }
-
     /// Drops every version the server holds that is not in `keep` and was
     /// loaded as `loaded` allows (each in its own transaction, under the
     /// version's lock); returns the ids dropped (with `dryRun`, that would
     /// be) and how many unreachable ones were kept as too recent.
-    public func dropVersions(keeping keep: Set<ObjectID>, loaded age: Age = .any, dryRun: Bool = false) throws -> (dropped: [ObjectID], keptRecent: Int) {
+    public func dropVersions(keeping keep: Set<ObjectID>, loaded age: VersionAge = .any, dryRun: Bool = false) throws -> (dropped: [ObjectID], keptRecent: Int) {
         let condition: String
         var parameters: [PostgresValue] = []
         switch age {
@@ -364,7 +356,7 @@ public final class PostgresBackend: ExecutionBackend {
             parameters = [.double(Double(seconds))]
         case let .before(time):
             condition = "loaded_at < $1::timestamptz"
-            parameters = [.text(time)]
+            parameters = [.text(time.description)]
         }
         let rows = try operation("list versions", sql: nil) {
             try connection.execute("SELECT id, \(condition) FROM \(catalog) ORDER BY id", parameters).rows

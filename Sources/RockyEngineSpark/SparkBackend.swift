@@ -87,7 +87,7 @@ struct SparkRetriesExhausted: Error {
 ///   operation is run again on a new session up to `retries` times with
 ///   exponential backoff (a DML operation up to the reading of its changes);
 ///   then the failure is thrown naming the engine, the SQL and the last error.
-public final class SparkBackend: ExecutionBackend {
+public final class SparkBackend: HeldVersions {
     public let kind = EngineKind.spark
     public let dialect = Dialect.databricks
     /// The server's Spark version (GetInfo, else `version()`).
@@ -323,6 +323,48 @@ public final class SparkBackend: ExecutionBackend {
             return
         }
         heldBytes[id] = bytes
+    }
+
+    /// The versions Spark holds in the database: its tables named `v_<hex>`.
+    public func heldVersions() throws -> [ObjectID] {
+        try operation("list versions", sql: nil) {
+            try rows("SHOW TABLES IN \(quote(options.database)) LIKE 'v_*'").compactMap { row -> ObjectID? in
+                // (namespace, tableName, isTemporary): a session's temporary view is no version.
+                guard row.count >= 2, case let .string(name) = row[1], name.hasPrefix("v_") else { return nil }
+                if row.count >= 3, case .bool(true) = row[2] { return nil }
+                return ObjectID(hex: String(name.dropFirst(2)))
+            }.sorted { $0.hex < $1.hex }
+        }
+    }
+
+    /// Drops every version Spark holds that is not in `keep` and was loaded
+    /// as `age` allows (by its `rocky.loaded_at` property; one without it
+    /// counts as old). Spark has no locks: a version a statement running
+    /// now has just made is kept by the grace period, as on every engine.
+    public func dropVersions(keeping keep: Set<ObjectID>, loaded age: VersionAge = .any, dryRun: Bool = false) throws -> (dropped: [ObjectID], keptRecent: Int) {
+        let now = Date().timeIntervalSince1970
+        let cutoff: Double? = switch age {
+        case .any: .infinity
+        case .none: nil
+        case let .olderThan(seconds): now - Double(seconds)
+        case let .before(time): min(now, Double(time.microseconds) / 1e6)
+        }
+        var dropped: [ObjectID] = []
+        var kept = 0
+        for id in try heldVersions() where !keep.contains(id) {
+            let old = try cutoff.map { cutoff in
+                guard cutoff.isFinite else { return true }
+                let found = try operation("list versions", sql: nil) { try rows("SHOW TBLPROPERTIES \(versionTable(id)) ('rocky.loaded_at')") }
+                guard let row = found.first, row.count >= 2, case let .string(text) = row[1], let loaded = Double(text) else { return true }
+                return loaded < cutoff
+            } ?? false
+            guard old else { kept += 1; continue }
+            dropped.append(id)
+            if dryRun { continue }
+            try operation("drop version", sql: nil) { try run("DROP TABLE IF EXISTS \(versionTable(id))") }
+            heldBytes[id] = nil
+        }
+        return (dropped, kept)
     }
 
     /// Drops a staging table after a failure, when the session still works.

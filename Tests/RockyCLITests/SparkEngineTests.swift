@@ -187,6 +187,144 @@ import Testing
         #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
     }
 
+    /// A statement longer than the engine's `statement_timeout` is
+    /// cancelled on the server, tried again on a new session up to
+    /// `retries` times, then reported naming the engine, the statement, its
+    /// SQL and the last error; the working set is as it was. (The long
+    /// statement: a three-way cross join of 1,500 rows, which Spark's cancel
+    /// interrupts between rows.)
+    @Test func aStatementTimeoutIsRetriedThenReportedAndTheWorkingSetIsUnchanged() throws {
+        let box = PostgresEngineTests.repository(Self.toml(try Self.server(), database: Self.newDatabase(), retries: 1)
+                                                 + "statement_timeout = \"1s\"\n")
+        box.write("g.csv", "k\n" + (1...1500).map(String.init).joined(separator: "\n") + "\n")
+        box.ok("import", "g", "g.csv", "--key", "k")
+        box.ok("--engine", "spark", "sql", "CREATE TABLE small AS SELECT k FROM g WHERE k < 3")
+        let before = PostgresEngineTests.state(box)
+        let run = box.rocky(["--engine", "spark", "--json", "sql",
+                             "CREATE TABLE one AS SELECT k FROM small; CREATE TABLE slow AS SELECT COUNT(*) AS n FROM g a, g b, g c WHERE a.k + b.k > c.k"])
+        #expect(run.code == 1)
+        let error = box.json(run)["error"] as? [String: Any]
+        #expect(error?["code"] as? String == "execution_failed", "\(run)")
+        let message = error?["message"] as? String ?? ""
+        for part in ["statement 2", "Spark (engine 'spark')", "timeout", "timed out running the statement", "gave up after 2 tries",
+                     "while running: SELECT COUNT(*)"] {
+            #expect(message.contains(part), "\(part): \(message)")
+        }
+        #expect(PostgresEngineTests.state(box) == before, "the working set is as it was")
+        // The server is free again: the next statement runs.
+        box.ok("--engine", "spark", "sql", "CREATE TABLE two AS SELECT k FROM small")
+    }
+
+    /// The server ends the session in the middle of a command (a proxy in
+    /// front of it drops the server-side connection, which closes its
+    /// session, and sends the next request on a new connection: the server
+    /// answers "Invalid SessionHandle"): the backend opens a new session,
+    /// makes its views again, and the command succeeds with SQLite's table.
+    @Test func aSessionTheServerClosedIsOpenedAgainAndTheCommandSucceeds() throws {
+        let server = try Self.server()
+        let proxy = try SessionLosingProxy(to: server.port, on: "session-ends-here")
+        defer { proxy.stop() }
+        let spark = PostgresEngineTests.repository(Self.toml(port: proxy.port, database: Self.newDatabase(), retries: 2))
+        let lite = PostgresEngineTests.repository()
+        let script = "CREATE TABLE one AS SELECT symbol, quantity FROM positions; "
+            + "CREATE TABLE two AS SELECT symbol, SUM(quantity) AS q FROM one WHERE symbol <> 'session-ends-here' GROUP BY symbol"
+        spark.ok("--engine", "spark", "sql", script)
+        lite.ok("sql", script)
+        #expect(proxy.sessionLost, "the server answered Invalid SessionHandle")
+        #expect(PostgresEngineTests.ids(spark) == PostgresEngineTests.ids(lite))
+        let query = "SELECT symbol, q FROM two ORDER BY symbol"
+        #expect(spark.ok("--engine", "spark", "sql", query) == lite.ok("sql", query))
+    }
+
+    /// `gc --engine spark` drops the version tables no revision reaches
+    /// (a script that failed after its first statement left one), keeps
+    /// those loaded within the grace period, and a dry run drops nothing.
+    @Test func gcDropsTheVersionsNoRevisionReaches() throws {
+        let server = try Self.server()
+        let database = Self.newDatabase()
+        let box = PostgresEngineTests.repository(Self.toml(server, database: database))
+        box.ok("--engine", "spark", "sql", "CREATE TABLE big AS SELECT symbol, quantity FROM positions")
+        let failed = box.rocky(["--engine", "spark", "sql",
+                                "CREATE TABLE orphan AS SELECT symbol FROM positions WHERE quantity > 100; SELECT CAST(symbol AS INTEGER) AS n FROM positions"])
+        #expect(failed.code == 1)
+        let held = try Self.held(server, database: database)
+        #expect(held.count == 3, "positions, big and the orphan: \(held)")
+        let kept = box.json(box.rocky("--engine", "spark", "gc", "--json"))
+        #expect(kept["versions_dropped"] as? [String] == [], "the default grace period keeps what was just loaded: \(kept)")
+        let dry = box.json(box.rocky("--engine", "spark", "gc", "--prune", "now", "--dry-run", "--json"))
+        #expect((dry["versions_dropped"] as? [String])?.count == 1)
+        #expect(try Self.held(server, database: database) == held, "a dry run drops nothing")
+        let dropped = box.json(box.rocky("--engine", "spark", "gc", "--prune", "now", "--json"))["versions_dropped"] as? [String] ?? []
+        #expect(dropped.count == 1)
+        let after = try Self.held(server, database: database)
+        #expect(Set(after.keys) == Set(held.keys).subtracting(dropped))
+        #expect(Set(after.keys) == Set(PostgresEngineTests.ids(box).values), "every version a revision reaches is kept")
+        box.ok("--engine", "spark", "sql", "CREATE TABLE again AS SELECT symbol FROM big")
+        #expect(try Self.held(server, database: database).values.filter { $0 == "upload" }.count == 1, "nothing uploaded again")
+    }
+
+    /// `replay` re-runs each step on the engine it recorded: a chain run on
+    /// Spark, replayed (without --engine) over inputs that changed since,
+    /// runs on Spark; with `--engine sqlite` it runs on SQLite and gives the
+    /// same tables (exact types).
+    @Test func replayRunsOnTheRecordedEngineUnlessEngineIsGiven() throws {
+        let box = Sandbox()
+        box.ok("init")
+        box.write("rocky.toml", Self.toml(try Self.server(), database: Self.newDatabase()))
+        func at(_ time: String, _ arguments: String...) {
+            let run = box.rocky(arguments, env: ["ROCKY_COMMIT_TIME": time])
+            #expect(run.code == 0, "\(arguments): \(run)")
+        }
+        at("2026-05-15T21:00:00Z", "import", "positions", fixture("positions.csv"), "--key", "account_id,symbol")
+        at("2026-05-15T21:00:00Z", "commit", "-m", "positions")
+        at("2026-05-30T09:00:00Z", "checkout", "-b", "agent/x")
+        at("2026-05-30T09:00:00Z", "--engine", "spark", "sql", "CREATE TABLE big AS SELECT account_id, symbol, quantity * 2 AS q2 FROM positions", "-m", "big")
+        at("2026-05-30T09:00:00Z", "--engine", "spark", "sql", "UPDATE big SET q2 = q2 + 1 WHERE symbol < 'M'", "-m", "update")
+        // main changes positions afterwards: the replay computes new tables.
+        at("2026-05-31T09:00:00Z", "checkout", "main")
+        at("2026-05-31T09:00:00Z", "sql", "UPDATE positions SET quantity = quantity + 5 WHERE symbol = 'AAPL'", "-m", "fix")
+        let onSpark = box.json(box.rocky("replay", "agent/x", "--at", "2026-06-01T00:00:00Z", "--name", "r1", "--json"))
+        #expect(onSpark["reused"] as? Int == 0 && onSpark["steps"] as? Int == 2, "\(onSpark)")
+        let onSQLite = box.json(box.rocky("--engine", "sqlite", "replay", "agent/x", "--at", "2026-06-01T00:00:00Z", "--name", "r2", "--json"))
+        #expect(onSQLite["reused"] as? Int == 0 && onSQLite["steps"] as? Int == 2, "\(onSQLite)")
+        /// adapter/engine of the transformations of the replay's two commits, oldest first.
+        func engines(_ revision: String) -> [String] {
+            ["\(revision)~1", revision].map { commit in
+                let record = (box.json(box.rocky("show", commit, "--json"))["transformations"] as? [[String: Any]])?.first
+                return "\(record?["adapter"] as? String ?? "?")/\(record?["engine"] as? String ?? "?")"
+            }
+        }
+        #expect(engines("r1") == ["spark/spark", "spark/spark"])
+        #expect(engines("r2") == ["sqlite/sqlite", "sqlite/sqlite"])
+        let tables = { (revision: String) in
+            ((box.json(box.rocky("tables", revision, "--json"))["tables"] as? [[String: Any]]) ?? []).map { "\($0["name"] ?? "") \($0["id"] ?? "")" }
+        }
+        #expect(tables("r1") == tables("r2"))
+        #expect(tables("r1") != tables("agent/x"), "the replay computed over the changed positions")
+    }
+
+    /// The steps of a replay compile for the engine they run on, not the
+    /// command's: a step recorded on sqlite with a GROUPS frame (which Spark
+    /// lacks) replays on sqlite although the environment's engine is now
+    /// spark (never reached: nothing runs there).
+    @Test func aReplayedStepCompilesForItsOwnEngine() {
+        let box = Sandbox()
+        box.ok("init")
+        let early = ["ROCKY_COMMIT_TIME": "2026-05-15T21:00:00Z"], late = ["ROCKY_COMMIT_TIME": "2026-05-30T09:00:00Z"]
+        #expect(box.rocky(["import", "positions", fixture("positions.csv"), "--key", "account_id,symbol"], env: early).code == 0)
+        #expect(box.rocky(["commit", "-m", "positions"], env: early).code == 0)
+        #expect(box.rocky(["checkout", "-b", "agent/x"], env: late).code == 0)
+        let step = "CREATE TABLE g AS SELECT account_id, symbol, SUM(quantity) OVER (ORDER BY symbol GROUPS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM positions"
+        #expect(box.rocky(["sql", step, "-m", "g"], env: late).code == 0)
+        box.write("rocky.toml", Self.toml(port: 1, database: "rocky") + "\n[environments.dev]\nengine = \"spark\"\n")
+        let refused = box.rocky(["check", "-e", step])
+        #expect(refused.code != 0, "dev's engine is spark, which has no GROUPS frames: \(refused)")
+        let replay = box.rocky(["replay", "agent/x", "--at", "2026-05-29T23:00:00Z", "--name", "r1", "--json"])
+        #expect(replay.code == 0, "\(replay)")
+        let record = (box.json(box.rocky("show", "r1", "--json"))["transformations"] as? [[String: Any]])?.first
+        #expect(record?["adapter"] as? String == "sqlite")
+    }
+
     @Test func aPasswordInRockyTomlIsRefusedWithoutShowingIt() {
         let box = PostgresEngineTests.repository("[engines.spark]\ntype = \"spark\"\nhost = \"127.0.0.1\"\nauth = \"plain\"\nuser = \"u\"\npassword = \"hunter2\"\n")
         let run = box.rocky(["--engine", "spark", "--json", "sql", "SELECT 1 AS one"])
@@ -303,5 +441,119 @@ final class DyingProxy: @unchecked Sendable {
     func stop() {
         kill()
         close(listener)
+    }
+}
+
+/// A TCP proxy on a loopback port the OS chose, in front of `port`, that
+/// ends the server's session once: the first time the client sends bytes
+/// containing `marker`, it closes its connection to the server (the server
+/// closes the sessions of a connection that ends), waits for the server to
+/// have done so, and sends those bytes on a new connection to the server;
+/// the client's own connection stays up. `sessionLost` says whether the
+/// server then answered "Invalid SessionHandle".
+final class SessionLosingProxy: @unchecked Sendable {
+    let port: Int
+    private let listener: Int32
+    private let lock = NSLock()
+    private var sockets: Set<Int32> = []
+    private var triggered = false
+    private var lost = false
+
+    var sessionLost: Bool { lock.withLock { lost } }
+
+    init(to target: Int, on marker: String) throws {
+        let (fd, boundPort) = try Loopback.listen(backlog: 16)
+        listener = fd
+        port = boundPort
+        let needle = Array(marker.utf8), invalid = Array("Invalid SessionHandle".utf8)
+        Thread {
+            while true {
+                let client = accept(fd, nil, nil)
+                guard client >= 0 else { return }
+                guard let upstream = Loopback.connect(port: target) else {
+                    close(client)
+                    continue
+                }
+                self.lock.withLock { _ = self.sockets.formUnion([client, upstream]) }
+                // The current server-side socket of this client, replaced once.
+                let current = Box(upstream)
+                Thread { self.answer(from: upstream, to: client, current: current, watching: invalid) }.start()
+                Thread {
+                    var buffer = [UInt8](repeating: 0, count: 65536)
+                    var tail: [UInt8] = []
+                    while true {
+                        let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress!, $0.count, 0) }
+                        if n <= 0 { break }
+                        let seen = tail + buffer[0..<n]
+                        tail = Array(seen.suffix(needle.count))
+                        if SessionLosingProxy.contains(seen, needle), self.lock.withLock({ () -> Bool in
+                            defer { self.triggered = true }
+                            return !self.triggered
+                        }) {
+                            let old = current.value
+                            current.value = -1
+                            shutdown(old, Int32(SHUT_RDWR))
+                            // The server closes the session when it sees the connection end.
+                            Thread.sleep(forTimeInterval: 2)
+                            guard let fresh = Loopback.connect(port: target) else { break }
+                            self.lock.withLock { _ = self.sockets.insert(fresh) }
+                            current.value = fresh
+                            Thread { self.answer(from: fresh, to: client, current: current, watching: invalid) }.start()
+                        }
+                        guard SessionLosingProxy.forward(buffer, count: n, to: current.value) else { break }
+                    }
+                    shutdown(current.value, Int32(SHUT_RDWR))
+                }.start()
+            }
+        }.start()
+    }
+
+    /// Forwards the server's replies to the client while `from` is the current server-side socket.
+    private func answer(from source: Int32, to client: Int32, current: Box, watching needle: [UInt8]) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var tail: [UInt8] = []
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress!, $0.count, 0) }
+            if n <= 0 { break }
+            let seen = tail + buffer[0..<n]
+            tail = Array(seen.suffix(needle.count))
+            if SessionLosingProxy.contains(seen, needle) { lock.withLock { lost = true } }
+            guard SessionLosingProxy.forward(buffer, count: n, to: client) else { return }
+        }
+        // A replaced connection ends quietly; the current one ends the client's.
+        if current.value == source { shutdown(client, Int32(SHUT_RDWR)) }
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.count >= needle.count && (0...(haystack.count - needle.count)).contains { Array(haystack[$0..<($0 + needle.count)]) == needle }
+    }
+
+    static func forward(_ buffer: [UInt8], count n: Int, to sink: Int32) -> Bool {
+        var sent = 0
+        while sent < n {
+            let m = buffer.withUnsafeBytes { send(sink, $0.baseAddress! + sent, n - sent, Int32(MSG_NOSIGNAL)) }
+            if m <= 0 { return false }
+            sent += m
+        }
+        return true
+    }
+
+    func stop() {
+        lock.withLock {
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in sockets { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+        close(listener)
+    }
+
+    /// A socket shared by the two threads of one client connection.
+    final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var socket: Int32
+        init(_ socket: Int32) { self.socket = socket }
+        var value: Int32 {
+            get { lock.withLock { socket } }
+            set { lock.withLock { socket = newValue } }
+        }
     }
 }

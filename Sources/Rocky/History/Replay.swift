@@ -281,6 +281,10 @@ extension Repository {
         let history = try recordedHistoryInputs(t.inputs, state: state)
         catalog.add(history.tables)
         var compileOptions = try compileOptions(environment: t.environment)
+        // Compiled for the engine the step runs on (the recorded one unless
+        // --engine says otherwise), not the command's default engine: what
+        // that dialect cannot express is refused, what it can is not.
+        compileOptions.dialect = adapter.dialect
         // CURRENT_DATE/CURRENT_TIMESTAMP stand for the time recorded when the step first ran.
         if let time = t.statementTime { compileOptions.statementTime = time }
         let compiled = SQLCompiler.compile(sql, catalog: catalog, options: compileOptions)

@@ -1,7 +1,6 @@
 import Foundation
 import RockyBase
 import RockyEngine
-import RockyEnginePostgres
 import RockyStore
 
 /// How old something must be before gc may remove it: `gc --prune` for
@@ -323,22 +322,24 @@ extension Repository {
         let context = try gate(.collectEngineGarbage); defer { context.end() }
         try context.authorize(.admin, branch: nil)
         let choice = try engineChoice()
-        guard choice.kind == .postgres else {
-            throw RepositoryError.engineFailure("gc --engine works on a postgres engine; '\(choice.name)' is \(choice.kind.rawValue) "
+        guard choice.kind != .sqlite else {
+            throw RepositoryError.engineFailure("gc --engine works on a server engine (postgres, spark); '\(choice.name)' is sqlite "
                                                 + "(the sqlite table cache is checked by fsck --caches and bounded by its size)")
         }
-        let backend = try postgresBackend(choice)
+        guard let backend = try engine(choice).backend as? any HeldVersions else {
+            throw RepositoryError.engineFailure("engine '\(choice.name)' (\(choice.kind.rawValue)) keeps no table versions gc could drop")
+        }
         var ignored = GCReport(dryRun: true)
         let roots = try gcRoots(.never, dryRun: true, report: &ignored)
         var reachable = Set<ObjectID>()
         try walkObjects(from: roots, read: { try objects.read($0) }, stop: { _ in false }) { id, leaf in
             if !leaf { reachable.insert(id) }
         }
-        let age: PostgresBackend.Age = switch prune {
+        let age: VersionAge = switch prune {
         case .now: .any
         case .never: .none
         case let .olderThan(seconds): .olderThan(seconds: seconds)
-        case let .before(time): .before(time.description)
+        case let .before(time): .before(time)
         }
         var report = EngineGCReport(engine: choice.name, dryRun: dryRun)
         do {
