@@ -110,6 +110,10 @@ public final class SparkBackend: ExecutionBackend {
     public private(set) var versionsUploaded = 0
     /// Tries that failed and were retried.
     public private(set) var retriesUsed = 0
+    /// Statements sent to Spark by this backend's operations (each an
+    /// ExecuteStatement with its polls and fetches; the session set-up not
+    /// counted): the benchmark's count of round trips per step.
+    public private(set) var statementsRun = 0
 
     /// Rows asked of the first FetchResults call of a query.
     public static let fetchRows = 5000
@@ -203,12 +207,14 @@ public final class SparkBackend: ExecutionBackend {
 
     /// Runs a statement to its end on the session.
     func run(_ sql: String) throws {
+        statementsRun += 1
         try session().run(sql, timeout: options.statementTimeout)
     }
 
     /// Runs a small query to its end on the session.
     func rows(_ sql: String) throws -> [[HiveValue]] {
-        try session().query(sql, timeout: options.statementTimeout).rows
+        statementsRun += 1
+        return try session().query(sql, timeout: options.statementTimeout).rows
     }
 
     /// A failure worth another try on a new session: the connection or the
@@ -558,6 +564,7 @@ public final class SparkBackend: ExecutionBackend {
         let (operation, first) = try self.operation("query", sql: sql) { () throws -> (HiveOperation, [[HiveValue]]) in
             try createViews(tables)
             let connection = try session()
+            statementsRun += 1
             let operation = try connection.execute(sql, timeout: options.statementTimeout)
             do {
                 return (operation, try SparkBackend.fetchBatch(connection, operation, size: &size))
@@ -633,6 +640,7 @@ public final class SparkBackend: ExecutionBackend {
     /// NULL column is refused (Spark does not enforce it).
     func stream(_ sql: String, schema: Schema, table: String, _ body: ([Value]) throws -> Void) throws {
         let connection = try session()
+        statementsRun += 1
         let operation = try connection.execute(sql, timeout: options.statementTimeout)
         defer { if connection.isOpen { try? connection.closeOperation(operation) } }
         let columns = schema.columns
