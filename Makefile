@@ -114,7 +114,7 @@ demo-spark: build venv
 # with the distributed (static) binary: it starts in ~3 ms, the dynamically
 # linked one in ~13 ms, which would dominate the short commands. Peak memory
 # comes from GNU time (package time), git is the side-by-side comparison.
-bench: DEB_PACKAGES += git time nginx fcgiwrap
+bench: DEB_PACKAGES += git time nginx fcgiwrap openjdk-17-jre-headless
 bench: release dist venv
 	mkdir -p build
 	ROCKY=$(CURDIR)/build/dist/rocky ROCKY_PYTHON=$(CURDIR)/$(PYTHON) .build/release/rocky-bench all | tee build/bench.md

@@ -52,7 +52,7 @@ let package = Package(
         // rocky-bench starts its own throw-away PostgreSQL cluster and web server
         // and times the benchmark chain the engine tests check (all in RockyTestSupport).
         .executableTarget(name: "rocky-bench", dependencies: ["Rocky", "RockyCLI", "RockyStore", "RockySQL", "RockyEngine", "RockyEngineSQLite",
-                                                             "RockyEnginePostgres", "RockyTestSupport"]),
+                                                             "RockyEnginePostgres", "RockyEngineSpark", "RockyTestSupport"]),
         // The library example of the README, run by `make demo` and by FirstHourTests.
         .executableTarget(name: "rocky-example", dependencies: ["Rocky"], exclude: ["README.md"]),
 

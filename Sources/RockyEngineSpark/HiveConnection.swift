@@ -69,7 +69,12 @@ public final class HiveConnection {
     public private(set) var protocolVersion: Int32 = 0
     /// The server's DBMS version (GetInfo CLI_DBMS_VER), e.g. "4.0.1" for Spark.
     public private(set) var serverVersion = ""
+    /// Bytes of the last reply read (sizes the next FetchResults).
+    public private(set) var lastReplyBytes = 0
     /// Poll intervals of GetOperationStatus grow from the first to the last.
+    /// Spark's Thrift server long-polls (GetOperationStatus waits up to
+    /// `hive.server2.long.polling.timeout`, 5 s, for the operation to end),
+    /// so these sleeps come only between such waits.
     public var pollInterval: (first: Duration, last: Duration) = (.milliseconds(5), .milliseconds(200))
 
     /// Connects and opens a session. `configuration` is the session's
@@ -133,6 +138,7 @@ public final class HiveConnection {
             let reader = ThriftReader(source: transport, limits: limits)
             header = try reader.readMessageHeader()
             result = try reader.readStruct()
+            lastReplyBytes = reader.consumed
             try transport.endResponse()
         } catch {
             transport.close()

@@ -38,8 +38,12 @@ public final class HiveTransport: ThriftByteSource {
     /// How long one read or write may wait for the peer.
     public var timeout: Duration
     public let maximumFrame: Int
+    /// Bytes received and not read yet: `buffer[bufferOffset..<bufferEnd]`.
     private var buffer: [UInt8] = []
     private var bufferOffset = 0
+    private var bufferEnd = 0
+    /// Bytes asked of each recv.
+    static let receiveBytes = 1 << 18
     /// Bytes left in the current frame (framed mode).
     private var frameLeft = 0
     private var outgoing: [UInt8] = []
@@ -154,20 +158,21 @@ public final class HiveTransport: ThriftByteSource {
     private func receiveRaw(_ count: Int, into out: inout [UInt8], deadline: ContinuousClock.Instant) throws {
         var needed = count
         while needed > 0 {
-            if bufferOffset < buffer.count {
-                let n = min(needed, buffer.count - bufferOffset)
+            if bufferOffset < bufferEnd {
+                let n = min(needed, bufferEnd - bufferOffset)
                 out.append(contentsOf: buffer[bufferOffset..<bufferOffset + n])
                 bufferOffset += n
                 needed -= n
                 continue
             }
             guard fd >= 0 else { throw HiveTransportError.closed("the connection is closed") }
-            buffer.removeAll(keepingCapacity: true)
+            // Straight into the buffer (kept between reads): no chunk allocated per recv.
+            if buffer.count != HiveTransport.receiveBytes { buffer = [UInt8](repeating: 0, count: HiveTransport.receiveBytes) }
             bufferOffset = 0
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            bufferEnd = 0
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
             if n > 0 {
-                buffer.append(contentsOf: chunk[0..<n])
+                bufferEnd = n
             } else if n == 0 {
                 close()
                 throw HiveTransportError.closed("the server closed the connection")

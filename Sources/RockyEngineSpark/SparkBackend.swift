@@ -72,7 +72,8 @@ struct SparkRetriesExhausted: Error {
 ///   their new ids.
 /// - **Names.** A statement's inputs are session TEMPORARY VIEWs named as
 ///   its SQL names them, dropped when the operation ends.
-/// - **Queries** stream through FetchResults, `fetchRows` rows per call:
+/// - **Queries** stream through FetchResults, `fetchRows` rows in the first
+///   call, then as many as make about `fetchBytes` (1,000 to 50,000):
 ///   bounded memory on this side whatever the size.
 /// - **CREATE TABLE AS** runs into a staging table of the result's column
 ///   types (CAST to the schema's), whose rows are then read back in key
@@ -98,6 +99,9 @@ public final class SparkBackend: HeldVersions {
     private var connection: HiveConnection?
     private var resultOpen = false
     private var stagingCount = 0
+    /// The temporary views made, by lowercased name (Spark's names are case
+    /// insensitive): the version each shows, on the session that made it.
+    private var views: [String: (id: ObjectID, connection: HiveConnection)] = [:]
     /// Encoded bytes of the versions known to be held, by id.
     private var heldBytes: [ObjectID: Int] = [:]
     /// Rows sent with INSERT by this backend (versions uploaded).
@@ -106,9 +110,32 @@ public final class SparkBackend: HeldVersions {
     public private(set) var versionsUploaded = 0
     /// Tries that failed and were retried.
     public private(set) var retriesUsed = 0
+    /// Statements sent to Spark by this backend's operations (each an
+    /// ExecuteStatement with its polls and fetches; the session set-up not
+    /// counted): the benchmark's count of round trips per step.
+    public private(set) var statementsRun = 0
 
-    /// Rows per FetchResults call of a query.
+    /// Rows asked of the first FetchResults call of a query.
     public static let fetchRows = 5000
+    /// Later calls ask for about this many bytes of reply (from the bytes
+    /// per row of the last one), within `fetchRowRange`: narrow rows come in
+    /// fewer round trips, wide ones still in bounded memory.
+    static let fetchBytes = 4 << 20
+    static let fetchRowRange = 1000...50_000
+
+    /// Rows to ask of the next FetchResults after one that gave `rows` rows in `bytes` bytes.
+    static func nextFetchRows(rows: Int, bytes: Int) -> Int {
+        guard rows > 0, bytes > 0 else { return fetchRows }
+        let perRow = max(1, bytes / rows)
+        return min(max(fetchBytes / perRow, fetchRowRange.lowerBound), fetchRowRange.upperBound)
+    }
+
+    /// The next rows of `operation`, `size` of them at most; `size` becomes the next call's.
+    static func fetchBatch(_ connection: HiveConnection, _ operation: HiveOperation, size: inout Int) throws -> [[HiveValue]] {
+        let batch = try connection.fetch(operation, maxRows: size)
+        size = nextFetchRows(rows: batch.count, bytes: connection.lastReplyBytes)
+        return batch
+    }
     /// Bytes of SQL text per INSERT of an upload.
     static let insertBytes = 1 << 20
 
@@ -180,12 +207,14 @@ public final class SparkBackend: HeldVersions {
 
     /// Runs a statement to its end on the session.
     func run(_ sql: String) throws {
+        statementsRun += 1
         try session().run(sql, timeout: options.statementTimeout)
     }
 
     /// Runs a small query to its end on the session.
     func rows(_ sql: String) throws -> [[HiveValue]] {
-        try session().query(sql, timeout: options.statementTimeout).rows
+        statementsRun += 1
+        return try session().query(sql, timeout: options.statementTimeout).rows
     }
 
     /// A failure worth another try on a new session: the connection or the
@@ -306,7 +335,10 @@ public final class SparkBackend: HeldVersions {
     /// Makes staging table `staging` version `id` (its properties set, then
     /// renamed), or drops it when Spark holds `id` already.
     func adopt(_ staging: (qualified: String, name: String), as id: ObjectID, rows: Int, bytes: Int, origin: String) throws {
-        if try held(id) != nil {
+        // Only a version known held is checked first: asking Spark would be one
+        // more statement per result, and the rename below fails anyway when
+        // the version exists (then the staging table is dropped).
+        if heldBytes[id] != nil {
             try run("DROP TABLE IF EXISTS \(staging.qualified)")
             return
         }
@@ -379,9 +411,16 @@ public final class SparkBackend: HeldVersions {
     /// its version. Views are not dropped: every operation makes those of
     /// the names its SQL uses (version tables are always named in full), so
     /// a view left from an earlier one is never read; they end with the session.
+    /// A view the session already has for the same version is kept (one
+    /// statement less per input: a chain reads the same inputs again and again).
     func createViews(_ tables: [BackendTable]) throws {
+        let connection = try session()
         for input in tables {
+            let name = input.name.lowercased()
+            if let view = views[name], view.id == input.id, view.connection === connection { continue }
+            views[name] = nil
             try run("CREATE OR REPLACE TEMPORARY VIEW \(quote(input.name)) AS SELECT * FROM \(versionTable(input.id))")
+            views[name] = (input.id, connection)
         }
     }
 
@@ -563,26 +602,28 @@ public final class SparkBackend: HeldVersions {
     }
 
     public func query(_ sql: String, columns: [OutputColumn], tables: [BackendTable]) throws -> RowStream {
+        var size = SparkBackend.fetchRows
         let (operation, first) = try self.operation("query", sql: sql) { () throws -> (HiveOperation, [[HiveValue]]) in
             try createViews(tables)
             let connection = try session()
+            statementsRun += 1
             let operation = try connection.execute(sql, timeout: options.statementTimeout)
             do {
-                return (operation, try connection.fetch(operation, maxRows: SparkBackend.fetchRows))
+                return (operation, try SparkBackend.fetchBatch(connection, operation, size: &size))
             } catch {
                 try? connection.closeOperation(operation)
                 throw error
             }
         }
         resultOpen = true
-        let source = SparkRows(backend: self, operation: operation, sql: sql, pending: first)
+        let source = SparkRows(backend: self, operation: operation, sql: sql, pending: first, size: size)
         return RowStream(columns: columns, source: source, exhausted: first.isEmpty)
     }
 
     /// The next batch of an open query (no retry: rows were handed out already).
-    func fetch(_ operation: HiveOperation, sql: String) throws -> [[HiveValue]] {
+    func fetch(_ operation: HiveOperation, sql: String, size: inout Int) throws -> [[HiveValue]] {
         do {
-            return try session().fetch(operation, maxRows: SparkBackend.fetchRows)
+            return try SparkBackend.fetchBatch(try session(), operation, size: &size)
         } catch {
             throw engineError(error, sql: sql)
         }
@@ -641,12 +682,14 @@ public final class SparkBackend: HeldVersions {
     /// NULL column is refused (Spark does not enforce it).
     func stream(_ sql: String, schema: Schema, table: String, _ body: ([Value]) throws -> Void) throws {
         let connection = try session()
+        statementsRun += 1
         let operation = try connection.execute(sql, timeout: options.statementTimeout)
         defer { if connection.isOpen { try? connection.closeOperation(operation) } }
         let columns = schema.columns
         let keys = Set(schema.keyColumnNames.map { $0.lowercased() })
+        var size = SparkBackend.fetchRows
         while true {
-            let batch = try connection.fetch(operation, maxRows: SparkBackend.fetchRows)
+            let batch = try SparkBackend.fetchBatch(connection, operation, size: &size)
             if batch.isEmpty { return }
             for row in batch {
                 guard row.count == columns.count else {
@@ -873,18 +916,21 @@ final class SparkRows: RowSource {
     private let sql: String
     private var pending: [[HiveValue]]
     private var index = 0
+    /// Rows to ask of the next FetchResults.
+    private var size: Int
 
-    init(backend: SparkBackend, operation: HiveOperation, sql: String, pending: [[HiveValue]]) {
+    init(backend: SparkBackend, operation: HiveOperation, sql: String, pending: [[HiveValue]], size: Int) {
         self.backend = backend
         self.operation = operation
         self.sql = sql
         self.pending = pending
+        self.size = size
     }
 
     func nextRow(columns: [OutputColumn]) throws -> [Value]? {
         guard let backend else { return nil }
         if index == pending.count {
-            pending = try backend.fetch(operation, sql: sql)
+            pending = try backend.fetch(operation, sql: sql, size: &size)
             index = 0
             if pending.isEmpty { return nil }
         }

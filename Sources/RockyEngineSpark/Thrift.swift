@@ -229,25 +229,37 @@ public final class ThriftReader {
         self.limits = limits
     }
 
-    private func take(_ count: Int) throws -> [UInt8] {
+    /// Counts `count` bytes against the message limit.
+    private func admit(_ count: Int) throws {
         guard count >= 0 else { throw ThriftError.malformed("negative length \(count)") }
         guard count <= limits.messageBytes - consumed else {
             throw ThriftError.limit("message larger than \(limits.messageBytes) bytes")
         }
         consumed += count
-        scratch.removeAll(keepingCapacity: true)
-        try source.read(count, into: &scratch)
-        return scratch
     }
 
+    /// `count` bytes in an array of their own (one allocation).
+    private func take(_ count: Int) throws -> [UInt8] {
+        try admit(count)
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        try source.read(count, into: &out)
+        return out
+    }
+
+    /// A big-endian integer, read through `scratch`, which stays this
+    /// reader's alone (no allocation per value: a result of a million rows
+    /// holds millions of them).
     private func fixed<T: FixedWidthInteger>(_: T.Type) throws -> T {
-        let raw = try take(MemoryLayout<T>.size)
+        try admit(MemoryLayout<T>.size)
+        scratch.removeAll(keepingCapacity: true)
+        try source.read(MemoryLayout<T>.size, into: &scratch)
         var v: T = 0
-        for b in raw { v = (v << 8) | T(truncatingIfNeeded: b) }
+        for b in scratch { v = (v << 8) | T(truncatingIfNeeded: b) }
         return v
     }
 
-    func readByte() throws -> UInt8 { try take(1)[0] }
+    func readByte() throws -> UInt8 { try fixed(UInt8.self) }
     func readI16() throws -> Int16 { try fixed(Int16.self) }
     func readI32() throws -> Int32 { try fixed(Int32.self) }
     func readI64() throws -> Int64 { try fixed(Int64.self) }

@@ -25,7 +25,8 @@ import RockyTestSupport
 ///   with a note when the module is missing.
 /// Goal: Rocky <= 1.5x the sqlite3 shell. `--rocky-only` skips the other
 /// two (for profiling). Then the same chain on PostgreSQL (PostgresBench.swift);
-/// `--pg-only` runs only that part.
+/// `--pg-only` runs only that part; then on Spark (SparkBench.swift),
+/// `--spark-only` runs only that part.
 enum EngineBench {
     typealias Step = BenchmarkChain.Step
 
@@ -34,6 +35,7 @@ enum EngineBench {
         if let i = arguments.firstIndex(of: "--rows"), i + 1 < arguments.count, let n = Int(arguments[i + 1]) { rows = n }
         let rockyOnly = arguments.contains("--rocky-only")
         let postgresOnly = arguments.contains("--pg-only")
+        let sparkOnly = arguments.contains("--spark-only")
         let csv = try Bench.pricesCSV(rows: rows)
         let dir = Bench.temporaryDirectory("engine")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -48,6 +50,10 @@ enum EngineBench {
         tables["symbols"] = try importTable(store, symbolsCSV, schema: try symbolsSchema(), temporary: dir)
         if postgresOnly {
             try PostgresBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store, tables: tables, rows: rows)
+            return
+        }
+        if sparkOnly {
+            try SparkBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store, tables: tables, rows: rows)
             return
         }
         let adapter = try SQLiteAdapter(store: store, cacheDirectory: dir + "/cache", maskingKey: nil)
@@ -137,6 +143,8 @@ enum EngineBench {
 
         try PostgresBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store,
                               tables: ["prices": tables["prices"]!, "symbols": tables["symbols"]!], rows: rows)
+        try SparkBench.run(csv: csv, symbolsCSV: symbolsCSV, dir: dir, store: store,
+                           tables: ["prices": tables["prices"]!, "symbols": tables["symbols"]!], rows: rows)
     }
 
     static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
