@@ -313,13 +313,14 @@ extension StatementRun {
             deltaVersions = versions
             return versions
         }
-        // When the result's key passes the input's key (`.rows`) or the
-        // group columns (`.groups`) through, the earlier result of the rows
-        // to recompute is the earlier output's rows at their keys: read
-        // from its tree instead of computed again.
-        let passthrough = analysis.shape == .rows || analysis.shape == .groups
-            ? passthroughKey(of: schema, input: current.schema,
-                             sources: analysis.shape == .rows ? current.schema.keyColumnNames : analysis.groupColumns) : nil
+        // When the result's key passes the group columns through (`.groups`),
+        // the earlier result of the touched groups is the earlier output's
+        // rows at their keys: read from its tree instead of computed again.
+        // (A row-wise statement's earlier result is computed from the old
+        // images: reading the output's chunks at every changed key costs
+        // more than that once the change is spread over the table.)
+        let passthrough = analysis.shape == .groups
+            ? passthroughKey(of: schema, input: current.schema, sources: analysis.groupColumns) : nil
 
         // The rows to recompute, in the earlier and the current input.
         var before: BackendTable?
@@ -327,16 +328,8 @@ extension StatementRun {
         var earlierKeys: [[UInt8]]?
         switch analysis.shape {
         case .rows:
-            after = try deltas().new
-            if let passthrough {
-                var keyRow = [Value](repeating: .null, count: current.schema.columns.count)
-                earlierKeys = try outputKeys(of: try deltaKeys.map { key -> [Value] in
-                    try key.withUnsafeBytes { try codec.decodeKey($0, into: &keyRow) }
-                    return keyRow
-                }, inputColumns: passthrough, schema: schema)
-            } else {
-                before = try deltas().old
-            }
+            let (old, new) = try deltas()
+            (before, after) = (old, new)
         case .joins:
             return refuse("joins run through incrementalJoin")
         case .groups, .partitions:
@@ -375,8 +368,8 @@ extension StatementRun {
     /// For each key column of `schema` (the result), in key order, the
     /// index of the input column it is: nil unless every one is a plain,
     /// unmasked reference to an input column of the same type, and those
-    /// columns are exactly `sources`. Then a result key comes from one
-    /// input key (`.rows`) or one group (`.groups`), and back.
+    /// columns are exactly `sources` (the group columns). Then each group
+    /// has at most one result row, at a key that its values give.
     private func passthroughKey(of schema: Schema, input: Schema, sources: [String]) -> [Int]? {
         guard !schema.isKeyless, !sources.isEmpty, case let .createTableAs(_, _, query) = statement.ir,
               case let .select(select) = query.body, case let .table(scan)? = select.from,
@@ -409,9 +402,9 @@ extension StatementRun {
 
     /// Runs the statement over the rows to recompute before and after, and
     /// applies the difference of the two results to the earlier output.
-    /// `earlierKeys` (keyed results whose key passes the input's key or
-    /// the groups through), when given, are the result keys of the delta's
-    /// rows or touched groups: the earlier result of the rows to recompute
+    /// `earlierKeys` (keyed results whose key passes the group columns
+    /// through), when given, are the result keys of the touched groups:
+    /// the earlier result of the rows to recompute
     /// is then the earlier output's rows at those keys and at the keys of
     /// the new result (`after` may hold more groups than those touched,
     /// unchanged), read from its tree instead of running the statement
@@ -791,9 +784,6 @@ struct InputDeltaReader {
         memoRows = memo.delta(from: from, to: to)?.makeIterator()
         diff = TreeDiff(store: store, old: old, new: new)
     }
-
-    /// Whether the rows come from the memo.
-    var remembered: Bool { memoRows != nil }
 
     mutating func next() throws -> InputDeltaRow? {
         if memoRows != nil { return memoRows!.next() }
