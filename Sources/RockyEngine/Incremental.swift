@@ -269,13 +269,8 @@ extension StatementRun {
         let keyless = current.schema.key.isEmpty
         // From the change an incremental run of this executor wrote, when
         // the input is one; else from the trees.
-        let remembered = executor.deltas.delta(from: previousID, to: currentID)
-        var diff = TreeDiff(store: store, old: previous.root, new: current.root)
-        var rememberedRows = remembered?.makeIterator()
-        func nextDifference() throws -> InputDeltaRow? {
-            if rememberedRows != nil { return rememberedRows!.next() }
-            return try diff.nextDifference().map { InputDeltaRow(key: $0.key, old: $0.old, new: $0.new) }
-        }
+        var reader = InputDeltaReader(executor.deltas, store: store, from: previousID, previous.root, to: currentID, current.root)
+        func nextDifference() throws -> InputDeltaRow? { try reader.next() }
         var deltaRows = 0
         var deltaKeys: [[UInt8]] = []
         let limit = max(current.rowCount, previous.rowCount) / 2
@@ -309,44 +304,135 @@ extension StatementRun {
                 reverse.append(KeyedChange(key: d.key, change: d.old.map { .upsert($0) } ?? .delete))
             }
         }
-        let oldDelta = try writeInput(Table(schema: current.schema, root: try oldImages.finish()), name: inputName)
-        let newDelta = try writeInput(Table(schema: current.schema, root: try newImages.finish()), name: inputName)
+        // The delta versions are written (and loaded) only when used.
+        var deltaVersions: (old: BackendTable, new: BackendTable)?
+        func deltas() throws -> (old: BackendTable, new: BackendTable) {
+            if let deltaVersions { return deltaVersions }
+            let versions = (try writeInput(Table(schema: current.schema, root: try oldImages.finish()), name: inputName),
+                            try writeInput(Table(schema: current.schema, root: try newImages.finish()), name: inputName))
+            deltaVersions = versions
+            return versions
+        }
+        // When the result's key passes the group columns through (`.groups`),
+        // the earlier result of the touched groups is the earlier output's
+        // rows at their keys: read from its tree instead of computed again.
+        // (A row-wise statement's earlier result is computed from the old
+        // images: reading the output's chunks at every changed key costs
+        // more than that once the change is spread over the table.)
+        let passthrough = analysis.shape == .groups
+            ? passthroughKey(of: schema, input: current.schema, sources: analysis.groupColumns) : nil
 
         // The rows to recompute, in the earlier and the current input.
-        let before: BackendTable, after: BackendTable
+        var before: BackendTable?
+        let after: BackendTable
+        var earlierKeys: [[UInt8]]?
         switch analysis.shape {
         case .rows:
-            (before, after) = (oldDelta, newDelta)
+            let (old, new) = try deltas()
+            (before, after) = (old, new)
         case .joins:
             return refuse("joins run through incrementalJoin")
         case .groups, .partitions:
             if let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns) {
                 after = try restrict(current, toPrefixesOf: deltaKeys, length: prefix, name: inputName, limit: current.rowCount / 4)
             } else {
+                let (old, new) = try deltas()
                 after = try restrict(BackendTable(name: inputName, id: currentID, table: current), toGroupsOf: analysis.groupColumns,
-                                     in: [oldDelta, newDelta])
+                                     in: [old, new])
             }
             if after.table.rowCount > current.rowCount / 4 { throw Self.tooManyGroupRows }
-            // The earlier input's rows of the same groups: the current ones
-            // with the delta undone (every delta row is in those groups).
-            let root = try TreeEditor(store: store).apply(reverse.makeIterator(), to: after.table.root)
-            before = try writeInput(Table(schema: current.schema, root: root), name: inputName)
+            if let passthrough {
+                // Input rows holding each touched group's values where the
+                // group columns are (the other columns are not read).
+                let positions = groupIndices
+                earlierKeys = outputKeys(of: touchedGroups.map { group -> [Value] in
+                    var input = [Value](repeating: .null, count: current.schema.columns.count)
+                    for (k, index) in positions.enumerated() { input[index] = group[k] }
+                    return input
+                }, inputColumns: passthrough, schema: schema)
+            } else {
+                // The earlier input's rows of the same groups: the current ones
+                // with the delta undone (every delta row is in those groups).
+                let root = try TreeEditor(store: store).apply(reverse.makeIterator(), to: after.table.root)
+                before = try writeInput(Table(schema: current.schema, root: root), name: inputName)
+            }
         }
 
         let stats = IncrementalStats(shape: analysis.shape, inputDeltaRows: deltaRows,
-                                     rowsRecomputed: before.table.rowCount + after.table.rowCount, outputDeltaRows: 0)
-        return try finish(basis, output: output, schema: schema, target: target, sql: sql, before: [before], after: [after], stats: stats)
+                                     rowsRecomputed: (before?.table.rowCount ?? 0) + after.table.rowCount,
+                                     outputDeltaRows: 0)
+        return try finish(basis, output: output, schema: schema, target: target, sql: sql, before: before.map { [$0] },
+                          earlierKeys: earlierKeys, after: [after], stats: stats)
+    }
+
+    /// For each key column of `schema` (the result), in key order, the
+    /// index of the input column it is: nil unless every one is a plain,
+    /// unmasked reference to an input column of the same type, and those
+    /// columns are exactly `sources` (the group columns). Then each group
+    /// has at most one result row, at a key that its values give.
+    private func passthroughKey(of schema: Schema, input: Schema, sources: [String]) -> [Int]? {
+        guard !schema.isKeyless, !sources.isEmpty, case let .createTableAs(_, _, query) = statement.ir,
+              case let .select(select) = query.body, case let .table(scan)? = select.from,
+              select.items.count == schema.columns.count else { return nil }
+        var indices: [Int] = []
+        for id in schema.key {
+            guard let position = schema.columns.firstIndex(where: { $0.id == id }),
+                  case let .column(ref) = select.items[position].expr.kind, ref.relation == scan.relation, ref.index < scan.columns.count,
+                  scan.masking.isEmpty || (ref.index < scan.masking.count && scan.masking[ref.index] == .none),
+                  let index = input.columns.firstIndex(where: { $0.name.lowercased() == scan.columns[ref.index].name.lowercased() }),
+                  input.columns[index].type == schema.columns[position].type else { return nil }
+            indices.append(index)
+        }
+        let named = Set(indices.map { input.columns[$0].name.lowercased() })
+        guard named.count == indices.count, named == Set(sources.map { $0.lowercased() }) else { return nil }
+        return indices
+    }
+
+    /// The result keys of `inputs` (rows of the input's schema, read at
+    /// `inputColumns`, `passthroughKey`).
+    private func outputKeys(of inputs: [[Value]], inputColumns: [Int], schema: Schema) -> [[UInt8]] {
+        let codec = RowCodec(schema: schema)
+        let keyPositions = schema.key.map { id in schema.columns.firstIndex { $0.id == id }! }
+        var result = [Value](repeating: .null, count: schema.columns.count)
+        return inputs.map { input in
+            for (k, position) in keyPositions.enumerated() { result[position] = input[inputColumns[k]] }
+            return codec.key(of: result)
+        }
     }
 
     /// Runs the statement over the rows to recompute before and after, and
     /// applies the difference of the two results to the earlier output.
+    /// `earlierKeys` (keyed results whose key passes the group columns
+    /// through), when given, are the result keys of the touched groups:
+    /// the earlier result of the rows to recompute
+    /// is then the earlier output's rows at those keys and at the keys of
+    /// the new result (`after` may hold more groups than those touched,
+    /// unchanged), read from its tree instead of running the statement
+    /// over `before`.
     private func finish(_ basis: IncrementalBasis, output: Table, schema: Schema, target: String, sql: String,
-                        before: [BackendTable], after: [BackendTable], stats: IncrementalStats) throws -> IncrementalResult {
+                        before: [BackendTable]?, earlierKeys: [[UInt8]]? = nil, after: [BackendTable],
+                        stats: IncrementalStats) throws -> IncrementalResult {
         var stats = stats
         // The statement over both, and the difference of its results.
-        let oldResult = try materialize(sql, schema: schema, target: target, over: before)
         let newResult = try materialize(sql, schema: schema, target: target, over: after)
-        let (changes, removed, added) = try outputChanges(from: oldResult.root, to: newResult.root, keyless: schema.key.isEmpty)
+        let oldRoot: TreeRoot?
+        if var keys = earlierKeys, !schema.isKeyless {
+            var cursor = TreeReader(store: store).rows(newResult.root)
+            while let (key, _) = try cursor.nextRow() { keys.append(Array(key)) }
+            keys.sort { $0.lexicographicallyPrecedes($1) }
+            var distinct: [[UInt8]] = []
+            for key in keys where distinct.last != key { distinct.append(key) }
+            let earlier = try SortedLookup(store: store).rows(at: distinct, in: output.root)
+            let builder = TreeBuilder(store: store)
+            for row in earlier { try builder.append(key: row.key[...], value: row.value[...]) }
+            oldRoot = try builder.finish()
+            stats.rowsRecomputed += earlier.count
+        } else if let before {
+            oldRoot = try materialize(sql, schema: schema, target: target, over: before).root
+        } else {
+            throw EngineError.invalid("no earlier rows to recompute")
+        }
+        let (changes, removed, added) = try outputChanges(from: oldRoot, to: newResult.root, keyless: schema.key.isEmpty)
         var delta: [InputDeltaRow] = []
         if !schema.key.isEmpty {
             // Both lists are in key order; a key in both was replaced.
@@ -414,12 +500,8 @@ extension StatementRun {
             let keyless = current.schema.key.isEmpty
             let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
             var reverse: [KeyedChange] = [], forward: [KeyedChange] = []
-            var diff = TreeDiff(store: store, old: previous.root, new: current.root)
-            var remembered = executor.deltas.delta(from: previousID, to: currentID)?.makeIterator()
-            func nextDifference() throws -> InputDeltaRow? {
-                if remembered != nil { return remembered!.next() }
-                return try diff.nextDifference().map { InputDeltaRow(key: $0.key, old: $0.old, new: $0.new) }
-            }
+            var reader = InputDeltaReader(executor.deltas, store: store, from: previousID, previous.root, to: currentID, current.root)
+            func nextDifference() throws -> InputDeltaRow? { try reader.next() }
             var rows = 0
             while let d = try nextDifference() {
                 rows += 1
@@ -629,6 +711,51 @@ extension StatementRun {
     }
 }
 
+/// Reads the rows at many keys of a tree in one walk: index nodes and
+/// chunks that cover no asked key are not read, and each one read is read
+/// once.
+struct SortedLookup {
+    let reader: TreeReader
+
+    init(store: any ObjectStore) { reader = TreeReader(store: store) }
+
+    /// The rows at `keys` (strictly ascending) that the tree holds, in key order.
+    func rows(at keys: [[UInt8]], in root: TreeRoot?) throws -> [StoredRow] {
+        guard let root, !keys.isEmpty else { return [] }
+        var found: [StoredRow] = []
+        var next = 0
+        func visit(_ id: ObjectID, level: Int, bound: [UInt8]?) throws {
+            // Only keys up to `bound` (nil: the rightmost spine) are here.
+            guard next < keys.count, bound.map({ !$0.lexicographicallyPrecedes(keys[next]) }) ?? true else { return }
+            if level == 0 {
+                let chunk = try reader.chunk(id)
+                var low = 0
+                while next < keys.count, bound.map({ !$0.lexicographicallyPrecedes(keys[next]) }) ?? true {
+                    var high = chunk.count
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if chunk.key(mid).lexicographicallyPrecedes(keys[next]) { low = mid + 1 } else { high = mid }
+                    }
+                    if low < chunk.count, chunk.key(low).elementsEqual(keys[next]) {
+                        found.append(StoredRow(key: keys[next], value: Array(chunk.value(low))))
+                    }
+                    next += 1
+                }
+                return
+            }
+            let node = try reader.index(id)
+            guard node.level == level else {
+                throw StoreError.corruptObject(id, reason: "index node at level \(node.level), expected \(level)")
+            }
+            for (i, entry) in node.entries.enumerated() {
+                try visit(entry.child, level: level - 1, bound: i == node.entries.count - 1 ? bound : entry.lastKey)
+            }
+        }
+        try visit(root.id, level: root.level, bound: nil)
+        return found
+    }
+}
+
 /// One key whose row differs between two versions of a table: its old and
 /// new stored value (nil: absent).
 struct InputDeltaRow {
@@ -637,10 +764,53 @@ struct InputDeltaRow {
     var new: ArraySlice<UInt8>?
 }
 
+/// One input's row delta between two versions, in key order: from the
+/// executor's memo when an earlier statement computed it (an incremental
+/// output, or a diff another statement over the same input read), else from
+/// the tree diff, which is remembered once read to the end, so the other
+/// statements that read the same input do not diff it again.
+struct InputDeltaReader {
+    private let memo: DeltaMemo
+    private let from: ObjectID, to: ObjectID
+    private var memoRows: IndexingIterator<[InputDeltaRow]>?
+    private var diff: TreeDiff
+    private var computed: [InputDeltaRow] = []
+    private var recording = true
+
+    init(_ memo: DeltaMemo, store: any ObjectStore, from: ObjectID, _ old: TreeRoot?, to: ObjectID, _ new: TreeRoot?) {
+        self.memo = memo
+        self.from = from
+        self.to = to
+        memoRows = memo.delta(from: from, to: to)?.makeIterator()
+        diff = TreeDiff(store: store, old: old, new: new)
+    }
+
+    mutating func next() throws -> InputDeltaRow? {
+        if memoRows != nil { return memoRows!.next() }
+        guard let d = try diff.nextDifference() else {
+            if recording { memo.remember(from: from, to: to, computed) }
+            recording = false
+            computed = []
+            return nil
+        }
+        guard recording else { return InputDeltaRow(key: d.key, old: d.old, new: d.new) }
+        // Copied out of the chunks, so the memo does not keep whole chunks alive.
+        let row = InputDeltaRow(key: d.key, old: d.old.map { Array($0)[...] }, new: d.new.map { Array($0)[...] })
+        if computed.count < DeltaMemo.limitRows {
+            computed.append(row)
+        } else {
+            recording = false
+            computed = []
+        }
+        return row
+    }
+}
+
 /// The row deltas of the versions an executor's incremental runs wrote
-/// (earlier output -> new output), so the next statement of a chain reads
-/// its input's change from here instead of diffing the two trees. Bounded:
-/// the most recent ones, up to `limitRows` rows in all.
+/// (earlier output -> new output) and of the inputs they diffed, so the
+/// next statement of a chain, and every other statement over the same
+/// input, reads the change from here instead of diffing the two trees.
+/// Bounded: the most recent ones, up to `limitRows` rows in all.
 final class DeltaMemo {
     private var entries: [(from: ObjectID, to: ObjectID, rows: [InputDeltaRow])] = []
     static let limitRows = 1_000_000
