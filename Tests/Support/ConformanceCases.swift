@@ -14,6 +14,12 @@ public enum ConformanceCases {
         "ROUND(d / e, 2)", "ROUND(d / e, 0)", "CAST(d / e AS INTEGER)", "d / e * 100", "CAST(d / 7 AS DECIMAL(12,3))",
         "d + 1.005", "d * 1.5", "e * e * e",
         "f + g", "f - g", "f * g", "f / g", "f / i", "f + i", "d + f", "f * 0.1", "i / 2.0e0",
+        // DECIMALs of more than 18 digits (a 16-byte BLOB in SQLite).
+        "d * 123456789012345678901", "CAST(d AS DECIMAL(38,2)) * 1234567890123456789012345", "e * 12345678901234567890 / 7",
+        "ROUND(d * 123456789012345678901 / 7, 2)", "CAST(d AS DECIMAL(30,2)) + 99999999999999999999.99",
+        "CAST(i AS DECIMAL(30,0)) % 4", "-(d * 123456789012345678901)", "ABS(d * -123456789012345678901)",
+        "FLOOR(e * 12345678901234567890)", "CEIL(e * 12345678901234567890)", "d * 123456789012345678901 > e * 12345678901234567890",
+        "CAST(d * 123456789012345678901 AS DOUBLE)", "CAST(d * 12345678901 AS INTEGER)",
         // Functions.
         "ABS(i)", "ABS(d)", "ABS(f)", "LOWER(s)", "UPPER(s)", "LENGTH(s)", "TRIM(w)", "CONCAT(s, w, i)", "s || w", "s || i",
         "SUBSTR(s, 2)", "SUBSTR(s, -3)", "SUBSTR(s, 2, 3)", "SUBSTR(s, 0, 2)", "SUBSTR(s, -10, 8)", "SUBSTR(s, 3, -2)",

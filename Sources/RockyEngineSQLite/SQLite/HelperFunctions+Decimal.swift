@@ -69,28 +69,24 @@ extension HelperFunctions {
         sqlite3_result_error(context, "\(name) got a value that is not a DECIMAL's units (a value lost exactness)", -1)
     }
 
-    /// Reads arguments `indices` as units: nil when one is NULL (the result
-    /// is then set to NULL) or not units (an error is set).
+    /// Reads argument `i` as units: nil when it is NULL (the result is then
+    /// set to NULL) or not units (an error is set). No allocation: these run per row.
     @inline(__always)
-    private static func units(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>, _ indices: [Int],
-                              _ name: String) -> [Int128]? {
-        var values: [Int128] = []
-        values.reserveCapacity(indices.count)
-        for i in indices {
-            switch WideDecimal.argument(arguments[i]) {
-            case let .units(u): values.append(u)
-            case .null: sqlite3_result_null(context); return nil
-            case .invalid: lostExactness(context, name); return nil
-            }
+    private static func units(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>, _ i: Int,
+                              _ name: StaticString) -> Int128? {
+        switch WideDecimal.argument(arguments[i]) {
+        case let .units(u): return u
+        case .null: sqlite3_result_null(context); return nil
+        case .invalid: lostExactness(context, "\(name)"); return nil
         }
-        return values
     }
 
     /// rocky_dec_add(a, b, wide, position), rocky_dec_sub(...): a ± b (same scale).
     static func decimalSum(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, subtract: Bool) {
-        guard let arguments, let v = units(context, arguments, [0, 1], subtract ? "rocky_dec_sub" : "rocky_dec_add") else { return }
+        guard let arguments, let a = units(context, arguments, 0, "rocky_dec_add"),
+              let b = units(context, arguments, 1, "rocky_dec_add") else { return }
         let wide = sqlite3_value_int64(arguments[2]) != 0
-        let (r, overflow) = subtract ? v[0].subtractingReportingOverflow(v[1]) : v[0].addingReportingOverflow(v[1])
+        let (r, overflow) = subtract ? a.subtractingReportingOverflow(b) : a.addingReportingOverflow(b)
         if overflow || !WideDecimal.result(context, r, wide: wide) {
             sqlite3_result_error(context, overflowMessage(wide: wide, position: decimalText(arguments[3])), -1)
         }
@@ -99,28 +95,30 @@ extension HelperFunctions {
     /// rocky_dec_muldiv(a, b, e, c, wide, position): a·b·10^e / c exactly,
     /// rounded half away from zero; NULL when c is 0.
     static func decimalMulDiv(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let v = units(context, arguments, [0, 1, 3], "rocky_dec_muldiv") else { return }
+        guard let arguments, let a = units(context, arguments, 0, "rocky_dec_muldiv"), let b = units(context, arguments, 1, "rocky_dec_muldiv"),
+              let c = units(context, arguments, 3, "rocky_dec_muldiv") else { return }
+        let v = (a, b, c)
         let e = Int(sqlite3_value_int64(arguments[2]))
         let wide = sqlite3_value_int64(arguments[4]) != 0
         var result: Int128??
         if e >= 0, e <= 38 {
             // Fast path: all of it in 128 bits.
-            let (p, o1) = v[0].multipliedReportingOverflow(by: v[1])
+            let (p, o1) = v.0.multipliedReportingOverflow(by: v.1)
             let (n, o2) = p.multipliedReportingOverflow(by: ExactDecimal.pow10(e))
             if !o1, !o2 {
-                if v[2] == 0 { return sqlite3_result_null(context) }
-                if v[2] == 1 { result = .some(n) } else if v[2] == -1 {
+                if v.2 == 0 { return sqlite3_result_null(context) }
+                if v.2 == 1 { result = .some(n) } else if v.2 == -1 {
                     let (negated, o3) = Int128(0).subtractingReportingOverflow(n)
                     if !o3 { result = .some(negated) }
                 } else {
-                    var q = n / v[2]
-                    let r = n % v[2]
-                    if r.magnitude >= v[2].magnitude - r.magnitude { q += (n < 0) != (v[2] < 0) ? -1 : 1 }
+                    var q = n / v.2
+                    let r = n % v.2
+                    if r.magnitude >= v.2.magnitude - r.magnitude { q += (n < 0) != (v.2 < 0) ? -1 : 1 }
                     result = .some(q)
                 }
             }
         }
-        if result == nil { result = WideDecimal.mulDiv(v[0], v[1], e, v[2]) }
+        if result == nil { result = WideDecimal.mulDiv(v.0, v.1, e, v.2) }
         switch result {
         case .some(.none): sqlite3_result_null(context)
         case let .some(.some(q)) where WideDecimal.result(context, q, wide: wide): break
@@ -131,12 +129,11 @@ extension HelperFunctions {
     /// rocky_dec_rescale(x, e, mode, wide, position): x·10^e, rounded (e < 0)
     /// half away from zero (mode 0), toward zero (1), down (2) or up (3).
     static func decimalRescale(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_rescale") else { return }
+        guard let arguments, let x = units(context, arguments, 0, "rocky_dec_rescale") else { return }
         let e = Int(sqlite3_value_int64(arguments[1]))
         let mode = Int(sqlite3_value_int64(arguments[2]))
         let wide = sqlite3_value_int64(arguments[3]) != 0
         var result: Int128?
-        let x = v[0]
         if e >= 0 {
             if e <= 38 {
                 let (n, overflow) = x.multipliedReportingOverflow(by: ExactDecimal.pow10(e))
@@ -165,18 +162,20 @@ extension HelperFunctions {
     /// rocky_dec_mod(a, b, wide): the remainder of a / b (same scale), with
     /// the sign of a; NULL when b is 0.
     static func decimalModulo(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let v = units(context, arguments, [0, 1], "rocky_dec_mod") else { return }
-        guard v[1] != 0 else { return sqlite3_result_null(context) }
-        let r = v[1] == -1 ? 0 : v[0] % v[1]
+        guard let arguments, let a = units(context, arguments, 0, "rocky_dec_mod"), let b = units(context, arguments, 1, "rocky_dec_mod") else {
+            return
+        }
+        guard b != 0 else { return sqlite3_result_null(context) }
+        let r = b == -1 ? 0 : a % b
         _ = WideDecimal.result(context, r, wide: sqlite3_value_int64(arguments[2]) != 0)
     }
 
     /// rocky_dec_neg(x), rocky_dec_abs(x): in x's own form.
     static func decimalUnary(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?, abs: Bool) {
-        guard let arguments, let v = units(context, arguments, [0], abs ? "rocky_dec_abs" : "rocky_dec_neg") else { return }
+        guard let arguments, let x = units(context, arguments, 0, "rocky_dec_neg") else { return }
         let wide = sqlite3_value_type(arguments[0]) == SQLITE_BLOB
-        guard v[0] != .min else { return lostExactness(context, abs ? "rocky_dec_abs" : "rocky_dec_neg") }
-        let r = abs ? (v[0] < 0 ? -v[0] : v[0]) : -v[0]
+        guard x != .min else { return lostExactness(context, abs ? "rocky_dec_abs" : "rocky_dec_neg") }
+        let r = abs ? (x < 0 ? -x : x) : -x
         if !WideDecimal.result(context, r, wide: wide) {
             sqlite3_result_error(context, "DECIMAL overflow: \(abs ? "ABS" : "negation") does not fit 64 bits", -1)
         }
@@ -184,15 +183,15 @@ extension HelperFunctions {
 
     /// rocky_dec_sign(x): -1, 0 or 1.
     static func decimalSign(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_sign") else { return }
-        sqlite3_result_int64(context, v[0] < 0 ? -1 : v[0] > 0 ? 1 : 0)
+        guard let arguments, let x = units(context, arguments, 0, "rocky_dec_sign") else { return }
+        sqlite3_result_int64(context, x < 0 ? -1 : x > 0 ? 1 : 0)
     }
 
     /// rocky_dec_double(x, scale): the DOUBLE nearest x·10^-scale (correctly rounded).
     static func decimalDouble(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let v = units(context, arguments, [0], "rocky_dec_double") else { return }
+        guard let arguments, let x = units(context, arguments, 0, "rocky_dec_double") else { return }
         let scale = Int(sqlite3_value_int64(arguments[1]))
-        sqlite3_result_double(context, Double("\(v[0])e-\(scale)") ?? .nan)
+        sqlite3_result_double(context, Double("\(x)e-\(scale)") ?? .nan)
     }
 
     // MARK: SUM

@@ -596,6 +596,8 @@ def load(tables, fixtures):
                                   ("rocky_dec_abs", 1, rocky_dec_abs), ("rocky_dec_sign", 1, rocky_dec_sign),
                                   ("rocky_dec_double", 2, rocky_dec_double)):
         lite.create_function(name, count, function, deterministic=True)
+    lite.create_function("rocky_dec_int", 1, dec_units, deterministic=True)
+    lite.create_function("rocky_dec_blob", 1, lambda n: None if n is None else wide_bytes(n), deterministic=True)
     lite.create_window_function("rocky_dec_sum", 1, DecimalSum)
     lite.create_window_function("rocky_dec_sum", 3, DecimalSum)
     duck = duckdb.connect(":memory:")
@@ -617,12 +619,63 @@ def load(tables, fixtures):
     return lite, duck
 
 
+def _closing(sql, i):
+    """The index of the parenthesis closing the one at sql[i] (quotes skipped)."""
+    depth, quote = 0, None
+    for j in range(i, len(sql)):
+        c = sql[j]
+        if quote:
+            quote = None if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise ValueError("unbalanced parentheses")
+
+
+def native_window_sums(sql):
+    """`rocky_dec_sum(x, l, c) OVER (...)` as `rocky_dec_blob(SUM(rocky_dec_int(x)) OVER (...))`.
+
+    CPython 3.11's sqlite3 crashes (a NULL instance) when SQLite asks a Python
+    window function for the value of an empty frame (`ROWS BETWEEN 5 PRECEDING
+    AND 1 PRECEDING` on a partition's first row), so the harness computes window
+    SUMs of DECIMALs natively, in 64 bits: enough for the fixtures. Aggregate
+    SUMs keep DecimalSum; the SQLCorpus harness checks sums past 64 bits."""
+    name = "rocky_dec_sum("
+    start = 0
+    while (i := sql.find(name, start)) >= 0:
+        open_at = i + len(name) - 1
+        close_at = _closing(sql, open_at)
+        rest = sql[close_at + 1:]
+        if not rest.startswith(" OVER ("):
+            start = close_at
+            continue
+        over_end = close_at + 1 + _closing(rest, len(" OVER "))
+        depth, cut = 0, None
+        inner = sql[open_at + 1:close_at]
+        for j, c in enumerate(inner):
+            depth += c == "("
+            depth -= c == ")"
+            if c == "," and depth == 0:
+                cut = j
+                break
+        argument = inner[:cut] if cut is not None else inner
+        replacement = f"rocky_dec_blob(SUM(rocky_dec_int({argument})){sql[close_at + 1:over_end + 1]})"
+        sql = sql[:i] + replacement + sql[over_end + 1:]
+        start = i + len(replacement)
+    return sql
+
+
 def compare(statement, lite, duck):
     columns = statement["columns"]
     types = [c["type"] for c in columns]
     names = [c["name"] for c in columns]
     try:
-        cursor = lite.execute(statement["sqlite"])
+        cursor = lite.execute(native_window_sums(statement["sqlite"]))
         lite_names = [d[0] for d in cursor.description]
         lite_rows = [[from_sqlite(v, t) for v, t in zip(row, types)] for row in cursor.fetchall()]
     except Exception as e:
