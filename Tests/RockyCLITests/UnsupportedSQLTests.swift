@@ -18,6 +18,8 @@ import Testing
         ("CREATE TABLE z (a INTEGER, FOREIGN KEY (a) REFERENCES trades (trade_id))", "FOREIGN", "FOREIGN KEY"),
         ("ALTER TABLE trades ADD COLUMN z INTEGER DEFAULT 1", "1", "DEFAULT"),
         ("ALTER TABLE trades ADD COLUMN z INTEGER CHECK (z > 0)", "CHECK", "CHECK"),
+        ("ALTER TABLE trades ADD CONSTRAINT k UNIQUE (side)", "CONSTRAINT", "ADD CONSTRAINT"),
+        ("ALTER TABLE trades DROP CONSTRAINT k", "CONSTRAINT", "DROP CONSTRAINT"),
         ("SELECT LOCALTIMESTAMP AS d", "LOCALTIMESTAMP", "LOCALTIMESTAMP"),
         ("SELECT NOW() AS t", "NOW", "NOW()"),
         ("SELECT trade_id FROM trades WHERE side ILIKE 'B%' AND quantity > 1", "ILIKE", "ILIKE"),

@@ -258,6 +258,13 @@ extension Parser {
         try expect(.table)
         let name = try parseName("a table name")
         let action: AlterAction
+        if at(.add) || at(.drop), wordMatches(peek(), "constraint")
+            || at(.add) && (wordMatches(peek(), "unique") || wordMatches(peek(), "check") || peek().keyword == .primary) {
+            let verb = at(.add) ? "ADD" : "DROP"
+            _ = bump()
+            throw failure("ALTER TABLE \(verb) CONSTRAINT is not supported; declare UNIQUE and CHECK in CREATE TABLE",
+                          code: .unsupportedSyntax)
+        }
         if eat(.add) {
             _ = eatWord("column")
             action = .addColumn(try parseColumnDefinition())
