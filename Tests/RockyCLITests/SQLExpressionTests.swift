@@ -83,6 +83,67 @@ import Testing
         }
     }
 
+    static let pairs = """
+        (VALUES (1, TIMESTAMP '2026-05-03 04:05:06.5', TIMESTAMP '2026-05-01 00:00:00'),
+                (2, TIMESTAMP '2026-05-01 00:00:00', TIMESTAMP '2026-05-03 04:05:06.5')) AS v(id, a, b)
+        """
+
+    /// TIMESTAMP - TIMESTAMP is an interval while compiling: EXTRACT gives
+    /// PostgreSQL's parts of it (days and time of one sign, seconds with the
+    /// fraction), it moves a TIMESTAMP, adds, multiplies by an INTEGER,
+    /// compares and sorts.
+    @Test func aTimestampDifferenceIsAnIntervalForExtractArithmeticComparisonAndOrder() {
+        let box = Sandbox()
+        box.ok("init")
+        let parts = box.ok("sql", "--format", "csv", """
+            SELECT id, EXTRACT(EPOCH FROM a - b) AS e, EXTRACT(DAY FROM a - b) AS d, EXTRACT(HOUR FROM a - b) AS h,
+                   EXTRACT(MINUTE FROM a - b) AS m, EXTRACT(SECOND FROM a - b) AS s, b + (a - b) = a AS back,
+                   a - b > INTERVAL '2 days' AS long, a - b BETWEEN b - a AND INTERVAL '3 days' AS within
+            FROM \(Self.pairs) ORDER BY a - b
+            """)
+        #expect(parts == """
+            id,e,d,h,m,s,back,long,within
+            2,-187506.500000,-2,-4,-5,-6.500000,true,false,false
+            1,187506.500000,2,4,5,6.500000,true,true,true
+
+            """, "\(parts)")
+        let sums = box.ok("sql", "--format", "csv", """
+            SELECT EXTRACT(EPOCH FROM (a - b) + (a - b) * 2 - INTERVAL '1 day') AS e, a + (a - b) AS later,
+                   DATE '2026-05-01' + (a - b) AS from_date, a - (a - b) = b AS undone
+            FROM \(Self.pairs) WHERE id = 1
+            """)
+        #expect(sums == "e,later,from_date,undone\n476119.500000,2026-05-05T08:10:13Z,2026-05-03T04:05:06.500000Z,true\n", "\(sums)")
+    }
+
+    /// An interval is never a result value (Rocky stores no INTERVAL): E0102
+    /// with the caret on it and a hint naming EXTRACT(EPOCH FROM ...); so
+    /// are the interval operations PostgreSQL does not compute exactly.
+    @Test func anIntervalAsAResultColumnOrAnInexactOperationIsE0102() {
+        let box = Sandbox()
+        box.ok("init")
+        box.ok("sql", "SELECT 1 AS x")  // (the first command lays out the object store)
+        let before = box.snapshot()
+        let run = box.rocky("sql", "CREATE TABLE z AS SELECT id, a - b AS d FROM \(Self.pairs)", "-m", "z")
+        #expect(run.code == 1, "\(run)")
+        #expect(run.err.contains("E0102") && run.err.contains("TIMESTAMP - TIMESTAMP") && run.err.contains("EXTRACT(EPOCH FROM ...)"), "\(run)")
+        #expect(run.err.contains("^~~~~"), "a caret under a - b: \(run)")
+        #expect(box.snapshot().filter { !$0.key.hasPrefix("audit") } == before.filter { !$0.key.hasPrefix("audit") })
+        for (sql, word) in [
+            ("SELECT a - b AS d FROM \(Self.pairs)", "TIMESTAMP - TIMESTAMP"),
+            ("SELECT -(a - b) AS d FROM \(Self.pairs)", "TIMESTAMP - TIMESTAMP"),
+            ("SELECT EXTRACT(HOUR FROM (a - b) + (a - b)) AS h FROM \(Self.pairs)", "of a sum"),
+            ("SELECT EXTRACT(YEAR FROM a - b) AS y FROM \(Self.pairs)", "of an interval"),
+            ("SELECT EXTRACT(EPOCH FROM (a - b) / 2) AS e FROM \(Self.pairs)", "dividing an interval"),
+            ("SELECT EXTRACT(EPOCH FROM (a - b) * 1.5) AS e FROM \(Self.pairs)", "only times an INTEGER"),
+            ("SELECT EXTRACT(EPOCH FROM (a - b) + INTERVAL '1 month') AS e FROM \(Self.pairs)", "months"),
+        ] {
+            let check = box.rocky("--json", "check", "-e", sql)
+            let first = (box.json(check)["diagnostics"] as? [[String: Any]])?.first
+            #expect(first?["code"] as? String == "E0102", "\(sql)\n\(check)")
+            #expect((first?["message"] as? String ?? "").contains(word), "\(sql): \(first ?? [:])")
+        }
+    }
+
     /// CURRENT_DATE and CURRENT_TIMESTAMP are the transformation's time
     /// (ROCKY_COMMIT_TIME here), recorded with it: a replay long after gives
     /// the same values and so the same table.

@@ -42,6 +42,11 @@ public enum ConformanceCases {
         "dt + 1", "dt - 3", "dt + i", "dt - DATE '2024-01-01'", "dt + INTERVAL '1' MONTH", "dt - INTERVAL '1 month'",
         "ts + INTERVAL '1 month'", "dt + INTERVAL '3 hours'", "ts - INTERVAL '90 minutes'", "ts + INTERVAL '2' DAY",
         "dt + INTERVAL '1' YEAR", "ts + INTERVAL '10 seconds'", "ts + INTERVAL '1' WEEK",
+        // TIMESTAMP - TIMESTAMP: an interval used by EXTRACT, moved timestamps and comparisons.
+        "EXTRACT(EPOCH FROM ts - TIMESTAMP '2024-01-01 00:00:00')", "EXTRACT(DAY FROM ts - TIMESTAMP '2023-12-30 12:00:00')",
+        "EXTRACT(HOUR FROM TIMESTAMP '2024-01-01 12:00:00' - ts)", "EXTRACT(MINUTE FROM ts - dt)",
+        "EXTRACT(SECOND FROM ts - TIMESTAMP '2024-01-01 00:00:00.25')", "ts + (ts - dt)", "dt + (ts - TIMESTAMP '2024-01-01 00:00:00')",
+        "ts - (ts - dt) * 2", "ts - dt > INTERVAL '12 hours'", "EXTRACT(EPOCH FROM (ts - dt) + INTERVAL '1 day 2 hours')",
     ] + DatePart.allCases.filter { $0 != .week }.map { "EXTRACT(\($0.rawValue) FROM ts)" }
       + ["year", "quarter", "month", "dow", "doy", "day", "epoch"].map { "EXTRACT(\($0) FROM dt)" }
       + ["year", "quarter", "month", "week", "day", "hour", "minute", "second"].map { "DATE_TRUNC('\($0)', ts)" }
