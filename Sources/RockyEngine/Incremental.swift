@@ -39,7 +39,9 @@ public struct IncrementalStats: Sendable, Equatable {
     /// Keys whose rows differ between the earlier and the current input.
     public var inputDeltaRows: Int
     /// Rows the statement ran over: the changed rows (old and new images),
-    /// or every row of the touched groups in both versions.
+    /// or every row of the touched groups in both versions (for a GROUP BY
+    /// keyed by its group columns: in the current version, plus the earlier
+    /// output's rows of those groups, read instead).
     public var rowsRecomputed: Int
     /// Keys of the output that were inserted, replaced or removed.
     public var outputDeltaRows: Int
