@@ -269,8 +269,8 @@ extension StatementRun {
         let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
         var reverse: [KeyedChange] = []
         let keyless = current.schema.key.isEmpty
-        // From the change an incremental run of this executor wrote, when
-        // the input is one; else from the trees.
+        // From the executor's memo (the change an incremental run of it
+        // wrote, or a diff of the same versions it read); else from the trees.
         var reader = InputDeltaReader(executor.deltas, store: store, from: previousID, previous.root, to: currentID, current.root)
         func nextDifference() throws -> InputDeltaRow? { try reader.next() }
         var deltaRows = 0
