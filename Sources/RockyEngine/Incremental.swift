@@ -39,7 +39,9 @@ public struct IncrementalStats: Sendable, Equatable {
     /// Keys whose rows differ between the earlier and the current input.
     public var inputDeltaRows: Int
     /// Rows the statement ran over: the changed rows (old and new images),
-    /// or every row of the touched groups in both versions.
+    /// or every row of the touched groups in both versions (for a GROUP BY
+    /// keyed by its group columns: in the current version, plus the earlier
+    /// output's rows of those groups, read instead).
     public var rowsRecomputed: Int
     /// Keys of the output that were inserted, replaced or removed.
     public var outputDeltaRows: Int
@@ -267,8 +269,8 @@ extension StatementRun {
         let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
         var reverse: [KeyedChange] = []
         let keyless = current.schema.key.isEmpty
-        // From the change an incremental run of this executor wrote, when
-        // the input is one; else from the trees.
+        // From the executor's memo (the change an incremental run of it
+        // wrote, or a diff of the same versions it read); else from the trees.
         var reader = InputDeltaReader(executor.deltas, store: store, from: previousID, previous.root, to: currentID, current.root)
         func nextDifference() throws -> InputDeltaRow? { try reader.next() }
         var deltaRows = 0

@@ -28,6 +28,12 @@ import Testing
                MIN(note) AS first_note, MAX(amount) AS top, SUM(amount) AS amount
         FROM t GROUP BY grp HAVING COUNT(*) > 1
         """,
+        // GROUP BY keyed by its group column (the key the compiler derives):
+        // the touched groups' earlier rows are read from the earlier output.
+        // One group per row of t (inserts, deletes, NULL sums), and one per
+        // row of u (new, deleted and renamed groups).
+        "per_id": "SELECT id, SUM(qty) AS q, MAX(note) AS top_note, COUNT(amount) AS n FROM t GROUP BY id",
+        "per_label": "SELECT grp, MAX(weight) AS w, COUNT(label) AS labelled FROM u GROUP BY grp HAVING MAX(weight) > 0",
         // GROUP BY over a row-wise model: a chain, keyless output, two group columns.
         "by_size": "SELECT g, size, COUNT(*) AS n, SUM(double_qty) AS total FROM wide GROUP BY g, size",
         // Window functions by partition: RANK (ordered by a unique pair, so
@@ -119,7 +125,7 @@ import Testing
             box.ok("sql", statements.joined(separator: "; "))
 
             let incremental = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
-            for name in ["wide", "keyed", "by_group", "by_size", "ranked", "joined", "left_joined"] {
+            for name in ["wide", "keyed", "by_group", "per_id", "per_label", "by_size", "ranked", "joined", "left_joined"] {
                 let execution = incremental[name]?["execution"] as? [String: Any]
                 #expect(execution?["mode"] as? String == "incremental", "round \(round), \(name): \(execution ?? [:])")
                 #expect(execution?["verified"] as? Bool == true)

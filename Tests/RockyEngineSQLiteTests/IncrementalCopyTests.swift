@@ -25,6 +25,8 @@ import Testing
     @Test(arguments: [
         "CREATE OR REPLACE TABLE daily AS SELECT symbol, ts, close, volume * 2 AS twice FROM prices WHERE volume > 1010",
         "CREATE OR REPLACE TABLE daily AS SELECT symbol, COUNT(*) AS n, SUM(volume) AS volume, MAX(close) AS top FROM prices GROUP BY symbol",
+        // Symbol A drops below the HAVING bound (its output row goes).
+        "CREATE OR REPLACE TABLE daily AS SELECT symbol, COUNT(*) AS n, MIN(volume) AS low FROM prices GROUP BY symbol HAVING COUNT(*) >= 60",
     ])
     func theNextStatementReadsTheDerivedCopy(sql: String) throws {
         let folder = temporaryFolder("incremental-copy")
