@@ -45,8 +45,10 @@ struct DatabricksEmitter: NativeDialectEmitter {
                        scale s: Int, type: ColumnType, _ e: SQLEmitter) -> String {
         let n = "(\(numerator) * \(SQLEmitter.pow10(s + denominatorScale + 1))BD)"
         let d = "NULLIF(\(denominator) * \(SQLEmitter.pow10(denominatorScale))BD, 0)"
-        // At most 21 digits (the result fits 64 bits at scale s), so the scaling below stays exact.
-        let units = "CAST(((\(n) - \(n) % \(d)) / \(d)) AS DECIMAL(21,0))"
+        // At most 21 digits when the result fits 64 bits at scale s; a DECIMAL of more than 18
+        // digits takes 38 (past that, Spark's ANSI mode raises an overflow), so the scaling below stays exact.
+        let digits = e.isWide(type) ? 38 : 21
+        let units = "CAST(((\(n) - \(n) % \(d)) / \(d)) AS DECIMAL(\(digits),0))"
         return e.conform("ROUND(\(units) * \(SQLEmitter.fraction(s + 1))BD, \(s))", type)
     }
 
