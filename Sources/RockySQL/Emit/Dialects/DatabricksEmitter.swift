@@ -107,8 +107,9 @@ extension SQLEmitter {
         case let (.double, .decimal(_, s)):
             // As SQLite: (x · 10^s) rounded half away from zero, in 64 bits (Spark's own cast
             // rounds the shortest decimal form of x instead).
-            let units = "CAST(round(\(x) * 1.0E\(s)D) AS BIGINT)"
-            return "CAST(CAST(\(units) AS DECIMAL(20,0)) * \(Self.fraction(s))BD AS \(target))"
+            // A DECIMAL of more than 18 digits: up to 38 digits of units.
+            let units = isWide(to) ? "round(\(x) * 1.0E\(s)D)" : "CAST(round(\(x) * 1.0E\(s)D) AS BIGINT)"
+            return "CAST(CAST(\(units) AS DECIMAL(\(isWide(to) ? 38 : 20),0)) * \(Self.fraction(s))BD AS \(target))"
         case (.double, .text):
             return helper(.doubleText, x)
         case (.double, .boolean):
