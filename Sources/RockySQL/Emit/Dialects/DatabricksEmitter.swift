@@ -45,8 +45,10 @@ struct DatabricksEmitter: NativeDialectEmitter {
                        scale s: Int, type: ColumnType, _ e: SQLEmitter) -> String {
         let n = "(\(numerator) * \(SQLEmitter.pow10(s + denominatorScale + 1))BD)"
         let d = "NULLIF(\(denominator) * \(SQLEmitter.pow10(denominatorScale))BD, 0)"
-        // At most 21 digits (the result fits 64 bits at scale s), so the scaling below stays exact.
-        let units = "CAST(((\(n) - \(n) % \(d)) / \(d)) AS DECIMAL(21,0))"
+        // At most 21 digits when the result fits 64 bits at scale s; a DECIMAL of more than 18
+        // digits takes 38 (past that, Spark's ANSI mode raises an overflow), so the scaling below stays exact.
+        let digits = e.isWide(type) ? 38 : 21
+        let units = "CAST(((\(n) - \(n) % \(d)) / \(d)) AS DECIMAL(\(digits),0))"
         return e.conform("ROUND(\(units) * \(SQLEmitter.fraction(s + 1))BD, \(s))", type)
     }
 
@@ -109,8 +111,9 @@ extension SQLEmitter {
         case let (.double, .decimal(_, s)):
             // As SQLite: (x · 10^s) rounded half away from zero, in 64 bits (Spark's own cast
             // rounds the shortest decimal form of x instead).
-            let units = "CAST(round(\(x) * 1.0E\(s)D) AS BIGINT)"
-            return "CAST(CAST(\(units) AS DECIMAL(20,0)) * \(Self.fraction(s))BD AS \(target))"
+            // A DECIMAL of more than 18 digits: up to 38 digits of units.
+            let units = isWide(to) ? "round(\(x) * 1.0E\(s)D)" : "CAST(round(\(x) * 1.0E\(s)D) AS BIGINT)"
+            return "CAST(CAST(\(units) AS DECIMAL(\(isWide(to) ? 38 : 20),0)) * \(Self.fraction(s))BD AS \(target))"
         case (.double, .text):
             return helper(.doubleText, x)
         case (.double, .boolean):

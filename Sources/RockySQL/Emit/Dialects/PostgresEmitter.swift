@@ -93,6 +93,10 @@ extension SQLEmitter {
         case (.double, .integer):
             // Half away from zero, exactly; out of range (or not finite): an error.
             return "CAST(\(helper(.roundAway, x)) AS BIGINT)"
+        case let (.double, .decimal(p, s)) where p > 18:
+            // As SQLite's wide DECIMAL: (x · 10^s) rounded half away from zero, up to 38 digits.
+            let units = "CAST(CAST(\(helper(.roundAway, "(\(x) * CAST(1e\(s) AS DOUBLE PRECISION))")) AS TEXT) AS NUMERIC)"
+            return "CAST(\(units) / \(Self.pow10(s)) AS \(target))"
         case let (.double, .decimal(_, s)):
             // As SQLite: (x · 10^s) rounded half away from zero, in 64 bits.
             let units = "CAST(\(helper(.roundAway, "(\(x) * CAST(1e\(s) AS DOUBLE PRECISION))")) AS BIGINT)"
