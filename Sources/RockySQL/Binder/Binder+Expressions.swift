@@ -349,9 +349,9 @@ extension Binder {
 
     /// `a - b <op> INTERVAL i` (either side), TIMESTAMP - TIMESTAMP compared
     /// with an interval of weeks, days and time: written as `a <op> b + i`,
-    /// exact for UTC timestamps. Rocky has no INTERVAL values, so a
-    /// difference anywhere else stays E0102; so does one compared with
-    /// months or years (PostgreSQL compares those as 30-day months).
+    /// exact for UTC timestamps. A difference anywhere else is an interval
+    /// (Binder+Intervals.swift); one compared with months or years is E0102
+    /// (PostgreSQL compares those as 30-day months).
     func differenceComparison(_ op: BinaryOperator, _ leftSyntax: Expr, _ rightSyntax: Expr,
                                       range: SourceRange) throws(BindFailure) -> Expr? {
         let mirrored: BinaryOperator = switch op {
