@@ -50,10 +50,11 @@ public struct PostgresEngineOptions: Sendable {
 ///   them, created inside the statement's transaction and gone with it.
 /// - **Queries** run through a cursor, fetched in batches of
 ///   `PostgresBackend.fetchRows` rows: bounded memory whatever the size.
-/// - **CREATE TABLE AS** runs into a staging table of the result's schema
-///   (the server enforces the key and NOT NULLs), whose rows are then read
-///   back in key order into the tree; the staging table becomes the new
-///   version, all in one transaction.
+/// - **CREATE TABLE AS** inserts the result in key order into a staging
+///   table of the result's schema (the server enforces the NOT NULLs) and
+///   streams the same rows, as the INSERT returns them, into the tree (which
+///   checks their order and that no key repeats); then the key is built and
+///   the staging table becomes the new version, all in one transaction.
 /// - **DML** runs on a staging copy of the target, exposed under the
 ///   target's name as an (automatically updatable) TEMP VIEW; the old and
 ///   new images of the rows it changed are the two `EXCEPT ALL` differences
@@ -193,6 +194,12 @@ public final class PostgresBackend: HeldVersions {
         var parts = schema.columns.map { "\(quote($0.name)) \(PostgresBackend.columnType($0.type))\($0.nullable ? "" : " NOT NULL")" }
         if primaryKey, !schema.isKeyless { parts.append("PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))") }
         return "CREATE TABLE \(table) (\(parts.joined(separator: ", ")))"
+    }
+
+    /// Builds the key of a table filled without it (one sorted index build).
+    func addPrimaryKey(_ table: String, schema: Schema) throws {
+        guard !schema.isKeyless else { return }
+        try connection.run("ALTER TABLE \(table) ADD PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", ")))")
     }
 
     func columnList(_ schema: Schema) -> String { schema.columns.map { quote($0.name) }.joined(separator: ", ") }
@@ -497,34 +504,54 @@ public final class PostgresBackend: HeldVersions {
                     return
                 }
                 try createViews(tables)
-                // The rows go in in key order, the key is built after them
-                // (one sorted index build, not a million index inserts), and
-                // they come back in the order they went in, which the tree
-                // writer checks (a scan of a table filled by one INSERT in
-                // this transaction; synchronized scans are off): no sort on
-                // the way back. Rows out of order are read again, unordered.
+                // One pass: the rows go into a staging table of the result's
+                // schema (its NOT NULLs enforced by the server) in key order,
+                // and the same INSERT's RETURNING streams them out, in that
+                // order, into the tree (`COPY (INSERT ... RETURNING) TO
+                // STDOUT`): the server computes, stores and sends at once
+                // while the client decodes and writes. The tree writer checks
+                // the order and that each key follows the previous one (no
+                // two rows with the same key); if not, the rows are read again
+                // from the staging table into a sorting writer, which reports
+                // a duplicate key. The key index is built after the rows (one
+                // sorted index build, not a million index inserts), for the
+                // statements that read this version.
+                //
+                // A data-modifying statement gets no parallel plan. When the
+                // server would run the query in parallel (an aggregate over
+                // large inputs, mostly: a small result), it runs it first as
+                // CREATE TEMP TABLE AS, which may, and the INSERT reads that.
                 let staging = stagingTable()
                 try connection.run(createSQL(staging.qualified, schema: schema, primaryKey: false))
-                let keyed = !schema.isKeyless
-                let order = keyed ? " ORDER BY " + schema.keyColumnNames.map { name in
+                let order = !schema.isKeyless ? " ORDER BY " + schema.keyColumnNames.map { name in
                     quote(name) + (schema.column(named: name)?.type == .text ? " COLLATE \"C\"" : "")
                 }.joined(separator: ", ") : ""
-                do {
-                    try connection.execute("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT * FROM (\(sql)) AS rocky_result "
-                                           + "(\(columnList(schema)))\(order)")
-                    noteQueryID(restart: true)
-                } catch var error as PostgresError {
-                    error.sql = sql
-                    error.position = nil
-                    throw error
+                let columns = columnList(schema)
+                var source = "(\(sql))"
+                try userSQL(sql) {
+                    if try parallelPlan(sql) {
+                        try connection.run("DROP TABLE IF EXISTS pg_temp.rocky_query_rows; CREATE TEMP TABLE rocky_query_rows AS \(sql)")
+                        noteQueryID(restart: true)
+                        source = "pg_temp.rocky_query_rows"
+                    }
                 }
-                if keyed {
-                    try connection.run("ALTER TABLE \(staging.qualified) ADD PRIMARY KEY (\(schema.keyColumnNames.map(quote).joined(separator: ", "))); "
-                                       + "SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0")
+                var inserted = false
+                let built = try writer.build { _, feed in
+                    guard !inserted else {
+                        // Out of order or a key twice: the stored rows again, into a sorting writer.
+                        try read(staging.qualified, schema: schema, ordered: false, table: target) { try feed.add(row: $0) }
+                        return
+                    }
+                    inserted = true
+                    try userSQL(sql) {
+                        try stream("INSERT INTO \(staging.qualified) (\(columns)) SELECT * FROM \(source) AS rocky_result (\(columns))\(order) "
+                                   + "RETURNING \(columns)", schema: schema, table: target) { try feed.add(row: $0) }
+                    }
+                    // The command that ran the statement's SQL (unless the temporary table's did).
+                    if source != "pg_temp.rocky_query_rows" { noteQueryID(restart: true) }
                 }
-                let built = try writer.build { ordered, feed in
-                    try read(staging.qualified, schema: schema, ordered: ordered && !keyed, table: target) { try feed.add(row: $0) }
-                }
+                if source == "pg_temp.rocky_query_rows" { try connection.run("DROP TABLE pg_temp.rocky_query_rows") }
+                try addPrimaryKey(staging.qualified, schema: schema)
                 try dropViews(tables.map(\.name))
                 let id = try commit(built)
                 try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes)
@@ -541,11 +568,35 @@ public final class PostgresBackend: HeldVersions {
     }
 
     /// Streams the rows of query `sql`, typed by `schema`, through
-    /// `COPY (sql) TO STDOUT` (text) read straight into values
-    /// (`PostgresCopyDecoder`): no result object per row.
+    /// `COPY (sql) TO STDOUT (FORMAT binary)` read straight into values
+    /// (`PostgresBinaryCopyDecoder`): no result object per row, no value
+    /// printed by the server and parsed by Rocky. `sql`'s columns have the
+    /// types of a version's table (`columnType`), as the decoder requires.
     func stream(_ sql: String, schema: Schema, table: String, _ body: ([Value]) throws -> Void) throws {
-        var decoder = PostgresCopyDecoder(schema: schema, table: table)
-        try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in try decoder.decode(chunk, body) }
+        var decoder = PostgresBinaryCopyDecoder(schema: schema, table: table)
+        try connection.copyOut("COPY (\(sql)) TO STDOUT (FORMAT binary)") { chunk in try decoder.decode(chunk, body) }
+        try decoder.finish()
+    }
+
+    /// Runs `body`, whose commands run the statement's SQL `sql`: a
+    /// server error is reported about `sql` as the user wrote it (not the
+    /// statement Rocky wrapped around it).
+    func userSQL(_ sql: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch var error as PostgresError {
+            error.sql = sql
+            error.position = nil
+            throw error
+        }
+    }
+
+    /// Whether the server's plan for query `sql` runs in parallel (has a Gather).
+    func parallelPlan(_ sql: String) throws -> Bool {
+        try connection.execute("EXPLAIN (COSTS OFF) \(sql)").rows.contains { row in
+            if case let .text(line) = row.first { return line.contains("Gather") }
+            return false
+        }
     }
 
     public func modify(_ statements: [String], target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
@@ -562,8 +613,11 @@ public final class PostgresBackend: HeldVersions {
                     let others = tables.filter { $0.name.lowercased() != target.name.lowercased() }
                     try createViews(others)
                     let staging = stagingTable()
-                    try connection.run(createSQL(staging.qualified, schema: schema))
+                    // The copy is filled without its key, then the key is built
+                    // (one sorted index build, not an index insert per row).
+                    try connection.run(createSQL(staging.qualified, schema: schema, primaryKey: false))
                     try connection.run("INSERT INTO \(staging.qualified) (\(columnList(schema))) SELECT \(columnList(schema)) FROM \(old)")
+                    try addPrimaryKey(staging.qualified, schema: schema)
                     try captureChanges(of: staging.qualified, schema: schema)
                     try connection.run("DROP VIEW IF EXISTS pg_temp.\(quote(target.name)); "
                                        + "CREATE TEMP VIEW \(quote(target.name)) AS SELECT * FROM \(staging.qualified)")

@@ -23,6 +23,12 @@ import RockyTestSupport
 ///   largest result download: CREATE TABLE AS over the 1M-row prices (upload
 ///   included) and a SELECT streaming all 1M rows; goal < 256 MiB.
 enum PostgresBench {
+    /// /proc/loadavg's three load averages: the machine is shared, so figures are read with it.
+    static func loadAverage() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: ", ")
+    }
+
     static func run(csv: String, symbolsCSV: String, dir: String, store: DiskObjectStore, tables inputs: [String: ObjectID], rows: Int) throws {
         Bench.header("Execution on PostgreSQL: the 15-step chain over \(rows) prices rows, beside psql on the same server")
         let server: PostgresServer
@@ -33,6 +39,7 @@ enum PostgresBench {
             return
         }
         defer { server.stop() }
+        let loadAtStart = loadAverage()
         let psql = "'\(server.bin)/psql' '\(server.conninfo)' -X -v ON_ERROR_STOP=1"
 
         // First run: upload prices (timed) and symbols (untimed).
@@ -131,5 +138,6 @@ enum PostgresBench {
             print("| \(i + 1). \(step.name) | \(r.rows) | \(Bench.format(r.seconds)) s | \(Bench.format(r.server)) s | \(Bench.format(p)) s | "
                   + "\(Bench.format(r.seconds / p))x |")
         }
+        print("\nLoad average (1, 5, 15 min) at the start: \(loadAtStart); at the end: \(loadAverage()).")
     }
 }

@@ -162,6 +162,22 @@ struct ConformanceEngine: Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// The same, with the server planning every query it can in parallel
+    /// (parallel plans made free through libpq's PGOPTIONS): CREATE TABLE AS
+    /// then runs its query first into a temporary table (a data-modifying
+    /// statement gets no parallel plan), and the ids are still sqlite's.
+    @Test func theSameStatementsGiveTheSameTableIDsWhenPostgresPlansInParallel() throws {
+        let lite = Self.repository()
+        let server = Self.repository(try ConformanceEngine.postgres.section())
+        server.environment["PGOPTIONS"] = "-c parallel_setup_cost=0 -c parallel_tuple_cost=0 -c min_parallel_table_scan_size=0 "
+            + "-c min_parallel_index_scan_size=0"
+        for sql in Self.statements {
+            lite.ok("sql", sql)
+            server.ok("--engine", "pg", "sql", sql)
+        }
+        #expect(PostgresEngineTests.ids(server) == PostgresEngineTests.ids(lite))
+    }
+
     /// The 15-step benchmark chain (the statements `rocky-bench engine`
     /// times) over a small generated prices table gives the sqlite ids.
     @Test(arguments: engines)
@@ -185,6 +201,39 @@ struct ConformanceEngine: Sendable, CustomTestStringConvertible {
         let ids = PostgresEngineTests.ids(server)
         #expect(ids.count == 17)
         Self.expectSQLitesTables(engine, server: server, lite: lite)
+    }
+
+    /// Every column type at its edges (extreme and fractional numbers,
+    /// dates and times before 1970, around 2000 and in 9999, text with
+    /// tabs, backslashes and newlines, NULLs) comes back from the server as
+    /// it went in: results over them give the sqlite ids.
+    @Test(arguments: engines)
+    func everyTypeAtItsEdgesGivesTheSameTableIDsAsSQLite(engine: ConformanceEngine) throws {
+        let edges = """
+            5,false,-1,2.2250738585072014e-308,-99999999.9999,"tab\tand \\ backslash \\N",9999-12-31,9999-12-31T23:59:59.999999Z
+            6,true,42,1.7976931348623157e308,0.0001,\\N,1999-12-31,2000-01-01T00:00:00Z
+            7,false,7,-3.5,12345678.5,N,2000-01-01,1999-12-31T23:59:59.999999Z
+
+            """
+        func repository(_ toml: String?) -> Sandbox {
+            let box = Sandbox()
+            box.ok("init")
+            box.write("types.csv", everyTypeCSV + edges)
+            box.ok("import", "types", "types.csv", "--key", "id")
+            if let toml { box.write("rocky.toml", toml) }
+            return box
+        }
+        let lite = repository(nil)
+        let server = repository(try engine.section())
+        for sql in ["CREATE TABLE copy AS SELECT * FROM types",
+                    "CREATE TABLE by_day (PRIMARY KEY (day, id)) AS SELECT day, id, at, amount * 2 AS twice, x, label FROM types WHERE day IS NOT NULL",
+                    "CREATE TABLE flags AS SELECT flag, n FROM types"] {
+            lite.ok("sql", sql)
+            server.ok("--engine", engine.name, "sql", sql)
+        }
+        let ids = PostgresEngineTests.ids(server)
+        #expect(ids.count == 4)
+        #expect(ids == PostgresEngineTests.ids(lite))
     }
 
     /// In an environment that masks, a query shows the same masked values
