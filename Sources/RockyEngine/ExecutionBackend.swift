@@ -45,6 +45,24 @@ public struct Availability: Sendable {
         self.rowsLoaded = rowsLoaded
         self.bytes = bytes
     }
+
+    /// The availability of `tables` (each distinct version once), where
+    /// `upload` makes one version available and says its encoded size, the
+    /// rows it sent and whether it had to load it (false: already held).
+    public static func gathering(
+        _ tables: [BackendTable], _ upload: (BackendTable) throws -> (bytes: Int, rows: Int, loaded: Bool)
+    ) rethrows -> Availability {
+        var availability = Availability()
+        for input in tables where availability.bytes[input.id] == nil {
+            let (bytes, rows, loaded) = try upload(input)
+            availability.bytes[input.id] = bytes
+            if loaded {
+                availability.tablesLoaded += 1
+                availability.rowsLoaded += rows
+            }
+        }
+        return availability
+    }
 }
 
 /// How ADD COLUMN and RENAME COLUMN change a version whose rows stay the same.

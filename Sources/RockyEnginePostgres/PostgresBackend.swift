@@ -404,17 +404,9 @@ public final class PostgresBackend: HeldVersions {
     // MARK: ExecutionBackend
 
     public func makeAvailable(_ tables: [BackendTable]) throws -> Availability {
-        var availability = Availability()
-        for input in tables where availability.bytes[input.id] == nil {
-            let (bytes, rows, loaded) = try operation("upload", sql: nil, target: input.name,
-                                                      keyColumns: input.table.schema.keyColumnNames) { try upload(input) }
-            availability.bytes[input.id] = bytes
-            if loaded {
-                availability.tablesLoaded += 1
-                availability.rowsLoaded += rows
-            }
+        try Availability.gathering(tables) { input in
+            try operation("upload", sql: nil, target: input.name, keyColumns: input.table.schema.keyColumnNames) { try upload(input) }
         }
-        return availability
     }
 
     /// Loads one version with COPY unless the server holds it. Returns its

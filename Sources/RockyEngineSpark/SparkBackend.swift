@@ -428,68 +428,19 @@ public final class SparkBackend: HeldVersions {
     // MARK: ExecutionBackend
 
     public func makeAvailable(_ tables: [BackendTable]) throws -> Availability {
-        var availability = Availability()
-        for input in tables where availability.bytes[input.id] == nil {
-            let (bytes, rows, loaded) = try operation("upload", sql: nil) { try upload(input) }
-            availability.bytes[input.id] = bytes
-            if loaded {
-                availability.tablesLoaded += 1
-                availability.rowsLoaded += rows
-            }
-        }
-        return availability
+        try Availability.gathering(tables) { input in try operation("upload", sql: nil) { try upload(input) } }
     }
 
-    /// Loads one version with INSERTs unless Spark holds it. Returns its
-    /// encoded size, the rows sent and whether it was loaded.
+    /// Loads one version unless Spark holds it, through the stage folder
+    /// when one is configured, else with INSERTs, into a staging table that
+    /// is adopted under the version's name (or dropped on any failure).
+    /// Returns its encoded size, the rows sent and whether it was loaded.
     private func upload(_ input: BackendTable) throws -> (bytes: Int, rows: Int, loaded: Bool) {
         if let bytes = try held(input.id) { return (bytes, 0, false) }
-        let schema = input.table.schema
         let staging = stagingTable()
-        if let folder = options.stage {
-            do {
-                let (rows, bytes) = try uploadThroughStage(input, into: staging, folder: folder)
-                try adopt(staging, as: input.id, rows: rows, bytes: bytes, origin: "upload")
-                rowsUploaded += rows
-                versionsUploaded += 1
-                return (bytes, rows, true)
-            } catch {
-                discard(staging.qualified)
-                throw error
-            }
-        }
         do {
-            try run(createSQL(staging.qualified, schema: schema))
-            let codec = RowCodec(schema: schema)
-            var cursor = TreeReader(store: store).rows(input.table.root)
-            var row: [Value] = []
-            var line = ""
-            let head = "INSERT INTO \(staging.qualified) (\(columnList(schema))) VALUES "
-            var statement = head
-            var pending = 0
-            var rows = 0, bytes = 0
-            while let (key, value) = try cursor.nextRow() {
-                bytes += key.count + value.count
-                let count: Int
-                do {
-                    count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
-                } catch {
-                    throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
-                }
-                line = "(" + row.map(SparkBackend.literal).joined(separator: ", ") + ")"
-                for _ in 0..<count {
-                    if pending > 0 { statement += ", " }
-                    statement += line
-                    pending += 1
-                    if statement.utf8.count >= SparkBackend.insertBytes {
-                        try run(statement)
-                        statement = head
-                        pending = 0
-                    }
-                }
-                rows += count
-            }
-            if pending > 0 { try run(statement) }
+            let (rows, bytes) = try options.stage.map { try uploadThroughStage(input, into: staging, folder: $0) }
+                ?? uploadThroughInserts(input, into: staging)
             try adopt(staging, as: input.id, rows: rows, bytes: bytes, origin: "upload")
             rowsUploaded += rows
             versionsUploaded += 1
@@ -498,6 +449,44 @@ public final class SparkBackend: HeldVersions {
             discard(staging.qualified)
             throw error
         }
+    }
+
+    /// Creates `staging` and fills it with batched INSERT statements of at
+    /// most `insertBytes` each. Returns the rows sent and their encoded size.
+    private func uploadThroughInserts(_ input: BackendTable, into staging: (qualified: String, name: String)) throws -> (Int, Int) {
+        let schema = input.table.schema
+        try run(createSQL(staging.qualified, schema: schema))
+        let codec = RowCodec(schema: schema)
+        var cursor = TreeReader(store: store).rows(input.table.root)
+        var row: [Value] = []
+        var line = ""
+        let head = "INSERT INTO \(staging.qualified) (\(columnList(schema))) VALUES "
+        var statement = head
+        var pending = 0
+        var rows = 0, bytes = 0
+        while let (key, value) = try cursor.nextRow() {
+            bytes += key.count + value.count
+            let count: Int
+            do {
+                count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
+            } catch {
+                throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
+            }
+            line = "(" + row.map(SparkBackend.literal).joined(separator: ", ") + ")"
+            for _ in 0..<count {
+                if pending > 0 { statement += ", " }
+                statement += line
+                pending += 1
+                if statement.utf8.count >= SparkBackend.insertBytes {
+                    try run(statement)
+                    statement = head
+                    pending = 0
+                }
+            }
+            rows += count
+        }
+        if pending > 0 { try run(statement) }
+        return (rows, bytes)
     }
 
     /// Writes the version's rows as JSON Lines under `folder` (every value
