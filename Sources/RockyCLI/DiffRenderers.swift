@@ -204,8 +204,13 @@ struct DiffSQL {
     private func createTable(_ name: String, _ schema: Schema) -> String {
         var parts = schema.columns.map { c in
             ValueRendering.identifier(c.name) + " " + c.type.name + (c.nullable ? "" : " NOT NULL")
+                + (c.defaultValue.map { " DEFAULT " + $0 } ?? "")
         }
         if !schema.isKeyless { parts.append("PRIMARY KEY (" + schema.keyColumnNames.map(ValueRendering.identifier).joined(separator: ", ") + ")") }
+        for constraint in schema.constraints {
+            parts.append("CONSTRAINT \(ValueRendering.identifier(constraint.name)) " + (constraint.checkCondition.map { "CHECK (\($0))" }
+                ?? "UNIQUE (" + constraint.columns.compactMap { schema.column(id: $0).map { ValueRendering.identifier($0.name) } }.joined(separator: ", ") + ")"))
+        }
         return "CREATE TABLE \(name) (" + parts.joined(separator: ", ") + ");"
     }
 

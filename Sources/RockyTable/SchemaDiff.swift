@@ -11,6 +11,12 @@ public enum SchemaChange: Equatable, Sendable {
     case keyChanged(from: [String], to: [String])
     case timeColumnChanged(from: String?, to: String?)
     case columnsReordered(from: [String], to: [String])
+    /// A column's `DEFAULT` (Rocky SQL text; nil: NULL) changed.
+    case defaultChanged(id: Int, name: String, from: String?, to: String?)
+    /// A UNIQUE or CHECK constraint was added (a changed one is dropped, then
+    /// added): its name and its definition as `Schema.definition(of:)` gives it.
+    case constraintAdded(name: String, definition: String)
+    case constraintDropped(name: String, definition: String)
 
     /// Compares two schemas column by column id.
     public static func between(_ old: Schema, _ new: Schema) -> [SchemaChange] {
@@ -27,6 +33,9 @@ public enum SchemaChange: Equatable, Sendable {
             if other.governance != column.governance {
                 changes.append(.governanceChanged(id: column.id, name: other.name, from: column.governance, to: other.governance))
             }
+            if other.defaultValue != column.defaultValue {
+                changes.append(.defaultChanged(id: column.id, name: other.name, from: column.defaultValue, to: other.defaultValue))
+            }
         }
         for column in new.columns where old.column(id: column.id) == nil { changes.append(.columnAdded(column)) }
         if old.key != new.key { changes.append(.keyChanged(from: old.keyColumnNames, to: new.keyColumnNames)) }
@@ -38,6 +47,21 @@ public enum SchemaChange: Equatable, Sendable {
         if shared != sharedInNew {
             changes.append(.columnsReordered(from: old.columns.map(\.name), to: new.columns.map(\.name)))
         }
+        // A constraint whose columns went with a dropped column is listed as dropped too.
+        for constraint in old.constraints where !new.constraints.contains(constraint) {
+            changes.append(.constraintDropped(name: constraint.name, definition: old.definition(of: constraint)))
+        }
+        for constraint in new.constraints where !old.constraints.contains(constraint) {
+            changes.append(.constraintAdded(name: constraint.name, definition: new.definition(of: constraint)))
+        }
         return changes
+    }
+}
+
+extension Schema {
+    /// A constraint as SQL: `UNIQUE (a, b)` or `CHECK (condition)`.
+    public func definition(of constraint: TableConstraint) -> String {
+        if let condition = constraint.checkCondition { return "CHECK (\(condition))" }
+        return "UNIQUE (" + constraint.columns.map { column(id: $0)?.name ?? "#\($0)" }.joined(separator: ", ") + ")"
     }
 }

@@ -143,6 +143,60 @@ import Testing
         #expect(box.ok("schema", "z").contains("z_c_key: UNIQUE (c)"), "an import keeps the constraints")
     }
 
+    @Test func importsWithASchemaFileOrInferenceKeepTheConstraints() {
+        let box = Sandbox()
+        box.ok("init")
+        box.ok("sql", Self.create)
+        box.ok("sql", "INSERT INTO z (a, c) VALUES (1, 1)")
+        box.write("z.json", #"{"columns": [{"name": "a", "type": "INTEGER"}, {"name": "b", "type": "TEXT"}, {"name": "c", "type": "INTEGER"}], "key": ["a"]}"#)
+        box.write("dup.csv", "a,b,c\n2,y,1\n")
+        // A schema file states types, not rules: the UNIQUE still holds.
+        Self.refused(box, ["import", "z", "dup.csv", "--mode", "append", "--schema", "z.json"], constraint: "z_c_key", detail: "(c) = (1)")
+        Self.refused(box, ["import", "z", "dup.csv", "--mode", "upsert", "--schema", "z.json"], constraint: "z_c_key", detail: "(c) = (1)")
+        box.write("bad.csv", "a,b,c\n1,v,1\n2,y,1\n")
+        Self.refused(box, ["import", "z", "bad.csv", "--mode", "replace", "--infer"], constraint: "z_c_key", detail: "(c) = (1)")
+        box.write("fine.csv", "a,b,c\n1,v,1\n2,y,2\n")
+        box.ok("import", "z", "fine.csv", "--mode", "replace", "--schema", "z.json")
+        let schema = box.ok("schema", "z")
+        #expect(schema.contains("constraints:\n  z_b_check: CHECK (b <> '')\n  z_c_key: UNIQUE (c)\n") && schema.contains("b: 'x'"), "\(schema)")
+        // A column retyped by the file takes its constraints and default with
+        // it, and the import says so.
+        box.write("retyped.json", #"{"columns": [{"name": "a", "type": "INTEGER"}, {"name": "b", "type": "INTEGER"}, {"name": "c", "type": "INTEGER"}], "key": ["a"]}"#)
+        box.write("numbers.csv", "a,b,c\n1,5,1\n")
+        let retyped = box.ok("import", "z", "numbers.csv", "--mode", "replace", "--schema", "retyped.json")
+        #expect(retyped.contains("schema - constraint z_b_check CHECK (b <> '')") && retyped.contains("schema ~ column b default: 'x' -> NULL"),
+                "\(retyped)")
+        #expect(box.ok("schema", "z").contains("z_c_key: UNIQUE (c)"))
+    }
+
+    @Test func diffShowsConstraintAndDefaultChangesAndItsSQLRecreatesThem() {
+        let box = Sandbox()
+        box.ok("init")
+        box.ok("sql", "CREATE TABLE z (a INTEGER PRIMARY KEY, b TEXT)")
+        box.ok("commit", "-m", "plain z")
+        box.ok("sql", "DROP TABLE z")
+        box.ok("sql", Self.create)
+        let text = box.ok("diff")
+        #expect(text.contains("schema ~ column b default: NULL -> 'x'") && text.contains("schema + constraint z_b_check CHECK (b <> '')")
+                && text.contains("schema + constraint z_c_key UNIQUE (c)"), "\(text)")
+        let changes = ((box.json(box.rocky("diff", "--json"))["tables"] as? [[String: Any]])?.first?["schema_changes"] as? [[String: Any]]) ?? []
+        #expect(changes.compactMap { $0["change"] as? String }.sorted() == ["column_added", "constraint_added", "constraint_added", "default_changed"],
+                "\(changes)")
+        // An added table's SQL carries its defaults and constraints, so applied
+        // elsewhere it gives the same table id.
+        box.ok("commit", "-m", "z with constraints")
+        box.ok("sql", "CREATE TABLE y (a INTEGER PRIMARY KEY, b TEXT DEFAULT 'x' CHECK (b <> ''), c INTEGER, CONSTRAINT one_c UNIQUE (c, b))")
+        box.ok("sql", "INSERT INTO y (a, c) VALUES (1, 1)")
+        let sql = box.ok("diff", "--format", "sql")
+        #expect(sql.contains("CREATE TABLE y (") && sql.contains("DEFAULT 'x'") && sql.contains("CONSTRAINT one_c UNIQUE (c, b)"), "\(sql)")
+        let other = Sandbox()
+        other.ok("init")
+        other.write("patch.sql", sql)
+        other.ok("sql", "-f", "patch.sql")
+        let id = { (b: Sandbox) in b.json(b.rocky("schema", "y", "--json"))["id"] as? String }
+        #expect(id(other) != nil && id(other) == id(box), "\(sql)")
+    }
+
     @Test func aSchemaWithoutConstraintsIsStoredAsBefore() {
         // The stored schema gains `default` and `constraints` only when there
         // are some, so tables without them keep their ids (the golden tests

@@ -370,14 +370,30 @@ extension Repository {
         guard let old else { return Schema(columns: schema.columns, key: schema.key, timeColumn: schema.timeColumn) }
         var next = old.nextColumnID
         var mapping: [Int: Int] = [:]
+        var sameType = Set<Int>()
         let columns = schema.columns.map { column -> Column in
             var c = column
-            if let match = old.column(named: column.name) { c.id = match.id; c.governance = match.governance } else { c.id = next; next += 1 }
+            if let match = old.column(named: column.name) {
+                c.id = match.id
+                c.governance = match.governance
+                if match.type == column.type {
+                    sameType.insert(match.id)
+                    c.defaultValue = match.defaultValue
+                }
+            } else {
+                c.id = next
+                next += 1
+            }
             mapping[column.id] = c.id
             return c
         }
+        // A file describes rows and types, not the table's rules: its UNIQUE
+        // and CHECK constraints stay while every column they read stays with
+        // its type (as a column's default and governance do); the import's
+        // schema changes list any that go.
         return Schema(columns: columns, key: schema.key.compactMap { mapping[$0] },
-                      timeColumn: schema.timeColumn.flatMap { mapping[$0] }, nextColumnID: next)
+                      timeColumn: schema.timeColumn.flatMap { mapping[$0] }, nextColumnID: next,
+                      constraints: old.constraints.filter { $0.columns.allSatisfy(sameType.contains) })
     }
 
     /// A schema file: `{"columns":[{"name":"symbol","type":"TEXT","nullable":false},...],

@@ -108,6 +108,9 @@ func describe(_ change: SchemaChange) -> String {
     case let .keyChanged(from, to): "~ key (\(from.joined(separator: ", "))) -> (\(to.joined(separator: ", ")))"
     case let .timeColumnChanged(from, to): "~ time column \(from ?? "none") -> \(to ?? "none")"
     case let .columnsReordered(_, to): "~ columns reordered: \(to.joined(separator: ", "))"
+    case let .defaultChanged(_, name, from, to): "~ column \(name) default: \(from ?? "NULL") -> \(to ?? "NULL")"
+    case let .constraintAdded(name, definition): "+ constraint \(name) \(definition)"
+    case let .constraintDropped(name, definition): "- constraint \(name) \(definition)"
     }
 }
 
@@ -134,5 +137,12 @@ func json(_ change: SchemaChange) -> JSON {
         return .object(["change": .string("time_column_changed"), "from": from.map(JSON.string) ?? .null, "to": to.map(JSON.string) ?? .null])
     case let .columnsReordered(from, to):
         return .object(["change": .string("columns_reordered"), "from": .array(from.map(JSON.string)), "to": .array(to.map(JSON.string))])
+    case let .defaultChanged(id, name, from, to):
+        return .object(["change": .string("default_changed"), "id": .int(id), "column": .string(name),
+                        "from": from.map(JSON.string) ?? .null, "to": to.map(JSON.string) ?? .null])
+    case let .constraintAdded(name, definition):
+        return .object(["change": .string("constraint_added"), "name": .string(name), "definition": .string(definition)])
+    case let .constraintDropped(name, definition):
+        return .object(["change": .string("constraint_dropped"), "name": .string(name), "definition": .string(definition)])
     }
 }

@@ -92,14 +92,7 @@ struct SchemaCommand: Command {
         }
         if !schema.constraints.isEmpty {
             context.out.line("constraints:")
-            for constraint in schema.constraints {
-                let columns = constraint.columns.compactMap { schema.column(id: $0)?.name }.joined(separator: ", ")
-                if let condition = constraint.checkCondition {
-                    context.out.line("  \(constraint.name): CHECK (\(condition))")
-                } else {
-                    context.out.line("  \(constraint.name): UNIQUE (\(columns))")
-                }
-            }
+            for constraint in schema.constraints { context.out.line("  \(constraint.name): \(schema.definition(of: constraint))") }
         }
         let governed = schema.columns.filter { c in
             var rest = c.governance
