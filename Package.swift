@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "RockyEngineSQLiteTests", dependencies: ["RockyEngineSQLite", "RockyEngine"]),
         // Test harnesses shared by test targets and rocky-bench (throw-away
         // PostgreSQL, Spark and web servers, the benchmark chain); no product includes it.
-        .target(name: "RockyTestSupport", dependencies: ["RockyTable", "RockySQL", "RockyBase"], path: "Tests/Support"),
+        .target(name: "RockyTestSupport", dependencies: ["RockyTable", "RockySQL", "RockyBase", "RockyStore", "RockyEngine", "RockyEngineSQLite"], path: "Tests/Support"),
         .testTarget(name: "RockyEnginePostgresTests", dependencies: ["RockyEnginePostgres", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",
                                                                     "RockySQL", "RockyTable", "RockyStore", "RockyBase"]),
         .testTarget(name: "RockyEngineSparkTests", dependencies: ["RockyEngineSpark", "RockyTestSupport", "RockyEngineSQLite", "RockyEngine",

@@ -6,6 +6,7 @@ import RockyEnginePostgres
 import RockySQL
 import RockyStore
 import RockyTable
+import RockyTestSupport
 import Testing
 
 /// The PostgreSQL SQL Rocky emits gives exactly the values its SQLite SQL
@@ -118,21 +119,14 @@ import Testing
     }
 }
 
-/// The two engines over the same input table `t`.
-final class Engines {
-    let store = MemoryObjectStore()
-    let sqlite: SQLiteBackend
+/// SQLite and PostgreSQL over the same input table `t`.
+final class Engines: DialectComparison {
     let connection: PostgresConnection
-    var tables: [String: ObjectID] = [:]
-    /// The queries that failed on both engines (which `compare` accepts as agreeing).
-    var bothFailed: [String] = []
     let schemaName = "conformance_\(UInt32.random(in: 0...UInt32.max))"
 
     init(key: [UInt8]? = DialectConformanceTests.key) throws {
-        sqlite = try SQLiteBackend(store: store, cacheDirectory: nil, maskingKey: key)
-        let schema = try Schema(named: ConformanceCases.columns, key: ["id"])
-        tables["t"] = try Engines.makeTable(store, schema, ConformanceCases.rows)
         connection = try PostgresConnection(conninfo: try Engines.icuDatabase())
+        try super.init(key: key, dialect: .postgres, serverName: "postgres")
         for statement in PostgresSessionSetup.statements(maskingKey: key) { try connection.execute(statement) }
         try connection.execute("CREATE SCHEMA \(schemaName)")
         try connection.execute("SET search_path = \(schemaName)")
@@ -170,49 +164,7 @@ final class Engines {
         }
     }
 
-    static func makeTable(_ store: any ObjectStore, _ schema: Schema, _ rows: [[Value]]) throws -> ObjectID {
-        let codec = RowCodec(schema: schema)
-        let builder = TreeBuilder(store: store)
-        for row in rows.sorted(by: { codec.key(of: $0).lexicographicallyPrecedes(codec.key(of: $1)) }) {
-            try builder.append(key: codec.key(of: row), value: codec.value(of: row))
-        }
-        return try store.write(table: Table(schema: schema, root: try builder.finish()))
-    }
-
-    func compile(_ sql: String, options: CompileOptions = CompileOptions()) throws -> CompiledStatement? {
-        let script = SQLCompiler.compile(sql, catalog: try InMemoryCatalog(tables: tables, store: store), options: options)
-        guard !script.hasErrors, script.statements.count == 1 else { return nil }
-        return script.statements[0]
-    }
-
-    func compiles(_ sql: String, options: CompileOptions = CompileOptions()) -> Bool {
-        ((try? compile(sql, options: options)) ?? nil) != nil
-    }
-
-    enum Outcome: Equatable, CustomStringConvertible {
-        case rows([[Value]])
-        case failure(String)
-
-        var description: String {
-            switch self {
-            case let .rows(rows): rows.map { "(" + $0.map { "\($0)" }.joined(separator: ", ") + ")" }.joined(separator: " ")
-            case let .failure(message): "error: " + message
-            }
-        }
-    }
-
-    func sqliteOutcome(_ statement: CompiledStatement) -> Outcome {
-        do {
-            guard case let .rows(stream) = try sqlite.execute(statement, tables: tables).effect else { return .failure("no rows") }
-            return .rows(try stream.all())
-        } catch let EngineError.backend(error) {
-            return .failure(error.message)
-        } catch {
-            return .failure("\(error)")
-        }
-    }
-
-    func postgresOutcome(_ statement: CompiledStatement) -> Outcome {
+    override func serverOutcome(_ statement: CompiledStatement) -> Outcome {
         let sql = statement.querySQL(for: .postgres)!
         do {
             let result = try connection.execute(sql)
@@ -232,13 +184,11 @@ final class Engines {
         }
     }
 
+    override func record(_ difference: String) { Issue.record(Comment(rawValue: difference)) }
+
     /// The rows of a query on PostgreSQL (failing the test on an error).
     func postgres(_ sql: String, options: CompileOptions = CompileOptions()) throws -> [[Value]] {
-        guard let statement = try compile(sql, options: options) else { throw HarnessError("does not compile: \(sql)") }
-        switch postgresOutcome(statement) {
-        case let .rows(rows): return rows
-        case let .failure(message): throw HarnessError("\(sql): \(message)")
-        }
+        try server(sql, options: options)
     }
 
     struct TypeMismatch: Error, CustomStringConvertible { let description: String }
@@ -274,50 +224,5 @@ final class Engines {
         case let (.timestamp(t), .timestamp): return .timestamp(t)
         default: throw TypeMismatch(description: "\(value) for \(type)")
         }
-    }
-
-    /// Compiles `sql`, runs it on both engines and records any difference;
-    /// returns 1 when it compiled (0, with an issue, when it did not).
-    @discardableResult
-    func compare(_ sql: String, label: String, options: CompileOptions = CompileOptions(), sameMessage: Bool = false,
-                 approximate: Bool = false, unordered: Bool = false) throws -> Int {
-        guard let statement = try compile(sql, options: options) else {
-            Issue.record("does not compile: \(sql)")
-            return 0
-        }
-        var lite = sqliteOutcome(statement), pg = postgresOutcome(statement)
-        if unordered, case let .rows(a) = lite, case let .rows(b) = pg {
-            lite = .rows(a.sorted { "\($0)" < "\($1)" })
-            pg = .rows(b.sorted { "\($0)" < "\($1)" })
-        }
-        if case .failure = lite, case .failure = pg { bothFailed.append(label) }
-        switch (lite, pg) {
-        case (.failure, .failure) where !sameMessage:
-            return 1
-        case let (.rows(a), .rows(b)) where approximate && Engines.close(a, b):
-            return 1
-        default:
-            if lite != pg {
-                Issue.record("\(label)\n  sqlite:   \(lite)\n  postgres: \(pg)\n  sql: \(statement.querySQL(for: .postgres)!)")
-            }
-            return 1
-        }
-    }
-
-    /// Equal, DOUBLEs within a relative 1e-12 (STDDEV and VARIANCE: Welford in
-    /// SQLite, Youngs-Cramer in PostgreSQL; Docs/sql.md).
-    static func close(_ a: [[Value]], _ b: [[Value]]) -> Bool {
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) {
-            guard x.count == y.count else { return false }
-            for (u, v) in zip(x, y) {
-                if case let .double(p) = u, case let .double(q) = v {
-                    if abs(p - q) > 1e-12 * max(abs(p), abs(q)) { return false }
-                } else if u != v {
-                    return false
-                }
-            }
-        }
-        return true
     }
 }

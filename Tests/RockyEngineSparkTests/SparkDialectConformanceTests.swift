@@ -176,23 +176,16 @@ import Testing
 
 /// SQLite and a Spark session over the same input table `t`, one per test
 /// process (the Spark server takes a minute to start).
-final class SparkEngines: @unchecked Sendable {
-    let store = MemoryObjectStore()
-    let sqlite: SQLiteBackend
+final class SparkEngines: DialectComparison {
     let connection: HiveConnection
-    var tables: [String: ObjectID] = [:]
-    /// The queries that failed on both engines (which `compare` accepts as agreeing).
-    var bothFailed: [String] = []
     let database = "conformance_\(UInt32.random(in: 0...UInt32.max))"
 
     private static let instance = Result { try SparkEngines() }
     static func shared() throws -> SparkEngines { try instance.get() }
 
     init(key: [UInt8]? = ConformanceCases.key) throws {
-        sqlite = try SQLiteBackend(store: store, cacheDirectory: nil, maskingKey: key)
-        let schema = try Schema(named: ConformanceCases.columns, key: ["id"])
-        tables["t"] = try SparkEngines.makeTable(store, schema, ConformanceCases.rows)
         connection = try connectToSpark()
+        try super.init(key: key, dialect: .databricks, serverName: "spark", tolerance: SparkEngines.tolerance)
         for statement in Dialect.databricks.sessionSetup(maskingKey: key) { try connection.run(statement) }
         try connection.run("CREATE DATABASE \(database)")
         try connection.run("USE \(database)")
@@ -217,52 +210,10 @@ final class SparkEngines: @unchecked Sendable {
         }
     }
 
-    static func makeTable(_ store: any ObjectStore, _ schema: Schema, _ rows: [[Value]]) throws -> ObjectID {
-        let codec = RowCodec(schema: schema)
-        let builder = TreeBuilder(store: store)
-        for row in rows.sorted(by: { codec.key(of: $0).lexicographicallyPrecedes(codec.key(of: $1)) }) {
-            try builder.append(key: codec.key(of: row), value: codec.value(of: row))
-        }
-        return try store.write(table: Table(schema: schema, root: try builder.finish()))
-    }
-
-    func compile(_ sql: String, options: CompileOptions = CompileOptions()) throws -> CompiledStatement? {
-        let script = SQLCompiler.compile(sql, catalog: try InMemoryCatalog(tables: tables, store: store), options: options)
-        guard !script.hasErrors, script.statements.count == 1 else { return nil }
-        return script.statements[0]
-    }
-
-    func compiles(_ sql: String, options: CompileOptions = CompileOptions()) -> Bool {
-        ((try? compile(sql, options: options)) ?? nil) != nil
-    }
-
-    enum Outcome: Equatable, CustomStringConvertible {
-        case rows([[Value]])
-        case failure(String)
-
-        var description: String {
-            switch self {
-            case let .rows(rows): rows.map { "(" + $0.map { "\($0)" }.joined(separator: ", ") + ")" }.joined(separator: " ")
-            case let .failure(message): "error: " + message
-            }
-        }
-    }
-
-    func sqliteOutcome(_ statement: CompiledStatement) -> Outcome {
-        do {
-            guard case let .rows(stream) = try sqlite.execute(statement, tables: tables).effect else { return .failure("no rows") }
-            return .rows(try stream.all())
-        } catch let EngineError.backend(error) {
-            return .failure(error.message)
-        } catch {
-            return .failure("\(error)")
-        }
-    }
-
     /// The rows of the statement's Spark SQL; a failure is the message
     /// Rocky's checked cast raised (`raise_error`), when it was one, else
     /// Spark's whole message.
-    func sparkOutcome(_ statement: CompiledStatement) -> Outcome {
+    override func serverOutcome(_ statement: CompiledStatement) -> Outcome {
         let sql = statement.querySQL(for: .databricks)!
         do {
             let (columns, rows) = try connection.query(sql)
@@ -290,13 +241,13 @@ final class SparkEngines: @unchecked Sendable {
         return String(message)
     }
 
+    func sparkOutcome(_ statement: CompiledStatement) -> Outcome { serverOutcome(statement) }
+
+    override func record(_ difference: String) { Issue.record(Comment(rawValue: difference)) }
+
     /// The rows of a query on Spark (failing the test on an error).
     func spark(_ sql: String, options: CompileOptions = CompileOptions()) throws -> [[Value]] {
-        guard let statement = try compile(sql, options: options) else { throw HarnessError("does not compile: \(sql)") }
-        switch sparkOutcome(statement) {
-        case let .rows(rows): return rows
-        case let .failure(message): throw HarnessError("\(sql): \(message)")
-        }
+        try server(sql, options: options)
     }
 
     struct TypeMismatch: Error, CustomStringConvertible { let description: String }
@@ -340,34 +291,6 @@ final class SparkEngines: @unchecked Sendable {
         }
     }
 
-    /// Compiles `sql`, runs it on both engines and records any difference;
-    /// returns 1 when it compiled (0, with an issue, when it did not).
-    @discardableResult
-    func compare(_ sql: String, label: String, options: CompileOptions = CompileOptions(), sameMessage: Bool = false,
-                 approximate: Bool = false, unordered: Bool = false) throws -> Int {
-        guard let statement = try compile(sql, options: options) else {
-            Issue.record("does not compile: \(sql)")
-            return 0
-        }
-        var lite = sqliteOutcome(statement), spark = sparkOutcome(statement)
-        if unordered, case let .rows(a) = lite, case let .rows(b) = spark {
-            lite = .rows(a.sorted { "\($0)" < "\($1)" })
-            spark = .rows(b.sorted { "\($0)" < "\($1)" })
-        }
-        if case .failure = lite, case .failure = spark { bothFailed.append(label) }
-        switch (lite, spark) {
-        case (.failure, .failure) where !sameMessage:
-            return 1
-        case let (.rows(a), .rows(b)) where approximate && SparkEngines.close(a, b):
-            return 1
-        default:
-            if lite != spark {
-                Issue.record("\(label)\n  sqlite: \(lite)\n  spark:  \(spark)\n  sql: \(statement.querySQL(for: .databricks)!)")
-            }
-            return 1
-        }
-    }
-
     /// The relative difference allowed between two DOUBLEs where Docs/sql.md
     /// says Spark's floating point differs: STDDEV and VARIANCE (Welford in
     /// SQLite, Spark's central moments), and the math functions of Java's
@@ -378,21 +301,5 @@ final class SparkEngines: @unchecked Sendable {
     static func approximate(_ sql: String) -> Bool {
         let text = sql.lowercased()
         return ["stddev", "var", "ln(", "exp(", "power(", "pow("].contains { text.contains($0) }
-    }
-
-    /// Equal, DOUBLEs within a relative `tolerance`.
-    static func close(_ a: [[Value]], _ b: [[Value]]) -> Bool {
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) {
-            guard x.count == y.count else { return false }
-            for (u, v) in zip(x, y) {
-                if case let .double(p) = u, case let .double(q) = v {
-                    if p != q && abs(p - q) > tolerance * max(abs(p), abs(q)) { return false }
-                } else if u != v {
-                    return false
-                }
-            }
-        }
-        return true
     }
 }
