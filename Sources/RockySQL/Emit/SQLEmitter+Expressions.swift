@@ -307,7 +307,8 @@ extension SQLEmitter {
             // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
             let sum = isSQLite ? decimalSum(argument, arg, distinct: call.distinct, at: range) + suffix : "SUM(\(distinct)\(arg))\(suffix)"
             return exactQuotient(numerator: sum, numeratorScale: s,
-                                 denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
+                                 denominator: (isSQLite ? decimalCount(argument, arg, distinct: call.distinct) : "COUNT(\(distinct)\(arg))") + suffix,
+                                 denominatorScale: 0,
                                  scale: resultScale, type: type, wide: isSQLite, at: range)
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             if (isSQLite || isPostgres), !call.distinct, let scale = Self.exactScale(argument.type) {

@@ -72,6 +72,15 @@ extension SQLEmitter {
         return helper(.decSum, arg, String(range.start.line), String(range.start.column))
     }
 
+    /// COUNT of a DECIMAL in SQLite, AVG's denominator: of a product of two
+    /// 64-bit operands, the count of SQLite's own product (NULL exactly when
+    /// an operand is; an overflow there gives a REAL, still counted), which
+    /// spares a wide product per row.
+    func decimalCount(_ argument: BoundExpr, _ arg: String, distinct: Bool) -> String {
+        guard !distinct, let (x, y) = narrowProduct(argument) else { return "COUNT(\(distinct ? "DISTINCT " : "")\(arg))" }
+        return "COUNT((\(expr(x))) * (\(expr(y))))"
+    }
+
     /// The operands of `value` when it is an exact product of two operands
     /// that SQLite holds as 64-bit INTEGERs (INTEGER, DECIMAL of at most 18
     /// digits): no rescaling, no quotient to round.
@@ -172,7 +181,8 @@ extension SQLEmitter {
             // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
             let sum = isSQLite ? decimalSum(argument, arg, distinct: call.distinct, at: value.range) : "SUM(\(distinct)\(arg))"
             return Quotient(factors: [sum], numeratorScale: scale(argument.type),
-                            denominator: "COUNT(\(distinct)\(arg))", denominatorScale: 0, wide: isSQLite, range: value.range)
+                            denominator: isSQLite ? decimalCount(argument, arg, distinct: call.distinct) : "COUNT(\(distinct)\(arg))",
+                            denominatorScale: 0, wide: isSQLite, range: value.range)
         case let .arithmetic(.multiply, a, b):
             for (q, c) in [(a, b), (b, a)] {
                 guard var inner = quotient(of: q), inner.factors.count == 1, quotient(of: c) == nil,
