@@ -155,6 +155,12 @@ class DecimalSum:
             return
         self.n, self.total = self.n - 1, self.total - dec_units(x)
 
+    def value(self):
+        return None if self.n == 0 else dec_result(self.total, 1, self.position, "SUM")
+
+    def finalize(self):
+        return self.value()
+
 
 class DecimalProductSum(DecimalSum):
     """rocky_dec_sum(x, y, line, column): the exact SUM of x·y, a wide DECIMAL(38,s)."""
@@ -166,12 +172,6 @@ class DecimalProductSum(DecimalSum):
     def inverse(self, x, y, line, column):
         if y is not None:
             super().inverse(x if x is None else dec_units(x) * dec_units(y), line, column)
-
-    def value(self):
-        return None if self.n == 0 else dec_result(self.total, 1, self.position, "SUM")
-
-    def finalize(self):
-        return self.value()
 
 
 def duck_type(rocky_type):
