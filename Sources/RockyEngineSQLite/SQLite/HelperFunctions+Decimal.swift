@@ -46,10 +46,10 @@ extension HelperFunctions {
         }, nil, nil, nil), "rocky_dec_double")
         for count in [Int32(1), 3, 4] {
             try check(sqlite3_create_window_function(db, "rocky_dec_sum", count, flags, nil,
-                { context, count, arguments in HelperFunctions.decimalSumStepFast(context, count, arguments) },
+                { context, count, arguments in HelperFunctions.decimalSumStepFast(context, count, arguments, inverse: false) },
                 { context in HelperFunctions.decimalSumResult(context, final: true) },
                 { context in HelperFunctions.decimalSumResult(context, final: false) },
-                { context, count, arguments in HelperFunctions.decimalSumStep(context, count, arguments, inverse: true) },
+                { context, count, arguments in HelperFunctions.decimalSumStepFast(context, count, arguments, inverse: true) },
                 nil), "rocky_dec_sum")
         }
     }
@@ -282,21 +282,23 @@ extension HelperFunctions {
     /// The step of the common case, with as little work as can be (a debug
     /// build pays for every local): 64-bit INTEGER values whose product and
     /// running sum fit 64 bits, after the first value (which records the
-    /// position). Anything else takes `decimalSumStep`.
-    static func decimalSumStepFast(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
+    /// position); `inverse` removes the value from a sliding window frame.
+    /// Anything else takes `decimalSumStep`.
+    static func decimalSumStepFast(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
+                                   inverse: Bool) {
         if let arguments, sqlite3_value_type(arguments[0]) == SQLITE_INTEGER,
            count != 4 || sqlite3_value_type(arguments[1]) == SQLITE_INTEGER,
            let state = sqlite3_aggregate_context(context, sumStateSize)?.assumingMemoryBound(to: Int64.self), state[1] != 0 {
             let (x, o1) = count == 4 ? sqlite3_value_int64(arguments[0]).multipliedReportingOverflow(by: sqlite3_value_int64(arguments[1]))
                 : (sqlite3_value_int64(arguments[0]), false)
-            let (sum, o2) = state[0].addingReportingOverflow(x)
+            let (sum, o2) = inverse ? state[0].subtractingReportingOverflow(x) : state[0].addingReportingOverflow(x)
             if !o1, !o2 {
                 state[0] = sum
-                state[1] += 1
+                state[1] += inverse ? -1 : 1
                 return
             }
         }
-        decimalSumStep(context, count, arguments, inverse: false)
+        decimalSumStep(context, count, arguments, inverse: inverse)
     }
 
     /// The product of a 4-argument step passed 127 bits: the sum is past 38 digits.
