@@ -70,6 +70,42 @@ import Testing
         #expect(running == "id,r\n1000,9999999999999999990.00\n", "\(running)")
     }
 
+    @Test func aSumOfProductsPast64BitsIsExact() {
+        let box = Sandbox()
+        box.ok("init")
+        // price DECIMAL(18,2) × qty INTEGER: most products and the sum need more than 64 bits.
+        let rows = (1...3000).map { i in
+            "\(i),\(i == 7 ? "" : (i % 3 == 0 ? "-" : "") + "9999999999999999.99"),\(i == 5 ? "" : String(i * 1_000_003))"
+        }
+        box.write("m.csv", "id,price,qty\n" + rows.joined(separator: "\n") + "\n")
+        box.write("m.json", #"{"columns":[{"name":"id","type":"INTEGER"},{"name":"price","type":"DECIMAL(18,2)"},{"name":"qty","type":"INTEGER"}],"key":["id"]}"#)
+        box.ok("import", "m", "m.csv", "--schema", "m.json")
+        // The CAST sums the per-row wide products; the others sum the products in one step. All agree.
+        let sums = box.ok("sql", "--format", "csv", """
+            SELECT SUM(price * qty) AS s, SUM(qty * price) AS r, SUM(CAST(price * qty AS DECIMAL(38,2))) AS c,
+                   AVG(price * qty) AS mean, SUM(price * 3) AS small FROM m WHERE id <> 4
+            """)
+        let total = "14984924954639999985015075045.36"
+        let without4 = "14984884954519999985015115045.48"
+        #expect(sums == "s,r,c,mean,small\n\(without4),\(without4),\(without4),4999961613119786448119824.840000,29939999999999999970.06\n",
+                "\(sums)")
+        let all = box.ok("sql", "--format", "csv", "SELECT SUM(price * qty) AS s FROM m")
+        #expect(all == "s\n\(total)\n", "\(all)")
+        // A sliding window frame removes products as it moves; NULL products are skipped.
+        let window = box.ok("sql", "--format", "csv", """
+            SELECT id, SUM(price * qty) OVER (ORDER BY id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW) AS w FROM m ORDER BY id DESC LIMIT 1
+            """)
+        #expect(window == "id,w\n3000,29970089909999999970029910.09\n", "\(window)")
+        let empty = box.ok("sql", "--format", "csv", "SELECT SUM(price * qty) AS s FROM m WHERE id IN (5, 7)")
+        #expect(empty == "s\n\n", "\(empty)")
+        // Past 38 digits the SUM is an error at the SUM, as before.
+        box.write("big.csv", "id,price,qty\n" + (1...40).map { "\($0),9999999999999999.99,9223372036854775807" }.joined(separator: "\n") + "\n")
+        box.ok("import", "big", "big.csv", "--schema", "m.json")
+        let overflow = box.rocky("sql", "SELECT\n  SUM(price * qty) AS s FROM big")
+        #expect(overflow.code == 1, "\(overflow)")
+        #expect(overflow.err.contains("statement 1 (line 2, column 3): DECIMAL overflow: SUM has more than 38 digits"), "\(overflow)")
+    }
+
     @Test func aDecimal38KeyJoinsGroupsAndUpdates() {
         let box = Sandbox()
         box.ok("init")

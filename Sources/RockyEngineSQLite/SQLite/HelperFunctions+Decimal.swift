@@ -44,12 +44,12 @@ extension HelperFunctions {
         try check(sqlite3_create_function_v2(db, "rocky_dec_double", 2, flags, nil, { context, _, arguments in
             HelperFunctions.decimalDouble(context, arguments)
         }, nil, nil, nil), "rocky_dec_double")
-        for count in [Int32(1), 3] {
+        for count in [Int32(1), 3, 4] {
             try check(sqlite3_create_window_function(db, "rocky_dec_sum", count, flags, nil,
-                { context, count, arguments in HelperFunctions.decimalSumStep(context, count, arguments, inverse: false) },
+                { context, count, arguments in HelperFunctions.decimalSumStepFast(context, count, arguments, inverse: false) },
                 { context in HelperFunctions.decimalSumResult(context, final: true) },
                 { context in HelperFunctions.decimalSumResult(context, final: false) },
-                { context, count, arguments in HelperFunctions.decimalSumStep(context, count, arguments, inverse: true) },
+                { context, count, arguments in HelperFunctions.decimalSumStepFast(context, count, arguments, inverse: true) },
                 nil), "rocky_dec_sum")
         }
     }
@@ -95,7 +95,21 @@ extension HelperFunctions {
     /// rocky_dec_muldiv(a, b, e, c, wide, position): a·b·10^e / c exactly,
     /// rounded half away from zero; NULL when c is 0.
     static func decimalMulDiv(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?) {
-        guard let arguments, let a = units(context, arguments, 0, "rocky_dec_muldiv"), let b = units(context, arguments, 1, "rocky_dec_muldiv"),
+        guard let arguments else { return }
+        // Fast path: a product (e = 0, c = 1) of two 64-bit INTEGERs that fits
+        // 64 bits (`price * quantity`), the common case of a wide product.
+        if sqlite3_value_type(arguments[0]) == SQLITE_INTEGER, sqlite3_value_type(arguments[1]) == SQLITE_INTEGER,
+           sqlite3_value_int64(arguments[2]) == 0, sqlite3_value_type(arguments[3]) == SQLITE_INTEGER,
+           sqlite3_value_int64(arguments[3]) == 1 {
+            let (p, overflow) = sqlite3_value_int64(arguments[0]).multipliedReportingOverflow(by: sqlite3_value_int64(arguments[1]))
+            if !overflow {
+                // 64 bits always fit 38 digits.
+                if sqlite3_value_int64(arguments[4]) == 0 { return sqlite3_result_int64(context, p) }
+                var encoded = WideDecimal.bytes(Int128(p))
+                return withUnsafeBytes(of: &encoded) { sqlite3_result_blob(context, $0.baseAddress, Int32(WideDecimal.byteCount), sqliteTransient) }
+            }
+        }
+        guard let a = units(context, arguments, 0, "rocky_dec_muldiv"), let b = units(context, arguments, 1, "rocky_dec_muldiv"),
               let c = units(context, arguments, 3, "rocky_dec_muldiv") else { return }
         let v = (a, b, c)
         let e = Int(sqlite3_value_int64(arguments[2]))
@@ -196,44 +210,117 @@ extension HelperFunctions {
 
     // MARK: SUM
 
-    /// The state of `rocky_dec_sum`, in the aggregate context SQLite zeroes:
-    /// the sum (Int128), the count of values, the call's line and column,
-    /// and whether the sum passed 127 bits.
-    private static let sumStateSize: Int32 = 48
+    /// The state of `rocky_dec_sum`, in the aggregate context SQLite zeroes
+    /// (8-byte aligned), as 64-bit words: the running sum while it fits 64
+    /// bits (word 0), the count of values (1), the call's line and column
+    /// (2, 3), whether the sum passed 127 bits (4), and the part of the sum
+    /// carried out of 64 bits, as an Int128 (words 5-6; zero until the first
+    /// 64-bit overflow). A value is added to word 0 and only a sum or value
+    /// that leaves 64 bits touches the 128-bit part, so the common case (a
+    /// column of DECIMAL(p <= 18), or products of two such) costs one 64-bit
+    /// add per row.
+    private static let sumStateWords = 7
+    private static let sumStateSize = Int32(sumStateWords * 8)
 
-    /// rocky_dec_sum(x[, line, column]) step (or, `inverse`, removal of x
-    /// from a sliding window frame).
+    /// rocky_dec_sum(x[, line, column]) step, rocky_dec_sum(x, y, line,
+    /// column) (the sum of x·y: SUM of a product of two 64-bit exact
+    /// operands, without a wide value per row), or, `inverse`, removal of the
+    /// value from a sliding window frame.
     static func decimalSumStep(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
                                inverse: Bool) {
         guard let arguments else { return }
-        let x: Int128
-        switch WideDecimal.argument(arguments[0]) {
-        case .null: return
-        case let .units(u): x = u
-        case .invalid: return lostExactness(context, "rocky_dec_sum")
+        var small: Int64 = 0
+        var wide: Int128 = 0
+        var isWide = false
+        let first = sqlite3_value_type(arguments[0])
+        if count == 4 {
+            let second = sqlite3_value_type(arguments[1])
+            if first == SQLITE_NULL || second == SQLITE_NULL { return }
+            if first == SQLITE_INTEGER, second == SQLITE_INTEGER {
+                let a = sqlite3_value_int64(arguments[0]), b = sqlite3_value_int64(arguments[1])
+                let (p, overflow) = a.multipliedReportingOverflow(by: b)
+                if overflow { wide = Int128(a) * Int128(b); isWide = true } else { small = p }  // |a·b| < 2^126
+            } else {
+                guard case let .units(a) = WideDecimal.argument(arguments[0]), case let .units(b) = WideDecimal.argument(arguments[1]) else {
+                    return lostExactness(context, "rocky_dec_sum")
+                }
+                let (p, overflow) = a.multipliedReportingOverflow(by: b)
+                guard !overflow else { return sumOverflow(context, arguments, count) }
+                wide = p; isWide = true
+            }
+        } else if first == SQLITE_INTEGER {
+            small = sqlite3_value_int64(arguments[0])
+        } else {
+            switch WideDecimal.argument(arguments[0]) {
+            case .null: return
+            case let .units(u): wide = u; isWide = true
+            case .invalid: return lostExactness(context, "rocky_dec_sum")
+            }
         }
-        guard let state = sqlite3_aggregate_context(context, sumStateSize) else { return sqlite3_result_error_nomem(context) }
-        let sum = state.loadUnaligned(as: Int128.self)
-        let (next, overflow) = inverse ? sum.subtractingReportingOverflow(x) : sum.addingReportingOverflow(x)
-        state.storeBytes(of: next, as: Int128.self)
-        let n = state.loadUnaligned(fromByteOffset: 16, as: Int64.self)
-        state.storeBytes(of: n + (inverse ? -1 : 1), toByteOffset: 16, as: Int64.self)
-        if count == 3 {
-            state.storeBytes(of: sqlite3_value_int64(arguments[1]), toByteOffset: 24, as: Int64.self)
-            state.storeBytes(of: sqlite3_value_int64(arguments[2]), toByteOffset: 32, as: Int64.self)
+        guard let raw = sqlite3_aggregate_context(context, sumStateSize) else { return sqlite3_result_error_nomem(context) }
+        let state = raw.bindMemory(to: Int64.self, capacity: sumStateWords)
+        if state[1] == 0, count >= 3 {
+            state[2] = sqlite3_value_int64(arguments[Int(count) - 2])
+            state[3] = sqlite3_value_int64(arguments[Int(count) - 1])
         }
-        if overflow { state.storeBytes(of: Int64(1), toByteOffset: 40, as: Int64.self) }
+        state[1] += inverse ? -1 : 1
+        if !isWide {
+            let (next, overflow) = inverse ? state[0].subtractingReportingOverflow(small) : state[0].addingReportingOverflow(small)
+            if !overflow { state[0] = next; return }
+            wide = Int128(small)
+        }
+        // The 128-bit part: the value, plus the 64-bit sum so far.
+        var carried = raw.loadUnaligned(fromByteOffset: 40, as: Int128.self)
+        let (withSmall, o1) = carried.addingReportingOverflow(Int128(state[0]))
+        let (next, o2) = inverse ? withSmall.subtractingReportingOverflow(wide) : withSmall.addingReportingOverflow(wide)
+        carried = next
+        state[0] = 0
+        raw.storeBytes(of: carried, toByteOffset: 40, as: Int128.self)
+        if o1 || o2 { state[4] = 1 }
+    }
+
+    /// The step of the common case, with as little work as can be (a debug
+    /// build pays for every local): 64-bit INTEGER values whose product and
+    /// running sum fit 64 bits, after the first value (which records the
+    /// position); `inverse` removes the value from a sliding window frame.
+    /// Anything else takes `decimalSumStep`.
+    static func decimalSumStepFast(_ context: OpaquePointer?, _ count: Int32, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
+                                   inverse: Bool) {
+        if let arguments, sqlite3_value_type(arguments[0]) == SQLITE_INTEGER,
+           count != 4 || sqlite3_value_type(arguments[1]) == SQLITE_INTEGER,
+           let state = sqlite3_aggregate_context(context, sumStateSize)?.assumingMemoryBound(to: Int64.self), state[1] != 0 {
+            let (x, o1) = count == 4 ? sqlite3_value_int64(arguments[0]).multipliedReportingOverflow(by: sqlite3_value_int64(arguments[1]))
+                : (sqlite3_value_int64(arguments[0]), false)
+            let (sum, o2) = inverse ? state[0].subtractingReportingOverflow(x) : state[0].addingReportingOverflow(x)
+            if !o1, !o2 {
+                state[0] = sum
+                state[1] += inverse ? -1 : 1
+                return
+            }
+        }
+        decimalSumStep(context, count, arguments, inverse: inverse)
+    }
+
+    /// The product of a 4-argument step passed 127 bits: the sum is past 38 digits.
+    private static func sumOverflow(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>, _ count: Int32) {
+        guard let raw = sqlite3_aggregate_context(context, sumStateSize) else { return sqlite3_result_error_nomem(context) }
+        let state = raw.bindMemory(to: Int64.self, capacity: sumStateWords)
+        state[1] += 1
+        state[2] = sqlite3_value_int64(arguments[Int(count) - 2])
+        state[3] = sqlite3_value_int64(arguments[Int(count) - 1])
+        state[4] = 1
     }
 
     static func decimalSumResult(_ context: OpaquePointer?, final: Bool) {
-        guard let state = sqlite3_aggregate_context(context, 0) else { return sqlite3_result_null(context) }
-        let sum = state.loadUnaligned(as: Int128.self)
-        let n = state.loadUnaligned(fromByteOffset: 16, as: Int64.self)
-        let overflowed = state.loadUnaligned(fromByteOffset: 40, as: Int64.self) != 0
+        guard let raw = sqlite3_aggregate_context(context, 0) else { return sqlite3_result_null(context) }
+        let state = raw.bindMemory(to: Int64.self, capacity: sumStateWords)
+        let n = state[1]
+        var overflowed = state[4] != 0
         if n == 0 && !overflowed { return sqlite3_result_null(context) }
+        let (sum, overflow) = raw.loadUnaligned(fromByteOffset: 40, as: Int128.self).addingReportingOverflow(Int128(state[0]))
+        overflowed = overflowed || overflow
         if overflowed || !WideDecimal.result(context, sum, wide: true) {
-            let line = state.loadUnaligned(fromByteOffset: 24, as: Int64.self)
-            let column = state.loadUnaligned(fromByteOffset: 32, as: Int64.self)
+            let line = state[2], column = state[3]
             let message = line > 0 ? overflowMessage(wide: true, position: "line \(line), column \(column)", what: "SUM")
                 : "DECIMAL overflow: SUM has more than 38 digits"
             sqlite3_result_error(context, message, -1)

@@ -293,7 +293,7 @@ extension SQLEmitter {
             }
             return "\(call.function.rawValue.uppercased())(\(distinct)\(collated(arg, argument.type)))\(suffix)"
         case .sum:
-            if isSQLite, isDecimal(argument.type) { return decimalSum(arg, distinct: call.distinct, at: range) + suffix }
+            if isSQLite, isDecimal(argument.type) { return decimalSum(argument, arg, distinct: call.distinct, at: range) + suffix }
             let sum = "SUM(\(distinct)\(arg))\(suffix)"
             return isSQLite ? sum : conform(sum, type)
         case .avg:
@@ -305,9 +305,10 @@ extension SQLEmitter {
                 return isSQLite ? "AVG(\(distinct)\(arg))\(suffix)" : conform("AVG(\(distinct)\(arg))\(suffix)", type)
             }
             // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
-            let sum = isSQLite ? decimalSum(arg, distinct: call.distinct, at: range) + suffix : "SUM(\(distinct)\(arg))\(suffix)"
+            let sum = isSQLite ? decimalSum(argument, arg, distinct: call.distinct, at: range) + suffix : "SUM(\(distinct)\(arg))\(suffix)"
             return exactQuotient(numerator: sum, numeratorScale: s,
-                                 denominator: "COUNT(\(distinct)\(arg))\(suffix)", denominatorScale: 0,
+                                 denominator: (isSQLite ? decimalCount(argument, arg, distinct: call.distinct) : "COUNT(\(distinct)\(arg))") + suffix,
+                                 denominatorScale: 0,
                                  scale: resultScale, type: type, wide: isSQLite, at: range)
         case .stddevSamp, .stddevPop, .varSamp, .varPop:
             if (isSQLite || isPostgres), !call.distinct, let scale = Self.exactScale(argument.type) {

@@ -59,9 +59,37 @@ extension SQLEmitter {
 
     /// SUM of a DECIMAL in SQLite: `rocky_dec_sum`, exact to 38 digits (its
     /// DISTINCT form takes one argument, so its overflow error has no position).
-    func decimalSum(_ arg: String, distinct: Bool, at range: SourceRange) -> String {
-        distinct ? "\(HelperFunction.decSum.name(in: dialect))(DISTINCT \(arg))"
-            : helper(.decSum, arg, String(range.start.line), String(range.start.column))
+    /// `argument` is the summed expression and `arg` its SQL. The SUM of a
+    /// product of two exact operands of 64 bits (`price * quantity`, a wide
+    /// DECIMAL(p + 19, s) per row) is `rocky_dec_sum(x, y, line, column)`,
+    /// which multiplies and adds in 64 bits while they fit instead of making
+    /// a 16-byte BLOB per row: the same exact sum.
+    func decimalSum(_ argument: BoundExpr, _ arg: String, distinct: Bool, at range: SourceRange) -> String {
+        if distinct { return "\(HelperFunction.decSum.name(in: dialect))(DISTINCT \(arg))" }
+        if let (x, y) = narrowProduct(argument) {
+            return helper(.decSum, expr(x), expr(y), String(range.start.line), String(range.start.column))
+        }
+        return helper(.decSum, arg, String(range.start.line), String(range.start.column))
+    }
+
+    /// COUNT of a DECIMAL in SQLite, AVG's denominator: of a product of two
+    /// 64-bit operands, the count of SQLite's own product (NULL exactly when
+    /// an operand is; an overflow there gives a REAL, still counted), which
+    /// spares a wide product per row.
+    func decimalCount(_ argument: BoundExpr, _ arg: String, distinct: Bool) -> String {
+        guard !distinct, let (x, y) = narrowProduct(argument) else { return "COUNT(\(distinct ? "DISTINCT " : "")\(arg))" }
+        return "COUNT((\(expr(x))) * (\(expr(y))))"
+    }
+
+    /// The operands of `value` when it is an exact product of two operands
+    /// that SQLite holds as 64-bit INTEGERs (INTEGER, DECIMAL of at most 18
+    /// digits): no rescaling, no quotient to round.
+    private func narrowProduct(_ value: BoundExpr) -> (BoundExpr, BoundExpr)? {
+        guard isSQLite, case let .arithmetic(.multiply, a, b) = value.kind, isDecimal(value.type),
+              let ta = a.type, let tb = b.type, ta == .integer || (isDecimal(ta) && !isWide(ta)),
+              tb == .integer || (isDecimal(tb) && !isWide(tb)), scale(ta) + scale(tb) == scale(value.type),
+              quotient(of: a) == nil, quotient(of: b) == nil else { return nil }
+        return (a, b)
     }
 
     /// `round(a × b / c)` over scaled integers in SQLite.
@@ -151,9 +179,10 @@ extension SQLEmitter {
             let distinct = call.distinct ? "DISTINCT " : ""
             let arg = expr(argument)
             // SQLite: SUM of a DECIMAL is a wide DECIMAL(38, s).
-            let sum = isSQLite ? decimalSum(arg, distinct: call.distinct, at: value.range) : "SUM(\(distinct)\(arg))"
+            let sum = isSQLite ? decimalSum(argument, arg, distinct: call.distinct, at: value.range) : "SUM(\(distinct)\(arg))"
             return Quotient(factors: [sum], numeratorScale: scale(argument.type),
-                            denominator: "COUNT(\(distinct)\(arg))", denominatorScale: 0, wide: isSQLite, range: value.range)
+                            denominator: isSQLite ? decimalCount(argument, arg, distinct: call.distinct) : "COUNT(\(distinct)\(arg))",
+                            denominatorScale: 0, wide: isSQLite, range: value.range)
         case let .arithmetic(.multiply, a, b):
             for (q, c) in [(a, b), (b, a)] {
                 guard var inner = quotient(of: q), inner.factors.count == 1, quotient(of: c) == nil,

@@ -162,6 +162,18 @@ class DecimalSum:
         return self.value()
 
 
+class DecimalProductSum(DecimalSum):
+    """rocky_dec_sum(x, y, line, column): the exact SUM of x·y, a wide DECIMAL(38,s)."""
+
+    def step(self, x, y, line, column):
+        if y is not None:
+            super().step(x if x is None else dec_units(x) * dec_units(y), line, column)
+
+    def inverse(self, x, y, line, column):
+        if y is not None:
+            super().inverse(x if x is None else dec_units(x) * dec_units(y), line, column)
+
+
 def duck_type(rocky_type):
     return {"BOOLEAN": "BOOLEAN", "INTEGER": "BIGINT", "DOUBLE": "DOUBLE", "TEXT": "VARCHAR",
             "DATE": "DATE", "TIMESTAMP": "TIMESTAMP"}.get(rocky_type, rocky_type)
@@ -600,6 +612,7 @@ def load(tables, fixtures):
     lite.create_function("rocky_dec_blob", 1, lambda n: None if n is None else wide_bytes(n), deterministic=True)
     lite.create_window_function("rocky_dec_sum", 1, DecimalSum)
     lite.create_window_function("rocky_dec_sum", 3, DecimalSum)
+    lite.create_window_function("rocky_dec_sum", 4, DecimalProductSum)
     duck = duckdb.connect(":memory:")
     duck.execute("SET TimeZone = 'UTC'")
     for table in tables:
@@ -655,16 +668,19 @@ def native_window_sums(sql):
             start = close_at
             continue
         over_end = close_at + 1 + _closing(rest, len(" OVER "))
-        depth, cut = 0, None
+        depth, cuts = 0, []
         inner = sql[open_at + 1:close_at]
         for j, c in enumerate(inner):
             depth += c == "("
             depth -= c == ")"
             if c == "," and depth == 0:
-                cut = j
-                break
-        argument = inner[:cut] if cut is not None else inner
-        replacement = f"rocky_dec_blob(SUM(rocky_dec_int({argument})){sql[close_at + 1:over_end + 1]})"
+                cuts.append(j)
+        if len(cuts) == 3:
+            # rocky_dec_sum(x, y, line, column): the SUM of x·y.
+            argument = f"rocky_dec_int({inner[:cuts[0]]}) * rocky_dec_int({inner[cuts[0] + 1:cuts[1]]})"
+        else:
+            argument = f"rocky_dec_int({inner[:cuts[0]] if cuts else inner})"
+        replacement = f"rocky_dec_blob(SUM({argument}){sql[close_at + 1:over_end + 1]})"
         sql = sql[:i] + replacement + sql[over_end + 1:]
         start = i + len(replacement)
     return sql
