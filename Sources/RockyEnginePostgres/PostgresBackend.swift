@@ -50,11 +50,12 @@ public struct PostgresEngineOptions: Sendable {
 ///   them, created inside the statement's transaction and gone with it.
 /// - **Queries** run through a cursor, fetched in batches of
 ///   `PostgresBackend.fetchRows` rows: bounded memory whatever the size.
-/// - **CREATE TABLE AS** inserts the result in key order into a staging
-///   table of the result's schema (the server enforces the NOT NULLs) and
-///   streams the same rows, as the INSERT returns them, into the tree (which
-///   checks their order and that no key repeats); then the key is built and
-///   the staging table becomes the new version, all in one transaction.
+/// - **CREATE TABLE AS** runs as the server's CREATE TABLE AS of the
+///   result's column types, in key order, into a staging table, whose rows
+///   one sequential scan then streams into the tree (which checks their
+///   order and that no key repeats; the NOT NULLs are checked on the way);
+///   the staging table becomes the new version, in one transaction. A
+///   result gets no key index: it is read by scans.
 /// - **DML** runs on a staging copy of the target, exposed under the
 ///   target's name as an (automatically updatable) TEMP VIEW; the old and
 ///   new images of the rows it changed are the two `EXCEPT ALL` differences
