@@ -331,7 +331,8 @@ public final class PostgresBackend: HeldVersions {
     /// Makes staging table `staging` (nil: a new empty table) version `id`,
     /// or drops it when the server holds `id` already (the same rows were
     /// computed before). Inside the caller's transaction.
-    func adopt(_ staging: (qualified: String, name: String)?, as id: ObjectID, schema: Schema, rows: Int, bytes: Int) throws {
+    func adopt(_ staging: (qualified: String, name: String)?, as id: ObjectID, schema: Schema, rows: Int, bytes: Int,
+               origin: String = "result") throws {
         try lock(id)
         if try held(id) != nil {
             if let staging { try connection.run("DROP TABLE \(staging.qualified)") }
@@ -342,7 +343,7 @@ public final class PostgresBackend: HeldVersions {
         } else {
             try connection.run(createSQL(versionTable(id), schema: schema))
         }
-        try register(id, rows: rows, bytes: bytes, origin: "result")
+        try register(id, rows: rows, bytes: bytes, origin: origin)
     }
 
     /// The versions the server holds, by id.
@@ -537,11 +538,11 @@ public final class PostgresBackend: HeldVersions {
                     noteQueryID(restart: true)
                 }
                 let required = schema.columns.indices.filter { !schema.columns[$0].nullable }
-                var streamed = false
+                var streamed = 0
                 let built = try writer.build { _, feed in
                     // The second time (out of order or a key twice): the rows again, into a sorting writer.
-                    let first = !streamed
-                    streamed = true
+                    let first = streamed == 0
+                    streamed += 1
                     try read(staging.qualified, schema: schema, ordered: false, table: target) { row in
                         if first {
                             for i in required where row[i] == .null { throw nullViolation(column: schema.columns[i].name, schema: schema, table: target, sql: sql) }
@@ -550,8 +551,12 @@ public final class PostgresBackend: HeldVersions {
                     }
                 }
                 try dropViews(tables.map(\.name))
+                let streamedOnce = streamed == 1
                 let id = try commit(built)
-                try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes)
+                // Read twice: the rows were not stored in key order (a guess
+                // that they would be was wrong), so no later guess counts on it.
+                try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes,
+                          origin: schema.isKeyless || streamedOnce ? "result" : "unordered")
             }
         }
     }
@@ -592,9 +597,10 @@ public final class PostgresBackend: HeldVersions {
     /// without an ORDER BY, as far as its plan shows: a sequential scan of
     /// one input (filtered, projected; no parallel Gather, join, sort or
     /// aggregate) whose key has the result's key columns, in the same order.
-    /// An input's rows are stored in its key order (an upload is copied in
-    /// key order, a result inserted in it; `synchronize_seqscans` is off),
-    /// so then the sort is saved. A guess proven wrong costs a second read:
+    /// An upload's or a result's rows are stored in its key order (copied
+    /// or inserted in it; `synchronize_seqscans` is off; the catalog's
+    /// origin tells them from DML's and unordered results), so then the
+    /// sort is saved. A guess proven wrong costs a second read:
     /// the tree writer checks the order.
     func scansInKeyOrder(_ select: String, schema: Schema, tables: [BackendTable]) throws -> Bool {
         var scanned: Substring?
@@ -613,8 +619,12 @@ public final class PostgresBackend: HeldVersions {
                 return false
             }
         }
-        guard let scanned, let input = tables.first(where: { PostgresBackend.versionName($0.id) == scanned }) else { return false }
-        return input.table.schema.keyColumnNames.map { $0.lowercased() } == schema.keyColumnNames.map { $0.lowercased() }
+        guard let scanned, let input = tables.first(where: { PostgresBackend.versionName($0.id) == scanned }),
+              input.table.schema.keyColumnNames.map({ $0.lowercased() }) == schema.keyColumnNames.map({ $0.lowercased() })
+        else { return false }
+        // Stored in key order: an upload, a result read in one pass (not DML's copy, whose changed rows sit at its end).
+        let origin = try connection.execute("SELECT origin FROM \(catalog) WHERE id = $1", [.text(input.id.hex)]).rows.first?.first
+        return origin == .text("upload") || origin == .text("result")
     }
 
     /// A NULL in NOT NULL column `column` of a result: on a key column
@@ -678,7 +688,7 @@ public final class PostgresBackend: HeldVersions {
                     try connection.run("DROP TABLE \(staging.qualified)")
                 } else {
                     try adopt(staging, as: id, schema: schema, rows: max(0, target.table.rowCount + changes.rowDelta),
-                              bytes: max(0, oldBytes + changes.byteDelta))
+                              bytes: max(0, oldBytes + changes.byteDelta), origin: "modified")
                 }
                 try connection.run("COMMIT")
                 return changed
