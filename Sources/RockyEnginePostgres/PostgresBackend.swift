@@ -50,11 +50,12 @@ public struct PostgresEngineOptions: Sendable {
 ///   them, created inside the statement's transaction and gone with it.
 /// - **Queries** run through a cursor, fetched in batches of
 ///   `PostgresBackend.fetchRows` rows: bounded memory whatever the size.
-/// - **CREATE TABLE AS** inserts the result in key order into a staging
-///   table of the result's schema (the server enforces the NOT NULLs) and
-///   streams the same rows, as the INSERT returns them, into the tree (which
-///   checks their order and that no key repeats); then the key is built and
-///   the staging table becomes the new version, all in one transaction.
+/// - **CREATE TABLE AS** runs as the server's CREATE TABLE AS of the
+///   result's column types, in key order, into a staging table, whose rows
+///   one sequential scan then streams into the tree (which checks their
+///   order and that no key repeats; the NOT NULLs are checked on the way);
+///   the staging table becomes the new version, in one transaction. A
+///   result gets no key index: it is read by scans.
 /// - **DML** runs on a staging copy of the target, exposed under the
 ///   target's name as an (automatically updatable) TEMP VIEW; the old and
 ///   new images of the rows it changed are the two `EXCEPT ALL` differences
@@ -189,6 +190,12 @@ public final class PostgresBackend: HeldVersions {
         }
     }
 
+    /// The type a result column is cast to in CREATE TABLE AS: the
+    /// column's type without its collation (added to the expression).
+    static func castType(_ type: ColumnType) -> String {
+        type == .text ? "text" : columnType(type)
+    }
+
     /// CREATE TABLE of a version: the schema's columns, NOT NULLs and key.
     func createSQL(_ table: String, schema: Schema, primaryKey: Bool = true) -> String {
         var parts = schema.columns.map { "\(quote($0.name)) \(PostgresBackend.columnType($0.type))\($0.nullable ? "" : " NOT NULL")" }
@@ -208,7 +215,7 @@ public final class PostgresBackend: HeldVersions {
 
     /// The backend's own session settings, then the dialect's (its one call site).
     private func setUpSession() throws {
-        try connection.run("SET client_min_messages = warning; SET search_path = pg_catalog, pg_temp")
+        try connection.run("SET client_min_messages = warning; SET search_path = pg_catalog, pg_temp; SET synchronize_seqscans = off")
         // PostgreSQL dialect helpers and masking (PostgresSessionSetup.swift):
         for statement in PostgresSessionSetup.statements(maskingKey: options.maskingKey) { try connection.run(statement) }
         sessionPID = connection.backendPID
@@ -324,7 +331,8 @@ public final class PostgresBackend: HeldVersions {
     /// Makes staging table `staging` (nil: a new empty table) version `id`,
     /// or drops it when the server holds `id` already (the same rows were
     /// computed before). Inside the caller's transaction.
-    func adopt(_ staging: (qualified: String, name: String)?, as id: ObjectID, schema: Schema, rows: Int, bytes: Int) throws {
+    func adopt(_ staging: (qualified: String, name: String)?, as id: ObjectID, schema: Schema, rows: Int, bytes: Int,
+               origin: String = "result") throws {
         try lock(id)
         if try held(id) != nil {
             if let staging { try connection.run("DROP TABLE \(staging.qualified)") }
@@ -335,7 +343,7 @@ public final class PostgresBackend: HeldVersions {
         } else {
             try connection.run(createSQL(versionTable(id), schema: schema))
         }
-        try register(id, rows: rows, bytes: bytes, origin: "result")
+        try register(id, rows: rows, bytes: bytes, origin: origin)
     }
 
     /// The versions the server holds, by id.
@@ -496,57 +504,59 @@ public final class PostgresBackend: HeldVersions {
                     return
                 }
                 try createViews(tables)
-                // One pass: the rows go into a staging table of the result's
-                // schema (its NOT NULLs enforced by the server) in key order,
-                // and the same INSERT's RETURNING streams them out, in that
-                // order, into the tree (`COPY (INSERT ... RETURNING) TO
-                // STDOUT`): the server computes, stores and sends at once
-                // while the client decodes and writes. The tree writer checks
-                // the order and that each key follows the previous one (no
-                // two rows with the same key); if not, the rows are read again
-                // from the staging table into a sorting writer, which reports
-                // a duplicate key. The key index is built after the rows (one
-                // sorted index build, not a million index inserts), for the
-                // statements that read this version.
+                // The server computes the result as psql's CREATE TABLE AS
+                // would (bulk insert, a parallel plan when it pays), into
+                // a staging table of the result's column types, in key
+                // order; then one sequential scan streams the rows out,
+                // in the order they were stored, in COPY's binary format
+                // (`PostgresBinaryCopyDecoder`), into the tree. The table
+                // is new and not yet committed, so no other scan shares it
+                // and the rows come back as inserted. The tree writer checks
+                // that each key follows the previous one (no key twice); if
+                // not, the rows are read again into a sorting writer,
+                // which reports a duplicate key. The NOT NULLs are checked
+                // here while streaming (CREATE TABLE AS declares none).
                 //
-                // A data-modifying statement gets no parallel plan. When the
-                // server would run the query in parallel (an aggregate over
-                // large inputs, mostly: a small result), it runs it first as
-                // CREATE TEMP TABLE AS, which may, and the INSERT reads that.
+                // No key index is built on a result: the rows are already
+                // known unique and in key order, and the statements that
+                // read the version scan it (as psql's tables would be).
+                // DML builds the key on its staging copy.
                 let staging = stagingTable()
-                try connection.run(createSQL(staging.qualified, schema: schema, primaryKey: false))
-                let order = !schema.isKeyless ? " ORDER BY " + schema.keyColumnNames.map { name in
-                    quote(name) + (schema.column(named: name)?.type == .text ? " COLLATE \"C\"" : "")
-                }.joined(separator: ", ") : ""
-                let columns = columnList(schema)
-                var source = "(\(sql))"
+                let casts = schema.columns.map { column in
+                    "CAST(\(quote(column.name)) AS \(PostgresBackend.castType(column.type)))"
+                        + (column.type == .text ? " COLLATE \"C\"" : "") + " AS \(quote(column.name))"
+                }.joined(separator: ", ")
+                let select = "SELECT \(casts) FROM (\(sql)) AS rocky_result (\(columnList(schema)))"
                 try userSQL(sql) {
-                    if try parallelPlan(sql) {
-                        try connection.run("DROP TABLE IF EXISTS pg_temp.rocky_query_rows; CREATE TEMP TABLE rocky_query_rows AS \(sql)")
-                        noteQueryID(restart: true)
-                        source = "pg_temp.rocky_query_rows"
+                    var order = ""
+                    if !schema.isKeyless, try !scansInKeyOrder(select, schema: schema, tables: tables) {
+                        order = " ORDER BY " + schema.keyColumnNames.map { name in
+                            String(schema.columns.firstIndex { $0.name == name }! + 1)
+                        }.joined(separator: ", ")
                     }
+                    try connection.run("CREATE TABLE \(staging.qualified) AS \(select)\(order)")
+                    noteQueryID(restart: true)
                 }
-                var inserted = false
+                let required = schema.columns.indices.filter { !schema.columns[$0].nullable }
+                var streamed = 0
                 let built = try writer.build { _, feed in
-                    guard !inserted else {
-                        // Out of order or a key twice: the stored rows again, into a sorting writer.
-                        try read(staging.qualified, schema: schema, ordered: false, table: target) { try feed.add(row: $0) }
-                        return
+                    // The second time (out of order or a key twice): the rows again, into a sorting writer.
+                    let first = streamed == 0
+                    streamed += 1
+                    try read(staging.qualified, schema: schema, ordered: false, table: target) { row in
+                        if first {
+                            for i in required where row[i] == .null { throw nullViolation(column: schema.columns[i].name, schema: schema, table: target, sql: sql) }
+                        }
+                        try feed.add(row: row)
                     }
-                    inserted = true
-                    try userSQL(sql) {
-                        try stream("INSERT INTO \(staging.qualified) (\(columns)) SELECT * FROM \(source) AS rocky_result (\(columns))\(order) "
-                                   + "RETURNING \(columns)", schema: schema, table: target) { try feed.add(row: $0) }
-                    }
-                    // The command that ran the statement's SQL (unless the temporary table's did).
-                    if source != "pg_temp.rocky_query_rows" { noteQueryID(restart: true) }
                 }
-                if source == "pg_temp.rocky_query_rows" { try connection.run("DROP TABLE pg_temp.rocky_query_rows") }
-                try addPrimaryKey(staging.qualified, schema: schema)
                 try dropViews(tables.map(\.name))
+                let streamedOnce = streamed == 1
                 let id = try commit(built)
-                try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes)
+                // Read twice: the rows were not stored in key order (a guess
+                // that they would be was wrong), so no later guess counts on it.
+                try adopt(staging, as: id, schema: schema, rows: built.engineRows, bytes: built.encodedBytes,
+                          origin: schema.isKeyless || streamedOnce ? "result" : "unordered")
             }
         }
     }
@@ -583,12 +593,46 @@ public final class PostgresBackend: HeldVersions {
         }
     }
 
-    /// Whether the server's plan for query `sql` runs in parallel (has a Gather).
-    func parallelPlan(_ sql: String) throws -> Bool {
-        try connection.execute("EXPLAIN (COSTS OFF) \(sql)").rows.contains { row in
-            if case let .text(line) = row.first { return line.contains("Gather") }
-            return false
+    /// Whether query `select` yields its rows in the key order of `schema`
+    /// without an ORDER BY, as far as its plan shows: a sequential scan of
+    /// one input (filtered, projected; no parallel Gather, join, sort or
+    /// aggregate) whose key has the result's key columns, in the same order.
+    /// An upload's or a result's rows are stored in its key order (copied
+    /// or inserted in it; `synchronize_seqscans` is off; the catalog's
+    /// origin tells them from DML's and unordered results), so then the
+    /// sort is saved. A guess proven wrong costs a second read:
+    /// the tree writer checks the order.
+    func scansInKeyOrder(_ select: String, schema: Schema, tables: [BackendTable]) throws -> Bool {
+        var scanned: Substring?
+        for (i, row) in try connection.execute("EXPLAIN (COSTS OFF) \(select)").rows.enumerated() {
+            guard case let .text(line) = row.first else { return false }
+            var node = line.drop { $0 == " " }
+            if node.hasPrefix("->") {
+                node = node.dropFirst(2).drop { $0 == " " }
+            } else if i > 0 {
+                continue  // a node's detail (Filter: ...)
+            }
+            if node.hasPrefix("Seq Scan on ") {
+                guard scanned == nil else { return false }
+                scanned = node.dropFirst("Seq Scan on ".count).prefix { $0 != " " }
+            } else if !node.hasPrefix("Subquery Scan") && !node.hasPrefix("Result") {
+                return false
+            }
         }
+        guard let scanned, let input = tables.first(where: { PostgresBackend.versionName($0.id) == scanned }),
+              input.table.schema.keyColumnNames.map({ $0.lowercased() }) == schema.keyColumnNames.map({ $0.lowercased() })
+        else { return false }
+        // Stored in key order: an upload, a result read in one pass (not DML's copy, whose changed rows sit at its end).
+        let origin = try connection.execute("SELECT origin FROM \(catalog) WHERE id = $1", [.text(input.id.hex)]).rows.first?.first
+        return origin == .text("upload") || origin == .text("result")
+    }
+
+    /// A NULL in NOT NULL column `column` of a result: on a key column
+    /// `nullKey`, else the failure the server reports for one.
+    func nullViolation(column: String, schema: Schema, table: String, sql: String) -> any Error {
+        if schema.keyColumnNames.contains(column) { return EngineError.nullKey(table: table, column: column) }
+        return EngineError.backend(BackendError(engine: "PostgreSQL (engine '\(options.name)')", code: "23502", codeName: nil,
+                                                message: "NULL in NOT NULL column \(table).\(column)", sql: sql))
     }
 
     public func modify(_ statements: [String], target: BackendTable, tables: [BackendTable], changes: ChangeCollector,
@@ -644,7 +688,7 @@ public final class PostgresBackend: HeldVersions {
                     try connection.run("DROP TABLE \(staging.qualified)")
                 } else {
                     try adopt(staging, as: id, schema: schema, rows: max(0, target.table.rowCount + changes.rowDelta),
-                              bytes: max(0, oldBytes + changes.byteDelta))
+                              bytes: max(0, oldBytes + changes.byteDelta), origin: "modified")
                 }
                 try connection.run("COMMIT")
                 return changed
