@@ -268,11 +268,13 @@ extension StatementRun {
         let previous = try store.readTable(previousID)
         let current = try store.readTable(currentID)
         guard previous.schema == current.schema else { return refuse("the input's schema changed") }
-        // A row-wise step reads every differing chunk of both versions, edits
-        // as many output chunks and updates the engine's copy row by row:
+        // The diff reads every differing chunk of both versions; a row-wise
+        // step then edits as many output chunks and updates the engine's
+        // copy row by row, and a GROUP BY or window touches most groups:
         // past a quarter of the input's chunks that costs more than a full
-        // run (Docs/incremental.md). The index nodes tell, before any chunk is read.
-        if analysis.shape == .rows, executor.deltas.delta(from: previousID, to: currentID) == nil,
+        // run (Docs/incremental.md, Docs/benchmarks.md). The index nodes
+        // tell, before any chunk is read. A delta already in the memo costs no diff.
+        if executor.deltas.delta(from: previousID, to: currentID) == nil,
            let why = try Self.costlierThanFull(previous.root, current.root, reader: TreeReader(store: store)) {
             return refuse(why)
         }
@@ -631,7 +633,7 @@ extension StatementRun {
     static let tooManyGroupRows = IncrementalRefusal("the changed groups hold more than a quarter of the input's rows")
     static let tooManyGroups = IncrementalRefusal("the changed groups are more than a quarter of the earlier output's groups")
 
-    /// Why a row-wise step over these two versions of its input would cost
+    /// Why an incremental run over these two versions of its input would cost
     /// more than a full run, if it would: more than a quarter of the new
     /// version's chunks are not in the old one (index nodes only are read).
     static func costlierThanFull(_ old: TreeRoot?, _ new: TreeRoot?, reader: TreeReader) throws -> String? {
@@ -641,7 +643,7 @@ extension StatementRun {
         let changed = newChunks.reduce(0) { $0 + (oldChunks.contains($1) ? 0 : 1) }
         guard changed * 4 > newChunks.count else { return nil }
         return "\(changed) of the input's \(newChunks.count) chunks changed (more than a quarter): "
-            + "a row-wise step would cost more than running in full"
+            + "an incremental run would cost more than running in full"
     }
 
     func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {

@@ -237,7 +237,7 @@ import Testing
         let execution = (spread["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
         #expect(execution?["mode"] as? String == "full", "\(spread)")
         let reason = execution?["reason"] as? String ?? ""
-        #expect(reason.contains("chunks changed (more than a quarter): a row-wise step would cost more than running in full"), "\(reason)")
+        #expect(reason.contains("chunks changed (more than a quarter): an incremental run would cost more than running in full"), "\(reason)")
         box.ok("sql", "UPDATE t SET qty = 8 WHERE id = 5 OR id = 3999")
         let few = box.json(box.rocky("sql", ctas, "--verify-incremental", "--json"))
         let fewExecution = (few["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
