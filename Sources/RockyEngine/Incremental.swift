@@ -45,6 +45,10 @@ public struct IncrementalStats: Sendable, Equatable {
     public var rowsRecomputed: Int
     /// Keys of the output that were inserted, replaced or removed.
     public var outputDeltaRows: Int
+    /// `.groups`: the touched groups whose result was derived from the
+    /// earlier output and the delta's own aggregates, without reading the
+    /// group's other rows (`IncrementalAggregates.swift`).
+    public var groupsDerived: Int = 0
 }
 
 /// The result of trying to run a statement incrementally.
@@ -264,6 +268,19 @@ extension StatementRun {
         let previous = try store.readTable(previousID)
         let current = try store.readTable(currentID)
         guard previous.schema == current.schema else { return refuse("the input's schema changed") }
+        // The diff reads every differing chunk of both versions; a row-wise
+        // step then edits as many output chunks and updates the engine's
+        // copy row by row, and a GROUP BY or window touches most groups:
+        // past a quarter of the input's chunks that costs more than a full
+        // run (Docs/incremental.md, Docs/benchmarks.md). The index nodes
+        // tell, before any chunk is read. A delta already in the memo costs no diff.
+        if executor.deltas.delta(from: previousID, to: currentID) == nil,
+           let why = try Self.costlierThanFull(previous.root, current.root, reader: TreeReader(store: store)) {
+            return refuse(why)
+        }
+        let passthrough = analysis.shape == .groups
+            ? passthroughKey(of: schema, input: current.schema, sources: analysis.groupColumns) : nil
+        let derivation = passthrough.flatMap { AggregateDerivation(statement, schema: schema, passthrough: $0) }
 
         // The input delta: old images and new images, each a small version of the input.
         let oldImages = TreeBuilder(store: store), newImages = TreeBuilder(store: store)
@@ -284,19 +301,26 @@ extension StatementRun {
             current.schema.columns.firstIndex { $0.name.lowercased() == name.lowercased() }
         }
         var touchedGroups = Set<[Value]>()
+        // With a derivation: each delta key's groups (old and new image).
+        var deltaGroups: [[[Value]]] = []
         var row: [Value] = []
-        func touch(_ key: [UInt8], _ value: ArraySlice<UInt8>?) throws {
-            guard analysis.shape != .rows, let value else { return }
+        func touch(_ key: [UInt8], _ value: ArraySlice<UInt8>?) throws -> [Value]? {
+            guard analysis.shape != .rows, let value else { return nil }
             _ = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
-            touchedGroups.insert(groupIndices.map { row[$0] })
+            let group = groupIndices.map { row[$0] }
+            touchedGroups.insert(group)
+            return group
         }
         while let d = try nextDifference() {
             deltaRows += 1
             deltaKeys.append(d.key)
             if deltaRows > limit { return refuse("more than half of the input's rows changed") }
-            try touch(d.key, d.old)
-            try touch(d.key, d.new)
-            if analysis.shape == .groups, touchedGroups.count > 64, touchedGroups.count * 4 > output.rowCount { throw Self.tooManyGroups }
+            let groups = [try touch(d.key, d.old), try touch(d.key, d.new)].compactMap { $0 }
+            if derivation != nil { deltaGroups.append(groups) }
+            // Derived groups read no other rows of the group, however many are touched.
+            if analysis.shape == .groups, derivation == nil, touchedGroups.count > 64, touchedGroups.count * 4 > output.rowCount {
+                throw Self.tooManyGroups
+            }
             if let old = d.old { try oldImages.append(key: d.key[...], value: old) }
             if let new = d.new { try newImages.append(key: d.key[...], value: new) }
             if keyless {
@@ -315,14 +339,20 @@ extension StatementRun {
             deltaVersions = versions
             return versions
         }
+        if let derivation, let passthrough {
+            let (old, new) = try deltas()
+            let prefix = keyPrefix(of: current.schema, within: analysis.groupColumns)
+            return try derive(derivation, basis, output: output, schema: schema, target: target, sql: sql,
+                              deltas: (old, new), input: (currentID, current), inputName: inputName,
+                              groupColumns: analysis.groupColumns, groupIndices: groupIndices, passthrough: passthrough,
+                              deltaKeys: deltaKeys, deltaGroups: deltaGroups, prefix: prefix, deltaRows: deltaRows)
+        }
         // When the result's key passes the group columns through (`.groups`),
         // the earlier result of the touched groups is the earlier output's
         // rows at their keys: read from its tree instead of computed again.
         // (A row-wise statement's earlier result is computed from the old
         // images: reading the output's chunks at every changed key costs
         // more than that once the change is spread over the table.)
-        let passthrough = analysis.shape == .groups
-            ? passthroughKey(of: schema, input: current.schema, sources: analysis.groupColumns) : nil
 
         // The rows to recompute, in the earlier and the current input.
         var before: BackendTable?
@@ -372,7 +402,7 @@ extension StatementRun {
     /// unmasked reference to an input column of the same type, and those
     /// columns are exactly `sources` (the group columns). Then each group
     /// has at most one result row, at a key that its values give.
-    private func passthroughKey(of schema: Schema, input: Schema, sources: [String]) -> [Int]? {
+    func passthroughKey(of schema: Schema, input: Schema, sources: [String]) -> [Int]? {
         guard !schema.isKeyless, !sources.isEmpty, case let .createTableAs(_, _, query) = statement.ir,
               case let .select(select) = query.body, case let .table(scan)? = select.from,
               select.items.count == schema.columns.count else { return nil }
@@ -392,7 +422,7 @@ extension StatementRun {
 
     /// The result keys of `inputs` (rows of the input's schema, read at
     /// `inputColumns`, `passthroughKey`).
-    private func outputKeys(of inputs: [[Value]], inputColumns: [Int], schema: Schema) -> [[UInt8]] {
+    func outputKeys(of inputs: [[Value]], inputColumns: [Int], schema: Schema) -> [[UInt8]] {
         let codec = RowCodec(schema: schema)
         let keyPositions = schema.key.map { id in schema.columns.firstIndex { $0.id == id }! }
         var result = [Value](repeating: .null, count: schema.columns.count)
@@ -411,7 +441,7 @@ extension StatementRun {
     /// the new result (`after` may hold more groups than those touched,
     /// unchanged), read from its tree instead of running the statement
     /// over `before`.
-    private func finish(_ basis: IncrementalBasis, output: Table, schema: Schema, target: String, sql: String,
+    func finish(_ basis: IncrementalBasis, output: Table, schema: Schema, target: String, sql: String,
                         before: [BackendTable]?, earlierKeys: [[UInt8]]? = nil, after: [BackendTable],
                         stats: IncrementalStats) throws -> IncrementalResult {
         var stats = stats
@@ -434,7 +464,15 @@ extension StatementRun {
         } else {
             throw EngineError.invalid("no earlier rows to recompute")
         }
-        let (changes, removed, added) = try outputChanges(from: oldRoot, to: newResult.root, keyless: schema.key.isEmpty)
+        return try apply(basis, output: output, schema: schema, target: target, from: oldRoot, to: newResult.root, stats: stats)
+    }
+
+    /// Applies the difference between `oldRoot` (earlier result rows) and
+    /// `newRoot` (their current result) to the earlier output.
+    func apply(_ basis: IncrementalBasis, output: Table, schema: Schema, target: String, from oldRoot: TreeRoot?, to newRoot: TreeRoot?,
+               stats: IncrementalStats) throws -> IncrementalResult {
+        var stats = stats
+        let (changes, removed, added) = try outputChanges(from: oldRoot, to: newRoot, keyless: schema.key.isEmpty)
         var delta: [InputDeltaRow] = []
         if !schema.key.isEmpty {
             // Both lists are in key order; a key in both was replaced.
@@ -568,7 +606,7 @@ extension StatementRun {
     }
 
     /// Writes a small version of the input and makes it available to the engine.
-    private func writeInput(_ table: Table, name: String) throws -> BackendTable {
+    func writeInput(_ table: Table, name: String) throws -> BackendTable {
         let (id, bytes) = try store.writeCounting(table)
         metrics.bytesWritten += bytes
         let version = BackendTable(name: name, id: id, table: table)
@@ -579,7 +617,7 @@ extension StatementRun {
     /// How many leading key columns of `schema` are group columns (nil:
     /// none, or a keyless table). All rows of a group then share those
     /// columns, so the rows under a key prefix are whole groups.
-    private func keyPrefix(of schema: Schema, within groups: [String]) -> Int? {
+    func keyPrefix(of schema: Schema, within groups: [String]) -> Int? {
         let names = Set(groups.map { $0.lowercased() })
         var count = 0
         for id in schema.key {
@@ -595,7 +633,20 @@ extension StatementRun {
     static let tooManyGroupRows = IncrementalRefusal("the changed groups hold more than a quarter of the input's rows")
     static let tooManyGroups = IncrementalRefusal("the changed groups are more than a quarter of the earlier output's groups")
 
-    private func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {
+    /// Why an incremental run over these two versions of its input would cost
+    /// more than a full run, if it would: more than a quarter of the new
+    /// version's chunks are not in the old one (index nodes only are read).
+    static func costlierThanFull(_ old: TreeRoot?, _ new: TreeRoot?, reader: TreeReader) throws -> String? {
+        let newChunks = try reader.chunkIDs(new)
+        guard newChunks.count >= 8 else { return nil }
+        let oldChunks = Set(try reader.chunkIDs(old))
+        let changed = newChunks.reduce(0) { $0 + (oldChunks.contains($1) ? 0 : 1) }
+        guard changed * 4 > newChunks.count else { return nil }
+        return "\(changed) of the input's \(newChunks.count) chunks changed (more than a quarter): "
+            + "an incremental run would cost more than running in full"
+    }
+
+    func restrict(_ input: Table, toPrefixesOf keys: [[UInt8]], length: Int, name: String, limit: Int) throws -> BackendTable {
         let codec = RowCodec(schema: input.schema)
         var prefixSchema = input.schema
         prefixSchema.key = Array(input.schema.key.prefix(length))
@@ -623,7 +674,7 @@ extension StatementRun {
 
     /// The rows of `input` whose group columns equal those of a row of the
     /// delta versions (NULL matching NULL, as GROUP BY groups them).
-    private func restrict(_ input: BackendTable, toGroupsOf columns: [String], in deltas: [BackendTable]) throws -> BackendTable {
+    func restrict(_ input: BackendTable, toGroupsOf columns: [String], in deltas: [BackendTable]) throws -> BackendTable {
         let dialect = backend.dialect
         let same = backend.kind == .sqlite ? "IS" : "IS NOT DISTINCT FROM"
         let names = ["rocky_incremental_input", "rocky_incremental_old", "rocky_incremental_new"]
@@ -640,7 +691,7 @@ extension StatementRun {
     }
 
     /// The statement's query over one version of its inputs, as a tree of `schema`.
-    private func materialize(_ sql: String, schema: Schema, target: String, over inputs: [BackendTable]) throws -> Table {
+    func materialize(_ sql: String, schema: Schema, target: String, over inputs: [BackendTable]) throws -> Table {
         guard let (_, table) = try written(sql, schema: schema, target: target, over: inputs) else {
             throw EngineError.invalid("the engine wrote no result for \(target)")
         }
@@ -677,7 +728,7 @@ extension StatementRun {
     /// in full, failing as a full run does).
     /// Also returns the old image of each row deleted or replaced and the
     /// new image of each row inserted or replaced (keyed results only).
-    private func outputChanges(from old: TreeRoot?, to new: TreeRoot?, keyless: Bool) throws
+    func outputChanges(from old: TreeRoot?, to new: TreeRoot?, keyless: Bool) throws
         -> (changes: [KeyedChange], removed: [StoredRow], added: [StoredRow]) {
         let reader = TreeReader(store: store)
         var a = reader.rows(old), b = reader.rows(new)

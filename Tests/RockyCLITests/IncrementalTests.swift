@@ -34,6 +34,22 @@ import Testing
         // row of u (new, deleted and renamed groups).
         "per_id": "SELECT id, SUM(qty) AS q, MAX(note) AS top_note, COUNT(amount) AS n FROM t GROUP BY id",
         "per_label": "SELECT grp, MAX(weight) AS w, COUNT(label) AS labelled FROM u GROUP BY grp HAVING MAX(weight) > 0",
+        // GROUP BY keyed by its group column with only derivable aggregates:
+        // each touched group's result comes from its earlier row and the
+        // aggregates of the changed rows alone (COUNT, exact SUM, MIN/MAX),
+        // emptied and new groups included. (A nullable group column gives a
+        // keyless result, so the groups are t's, NULL named 'none', via
+        // the row-wise t_nn.) Without COUNT(*)
+        // (derived_bare), a group that only lost rows, or whose SUM lost
+        // values and came to 0, is recomputed from its rows.
+        "derived_grp": """
+        SELECT grp, COUNT(*) AS n, COUNT(qty) AS n_qty, SUM(qty) AS q, SUM(amount) AS a,
+               MIN(qty) AS lo, MAX(qty) AS hi, MIN(amount) AS amin, MAX(amount) AS amax
+        FROM t_nn WHERE id % 11 <> 4 GROUP BY grp
+        """,
+        "t_nn": "SELECT id, coalesce(grp, 'none') AS grp, qty, amount FROM t",
+        "derived_id": "SELECT id, COUNT(*) AS n, SUM(qty) AS q, MAX(amount) AS hi, MIN(qty) AS lo FROM t GROUP BY id",
+        "derived_bare": "SELECT grp, SUM(qty) AS q, MAX(amount) AS hi FROM t_nn GROUP BY grp",
         // GROUP BY over a row-wise model: a chain, keyless output, two group columns.
         "by_size": "SELECT g, size, COUNT(*) AS n, SUM(double_qty) AS total FROM wide GROUP BY g, size",
         // Window functions by partition: RANK (ordered by a unique pair, so
@@ -125,11 +141,20 @@ import Testing
             box.ok("sql", statements.joined(separator: "; "))
 
             let incremental = Self.records(box, box.rocky("run", "--verify-incremental", "--json"))
-            for name in ["wide", "keyed", "by_group", "per_id", "per_label", "by_size", "ranked", "joined", "left_joined"] {
+            for name in ["wide", "keyed", "by_group", "per_id", "per_label", "by_size", "ranked", "joined", "left_joined",
+                         "t_nn", "derived_grp", "derived_id", "derived_bare"] {
                 let execution = incremental[name]?["execution"] as? [String: Any]
                 #expect(execution?["mode"] as? String == "incremental", "round \(round), \(name): \(execution ?? [:])")
                 #expect(execution?["verified"] as? Bool == true)
                 #expect((execution?["input_delta_rows"] as? Int ?? 0) > 0)
+            }
+            // The derivable GROUP BYs derived their touched groups; the
+            // others (AVG, a text MAX, HAVING) recompute them.
+            for name in ["derived_grp", "derived_id", "derived_bare"] {
+                #expect((incremental[name]?["execution"] as? [String: Any])?["groups_derived"] as? Int ?? 0 > 0, "round \(round), \(name)")
+            }
+            for name in ["by_group", "per_id", "per_label"] {
+                #expect((incremental[name]?["execution"] as? [String: Any])?["groups_derived"] as? Int == 0, "round \(round), \(name)")
             }
             #expect(Self.mode(incremental["top"]) == "full")
             #expect((incremental["top"]?["execution"] as? [String: Any])?["reason"] as? String == "ORDER BY/LIMIT runs in full")
@@ -148,6 +173,9 @@ import Testing
             let groups = box.ok("sql", "SELECT grp, n FROM by_group ORDER BY grp", "--format", "csv")
             if round == 2 { #expect(!groups.contains("\nc,"), "the emptied group is gone: \(groups)") }
             if round == 3 { #expect(groups.contains("\ne,2\n"), "the new group is there: \(groups)") }
+            let derived = box.ok("sql", "SELECT grp, q FROM derived_bare ORDER BY grp", "--format", "csv")
+            if round == 2 { #expect(!derived.contains("\nc,"), "the emptied group is gone: \(derived)") }
+            if round == 3 { #expect(derived.contains("\ne,5\n"), "the new group is there: \(derived)") }
         }
 
         // Nothing changed: the output is reused.
@@ -187,6 +215,34 @@ import Testing
         #expect((box.json(bad)["error"] as? [String: Any])?["code"] as? String == "malformed_config", "\(bad)")
         #expect(bad.err.contains("incremental.enabled must be true or false"), "\(bad)")
         #expect(box.ok("status") == status)
+    }
+
+    /// A row-wise step over a change spread over most of its input's
+    /// chunks would cost more than a full run: it runs in full, and its
+    /// record says how many chunks changed; a change in a few chunks runs
+    /// incrementally.
+    @Test func rowWiseStepRunsInFullWhenMostChunksChanged() {
+        let box = Sandbox()
+        box.environment["ROCKY_INCREMENTAL"] = "on"
+        Self.setUp(box)
+        // 4,000 rows: about 20 chunks.
+        var g = Generator(state: 9)
+        for batch in 1..<10 {
+            box.ok("sql", "INSERT INTO t VALUES " + (1...400).map { Self.row(400 * batch + $0, &g) }.joined(separator: ", "))
+        }
+        let ctas = "CREATE OR REPLACE TABLE r AS SELECT id, grp, qty * 2 AS q FROM t"
+        box.ok("sql", ctas)
+        box.ok("sql", "UPDATE t SET qty = 7 WHERE id % 40 = 0")
+        let spread = box.json(box.rocky("sql", ctas, "--verify-incremental", "--json"))
+        let execution = (spread["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(execution?["mode"] as? String == "full", "\(spread)")
+        let reason = execution?["reason"] as? String ?? ""
+        #expect(reason.contains("chunks changed (more than a quarter): an incremental run would cost more than running in full"), "\(reason)")
+        box.ok("sql", "UPDATE t SET qty = 8 WHERE id = 5 OR id = 3999")
+        let few = box.json(box.rocky("sql", ctas, "--verify-incremental", "--json"))
+        let fewExecution = (few["transformations"] as? [[String: Any]])?.first?["execution"] as? [String: Any]
+        #expect(fewExecution?["mode"] as? String == "incremental", "\(few)")
+        #expect(fewExecution?["verified"] as? Bool == true)
     }
 
     @Test func sqlCreateTableAsRunsIncrementally() {

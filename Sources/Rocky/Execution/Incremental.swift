@@ -108,6 +108,7 @@ extension Repository {
                 remember(outcome)
                 let reused = stats.inputDeltaRows == 0
                 return (outcome, .object([
+                    "groups_derived": stats.shape == .groups ? .int(stats.groupsDerived) : nil,
                     "input_delta_rows": .int(stats.inputDeltaRows),
                     "mode": .string(reused ? "reused" : "incremental"),
                     "output_delta_rows": .int(stats.outputDeltaRows),
