@@ -24,9 +24,9 @@ public struct SparkEngineOptions: Sendable {
     /// How long one reply of the server may take (each FetchResults, each poll).
     public var replyTimeout: Duration
     /// A folder the server reads as this process writes it (a shared file
-    /// system, a mounted volume): versions are uploaded as JSON Lines files
-    /// there, which Spark reads into the version table. Nil: INSERTs over
-    /// the protocol.
+    /// system, a mounted volume): versions are uploaded as CSV files there
+    /// (`StageCSV`), which Spark's CSV reader reads, typed, into the version
+    /// table. Nil: INSERTs over the protocol.
     public var stage: String?
     /// The HMAC key of keyed-hash masking (handed to `DatabricksSessionSetup`).
     public var maskingKey: [UInt8]?
@@ -66,8 +66,9 @@ struct SparkRetriesExhausted: Error {
 ///   origin (upload, result, derived) and load time. It is filled under a
 ///   staging name (`s_<pid>_<n>_<random>`) and renamed last, so a version
 ///   table that exists is complete (Spark has no transactions). It enters
-///   Spark once (batched multi-row INSERTs over the protocol; a keyless row
-///   as many times as its multiplicity) and is reused by every later
+///   Spark once (through the stage folder as CSV when one is configured,
+///   else batched multi-row INSERTs over the protocol; a keyless row as many
+///   times as its multiplicity) and is reused by every later
 ///   statement, branch, replay and process; results stay in Spark under
 ///   their new ids.
 /// - **Names.** A statement's inputs are session TEMPORARY VIEWs named as
@@ -332,9 +333,22 @@ public final class SparkBackend: HeldVersions {
         return bytes
     }
 
-    /// Makes staging table `staging` version `id` (its properties set, then
-    /// renamed), or drops it when Spark holds `id` already.
-    func adopt(_ staging: (qualified: String, name: String), as id: ObjectID, rows: Int, bytes: Int, origin: String) throws {
+    /// The table properties of version `id`: its full id, rows, encoded
+    /// bytes, origin and load time.
+    static func properties(_ id: ObjectID, rows: Int, bytes: Int, origin: String) -> String {
+        let properties = [("rocky.id", id.hex), ("rocky.rows", String(rows)), ("rocky.bytes", String(bytes)), ("rocky.origin", origin),
+                          ("rocky.loaded_at", String(Int(Date().timeIntervalSince1970)))]
+        return "(" + properties.map { "\(Dialect.databricks.string($0.0)) = \(Dialect.databricks.string($0.1))" }.joined(separator: ", ") + ")"
+    }
+
+    /// Makes staging table `staging` version `id` (its properties set
+    /// unless it was created with them, then renamed), or drops it when
+    /// Spark holds `id` already. Each is a Hive metastore change (1-7 s on
+    /// a loaded machine): a staging table whose rows and bytes are known
+    /// before it is filled is created with its properties
+    /// (`propertiesSet`), and only renamed here.
+    func adopt(_ staging: (qualified: String, name: String), as id: ObjectID, rows: Int, bytes: Int, origin: String,
+               propertiesSet: Bool = false) throws {
         // Only a version known held is checked first: asking Spark would be one
         // more statement per result, and the rename below fails anyway when
         // the version exists (then the staging table is dropped).
@@ -342,10 +356,9 @@ public final class SparkBackend: HeldVersions {
             try run("DROP TABLE IF EXISTS \(staging.qualified)")
             return
         }
-        let properties = [("rocky.id", id.hex), ("rocky.rows", String(rows)), ("rocky.bytes", String(bytes)), ("rocky.origin", origin),
-                          ("rocky.loaded_at", String(Int(Date().timeIntervalSince1970)))]
-        try run("ALTER TABLE \(staging.qualified) SET TBLPROPERTIES ("
-                + properties.map { "\(Dialect.databricks.string($0.0)) = \(Dialect.databricks.string($0.1))" }.joined(separator: ", ") + ")")
+        if !propertiesSet {
+            try run("ALTER TABLE \(staging.qualified) SET TBLPROPERTIES \(SparkBackend.properties(id, rows: rows, bytes: bytes, origin: origin))")
+        }
         do {
             try run("ALTER TABLE \(staging.qualified) RENAME TO \(versionTable(id))")
         } catch let error as HiveServerError {
@@ -439,9 +452,9 @@ public final class SparkBackend: HeldVersions {
         if let bytes = try held(input.id) { return (bytes, 0, false) }
         let staging = stagingTable()
         do {
-            let (rows, bytes) = try options.stage.map { try uploadThroughStage(input, into: staging, folder: $0) }
-                ?? uploadThroughInserts(input, into: staging)
-            try adopt(staging, as: input.id, rows: rows, bytes: bytes, origin: "upload")
+            let (rows, bytes, propertiesSet) = try options.stage.map { try uploadThroughStage(input, into: staging, folder: $0) }
+                ?? { let (rows, bytes) = try uploadThroughInserts(input, into: staging); return (rows, bytes, false) }()
+            try adopt(staging, as: input.id, rows: rows, bytes: bytes, origin: "upload", propertiesSet: propertiesSet)
             rowsUploaded += rows
             versionsUploaded += 1
             return (bytes, rows, true)
@@ -489,28 +502,57 @@ public final class SparkBackend: HeldVersions {
         return (rows, bytes)
     }
 
-    /// Writes the version's rows as JSON Lines under `folder` (every value
-    /// a JSON string or null, under keys c1, c2, ...), has Spark read them
-    /// into `staging` (each column cast to its type), and removes the file.
-    /// Returns the rows written and the version's encoded size.
-    private func uploadThroughStage(_ input: BackendTable, into staging: (qualified: String, name: String), folder: String) throws -> (Int, Int) {
+    /// Writes the version's rows as CSV under `folder` (`StageCSV`), has
+    /// Spark read them with its CSV reader, typed, into `staging` (created
+    /// with the version's properties), and removes the file. Returns the
+    /// rows written, the version's encoded size and that the properties
+    /// are set.
+    private func uploadThroughStage(_ input: BackendTable, into staging: (qualified: String, name: String),
+                                    folder: String) throws -> (Int, Int, Bool) {
         let schema = input.table.schema
         let directory = folder + "/" + staging.name
-        let path = directory + "/rows.json"
+        let path = directory + "/rows.csv"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
             throw EngineError.invalid("engine '\(options.name)': cannot write in the stage folder \(folder): \(error.localizedDescription)")
         }
         defer { try? FileManager.default.removeItem(atPath: directory) }
+        var written: (csv: StageCSV, rows: Int, bytes: Int)?
+        // A text value equal to the random NULL token (never by chance): written again under another.
+        for _ in 0..<3 where written == nil {
+            let attempt = try writeStage(input, path: path)
+            if !attempt.csv.markerSeen { written = attempt }
+        }
+        guard let (csv, rows, bytes) = written else {
+            throw EngineError.invalid("engine '\(options.name)': table \(input.name) holds the stage file's NULL token three times over")
+        }
+        let view = quote("rocky_stage_" + staging.name)
+        let fields = schema.columns.enumerated().map { "\(quote("c\($0.offset + 1)")) \(StageCSV.readType($0.element.type))" }
+        let options = csv.options(path: path).map { "\($0.0) \(Dialect.databricks.string($0.1))" }
+        try run("CREATE OR REPLACE TEMPORARY VIEW \(view) (\(fields.joined(separator: ", "))) USING csv OPTIONS (\(options.joined(separator: ", ")))")
+        defer { try? run("DROP VIEW IF EXISTS \(view)") }
+        let values = schema.columns.enumerated().map { i, column in
+            let field = quote("c\(i + 1)")
+            return (StageCSV.needsCast(column.type) ? "CAST(\(field) AS \(SparkBackend.columnType(column.type)))" : field) + " AS \(quote(column.name))"
+        }
+        try run("CREATE TABLE \(staging.qualified) USING parquet TBLPROPERTIES \(SparkBackend.properties(input.id, rows: rows, bytes: bytes, origin: "upload")) "
+                + "AS SELECT \(values.joined(separator: ", ")) FROM \(view)")
+        return (rows, bytes, true)
+    }
+
+    /// Writes the rows of `input` to a new file at `path` as `StageCSV`
+    /// (a keyless row as many times as its multiplicity), in 1 MiB writes.
+    private func writeStage(_ input: BackendTable, path: String) throws -> (csv: StageCSV, rows: Int, bytes: Int) {
         guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
             throw EngineError.invalid("engine '\(options.name)': cannot write \(path)")
         }
-        let codec = RowCodec(schema: schema)
+        var csv = StageCSV()
+        let codec = RowCodec(schema: input.table.schema)
         var cursor = TreeReader(store: store).rows(input.table.root)
         var row: [Value] = []
-        var line: [UInt8] = []
         var chunk: [UInt8] = []
+        chunk.reserveCapacity(SparkBackend.insertBytes + (64 << 10))
         var rows = 0, bytes = 0
         do {
             while let (key, value) = try cursor.nextRow() {
@@ -521,10 +563,14 @@ public final class SparkBackend: HeldVersions {
                 } catch {
                     throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
                 }
-                line.removeAll(keepingCapacity: true)
-                SparkBackend.appendJSONLine(row, to: &line)
-                for _ in 0..<count { chunk.append(contentsOf: line) }
+                let start = chunk.count
+                csv.append(row, to: &chunk)
+                if count > 1 {
+                    let line = Array(chunk[start...])
+                    for _ in 1..<count { chunk.append(contentsOf: line) }
+                }
                 rows += count
+                if csv.markerSeen { break }
                 if chunk.count >= SparkBackend.insertBytes {
                     try file.write(contentsOf: chunk)
                     chunk.removeAll(keepingCapacity: true)
@@ -540,48 +586,7 @@ public final class SparkBackend: HeldVersions {
             try? file.close()
             throw EngineError.invalid("engine '\(options.name)': cannot write \(path): \(error.localizedDescription)")
         }
-        let view = quote("rocky_stage_" + staging.name)
-        let fields = schema.columns.indices.map { "\(quote("c\($0 + 1)")) STRING" }.joined(separator: ", ")
-        try run("CREATE OR REPLACE TEMPORARY VIEW \(view) (\(fields)) USING json OPTIONS (path \(Dialect.databricks.string(directory)), mode 'FAILFAST')")
-        defer { try? run("DROP VIEW IF EXISTS \(view)") }
-        let values = schema.columns.enumerated().map { i, column in
-            "CAST(\(quote("c\(i + 1)")) AS \(SparkBackend.columnType(column.type))) AS \(quote(column.name))"
-        }
-        try run("CREATE TABLE \(staging.qualified) USING parquet AS SELECT \(values.joined(separator: ", ")) FROM \(view)")
-        return (rows, bytes)
-    }
-
-    /// One row as a JSON object of strings (`c1`, `c2`, ...; NULL as null), newline-terminated.
-    static func appendJSONLine(_ row: [Value], to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "{"))
-        for (i, value) in row.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: "\"c\(i + 1)\":".utf8)
-            let text: String
-            switch value {
-            case .null:
-                out.append(contentsOf: "null".utf8)
-                continue
-            case let .boolean(b): text = b ? "true" : "false"
-            case let .integer(n): text = String(n)
-            case let .double(d): text = d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)"
-            case let .decimal(d): text = d.description
-            case let .text(t): text = t
-            case let .date(d): text = d.description
-            case let .timestamp(t): text = t.description
-            }
-            out.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-                case 92: out.append(contentsOf: [92, 92])
-                case 0..<32: out.append(contentsOf: String(format: "\\u%04x", Int(byte)).utf8)
-                default: out.append(byte)
-                }
-            }
-            out.append(UInt8(ascii: "\""))
-        }
-        out.append(contentsOf: "}\n".utf8)
+        return (csv, rows, bytes)
     }
 
     /// CREATE TABLE of a version's columns (Spark enforces neither key nor NOT NULL: Rocky does).
@@ -831,8 +836,10 @@ public final class SparkBackend: HeldVersions {
             }
             let staging = stagingTable()
             do {
-                try run("CREATE TABLE \(staging.qualified) USING parquet AS SELECT \(values.joined(separator: ", ")) FROM \(versionTable(old.id))")
-                try adopt(staging, as: id, rows: old.table.rowCount, bytes: bytes, origin: "derived")
+                try run("CREATE TABLE \(staging.qualified) USING parquet "
+                        + "TBLPROPERTIES \(SparkBackend.properties(id, rows: old.table.rowCount, bytes: bytes, origin: "derived")) "
+                        + "AS SELECT \(values.joined(separator: ", ")) FROM \(versionTable(old.id))")
+                try adopt(staging, as: id, rows: old.table.rowCount, bytes: bytes, origin: "derived", propertiesSet: true)
             } catch {
                 discard(staging.qualified)
                 throw error
