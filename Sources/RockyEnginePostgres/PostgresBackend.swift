@@ -764,23 +764,29 @@ public final class PostgresBackend: HeldVersions {
         switch value {
         case .null: out.append(contentsOf: [92, 78])
         case let .boolean(b): out.append(b ? 116 : 102)
-        case let .integer(i): out.append(contentsOf: String(i).utf8)
+        case let .integer(i): CanonicalText.appendInteger(i, to: &out)
         case let .double(d):
             let text = d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)"
             out.append(contentsOf: text.utf8)
-        case let .decimal(d): out.append(contentsOf: d.description.utf8)
-        case let .text(s):
-            for byte in s.utf8 {
-                switch byte {
-                case 92: out.append(contentsOf: [92, 92])
-                case 10: out.append(contentsOf: [92, 110])
-                case 13: out.append(contentsOf: [92, 114])
-                case 9: out.append(contentsOf: [92, 116])
-                default: out.append(byte)
+        case let .decimal(d): CanonicalText.appendDecimal(d, to: &out)
+        case var .text(s):
+            s.withUTF8 { bytes in
+                // Most text has nothing to escape: one copy.
+                guard bytes.contains(where: { $0 == 92 || $0 == 10 || $0 == 13 || $0 == 9 }) else {
+                    return out.append(contentsOf: bytes)
+                }
+                for byte in bytes {
+                    switch byte {
+                    case 92: out.append(contentsOf: [92, 92])
+                    case 10: out.append(contentsOf: [92, 110])
+                    case 13: out.append(contentsOf: [92, 114])
+                    case 9: out.append(contentsOf: [92, 116])
+                    default: out.append(byte)
+                    }
                 }
             }
-        case let .date(d): out.append(contentsOf: d.description.utf8)
-        case let .timestamp(t): out.append(contentsOf: t.description.utf8)
+        case let .date(d): CanonicalText.appendDate(d, to: &out)
+        case let .timestamp(t): CanonicalText.appendTimestamp(t, to: &out)
         }
     }
 
