@@ -427,37 +427,28 @@ public final class PostgresBackend: HeldVersions {
             let schema = input.table.schema
             let table = versionTable(input.id)
             try connection.run(createSQL(table, schema: schema))
-            let codec = RowCodec(schema: schema)
-            var cursor = TreeReader(store: store).rows(input.table.root)
-            var row: [Value] = []
+            var source = VersionRows(input, store: store)
             var line: [UInt8] = []
-            var rows = 0, bytes = 0, sent = 0
+            var rows = 0, sent = 0
             var done = false
             try connection.copyIn("COPY \(table) (\(columnList(schema))) FROM STDIN") { () throws -> [UInt8]? in
                 guard !done else { return nil }
                 var chunk: [UInt8] = []
                 chunk.reserveCapacity(PostgresBackend.copyChunkBytes + 4096)
                 while chunk.count < PostgresBackend.copyChunkBytes {
-                    guard let (key, value) = try cursor.nextRow() else { done = true; break }
-                    bytes += key.count + value.count
-                    let count: Int
-                    do {
-                        count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
-                    } catch {
-                        throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
-                    }
+                    guard let count = try source.next() else { done = true; break }
                     line.removeAll(keepingCapacity: true)
-                    PostgresBackend.appendCopyLine(row, to: &line)
+                    PostgresBackend.appendCopyLine(source.row, to: &line)
                     for _ in 0..<count { chunk.append(contentsOf: line) }
                     rows += count
                 }
                 sent += chunk.count
                 return chunk.isEmpty ? nil : chunk
             }
-            try register(input.id, rows: rows, bytes: bytes, origin: "upload")
+            try register(input.id, rows: rows, bytes: source.bytes, origin: "upload")
             bytesUploaded += sent
             versionsUploaded += 1
-            return (bytes, rows, true)
+            return (source.bytes, rows, true)
         }
     }
 

@@ -469,23 +469,14 @@ public final class SparkBackend: HeldVersions {
     private func uploadThroughInserts(_ input: BackendTable, into staging: (qualified: String, name: String)) throws -> (Int, Int) {
         let schema = input.table.schema
         try run(createSQL(staging.qualified, schema: schema))
-        let codec = RowCodec(schema: schema)
-        var cursor = TreeReader(store: store).rows(input.table.root)
-        var row: [Value] = []
+        var source = VersionRows(input, store: store)
         var line = ""
         let head = "INSERT INTO \(staging.qualified) (\(columnList(schema))) VALUES "
         var statement = head
         var pending = 0
-        var rows = 0, bytes = 0
-        while let (key, value) = try cursor.nextRow() {
-            bytes += key.count + value.count
-            let count: Int
-            do {
-                count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
-            } catch {
-                throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
-            }
-            line = "(" + row.map(SparkBackend.literal).joined(separator: ", ") + ")"
+        var rows = 0
+        while let count = try source.next() {
+            line = "(" + source.row.map(SparkBackend.literal).joined(separator: ", ") + ")"
             for _ in 0..<count {
                 if pending > 0 { statement += ", " }
                 statement += line
@@ -499,7 +490,7 @@ public final class SparkBackend: HeldVersions {
             rows += count
         }
         if pending > 0 { try run(statement) }
-        return (rows, bytes)
+        return (rows, source.bytes)
     }
 
     /// Writes the version's rows as CSV under `folder` (`StageCSV`), has
@@ -548,23 +539,14 @@ public final class SparkBackend: HeldVersions {
             throw EngineError.invalid("engine '\(options.name)': cannot write \(path)")
         }
         var csv = StageCSV()
-        let codec = RowCodec(schema: input.table.schema)
-        var cursor = TreeReader(store: store).rows(input.table.root)
-        var row: [Value] = []
+        var source = VersionRows(input, store: store)
         var chunk: [UInt8] = []
         chunk.reserveCapacity(SparkBackend.insertBytes + (64 << 10))
-        var rows = 0, bytes = 0
+        var rows = 0
         do {
-            while let (key, value) = try cursor.nextRow() {
-                bytes += key.count + value.count
-                let count: Int
-                do {
-                    count = try key.withUnsafeBytes { k in try value.withUnsafeBytes { v in try codec.decode(key: k, value: v, into: &row) } }
-                } catch {
-                    throw EngineError.invalid("table \(input.name) (\(input.id.short())): \(error)")
-                }
+            while let count = try source.next() {
                 let start = chunk.count
-                csv.append(row, to: &chunk)
+                csv.append(source.row, to: &chunk)
                 if count > 1 {
                     let line = Array(chunk[start...])
                     for _ in 1..<count { chunk.append(contentsOf: line) }
@@ -586,7 +568,7 @@ public final class SparkBackend: HeldVersions {
             try? file.close()
             throw EngineError.invalid("engine '\(options.name)': cannot write \(path): \(error.localizedDescription)")
         }
-        return (csv, rows, bytes)
+        return (csv, rows, source.bytes)
     }
 
     /// CREATE TABLE of a version's columns (Spark enforces neither key nor NOT NULL: Rocky does).
